@@ -1,0 +1,70 @@
+# carapace: one static binary from carapace.c and inspector.cpp.
+CC      = musl-gcc
+CXX     = g++
+PREFIX ?= /usr/local
+MUSL_INC ?= /usr/include/x86_64-linux-musl
+HOST_INC ?= /usr/include
+ARCH_INC ?= /usr/include/x86_64-linux-gnu
+
+WARN     = -Wall -Wextra -Werror
+CFLAGS  ?= -O2
+CFLAGS  += -std=gnu11 $(WARN) -isystem build/include
+# The C++ object uses musl's headers and needs no C++ runtime at all.
+CXXFLAGS ?= -O2
+CXXFLAGS += -std=gnu++17 $(WARN) -fno-exceptions -fno-rtti \
+	-fno-asynchronous-unwind-tables -fno-threadsafe-statics \
+	-nostdinc -nostdinc++ -isystem $(MUSL_INC) \
+	-isystem $(shell $(CXX) -print-file-name=include) -isystem build/include
+LDFLAGS += -static -s
+
+all: carapace
+
+# musl ships no kernel UAPI headers: link the host's into a build-local folder.
+build/include/.stamp:
+	@command -v $(CC) >/dev/null || $(MAKE) --no-print-directory deps
+	mkdir -p build/include
+	ln -sfn $(HOST_INC)/linux build/include/linux
+	ln -sfn $(HOST_INC)/asm-generic build/include/asm-generic
+	ln -sfn $(ARCH_INC)/asm build/include/asm
+	touch $@
+
+build/carapace.o: carapace.c build/include/.stamp
+	$(CC) $(CFLAGS) -c -o $@ carapace.c
+
+build/inspector.o: inspector.cpp build/include/.stamp
+	$(CXX) $(CXXFLAGS) -c -o $@ inspector.cpp
+
+carapace: build/carapace.o build/inspector.o
+	$(CC) $(LDFLAGS) -o $@ build/carapace.o build/inspector.o
+
+rootfs/bin/busybox: setup.sh
+	@command -v busybox >/dev/null || $(MAKE) --no-print-directory deps
+	./setup.sh rootfs
+
+# Installs the Debian packages the build and the tests need, when missing.
+DEPS = musl-tools busybox-static tini tmux
+deps:
+	@missing=; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "make: installing$$missing"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing; } >/dev/null || \
+		{ echo "make: could not install$$missing (run as root with apt-get working)" >&2; exit 1; }; \
+	fi
+
+run: carapace rootfs/bin/busybox
+	./carapace run -r rootfs /bin/sh
+
+check: deps carapace rootfs/bin/busybox
+	prove t/
+
+size: carapace
+	@cp carapace build/carapace.stripped && strip build/carapace.stripped
+	@echo "carapace: $$(stat -c %s build/carapace.stripped) bytes stripped (target: 204800)"
+
+install: carapace
+	install -D -m 0755 carapace $(DESTDIR)$(PREFIX)/bin/carapace
+
+clean:
+	rm -rf build carapace
+
+.PHONY: all deps run check size install clean

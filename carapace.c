@@ -1,0 +1,1359 @@
+/*
+ * carapace: a small container runtime in one static binary.
+ *
+ * The same process is launcher and init. The launcher clones the container;
+ * the clone is PID 1 inside, sets the container up, waits for "start",
+ * forks the workload and then stays as its reaper until the workload exits.
+ *
+ * Read this file top to bottom in the order of a container's life:
+ * basics, options, spec, clone, mounts, security, workload, init loop,
+ * launcher loop, commands.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+#include <linux/close_range.h>
+#include <linux/magic.h>
+#include <linux/sched.h>
+
+#define CARAPACE_VERSION "0.1.0"
+
+/* Exit codes, as docker, runc and crun use them. */
+enum {
+	EXIT_CANT_RUN = 125,	/* carapace itself failed */
+	EXIT_CANT_EXEC = 126,	/* the command exists but can't be executed */
+	EXIT_NOT_FOUND = 127,	/* the command was not found */
+};
+
+/* The inspector (inspector.cpp) prints what the container looks like. */
+int inspector_banner(int fd, const char *hostname, unsigned long namespaces,
+		     const char *root_mode, unsigned long long caps);
+
+/* ------------------------------------------------------------------ */
+/* Basics: logging, fatal errors, allocators, cleanup                   */
+/* ------------------------------------------------------------------ */
+
+enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+static enum log_level log_threshold = LOG_INFO;
+
+/*
+ * Before the workload runs, the container side reports fatal errors to the
+ * launcher over this socket instead of printing them, so that the launcher
+ * owns stderr and the exit code. -1 in the launcher and in `carapace init`.
+ */
+static int report_fd = -1;
+
+__attribute__((format(printf, 2, 3)))
+static void log_msg(enum log_level level, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	if (level > log_threshold)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	dprintf(STDERR_FILENO, "carapace: %s%s\n",
+		level == LOG_WARN ? "warning: " : "", buf);
+}
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+enum msg_type {
+	MSG_GO = 'G',		/* launcher -> init: host-side setup is done */
+	MSG_READY = 'R',	/* init -> launcher: container is set up */
+	MSG_START = 'S',	/* launcher -> init: run the workload */
+	MSG_ERROR = 'E',	/* container -> launcher: code, then message */
+	MSG_PTY = 'P',		/* init -> launcher: the pty master, as SCM_RIGHTS */
+};
+
+static void send_msg(int sock, char type, int code, const char *text)
+{
+	char buf[1024];
+	size_t n = text ? strnlen(text, sizeof buf - 2) : 0;
+
+	buf[0] = type;
+	buf[1] = (char)code;
+	if (n)
+		memcpy(buf + 2, text, n);
+	/* Nothing to do if the launcher is gone: PDEATHSIG ends us anyway. */
+	(void)!send(sock, buf, n + 2, MSG_NOSIGNAL);
+}
+
+/* Ends carapace with CODE. In the container, the launcher prints MSG. */
+__attribute__((noreturn))
+static void fail_with(int code, const char *msg)
+{
+	if (report_fd >= 0) {
+		send_msg(report_fd, MSG_ERROR, code, msg);
+		_exit(code);
+	}
+	dprintf(STDERR_FILENO, "carapace: %s\n", msg);
+	exit(code);
+}
+
+__attribute__((noreturn, format(printf, 2, 3)))
+static void die(int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fail_with(code, msg);
+}
+
+/* die() with ": strerror(errno)" appended, in crun's "step: path: why" form. */
+__attribute__((noreturn, format(printf, 1, 2)))
+static void die_errno(const char *fmt, ...)
+{
+	char msg[1024];
+	int saved = errno;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof msg)
+		snprintf(msg + n, sizeof msg - n, ": %s", strerror(saved));
+	fail_with(EXIT_CANT_RUN, msg);
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		die(EXIT_CANT_RUN, "out of memory");
+	return p;
+}
+
+__attribute__((format(printf, 1, 2)))
+static char *xasprintf(const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		die(EXIT_CANT_RUN, "out of memory");
+	return s;
+}
+
+static void close_fdp(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+#define autoclose __attribute__((cleanup(close_fdp)))
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------------ */
+/* Options: one table per command; the help text is made from it       */
+/* ------------------------------------------------------------------ */
+
+enum {
+	OPT_HOSTNAME = 256,
+	OPT_NO_PIVOT,
+	OPT_STOP_TIMEOUT,
+	OPT_PRESERVE_FDS,
+};
+
+struct option_doc {
+	const char *name;
+	int val;		/* short option character, or an OPT_ value */
+	const char *arg;	/* NULL: the option takes no argument */
+	const char *help;
+};
+
+static const struct option_doc run_options[] = {
+	{ "rootfs", 'r', "DIR", "root filesystem (default $CARAPACE_ROOTFS, else ./rootfs)" },
+	{ "hostname", OPT_HOSTNAME, "NAME", "hostname in the container (default carapace)" },
+	{ "env", 'e', "NAME=VALUE", "set an environment variable (repeatable)" },
+	{ "workdir", 'w', "DIR", "working directory in the container (default /)" },
+	{ "tty", 't', NULL, "give the workload a pty even when stdin is no terminal" },
+	{ "no-tty", 'T', NULL, "never give the workload a pty" },
+	{ "forward-to-group", 'g', NULL, "forward signals to the workload's process group" },
+	{ "stop-timeout", OPT_STOP_TIMEOUT, "SECONDS", "after TERM or INT, kill the container this late (default 10)" },
+	{ "preserve-fds", OPT_PRESERVE_FDS, "N", "pass fds 3 to 2+N to the workload" },
+	{ "no-pivot", OPT_NO_PIVOT, NULL, "use MS_MOVE and chroot instead of pivot_root (less safe)" },
+	{ "quiet", 'q', NULL, "no banner, no warnings" },
+	{ "verbose", 'v', NULL, "say what carapace does" },
+	{ "help", 'h', NULL, "show this help" },
+	{ 0 }
+};
+
+static const struct option_doc init_options[] = {
+	{ "forward-to-group", 'g', NULL, "forward signals to the child's process group" },
+	{ "subreaper", 's', NULL, "register as child subreaper when not PID 1" },
+	{ "quiet", 'q', NULL, "no warnings" },
+	{ "verbose", 'v', NULL, "say what carapace does" },
+	{ "help", 'h', NULL, "show this help" },
+	{ 0 }
+};
+
+/* Builds getopt_long's tables from an option_doc table. */
+static void make_getopt_tables(const struct option_doc *doc,
+			       struct option *longopts, char *shortopts)
+{
+	char *s = shortopts;
+
+	*s++ = '+';	/* stop at the first non-option: it is the command */
+	*s++ = ':';	/* report a missing argument as ':' */
+	for (; doc->name; doc++, longopts++) {
+		*longopts = (struct option){ doc->name,
+			doc->arg ? required_argument : no_argument, NULL, doc->val };
+		if (doc->val < 256) {
+			*s++ = (char)doc->val;
+			if (doc->arg)
+				*s++ = ':';
+		}
+	}
+	*longopts = (struct option){ 0 };
+	*s = '\0';
+}
+
+static void print_options(FILE *out, const struct option_doc *doc)
+{
+	for (; doc->name; doc++) {
+		char left[64];
+
+		snprintf(left, sizeof left, "%c%c%s--%s%s%s",
+			 doc->val < 256 ? '-' : ' ', doc->val < 256 ? doc->val : ' ',
+			 doc->val < 256 ? ", " : "  ", doc->name,
+			 doc->arg ? " " : "", doc->arg ? doc->arg : "");
+		fprintf(out, "  %-28s %s\n", left, doc->help);
+	}
+}
+
+static void usage_run(FILE *out)
+{
+	fprintf(out, "Usage: carapace run [OPTIONS] [--] COMMAND [ARG...]\n"
+		"Run COMMAND in a new container.\n\nOptions:\n");
+	print_options(out, run_options);
+}
+
+static void usage_init(FILE *out)
+{
+	fprintf(out, "Usage: carapace init [OPTIONS] [--] PROGRAM [ARG...]\n"
+		"Run PROGRAM under carapace's init, without namespaces (like tini).\n\n"
+		"Options:\n");
+	print_options(out, init_options);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: carapace COMMAND [OPTIONS] ...\n\n"
+		"Commands:\n"
+		"  run     run a command in a new container\n"
+		"  init    run a program under carapace's init, without namespaces\n\n"
+		"Options:\n"
+		"  -h, --help     show this help (carapace COMMAND --help for a command)\n"
+		"  -V, --version  show the version\n\n"
+		"Exit status: the command's, 128+N if signal N killed it, 125 if carapace\n"
+		"failed, 126 if the command can't be executed, 127 if it wasn't found.\n");
+}
+
+/* The one-line error for a bad option, as getopt_long left it. */
+__attribute__((noreturn))
+static void die_bad_option(const char *cmd, int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		die(EXIT_CANT_RUN, "%s: option %s needs an argument", cmd, arg);
+	if (optopt && optopt < 256)
+		die(EXIT_CANT_RUN, "%s: unknown option: -%c", cmd, optopt);
+	die(EXIT_CANT_RUN, "%s: unknown option: %s", cmd, arg);
+}
+
+static unsigned long parse_number(const char *opt, const char *s, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		die(EXIT_CANT_RUN, "%s: not a number: '%s'", opt, s);
+	v = strtoul(s, &end, 10);
+	if (*end || errno || v > max)
+		die(EXIT_CANT_RUN, "%s: not a number from 0 to %lu: '%s'", opt, max, s);
+	return v;
+}
+
+/* ------------------------------------------------------------------ */
+/* Spec: everything that describes one container                       */
+/* ------------------------------------------------------------------ */
+
+enum tty_mode { TTY_AUTO, TTY_ALWAYS, TTY_NEVER };
+
+struct mount_spec {
+	const char *type;
+	const char *source;
+	const char *target;	/* inside the container */
+	unsigned long flags;
+	const char *data;
+};
+
+/*
+ * The command line fills this, and an OCI config.json will fill the same
+ * struct; everything after parsing reads only this.
+ */
+struct container {
+	struct {
+		char **argv;
+		char **env;
+		size_t env_len;
+		const char *cwd;
+		enum tty_mode tty;
+		int preserve_fds;
+	} process;
+	struct {
+		const char *path;
+		bool no_pivot;
+	} root;
+	const char *hostname;
+	unsigned long namespaces;		/* CLONE_NEW* */
+	const struct mount_spec *mounts;	/* in mount order */
+	size_t mounts_len;
+	struct {
+		uint64_t caps;	/* bounding = permitted = effective */
+	} privileges;
+	struct {
+		bool forward_to_group;
+		bool subreaper;
+		unsigned stop_timeout;	/* seconds */
+	} init;
+};
+
+#define CAP(x) (1ULL << CAP_##x)
+/* Docker's default capability set. */
+static const uint64_t default_caps = CAP(CHOWN) | CAP(DAC_OVERRIDE) | CAP(FSETID) |
+	CAP(FOWNER) | CAP(MKNOD) | CAP(NET_RAW) | CAP(SETGID) | CAP(SETUID) |
+	CAP(SETFCAP) | CAP(SETPCAP) | CAP(NET_BIND_SERVICE) | CAP(SYS_CHROOT) |
+	CAP(KILL) | CAP(AUDIT_WRITE);
+
+#define MS_SAFE (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+/* The filesystems every container gets, as OCI's default config has them. */
+static const struct mount_spec default_mounts[] = {
+	{ "proc", "proc", "/proc", MS_SAFE, NULL },
+	{ "sysfs", "sysfs", "/sys", MS_SAFE | MS_RDONLY, NULL },
+	{ "tmpfs", "tmpfs", "/dev", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k" },
+	{ "devpts", "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC,
+	  "newinstance,ptmxmode=0666,mode=0620,gid=5" },
+	{ "tmpfs", "shm", "/dev/shm", MS_SAFE, "mode=1777,size=65536k" },
+	{ "mqueue", "mqueue", "/dev/mqueue", MS_SAFE, NULL },
+};
+
+static const char default_path[] =
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/* Sets NAME=VALUE in the container's environment, replacing NAME. */
+static void env_set(struct container *c, char *entry)
+{
+	size_t name_len = strcspn(entry, "=");
+	size_t i;
+
+	for (i = 0; i < c->process.env_len; i++) {
+		if (!strncmp(c->process.env[i], entry, name_len + 1)) {
+			c->process.env[i] = entry;
+			return;
+		}
+	}
+	c->process.env = xrealloc(c->process.env, (i + 2) * sizeof(char *));
+	c->process.env[i] = entry;
+	c->process.env[i + 1] = NULL;
+	c->process.env_len++;
+}
+
+/* -e NAME=VALUE sets; -e NAME passes the host's value, if any, as docker does. */
+static void env_option(struct container *c, char *arg)
+{
+	if (!*arg || *arg == '=')
+		die(EXIT_CANT_RUN, "--env: expected NAME=VALUE: '%s'", arg);
+	if (strchr(arg, '='))
+		env_set(c, arg);
+	else if (getenv(arg))
+		env_set(c, xasprintf("%s=%s", arg, getenv(arg)));
+}
+
+static void spec_defaults(struct container *c)
+{
+	const char *rootfs = getenv("CARAPACE_ROOTFS");
+
+	*c = (struct container){ 0 };
+	c->root.path = rootfs && *rootfs ? rootfs : "./rootfs";
+	c->hostname = "carapace";
+	c->process.cwd = "/";
+	c->namespaces = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+			CLONE_NEWNET | CLONE_NEWCGROUP;
+	c->mounts = default_mounts;
+	c->mounts_len = sizeof default_mounts / sizeof default_mounts[0];
+	c->privileges.caps = default_caps;
+	c->init.stop_timeout = 10;
+	env_set(c, (char *)default_path);
+	env_set(c, "HOME=/root");
+	if (getenv("TERM"))
+		env_set(c, xasprintf("TERM=%s", getenv("TERM")));
+}
+
+static void parse_run_options(struct container *c, int argc, char **argv)
+{
+	struct option longopts[sizeof run_options / sizeof run_options[0]];
+	char shortopts[64];
+	int opt;
+
+	make_getopt_tables(run_options, longopts, shortopts);
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'r': c->root.path = optarg; break;
+		case OPT_HOSTNAME: c->hostname = optarg; break;
+		case 'e': env_option(c, optarg); break;
+		case 'w': c->process.cwd = optarg; break;
+		case 't': c->process.tty = TTY_ALWAYS; break;
+		case 'T': c->process.tty = TTY_NEVER; break;
+		case 'g': c->init.forward_to_group = true; break;
+		case OPT_STOP_TIMEOUT:
+			c->init.stop_timeout = parse_number("--stop-timeout", optarg, 86400);
+			break;
+		case OPT_PRESERVE_FDS:
+			c->process.preserve_fds = parse_number("--preserve-fds", optarg, 1000);
+			break;
+		case OPT_NO_PIVOT: c->root.no_pivot = true; break;
+		case 'q': log_threshold = LOG_ERROR; break;
+		case 'v': log_threshold = LOG_DEBUG; break;
+		case 'h': usage_run(stdout); exit(0);
+		default: die_bad_option("run", opt, argv);
+		}
+	}
+	if (optind >= argc)
+		die(EXIT_CANT_RUN, "run: no command given (see carapace run --help)");
+	c->process.argv = argv + optind;
+}
+
+/* Checks what can be checked before any namespace exists. */
+static void validate_spec(struct container *c)
+{
+	struct stat st;
+	char *abs;
+	int fd;
+
+	if (geteuid() != 0)
+		die(EXIT_CANT_RUN, "run: must be run as root");
+	if (stat(c->root.path, &st))
+		die_errno("rootfs: %s", c->root.path);
+	if (!S_ISDIR(st.st_mode))
+		die(EXIT_CANT_RUN, "rootfs: %s: %s", c->root.path, strerror(ENOTDIR));
+	abs = realpath(c->root.path, NULL);
+	if (!abs)
+		die_errno("rootfs: %s", c->root.path);
+	c->root.path = abs;
+	if (c->process.cwd[0] != '/')
+		die(EXIT_CANT_RUN, "--workdir: not an absolute path: '%s'", c->process.cwd);
+	if (strlen(c->hostname) > 64 || !*c->hostname)
+		die(EXIT_CANT_RUN, "--hostname: must have 1 to 64 characters: '%s'", c->hostname);
+	for (fd = 3; fd < 3 + c->process.preserve_fds; fd++)
+		if (fcntl(fd, F_GETFD) < 0)
+			die_errno("--preserve-fds: fd %d", fd);
+	env_set(c, xasprintf("HOSTNAME=%s", c->hostname));
+}
+
+/* ------------------------------------------------------------------ */
+/* Clone: the launcher creates init in new namespaces                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Returns like fork(). clone3 first; kernels before 5.3 lack it, and then
+ * clone(2) does the same job (it returns the pidfd through parent_tid).
+ * Kernels before 5.2 lack CLONE_PIDFD too: then *pidfd stays -1.
+ */
+static pid_t clone_container(unsigned long flags, int *pidfd)
+{
+	struct clone_args args = {
+		.flags = flags | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	long pid;
+
+	*pidfd = -1;
+	pid = syscall(SYS_clone3, &args, sizeof args);
+	if (pid >= 0 || errno != ENOSYS)
+		return pid;
+	log_debug("clone3: %s: falling back to clone", strerror(errno));
+	pid = syscall(SYS_clone, flags | CLONE_PIDFD | SIGCHLD, NULL, pidfd, NULL, 0);
+	if (pid < 0 && errno == EINVAL)
+		pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+	return pid;
+}
+
+/* ------------------------------------------------------------------ */
+/* Mounts: the container's root and its standard filesystems            */
+/* ------------------------------------------------------------------ */
+
+/* Binds the rootfs on itself and makes it "/"; returns how it did that. */
+static const char *enter_rootfs(const struct container *c)
+{
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		die_errno("mount: / (make private)");
+	if (mount(c->root.path, c->root.path, NULL, MS_BIND | MS_REC, NULL))
+		die_errno("mount: bind rootfs: %s", c->root.path);
+	if (chdir(c->root.path))
+		die_errno("chdir: %s", c->root.path);
+	if (!c->root.no_pivot) {
+		/* pivot_root(".", ".") stacks the old root on the new; detach it. */
+		if (syscall(SYS_pivot_root, ".", ".") == 0) {
+			if (umount2(".", MNT_DETACH))
+				die_errno("umount: old root");
+			if (chdir("/"))
+				die_errno("chdir: /");
+			return "pivot_root";
+		}
+		/* EINVAL: the host's root is an initramfs, which can't be pivoted. */
+		if (errno != EINVAL)
+			die_errno("pivot_root: %s", c->root.path);
+		log_debug("root: pivot_root: %s: falling back to MS_MOVE and chroot",
+			  strerror(errno));
+	}
+	if (mount(".", "/", NULL, MS_MOVE, NULL))
+		die_errno("mount: move rootfs to /");
+	if (chroot("."))
+		die_errno("chroot: %s", c->root.path);
+	if (chdir("/"))
+		die_errno("chdir: /");
+	return "chroot";
+}
+
+static void make_dirs(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	char *p;
+
+	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+		die(EXIT_CANT_RUN, "mkdir: %s: %s", path, strerror(ENAMETOOLONG));
+	for (p = buf + 1;; p++) {
+		if (*p != '/' && *p)
+			continue;
+		char saved = *p;
+
+		*p = '\0';
+		if (mkdir(buf, mode) && errno != EEXIST)
+			die_errno("mkdir: %s", buf);
+		if (!(*p = saved))
+			break;
+	}
+}
+
+/*
+ * Runs after the root change, so every path here resolves inside the
+ * container: a symlink in the rootfs can't point a mount at the host.
+ */
+static void mount_filesystems(const struct container *c)
+{
+	for (size_t i = 0; i < c->mounts_len; i++) {
+		const struct mount_spec *m = &c->mounts[i];
+
+		make_dirs(m->target, 0755);
+		if (mount(m->source, m->target, m->type, m->flags, m->data))
+			die_errno("mount: %s", m->target);
+	}
+}
+
+/* The mounts must be what they claim, not something the rootfs put there. */
+static void verify_fs(const char *path, unsigned long magic)
+{
+	struct statfs sfs;
+
+	if (statfs(path, &sfs))
+		die_errno("statfs: %s", path);
+	if ((unsigned long)sfs.f_type != magic)
+		die(EXIT_CANT_RUN, "mount: %s: not the expected filesystem", path);
+}
+
+static void populate_dev(void)
+{
+	static const struct { const char *name; unsigned maj, min; } nodes[] = {
+		{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+		{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+	};
+	static const char *links[][2] = {
+		{ "/proc/self/fd", "/dev/fd" }, { "/proc/self/fd/0", "/dev/stdin" },
+		{ "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
+		{ "pts/ptmx", "/dev/ptmx" },
+	};
+	struct stat st;
+	char path[32];
+
+	verify_fs("/dev", TMPFS_MAGIC);
+	for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
+		dev_t dev = makedev(nodes[i].maj, nodes[i].min);
+
+		snprintf(path, sizeof path, "/dev/%s", nodes[i].name);
+		if (mknod(path, S_IFCHR | 0666, dev) || chmod(path, 0666))
+			die_errno("mknod: %s", path);
+		if (lstat(path, &st) || !S_ISCHR(st.st_mode) || st.st_rdev != dev)
+			die(EXIT_CANT_RUN, "mknod: %s: not the expected device", path);
+	}
+	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+		if (symlink(links[i][0], links[i][1]))
+			die_errno("symlink: %s", links[i][1]);
+}
+
+static void set_loopback_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	autoclose int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die_errno("socket: loopback");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
+		die_errno("ioctl: lo: SIOCGIFFLAGS");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr))
+		die_errno("ioctl: lo: SIOCSIFFLAGS");
+}
+
+/* ------------------------------------------------------------------ */
+/* Security: capabilities and fds                                      */
+/* ------------------------------------------------------------------ */
+
+/* Leaves exactly KEEP in the bounding, permitted and effective sets. */
+static void limit_caps(uint64_t keep)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	for (int cap = 0; cap < 64; cap++) {
+		if (keep & (1ULL << cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)) {
+			if (errno == EINVAL)	/* past the kernel's last cap */
+				break;
+			die_errno("prctl: drop capability %d", cap);
+		}
+	}
+	/* Ambient and inheritable stay empty (runc CVE-2022-29162). */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
+		die_errno("prctl: clear ambient capabilities");
+	data[0].permitted = data[0].effective = (uint32_t)keep;
+	data[1].permitted = data[1].effective = (uint32_t)(keep >> 32);
+	if (syscall(SYS_capset, &hdr, data))
+		die_errno("capset");
+}
+
+/* Closes every fd from FIRST up, at exec; the workload gets only what it should. */
+static void cloexec_from(int first)
+{
+	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	for (int fd = first; fd < 1024; fd++)	/* before Linux 5.11 */
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* fds 0-2 must exist, or the first fd carapace opens would become one. */
+static void ensure_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			die_errno("open: /dev/null");
+}
+
+/* ------------------------------------------------------------------ */
+/* Workload: the child that init forks and that execs the command        */
+/* ------------------------------------------------------------------ */
+
+/* What init must put back before the command runs. */
+struct saved_signals {
+	sigset_t mask;
+	sigset_t ignored;
+};
+
+static const char *env_get(char **env, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; *env; env++)
+		if (!strncmp(*env, name, n) && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
+/* execvpe() with the container's PATH; returns only on failure, with errno. */
+static void exec_command(char **argv, char **env)
+{
+	const char *path = env_get(env, "PATH");
+	int err = ENOENT;
+
+	if (strchr(argv[0], '/') || !path) {
+		execve(argv[0], argv, env);
+		return;
+	}
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		char file[PATH_MAX];
+
+		if (snprintf(file, sizeof file, "%.*s/%s", (int)(end - p), p, argv[0])
+		    < (int)sizeof file) {
+			execve(file, argv, env);
+			if (errno != ENOENT && errno != ENOTDIR)
+				err = errno;
+		}
+		if (!*end)
+			break;
+		p = end;
+	}
+	errno = err;
+}
+
+__attribute__((noreturn))
+static void die_exec(const char *cmd)
+{
+	int code = errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANT_EXEC;
+
+	die(code, "exec: %s: %s", cmd, strerror(errno));
+}
+
+static void restore_signals(const struct saved_signals *saved)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, sigismember(&saved->ignored, sig) ? &ign : &dfl, NULL);
+	sigprocmask(SIG_SETMASK, &saved->mask, NULL);
+}
+
+/* In the container: the workload's side of the fork, up to exec. */
+__attribute__((noreturn))
+static void start_container_workload(const struct container *c, int pty_slave,
+				     const struct saved_signals *saved)
+{
+	char cwd[PATH_MAX];
+
+	if (setsid() < 0)
+		die_errno("setsid");
+	if (pty_slave >= 0) {
+		if (ioctl(pty_slave, TIOCSCTTY, 0))
+			die_errno("ioctl: TIOCSCTTY");
+		for (int fd = 0; fd < 3; fd++)
+			if (dup2(pty_slave, fd) < 0)
+				die_errno("dup2: pty");
+	}
+	if (chdir(c->process.cwd))
+		die_errno("workdir: %s", c->process.cwd);
+	/* A cwd outside the root, like a leaked fd's, reads "(unreachable)". */
+	if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/')
+		die(EXIT_CANT_RUN, "workdir: %s: outside the container", c->process.cwd);
+	limit_caps(c->privileges.caps);
+	cloexec_from(3 + c->process.preserve_fds);
+	for (int fd = 3; fd < 3 + c->process.preserve_fds; fd++)
+		fcntl(fd, F_SETFD, 0);
+	restore_signals(saved);
+	exec_command(c->process.argv, c->process.env);
+	die_exec(c->process.argv[0]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Init loop: PID 1's life after the fork, shared by run and init        */
+/* ------------------------------------------------------------------ */
+
+/* Signals that only a fault raises: never blocked, or a fault would hang. */
+static bool is_fault_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
+	       sig == SIGTRAP || sig == SIGSYS || sig == SIGABRT;
+}
+
+static void ignore_signal(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Blocks every signal init forwards and returns a signalfd for them. Each
+ * gets a handler too: PID 1 drops a signal whose disposition is the
+ * default, so an explicit one makes forwarding independent of the mask.
+ */
+static int init_take_signals(struct saved_signals *saved)
+{
+	struct sigaction sa = { .sa_handler = ignore_signal };
+	struct sigaction old;
+	sigset_t block;
+	int fd;
+
+	sigemptyset(&saved->ignored);
+	sigfillset(&block);
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (is_fault_signal(sig) || sig == SIGKILL || sig == SIGSTOP) {
+			sigdelset(&block, sig);
+			continue;
+		}
+		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			sigaddset(&saved->ignored, sig);
+		sigaction(sig, &sa, NULL);
+	}
+	if (sigprocmask(SIG_SETMASK, &block, &saved->mask))
+		die_errno("sigprocmask");
+	fd = signalfd(-1, &block, SFD_CLOEXEC);
+	if (fd < 0)
+		die_errno("signalfd");
+	return fd;
+}
+
+static int exit_status(int status)
+{
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Forwards signals to the workload and reaps every child, until the
+ * workload exits; returns its exit status. No die() here: the workload
+ * runs. TSTP, TTIN and TTOU are forwarded like the rest; init itself
+ * never stops for them, since they are blocked.
+ */
+static int init_loop(int sigfd, pid_t workload, bool to_group)
+{
+	struct signalfd_siginfo si;
+
+	for (;;) {
+		ssize_t n = read(sigfd, &si, sizeof si);
+
+		if (n != sizeof si) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			log_error("init: read signalfd: %s", strerror(errno));
+			kill(to_group ? -workload : workload, SIGKILL);
+			return EXIT_CANT_RUN;
+		}
+		if (si.ssi_signo != SIGCHLD) {
+			if (kill(to_group ? -workload : workload, (int)si.ssi_signo))
+				log_debug("init: forward signal %u: %s", si.ssi_signo,
+					  strerror(errno));
+			continue;
+		}
+		/* SIGCHLDs coalesce: reap all there is each time. */
+		for (;;) {
+			int status;
+			pid_t pid = waitpid(-1, &status, WNOHANG);
+
+			if (pid <= 0)
+				break;
+			if (pid == workload)
+				return exit_status(status);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The container side: init's setup, from clone to the workload          */
+/* ------------------------------------------------------------------ */
+
+static char wait_msg(int sock)
+{
+	char buf[2];
+
+	if (recv(sock, buf, sizeof buf, 0) <= 0)
+		_exit(EXIT_CANT_RUN);	/* the launcher is gone */
+	return buf[0];
+}
+
+static void send_fd(int sock, char type, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = &type, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+		die_errno("sendmsg: pty");
+}
+
+/* A pty from the container's own devpts; the master goes to the launcher. */
+static int open_pty(int sock)
+{
+	int unlock = 0;
+	autoclose int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int slave;
+
+	if (master < 0)
+		die_errno("open: /dev/pts/ptmx");
+	if (ioctl(master, TIOCSPTLCK, &unlock))
+		die_errno("ioctl: TIOCSPTLCK");
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		die_errno("ioctl: TIOCGPTPEER");
+	send_fd(sock, MSG_PTY, master);
+	return slave;
+}
+
+static bool wants_tty(const struct container *c)
+{
+	return c->process.tty == TTY_ALWAYS ||
+	       (c->process.tty == TTY_AUTO && isatty(STDIN_FILENO));
+}
+
+/* PID 1 of the container, from its first instruction to its exit. */
+__attribute__((noreturn))
+static void container_init(const struct container *c, int sock)
+{
+	struct saved_signals saved;
+	const char *root_mode;
+	int pty_slave = -1;
+	int sigfd;
+	pid_t workload;
+
+	/* First: if the launcher dies from here on, so does the container. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Nobody in the container may ptrace us or open /proc/1/exe. */
+	prctl(PR_SET_DUMPABLE, 0);
+	report_fd = sock;
+	/* Host fds that the launcher inherited stop here. */
+	syscall(SYS_close_range, 3 + c->process.preserve_fds, sock - 1, 0);
+	syscall(SYS_close_range, sock + 1, ~0U, 0);
+	if (wait_msg(sock) != MSG_GO)	/* EOF also covers a launcher that died early */
+		_exit(EXIT_CANT_RUN);
+
+	root_mode = enter_rootfs(c);
+	mount_filesystems(c);
+	verify_fs("/proc", PROC_SUPER_MAGIC);
+	populate_dev();
+	if (sethostname(c->hostname, strlen(c->hostname)))
+		die_errno("sethostname: %s", c->hostname);
+	if (c->namespaces & CLONE_NEWNET)
+		set_loopback_up();
+	if (wants_tty(c))
+		pty_slave = open_pty(sock);
+
+	send_msg(sock, MSG_READY, 0, NULL);
+	if (wait_msg(sock) != MSG_START)
+		_exit(EXIT_CANT_RUN);
+
+	sigfd = init_take_signals(&saved);
+	if (log_threshold >= LOG_INFO && isatty(pty_slave >= 0 ? pty_slave : STDERR_FILENO))
+		inspector_banner(pty_slave >= 0 ? pty_slave : STDERR_FILENO, c->hostname,
+				 c->namespaces, root_mode, c->privileges.caps);
+	workload = fork();
+	if (workload < 0)
+		die_errno("fork");
+	if (workload == 0) {
+		close(sigfd);
+		start_container_workload(c, pty_slave, &saved);
+	}
+	/* The workload reports its own exec errors; init needs nothing more. */
+	close(sock);
+	report_fd = -1;
+	if (pty_slave >= 0)
+		close(pty_slave);
+	limit_caps(CAP(KILL));	/* to signal a workload of another uid */
+	_exit(init_loop(sigfd, workload, c->init.forward_to_group));
+}
+
+/* ------------------------------------------------------------------ */
+/* The launcher: relays signals and the terminal, returns the status     */
+/* ------------------------------------------------------------------ */
+
+struct launcher {
+	pid_t init;
+	int pidfd;
+	int sock;
+	int sigfd;
+	int pty;		/* master, or -1 */
+	bool stdin_open;
+	char in_buf[4096];	/* stdin, on its way to the pty */
+	size_t in_len;
+	bool last_was_newline;
+	int64_t stop_timeout_ms;
+	int64_t kill_at;	/* ms on CLOCK_MONOTONIC; 0: no stop pending */
+	int status;
+	bool reaped;
+};
+
+static struct launcher L = { .init = -1, .pidfd = -1, .sock = -1, .pty = -1 };
+static struct termios saved_termios;
+static bool termios_saved;
+
+static void restore_terminal(void)
+{
+	if (termios_saved)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+	termios_saved = false;
+}
+
+/* atexit: whatever path the launcher exits by, init doesn't outlive it. */
+static void kill_container(void)
+{
+	if (L.init > 0 && !L.reaped) {
+		kill(L.init, SIGKILL);
+		waitpid(L.init, NULL, 0);
+	}
+}
+
+static void set_raw_terminal(void)
+{
+	struct termios raw;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios))
+		return;
+	termios_saved = true;
+	raw = saved_termios;
+	cfmakeraw(&raw);
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &raw))
+		die_errno("tcsetattr: stdin");
+}
+
+static void copy_window_size(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 ||
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+		ioctl(L.pty, TIOCSWINSZ, &ws);
+}
+
+/* Reads one message from the container; prints errors. Returns its type, or 0 at EOF. */
+static char read_container_msg(void)
+{
+	char buf[1024], cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf - 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+	struct cmsghdr *cm;
+	ssize_t n = recvmsg(L.sock, &msg, MSG_CMSG_CLOEXEC);
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (buf[0] == MSG_ERROR && n >= 2)
+		dprintf(STDERR_FILENO, "carapace: %s\n", buf + 2);
+	cm = CMSG_FIRSTHDR(&msg);
+	if (buf[0] == MSG_PTY && cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&L.pty, CMSG_DATA(cm), sizeof(int));
+	return buf[0];
+}
+
+static void reap_init(void)
+{
+	int status;
+
+	if (!L.reaped && waitpid(L.init, &status, WNOHANG) == L.init) {
+		L.reaped = true;
+		L.status = exit_status(status);
+	}
+}
+
+/* Forwards what the launcher receives; TERM and INT arm the stop timeout. */
+static void handle_launcher_signal(void)
+{
+	struct signalfd_siginfo si;
+
+	while (read(L.sigfd, &si, sizeof si) == sizeof si) {
+		int sig = (int)si.ssi_signo;
+
+		if (sig == SIGCHLD) {
+			reap_init();
+			continue;
+		}
+		if (sig == SIGWINCH && L.pty >= 0) {
+			copy_window_size();	/* the kernel signals the pty's group */
+			continue;
+		}
+		if ((sig == SIGTERM || sig == SIGINT) && !L.kill_at)
+			L.kill_at = now_ms() + L.stop_timeout_ms;
+		kill(L.init, sig);
+	}
+}
+
+/* Sends the pty an end-of-file: VEOF, twice after an unfinished line. */
+static void send_pty_eof(void)
+{
+	struct termios t;
+	char eof = 4;
+
+	if (tcgetattr(L.pty, &t) == 0)
+		eof = (char)t.c_cc[VEOF];
+	if (!L.last_was_newline)
+		(void)!write(L.pty, &eof, 1);
+	(void)!write(L.pty, &eof, 1);
+}
+
+static void relay_stdin(void)
+{
+	ssize_t n = read(STDIN_FILENO, L.in_buf, sizeof L.in_buf);
+
+	if (n <= 0) {
+		L.stdin_open = false;
+		send_pty_eof();
+		return;
+	}
+	L.in_len = (size_t)n;
+	L.last_was_newline = L.in_buf[n - 1] == '\n';
+}
+
+static void flush_to_pty(void)
+{
+	ssize_t n = write(L.pty, L.in_buf, L.in_len);
+
+	if (n > 0) {
+		memmove(L.in_buf, L.in_buf + n, L.in_len - (size_t)n);
+		L.in_len -= (size_t)n;
+	} else if (n < 0 && errno != EAGAIN) {
+		L.in_len = 0;
+		L.stdin_open = false;
+	}
+}
+
+/* Copies the pty's output to stdout; false once the pty is closed. */
+static bool relay_pty_output(void)
+{
+	char buf[8192];
+	ssize_t n = read(L.pty, buf, sizeof buf);
+
+	if (n < 0 && errno == EAGAIN)
+		return true;
+	if (n <= 0)
+		return false;	/* EIO: no process holds the slave any more */
+	for (ssize_t off = 0; off < n;) {
+		ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)(n - off));
+
+		if (w < 0 && errno != EINTR)
+			return true;	/* stdout is gone; keep draining */
+		off += w > 0 ? w : 0;
+	}
+	return true;
+}
+
+/* The launcher's loop while the container runs. */
+static int supervise(void)
+{
+	while (!L.reaped) {
+		struct pollfd p[4] = {
+			{ L.sigfd, POLLIN, 0 }, { L.sock, POLLIN, 0 },
+			{ -1, POLLIN, 0 }, { -1, 0, 0 },
+		};
+		int timeout = -1;
+
+		if (L.pty >= 0) {
+			p[2].fd = L.pty;
+			p[3].fd = L.in_len ? L.pty : L.stdin_open ? STDIN_FILENO : -1;
+			p[3].events = L.in_len ? POLLOUT : POLLIN;
+		}
+		if (L.kill_at)
+			timeout = (int)(L.kill_at > now_ms() ? L.kill_at - now_ms() : 0);
+		if (poll(p, 4, timeout) < 0 && errno != EINTR)
+			die_errno("poll");
+		if (p[0].revents)
+			handle_launcher_signal();
+		if (p[1].revents && !read_container_msg()) {
+			close(L.sock);
+			L.sock = -1;
+		}
+		if (p[2].revents && !relay_pty_output())
+			p[2].fd = -1;
+		if (p[3].revents & POLLOUT)
+			flush_to_pty();
+		else if (p[3].revents)
+			relay_stdin();
+		if (L.kill_at && now_ms() >= L.kill_at && !L.reaped) {
+			log_warn("stop timeout: killing the container");
+			kill(L.init, SIGKILL);
+			L.kill_at = 0;
+		}
+	}
+	/* Whatever the container said or printed last, the user sees. */
+	while (L.sock >= 0 && read_container_msg())
+		;
+	while (L.pty >= 0 && relay_pty_output())
+		;
+	return L.status;
+}
+
+/* ------------------------------------------------------------------ */
+/* Commands                                                             */
+/* ------------------------------------------------------------------ */
+
+static int launcher_signals(void)
+{
+	static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM,
+					 SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD };
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaddset(&set, forwarded[i]);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		die_errno("sigprocmask");
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		die_errno("signalfd");
+	return fd;
+}
+
+/* Waits through the container's setup: true when it is ready to start. */
+static bool wait_until_ready(void)
+{
+	for (;;) {
+		char type = read_container_msg();
+
+		if (type == MSG_READY)
+			return true;
+		if (type != MSG_PTY)
+			return false;	/* an error, or init died */
+		if (fcntl(L.pty, F_SETFL, O_NONBLOCK))
+			die_errno("fcntl: pty");
+		copy_window_size();
+		set_raw_terminal();
+		L.stdin_open = true;
+		L.last_was_newline = true;
+	}
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct container c;
+	int socks[2];
+
+	spec_defaults(&c);
+	parse_run_options(&c, argc, argv);
+	validate_spec(&c);
+
+	L.sigfd = launcher_signals();
+	L.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks))
+		die_errno("socketpair");
+	atexit(kill_container);
+	atexit(restore_terminal);
+	L.init = clone_container(c.namespaces, &L.pidfd);
+	if (L.init < 0)
+		die_errno("clone");
+	if (L.init == 0) {
+		close(socks[0]);
+		container_init(&c, socks[1]);
+	}
+	close(socks[1]);
+	L.sock = socks[0];
+
+	send_msg(L.sock, MSG_GO, 0, NULL);
+	if (wait_until_ready())
+		send_msg(L.sock, MSG_START, 0, NULL);
+	return supervise();
+}
+
+static int cmd_init(int argc, char **argv)
+{
+	struct option longopts[sizeof init_options / sizeof init_options[0]];
+	struct saved_signals saved;
+	bool to_group = false, subreaper = false;
+	char shortopts[32];
+	int opt, sigfd;
+	pid_t child;
+
+	make_getopt_tables(init_options, longopts, shortopts);
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'g': to_group = true; break;
+		case 's': subreaper = true; break;
+		case 'q': log_threshold = LOG_ERROR; break;
+		case 'v': log_threshold = LOG_DEBUG; break;
+		case 'h': usage_init(stdout); exit(0);
+		default: die_bad_option("init", opt, argv);
+		}
+	}
+	if (optind >= argc)
+		die(EXIT_CANT_RUN, "init: no program given (see carapace init --help)");
+	if (getpid() != 1) {
+		if (!subreaper)
+			log_warn("not PID 1 and not a subreaper (-s): orphans won't be reaped");
+		else if (prctl(PR_SET_CHILD_SUBREAPER, 1))
+			die_errno("prctl: PR_SET_CHILD_SUBREAPER");
+	}
+	sigfd = init_take_signals(&saved);
+	child = fork();
+	if (child < 0)
+		die_errno("fork");
+	if (child == 0) {
+		close(sigfd);
+		/* Its own group, in the foreground, so that ^C reaches it and not us. */
+		setpgid(0, 0);
+		if (isatty(STDIN_FILENO))
+			tcsetpgrp(STDIN_FILENO, getpgrp());
+		restore_signals(&saved);
+		exec_command(argv + optind, environ);
+		die_exec(argv[optind]);
+	}
+	return init_loop(sigfd, child, to_group);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	ensure_std_fds();
+	if (!cmd) {
+		usage(stderr);
+		return EXIT_CANT_RUN;
+	}
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+		printf("carapace %s\n", CARAPACE_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "init"))
+		return cmd_init(argc - 1, argv + 1);
+	die(EXIT_CANT_RUN, "unknown command: %s (see carapace --help)", cmd);
+}
