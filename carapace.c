@@ -956,6 +956,10 @@ static void container_init(const struct container *c, int sock)
 	/* Nobody in the container may ptrace us or open /proc/1/exe. */
 	prctl(PR_SET_DUMPABLE, 0);
 	report_fd = sock;
+	/* The launcher's blocked signals are its own business, not the workload's. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Host fds that the launcher inherited stop here. */
 	syscall(SYS_close_range, 3 + c->process.preserve_fds, sock - 1, 0);
 	syscall(SYS_close_range, sock + 1, ~0U, 0);

@@ -57,8 +57,7 @@ extern "C" int inspector_banner(int fd, const char *hostname, unsigned long ns_f
 
 	if (uname(&u) != 0)
 		strcpy(u.release, "?");
-	l.add("carapace: container ready: kernel %s, hostname %s, namespaces", u.release,
-	      hostname);
+	l.add("carapace: container ready: %s, kernel %s, ns", hostname, u.release);
 	const char *sep = " ";
 	for (const ns_name &ns : namespaces) {
 		if (ns_flags & ns.flag) {
@@ -66,6 +65,6 @@ extern "C" int inspector_banner(int fd, const char *hostname, unsigned long ns_f
 			sep = ",";
 		}
 	}
-	l.add(", root by %s, %d capabilities\n", root_mode, popcount64(caps));
+	l.add(", %s, %d caps\n", root_mode, popcount64(caps));
 	return write(fd, l.buf, l.len) == (ssize_t)l.len ? 0 : -1;
 }
