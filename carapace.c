@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -198,6 +200,15 @@ enum {
 	OPT_NO_PIVOT,
 	OPT_STOP_TIMEOUT,
 	OPT_PRESERVE_FDS,
+	OPT_PIDS,
+	OPT_MEMORY,
+	OPT_MEMORY_SWAP,
+	OPT_CPUS,
+	OPT_CPU_WEIGHT,
+	OPT_CPU_SHARES,
+	OPT_CPUSET_CPUS,
+	OPT_CGROUP_PARENT,
+	OPT_NAME,
 };
 
 struct option_doc {
@@ -218,6 +229,15 @@ static const struct option_doc run_options[] = {
 	{ "stop-timeout", OPT_STOP_TIMEOUT, "SECONDS", "after TERM or INT, kill the container this late (default 10)" },
 	{ "preserve-fds", OPT_PRESERVE_FDS, "N", "pass fds 3 to 2+N to the workload" },
 	{ "no-pivot", OPT_NO_PIVOT, NULL, "use MS_MOVE and chroot instead of pivot_root (less safe)" },
+	{ "pids", OPT_PIDS, "N", "at most N processes (pids controller)" },
+	{ "memory", OPT_MEMORY, "SIZE", "memory limit; SIZE in bytes, or with k, m or g" },
+	{ "memory-swap", OPT_MEMORY_SWAP, "SIZE", "memory plus swap limit (-1: unlimited swap)" },
+	{ "cpus", OPT_CPUS, "FLOAT", "CPU time, in CPUs (0.5: half of one)" },
+	{ "cpu-weight", OPT_CPU_WEIGHT, "N", "relative CPU weight, 1 to 10000 (v2 style)" },
+	{ "cpu-shares", OPT_CPU_SHARES, "N", "relative CPU shares, 2 to 262144 (v1 style)" },
+	{ "cpuset-cpus", OPT_CPUSET_CPUS, "LIST", "CPUs the container may use, e.g. 0-1,3" },
+	{ "cgroup-parent", OPT_CGROUP_PARENT, "PATH", "parent cgroup, from the hierarchy's root (default carapace)" },
+	{ "name", OPT_NAME, "NAME", "container name, also its cgroup's (default: unique)" },
 	{ "quiet", 'q', NULL, "no banner, no warnings" },
 	{ "verbose", 'v', NULL, "say what carapace does" },
 	{ "help", 'h', NULL, "show this help" },
@@ -358,6 +378,17 @@ struct container {
 	const struct mount_spec *mounts;	/* in mount order */
 	size_t mounts_len;
 	struct {
+		const char *parent;	/* from the hierarchy's root */
+		const char *name;	/* the leaf; NULL: no cgroup of its own */
+		int64_t pids;		/* -1: no limit, here and below */
+		int64_t memory;		/* bytes */
+		int64_t memory_swap;	/* bytes of memory + swap; -2: unlimited swap */
+		uint64_t cpu_quota;	/* us per cpu_period */
+		uint64_t cpu_weight;	/* 1 to 10000; 0: unset */
+		uint64_t cpu_shares;	/* 2 to 262144; 0: unset */
+		const char *cpuset_cpus;
+	} limits;
+	struct {
 		uint64_t caps;	/* bounding = permitted = effective */
 	} privileges;
 	struct {
@@ -430,12 +461,74 @@ static void spec_defaults(struct container *c)
 			CLONE_NEWNET | CLONE_NEWCGROUP;
 	c->mounts = default_mounts;
 	c->mounts_len = sizeof default_mounts / sizeof default_mounts[0];
+	c->limits.parent = "carapace";
+	c->limits.pids = c->limits.memory = c->limits.memory_swap = -1;
 	c->privileges.caps = default_caps;
 	c->init.stop_timeout = 10;
 	env_set(c, (char *)default_path);
 	env_set(c, "HOME=/root");
 	if (getenv("TERM"))
 		env_set(c, xasprintf("TERM=%s", getenv("TERM")));
+}
+
+/* SIZE: bytes, or with the suffix k, m or g (powers of 1024). */
+static int64_t parse_size(const char *opt, const char *s)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end && !end[1])
+		shift = *end == 'k' || *end == 'K' ? 10 : *end == 'm' || *end == 'M' ? 20 :
+			*end == 'g' || *end == 'G' ? 30 : -1;
+	if (end == s || *s == '-' || errno || shift < 0 || (*end && end[1]) ||
+	    v == 0 || v > (unsigned long long)(INT64_MAX >> shift))
+		die(EXIT_CANT_RUN, "%s: not a size (bytes, or with k, m or g): '%s'", opt, s);
+	return (int64_t)(v << shift);
+}
+
+/* --cpus 0.5 -> 50000us per 100000us period; at most 3 decimals, as docker. */
+static uint64_t parse_cpus(const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !(v >= 0.001) || v > 1024)
+		die(EXIT_CANT_RUN, "--cpus: not a number from 0.001 to 1024: '%s'", s);
+	return (uint64_t)(v * 100000 + 0.5);
+}
+
+static void parse_limit_option(struct container *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_PIDS: c->limits.pids = parse_number("--pids", arg, 4194304); break;
+	case OPT_MEMORY: c->limits.memory = parse_size("--memory", arg); break;
+	case OPT_MEMORY_SWAP:
+		c->limits.memory_swap = !strcmp(arg, "-1") ? -2 : parse_size("--memory-swap", arg);
+		break;
+	case OPT_CPUS: c->limits.cpu_quota = parse_cpus(arg); break;
+	case OPT_CPU_WEIGHT:
+		c->limits.cpu_weight = parse_number("--cpu-weight", arg, 10000);
+		if (!c->limits.cpu_weight)
+			die(EXIT_CANT_RUN, "--cpu-weight: must be from 1 to 10000: '%s'", arg);
+		break;
+	case OPT_CPU_SHARES:
+		c->limits.cpu_shares = parse_number("--cpu-shares", arg, 262144);
+		if (c->limits.cpu_shares < 2)
+			die(EXIT_CANT_RUN, "--cpu-shares: must be from 2 to 262144: '%s'", arg);
+		break;
+	case OPT_CPUSET_CPUS:
+		if (!*arg || strspn(arg, "0123456789,-") != strlen(arg))
+			die(EXIT_CANT_RUN, "--cpuset-cpus: not a CPU list like 0-2,4: '%s'", arg);
+		c->limits.cpuset_cpus = arg;
+		break;
+	case OPT_CGROUP_PARENT: c->limits.parent = arg; break;
+	case OPT_NAME: c->limits.name = arg; break;
+	}
 }
 
 static void parse_run_options(struct container *c, int argc, char **argv)
@@ -462,6 +555,7 @@ static void parse_run_options(struct container *c, int argc, char **argv)
 			c->process.preserve_fds = parse_number("--preserve-fds", optarg, 1000);
 			break;
 		case OPT_NO_PIVOT: c->root.no_pivot = true; break;
+		case OPT_PIDS ... OPT_NAME: parse_limit_option(c, opt, optarg); break;
 		case 'q': log_threshold = LOG_ERROR; break;
 		case 'v': log_threshold = LOG_DEBUG; break;
 		case 'h': usage_run(stdout); exit(0);
@@ -471,6 +565,44 @@ static void parse_run_options(struct container *c, int argc, char **argv)
 	if (optind >= argc)
 		die(EXIT_CANT_RUN, "run: no command given (see carapace run --help)");
 	c->process.argv = argv + optind;
+}
+
+static bool valid_cgroup_path(const char *p, bool nested)
+{
+	if (!*p || strlen(p) > 200)
+		return false;
+	for (const char *seg = p; *seg; seg += strcspn(seg, "/")) {
+		while (*seg == '/' && nested)
+			seg++;
+		size_t n = strcspn(seg, "/");
+
+		if ((n == 1 && seg[0] == '.') || (n == 2 && !strncmp(seg, "..", 2)) ||
+		    (!nested && seg[n] == '/'))
+			return false;
+	}
+	return true;
+}
+
+static void validate_limits(struct container *c)
+{
+	bool any = c->limits.pids >= 0 || c->limits.memory >= 0 ||
+		   c->limits.memory_swap != -1 || c->limits.cpu_quota ||
+		   c->limits.cpu_weight || c->limits.cpu_shares || c->limits.cpuset_cpus;
+
+	if (c->limits.memory_swap >= 0 && c->limits.memory < 0)
+		die(EXIT_CANT_RUN, "--memory-swap: needs --memory too");
+	if (c->limits.memory_swap >= 0 && c->limits.memory_swap < c->limits.memory)
+		die(EXIT_CANT_RUN, "--memory-swap: must not be less than --memory");
+	if (c->limits.cpu_weight && c->limits.cpu_shares)
+		die(EXIT_CANT_RUN, "--cpu-weight and --cpu-shares: give one of them");
+	if (!valid_cgroup_path(c->limits.parent, true))
+		die(EXIT_CANT_RUN, "--cgroup-parent: not a cgroup path: '%s'", c->limits.parent);
+	if (c->limits.name && !valid_cgroup_path(c->limits.name, false))
+		die(EXIT_CANT_RUN, "--name: not a valid name: '%s'", c->limits.name);
+	/* Without a limit or a name, the container lives in carapace's cgroup. */
+	if (any && !c->limits.name)
+		c->limits.name = xasprintf("carapace-%d-%lx", (int)getpid(),
+					   (unsigned long)now_ms() & 0xffffff);
 }
 
 /* Checks what can be checked before any namespace exists. */
@@ -498,6 +630,505 @@ static void validate_spec(struct container *c)
 		if (fcntl(fd, F_GETFD) < 0)
 			die_errno("--preserve-fds: fd %d", fd);
 	env_set(c, xasprintf("HOSTNAME=%s", c->hostname));
+	validate_limits(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Cgroups: v2, v1 or hybrid, each controller where it really lives      */
+/* ------------------------------------------------------------------ */
+
+enum controller { CTL_PIDS, CTL_MEMORY, CTL_CPU, CTL_CPUSET, CTL_CPUACCT, CTL_FREEZER, N_CTL };
+static const char *const controller_names[N_CTL] = {
+	"pids", "memory", "cpu", "cpuset", "cpuacct", "freezer",
+};
+
+struct cgroup_dir {
+	const char *mount;
+	char *path;
+	unsigned ctls;		/* bit per enum controller */
+	bool v2;
+};
+
+struct cgroups {
+	const char *mode;		/* unified, hybrid or legacy */
+	char *v2_mount;			/* cgroup2 mount point, or NULL */
+	unsigned v2_ctls;		/* controllers cgroup2 offers */
+	char *v1_mount[N_CTL];		/* v1 hierarchy of each controller */
+	char *v1_opts[N_CTL];		/* its controllers, to mount it again inside */
+	struct cgroup_dir dirs[N_CTL];	/* the container's leaves */
+	size_t ndirs;
+	int v2_fd;			/* the v2 leaf, for CLONE_INTO_CGROUP */
+	int lock_fd;			/* the first leaf, flocked */
+	const char *parent;
+};
+
+static struct cgroups CG = { .v2_fd = -1, .lock_fd = -1 };
+
+static int write_file(const char *dir, const char *file, const char *value)
+{
+	char path[PATH_MAX];
+	autoclose int fd = -1;
+	size_t n = strlen(value);
+
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	return write(fd, value, n) == (ssize_t)n ? 0 : -1;
+}
+
+/* Reads a small file into BUF; returns its length, or -1. */
+static ssize_t read_file(const char *dir, const char *file, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	autoclose int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+static int controller_bit(const char *name, size_t len)
+{
+	for (int i = 0; i < N_CTL; i++)
+		if (strlen(controller_names[i]) == len && !strncmp(name, controller_names[i], len))
+			return i;
+	return -1;
+}
+
+/* Learns, from this process's mountinfo, which hierarchy holds each controller. */
+static void cgroup_detect(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096], buf[512];
+	bool v1 = false;
+
+	if (!f)
+		die_errno("open: /proc/self/mountinfo");
+	while (fgets(line, sizeof line, f)) {
+		char mnt[PATH_MAX], type[32], opts[1024];
+		const char *sep = strstr(line, " - ");
+
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+		    sscanf(sep, " - %31s %*s %1023s", type, opts) != 2)
+			continue;
+		if (!strcmp(type, "cgroup2") && !CG.v2_mount)
+			CG.v2_mount = strdup(mnt);
+		if (strcmp(type, "cgroup"))
+			continue;
+		char *all = strdup(opts);
+
+		for (char *o = strtok(opts, ","); o; o = strtok(NULL, ",")) {
+			int bit = controller_bit(o, strlen(o));
+
+			if (bit >= 0 && !CG.v1_mount[bit]) {
+				CG.v1_mount[bit] = strdup(mnt);
+				CG.v1_opts[bit] = all;
+				v1 = true;
+			}
+		}
+	}
+	fclose(f);
+	if (CG.v2_mount && read_file(CG.v2_mount, "cgroup.controllers", buf, sizeof buf) >= 0)
+		for (char *o = strtok(buf, " \n"); o; o = strtok(NULL, " \n")) {
+			int bit = controller_bit(o, strlen(o));
+
+			if (bit >= 0)
+				CG.v2_ctls |= 1u << bit;
+		}
+	CG.mode = !v1 ? "unified" : CG.v2_mount ? "hybrid" : "legacy";
+}
+
+/* The limits' controllers; cpuacct, freezer and cpu's usage come along if they exist. */
+static unsigned controllers_needed(const struct container *c)
+{
+	unsigned need = 0;
+
+	if (c->limits.pids >= 0)
+		need |= 1u << CTL_PIDS;
+	if (c->limits.memory >= 0)
+		need |= 1u << CTL_MEMORY;
+	if (c->limits.cpu_quota || c->limits.cpu_weight || c->limits.cpu_shares)
+		need |= 1u << CTL_CPU;
+	if (c->limits.cpuset_cpus)
+		need |= 1u << CTL_CPUSET;
+	return need;
+}
+
+static const char *const limit_option[N_CTL] = {
+	"--pids", "--memory", "--cpus", "--cpuset-cpus", "", "",
+};
+
+/* The leaf that holds controller CTL, or NULL. */
+static const char *cgroup_dir_of(enum controller ctl)
+{
+	for (size_t i = 0; i < CG.ndirs; i++)
+		if (CG.dirs[i].ctls & (1u << ctl))
+			return CG.dirs[i].path;
+	return NULL;
+}
+
+/* Plans one leaf per hierarchy: a controller on v1 stays there, else v2. */
+static void cgroup_plan(const struct container *c, unsigned need, unsigned optional)
+{
+	for (int ctl = 0; ctl < N_CTL; ctl++) {
+		unsigned bit = 1u << ctl;
+		const char *mount = CG.v1_mount[ctl];
+		size_t i;
+
+		if (!((need | optional) & bit))
+			continue;
+		if (!mount && CG.v2_mount && (CG.v2_ctls & bit))
+			mount = CG.v2_mount;
+		if (!mount) {
+			if (need & bit)
+				die(EXIT_CANT_RUN, "%s: the host has no %s cgroup controller",
+				    limit_option[ctl], controller_names[ctl]);
+			continue;
+		}
+		for (i = 0; i < CG.ndirs && CG.dirs[i].mount != mount; i++)
+			;
+		if (i == CG.ndirs) {
+			CG.dirs[i].mount = mount;
+			CG.dirs[i].path = xasprintf("%s/%s/%s", mount, c->limits.parent,
+						    c->limits.name);
+			CG.dirs[i].v2 = mount == CG.v2_mount;
+			CG.ndirs++;
+		}
+		CG.dirs[i].ctls |= bit;
+	}
+}
+
+/* A new v1 cpuset has no CPUs and no memory nodes: it inherits its parent's. */
+static void copy_cpuset(const char *dir, const char *file)
+{
+	char parent[PATH_MAX], buf[256];
+
+	snprintf(parent, sizeof parent, "%s/..", dir);
+	if (read_file(dir, file, buf, sizeof buf) > 1)
+		return;
+	if (read_file(parent, file, buf, sizeof buf) < 0 || write_file(dir, file, buf))
+		die_errno("cgroup: %s/%s", dir, file);
+}
+
+static void enable_controllers(const char *dir, unsigned ctls)
+{
+	char list[128] = "";
+
+	for (int ctl = 0; ctl < N_CTL; ctl++)
+		if (ctls & (1u << ctl) && ctl != CTL_CPUACCT && ctl != CTL_FREEZER)
+			snprintf(list + strlen(list), sizeof list - strlen(list), "+%s ",
+				 controller_names[ctl]);
+	if (*list && write_file(dir, "cgroup.subtree_control", list))
+		die_errno("cgroup: %s/cgroup.subtree_control: %s", dir, list);
+}
+
+/* mkdir -p of the parent, from the hierarchy's root down. */
+static void make_cgroup_parent(const struct cgroup_dir *d, const char *parent)
+{
+	char path[PATH_MAX];
+	size_t len = (size_t)snprintf(path, sizeof path, "%s", d->mount);
+
+	for (const char *seg = parent; *seg;) {
+		size_t n = strcspn(seg, "/");
+
+		if (n) {
+			if (d->v2)	/* no internal processes: only leaves hold any */
+				enable_controllers(path, d->ctls);
+			len += (size_t)snprintf(path + len, sizeof path - len, "/%.*s", (int)n, seg);
+			if (mkdir(path, 0755) && errno != EEXIST)
+				die_errno("cgroup: mkdir %s", path);
+			if (!d->v2 && d->ctls & (1u << CTL_CPUSET)) {
+				copy_cpuset(path, "cpuset.cpus");
+				copy_cpuset(path, "cpuset.mems");
+			}
+		}
+		seg += n + (seg[n] == '/');
+	}
+	if (d->v2)
+		enable_controllers(path, d->ctls);
+}
+
+/* Calls FN(mount, parent, name) once for every hierarchy on the host. */
+static void for_each_hierarchy(void (*fn)(const char *, const char *, const char *),
+			       const char *parent, const char *name)
+{
+	if (CG.v2_mount)
+		fn(CG.v2_mount, parent, name);
+	for (int ctl = 0; ctl < N_CTL; ctl++) {
+		int seen = 0;
+
+		for (int j = 0; j < ctl; j++)
+			seen |= CG.v1_mount[j] && CG.v1_mount[ctl] &&
+				!strcmp(CG.v1_mount[j], CG.v1_mount[ctl]);
+		if (CG.v1_mount[ctl] && !seen)
+			fn(CG.v1_mount[ctl], parent, name);
+	}
+}
+
+/* rmdir of mount/parent/name, then of the parents that are left empty. */
+static void remove_path(const char *mount, const char *parent, const char *name)
+{
+	char *path = xasprintf("%s/%s/%s", mount, parent, name ? name : "");
+
+	for (char *slash;;) {
+		if (rmdir(path) && errno != ENOENT)	/* in use by another container */
+			break;
+		slash = strrchr(path, '/');
+		if (!slash || slash <= path + strlen(mount))
+			break;
+		*slash = '\0';
+	}
+	free(path);
+}
+
+/*
+ * A launcher holds an flock on its first leaf for its whole life. A leaf
+ * whose flock is free belongs to a launcher that was killed: remove it.
+ */
+static void sweep_stale_cgroups(const struct container *c)
+{
+	char parent[PATH_MAX];
+	struct dirent *e;
+	DIR *dir;
+
+	snprintf(parent, sizeof parent, "%s/%s", CG.dirs[0].mount, c->limits.parent);
+	dir = opendir(parent);
+	if (!dir)
+		return;
+	while ((e = readdir(dir))) {
+		char *leaf = xasprintf("%s/%s", parent, e->d_name);
+		autoclose int fd = -1;
+
+		if (e->d_type == DT_DIR && e->d_name[0] != '.' &&
+		    (fd = open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 &&
+		    flock(fd, LOCK_EX | LOCK_NB) == 0 && rmdir(leaf) == 0) {
+			log_debug("cgroup: removed the stale %s", leaf);
+			for_each_hierarchy(remove_path, c->limits.parent, e->d_name);
+		}
+		free(leaf);
+	}
+	closedir(dir);
+}
+
+/* Makes the first leaf and locks it; false if a sweeper removed it meanwhile. */
+static bool make_locked_leaf(const struct container *c)
+{
+	const char *path = CG.dirs[0].path;
+
+	make_cgroup_parent(&CG.dirs[0], c->limits.parent);
+	if (mkdir(path, 0755)) {
+		if (errno == EEXIST)
+			die(EXIT_CANT_RUN, "--name: %s: a container of that name is running",
+			    c->limits.name);
+		if (errno == ENOENT)	/* the parent went away: try again */
+			return false;
+		die_errno("cgroup: mkdir %s", path);
+	}
+	CG.lock_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (CG.lock_fd < 0 || flock(CG.lock_fd, LOCK_EX))
+		die_errno("cgroup: lock %s", path);
+	if (access(path, F_OK) == 0)
+		return true;
+	close(CG.lock_fd);
+	CG.lock_fd = -1;
+	return false;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void write_limit(enum controller ctl, const char *file, const char *fmt, ...)
+{
+	const char *dir = cgroup_dir_of(ctl);
+	char value[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof value, fmt, ap);
+	va_end(ap);
+	if (write_file(dir, file, value))
+		die_errno("%s: %s/%s: %s", limit_option[ctl], dir, file, value);
+}
+
+static void write_limits(const struct container *c)
+{
+	bool v2 = CG.v2_mount && !CG.v1_mount[CTL_CPU];
+	const char *cpuset = cgroup_dir_of(CTL_CPUSET);
+
+	if (c->limits.pids >= 0)
+		write_limit(CTL_PIDS, "pids.max", "%lld", (long long)c->limits.pids);
+	if (c->limits.memory >= 0 && CG.v1_mount[CTL_MEMORY]) {
+		write_limit(CTL_MEMORY, "memory.limit_in_bytes", "%lld", (long long)c->limits.memory);
+		if (c->limits.memory_swap != -1)
+			write_limit(CTL_MEMORY, "memory.memsw.limit_in_bytes", "%lld",
+				    (long long)c->limits.memory_swap);
+	} else if (c->limits.memory >= 0) {
+		write_limit(CTL_MEMORY, "memory.max", "%lld", (long long)c->limits.memory);
+		if (c->limits.memory_swap == -2)
+			write_limit(CTL_MEMORY, "memory.swap.max", "max");
+		else if (c->limits.memory_swap >= 0)
+			write_limit(CTL_MEMORY, "memory.swap.max", "%lld",
+				    (long long)(c->limits.memory_swap - c->limits.memory));
+	}
+	if (c->limits.cpu_quota && v2)
+		write_limit(CTL_CPU, "cpu.max", "%llu 100000",
+			    (unsigned long long)c->limits.cpu_quota);
+	else if (c->limits.cpu_quota) {
+		write_limit(CTL_CPU, "cpu.cfs_period_us", "100000");
+		write_limit(CTL_CPU, "cpu.cfs_quota_us", "%llu",
+			    (unsigned long long)c->limits.cpu_quota);
+	}
+	/* Weight and shares map onto each other as runc and crun convert them. */
+	if (c->limits.cpu_weight && !v2)
+		write_limit(CTL_CPU, "cpu.shares", "%llu",
+			    (unsigned long long)(2 + (c->limits.cpu_weight - 1) * 262142 / 9999));
+	else if (c->limits.cpu_weight)
+		write_limit(CTL_CPU, "cpu.weight", "%llu", (unsigned long long)c->limits.cpu_weight);
+	if (c->limits.cpu_shares && v2)
+		write_limit(CTL_CPU, "cpu.weight", "%llu",
+			    (unsigned long long)(1 + (c->limits.cpu_shares - 2) * 9999 / 262142));
+	else if (c->limits.cpu_shares)
+		write_limit(CTL_CPU, "cpu.shares", "%llu", (unsigned long long)c->limits.cpu_shares);
+	if (cpuset && !CG.v1_mount[CTL_CPUSET])
+		write_limit(CTL_CPUSET, "cpuset.cpus", "%s", c->limits.cpuset_cpus);
+	else if (cpuset) {
+		copy_cpuset(cpuset, "cpuset.mems");
+		write_limit(CTL_CPUSET, "cpuset.cpus", "%s", c->limits.cpuset_cpus);
+	}
+}
+
+static void remove_cgroups(void);
+
+/* Before the clone: the leaves exist and hold every limit. */
+static void create_cgroups(const struct container *c)
+{
+	unsigned need = controllers_needed(c);
+	int tries = 0;
+
+	cgroup_detect();
+	cgroup_plan(c, need, (1u << CTL_FREEZER) |
+		    (log_threshold >= LOG_DEBUG ? 1u << CTL_CPUACCT : 0));
+	if (!CG.ndirs)
+		die(EXIT_CANT_RUN, "cgroup: no cgroup hierarchy is mounted");
+	log_debug("cgroup: %s mode, leaf %s/%s", CG.mode, c->limits.parent, c->limits.name);
+	sweep_stale_cgroups(c);
+	CG.parent = c->limits.parent;
+	atexit(remove_cgroups);
+	while (!make_locked_leaf(c))
+		if (++tries == 10)
+			die(EXIT_CANT_RUN, "cgroup: %s: removed as fast as it is made",
+			    CG.dirs[0].path);
+	for (size_t i = 1; i < CG.ndirs; i++) {
+		make_cgroup_parent(&CG.dirs[i], c->limits.parent);
+		if (mkdir(CG.dirs[i].path, 0755))
+			die_errno("cgroup: mkdir %s", CG.dirs[i].path);
+	}
+	write_limits(c);
+	for (size_t i = 0; i < CG.ndirs; i++)
+		if (CG.dirs[i].v2)
+			CG.v2_fd = open(CG.dirs[i].path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* After the clone, for what CLONE_INTO_CGROUP didn't do. */
+static void join_cgroups(pid_t pid, bool v2_done)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof buf, "%d", (int)pid);
+	for (size_t i = 0; i < CG.ndirs; i++)
+		if (!(CG.dirs[i].v2 && v2_done) && write_file(CG.dirs[i].path, "cgroup.procs", buf))
+			die_errno("cgroup: %s/cgroup.procs", CG.dirs[i].path);
+}
+
+/* Kills whatever is still in DIR: cgroup.kill on v2, else freeze, kill, thaw. */
+static void kill_cgroup(const struct cgroup_dir *d)
+{
+	const char *freezer = cgroup_dir_of(CTL_FREEZER);
+	char buf[4096];
+
+	for (int round = 0; round < 100; round++) {
+		if (read_file(d->path, "cgroup.procs", buf, sizeof buf) <= 0)
+			return;
+		if (d->v2 && write_file(d->path, "cgroup.kill", "1") == 0) {
+			usleep(1000);
+			continue;
+		}
+		if (freezer)
+			write_file(freezer, "freezer.state", "FROZEN");
+		for (char *p = strtok(buf, "\n"); p; p = strtok(NULL, "\n"))
+			kill((pid_t)atoi(p), SIGKILL);
+		if (freezer)
+			write_file(freezer, "freezer.state", "THAWED");
+		usleep(1000);
+	}
+}
+
+/* atexit: the leaves, and the parents if no other container uses them. */
+static void remove_cgroups(void)
+{
+	for (size_t i = 0; i < CG.ndirs; i++) {
+		kill_cgroup(&CG.dirs[i]);
+		/* A dying task may hold the cgroup for a moment. */
+		for (int tries = 0; rmdir(CG.dirs[i].path) && errno == EBUSY && tries < 200; tries++)
+			usleep(5000);
+	}
+	if (CG.ndirs)
+		for_each_hierarchy(remove_path, CG.parent, NULL);
+	CG.ndirs = 0;
+}
+
+static long long read_number(enum controller ctl, const char *file, const char *key)
+{
+	const char *dir = cgroup_dir_of(ctl);
+	char buf[4096];
+	const char *p = buf;
+
+	if (!dir || read_file(dir, file, buf, sizeof buf) <= 0)
+		return -1;
+	if (key) {
+		size_t n = strlen(key);
+
+		for (p = buf; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+			if (!strncmp(p, key, n) && p[n] == ' ')
+				break;
+		if (!p)
+			return -1;
+		p += n;
+	}
+	return strtoll(p, NULL, 10);
+}
+
+/* After the container: an OOM kill is named, and -v reports usage. */
+static void report_cgroups(const struct container *c)
+{
+	long long v;
+
+	if (CG.v1_mount[CTL_MEMORY])
+		v = read_number(CTL_MEMORY, "memory.oom_control", "oom_kill");
+	else
+		v = read_number(CTL_MEMORY, "memory.events", "oom_kill");
+	if (v > 0)
+		log_error("container killed by the OOM killer (memory limit %lldM)",
+			  (long long)c->limits.memory >> 20);
+	if (log_threshold < LOG_DEBUG)
+		return;
+	v = CG.v1_mount[CTL_MEMORY] ? read_number(CTL_MEMORY, "memory.max_usage_in_bytes", NULL)
+				    : read_number(CTL_MEMORY, "memory.peak", NULL);
+	if (v >= 0)
+		log_debug("usage: peak memory %lld KiB", v >> 10);
+	v = CG.v1_mount[CTL_CPUACCT] ? read_number(CTL_CPUACCT, "cpuacct.usage", NULL) / 1000
+				     : read_number(CTL_PIDS, "cpu.stat", "usage_usec");
+	if (v < 0)
+		v = read_number(CTL_MEMORY, "cpu.stat", "usage_usec");
+	if (v >= 0)
+		log_debug("usage: CPU time %lld.%03lld s", v / 1000000, v / 1000 % 1000);
+	v = read_number(CTL_PIDS, "pids.peak", NULL);
+	if (v >= 0)
+		log_debug("usage: peak pids %lld", v);
 }
 
 /* ------------------------------------------------------------------ */
@@ -509,19 +1140,29 @@ static void validate_spec(struct container *c)
  * clone(2) does the same job (it returns the pidfd through parent_tid).
  * Kernels before 5.2 lack CLONE_PIDFD too: then *pidfd stays -1.
  */
-static pid_t clone_container(unsigned long flags, int *pidfd)
+static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, bool *in_cgroup)
 {
 	struct clone_args args = {
-		.flags = flags | CLONE_PIDFD,
+		.flags = flags | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
 		.pidfd = (uint64_t)(uintptr_t)pidfd,
 		.exit_signal = SIGCHLD,
+		.cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0,
 	};
 	long pid;
 
 	*pidfd = -1;
+	*in_cgroup = cgroup_fd >= 0;
 	pid = syscall(SYS_clone3, &args, sizeof args);
+	if (pid < 0 && cgroup_fd >= 0 && (errno == E2BIG || errno == EINVAL)) {
+		/* Before Linux 5.7: no CLONE_INTO_CGROUP; the launcher moves init. */
+		*in_cgroup = false;
+		args.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+		args.cgroup = 0;
+		pid = syscall(SYS_clone3, &args, sizeof args);
+	}
 	if (pid >= 0 || errno != ENOSYS)
 		return pid;
+	*in_cgroup = false;
 	log_debug("clone3: %s: falling back to clone", strerror(errno));
 	pid = syscall(SYS_clone, flags | CLONE_PIDFD | SIGCHLD, NULL, pidfd, NULL, 0);
 	if (pid < 0 && errno == EINVAL)
@@ -599,6 +1240,34 @@ static void mount_filesystems(const struct container *c)
 		if (mount(m->source, m->target, m->type, m->flags, m->data))
 			die_errno("mount: %s", m->target);
 	}
+}
+
+/* Inside, after the root change: the container's own cgroups, read-only. */
+static void mount_cgroupfs(void)
+{
+	const char *top = "/sys/fs/cgroup";
+
+	make_dirs(top, 0755);
+	if (!strcmp(CG.mode, "unified")) {
+		if (mount("cgroup2", top, "cgroup2", MS_SAFE | MS_RDONLY, NULL))
+			die_errno("mount: %s", top);
+		return;
+	}
+	if (mount("tmpfs", top, "tmpfs", MS_SAFE, "mode=755,size=16k"))
+		die_errno("mount: %s", top);
+	for (size_t i = 0; i < CG.ndirs; i++) {
+		const struct cgroup_dir *d = &CG.dirs[i];
+		int ctl = __builtin_ctz(d->ctls);
+		char *target = xasprintf("%s/%s", top, d->v2 ? "unified" : strrchr(d->mount, '/') + 1);
+
+		make_dirs(target, 0755);
+		if (mount("cgroup", target, d->v2 ? "cgroup2" : "cgroup", MS_SAFE | MS_RDONLY,
+			  d->v2 ? NULL : CG.v1_opts[ctl]))
+			die_errno("mount: %s", target);
+		free(target);
+	}
+	if (mount(NULL, top, NULL, MS_REMOUNT | MS_BIND | MS_SAFE | MS_RDONLY, NULL))
+		die_errno("mount: remount %s read-only", top);
 }
 
 /* The mounts must be what they claim, not something the rootfs put there. */
@@ -966,8 +1635,13 @@ static void container_init(const struct container *c, int sock)
 	if (wait_msg(sock) != MSG_GO)	/* EOF also covers a launcher that died early */
 		_exit(EXIT_CANT_RUN);
 
+	/* Now that init is in its cgroups, they become its cgroup namespace's root. */
+	if (CG.ndirs && (c->namespaces & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP))
+		die_errno("unshare: cgroup namespace");
 	root_mode = enter_rootfs(c);
 	mount_filesystems(c);
+	if (CG.ndirs)
+		mount_cgroupfs();
 	verify_fs("/proc", PROC_SUPER_MAGIC);
 	populate_dev();
 	if (sethostname(c->hostname, strlen(c->hostname)))
@@ -1264,7 +1938,8 @@ static bool wait_until_ready(void)
 static int cmd_run(int argc, char **argv)
 {
 	struct container c;
-	int socks[2];
+	bool in_cgroup;
+	int socks[2], status;
 
 	spec_defaults(&c);
 	parse_run_options(&c, argc, argv);
@@ -1274,9 +1949,13 @@ static int cmd_run(int argc, char **argv)
 	L.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks))
 		die_errno("socketpair");
+	if (c.limits.name)
+		create_cgroups(&c);	/* first, so that its atexit runs last */
 	atexit(kill_container);
 	atexit(restore_terminal);
-	L.init = clone_container(c.namespaces, &L.pidfd);
+	/* With a cgroup of its own, init makes its cgroup namespace once inside. */
+	L.init = clone_container(c.namespaces & ~(CG.ndirs ? CLONE_NEWCGROUP : 0UL),
+				 CG.v2_fd, &L.pidfd, &in_cgroup);
 	if (L.init < 0)
 		die_errno("clone");
 	if (L.init == 0) {
@@ -1285,11 +1964,16 @@ static int cmd_run(int argc, char **argv)
 	}
 	close(socks[1]);
 	L.sock = socks[0];
+	if (CG.ndirs)
+		join_cgroups(L.init, in_cgroup);
 
 	send_msg(L.sock, MSG_GO, 0, NULL);
 	if (wait_until_ready())
 		send_msg(L.sock, MSG_START, 0, NULL);
-	return supervise();
+	status = supervise();
+	if (CG.ndirs)
+		report_cgroups(&c);
+	return status;
 }
 
 static int cmd_init(int argc, char **argv)
