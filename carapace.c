@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 #include <termios.h>
 #include <time.h>
@@ -34,6 +35,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -41,6 +43,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <linux/magic.h>
@@ -209,6 +212,11 @@ enum {
 	OPT_CPUSET_CPUS,
 	OPT_CGROUP_PARENT,
 	OPT_NAME,
+	OPT_CAP_ADD,
+	OPT_CAP_DROP,
+	OPT_PRIVILEGED,
+	OPT_GROUP_ADD,
+	OPT_ULIMIT,
 };
 
 struct option_doc {
@@ -238,6 +246,12 @@ static const struct option_doc run_options[] = {
 	{ "cpuset-cpus", OPT_CPUSET_CPUS, "LIST", "CPUs the container may use, e.g. 0-1,3" },
 	{ "cgroup-parent", OPT_CGROUP_PARENT, "PATH", "parent cgroup, from the hierarchy's root (default carapace)" },
 	{ "name", OPT_NAME, "NAME", "container name, also its cgroup's (default: unique)" },
+	{ "user", 'u', "USER[:GROUP]", "run as USER (name or number, from the container's /etc/passwd)" },
+	{ "group-add", OPT_GROUP_ADD, "GROUP", "add a supplementary group (repeatable)" },
+	{ "cap-add", OPT_CAP_ADD, "CAP", "add a capability (NAME, CAP_NAME or ALL; repeatable)" },
+	{ "cap-drop", OPT_CAP_DROP, "CAP", "drop a capability (NAME, CAP_NAME or ALL; repeatable)" },
+	{ "ulimit", OPT_ULIMIT, "NAME=SOFT[:HARD]", "set a resource limit, e.g. nofile=1024:2048" },
+	{ "privileged", OPT_PRIVILEGED, NULL, "all capabilities, host devices, no masking (unsafe)" },
 	{ "quiet", 'q', NULL, "no banner, no warnings" },
 	{ "verbose", 'v', NULL, "say what carapace does" },
 	{ "help", 'h', NULL, "show this help" },
@@ -365,6 +379,7 @@ struct container {
 		char **argv;
 		char **env;
 		size_t env_len;
+		bool home_set;		/* HOME from -e, not from the user's passwd entry */
 		const char *cwd;
 		enum tty_mode tty;
 		int preserve_fds;
@@ -389,7 +404,16 @@ struct container {
 		const char *cpuset_cpus;
 	} limits;
 	struct {
-		uint64_t caps;	/* bounding = permitted = effective */
+		uint64_t caps;	/* bounding = permitted = effective, for root */
+		const char *user;	/* USER[:GROUP]; NULL: root */
+		const char **groups_add;
+		size_t groups_add_len;
+		bool privileged;
+		bool devices_confined;	/* a device cgroup guards the host's devices */
+		const char *const *masked_paths;	/* hidden from the workload */
+		const char *const *readonly_paths;
+		struct rlimit_spec { const char *arg; int resource; struct rlimit limit; } *rlimits;
+		size_t rlimits_len;
 	} privileges;
 	struct {
 		bool forward_to_group;
@@ -404,6 +428,18 @@ static const uint64_t default_caps = CAP(CHOWN) | CAP(DAC_OVERRIDE) | CAP(FSETID
 	CAP(FOWNER) | CAP(MKNOD) | CAP(NET_RAW) | CAP(SETGID) | CAP(SETUID) |
 	CAP(SETFCAP) | CAP(SETPCAP) | CAP(NET_BIND_SERVICE) | CAP(SYS_CHROOT) |
 	CAP(KILL) | CAP(AUDIT_WRITE);
+
+/* What runc hides from, and makes read-only for, every container. */
+static const char *const default_masked_paths[] = {
+	"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+	"/sys/firmware", "/sys/devices/virtual/powercap", NULL,
+};
+static const char *const default_readonly_paths[] = {
+	"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+	"/proc/sysrq-trigger", NULL,
+};
+static const char *const no_paths[] = { NULL };
 
 #define MS_SAFE (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 /* The filesystems every container gets, as OCI's default config has them. */
@@ -443,6 +479,7 @@ static void env_option(struct container *c, char *arg)
 {
 	if (!*arg || *arg == '=')
 		die(EXIT_CANT_RUN, "--env: expected NAME=VALUE: '%s'", arg);
+	c->process.home_set |= !strncmp(arg, "HOME=", 5) || !strcmp(arg, "HOME");
 	if (strchr(arg, '='))
 		env_set(c, arg);
 	else if (getenv(arg))
@@ -464,6 +501,8 @@ static void spec_defaults(struct container *c)
 	c->limits.parent = "carapace";
 	c->limits.pids = c->limits.memory = c->limits.memory_swap = -1;
 	c->privileges.caps = default_caps;
+	c->privileges.masked_paths = default_masked_paths;
+	c->privileges.readonly_paths = default_readonly_paths;
 	c->init.stop_timeout = 10;
 	env_set(c, (char *)default_path);
 	env_set(c, "HOME=/root");
@@ -500,6 +539,80 @@ static uint64_t parse_cpus(const char *s)
 	if (end == s || *end || errno || !(v >= 0.001) || v > 1024)
 		die(EXIT_CANT_RUN, "--cpus: not a number from 0.001 to 1024: '%s'", s);
 	return (uint64_t)(v * 100000 + 0.5);
+}
+
+static const char *const cap_names[] = {
+	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
+	"SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST",
+	"NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO",
+	"SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
+	"SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE",
+	"AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM",
+	"BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
+};
+#define N_CAPS (sizeof cap_names / sizeof cap_names[0])
+
+/* A capability name, with or without CAP_, in any case; or ALL. */
+static uint64_t parse_caps(const char *arg)
+{
+	const char *name = strncasecmp(arg, "CAP_", 4) ? arg : arg + 4;
+
+	if (!strcasecmp(name, "ALL"))
+		return (1ULL << N_CAPS) - 1;
+	for (size_t i = 0; i < N_CAPS; i++)
+		if (!strcasecmp(name, cap_names[i]))
+			return 1ULL << i;
+	die(EXIT_CANT_RUN, "--cap-add/--cap-drop: unknown capability: '%s'", arg);
+}
+
+static const struct { const char *name; int resource; } rlimit_names[] = {
+	{ "as", RLIMIT_AS }, { "core", RLIMIT_CORE }, { "cpu", RLIMIT_CPU },
+	{ "data", RLIMIT_DATA }, { "fsize", RLIMIT_FSIZE }, { "locks", RLIMIT_LOCKS },
+	{ "memlock", RLIMIT_MEMLOCK }, { "msgqueue", RLIMIT_MSGQUEUE }, { "nice", RLIMIT_NICE },
+	{ "nofile", RLIMIT_NOFILE }, { "nproc", RLIMIT_NPROC }, { "rss", RLIMIT_RSS },
+	{ "rtprio", RLIMIT_RTPRIO }, { "rttime", RLIMIT_RTTIME },
+	{ "sigpending", RLIMIT_SIGPENDING }, { "stack", RLIMIT_STACK },
+};
+
+static rlim_t parse_rlim(const char *arg, const char *s, size_t len)
+{
+	char buf[32], *end;
+	unsigned long long v;
+
+	if (!len || len >= sizeof buf)
+		die(EXIT_CANT_RUN, "--ulimit: expected NAME=SOFT[:HARD]: '%s'", arg);
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (!strcmp(buf, "unlimited") || !strcmp(buf, "-1"))
+		return RLIM_INFINITY;
+	errno = 0;
+	v = strtoull(buf, &end, 10);
+	if (*end || errno || buf[0] == '-')
+		die(EXIT_CANT_RUN, "--ulimit: not a number or unlimited: '%s'", arg);
+	return (rlim_t)v;
+}
+
+/* --ulimit nofile=1024:2048; a lone value sets both, as docker does. */
+static void parse_ulimit(struct container *c, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	struct rlimit_spec r = { arg, -1, { 0, 0 } };
+	const char *colon;
+
+	for (size_t i = 0; eq && i < sizeof rlimit_names / sizeof rlimit_names[0]; i++)
+		if (strlen(rlimit_names[i].name) == (size_t)(eq - arg) &&
+		    !strncmp(arg, rlimit_names[i].name, (size_t)(eq - arg)))
+			r.resource = rlimit_names[i].resource;
+	if (r.resource < 0)
+		die(EXIT_CANT_RUN, "--ulimit: unknown limit (nofile, nproc, core, stack, ...): '%s'", arg);
+	colon = strchr(eq + 1, ':');
+	r.limit.rlim_cur = parse_rlim(arg, eq + 1, colon ? (size_t)(colon - eq - 1) : strlen(eq + 1));
+	r.limit.rlim_max = colon ? parse_rlim(arg, colon + 1, strlen(colon + 1)) : r.limit.rlim_cur;
+	if (r.limit.rlim_cur > r.limit.rlim_max)
+		die(EXIT_CANT_RUN, "--ulimit: soft limit above hard limit: '%s'", arg);
+	c->privileges.rlimits = xrealloc(c->privileges.rlimits,
+					 (c->privileges.rlimits_len + 1) * sizeof r);
+	c->privileges.rlimits[c->privileges.rlimits_len++] = r;
 }
 
 static void parse_limit_option(struct container *c, int opt, const char *arg)
@@ -556,6 +669,16 @@ static void parse_run_options(struct container *c, int argc, char **argv)
 			break;
 		case OPT_NO_PIVOT: c->root.no_pivot = true; break;
 		case OPT_PIDS ... OPT_NAME: parse_limit_option(c, opt, optarg); break;
+		case 'u': c->privileges.user = optarg; break;
+		case OPT_GROUP_ADD:
+			c->privileges.groups_add = xrealloc(c->privileges.groups_add,
+				(c->privileges.groups_add_len + 1) * sizeof(char *));
+			c->privileges.groups_add[c->privileges.groups_add_len++] = optarg;
+			break;
+		case OPT_CAP_ADD: c->privileges.caps |= parse_caps(optarg); break;
+		case OPT_CAP_DROP: c->privileges.caps &= ~parse_caps(optarg); break;
+		case OPT_ULIMIT: parse_ulimit(c, optarg); break;
+		case OPT_PRIVILEGED: c->privileges.privileged = true; break;
 		case 'q': log_threshold = LOG_ERROR; break;
 		case 'v': log_threshold = LOG_DEBUG; break;
 		case 'h': usage_run(stdout); exit(0);
@@ -599,10 +722,25 @@ static void validate_limits(struct container *c)
 		die(EXIT_CANT_RUN, "--cgroup-parent: not a cgroup path: '%s'", c->limits.parent);
 	if (c->limits.name && !valid_cgroup_path(c->limits.name, false))
 		die(EXIT_CANT_RUN, "--name: not a valid name: '%s'", c->limits.name);
-	/* Without a limit or a name, the container lives in carapace's cgroup. */
-	if (any && !c->limits.name)
+	/* Every container but a privileged one has a cgroup: devices need one. */
+	if ((any || !c->privileges.privileged) && !c->limits.name)
 		c->limits.name = xasprintf("carapace-%d-%lx", (int)getpid(),
 					   (unsigned long)now_ms() & 0xffffff);
+}
+
+/* --privileged: every capability, the host's devices, nothing masked. */
+static void make_privileged(struct container *c)
+{
+	static const struct mount_spec host_dev = {
+		"devtmpfs", "devtmpfs", "/dev", MS_NOSUID | MS_NOEXEC, NULL
+	};
+	struct mount_spec *mounts = xrealloc(NULL, c->mounts_len * sizeof *mounts);
+
+	for (size_t i = 0; i < c->mounts_len; i++)
+		mounts[i] = strcmp(c->mounts[i].target, "/dev") ? c->mounts[i] : host_dev;
+	c->mounts = mounts;
+	c->privileges.caps = (1ULL << N_CAPS) - 1;
+	c->privileges.masked_paths = c->privileges.readonly_paths = no_paths;
 }
 
 /* Checks what can be checked before any namespace exists. */
@@ -630,6 +768,8 @@ static void validate_spec(struct container *c)
 		if (fcntl(fd, F_GETFD) < 0)
 			die_errno("--preserve-fds: fd %d", fd);
 	env_set(c, xasprintf("HOSTNAME=%s", c->hostname));
+	if (c->privileges.privileged)
+		make_privileged(c);
 	validate_limits(c);
 }
 
@@ -637,9 +777,11 @@ static void validate_spec(struct container *c)
 /* Cgroups: v2, v1 or hybrid, each controller where it really lives      */
 /* ------------------------------------------------------------------ */
 
-enum controller { CTL_PIDS, CTL_MEMORY, CTL_CPU, CTL_CPUSET, CTL_CPUACCT, CTL_FREEZER, N_CTL };
+enum controller {
+	CTL_PIDS, CTL_MEMORY, CTL_CPU, CTL_CPUSET, CTL_CPUACCT, CTL_FREEZER, CTL_DEVICES, N_CTL
+};
 static const char *const controller_names[N_CTL] = {
-	"pids", "memory", "cpu", "cpuset", "cpuacct", "freezer",
+	"pids", "memory", "cpu", "cpuset", "cpuacct", "freezer", "devices",
 };
 
 struct cgroup_dir {
@@ -761,7 +903,7 @@ static unsigned controllers_needed(const struct container *c)
 }
 
 static const char *const limit_option[N_CTL] = {
-	"--pids", "--memory", "--cpus", "--cpuset-cpus", "", "",
+	"--pids", "--memory", "--cpus", "--cpuset-cpus", "", "", "devices",
 };
 
 /* The leaf that holds controller CTL, or NULL. */
@@ -783,7 +925,7 @@ static void cgroup_plan(const struct container *c, unsigned need, unsigned optio
 
 		if (!((need | optional) & bit))
 			continue;
-		if (!mount && CG.v2_mount && (CG.v2_ctls & bit))
+		if (!mount && CG.v2_mount && ((CG.v2_ctls & bit) || ctl == CTL_DEVICES))
 			mount = CG.v2_mount;
 		if (!mount) {
 			if (need & bit)
@@ -821,7 +963,8 @@ static void enable_controllers(const char *dir, unsigned ctls)
 	char list[128] = "";
 
 	for (int ctl = 0; ctl < N_CTL; ctl++)
-		if (ctls & (1u << ctl) && ctl != CTL_CPUACCT && ctl != CTL_FREEZER)
+		if (ctls & (1u << ctl) && ctl != CTL_CPUACCT && ctl != CTL_FREEZER &&
+		    ctl != CTL_DEVICES)
 			snprintf(list + strlen(list), sizeof list - strlen(list), "+%s ",
 				 controller_names[ctl]);
 	if (*list && write_file(dir, "cgroup.subtree_control", list))
@@ -1003,14 +1146,113 @@ static void write_limits(const struct container *c)
 
 static void remove_cgroups(void);
 
+/* The devices a container may read and write; mknod of any is allowed. */
+static const struct { char type; int major, minor; } allowed_devices[] = {
+	{ 'c', 1, 3 }, { 'c', 1, 5 }, { 'c', 1, 7 }, { 'c', 1, 8 }, { 'c', 1, 9 },
+	{ 'c', 5, 0 }, { 'c', 5, 1 }, { 'c', 5, 2 }, { 'c', 136, -1 },
+};
+#define N_ALLOWED_DEVICES (sizeof allowed_devices / sizeof allowed_devices[0])
+
+static void confine_devices_v1(const char *dir)
+{
+	char rule[64];
+
+	if (write_file(dir, "devices.deny", "a") || write_file(dir, "devices.allow", "c *:* m") ||
+	    write_file(dir, "devices.allow", "b *:* m"))
+		die_errno("cgroup: %s/devices.allow", dir);
+	for (size_t i = 0; i < N_ALLOWED_DEVICES; i++) {
+		if (allowed_devices[i].minor < 0)
+			snprintf(rule, sizeof rule, "%c %d:* rwm", allowed_devices[i].type,
+				 allowed_devices[i].major);
+		else
+			snprintf(rule, sizeof rule, "%c %d:%d rwm", allowed_devices[i].type,
+				 allowed_devices[i].major, allowed_devices[i].minor);
+		if (write_file(dir, "devices.allow", rule))
+			die_errno("cgroup: %s/devices.allow: %s", dir, rule);
+	}
+}
+
+#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+
+/*
+ * v2 has no devices controller: a BPF_PROG_TYPE_CGROUP_DEVICE program on
+ * the leaf answers 1 (allow) or 0 (deny) for each access. Returns false
+ * where the kernel can't load or attach one.
+ */
+static bool confine_devices_v2(int cgroup_fd)
+{
+	struct bpf_insn prog[64];
+	int n = 0, prog_fd;
+	union bpf_attr attr;
+
+	prog[n++] = INSN(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_2, BPF_REG_1, 0, 0);	/* access_type */
+	prog[n++] = INSN(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_4, BPF_REG_1, 4, 0);	/* major */
+	prog[n++] = INSN(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_5, BPF_REG_1, 8, 0);	/* minor */
+	prog[n++] = INSN(BPF_ALU | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0);
+	prog[n++] = INSN(BPF_ALU | BPF_RSH | BPF_K, BPF_REG_3, 0, 0, 16);		/* access */
+	prog[n++] = INSN(BPF_ALU | BPF_AND | BPF_K, BPF_REG_2, 0, 0, 0xffff);		/* type */
+	prog[n++] = INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_3, 0, 0, BPF_DEVCG_ACC_MKNOD);
+	int jump_to_allow[N_ALLOWED_DEVICES + 1], njumps = 0;
+	jump_to_allow[njumps++] = n - 1;
+	prog[n++] = INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_2, 0, 2 * N_ALLOWED_DEVICES, BPF_DEVCG_DEV_CHAR);
+	for (size_t i = 0; i < N_ALLOWED_DEVICES; i++) {
+		/* major matches and (any minor or minor matches) -> allow */
+		bool any = allowed_devices[i].minor < 0;
+
+		prog[n++] = INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_4, 0, 1, allowed_devices[i].major);
+		prog[n++] = any ? INSN(BPF_JMP | BPF_JA, 0, 0, 0, 0) :
+			INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_5, 0, 0, allowed_devices[i].minor);
+		jump_to_allow[njumps++] = n - 1;
+	}
+	prog[n++] = INSN(BPF_ALU | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);		/* deny */
+	prog[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	for (int j = 0; j < njumps; j++)	/* each jump lands on "allow" */
+		prog[jump_to_allow[j]].off = (short)(n - jump_to_allow[j] - 1);
+	prog[n++] = INSN(BPF_ALU | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1);		/* allow */
+	prog[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+
+	memset(&attr, 0, sizeof attr);
+	attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+	attr.insns = (uint64_t)(uintptr_t)prog;
+	attr.insn_cnt = (uint32_t)n;
+	attr.license = (uint64_t)(uintptr_t)"GPL";
+	prog_fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
+	if (prog_fd < 0)
+		return false;
+	memset(&attr, 0, sizeof attr);
+	attr.target_fd = (uint32_t)cgroup_fd;
+	attr.attach_bpf_fd = (uint32_t)prog_fd;
+	attr.attach_type = BPF_CGROUP_DEVICE;
+	attr.attach_flags = BPF_F_ALLOW_MULTI;
+	bool ok = syscall(SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof attr) == 0;
+	close(prog_fd);	/* the attachment keeps the program */
+	return ok;
+}
+
+/* Container root holds MKNOD: the device cgroup keeps host devices shut. */
+static void confine_devices(struct container *c)
+{
+	const char *dir = cgroup_dir_of(CTL_DEVICES);
+
+	if (CG.v1_mount[CTL_DEVICES]) {
+		confine_devices_v1(dir);
+		c->privileges.devices_confined = true;
+	} else if (CG.v2_fd >= 0 && confine_devices_v2(CG.v2_fd)) {
+		c->privileges.devices_confined = true;
+	} else {
+		log_debug("devices: no device cgroup (%s): dropping CAP_MKNOD", strerror(errno));
+	}
+}
+
 /* Before the clone: the leaves exist and hold every limit. */
-static void create_cgroups(const struct container *c)
+static void create_cgroups(struct container *c)
 {
 	unsigned need = controllers_needed(c);
 	int tries = 0;
 
 	cgroup_detect();
 	cgroup_plan(c, need, (1u << CTL_FREEZER) |
+		    (c->privileges.privileged ? 0 : 1u << CTL_DEVICES) |
 		    (log_threshold >= LOG_DEBUG ? 1u << CTL_CPUACCT : 0));
 	if (!CG.ndirs)
 		die(EXIT_CANT_RUN, "cgroup: no cgroup hierarchy is mounted");
@@ -1031,6 +1273,8 @@ static void create_cgroups(const struct container *c)
 	for (size_t i = 0; i < CG.ndirs; i++)
 		if (CG.dirs[i].v2)
 			CG.v2_fd = open(CG.dirs[i].path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgroup_dir_of(CTL_DEVICES))
+		confine_devices(c);
 }
 
 /* After the clone, for what CLONE_INTO_CGROUP didn't do. */
@@ -1281,6 +1525,44 @@ static void verify_fs(const char *path, unsigned long magic)
 		die(EXIT_CANT_RUN, "mount: %s: not the expected filesystem", path);
 }
 
+/*
+ * Hides each path: /dev/null, verified to be the real 1:3, over a file; an
+ * empty read-only tmpfs over a folder. Last of all mounts, so that nothing
+ * mounted later can uncover one.
+ */
+static void mask_paths(const char *const *paths)
+{
+	struct stat st;
+
+	if (stat("/dev/null", &st) || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+		die(EXIT_CANT_RUN, "mask: /dev/null: not the null device");
+	for (; *paths; paths++) {
+		if (lstat(*paths, &st)) {
+			if (errno == ENOENT)
+				continue;
+			die_errno("mask: %s", *paths);
+		}
+		if (S_ISDIR(st.st_mode) ?
+		    mount("tmpfs", *paths, "tmpfs", MS_SAFE | MS_RDONLY, "size=0,mode=500") :
+		    mount("/dev/null", *paths, NULL, MS_BIND, NULL))
+			die_errno("mask: %s", *paths);
+	}
+}
+
+/* A bind of each path onto itself, remounted read-only, submounts too. */
+static void make_paths_readonly(const char *const *paths)
+{
+	for (; *paths; paths++) {
+		if (mount(*paths, *paths, NULL, MS_BIND | MS_REC, NULL)) {
+			if (errno == ENOENT)
+				continue;
+			die_errno("read-only: %s", *paths);
+		}
+		if (mount(NULL, *paths, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_SAFE, NULL))
+			die_errno("read-only: remount %s", *paths);
+	}
+}
+
 static void populate_dev(void)
 {
 	static const struct { const char *name; unsigned maj, min; } nodes[] = {
@@ -1325,11 +1607,137 @@ static void set_loopback_up(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* Security: capabilities and fds                                      */
+/* Security: users, capabilities, limits and fds                        */
 /* ------------------------------------------------------------------ */
 
-/* Leaves exactly KEEP in the bounding, permitted and effective sets. */
-static void limit_caps(uint64_t keep)
+struct user_ids {
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[64];
+	int ngroups;
+	char home[256];
+};
+
+static bool is_number(const char *s)
+{
+	return *s && strspn(s, "0123456789") == strlen(s) && strlen(s) < 10;
+}
+
+/*
+ * Finds NAME, or else the number ID, in a passwd or group file of the
+ * container, never the host's; splits the line into FIELD.
+ */
+static bool find_entry(const char *file, const char *name, long id, char *line,
+		       size_t size, char *field[7])
+{
+	FILE *f = fopen(file, "re");
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, (int)size, f)) {
+		char *p = line;
+		int n = 0;
+
+		line[strcspn(line, "\n")] = '\0';
+		for (int i = 0; i < 7; i++)
+			field[i] = NULL;
+		while (n < 7 && p)
+			field[n++] = strsep(&p, ":");
+		if (n < 4 || !is_number(field[2]))
+			continue;
+		found = name ? !strcmp(field[0], name) : atol(field[2]) == id;
+	}
+	fclose(f);
+	return found;
+}
+
+static gid_t resolve_group(const char *group)
+{
+	char line[4096], *field[7];
+
+	if (is_number(group))
+		return (gid_t)atol(group);
+	if (!find_entry("/etc/group", group, 0, line, sizeof line, field))
+		die(EXIT_CANT_RUN, "group: %s: no such group in the container's /etc/group", group);
+	return (gid_t)atol(field[2]);
+}
+
+/* The groups that list USER as a member, from the container's /etc/group. */
+static void add_member_groups(const char *user, struct user_ids *u)
+{
+	FILE *f = fopen("/etc/group", "re");
+	char line[4096];
+
+	while (f && fgets(line, sizeof line, f) && u->ngroups < 64) {
+		char *p = line, *field[4] = { 0 };
+		int n = 0;
+
+		line[strcspn(line, "\n")] = '\0';
+		while (n < 4 && p)
+			field[n++] = strsep(&p, ":");
+		if (n < 4 || !is_number(field[2]))
+			continue;
+		for (char *m = strtok(field[3], ","); m && u->ngroups < 64; m = strtok(NULL, ","))
+			if (!strcmp(m, user))
+				u->groups[u->ngroups++] = (gid_t)atol(field[2]);
+	}
+	if (f)
+		fclose(f);
+}
+
+/* USER[:GROUP], as docker reads it: names from the container, numbers always. */
+static void resolve_user(const struct container *c, struct user_ids *u)
+{
+	char spec[256], line[4096], *field[7];
+	char *group;
+	bool found;
+
+	*u = (struct user_ids){ .home = "/" };
+	snprintf(spec, sizeof spec, "%s", c->privileges.user);
+	group = strchr(spec, ':');
+	if (group)
+		*group++ = '\0';
+	found = is_number(spec) ?
+		find_entry("/etc/passwd", NULL, atol(spec), line, sizeof line, field) :
+		find_entry("/etc/passwd", spec, 0, line, sizeof line, field);
+	if (!found && !is_number(spec))
+		die(EXIT_CANT_RUN, "--user: %s: no such user in the container's /etc/passwd", spec);
+	u->uid = (uid_t)atol(found ? field[2] : spec);
+	if (found) {
+		u->gid = (gid_t)atol(field[3]);
+		if (field[5] && *field[5])
+			snprintf(u->home, sizeof u->home, "%s", field[5]);
+		add_member_groups(field[0], u);
+	}
+	if (group)
+		u->gid = resolve_group(group);
+	for (size_t i = 0; i < c->privileges.groups_add_len && u->ngroups < 64; i++)
+		u->groups[u->ngroups++] = resolve_group(c->privileges.groups_add[i]);
+}
+
+static void set_user(const struct user_ids *u)
+{
+	if (setgroups((size_t)u->ngroups, u->groups))
+		die_errno("setgroups");
+	if (setresgid(u->gid, u->gid, u->gid))
+		die_errno("setgid: %u", (unsigned)u->gid);
+	if (setresuid(u->uid, u->uid, u->uid))
+		die_errno("setuid: %u", (unsigned)u->uid);
+}
+
+static void set_rlimits(const struct container *c)
+{
+	for (size_t i = 0; i < c->privileges.rlimits_len; i++)
+		if (setrlimit(c->privileges.rlimits[i].resource, &c->privileges.rlimits[i].limit))
+			die_errno("--ulimit: %s", c->privileges.rlimits[i].arg);
+}
+
+/*
+ * Leaves exactly KEEP in the bounding set and, for root, in the permitted
+ * and effective sets; switches to USER on the way, when there is one.
+ */
+static void limit_caps(uint64_t keep, const struct user_ids *user)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[2] = { 0 };
@@ -1346,6 +1754,14 @@ static void limit_caps(uint64_t keep)
 	/* Ambient and inheritable stay empty (runc CVE-2022-29162). */
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
 		die_errno("prctl: clear ambient capabilities");
+	if (user)
+		set_user(user);	/* a uid other than 0 loses every capability here */
+	if (user && user->uid != 0)
+		keep = 0;
+	/* What this process lacks (root's bounding set may lack some) it can't give. */
+	if (syscall(SYS_capget, &hdr, data))
+		die_errno("capget");
+	keep &= data[0].permitted | (uint64_t)data[1].permitted << 32;
 	data[0].permitted = data[0].effective = (uint32_t)keep;
 	data[1].permitted = data[1].effective = (uint32_t)(keep >> 32);
 	if (syscall(SYS_capset, &hdr, data))
@@ -1439,6 +1855,7 @@ __attribute__((noreturn))
 static void start_container_workload(const struct container *c, int pty_slave,
 				     const struct saved_signals *saved)
 {
+	struct user_ids user;
 	char cwd[PATH_MAX];
 
 	if (setsid() < 0)
@@ -1450,12 +1867,18 @@ static void start_container_workload(const struct container *c, int pty_slave,
 			if (dup2(pty_slave, fd) < 0)
 				die_errno("dup2: pty");
 	}
+	if (c->privileges.user) {
+		resolve_user(c, &user);
+		if (!c->process.home_set)
+			env_set((struct container *)c, xasprintf("HOME=%s", user.home));
+	}
+	set_rlimits(c);
 	if (chdir(c->process.cwd))
 		die_errno("workdir: %s", c->process.cwd);
 	/* A cwd outside the root, like a leaked fd's, reads "(unreachable)". */
 	if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/')
 		die(EXIT_CANT_RUN, "workdir: %s: outside the container", c->process.cwd);
-	limit_caps(c->privileges.caps);
+	limit_caps(c->privileges.caps, c->privileges.user ? &user : NULL);
 	cloexec_from(3 + c->process.preserve_fds);
 	for (int fd = 3; fd < 3 + c->process.preserve_fds; fd++)
 		fcntl(fd, F_SETFD, 0);
@@ -1643,7 +2066,10 @@ static void container_init(const struct container *c, int sock)
 	if (CG.ndirs)
 		mount_cgroupfs();
 	verify_fs("/proc", PROC_SUPER_MAGIC);
-	populate_dev();
+	if (!c->privileges.privileged)
+		populate_dev();
+	make_paths_readonly(c->privileges.readonly_paths);
+	mask_paths(c->privileges.masked_paths);
 	if (sethostname(c->hostname, strlen(c->hostname)))
 		die_errno("sethostname: %s", c->hostname);
 	if (c->namespaces & CLONE_NEWNET)
@@ -1671,7 +2097,7 @@ static void container_init(const struct container *c, int sock)
 	report_fd = -1;
 	if (pty_slave >= 0)
 		close(pty_slave);
-	limit_caps(CAP(KILL));	/* to signal a workload of another uid */
+	limit_caps(CAP(KILL), NULL);	/* to signal a workload of another uid */
 	_exit(init_loop(sigfd, workload, c->init.forward_to_group));
 }
 
@@ -1951,6 +2377,8 @@ static int cmd_run(int argc, char **argv)
 		die_errno("socketpair");
 	if (c.limits.name)
 		create_cgroups(&c);	/* first, so that its atexit runs last */
+	if (!c.privileges.devices_confined && !c.privileges.privileged)
+		c.privileges.caps &= ~CAP(MKNOD);
 	atexit(kill_container);
 	atexit(restore_terminal);
 	/* With a cgroup of its own, init makes its cgroup namespace once inside. */
