@@ -2082,7 +2082,8 @@ static void container_init(const struct container *c, int sock)
 		_exit(EXIT_CANT_RUN);
 
 	sigfd = init_take_signals(&saved);
-	if (log_threshold >= LOG_INFO && isatty(pty_slave >= 0 ? pty_slave : STDERR_FILENO))
+	/* The banner goes where the workload's stderr goes, if a person sees it. */
+	if (log_threshold >= LOG_INFO && isatty(STDERR_FILENO))
 		inspector_banner(pty_slave >= 0 ? pty_slave : STDERR_FILENO, c->hostname,
 				 c->namespaces, root_mode, c->privileges.caps);
 	workload = fork();
