@@ -42,12 +42,12 @@ rootfs/bin/busybox: setup.sh
 	./setup.sh rootfs
 
 # Installs the Debian packages the build and the tests need, when missing.
-DEPS = musl-tools busybox-static tini tmux
+DEPS = musl-tools busybox-static tini tmux qemu-system-x86 cpio
 deps:
 	@missing=; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "make: installing$$missing"; \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing; } >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing; } >/dev/null || \
 		{ echo "make: could not install$$missing (run as root with apt-get working)" >&2; exit 1; }; \
 	fi
 
