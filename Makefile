@@ -57,6 +57,12 @@ run: carapace rootfs/bin/busybox
 check: deps carapace rootfs/bin/busybox
 	prove t/
 
+# Boots a Debian cloud kernel under QEMU (TCG): carapace on a pure cgroup v2
+# system and from an initramfs (where pivot_root fails). The first run
+# downloads the kernel into build/vm/ with apt-get download.
+check-vm: deps carapace
+	prove -v t/900-vm.t
+
 size: carapace
 	@cp carapace build/carapace.stripped && strip build/carapace.stripped
 	@echo "carapace: $$(stat -c %s build/carapace.stripped) bytes stripped (target: 204800)"
@@ -67,4 +73,4 @@ install: carapace
 clean:
 	rm -rf build carapace
 
-.PHONY: all deps run check size install clean
+.PHONY: all deps run check check-vm size install clean

@@ -1,0 +1,99 @@
+#!/bin/bash
+# t/vm/build-initramfs.sh OUTPUT: build the test VM's initramfs (cpio newc,
+# gzip) with busybox, bash, carapace, a container rootfs and the guest tests.
+#
+# Env (run.sh sets them all):
+#   CARAPACE     the carapace binary to test (static)
+#   DEBUG_EXIT   the built t/vm/debug-exit.c helper
+#   BASH_STATIC  a static bash: t/tap.sh needs bash, busybox has only ash
+#   KERNEL_DIR   the unpacked kernel package, for its modules
+#   VM_CACHE     scratch space (default build/vm)
+#
+# Layout of the guest:
+#   /init  /guest.t  /tap.sh  /etc/carapace-vm (marks the VM)
+#   /bin/{busybox,sh,bash,carapace,debug-exit,realpath} (init adds the applets)
+#   /lib/modules/*.ko (what init loads)  /rootfs (from setup.sh)
+
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+VM_CACHE=${VM_CACHE:-$TOP/build/vm}
+BUSYBOX=/bin/busybox
+
+# Modules that the cloud kernel builds as =m and init loads (paths under
+# lib/modules/VERSION/): overlay (CONFIG_OVERLAY_FS=m, no dependencies).
+# Everything else the tests use is =y in linux-image-*-cloud-amd64: cgroup2
+# and its controllers, tmpfs, devtmpfs, the namespaces, the 8250 console.
+MODULES="kernel/fs/overlayfs/overlay.ko"
+
+die() { printf 'build-initramfs.sh: %s\n' "$*" >&2; exit 1; }
+
+[ $# -eq 1 ] || die "usage: build-initramfs.sh OUTPUT.cpio.gz"
+output=$1
+for var in CARAPACE DEBUG_EXIT BASH_STATIC KERNEL_DIR; do
+	[ -n "${!var:-}" ] || die "$var is not set"
+done
+[ -x "$CARAPACE" ] || die "$CARAPACE: not built"
+[ -x "$DEBUG_EXIT" ] || die "$DEBUG_EXIT: not built"
+[ -x "$BASH_STATIC" ] || die "$BASH_STATIC: missing"
+[ -x "$BUSYBOX" ] || die "$BUSYBOX missing: apt-get install busybox-static"
+# GNU cpio when installed; busybox's can write newc archives too.
+if command -v cpio >/dev/null; then cpio="cpio --quiet"; else cpio="$BUSYBOX cpio"; fi
+
+# The container rootfs is cached: setup.sh updates it in place, quickly.
+rootfs=$VM_CACHE/rootfs
+"$TOP/setup.sh" "$rootfs" >&2 || die "setup.sh $rootfs failed"
+
+stage=$VM_CACHE/initramfs.d
+rm -rf -- "$stage"
+mkdir -p -- "$stage"/{bin,dev,etc,lib/modules,mnt,newroot,proc,sys,tmp} || die "cannot create $stage"
+chmod 1777 "$stage/tmp"
+
+# init runs busybox --install for the other applets: one ln per applet here
+# costs seconds.
+cp -- "$BUSYBOX" "$stage/bin/busybox"
+ln -s busybox "$stage/bin/sh"
+cp -- "$BASH_STATIC" "$stage/bin/bash"
+cp -- "$CARAPACE" "$stage/bin/carapace"
+cp -- "$DEBUG_EXIT" "$stage/bin/debug-exit"
+
+# tap.sh resolves paths with GNU `realpath -m`; busybox's realpath has no
+# options and fails on paths that don't exist yet.
+cat >"$stage/bin/realpath" <<-'EOF'
+	#!/bin/sh
+	# GNU realpath stand-in: options are ignored, missing paths kept as given.
+	for arg; do
+		case $arg in -*) continue ;; esac
+		busybox realpath "$arg" 2>/dev/null ||
+			case $arg in /*) echo "$arg" ;; *) echo "$PWD/$arg" ;; esac
+	done
+EOF
+chmod 0755 "$stage/bin/realpath"
+
+for module in $MODULES; do
+	src=$(ls "$KERNEL_DIR"/lib/modules/*/"$module" 2>/dev/null | head -n 1)
+	[ -n "$src" ] || die "$module not found under $KERNEL_DIR/lib/modules"
+	cp -- "$src" "$stage/lib/modules/"
+done
+
+cp -a -- "$rootfs" "$stage/rootfs"
+install -m 0755 "$HERE/init.sh" "$stage/init"
+install -m 0755 "$HERE/guest.t" "$stage/guest.t"
+install -m 0644 "$TOP/t/tap.sh" "$stage/tap.sh"
+echo "carapace test VM" >"$stage/etc/carapace-vm"
+
+# The kernel opens /dev/console for init before anything is mounted; without
+# the node init would start with no stdin, stdout or stderr.
+mknod -m 0600 "$stage/dev/console" c 5 1 2>/dev/null ||
+	printf 'build-initramfs.sh: cannot mknod dev/console, init will reopen it\n' >&2
+
+mkdir -p -- "$(dirname -- "$output")"
+# Sorted, so that two archives of the same files list alike.
+set -o pipefail
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | $cpio -o -H newc) |
+	gzip -1 >"$output.tmp" || die "cpio failed"
+mv -f -- "$output.tmp" "$output"
+# `zcat OUTPUT | cpio -t` lists what went in; the copy (and its device
+# node) goes.
+rm -rf -- "$stage"

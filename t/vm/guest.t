@@ -1,0 +1,167 @@
+#!/bin/bash
+# t/vm/guest.t: carapace's tests inside the test VM (t/vm/run.sh boots it;
+# /init runs this as /guest.t with CARAPACE=/bin/carapace ROOTFS=/rootfs).
+#
+# The VM has a pure cgroup v2 hierarchy and its root is the initramfs, on
+# which pivot_root(2) fails with EINVAL: carapace must fall back to MS_MOVE.
+# The second half moves a tmpfs over / (as switch_root does) in a private
+# mount namespace and runs again there, where pivot_root must be used.
+#
+# Modes: no argument: all tests. --moved-root-setup: build the tmpfs root
+# (runs under unshare -m). --moved-root: the tests in it (run by chroot).
+
+# Never on the host: the second half mounts over /.
+if [ ! -f /etc/carapace-vm ]; then
+	echo "1..0 # SKIP runs only inside the test VM (t/vm/run.sh)"
+	exit 0
+fi
+. "$(dirname "$0")/tap.sh"
+
+# has_words "LIST" WORD...: every WORD is a word of LIST.
+has_words() {
+	local list=" $1 " word
+	shift
+	for word; do
+		case $list in *" $word "*) ;; *) return 1 ;; esac
+	done
+}
+
+# try_pivot_root: what the kernel says to pivot_root(2) from the current
+# root, tried in a throwaway mount namespace; sets RC and ERR.
+try_pivot_root() {
+	run unshare -m /bin/sh -c '
+		mount -t tmpfs scratch /mnt && mkdir /mnt/old &&
+		cd /mnt && pivot_root . old'
+}
+
+# root_fstype: the file system type of the mount at / (mountinfo has a
+# variable number of optional fields before the "-" separator).
+root_fstype() {
+	awk '$5 == "/" { for (i = 7; $i != "-"; i++); print $(i + 1) }' /proc/self/mountinfo
+}
+
+# banner: carapace's "container ready" banner, which names how it entered
+# the rootfs (pivot_root or chroot). carapace prints it only when its stderr
+# is a terminal: the serial console is one. With -t it comes out of the pty
+# on stdout.
+banner() {
+	"$CARAPACE" run -t -r "$ROOTFS" /bin/true </dev/null 2>/dev/console
+}
+
+# container_mount_points: the mount points that a process in the container sees.
+container_mount_points() {
+	cara /bin/cat /proc/self/mountinfo </dev/null | awk '{ print $5 }' | sort | tr '\n' ' '
+}
+
+# Part two, in a private mount namespace: a tmpfs holding a copy of what the
+# tests need is moved over / and chrooted into, as switch_root does. Its
+# root is then a real mount with a parent, so pivot_root(2) works.
+if [ "${1:-}" = --moved-root-setup ]; then
+	setup_failed() { echo "not ok 1 - moved root: cannot $*"; exit 1; }
+	mount -t tmpfs -o mode=0755 newroot /newroot || setup_failed "mount a tmpfs"
+	cp -a /bin /etc /lib /rootfs /guest.t /tap.sh /newroot/ || setup_failed "copy into it"
+	mkdir -p /newroot/dev /newroot/proc /newroot/sys /newroot/mnt /newroot/tmp &&
+		chmod 1777 /newroot/tmp || setup_failed "make directories"
+	mount --rbind /dev /newroot/dev &&
+		mount -t proc proc /newroot/proc &&
+		mount --rbind /sys /newroot/sys || setup_failed "mount /dev, /proc, /sys"
+	cd /newroot || setup_failed "cd /newroot"
+	mount --move . / || setup_failed "move it over /"
+	exec chroot . /guest.t --moved-root
+fi
+
+# A skip would read as a pass: in the VM, missing pieces are a broken build.
+[ -x "$CARAPACE" ] || { echo "Bail out! no $CARAPACE in the initramfs"; exit 1; }
+[ -x "$ROOTFS/bin/busybox" ] || { echo "Bail out! no $ROOTFS in the initramfs"; exit 1; }
+
+if [ "${1:-}" = --moved-root ]; then
+	snapshot_host
+	is "$(root_fstype)" tmpfs \
+		"moved root: / is the tmpfs"
+	try_pivot_root
+	is "$RC $ERR" "0 " "kernel: pivot_root works once a tmpfs is moved over /"
+
+	run "$CARAPACE" run -v -r "$ROOTFS" /bin/echo hi
+	is "$OUT" hi "moved root: run -v echo hi prints hi"
+	is "$RC" 0 "moved root: run -v echo hi exits 0"
+	unlike "$ERR" 'falling back to MS_MOVE' "moved root: -v says no MS_MOVE fallback"
+	like "$(banner)" ', pivot_root, ' "moved root: the banner says pivot_root"
+
+	run cara /bin/sh -c 'echo $$'
+	is "$OUT" 2 "moved root: the workload is PID 2"
+
+	run "$CARAPACE" run -q --no-pivot -r "$ROOTFS" /bin/echo hi
+	is "$RC:$OUT" 0:hi "moved root: --no-pivot (MS_MOVE) works too"
+
+	no_leaks "moved root: nothing left behind"
+	# The parent relays each result line and counts the failures; a
+	# non-zero exit tells it that this part broke off.
+	exit 0
+fi
+
+snapshot_host
+
+# The system the VM is about.
+is "$(awk '$3 ~ /^cgroup/ { print $3 " " $2 }' /proc/mounts)" "cgroup2 /sys/fs/cgroup" \
+	"system: only cgroup2 is mounted, at /sys/fs/cgroup"
+controllers=$(cat /sys/fs/cgroup/cgroup.controllers)
+ok "system: cgroup.controllers lists memory and pids ($controllers)" \
+	has_words "$controllers" memory pids
+ok "system: overlay is available (its module is loaded)" \
+	grep -qw overlay /proc/filesystems
+is "$(root_fstype)" rootfs \
+	"system: / is the initramfs (rootfs)"
+try_pivot_root
+like "$RC $ERR" '^[1-9][0-9]* .*Invalid argument' \
+	"kernel: pivot_root on the initramfs fails with EINVAL"
+
+# From the initramfs: pivot_root fails, the MS_MOVE fallback must work.
+run "$CARAPACE" run -v -r "$ROOTFS" /bin/echo hi
+is "$OUT" hi "initramfs: run -v echo hi prints hi"
+is "$RC" 0 "initramfs: run -v echo hi exits 0"
+like "$ERR" 'falling back to MS_MOVE' "initramfs: -v says it falls back to MS_MOVE"
+[ "$RC" -eq 0 ] || diag "stderr: $ERR"
+like "$(banner)" ', chroot, ' "initramfs: the banner says chroot"
+
+run cara /bin/sh -c 'echo $$'
+is "$OUT" 2 "initramfs: the workload is PID 2 (carapace's init is PID 1)"
+
+run cara /bin/hostname
+is "$OUT" carapace "initramfs: the hostname inside is carapace"
+
+inside=$(container_mount_points)
+outside=$(awk '{ print $5 }' /proc/self/mountinfo | sort | tr '\n' ' ')
+like "$inside" '^/ ' "initramfs: mountinfo inside has the container's / ($inside)"
+ok "initramfs: mountinfo inside has its own /proc" has_words "$inside" /proc
+unlike "$inside" '(^| )/(rootfs|newroot|mnt)' "initramfs: mountinfo inside shows no guest paths"
+isnt "$inside" "$outside" "initramfs: mountinfo inside is not the guest's"
+
+# no_leaks proves nothing if tap.sh can't see a container with the guest's
+# busybox tools (its _host_state is what no_leaks compares).
+"$CARAPACE" run -q -r "$ROOTFS" /bin/sleep 10 </dev/null &
+sleeper=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	state=$(_host_state)
+	case $state in *"process "*) break ;; esac
+	sleep 0.2
+done
+like "$state" '^process [0-9]+$' "tap.sh: the leak check sees a running carapace"
+kill "$sleeper"
+wait "$sleeper"
+
+no_leaks "initramfs: nothing left behind"
+
+# Part two: its TAP is relayed line by line so that numbering and the
+# failure count stay ours; its diagnostics go straight to stderr.
+while IFS= read -r line; do
+	case $line in
+	"ok "*"# SKIP"*) skip "${line#*# SKIP }" ;;
+	"ok "*) pass "${line#ok * - }" ;;
+	"not ok "*) fail "${line#not ok * - }" ;;
+	*) printf '%s\n' "$line" ;;
+	esac
+done < <(unshare -m /bin/bash "$0" --moved-root-setup)
+wait $!
+is "$?" 0 "moved root: its tests ran to the end"
+
+done_testing
