@@ -149,6 +149,47 @@ like "$state" '^process [0-9]+$' "tap.sh: the leak check sees a running carapace
 kill "$sleeper"
 wait "$sleeper"
 
+# Cgroup v2: every limit is enforced by the kernel, seen from inside.
+run cara --pids 5 /bin/sh -c 'for i in 1 2 3 4 5 6; do sleep 5 & done; echo all-started'
+like "$ERR" "can't fork" "cgroup v2: --pids 5: the sixth background sleep can't fork"
+unlike "$OUT" all-started "cgroup v2: --pids 5: not all six started"
+run cara --pids 7 /bin/sh -c 'cat /proc/self/cgroup; cat /sys/fs/cgroup/pids.max; touch /sys/fs/cgroup/x'
+is "$(echo "$OUT" | head -1)" "0::/" "cgroup v2: the container sees its own cgroup as /"
+is "$(echo "$OUT" | sed -n 2p)" 7 "cgroup v2: pids.max inside is 7"
+like "$ERR" "Read-only file system" "cgroup v2: /sys/fs/cgroup inside is read-only"
+run cara --memory 32m /usr/bin/tail /dev/zero
+is "$RC" 137 "cgroup v2: a memory hog under --memory 32m exits 137"
+like "$ERR" "killed by the OOM killer \(memory limit 32M\)" "cgroup v2: the OOM kill is reported"
+run cara --cpus 0.5 --cpu-weight 200 /bin/sh -c 'cat /sys/fs/cgroup/cpu.max /sys/fs/cgroup/cpu.weight'
+is "$(echo $OUT)" "50000 100000 200" "cgroup v2: --cpus 0.5 and --cpu-weight 200 in cpu.max and cpu.weight"
+run cara --cpuset-cpus 0 /bin/sh -c 'grep Cpus_allowed_list /proc/self/status'
+like "$OUT" 'Cpus_allowed_list:[[:space:]]+0$' "cgroup v2: --cpuset-cpus 0 allows CPU 0 only"
+run cara --memory 64m --memory-swap 64m /bin/cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory.swap.max
+is "$(echo $OUT)" "67108864 0" "cgroup v2: --memory-swap equal to --memory means no swap"
+run cara /bin/sh -c 'mknod /dev/kmsg2 c 1 11 && head -c 1 /dev/kmsg2'
+like "$RC $ERR" '^1 .*Operation not permitted' "cgroup v2: the BPF device program denies a device outside the allow-list"
+run cara /bin/sh -c 'echo x > /dev/null && head -c 4 /dev/zero | wc -c'
+is "$RC $OUT" "0 4" "cgroup v2: allowed devices still work"
+run "$CARAPACE" run -v -r "$ROOTFS" --pids 10 --memory 64m /bin/true
+like "$ERR" 'cgroup: unified mode' "cgroup v2: -v names the unified mode"
+like "$ERR" 'usage: peak memory [0-9]+ KiB' "cgroup v2: -v reports peak memory"
+run cara --memory banana /bin/true
+is "$RC" 125 "cgroup v2: --memory banana exits 125"
+# A launcher killed by SIGKILL: init dies with it, the next run sweeps the leaf.
+"$CARAPACE" run -q -r "$ROOTFS" --name stale --pids 10 /bin/sleep 100 </dev/null 2>/dev/null &
+killer=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	[ -d /sys/fs/cgroup/carapace/stale ] && grep -q . /sys/fs/cgroup/carapace/stale/cgroup.procs && break
+	sleep 0.2
+done
+kill -9 "$killer"
+wait "$killer" 2>/dev/null
+run cara --pids 10 /bin/true
+ok "cgroup v2: a later run removes the stale leaf of a SIGKILLed launcher" \
+	test ! -e /sys/fs/cgroup/carapace/stale
+ok "cgroup v2: no carapace cgroup remains" \
+	test -z "$(find /sys/fs/cgroup -name '*carapace*')"
+
 no_leaks "initramfs: nothing left behind"
 
 # Part two: its TAP is relayed line by line so that numbering and the
