@@ -63,6 +63,10 @@ check: deps carapace rootfs/bin/busybox
 check-vm: deps carapace
 	prove -v t/900-vm.t
 
+# Start-up time, memory and size side by side with the peers, as ratios.
+bench: carapace rootfs/bin/busybox
+	t/bench.sh
+
 size: carapace
 	@cp carapace build/carapace.stripped && strip build/carapace.stripped
 	@echo "carapace: $$(stat -c %s build/carapace.stripped) bytes stripped (target: 204800)"
@@ -73,4 +77,4 @@ install: carapace
 clean:
 	rm -rf build carapace
 
-.PHONY: all deps run check check-vm size install clean
+.PHONY: all deps run check check-vm bench size install clean

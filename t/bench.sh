@@ -1,0 +1,212 @@
+#!/bin/bash
+# t/bench.sh: start-up time, memory and size of carapace next to its peers
+# (make bench). A report only: it never fails on numbers, only when carapace
+# itself cannot run.
+# Env: CARAPACE (./carapace), ROOTFS (./rootfs), BENCH_RUNS (50), BENCH_MEM_RUNS (3).
+# cleanup, launcher_hwm and tree_rss are called indirectly:
+# shellcheck disable=SC2317
+
+set -u
+
+CARAPACE=$(realpath -m "${CARAPACE:-./carapace}")
+ROOTFS=$(realpath -m "${ROOTFS:-./rootfs}")
+export BENCH_RUNS=${BENCH_RUNS:-50}
+MEM_RUNS=${BENCH_MEM_RUNS:-3}
+
+# time_cmd NAME CMD RESULTS: appends "NAME median mean stddev" (ms) to RESULTS.
+# CMD is one string, shell-quoted, as hyperfine -N splits it the same way.
+time_cmd() {
+	local name=$1 cmd=$2 results=$3 csv
+	if command -v hyperfine >/dev/null; then
+		csv=$(mktemp "$results.XXXXXX")	# in the bench dir, removed with it
+		# -N: no intermediate shell, so there is nothing to subtract.
+		hyperfine -N --warmup 3 --runs "$BENCH_RUNS" --command-name "$name" \
+			--export-csv "$csv" "$cmd" >/dev/null 2>&1 || { rm -f "$csv"; return 1; }
+		awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+			{ printf "%s %.3f %.3f %.3f\n", $col["command"], $col["median"] * 1000,
+				$col["mean"] * 1000, $col["stddev"] * 1000 }' "$csv" >>"$results"
+		rm -f "$csv"
+		return
+	fi
+	# Fallback loop. EPOCHREALTIME (bash 5) costs no fork, unlike date +%s%N.
+	local i t0 t1
+	for ((i = 0; i < 3; i++)); do eval "$cmd" >/dev/null 2>&1 </dev/null; done
+	for ((i = 0; i < BENCH_RUNS; i++)); do
+		t0=${EPOCHREALTIME/[.,]/}
+		eval "$cmd" >/dev/null 2>&1 </dev/null || return 1
+		t1=${EPOCHREALTIME/[.,]/}
+		echo $((t1 - t0))
+	done | sort -n | awk -v n="$name" '{ v[NR] = $1 / 1000; s += v[NR]; ss += v[NR] ^ 2 }
+		END { m = s / NR; sd = NR > 1 ? sqrt((ss - NR * m * m) / (NR - 1)) : 0
+			med = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "%s %.3f %.3f %.3f\n", n, med, m, sd }' >>"$results"
+}
+
+# Re-entry point: crun's timing runs inside its own mount namespace (below).
+if [ "${1:-}" = __time ]; then shift; time_cmd "$@"; exit; fi
+
+note() { printf '# %s\n' "$@"; }	# one line per argument
+q() { printf '%q ' "$@"; }
+ratio() { # A B: A/B, or - when either is unknown
+	case $1$2 in *-*) echo - ;; *) awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }' ;; esac
+}
+
+[ "$(id -u)" = 0 ] || { echo "bench.sh: needs root (namespaces, runc, crun)" >&2; exit 1; }
+have() { command -v "$1" >/dev/null; }
+have hyperfine || { apt-get install -y hyperfine >/dev/null 2>&1; have hyperfine; } ||
+	note "no hyperfine: timing with a bash loop instead"
+have /usr/bin/time || { apt-get install -y time >/dev/null 2>&1; have /usr/bin/time; } ||
+	note "no GNU time: no tree memory"
+
+self=$(realpath "$0")
+tmp=$(mktemp -d /tmp/carapace-bench.XXXXXX) || exit 1
+id=peerbench-$$
+cleanup() {
+	# runc/crun remove their state and cgroups when `run` returns; this is
+	# only for an interrupted run. rmdir removes nothing but empty cgroups.
+	[ -d "$tmp/runc" ] && runc --root "$tmp/runc" delete -f "$id" >/dev/null 2>&1
+	find /sys/fs/cgroup -maxdepth 8 -type d -name "$id" -exec rmdir {} + 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ ! -x "$ROOTFS/bin/true" ]; then
+	note "no $ROOTFS/bin/true (run ./setup.sh): using a throwaway busybox rootfs"
+	ROOTFS=$tmp/rootfs
+	mkdir -p "$ROOTFS"/{bin,proc,dev,sys,tmp}
+	cp "$(command -v busybox)" "$ROOTFS/bin/busybox" || exit 1
+	for applet in true sleep sh; do ln -s busybox "$ROOTFS/bin/$applet"; done
+fi
+
+# bundle PROGRAM ARG...: an OCI bundle (runc's default spec) running that.
+bundle() {
+	local dir=$tmp/bundle-${1##*/} args root
+	if [ ! -e "$dir/config.json" ]; then
+		mkdir -p "$dir"
+		if command -v runc >/dev/null; then (cd "$dir" && runc spec); else (cd "$dir" && crun spec); fi
+		args=$(printf '"%s", ' "$@"); args=${args%, }
+		root=$(printf '%s' "$ROOTFS" | sed 's/[&|\\]/\\&/g')
+		sed -i -e 's|"terminal": true|"terminal": false|' -e 's|"readonly": true|"readonly": false|' \
+			-e "s|^\\([[:space:]]*\\)\"sh\"\$|\\1$args|" -e "s|\"path\": \"rootfs\"|\"path\": \"$root\"|" \
+			"$dir/config.json"
+	fi
+	echo "$dir"
+}
+
+# peer_cmd NAME PROGRAM ARG...: NAME's command line (quoted, one string, as
+# hyperfine -N splits it) running PROGRAM in the rootfs.
+peer_cmd() {
+	local name=$1; shift
+	case $name in
+	carapace) q "$CARAPACE" run -q -r "$ROOTFS" "$@" ;;
+	bare-exec) q "$ROOTFS$1" "${@:2}" ;;
+	unshare+chroot) q unshare --fork --pid --mount --uts --ipc --net chroot "$ROOTFS" "$@" ;;
+	bwrap) q bwrap --unshare-all --bind "$ROOTFS" / --proc /proc --dev /dev "$@" ;;
+	crun | runc) mkdir -p "$tmp/$name"; q "$name" --root "$tmp/$name" run --bundle "$(bundle "$@")" "$id" ;;
+	esac
+}
+
+# crun refuses hybrid cgroups. In a private mount namespace, a tmpfs hides
+# cgroup2 so crun sees plain v1; what crun writes there dies with the
+# namespace. hyperfine itself runs in there, so only crun is timed.
+crun_ns=
+if [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+	crun_ns=$(q unshare -m sh -c 'umount /sys/fs/cgroup/unified &&
+		mount -t tmpfs -o size=1m bench /sys/fs/cgroup/unified && exec "$@"' sh)
+fi
+
+# Probe each once, so a peer that is missing or broken is skipped with a note.
+names=() cmds=() wraps=()
+for name in carapace bare-exec unshare+chroot bwrap crun runc; do
+	case $name in
+	carapace) needs=$CARAPACE ;; bare-exec) needs=$ROOTFS/bin/true ;;
+	unshare+chroot) needs=unshare ;; *) needs=$name ;;
+	esac
+	if ! command -v "$needs" >/dev/null; then note "$name: skipped, no $needs"; continue; fi
+	wrap=; [ "$name" = crun ] && wrap=$crun_ns
+	cmd=$(peer_cmd "$name" /bin/true)
+	if ! err=$(eval "$wrap $cmd" 2>&1 </dev/null); then
+		note "$name: skipped, it fails: $(printf '%s' "$err" | head -n 1)"; continue
+	fi
+	names+=("$name") cmds+=("$cmd") wraps+=("$wrap")
+done
+
+echo
+note "start-up of '... /bin/true': $BENCH_RUNS runs each after 3 warm-ups, by $(
+	command -v hyperfine >/dev/null && echo hyperfine -N || echo a bash loop)"
+results=$tmp/times
+: >"$results"
+for i in "${!names[@]}"; do
+	eval "${wraps[i]} $(q "$BASH" "$self" __time "${names[i]}" "${cmds[i]}" "$results")" ||
+		note "${names[i]}: timing failed"
+done
+read -r _ base _ < <(grep '^carapace ' "$results") || base=-
+# ± is two bytes and printf pads bytes: hence 22 for 21 columns.
+printf '%-16s %10s %22s %14s %14s\n' name "median ms" "mean ± sd ms" peer/carapace carapace/peer
+while read -r name med mean sd; do
+	printf '%-16s %10.2f %13.2f ± %5.2f %14s %14s\n' "$name" "$med" "$mean" "$sd" \
+		"$(ratio "$med" "$base")" "$(ratio "$base" "$med")"
+done <"$results"
+
+echo
+target() { # PEER FACTOR
+	local med
+	read -r _ med _ < <(grep "^$1 " "$results") || { note "target vs $1: not measured"; return; }
+	awk -v c="$base" -v p="$med" -v f="$2" -v n="$1" 'BEGIN {
+		printf "# target: carapace median <= %.1fx %s: %.2fx, %s\n", f, n, c / p,
+			c / p <= f ? "met" : "NOT met" }'
+}
+if [ "$base" != - ]; then target unshare+chroot 1.0; target crun 0.5; fi
+
+# launcher_hwm I: VmHWM of NAME's launcher process alone, read while the
+# workload sleeps; GNU time can only tell the biggest process of the tree.
+launcher_hwm() {
+	local pid kib
+	# Late enough for runc on a busy machine, before the workload exits.
+	( eval "exec ${wraps[$1]} $(peer_cmd "${names[$1]}" /bin/sleep 1)" ) >/dev/null 2>&1 </dev/null &
+	pid=$!
+	sleep 0.7
+	kib=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$pid/status" 2>/dev/null)
+	wait "$pid" && [ -n "$kib" ] && echo "$kib"
+}
+tree_rss() {
+	[ -x /usr/bin/time ] || return
+	eval "${wraps[$1]} $(q /usr/bin/time -f %M -o "$tmp/rss")${cmds[$1]}" >/dev/null 2>&1 </dev/null &&
+		cat "$tmp/rss"
+}
+median_of() { # FUNCTION I: median of BENCH_MEM_RUNS outputs, or -
+	local r
+	for ((r = 0; r < MEM_RUNS; r++)); do "$1" "$2"; done | sort -n |
+		awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "-" }'
+}
+
+echo
+note "memory: peak RSS in KiB, median of $MEM_RUNS runs. launcher: VmHWM of the launcher" \
+	"process alone (workload /bin/sleep 1). tree: GNU time %M, the biggest process" \
+	"the launcher waited for, itself included: often the busybox workload." \
+	"For carapace the launcher and the container's init are the same binary."
+printf '%-16s %12s %14s %12s %14s\n' name "launcher KiB" peer/carapace "tree KiB" peer/carapace
+chwm=- ctree=-
+for i in "${!names[@]}"; do
+	hwm=$(median_of launcher_hwm "$i") tree=$(median_of tree_rss "$i")
+	[ "${names[i]}" = carapace ] && chwm=$hwm ctree=$tree
+	printf '%-16s %12s %14s %12s %14s\n' "${names[i]}" "$hwm" "$(ratio "$hwm" "$chwm")" \
+		"$tree" "$(ratio "$tree" "$ctree")"
+done
+
+echo
+note "size: bytes after strip (a stripped copy); dynamic ones also load libraries"
+printf '%-16s %10s %8s %14s\n' binary bytes linkage peer/carapace
+csize=-
+for bin in "$CARAPACE" crun runc bwrap tini tini-static; do
+	path=$(command -v "$bin") || continue
+	cp "$path" "$tmp/strip" && { strip "$tmp/strip" 2>/dev/null || true; }
+	size=$(stat -c %s "$tmp/strip")
+	link=static; readelf -l "$tmp/strip" 2>/dev/null | grep -q INTERP && link=dynamic
+	[ "$path" = "$CARAPACE" ] && csize=$size
+	printf '%-16s %10s %8s %14s\n' "$(basename "$path")" "$size" "$link" "$(ratio "$size" "$csize")"
+done
+
+[ "$base" != - ] || { echo "bench.sh: carapace was not measured (no $CARAPACE? run make)" >&2; exit 1; }
+exit 0
