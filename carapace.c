@@ -331,12 +331,15 @@ static void usage(FILE *out)
 
 /* The one-line error for a bad option, as getopt_long left it. */
 __attribute__((noreturn))
-static void die_bad_option(const char *cmd, int c, char **argv)
+static void die_bad_option(const char *cmd, int c, int argc, char **argv)
 {
-	const char *arg = argv[optind - 1];
+	/* musl leaves optind past argc after a trailing short option. */
+	const char *arg = optind - 1 < argc ? argv[optind - 1] : "";
 
-	if (c == ':')
+	if (c == ':' && !strncmp(arg, "--", 2))
 		die(EXIT_CANT_RUN, "%s: option %s needs an argument", cmd, arg);
+	if (c == ':')
+		die(EXIT_CANT_RUN, "%s: option -%c needs an argument", cmd, optopt);
 	if (optopt && optopt < 256)
 		die(EXIT_CANT_RUN, "%s: unknown option: -%c", cmd, optopt);
 	die(EXIT_CANT_RUN, "%s: unknown option: %s", cmd, arg);
@@ -455,6 +458,16 @@ static const struct mount_spec default_mounts[] = {
 
 static const char default_path[] =
 	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+static const char *env_get(char **env, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; *env; env++)
+		if (!strncmp(*env, name, n) && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
 
 /* Sets NAME=VALUE in the container's environment, replacing NAME. */
 static void env_set(struct container *c, char *entry)
@@ -682,7 +695,7 @@ static void parse_run_options(struct container *c, int argc, char **argv)
 		case 'q': log_threshold = LOG_ERROR; break;
 		case 'v': log_threshold = LOG_DEBUG; break;
 		case 'h': usage_run(stdout); exit(0);
-		default: die_bad_option("run", opt, argv);
+		default: die_bad_option("run", opt, argc, argv);
 		}
 	}
 	if (optind >= argc)
@@ -767,7 +780,8 @@ static void validate_spec(struct container *c)
 	for (fd = 3; fd < 3 + c->process.preserve_fds; fd++)
 		if (fcntl(fd, F_GETFD) < 0)
 			die_errno("--preserve-fds: fd %d", fd);
-	env_set(c, xasprintf("HOSTNAME=%s", c->hostname));
+	if (!env_get(c->process.env, "HOSTNAME"))	/* -e HOSTNAME=x wins, as in docker */
+		env_set(c, xasprintf("HOSTNAME=%s", c->hostname));
 	if (c->privileges.privileged)
 		make_privileged(c);
 	validate_limits(c);
@@ -1074,6 +1088,8 @@ static bool make_locked_leaf(const struct container *c)
 		die_errno("cgroup: mkdir %s", path);
 	}
 	CG.lock_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (CG.lock_fd < 0 && errno == ENOENT)	/* a sweeper took it before our lock */
+		return false;
 	if (CG.lock_fd < 0 || flock(CG.lock_fd, LOCK_EX))
 		die_errno("cgroup: lock %s", path);
 	if (access(path, F_OK) == 0)
@@ -1265,8 +1281,15 @@ static void create_cgroups(struct container *c)
 			die(EXIT_CANT_RUN, "cgroup: %s: removed as fast as it is made",
 			    CG.dirs[0].path);
 	for (size_t i = 1; i < CG.ndirs; i++) {
-		make_cgroup_parent(&CG.dirs[i], c->limits.parent);
-		if (mkdir(CG.dirs[i].path, 0755))
+		/* ENOENT: an exiting launcher removed the parent it thought unused. */
+		for (tries = 0; tries < 10; tries++) {
+			make_cgroup_parent(&CG.dirs[i], c->limits.parent);
+			if (mkdir(CG.dirs[i].path, 0755) == 0)
+				break;
+			if (errno != ENOENT)
+				die_errno("cgroup: mkdir %s", CG.dirs[i].path);
+		}
+		if (tries == 10)
 			die_errno("cgroup: mkdir %s", CG.dirs[i].path);
 	}
 	write_limits(c);
@@ -1794,16 +1817,6 @@ struct saved_signals {
 	sigset_t mask;
 	sigset_t ignored;
 };
-
-static const char *env_get(char **env, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (; *env; env++)
-		if (!strncmp(*env, name, n) && (*env)[n] == '=')
-			return *env + n + 1;
-	return NULL;
-}
 
 /* execvpe() with the container's PATH; returns only on failure, with errno. */
 static void exec_command(char **argv, char **env)
@@ -2423,7 +2436,7 @@ static int cmd_init(int argc, char **argv)
 		case 'q': log_threshold = LOG_ERROR; break;
 		case 'v': log_threshold = LOG_DEBUG; break;
 		case 'h': usage_init(stdout); exit(0);
-		default: die_bad_option("init", opt, argv);
+		default: die_bad_option("init", opt, argc, argv);
 		}
 	}
 	if (optind >= argc)

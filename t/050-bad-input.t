@@ -1,0 +1,140 @@
+#!/bin/bash
+# t/050-bad-input.t: every mistake on the command line ends carapace with
+# exit 125 and one line on stderr, `carapace: ...`, that names the mistake,
+# and leaves no mount or process behind. Help and version exit 0.
+. "$(dirname "$0")/tap.sh"
+need_root
+need_binary
+need_rootfs
+
+snapshot_host
+work=$(mktemp -d)
+trap 'rm -rf -- "$work"' EXIT
+chmod 755 "$work"
+
+# bad DESC ERE CMD...: CMD exits 125 with one line `carapace: ...` matching ERE.
+bad() {
+	local desc=$1 ere=$2; shift 2
+	run "$@"
+	is "$RC" 125 "$desc: exit 125"
+	if [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] && [ "${ERR#carapace: }" != "$ERR" ]; then
+		pass "$desc: one line starting with 'carapace: '"
+	else
+		fail "$desc: one line starting with 'carapace: '"
+		diag "stderr: '$ERR'"
+	fi
+	like "$ERR" "$ere" "$desc: the message says what is wrong"
+	is "$OUT" "" "$desc: nothing on stdout"
+}
+C=$CARAPACE
+
+# --- the rootfs
+bad "missing rootfs" '^carapace: rootfs: /nonexistent/rootfs: No such file or directory$' \
+	"$C" run -r /nonexistent/rootfs true
+echo x >"$work/file"
+bad "rootfs that is a file" "^carapace: rootfs: $work/file: Not a directory\$" \
+	"$C" run -r "$work/file" true
+bad "missing \$CARAPACE_ROOTFS" '^carapace: rootfs: /nonexistent/env-rootfs: No such file' \
+	env CARAPACE_ROOTFS=/nonexistent/env-rootfs "$C" run true
+bad "no ./rootfs in the current directory" '^carapace: rootfs: \./rootfs: No such file' \
+	env -u CARAPACE_ROOTFS -C "$work" "$C" run true
+
+# The same ways of naming a good rootfs work, so the failures above are the paths'.
+run env -C "${ROOTFS%/*}" "$C" run -q -r "${ROOTFS##*/}" true
+is "$RC:$ERR" 0: "a relative --rootfs works"
+run env CARAPACE_ROOTFS="$ROOTFS" "$C" run -q true
+is "$RC:$ERR" 0: "\$CARAPACE_ROOTFS names the rootfs"
+ln -s "$ROOTFS" "$work/rootfs"
+run env -u CARAPACE_ROOTFS -C "$work" "$C" run -q true
+is "$RC:$ERR" 0: "./rootfs is the default"
+rm "$work/rootfs"
+
+# --- options
+bad "unknown long option" '^carapace: run: unknown option: --bogus$' "$C" run --bogus -r "$ROOTFS" true
+bad "unknown short option" '^carapace: run: unknown option: -x$' "$C" run -x -r "$ROOTFS" true
+bad "missing argument of a long option" '^carapace: run: option --hostname needs an argument$' \
+	"$C" run -r "$ROOTFS" --hostname
+bad "missing argument of a short option" '^carapace: run: option -r needs an argument$' \
+	"$C" run -r
+bad "missing argument of --rootfs" '^carapace: run: option --rootfs needs an argument$' \
+	"$C" run --rootfs
+bad "no command" '^carapace: run: no command given' "$C" run -r "$ROOTFS"
+bad "no command after --" '^carapace: run: no command given' "$C" run -r "$ROOTFS" --
+bad "--stop-timeout abc" "^carapace: --stop-timeout: .*'abc'" cara --stop-timeout abc true
+bad "--stop-timeout -1" "^carapace: --stop-timeout: .*'-1'" cara --stop-timeout -1 true
+bad "--stop-timeout 86401" "^carapace: --stop-timeout: .*'86401'" cara --stop-timeout 86401 true
+bad "--stop-timeout 5s" "^carapace: --stop-timeout: .*'5s'" cara --stop-timeout 5s true
+bad "--preserve-fds x" "^carapace: --preserve-fds: .*'x'" cara --preserve-fds x true
+bad "--preserve-fds 1 with fd 3 closed" '^carapace: --preserve-fds: fd 3: Bad file descriptor$' \
+	cara --preserve-fds 1 true 3<&-
+bad "--preserve-fds 2 with fd 4 closed" '^carapace: --preserve-fds: fd 4: Bad file descriptor$' \
+	cara --preserve-fds 2 true 3<"$work/file" 4<&-
+# The same option with the fd open works, so the failures above are the fd's.
+run cara --preserve-fds 1 cat /proc/self/fd/3 3<"$work/file"
+is "$RC:$OUT" 0:x "--preserve-fds 1 with fd 3 open passes it"
+bad "--env without a name" "^carapace: --env: .*'=x'" cara --env =x true
+bad "--env empty" "^carapace: --env: .*''" cara --env '' true
+
+# --- the workdir: relative is refused at once, a missing one in the container
+bad "relative --workdir" "^carapace: --workdir: not an absolute path: 'tmp'\$" cara --workdir tmp pwd
+bad "missing --workdir" '^carapace: workdir: /no/such/dir: No such file or directory$' \
+	cara --workdir /no/such/dir pwd
+no_leaks "missing --workdir: nothing left behind"
+bad "--workdir that is a file" '^carapace: workdir: /etc/passwd: Not a directory$' \
+	cara -w /etc/passwd pwd
+# The host's directories are not the container's.
+mkdir "$work/host-only-dir"
+bad "--workdir that exists only on the host" "^carapace: workdir: $work/host-only-dir: No such file" \
+	cara -w "$work/host-only-dir" pwd
+no_leaks "--workdir on the host only: nothing left behind"
+
+# --- the hostname
+bad "empty --hostname" "^carapace: --hostname: .*''" cara --hostname '' true
+long=$(printf 'h%.0s' $(seq 65))
+bad "65-character --hostname" "^carapace: --hostname: .*'$long'" cara --hostname "$long" true
+
+# --- the command line as a whole
+run "$C"
+is "$RC" 125 "no arguments: exit 125"
+like "$ERR" '^Usage: carapace ' "no arguments: usage on stderr"
+is "$OUT" "" "no arguments: nothing on stdout"
+bad "unknown command" '^carapace: unknown command: frob' "$C" frob
+bad "unknown option before the command" '^carapace: unknown command: --frob' "$C" --frob
+
+# --- not root
+if setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$C"; then
+	bad "not root" '^carapace: run: must be run as root$' \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$C" run -r "$ROOTFS" true
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$C" run --help
+	is "$RC" 0 "not root: run --help still works"
+else
+	for i in 1 2 3 4 5; do skip "setpriv can't run $C as nobody"; done
+fi
+
+no_leaks "after every bad input: nothing left behind"
+
+# --- help and version
+run "$C" --help
+is "$RC" 0 "carapace --help exits 0"
+like "$OUT" '^Usage: carapace ' "carapace --help prints usage on stdout"
+like "$OUT" '^ +run ' "carapace --help lists run"
+is "$ERR" "" "carapace --help prints nothing on stderr"
+run "$C" -h
+is "$RC:$(printf '%s\n' "$OUT" | head -n 1)" "0:Usage: carapace COMMAND [OPTIONS] ..." "carapace -h is --help"
+run "$C" run --help
+is "$RC" 0 "carapace run --help exits 0"
+like "$OUT" '^Usage: carapace run ' "carapace run --help prints run's usage"
+for opt in '-r, --rootfs DIR' '-e, --env NAME=VALUE' '-w, --workdir DIR' '--hostname NAME' \
+	'--no-pivot' '--stop-timeout' '--preserve-fds'; do
+	like "$OUT" "^ +$opt " "carapace run --help lists $opt"
+done
+run "$C" run -r /nonexistent -h
+is "$RC" 0 "run -h after other options exits 0, before any check"
+run "$C" -V
+is "$RC" 0 "carapace -V exits 0"
+like "$OUT" '^carapace [0-9]+\.[0-9]+\.[0-9]+$' "carapace -V prints the version"
+run "$C" --version
+is "$RC:$OUT" "0:$("$C" -V)" "--version is -V"
+
+done_testing

@@ -1,0 +1,59 @@
+/*
+ * nosys-clone3: run a program on a kernel that seems to lack clone3.
+ *
+ *   nosys-clone3 PROGRAM [ARG...]
+ *
+ * Installs a seccomp filter that makes clone3 fail with ENOSYS, as it does
+ * on kernels before 5.3, then execs PROGRAM. The filter passes to children,
+ * so t/060-root-modes.t uses it to test carapace's fallback to clone(2).
+ * x86_64 only: on another architecture every system call is let through.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#ifndef __NR_clone3
+#define __NR_clone3 435
+#endif
+
+int main(int argc, char **argv)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof filter / sizeof filter[0],
+		.filter = filter,
+	};
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: nosys-clone3 PROGRAM [ARG...]\n");
+		return 125;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+		fprintf(stderr, "nosys-clone3: PR_SET_NO_NEW_PRIVS: %s\n", strerror(errno));
+		return 125;
+	}
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) {
+		fprintf(stderr, "nosys-clone3: seccomp: %s\n", strerror(errno));
+		return 125;
+	}
+	execvp(argv[1], argv + 1);
+	fprintf(stderr, "nosys-clone3: exec: %s: %s\n", argv[1], strerror(errno));
+	return 127;
+}
