@@ -803,6 +803,7 @@ struct cgroup_dir {
 	char *path;
 	unsigned ctls;		/* bit per enum controller */
 	bool v2;
+	bool created;		/* by this launcher: only then is it ours to remove */
 };
 
 struct cgroups {
@@ -1078,6 +1079,7 @@ static bool make_locked_leaf(const struct container *c)
 {
 	const char *path = CG.dirs[0].path;
 
+	CG.dirs[0].created = false;
 	make_cgroup_parent(&CG.dirs[0], c->limits.parent);
 	if (mkdir(path, 0755)) {
 		if (errno == EEXIST)
@@ -1087,6 +1089,7 @@ static bool make_locked_leaf(const struct container *c)
 			return false;
 		die_errno("cgroup: mkdir %s", path);
 	}
+	CG.dirs[0].created = true;
 	CG.lock_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (CG.lock_fd < 0 && errno == ENOENT)	/* a sweeper took it before our lock */
 		return false;
@@ -1284,8 +1287,10 @@ static void create_cgroups(struct container *c)
 		/* ENOENT: an exiting launcher removed the parent it thought unused. */
 		for (tries = 0; tries < 10; tries++) {
 			make_cgroup_parent(&CG.dirs[i], c->limits.parent);
-			if (mkdir(CG.dirs[i].path, 0755) == 0)
+			if (mkdir(CG.dirs[i].path, 0755) == 0) {
+				CG.dirs[i].created = true;
 				break;
+			}
 			if (errno != ENOENT)
 				die_errno("cgroup: mkdir %s", CG.dirs[i].path);
 		}
@@ -1338,6 +1343,8 @@ static void kill_cgroup(const struct cgroup_dir *d)
 static void remove_cgroups(void)
 {
 	for (size_t i = 0; i < CG.ndirs; i++) {
+		if (!CG.dirs[i].created)	/* another container's, of the same name */
+			continue;
 		kill_cgroup(&CG.dirs[i]);
 		/* A dying task may hold the cgroup for a moment. */
 		for (int tries = 0; rmdir(CG.dirs[i].path) && errno == EBUSY && tries < 200; tries++)
@@ -2469,10 +2476,8 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	ensure_std_fds();
-	if (!cmd) {
-		usage(stderr);
-		return EXIT_CANT_RUN;
-	}
+	if (!cmd)
+		die(EXIT_CANT_RUN, "no command given (see carapace --help)");
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		usage(stdout);
 		return 0;

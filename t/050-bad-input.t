@@ -94,10 +94,7 @@ long=$(printf 'h%.0s' $(seq 65))
 bad "65-character --hostname" "^carapace: --hostname: .*'$long'" cara --hostname "$long" true
 
 # --- the command line as a whole
-run "$C"
-is "$RC" 125 "no arguments: exit 125"
-like "$ERR" '^Usage: carapace ' "no arguments: usage on stderr"
-is "$OUT" "" "no arguments: nothing on stdout"
+bad "no arguments" '^carapace: no command given \(see carapace --help\)$' "$C"
 bad "unknown command" '^carapace: unknown command: frob' "$C" frob
 bad "unknown option before the command" '^carapace: unknown command: --frob' "$C" --frob
 

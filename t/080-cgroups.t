@@ -1,0 +1,145 @@
+#!/bin/bash
+# t/080-cgroups.t: resource limits on this host's cgroups (hybrid here: v1
+# controllers, cgroup2 without them), enforced by the kernel and observed
+# from inside. Pure v2 is tested in the VM (t/900-vm.t).
+. "$(dirname "$0")/tap.sh"
+need_root
+need_binary
+need_rootfs
+
+snapshot_host
+
+# v1 hierarchy of a controller on the host, from mountinfo, as carapace finds it.
+v1_mount() {
+	awk -v c="$1" '$0 ~ " - cgroup " { n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) print $5 }' \
+		/proc/self/mountinfo | head -1
+}
+[ -n "$(v1_mount pids)" ] || skip_all "no v1 pids hierarchy: this test is for v1 and hybrid hosts"
+
+# The seed's demo: the sixth background sleep can't fork, and the container
+# still exits cleanly, its status the shell's.
+run cara --pids 5 /bin/sh -c 'for i in 1 2 3 4 5 6; do sleep 100 & done; echo all-started'
+like "$ERR" "can't fork" "--pids 5: the sixth background sleep can't fork"
+unlike "$OUT" all-started "--pids 5: not all six sleeps started"
+is "$RC" 2 "--pids 5: the container exits with the shell's status"
+no_leaks "--pids 5: no cgroup, mount or process left behind"
+
+run cara --pids 7 /bin/sh -c 'cat /sys/fs/cgroup/pids/pids.max; grep pids /proc/self/cgroup; touch /sys/fs/cgroup/pids/x'
+is "$(echo "$OUT" | head -1)" 7 "pids.max inside is 7"
+like "$(echo "$OUT" | sed -n 2p)" ':pids:/$' "cgroup namespace: the container sees its own cgroup as /"
+like "$ERR" 'Read-only file system' "/sys/fs/cgroup inside is read-only"
+
+# A memory hog is killed by the kernel, reported, and the status is 137.
+run cara --memory 32m /usr/bin/tail /dev/zero
+is "$RC" 137 "--memory 32m: the hog exits 137"
+is "$ERR" "carapace: container killed by the OOM killer (memory limit 32M)" \
+	"--memory 32m: the OOM kill is reported in one line"
+run cara --memory 32m --memory-swap 64m /bin/sh -c \
+	'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'
+is "$(echo $OUT)" "33554432 67108864" "--memory-swap: memory.memsw.limit_in_bytes holds memory + swap"
+
+# --cpus 0.5: a busy loop over 2 s gets about half a CPU. Usage, not wall
+# time: the kernel's own throttle count and the CPU time it charged.
+run "$CARAPACE" run -v -r "$ROOTFS" --cpus 0.5 /bin/sh -c \
+	'timeout 2 sh -c "while :; do :; done"; cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us; grep nr_throttled /sys/fs/cgroup/cpu/cpu.stat'
+is "$(echo "$OUT" | head -1)" 50000 "--cpus 0.5: a quota of 50000us per 100000us"
+throttled=$(echo "$OUT" | awk '/^nr_throttled/ { print $2 }')
+ok "--cpus 0.5: the kernel throttled the loop ($throttled periods)" test "${throttled:-0}" -gt 0
+cpu=$(echo "$ERR" | sed -n 's/.*usage: CPU time \([0-9.]*\) s.*/\1/p')
+ok "--cpus 0.5: 2 s of busy loop used at most 1.3 s of CPU (${cpu:-none})" \
+	awk -v t="${cpu:-99}" 'BEGIN { exit !(t > 0.1 && t <= 1.3) }'
+
+run cara --cpu-shares 512 /bin/cat /sys/fs/cgroup/cpu/cpu.shares
+is "$OUT" 512 "--cpu-shares 512 on v1"
+run cara --cpu-weight 100 /bin/cat /sys/fs/cgroup/cpu/cpu.shares
+is "$OUT" 2597 "--cpu-weight 100 becomes cpu.shares 2597 on v1 (the inverse of runc's shares-to-weight)"
+
+run cara --cpuset-cpus 0 /bin/sh -c 'sleep 1 & grep Cpus_allowed_list /proc/1/status /proc/self/status /proc/$!/status'
+is "$(echo "$OUT" | awk '{ print $2 }' | sort -u)" 0 "--cpuset-cpus 0: every process is allowed on CPU 0 only"
+
+# Ten containers at once get ten cgroups, each with its own limit.
+dir=$(mktemp -d)
+for i in 0 1 2 3 4 5 6 7 8 9; do
+	cara --name "par-$$-$i" --pids $((20 + i)) /bin/sh -c 'cat /sys/fs/cgroup/pids/pids.max; sleep 1' \
+		>"$dir/$i" 2>&1 </dev/null &
+done
+leaves=0
+for try in $(seq 50); do
+	leaves=$(find "$(v1_mount pids)/carapace" -maxdepth 1 -name "par-$$-*" 2>/dev/null | wc -l)
+	[ "$leaves" -ge 10 ] && break
+	sleep 0.1
+done
+wait
+is "$leaves" 10 "10 parallel containers: 10 leaf cgroups"
+is "$(cat "$dir"/* | sort -n | tr '\n' ' ')" "20 21 22 23 24 25 26 27 28 29 " \
+	"10 parallel containers: each sees its own pids.max"
+rm -rf "$dir"
+
+# Two containers can't share a name.
+"$CARAPACE" run -q -r "$ROOTFS" --name "dup-$$" --pids 10 /bin/sleep 2 </dev/null &
+first=$!
+for try in $(seq 50); do
+	[ -d "$(v1_mount pids)/carapace/dup-$$" ] && break
+	sleep 0.1
+done
+run cara --name "dup-$$" --pids 10 /bin/true
+is "$RC" 125 "--name in use: exit 125"
+like "$ERR" "^carapace: --name: dup-$$: a container of that name is running$" "--name in use: the message says so"
+wait "$first"
+is "$?" 0 "--name in use: the first container is unharmed"
+
+# The device cgroup: root in the container holds MKNOD, but the host's disk stays shut.
+rootdev=$(stat -c '%d' /)
+major=$((rootdev >> 8)) minor=$((rootdev & 255))
+run cara /bin/sh -c "mknod /dev/disk b $major $minor && head -c 512 /dev/disk | wc -c"
+like "$ERR" 'Operation not permitted' "devices: reading the host's root disk ($major:$minor) via mknod fails"
+run cara /bin/sh -c 'head -c 3 /dev/urandom | wc -c; echo x >/dev/null'
+is "$RC:$OUT" "0:3" "devices: the allowed devices still work"
+
+# A launcher killed by SIGKILL: the container dies with it; the next run
+# removes the stale leaf.
+# Not the cara function: $! must be carapace itself, not a subshell.
+"$CARAPACE" run -q -r "$ROOTFS" --name "stale-$$" --pids 10 /bin/sleep 1000 </dev/null 2>/dev/null &
+launcher=$!
+for try in $(seq 50); do
+	grep -q . "$(v1_mount pids)/carapace/stale-$$/cgroup.procs" 2>/dev/null && break
+	sleep 0.1
+done
+# bash reports the killed job on its stderr: that's expected here.
+{ kill -9 "$launcher"; wait "$launcher"; } 2>/dev/null
+for try in $(seq 50); do
+	[ -z "$(cat "$(v1_mount pids)/carapace/stale-$$/cgroup.procs" 2>/dev/null)" ] && break
+	sleep 0.1
+done
+ok "launcher SIGKILL: its container's processes are gone" \
+	test -z "$(cat "$(v1_mount pids)/carapace/stale-$$/cgroup.procs" 2>/dev/null)"
+run cara --pids 10 /bin/true
+ok "launcher SIGKILL: the next run removes the stale leaf" \
+	test ! -e "$(v1_mount pids)/carapace/stale-$$"
+
+# Bad values: exit 125, one line, nothing left behind.
+bad() {
+	run cara "$@" /bin/true
+	is "$RC" 125 "bad value $*: exit 125"
+	like "$ERR" "^carapace: " "bad value $*: the message starts with carapace: ($ERR)"
+	is "$(printf '%s\n' "$ERR" | wc -l)" 1 "bad value $*: the message is one line"
+}
+bad --memory banana
+bad --pids -1
+bad --cpus 0
+bad --cpus abc
+bad --memory-swap 10m
+bad --memory 64m --memory-swap 32m
+bad --cpuset-cpus 99
+bad --cpu-weight 0
+bad --cpu-shares 1
+bad --name a/b
+bad --cgroup-parent ../x
+# A limit the host can't provide: hide the pids hierarchy in a private mount
+# namespace (the host's cgroup mounts stay as they are).
+run unshare -m sh -c "umount $(v1_mount pids) && exec $CARAPACE run -q -r $ROOTFS --pids 5 /bin/true"
+is "$RC" 125 "a missing controller: exit 125"
+like "$ERR" '^carapace: --pids: the host has no pids cgroup controller$' "a missing controller: said in one line"
+
+no_leaks "no cgroup, mount or process left behind"
+done_testing
