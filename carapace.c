@@ -61,6 +61,8 @@ enum {
 /* The inspector (inspector.cpp) prints what the container looks like. */
 int inspector_banner(int fd, const char *hostname, unsigned long namespaces,
 		     const char *root_mode, unsigned long long caps);
+void inspector_host_namespaces(unsigned long long inodes[8]);
+int inspector_report(int fd, bool json, const unsigned long long host_ns[8]);
 
 /* ------------------------------------------------------------------ */
 /* Basics: logging, fatal errors, allocators, cleanup                   */
@@ -217,6 +219,7 @@ enum {
 	OPT_PRIVILEGED,
 	OPT_GROUP_ADD,
 	OPT_ULIMIT,
+	OPT_JSON,
 };
 
 struct option_doc {
@@ -252,6 +255,7 @@ static const struct option_doc run_options[] = {
 	{ "cap-drop", OPT_CAP_DROP, "CAP", "drop a capability (NAME, CAP_NAME or ALL; repeatable)" },
 	{ "ulimit", OPT_ULIMIT, "NAME=SOFT[:HARD]", "set a resource limit, e.g. nofile=1024:2048" },
 	{ "privileged", OPT_PRIVILEGED, NULL, "all capabilities, host devices, no masking (unsafe)" },
+	{ "json", OPT_JSON, NULL, "inspect only: write the report as JSON" },
 	{ "quiet", 'q', NULL, "no banner, no warnings" },
 	{ "verbose", 'v', NULL, "say what carapace does" },
 	{ "help", 'h', NULL, "show this help" },
@@ -301,10 +305,18 @@ static void print_options(FILE *out, const struct option_doc *doc)
 	}
 }
 
-static void usage_run(FILE *out)
+enum exec_action { EXEC_COMMAND, EXEC_INSPECT };
+
+static void usage_run(FILE *out, enum exec_action action)
 {
-	fprintf(out, "Usage: carapace run [OPTIONS] [--] COMMAND [ARG...]\n"
-		"Run COMMAND in a new container.\n\nOptions:\n");
+	if (action == EXEC_INSPECT)
+		fprintf(out, "Usage: carapace inspect [OPTIONS] [--] [COMMAND [ARG...]]\n"
+			"Make the container as run would, and report from inside what COMMAND\n"
+			"would get instead of running it: namespaces, ids, capabilities,\n"
+			"seccomp, cgroup limits, masked paths and mounts.\n\nOptions:\n");
+	else
+		fprintf(out, "Usage: carapace run [OPTIONS] [--] COMMAND [ARG...]\n"
+			"Run COMMAND in a new container.\n\nOptions:\n");
 	print_options(out, run_options);
 }
 
@@ -321,6 +333,7 @@ static void usage(FILE *out)
 	fprintf(out, "Usage: carapace COMMAND [OPTIONS] ...\n\n"
 		"Commands:\n"
 		"  run     run a command in a new container\n"
+		"  inspect report what a command would get in that container\n"
 		"  init    run a program under carapace's init, without namespaces\n\n"
 		"Options:\n"
 		"  -h, --help     show this help (carapace COMMAND --help for a command)\n"
@@ -386,7 +399,12 @@ struct container {
 		const char *cwd;
 		enum tty_mode tty;
 		int preserve_fds;
+		enum exec_action action;
 	} process;
+	struct {
+		bool json;
+		unsigned long long host_ns[8];	/* by inspector_host_namespaces() */
+	} inspect;
 	struct {
 		const char *path;
 		bool no_pivot;
@@ -660,6 +678,7 @@ static void parse_limit_option(struct container *c, int opt, const char *arg)
 static void parse_run_options(struct container *c, int argc, char **argv)
 {
 	struct option longopts[sizeof run_options / sizeof run_options[0]];
+	const char *cmd = c->process.action == EXEC_INSPECT ? "inspect" : "run";
 	char shortopts[64];
 	int opt;
 
@@ -692,13 +711,16 @@ static void parse_run_options(struct container *c, int argc, char **argv)
 		case OPT_CAP_DROP: c->privileges.caps &= ~parse_caps(optarg); break;
 		case OPT_ULIMIT: parse_ulimit(c, optarg); break;
 		case OPT_PRIVILEGED: c->privileges.privileged = true; break;
+		case OPT_JSON: c->inspect.json = true; break;
 		case 'q': log_threshold = LOG_ERROR; break;
 		case 'v': log_threshold = LOG_DEBUG; break;
-		case 'h': usage_run(stdout); exit(0);
-		default: die_bad_option("run", opt, argc, argv);
+		case 'h': usage_run(stdout, c->process.action); exit(0);
+		default: die_bad_option(cmd, opt, argc, argv);
 		}
 	}
-	if (optind >= argc)
+	if (c->inspect.json && c->process.action != EXEC_INSPECT)
+		die(EXIT_CANT_RUN, "run: --json: only carapace inspect has it");
+	if (optind >= argc && c->process.action != EXEC_INSPECT)
 		die(EXIT_CANT_RUN, "run: no command given (see carapace run --help)");
 	c->process.argv = argv + optind;
 }
@@ -1903,6 +1925,9 @@ static void start_container_workload(const struct container *c, int pty_slave,
 	for (int fd = 3; fd < 3 + c->process.preserve_fds; fd++)
 		fcntl(fd, F_SETFD, 0);
 	restore_signals(saved);
+	if (c->process.action == EXEC_INSPECT)
+		_exit(inspector_report(STDOUT_FILENO, c->inspect.json, c->inspect.host_ns) ?
+		      EXIT_CANT_RUN : 0);
 	exec_command(c->process.argv, c->process.env);
 	die_exec(c->process.argv[0]);
 }
@@ -2102,8 +2127,12 @@ static void container_init(const struct container *c, int sock)
 		_exit(EXIT_CANT_RUN);
 
 	sigfd = init_take_signals(&saved);
-	/* The banner goes where the workload's stderr goes, if a person sees it. */
-	if (log_threshold >= LOG_INFO && isatty(STDERR_FILENO))
+	/*
+	 * The banner goes where the workload's stderr goes, if a person sees it.
+	 * Not for inspect: its report says all the banner would, and more.
+	 */
+	if (log_threshold >= LOG_INFO && c->process.action == EXEC_COMMAND &&
+	    isatty(STDERR_FILENO))
 		inspector_banner(pty_slave >= 0 ? pty_slave : STDERR_FILENO, c->hostname,
 				 c->namespaces, root_mode, c->privileges.caps);
 	workload = fork();
@@ -2382,15 +2411,18 @@ static bool wait_until_ready(void)
 	}
 }
 
-static int cmd_run(int argc, char **argv)
+static int cmd_run(int argc, char **argv, enum exec_action action)
 {
 	struct container c;
 	bool in_cgroup;
 	int socks[2], status;
 
 	spec_defaults(&c);
+	c.process.action = action;
 	parse_run_options(&c, argc, argv);
 	validate_spec(&c);
+	if (action == EXEC_INSPECT)	/* before the clone: the host's, to compare */
+		inspector_host_namespaces(c.inspect.host_ns);
 
 	L.sigfd = launcher_signals();
 	L.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
@@ -2487,7 +2519,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "run"))
-		return cmd_run(argc - 1, argv + 1);
+		return cmd_run(argc - 1, argv + 1, EXEC_COMMAND);
+	if (!strcmp(cmd, "inspect"))
+		return cmd_run(argc - 1, argv + 1, EXEC_INSPECT);
 	if (!strcmp(cmd, "init"))
 		return cmd_init(argc - 1, argv + 1);
 	die(EXIT_CANT_RUN, "unknown command: %s (see carapace --help)", cmd);
