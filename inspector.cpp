@@ -702,20 +702,22 @@ void report_cgroup(output &o)
 	o.end();
 }
 
-bool is_empty_dir(const char *path)
+// Whether the workload can see nothing in the folder PATH.
+bool shows_nothing(const char *path)
 {
 	DIR *d = opendir(path);
 	int entries = 0;
 
 	if (!d)
-		return false;
+		return errno == EACCES;
 	while (struct dirent *e = readdir(d))
 		entries += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
 	closedir(d);
 	return entries == 0;
 }
 
-// masked: /dev/null over it, or an empty read-only tmpfs; read-only; exposed; absent.
+// masked: /dev/null over it, or an empty (or unreadable) read-only tmpfs;
+// else read-only, exposed or absent.
 const char *path_state(const char *path)
 {
 	struct stat st;
@@ -731,7 +733,7 @@ const char *path_state(const char *path)
 	bool rdonly = svfs.f_flag & ST_RDONLY;
 
 	if (S_ISDIR(st.st_mode) && rdonly && statfs(path, &sfs) == 0 &&
-	    (unsigned long)sfs.f_type == TMPFS_MAGIC && is_empty_dir(path))
+	    (unsigned long)sfs.f_type == TMPFS_MAGIC && shows_nothing(path))
 		return "masked";
 	return rdonly ? "read-only" : "exposed";
 }
@@ -782,6 +784,7 @@ void report_mounts(output &o)
 		o.row("target", unescape(f[4]), 16);
 		o.str("type", unescape(f[sep + 1]));
 		o.str("source", unescape(f[sep + 2]));
+		o.str("root", unescape(f[3]));	// a bind's path in its source filesystem
 		o.str("options", unescape(f[5]));
 		o.end();
 	}
@@ -790,7 +793,8 @@ void report_mounts(output &o)
 
 constexpr const char *should_be_masked[] = {
 	"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-	"/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
+	"/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+	"/sys/devices/virtual/powercap",
 };
 
 constexpr const char *should_be_read_only[] = {
