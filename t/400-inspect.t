@@ -44,12 +44,25 @@ like "$caps" '^  ambient: +\(none\)$' "the ambient set is empty"
 like "$(section security)" '^  no_new_privs: +(yes|no)$' "no_new_privs is reported"
 like "$(section security)" '^  seccomp: +(disabled|strict|filter)$' "the seccomp mode is reported"
 
-# Each path is classified, whatever the masking does today.
-for p in /proc/kcore /proc/keys /proc/timer_list /sys/firmware /proc/sys /proc/sysrq-trigger; do
-	like "$OUT" "^  $p: +(masked|read-only|exposed|absent)\$" "$p is classified"
+# What this kernel lacks is absent; what it has must be masked or read-only.
+masked=$(section masked_paths) read_only=$(section read_only_paths)
+for p in /proc/kcore /proc/keys /proc/timer_list /sys/firmware; do
+	like "$masked" "^  $p: +(masked|absent)\$" "$p is masked"
 done
-like "$(section mounts)" '^  /proc +type: proc  source: proc  options: rw,' "the mounts include /proc"
+for p in /proc/sys /proc/irq /proc/sysrq-trigger; do
+	like "$read_only" "^  $p: +(read-only|absent)\$" "$p is read-only"
+done
+like "$(section mounts)" '^  /proc +type: proc  source: proc  root: /  options: rw,' "the mounts include /proc"
 like "$(section mounts)" '^  / +type: ' "the mounts include /"
+
+# --- the report follows the options
+run inspect --privileged
+caps=$(section capabilities)
+like "$caps" '^  effective: .*CAP_SYS_ADMIN( |$)' "--privileged: CAP_SYS_ADMIN is effective"
+like "$(section read_only_paths)" '^  /proc/sys: +exposed$' "--privileged: /proc/sys is exposed"
+run inspect --user nobody
+like "$(section identity)" '^  uid: +65534$' "--user nobody: uid 65534"
+like "$(section capabilities)" '^  effective: +\(none\)$' "--user nobody: no effective capability"
 
 # --- a command is accepted, and not run
 run inspect -- sh -c 'echo ran; exit 3'
