@@ -152,10 +152,11 @@ public:
 		level &top = stack[--depth];
 
 		if (json && top.type == OBJECT) {
-			newline(depth);
+			if (top.n)
+				newline(depth);
 			put("}");
 		} else if (json && top.type == LIST) {
-			if (top.rows || top.lines)
+			if (top.n && (top.rows || top.lines))
 				newline(depth);
 			put("]");
 		} else if (json) {
