@@ -2122,11 +2122,12 @@ static void container_init(const struct container *c, int sock)
 	if (wants_tty(c))
 		pty_slave = open_pty(sock);
 
+	/* Before "ready": a signal the launcher forwards from then on is kept. */
+	sigfd = init_take_signals(&saved);
 	send_msg(sock, MSG_READY, 0, NULL);
 	if (wait_msg(sock) != MSG_START)
 		_exit(EXIT_CANT_RUN);
 
-	sigfd = init_take_signals(&saved);
 	/*
 	 * The banner goes where the workload's stderr goes, if a person sees it.
 	 * Not for inspect: its report says all the banner would, and more.
@@ -2167,6 +2168,7 @@ struct launcher {
 	bool last_was_newline;
 	int64_t stop_timeout_ms;
 	int64_t kill_at;	/* ms on CLOCK_MONOTONIC; 0: no stop pending */
+	int64_t eof_at;		/* when to repeat the pty's end-of-file; 0: never */
 	int status;
 	bool reaped;
 };
@@ -2266,17 +2268,24 @@ static void handle_launcher_signal(void)
 	}
 }
 
-/* Sends the pty an end-of-file: VEOF, twice after an unfinished line. */
+/*
+ * Sends the pty an end-of-file: VEOF, twice after an unfinished line. It
+ * is sent again every 100 ms until the container exits: a shell that
+ * switches the terminal to raw mode for line editing after our first one
+ * arrived would otherwise never see it.
+ */
 static void send_pty_eof(void)
 {
 	struct termios t;
 	char eof = 4;
 
-	if (tcgetattr(L.pty, &t) == 0)
+	if (tcgetattr(L.pty, &t) == 0 && t.c_cc[VEOF])
 		eof = (char)t.c_cc[VEOF];
 	if (!L.last_was_newline)
 		(void)!write(L.pty, &eof, 1);
 	(void)!write(L.pty, &eof, 1);
+	L.last_was_newline = true;
+	L.eof_at = now_ms() + 100;
 }
 
 static void relay_stdin(void)
@@ -2340,8 +2349,10 @@ static int supervise(void)
 			p[3].fd = L.in_len ? L.pty : L.stdin_open ? STDIN_FILENO : -1;
 			p[3].events = L.in_len ? POLLOUT : POLLIN;
 		}
-		if (L.kill_at)
-			timeout = (int)(L.kill_at > now_ms() ? L.kill_at - now_ms() : 0);
+		int64_t next = L.kill_at && (!L.eof_at || L.kill_at < L.eof_at) ? L.kill_at : L.eof_at;
+
+		if (next)
+			timeout = (int)(next > now_ms() ? next - now_ms() : 0);
 		if (poll(p, 4, timeout) < 0 && errno != EINTR)
 			die_errno("poll");
 		if (p[0].revents)
@@ -2356,6 +2367,8 @@ static int supervise(void)
 			flush_to_pty();
 		else if (p[3].revents)
 			relay_stdin();
+		if (L.eof_at && now_ms() >= L.eof_at && !L.reaped)
+			send_pty_eof();
 		if (L.kill_at && now_ms() >= L.kill_at && !L.reaped) {
 			log_warn("stop timeout: killing the container");
 			kill(L.init, SIGKILL);

@@ -1,0 +1,113 @@
+#!/bin/bash
+# t/130-launcher-kill.t: when the launcher dies by SIGKILL, and so can clean
+# nothing up, the container still goes away: init has PDEATHSIG, and the
+# kernel kills a PID namespace's processes when its init dies.
+. "$(dirname "$0")/tap.sh"
+need_root
+need_binary
+need_rootfs
+command -v pgrep >/dev/null || skip_all "no pgrep (procps)"
+
+bg_pid=
+cleanup() {
+	if [ -n "$bg_pid" ]; then kill -KILL "$bg_pid" 2>/dev/null; fi
+}
+trap cleanup EXIT
+
+# A sleep with an argument no other process on the host has.
+marker="1000.$$"
+
+# find_sleep: the host pid of our sleep, found by its exact command line.
+find_sleep() { pgrep -f "^sleep $marker\$"; }
+
+# poll_for CMD...: runs CMD every 0.05 s until it succeeds, for 10 s at most.
+poll_for() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+field() { awk -v n="$2" '{ sub(/.*\) /, ""); print $(n - 2) }' "/proc/$1/stat" 2>/dev/null; }
+# gone PID STARTTIME: the process has exited (a zombie has too), or its pid
+# now belongs to another process.
+gone() {
+	local state
+	state=$(field "$1" 3) || return 0
+	[ -z "$state" ] || [ "$state" = Z ] || [ "$(field "$1" 22)" != "$2" ]
+}
+# start_sleep: starts the container in the background; sets sleep_pid,
+# init_pid and their start times.
+start_sleep() {
+	"$CARAPACE" run -q -r "$ROOTFS" sleep "$marker" </dev/null >/dev/null 2>&1 &
+	bg_pid=$!
+	if ! poll_for find_sleep >/dev/null; then
+		diag "the container's sleep never started"
+		return 1
+	fi
+	sleep_pid=$(find_sleep)
+	init_pid=$(field "$sleep_pid" 4)
+	sleep_start=$(field "$sleep_pid" 22)
+	init_start=$(field "$init_pid" 22)
+}
+
+snapshot_host
+
+# cgroup_leaves PID: the cgroup directories of the launcher PID's container.
+# A launcher that SIGKILL ends can't remove them; the next launcher does.
+cgroup_leaves() {
+	find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d -name "carapace-$1-*" 2>/dev/null
+}
+
+# --- SIGKILL to the launcher
+start_sleep
+is "$(field "$init_pid" 4)" "$bg_pid" "the sleep's parent (init) is the launcher's child"
+launcher=$bg_pid
+# Braces: bash reports a job that a signal killed, on the stderr of the moment.
+{ kill -KILL "$bg_pid"; wait "$bg_pid"; rc=$?; } 2>/dev/null
+is "$rc" 137 "the launcher died of SIGKILL"
+bg_pid=
+ok "init is gone" poll_for gone "$init_pid" "$init_start"
+ok "the workload is gone" poll_for gone "$sleep_pid" "$sleep_start"
+nok "no 'sleep $marker' is left on the host" find_sleep
+run cara true
+is "$(cgroup_leaves "$launcher")" "" "the next carapace run removes the killed launcher's cgroups"
+no_leaks "no process, mount or cgroup left behind after the launcher's SIGKILL"
+
+# --- SIGKILL to init from the host: the launcher reports 137
+start_sleep
+kill -KILL "$init_pid"
+poll_for gone "$sleep_pid" "$sleep_start"
+ok "the workload dies with init" gone "$sleep_pid" "$sleep_start"
+poll_for eval '! kill -0 "$bg_pid" 2>/dev/null'
+kill -KILL "$bg_pid" 2>/dev/null	# only if it hung
+wait "$bg_pid" 2>/dev/null
+is "$?" 137 "killing init: the launcher exits 137"
+bg_pid=
+
+# --- SIGKILL to the workload: the launcher reports 137 too
+start_sleep
+kill -KILL "$sleep_pid"
+poll_for eval '! kill -0 "$bg_pid" 2>/dev/null'
+kill -KILL "$bg_pid" 2>/dev/null	# only if it hung
+wait "$bg_pid" 2>/dev/null
+is "$?" 137 "killing the workload: the launcher exits 137"
+bg_pid=
+ok "init is gone after the workload" poll_for gone "$init_pid" "$init_start"
+
+# --- SIGKILL to the launcher at any moment of the setup: whichever step
+# init is at (waiting for "go", mounting, waiting for "start", running the
+# workload), it must not outlive the launcher.
+for delay in 0 0 0.001 0.002 0.005 0.01 0.02 0.05 0.1; do
+	"$CARAPACE" run -q -r "$ROOTFS" sleep "$marker" </dev/null >/dev/null 2>&1 &
+	bg_pid=$!
+	sleep "$delay"
+	{ kill -KILL "$bg_pid"; wait "$bg_pid"; } 2>/dev/null
+	bg_pid=
+done
+ok "early SIGKILLs: no 'sleep $marker' is left on the host" poll_for eval '! find_sleep >/dev/null'
+run cara true	# removes the killed launchers' cgroups
+no_leaks "no process or mount left behind"
+done_testing
