@@ -209,6 +209,7 @@ enum {
 	OPT_CPUSET_CPUS,
 	OPT_CGROUP_PARENT,
 	OPT_NAME,
+	OPT_ALLOW_NEW_PRIVS,
 };
 
 struct option_doc {
@@ -238,6 +239,7 @@ static const struct option_doc run_options[] = {
 	{ "cpuset-cpus", OPT_CPUSET_CPUS, "LIST", "CPUs the container may use, e.g. 0-1,3" },
 	{ "cgroup-parent", OPT_CGROUP_PARENT, "PATH", "parent cgroup, from the hierarchy's root (default carapace)" },
 	{ "name", OPT_NAME, "NAME", "container name, also its cgroup's (default: unique)" },
+	{ "allow-new-privs", OPT_ALLOW_NEW_PRIVS, NULL, "let setuid and file capabilities raise privileges" },
 	{ "quiet", 'q', NULL, "no banner, no warnings" },
 	{ "verbose", 'v', NULL, "say what carapace does" },
 	{ "help", 'h', NULL, "show this help" },
@@ -389,7 +391,8 @@ struct container {
 		const char *cpuset_cpus;
 	} limits;
 	struct {
-		uint64_t caps;	/* bounding = permitted = effective */
+		uint64_t caps;		/* bounding = permitted = effective */
+		bool no_new_privs;	/* setuid and file caps give nothing */
 	} privileges;
 	struct {
 		bool forward_to_group;
@@ -464,6 +467,7 @@ static void spec_defaults(struct container *c)
 	c->limits.parent = "carapace";
 	c->limits.pids = c->limits.memory = c->limits.memory_swap = -1;
 	c->privileges.caps = default_caps;
+	c->privileges.no_new_privs = true;
 	c->init.stop_timeout = 10;
 	env_set(c, (char *)default_path);
 	env_set(c, "HOME=/root");
@@ -556,6 +560,7 @@ static void parse_run_options(struct container *c, int argc, char **argv)
 			break;
 		case OPT_NO_PIVOT: c->root.no_pivot = true; break;
 		case OPT_PIDS ... OPT_NAME: parse_limit_option(c, opt, optarg); break;
+		case OPT_ALLOW_NEW_PRIVS: c->privileges.no_new_privs = false; break;
 		case 'q': log_threshold = LOG_ERROR; break;
 		case 'v': log_threshold = LOG_DEBUG; break;
 		case 'h': usage_run(stdout); exit(0);
@@ -1460,6 +1465,8 @@ static void start_container_workload(const struct container *c, int pty_slave,
 	for (int fd = 3; fd < 3 + c->process.preserve_fds; fd++)
 		fcntl(fd, F_SETFD, 0);
 	restore_signals(saved);
+	if (c->privileges.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		die_errno("prctl: no_new_privs");
 	exec_command(c->process.argv, c->process.env);
 	die_exec(c->process.argv[0]);
 }
