@@ -843,6 +843,7 @@ struct cgroup_dir {
 	unsigned ctls;		/* bit per enum controller */
 	bool v2;
 	bool created;		/* by this launcher: only then is it ours to remove */
+	int lock_fd;		/* flocked while this launcher lives */
 };
 
 struct cgroups {
@@ -854,11 +855,10 @@ struct cgroups {
 	struct cgroup_dir dirs[N_CTL];	/* the container's leaves */
 	size_t ndirs;
 	int v2_fd;			/* the v2 leaf, for CLONE_INTO_CGROUP */
-	int lock_fd;			/* the first leaf, flocked */
 	const char *parent;
 };
 
-static struct cgroups CG = { .v2_fd = -1, .lock_fd = -1 };
+static struct cgroups CG = { .v2_fd = -1 };
 
 static int write_file(const char *dir, const char *file, const char *value)
 {
@@ -1085,59 +1085,54 @@ static void remove_path(const char *mount, const char *parent, const char *name)
 }
 
 /*
- * A launcher holds an flock on its first leaf for its whole life. A leaf
- * whose flock is free belongs to a launcher that was killed: remove it.
+ * A launcher holds an flock on each of its leaves for its whole life. A
+ * leaf whose flock is free belongs to a launcher that was killed: remove it.
  */
-static void sweep_stale_cgroups(const struct container *c)
+static void sweep_parent(const char *mount, const char *parent, const char *unused)
 {
-	char parent[PATH_MAX];
+	char *dir_path = xasprintf("%s/%s", mount, parent);
+	DIR *dir = opendir(dir_path);
 	struct dirent *e;
-	DIR *dir;
 
-	snprintf(parent, sizeof parent, "%s/%s", CG.dirs[0].mount, c->limits.parent);
-	dir = opendir(parent);
-	if (!dir)
-		return;
-	while ((e = readdir(dir))) {
-		char *leaf = xasprintf("%s/%s", parent, e->d_name);
+	(void)unused;
+	while (dir && (e = readdir(dir))) {
+		char *leaf = xasprintf("%s/%s", dir_path, e->d_name);
 		autoclose int fd = -1;
 
 		if (e->d_type == DT_DIR && e->d_name[0] != '.' &&
 		    (fd = open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 &&
-		    flock(fd, LOCK_EX | LOCK_NB) == 0 && rmdir(leaf) == 0) {
+		    flock(fd, LOCK_EX | LOCK_NB) == 0 && rmdir(leaf) == 0)
 			log_debug("cgroup: removed the stale %s", leaf);
-			for_each_hierarchy(remove_path, c->limits.parent, e->d_name);
-		}
 		free(leaf);
 	}
-	closedir(dir);
+	if (dir)
+		closedir(dir);
+	free(dir_path);
 }
 
-/* Makes the first leaf and locks it; false if a sweeper removed it meanwhile. */
-static bool make_locked_leaf(const struct container *c)
+/* Makes leaf D and locks it; false if a sweeper or an exiting launcher raced us. */
+static bool make_locked_leaf(struct cgroup_dir *d, const struct container *c)
 {
-	const char *path = CG.dirs[0].path;
-
-	CG.dirs[0].created = false;
-	make_cgroup_parent(&CG.dirs[0], c->limits.parent);
-	if (mkdir(path, 0755)) {
+	d->created = false;
+	make_cgroup_parent(d, c->limits.parent);
+	if (mkdir(d->path, 0755)) {
 		if (errno == EEXIST)
 			die(EXIT_CANT_RUN, "--name: %s: a container of that name is running",
 			    c->limits.name);
 		if (errno == ENOENT)	/* the parent went away: try again */
 			return false;
-		die_errno("cgroup: mkdir %s", path);
+		die_errno("cgroup: mkdir %s", d->path);
 	}
-	CG.dirs[0].created = true;
-	CG.lock_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (CG.lock_fd < 0 && errno == ENOENT)	/* a sweeper took it before our lock */
+	d->created = true;
+	d->lock_fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->lock_fd < 0 && errno == ENOENT)	/* a sweeper took it before our lock */
 		return false;
-	if (CG.lock_fd < 0 || flock(CG.lock_fd, LOCK_EX))
-		die_errno("cgroup: lock %s", path);
-	if (access(path, F_OK) == 0)
+	if (d->lock_fd < 0 || flock(d->lock_fd, LOCK_EX))
+		die_errno("cgroup: lock %s", d->path);
+	if (access(d->path, F_OK) == 0)
 		return true;
-	close(CG.lock_fd);
-	CG.lock_fd = -1;
+	close(d->lock_fd);
+	d->lock_fd = -1;
 	return false;
 }
 
@@ -1306,7 +1301,6 @@ static void confine_devices(struct container *c)
 static void create_cgroups(struct container *c)
 {
 	unsigned need = controllers_needed(c);
-	int tries = 0;
 
 	cgroup_detect();
 	cgroup_plan(c, need, (1u << CTL_FREEZER) |
@@ -1315,26 +1309,16 @@ static void create_cgroups(struct container *c)
 	if (!CG.ndirs)
 		die(EXIT_CANT_RUN, "cgroup: no cgroup hierarchy is mounted");
 	log_debug("cgroup: %s mode, leaf %s/%s", CG.mode, c->limits.parent, c->limits.name);
-	sweep_stale_cgroups(c);
+	for_each_hierarchy(sweep_parent, c->limits.parent, NULL);
 	CG.parent = c->limits.parent;
 	atexit(remove_cgroups);
-	while (!make_locked_leaf(c))
-		if (++tries == 10)
-			die(EXIT_CANT_RUN, "cgroup: %s: removed as fast as it is made",
-			    CG.dirs[0].path);
-	for (size_t i = 1; i < CG.ndirs; i++) {
-		/* ENOENT: an exiting launcher removed the parent it thought unused. */
-		for (tries = 0; tries < 10; tries++) {
-			make_cgroup_parent(&CG.dirs[i], c->limits.parent);
-			if (mkdir(CG.dirs[i].path, 0755) == 0) {
-				CG.dirs[i].created = true;
-				break;
-			}
-			if (errno != ENOENT)
-				die_errno("cgroup: mkdir %s", CG.dirs[i].path);
-		}
-		if (tries == 10)
-			die_errno("cgroup: mkdir %s", CG.dirs[i].path);
+	for (size_t i = 0; i < CG.ndirs; i++) {
+		int tries = 0;
+
+		while (!make_locked_leaf(&CG.dirs[i], c))
+			if (++tries == 10)
+				die(EXIT_CANT_RUN, "cgroup: %s: removed as fast as it is made",
+				    CG.dirs[i].path);
 	}
 	write_limits(c);
 	for (size_t i = 0; i < CG.ndirs; i++)

@@ -99,6 +99,24 @@ for badu in nofile banana=1 nofile=x nofile=5:2; do
 	is "$RC" 125 "--ulimit $badu: exit 125"
 done
 
+# A setuid binary gains nothing under no_new_privs (on by default).
+if command -v musl-gcc >/dev/null; then
+	priv=$(mktemp -d)
+	cp -a "$ROOTFS" "$priv/rootfs"
+	printf '#include <stdio.h>\n#include <unistd.h>\nint main(void) { printf("euid=%%d\\n", (int)geteuid()); return 0; }\n' >"$priv/euid.c"
+	musl-gcc -static -O2 -o "$priv/rootfs/bin/euid" "$priv/euid.c"
+	chown 0:0 "$priv/rootfs/bin/euid"
+	chmod 4755 "$priv/rootfs/bin/euid"
+	run "$CARAPACE" run -q -r "$priv/rootfs" -u app /bin/euid
+	is "$OUT" "euid=1000" "no_new_privs: a setuid-root binary run by app stays euid 1000"
+	run "$CARAPACE" run -q -r "$priv/rootfs" -u app --allow-new-privs /bin/euid
+	is "$OUT" "euid=0" "--allow-new-privs: the same binary gets euid 0 (the test can tell)"
+	rm -rf "$priv"
+else
+	skip "no musl-gcc to build the setuid probe"
+	skip "no musl-gcc to build the setuid probe"
+fi
+
 # --privileged is the one explicit opt-out.
 run cara --privileged /bin/sh -c 'grep CapBnd /proc/self/status; test -c /dev/kmsg && echo host-devices;
 	mount | grep -c " /proc/sys "'
