@@ -2430,6 +2430,19 @@ static int exit_status(int status)
 }
 
 /*
+ * With -g, to the workload's process group; but until the workload has
+ * made its group (setsid or setpgid, just after the fork) there is none,
+ * and then the workload itself must get the signal.
+ */
+static void forward_signal(pid_t workload, bool to_group, int sig)
+{
+	if (to_group && kill(-workload, sig) == 0)
+		return;
+	if (kill(workload, sig))
+		log_debug("init: forward signal %d: %s", sig, strerror(errno));
+}
+
+/*
  * Forwards signals to the workload and reaps every child, until the
  * workload exits; returns its exit status. No die() here: the workload
  * runs. TSTP, TTIN and TTOU are forwarded like the rest; init itself
@@ -2450,9 +2463,7 @@ static int init_loop(int sigfd, pid_t workload, bool to_group)
 			return EXIT_CANT_RUN;
 		}
 		if (si.ssi_signo != SIGCHLD) {
-			if (kill(to_group ? -workload : workload, (int)si.ssi_signo))
-				log_debug("init: forward signal %u: %s", si.ssi_signo,
-					  strerror(errno));
+			forward_signal(workload, to_group, (int)si.ssi_signo);
 			continue;
 		}
 		/* SIGCHLDs coalesce: reap all there is each time. */

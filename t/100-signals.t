@@ -140,17 +140,27 @@ term_blocked() {
 	done <"/proc/$1/status"
 	return 1
 }
-codes=
-for i in 1 2 3 4 5 6 7 8 9 10; do
-	env --default-signal "$CARAPACE" run -q -r "$ROOTFS" sleep 1 </dev/null >/dev/null 2>&1 &
-	bg_pid=$!
-	for ((j = 0; j < 100000; j++)); do term_blocked "$bg_pid" 2>/dev/null && break; done
-	kill -TERM "$bg_pid"
-	wait "$bg_pid"
-	codes+="$? "
-	bg_pid=
-done
-is "$codes" "143 143 143 143 143 143 143 143 143 143 " "a TERM sent during setup kills the workload (10 tries)"
+# early_term ARGS...: 20 times, `carapace run ARGS... sleep 1` and a TERM
+# at once; prints the exit codes.
+early_term() {
+	local i j codes=
+	for ((i = 0; i < 20; i++)); do
+		env --default-signal "$CARAPACE" run -q -r "$ROOTFS" "$@" sleep 1 \
+			</dev/null >/dev/null 2>&1 &
+		bg_pid=$!
+		for ((j = 0; j < 100000; j++)); do term_blocked "$bg_pid" 2>/dev/null && break; done
+		kill -TERM "$bg_pid"
+		wait "$bg_pid"
+		codes+="$? "
+		bg_pid=
+	done
+	echo "$codes"
+}
+all_143=$(printf '143 %.0s' {1..20})
+is "$(early_term)" "$all_143" "a TERM sent during setup kills the workload (20 tries)"
+# With -g, init signals the workload's group, which the workload only
+# makes (setsid) after the fork: a TERM forwarded before must still land.
+is "$(early_term -g)" "$all_143" "-g: a TERM sent during setup kills the workload (20 tries)"
 
 no_leaks "no process or mount left behind"
 done_testing

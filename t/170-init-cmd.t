@@ -107,6 +107,35 @@ for g in -g ""; do
 	like "$OUT" '^parent got TERM$' "init ${g:-without -g}: TERM reaches the program"
 done
 
+# A TERM that comes as init starts the program must reach it. With -g,
+# init signals the program's group, which the child makes (setpgid) only
+# after the fork: a TERM forwarded before must still land. The TERM goes out
+# as soon as init has blocked it (before that, it would kill init itself).
+term_blocked() {
+	local key value
+	[ "/proc/$1/exe" -ef "$CARAPACE" ] || return 1
+	while read -r key value; do
+		if [ "$key" = SigBlk: ]; then (( 0x$value & 0x4000 )); return; fi
+	done <"/proc/$1/status"
+	return 1
+}
+early_term() {
+	local i j codes=
+	for ((i = 0; i < 20; i++)); do
+		env --default-signal "$CARAPACE" init -s "$@" -- sleep 1 </dev/null >/dev/null 2>&1 &
+		bg_pid=$!
+		for ((j = 0; j < 100000; j++)); do term_blocked "$bg_pid" 2>/dev/null && break; done
+		kill -TERM "$bg_pid"
+		wait "$bg_pid"
+		codes+="$? "
+		bg_pid=
+	done
+	echo "$codes"
+}
+all_143=$(printf '143 %.0s' {1..20})
+is "$(early_term)" "$all_143" "a TERM as the program starts kills it (20 tries)"
+is "$(early_term -g)" "$all_143" "-g: a TERM as the program starts kills it (20 tries)"
+
 # --- orphans. The program orphans a short sleep, checks that init adopted
 # it, and waits (bounded) for its /proc entry to vanish: a zombie keeps one
 # until its parent reaps it.
