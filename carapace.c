@@ -1708,18 +1708,21 @@ static void tar_pax(struct tar *t, char *buf, size_t len)
 	}
 }
 
-/* Makes P relative and plain: "./a//b/" is "a/b", "./" is "". Absolute paths and ".." are refused. */
-static void tar_clean_path(struct tar *t, char *p)
+/*
+ * Makes P relative and plain: "./a//b/" is "a/b", "./" is "". Absolute
+ * paths and ".." are refused, naming LABEL: P is half rewritten by then.
+ */
+static void tar_clean_path(struct tar *t, char *p, const char *label)
 {
 	char *out = p;
 
 	if (*p == '/')
-		tar_fail(t, "%s: refused: an absolute path", p);
+		tar_fail(t, "%s: refused: an absolute path", label);
 	for (const char *seg = p; *seg;) {
 		size_t n = strcspn(seg, "/");
 
 		if (n == 2 && !strncmp(seg, "..", 2))
-			tar_fail(t, "%s: refused: a path with '..'", p);
+			tar_fail(t, "%s: refused: a path with '..'", label);
 		if (n && !(n == 1 && *seg == '.')) {
 			if (out != p)
 				*out++ = '/';
@@ -1862,7 +1865,7 @@ static void tar_hard_link(struct tar *t, const struct tar_entry *e, int dir, con
 	autoclose int target_dir = -1;
 
 	snprintf(target, sizeof target, "%s", e->link);
-	tar_clean_path(t, target);
+	tar_clean_path(t, target, xasprintf("%s: hard link to %s", e->path, e->link));
 	target_name = tar_split(target, folder);
 	if (!*target_name)
 		tar_fail(t, "%s: refused: a hard link to the root", e->path);
@@ -1878,7 +1881,7 @@ static void tar_extract(struct tar *t, struct tar_entry *e)
 	int dir;
 
 	snprintf(clean, sizeof clean, "%s", e->path);
-	tar_clean_path(t, clean);
+	tar_clean_path(t, clean, e->path);
 	name = tar_split(clean, folder);
 	if (!*name && e->type != '5')
 		tar_fail(t, "%s: refused: the root must be a folder", e->path);
