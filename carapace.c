@@ -871,6 +871,23 @@ static char *absolute_path(const char *what, const char *path)
 	return abs;
 }
 
+/*
+ * Two overlays on one upper folder are undefined behaviour: the launcher
+ * holds an flock on it for its whole life, the fd left open on purpose.
+ */
+static void lock_overlay_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		die_errno("--overlay-dir: %s", dir);
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return;
+	if (errno == EWOULDBLOCK)
+		die(EXIT_CANT_RUN, "--overlay-dir: %s: in use by another container", dir);
+	die_errno("--overlay-dir: lock %s", dir);
+}
+
 /* The rootfs, a folder or a tarball, and where an overlay keeps its changes. */
 static void validate_root(struct container *c)
 {
@@ -903,6 +920,7 @@ static void validate_root(struct container *c)
 				 path_within(c->root.path, c->root.overlay_dir)))
 		die(EXIT_CANT_RUN, "--overlay-dir: %s: must not be in the rootfs, nor hold it",
 		    c->root.overlay_dir);
+	lock_overlay_dir(c->root.overlay_dir);
 }
 
 /* The sources of binds are checked again at mount time; here, before any namespace. */

@@ -63,6 +63,14 @@ is "$(cat "$work/changes/upper/etc/kept" 2>&1)" kept "--overlay-dir: the change 
 ok "--overlay-dir: DIR/work exists" test -d "$work/changes/work"
 run "$CARAPACE" run -q -r "$R" --overlay-dir "$work/changes" sh -c 'cat /etc/kept; [ -e /etc/hostname ] || echo removed'
 is "$OUT" "$(printf 'kept\nremoved')" "--overlay-dir: the next container sees the changes"
+"$CARAPACE" run -q -r "$R" --overlay-dir "$work/changes" sleep 2 &
+busy=$!
+sleep 0.5
+run "$CARAPACE" run -q -r "$R" --overlay-dir "$work/changes" true
+wait $busy
+is "$RC" 125 "--overlay-dir in use by a running container: exit 125"
+like "$ERR" "^carapace: --overlay-dir: $work/changes: in use by another container\$" \
+	"--overlay-dir in use: the message says so"
 run ovl cat /etc/kept
 isnt "$RC" 0 "--overlay without the dir: the changes are not there"
 is "$(tree_sum "$R")" "$pristine" "--overlay-dir: the rootfs folder is unchanged"
