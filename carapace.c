@@ -587,8 +587,10 @@ struct mount_opts {
 
 static unsigned long propagation_word(const char *word)
 {
-	return !strcmp(word, "private") ? MS_PRIVATE : !strcmp(word, "rprivate") ? MS_PRIVATE | MS_REC :
-	       !strcmp(word, "slave") ? MS_SLAVE : !strcmp(word, "rslave") ? MS_SLAVE | MS_REC : 0;
+	return !strcmp(word, "private") ? MS_PRIVATE :
+	       !strcmp(word, "rprivate") ? MS_PRIVATE | MS_REC :
+	       !strcmp(word, "slave") ? MS_SLAVE :
+	       !strcmp(word, "rslave") ? MS_SLAVE | MS_REC : 0;
 }
 
 /* ro, rw, nosuid, suid, nodev, dev, noexec, exec and propagation; false if WORD is none. */
@@ -738,14 +740,18 @@ static void mount_option(struct container *c, const char *arg)
 			 (v = key_value(w, "destination")))
 			m.target = v;
 		else if ((v = key_value(w, "readonly")) || (v = key_value(w, "ro"))) {
-			if (strcmp(v, "true") && strcmp(v, "1") && strcmp(v, "false") && strcmp(v, "0"))
+			bool on = !strcmp(v, "true") || !strcmp(v, "1");
+
+			if (!on && strcmp(v, "false") && strcmp(v, "0"))
 				die(EXIT_CANT_RUN, "%s: not true or false: '%s'", m.origin, w);
-			mount_word(&o, *v == 't' || *v == '1' ? "ro" : "rw");
+			mount_word(&o, on ? "ro" : "rw");
 		} else if ((v = key_value(w, "bind-propagation")) && propagation_word(v))
 			mount_word(&o, v);
-		else if ((v = key_value(w, "tmpfs-size")) && tmpfs_word(&o, xasprintf("size=%s", v)))
+		else if ((v = key_value(w, "tmpfs-size")) &&
+			 tmpfs_word(&o, xasprintf("size=%s", v)))
 			;
-		else if ((v = key_value(w, "tmpfs-mode")) && tmpfs_word(&o, xasprintf("mode=%s", v)))
+		else if ((v = key_value(w, "tmpfs-mode")) &&
+			 tmpfs_word(&o, xasprintf("mode=%s", v)))
 			;
 		else if (!(!strcmp(w, "readonly") && mount_word(&o, "ro")) && !mount_word(&o, w) &&
 			 !tmpfs_word(&o, w))
@@ -1767,7 +1773,7 @@ static int tar_open_dir(struct tar *t, const char *entry, const char *dir, bool 
 	for (const char *seg = dir; *seg;) {
 		size_t n = strcspn(seg, "/");
 		char name[NAME_MAX + 1];
-		int next, err;
+		int next, err, len;
 		struct stat st;
 
 		if (n > NAME_MAX)
@@ -1778,10 +1784,11 @@ static int tar_open_dir(struct tar *t, const char *entry, const char *dir, bool 
 		if (next < 0 && errno == ENOENT && create && !mkdirat(fd, name, 0755))
 			next = openat(fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		err = errno;
+		len = (int)(seg - dir + n);
 		if (next < 0 && !fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISLNK(st.st_mode))
-			tar_fail(t, "%s: refused: %.*s is a symlink", entry, (int)(seg - dir + n), dir);
+			tar_fail(t, "%s: refused: %.*s is a symlink", entry, len, dir);
 		if (next < 0)
-			tar_fail(t, "%s: %.*s: %s", entry, (int)(seg - dir + n), dir, strerror(err));
+			tar_fail(t, "%s: %.*s: %s", entry, len, dir, strerror(err));
 		close(fd);
 		fd = next;
 		seg += n + (seg[n] == '/');
@@ -1982,14 +1989,17 @@ static void unpack_tarball(struct tar *t, int root)
 			int64_t size = tar_number(h + 124, 12);
 			char *blob = tar_read_blob(t, size);
 
-			if (h[156] == 'L' || h[156] == 'K')
-				tar_set_name(t, h[156] == 'L' ? t->path : t->link, blob, strlen(blob));
+			if (h[156] == 'L')
+				tar_set_name(t, t->path, blob, strlen(blob));
+			else if (h[156] == 'K')
+				tar_set_name(t, t->link, blob, strlen(blob));
 			else if (h[156] == 'x')
 				tar_pax(t, blob, (size_t)size);
 			free(blob);
 			continue;
 		}
-		case '0': case '\0': case '7': case '1': case '2': case '3': case '4': case '5': case '6':
+		case '0': case '\0': case '1': case '2': case '3':
+		case '4': case '5': case '6': case '7':
 			break;
 		default:
 			tar_fail(t, "%.100s: entries of type '%c' are not supported",
@@ -2077,8 +2087,8 @@ static const char *mount_overlay(const struct container *c, int lower, int base,
  */
 static const char *ephemeral_root(const struct container *c)
 {
-	char *at = c->root.tarball ? strndup(c->root.path, strrchr(c->root.path, '/') - c->root.path)
-				   : (char *)c->root.path;
+	const char *path = c->root.path;
+	char *at = c->root.tarball ? strndup(path, strrchr(path, '/') - path) : (char *)path;
 	autoclose int lower = -1, scratch = -1, upper = -1;
 	struct tar t = { .name = c->root.path };
 
@@ -2387,11 +2397,11 @@ static void mount_new(const struct mount_spec *m, int target, int root)
 }
 
 /*
- * After the root change, in list order: the defaults, then the user's, so
- * that a volume may go on /dev/shm. Every target resolves inside the
+ * After the root change, in list order, the defaults or the user's (which
+ * go on top: on /dev/shm, say). Every target resolves inside the
  * container; a symlink in the rootfs can't send a mount elsewhere.
  */
-static void mount_filesystems(const struct container *c, int *trees)
+static void mount_filesystems(const struct container *c, const int *trees, bool users)
 {
 	autoclose int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct stat root_st, st;
@@ -2401,9 +2411,11 @@ static void mount_filesystems(const struct container *c, int *trees)
 	for (size_t i = 0; i < c->mounts_len; i++) {
 		const struct mount_spec *m = &c->mounts[i];
 		bool dir = trees[i] < 0 || (!fstat(trees[i], &st) && S_ISDIR(st.st_mode));
-		autoclose int target = open_target(root, m->target, dir);
+		autoclose int target = -1;
 
-		if (target < 0)
+		if (!m->origin == users)
+			continue;
+		if ((target = open_target(root, m->target, dir)) < 0)
 			die_mount(m, "destination");
 		check_target(m, target, dir, &root_st);
 		if (trees[i] >= 0)
@@ -2412,10 +2424,16 @@ static void mount_filesystems(const struct container *c, int *trees)
 			mount_new(m, target, root);
 		if (m->origin)
 			log_debug("%s: mounted", m->origin);
-		if (trees[i] >= 0)
-			close(trees[i]);
 	}
-	free(trees);
+}
+
+/* The binds' sources are attached by now; the fds go, the mounts stay. */
+static void close_all(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
 }
 
 /* --read-only: the root's own mount; volumes, tmpfs, /dev and /proc keep theirs. */
@@ -2827,11 +2845,14 @@ static void container_init(const struct container *c, int sock)
 		die_errno("unshare: cgroup namespace");
 	trees = open_bind_sources(c);
 	root_mode = enter_rootfs(c);
-	mount_filesystems(c, trees);
+	mount_filesystems(c, trees, false);
 	if (CG.ndirs)
 		mount_cgroupfs();
 	verify_fs("/proc", PROC_SUPER_MAGIC);
 	populate_dev();
+	/* Last, on top of the rest: /dev's nodes never go into a volume. */
+	mount_filesystems(c, trees, true);
+	close_all(trees, c->mounts_len);
 	if (c->root.readonly)
 		make_root_readonly();
 	/* Anything that masks paths comes after this line: after every user mount. */

@@ -80,7 +80,7 @@ lower=$work/stacked
 mkdir -p "$lower/upper" "$lower/work" "$lower/merged"
 run unshare -m sh -c 'mount --make-rprivate / &&
 	mount -t overlay stacked -o "lowerdir=$1,upperdir=$2/upper,workdir=$2/work" "$2/merged" &&
-	"$3" run -q -r "$2/merged" --overlay sh -c "echo x >/x && cat /x"' - "$R" "$lower" "$CARAPACE"
+	"$3" run -q -r "$2/merged" --overlay sh -c "echo x >/stacked-test && cat /stacked-test"' - "$R" "$lower" "$CARAPACE"
 if [ "$RC" = 0 ]; then
 	is "$OUT" x "a rootfs on an overlay: the kernel stacks another on it"
 else
