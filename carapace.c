@@ -42,6 +42,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
@@ -52,6 +53,8 @@
 #include <linux/close_range.h>
 #include <linux/filter.h>
 #include <linux/magic.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 
@@ -228,6 +231,12 @@ enum {
 	OPT_JSON,
 	OPT_SECCOMP,
 	OPT_ALLOW_NEW_PRIVS,
+	OPT_TMPFS,
+	OPT_MOUNT,
+	OPT_READ_ONLY,
+	OPT_OVERLAY,
+	OPT_OVERLAY_DIR,
+	OPT_VERBOSE,
 };
 
 struct option_doc {
@@ -239,6 +248,14 @@ struct option_doc {
 
 static const struct option_doc run_options[] = {
 	{ "rootfs", 'r', "DIR", "root filesystem (default $CARAPACE_ROOTFS, else ./rootfs)" },
+	{ "", 0, NULL, "  or a tarball, .tar[.gz|.xz], unpacked into memory" },
+	{ "volume", 'v', "SRC:DST[:OPTS]", "bind the host's SRC on DST; OPTS: ro, nodev, noexec, rslave..." },
+	{ "tmpfs", OPT_TMPFS, "DST[:OPTS]", "mount a tmpfs on DST; OPTS: size=64m, mode=1777, ro, exec..." },
+	{ "mount", OPT_MOUNT, "KEY=VALUE,...", "mount anything: type=bind|tmpfs|proc|sysfs|mqueue|devpts," },
+	{ "", 0, NULL, "  src=SRC, dst=DST and the options of -v and --tmpfs" },
+	{ "read-only", OPT_READ_ONLY, NULL, "read-only root; volumes, tmpfs and /dev keep their modes" },
+	{ "overlay", OPT_OVERLAY, NULL, "write to an overlay in memory: the rootfs stays untouched" },
+	{ "overlay-dir", OPT_OVERLAY_DIR, "DIR", "like --overlay, but keep the changes in DIR" },
 	{ "hostname", OPT_HOSTNAME, "NAME", "hostname in the container (default carapace)" },
 	{ "env", 'e', "NAME=VALUE", "set an environment variable (repeatable)" },
 	{ "workdir", 'w', "DIR", "working directory in the container (default /)" },
@@ -267,7 +284,7 @@ static const struct option_doc run_options[] = {
 	{ "seccomp", OPT_SECCOMP, "PROFILE", "system call filter file, or unconfined (default: docker's)" },
 	{ "allow-new-privs", OPT_ALLOW_NEW_PRIVS, NULL, "let setuid and file capabilities raise privileges" },
 	{ "quiet", 'q', NULL, "no banner, no warnings" },
-	{ "verbose", 'v', NULL, "say what carapace does" },
+	{ "verbose", OPT_VERBOSE, NULL, "say what carapace does" },
 	{ "help", 'h', NULL, "show this help" },
 	{ 0 }
 };
@@ -289,8 +306,10 @@ static void make_getopt_tables(const struct option_doc *doc,
 
 	*s++ = '+';	/* stop at the first non-option: it is the command */
 	*s++ = ':';	/* report a missing argument as ':' */
-	for (; doc->name; doc++, longopts++) {
-		*longopts = (struct option){ doc->name,
+	for (; doc->name; doc++) {
+		if (!*doc->name)	/* a help line that continues the one above */
+			continue;
+		*longopts++ = (struct option){ doc->name,
 			doc->arg ? required_argument : no_argument, NULL, doc->val };
 		if (doc->val < 256) {
 			*s++ = (char)doc->val;
@@ -305,12 +324,13 @@ static void make_getopt_tables(const struct option_doc *doc,
 static void print_options(FILE *out, const struct option_doc *doc)
 {
 	for (; doc->name; doc++) {
-		char left[64];
+		char left[64] = "";
 
-		snprintf(left, sizeof left, "%c%c%s--%s%s%s",
-			 doc->val < 256 ? '-' : ' ', doc->val < 256 ? doc->val : ' ',
-			 doc->val < 256 ? ", " : "  ", doc->name,
-			 doc->arg ? " " : "", doc->arg ? doc->arg : "");
+		if (*doc->name)
+			snprintf(left, sizeof left, "%c%c%s--%s%s%s",
+				 doc->val < 256 ? '-' : ' ', doc->val < 256 ? doc->val : ' ',
+				 doc->val < 256 ? ", " : "  ", doc->name,
+				 doc->arg ? " " : "", doc->arg ? doc->arg : "");
 		fprintf(out, "  %-28s %s\n", left, doc->help);
 	}
 }
@@ -389,11 +409,13 @@ static unsigned long parse_number(const char *opt, const char *s, unsigned long 
 enum tty_mode { TTY_AUTO, TTY_ALWAYS, TTY_NEVER };
 
 struct mount_spec {
-	const char *type;
-	const char *source;
+	const char *type;	/* "bind", or a filesystem's type */
+	const char *source;	/* a bind's: a path on the host */
 	const char *target;	/* inside the container */
-	unsigned long flags;
+	unsigned long flags;	/* MS_*; a bind has MS_BIND, and MS_REC for all of it */
+	unsigned long propagation;	/* a bind's: MS_PRIVATE or MS_SLAVE, MS_REC for all */
 	const char *data;
+	const char *origin;	/* the option that asked for it, for errors; NULL: a default */
 };
 
 /*
@@ -418,10 +440,14 @@ struct container {
 	struct {
 		const char *path;
 		bool no_pivot;
+		bool readonly;
+		bool tarball;		/* path is a tarball to unpack */
+		bool overlay;		/* the rootfs is an overlay's read-only layer */
+		const char *overlay_dir;	/* the overlay's upper and work; NULL: memory */
 	} root;
 	const char *hostname;
-	unsigned long namespaces;		/* CLONE_NEW* */
-	const struct mount_spec *mounts;	/* in mount order */
+	unsigned long namespaces;	/* CLONE_NEW* */
+	struct mount_spec *mounts;	/* in mount order: the defaults, then the user's */
 	size_t mounts_len;
 	struct {
 		const char *parent;	/* from the hierarchy's root */
@@ -477,13 +503,27 @@ static const char *const no_paths[] = { NULL };
 #define MS_SAFE (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 /* The filesystems every container gets, as OCI's default config has them. */
 static const struct mount_spec default_mounts[] = {
-	{ "proc", "proc", "/proc", MS_SAFE, NULL },
-	{ "sysfs", "sysfs", "/sys", MS_SAFE | MS_RDONLY, NULL },
-	{ "tmpfs", "tmpfs", "/dev", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k" },
-	{ "devpts", "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC,
-	  "newinstance,ptmxmode=0666,mode=0620,gid=5" },
-	{ "tmpfs", "shm", "/dev/shm", MS_SAFE, "mode=1777,size=65536k" },
-	{ "mqueue", "mqueue", "/dev/mqueue", MS_SAFE, NULL },
+	{ "proc", "proc", "/proc", MS_SAFE, 0, NULL, NULL },
+	{ "sysfs", "sysfs", "/sys", MS_SAFE | MS_RDONLY, 0, NULL, NULL },
+	{ "tmpfs", "tmpfs", "/dev", MS_NOSUID | MS_NOEXEC, 0, "mode=755,size=64k", NULL },
+	{ "devpts", "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC, 0,
+	  "newinstance,ptmxmode=0666,mode=0620,gid=5", NULL },
+	{ "tmpfs", "shm", "/dev/shm", MS_SAFE, 0, "mode=1777,size=65536k", NULL },
+	{ "mqueue", "mqueue", "/dev/mqueue", MS_SAFE, 0, NULL, NULL },
+};
+
+/* What --mount may mount, and how unless its options say otherwise. */
+static const struct mount_type {
+	const char *type;
+	unsigned long flags;
+	const char *data;
+} mount_types[] = {
+	{ "bind", MS_BIND | MS_REC | MS_NOSUID, NULL },
+	{ "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777" },
+	{ "proc", MS_SAFE, NULL },
+	{ "sysfs", MS_SAFE | MS_RDONLY, NULL },
+	{ "mqueue", MS_SAFE, NULL },
+	{ "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5" },
 };
 
 static const char default_path[] =
@@ -529,6 +569,13 @@ static void env_option(struct container *c, char *arg)
 		env_set(c, xasprintf("%s=%s", arg, getenv(arg)));
 }
 
+/* Appends M to the container's mounts, which are mounted in this order. */
+static void add_mount(struct container *c, const struct mount_spec *m)
+{
+	c->mounts = xrealloc(c->mounts, (c->mounts_len + 1) * sizeof *m);
+	c->mounts[c->mounts_len++] = *m;
+}
+
 static void spec_defaults(struct container *c)
 {
 	const char *rootfs = getenv("CARAPACE_ROOTFS");
@@ -539,8 +586,8 @@ static void spec_defaults(struct container *c)
 	c->process.cwd = "/";
 	c->namespaces = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
 			CLONE_NEWNET | CLONE_NEWCGROUP;
-	c->mounts = default_mounts;
-	c->mounts_len = sizeof default_mounts / sizeof default_mounts[0];
+	for (size_t i = 0; i < sizeof default_mounts / sizeof default_mounts[0]; i++)
+		add_mount(c, &default_mounts[i]);
 	c->limits.parent = "carapace";
 	c->limits.pids = c->limits.memory = c->limits.memory_swap = -1;
 	c->privileges.caps = default_caps;
@@ -688,6 +735,191 @@ static void parse_limit_option(struct container *c, int opt, const char *arg)
 	}
 }
 
+/* A mount's options while they are parsed: flags to set and clear on its type's. */
+struct mount_opts {
+	unsigned long set, clear;
+	unsigned long propagation;
+	const char *data;	/* tmpfs's own options */
+};
+
+static unsigned long propagation_word(const char *word)
+{
+	return !strcmp(word, "private") ? MS_PRIVATE :
+	       !strcmp(word, "rprivate") ? MS_PRIVATE | MS_REC :
+	       !strcmp(word, "slave") ? MS_SLAVE :
+	       !strcmp(word, "rslave") ? MS_SLAVE | MS_REC : 0;
+}
+
+/* ro, rw, nosuid, suid, nodev, dev, noexec, exec and propagation; false if WORD is none. */
+static bool mount_word(struct mount_opts *o, const char *word)
+{
+	static const struct { const char *word; unsigned long flag; bool on; } words[] = {
+		{ "ro", MS_RDONLY, true }, { "rw", MS_RDONLY, false },
+		{ "nosuid", MS_NOSUID, true }, { "suid", MS_NOSUID, false },
+		{ "nodev", MS_NODEV, true }, { "dev", MS_NODEV, false },
+		{ "noexec", MS_NOEXEC, true }, { "exec", MS_NOEXEC, false },
+	};
+
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+		if (strcmp(word, words[i].word))
+			continue;
+		o->set = words[i].on ? o->set | words[i].flag : o->set & ~words[i].flag;
+		o->clear = words[i].on ? o->clear & ~words[i].flag : o->clear | words[i].flag;
+		return true;
+	}
+	if (!propagation_word(word))
+		return false;
+	o->propagation = propagation_word(word);
+	return true;
+}
+
+/* size=, mode=, uid=, gid= and nr_inodes=, tmpfs's; false if KV is none, or bad. */
+static bool tmpfs_word(struct mount_opts *o, const char *kv)
+{
+	static const struct { const char *key, *chars; } keys[] = {
+		{ "size=", "0123456789kKmMgG%" }, { "nr_inodes=", "0123456789kKmMgG" },
+		{ "mode=", "01234567" }, { "uid=", "0123456789" }, { "gid=", "0123456789" },
+	};
+
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		const char *value = kv + strlen(keys[i].key);
+
+		if (strncmp(kv, keys[i].key, strlen(keys[i].key)))
+			continue;
+		if (!*value || strspn(value, keys[i].chars) != strlen(value))
+			return false;
+		o->data = o->data ? xasprintf("%s,%s", o->data, kv) : kv;
+		return true;
+	}
+	return false;
+}
+
+/* Splits OPTS, a comma list, into O; TMPFS: tmpfs's own options are allowed. */
+static void mount_words(const struct mount_spec *m, struct mount_opts *o, char *opts, bool tmpfs)
+{
+	for (char *w = opts, *next; w; w = next) {
+		next = strchr(w, ',');
+		if (next)
+			*next++ = '\0';
+		if (!mount_word(o, w) && !(tmpfs && tmpfs_word(o, w)))
+			die(EXIT_CANT_RUN, "%s: unknown option: '%s'", m->origin, w);
+	}
+}
+
+/* Completes M with its type's defaults and O, checks it, and appends it. */
+static void finish_mount(struct container *c, struct mount_spec *m, const struct mount_opts *o)
+{
+	const struct mount_type *t = NULL;
+	bool bind = !strcmp(m->type, "bind");
+
+	for (size_t i = 0; i < sizeof mount_types / sizeof mount_types[0]; i++)
+		if (!strcmp(m->type, mount_types[i].type))
+			t = &mount_types[i];
+	if (!t)
+		die(EXIT_CANT_RUN, "%s: unknown type '%s' (bind, tmpfs, proc, sysfs, mqueue, devpts)",
+		    m->origin, m->type);
+	if (!m->target || m->target[0] != '/')
+		die(EXIT_CANT_RUN, "%s: the destination must be an absolute path", m->origin);
+	if (bind && (!m->source || !*m->source))
+		die(EXIT_CANT_RUN, "%s: a bind needs a source", m->origin);
+	if (!bind && o->propagation)
+		die(EXIT_CANT_RUN, "%s: propagation is for binds only", m->origin);
+	if (o->data && strcmp(m->type, "tmpfs"))
+		die(EXIT_CANT_RUN, "%s: size, mode, uid, gid and nr_inodes are for tmpfs only",
+		    m->origin);
+	if (!m->source)
+		m->source = m->type;
+	m->flags = (t->flags | o->set) & ~o->clear;
+	m->propagation = o->propagation ? o->propagation : bind ? MS_PRIVATE | MS_REC : 0;
+	/* tmpfs takes the last of a repeated option: the user's come last. */
+	m->data = t->data && o->data ? xasprintf("%s,%s", t->data, o->data) :
+		  o->data ? o->data : t->data;
+	add_mount(c, m);
+}
+
+/* -v SRC:DST[:OPTS] */
+static void volume_option(struct container *c, const char *arg)
+{
+	struct mount_spec m = { .type = "bind", .origin = xasprintf("volume %s", arg) };
+	struct mount_opts o = { 0 };
+	char *src = xasprintf("%s", arg), *dst = strchr(src, ':'), *opts;
+
+	if (!dst || dst == src)
+		die(EXIT_CANT_RUN, "%s: expected SRC:DST[:OPTS]", m.origin);
+	*dst++ = '\0';
+	opts = strchr(dst, ':');
+	if (opts)
+		*opts++ = '\0';
+	m.source = src;
+	m.target = dst;
+	mount_words(&m, &o, opts, false);
+	finish_mount(c, &m, &o);
+}
+
+/* --tmpfs DST[:OPTS] */
+static void tmpfs_option(struct container *c, const char *arg)
+{
+	struct mount_spec m = { .type = "tmpfs", .origin = xasprintf("tmpfs %s", arg) };
+	struct mount_opts o = { 0 };
+	char *dst = xasprintf("%s", arg), *opts = strchr(dst, ':');
+
+	if (opts)
+		*opts++ = '\0';
+	m.target = dst;
+	mount_words(&m, &o, opts, true);
+	finish_mount(c, &m, &o);
+}
+
+/* The value of WORD if it is KEY=VALUE, else NULL. */
+static char *key_value(char *word, const char *key)
+{
+	size_t n = strlen(key);
+
+	return !strncmp(word, key, n) && word[n] == '=' ? word + n + 1 : NULL;
+}
+
+/* --mount type=T,src=S,dst=D,..., with docker's names for the keys too. */
+static void mount_option(struct container *c, const char *arg)
+{
+	struct mount_spec m = { .origin = xasprintf("mount %s", arg) };
+	struct mount_opts o = { 0 };
+	char *v;
+
+	for (char *w = xasprintf("%s", arg), *next; w; w = next) {
+		next = strchr(w, ',');
+		if (next)
+			*next++ = '\0';
+		if ((v = key_value(w, "type")))
+			m.type = v;
+		else if ((v = key_value(w, "src")) || (v = key_value(w, "source")))
+			m.source = v;
+		else if ((v = key_value(w, "dst")) || (v = key_value(w, "target")) ||
+			 (v = key_value(w, "destination")))
+			m.target = v;
+		else if ((v = key_value(w, "readonly")) || (v = key_value(w, "ro"))) {
+			bool on = !strcmp(v, "true") || !strcmp(v, "1");
+
+			if (!on && strcmp(v, "false") && strcmp(v, "0"))
+				die(EXIT_CANT_RUN, "%s: not true or false: '%s'", m.origin, w);
+			mount_word(&o, on ? "ro" : "rw");
+		} else if ((v = key_value(w, "bind-propagation")) && propagation_word(v))
+			mount_word(&o, v);
+		else if ((v = key_value(w, "tmpfs-size")) &&
+			 tmpfs_word(&o, xasprintf("size=%s", v)))
+			;
+		else if ((v = key_value(w, "tmpfs-mode")) &&
+			 tmpfs_word(&o, xasprintf("mode=%s", v)))
+			;
+		else if (!(!strcmp(w, "readonly") && mount_word(&o, "ro")) && !mount_word(&o, w) &&
+			 !tmpfs_word(&o, w))
+			die(EXIT_CANT_RUN, "%s: unknown option: '%s'", m.origin, w);
+	}
+	if (!m.type)
+		die(EXIT_CANT_RUN, "%s: needs type=bind, tmpfs, proc, sysfs, mqueue or devpts",
+		    m.origin);
+	finish_mount(c, &m, &o);
+}
+
 static void parse_run_options(struct container *c, int argc, char **argv)
 {
 	struct option longopts[sizeof run_options / sizeof run_options[0]];
@@ -727,8 +959,14 @@ static void parse_run_options(struct container *c, int argc, char **argv)
 		case OPT_JSON: c->inspect.json = true; break;
 		case OPT_SECCOMP: c->privileges.seccomp = optarg; break;
 		case OPT_ALLOW_NEW_PRIVS: c->privileges.no_new_privs = false; break;
+		case 'v': volume_option(c, optarg); break;
+		case OPT_TMPFS: tmpfs_option(c, optarg); break;
+		case OPT_MOUNT: mount_option(c, optarg); break;
+		case OPT_READ_ONLY: c->root.readonly = true; break;
+		case OPT_OVERLAY: c->root.overlay = true; break;
+		case OPT_OVERLAY_DIR: c->root.overlay = true; c->root.overlay_dir = optarg; break;
 		case 'q': log_threshold = LOG_ERROR; break;
-		case 'v': log_threshold = LOG_DEBUG; break;
+		case OPT_VERBOSE: log_threshold = LOG_DEBUG; break;
 		case 'h': usage_run(stdout, c->process.action); exit(0);
 		default: die_bad_option(cmd, opt, argc, argv);
 		}
@@ -781,37 +1019,128 @@ static void validate_limits(struct container *c)
 /* --privileged: every capability, the host's devices, nothing masked. */
 static void make_privileged(struct container *c)
 {
-	static const struct mount_spec host_dev = {
-		"devtmpfs", "devtmpfs", "/dev", MS_NOSUID | MS_NOEXEC, NULL
-	};
-	struct mount_spec *mounts = xrealloc(NULL, c->mounts_len * sizeof *mounts);
+	for (size_t i = 0; i < c->mounts_len; i++) {
+		struct mount_spec *m = &c->mounts[i];
 
-	for (size_t i = 0; i < c->mounts_len; i++)
-		mounts[i] = strcmp(c->mounts[i].target, "/dev") ? c->mounts[i] : host_dev;
-	c->mounts = mounts;
+		if (!m->origin && !strcmp(m->target, "/dev")) {
+			m->type = m->source = "devtmpfs";
+			m->data = NULL;
+		}
+	}
 	c->privileges.caps = (1ULL << N_CAPS) - 1;
 	c->privileges.masked_paths = c->privileges.readonly_paths = no_paths;
 	c->privileges.seccomp = "unconfined";
 	c->privileges.no_new_privs = false;
 }
 
+/* A file is a rootfs if its name says it is a tarball; compression is sniffed. */
+static bool tarball_name(const char *path)
+{
+	static const char *const suffixes[] = {
+		".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tar.zst",
+	};
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		size_t k = strlen(suffixes[i]);
+
+		if (n > k && !strcmp(path + n - k, suffixes[i]))
+			return true;
+	}
+	return false;
+}
+
+/* True if PATH is DIR or lies below it; both absolute and canonical. */
+static bool path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strcmp(dir, "/") || (!strncmp(path, dir, n) && (!path[n] || path[n] == '/'));
+}
+
+static char *absolute_path(const char *what, const char *path)
+{
+	char *abs = realpath(path, NULL);
+
+	if (!abs)
+		die_errno("%s: %s", what, path);
+	return abs;
+}
+
+/*
+ * Two overlays on one upper folder are undefined behaviour: the launcher
+ * holds an flock on it for its whole life, the fd left open on purpose.
+ */
+static void lock_overlay_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		die_errno("--overlay-dir: %s", dir);
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return;
+	if (errno == EWOULDBLOCK)
+		die(EXIT_CANT_RUN, "--overlay-dir: %s: in use by another container", dir);
+	die_errno("--overlay-dir: lock %s", dir);
+}
+
+/* The rootfs, a folder or a tarball, and where an overlay keeps its changes. */
+static void validate_root(struct container *c)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (stat(c->root.path, &st))
+		die_errno("rootfs: %s", c->root.path);
+	c->root.tarball = S_ISREG(st.st_mode) && tarball_name(c->root.path);
+	if (!S_ISDIR(st.st_mode) && !c->root.tarball)
+		die(EXIT_CANT_RUN, "rootfs: %s: %s", c->root.path, strerror(ENOTDIR));
+	c->root.path = absolute_path("rootfs", c->root.path);
+	/* Its folder gets a tmpfs on top, and "/" can't take one. */
+	if (c->root.tarball && strrchr(c->root.path, '/') == c->root.path)
+		die(EXIT_CANT_RUN, "rootfs: %s: a tarball can't be unpacked from /: "
+		    "move it into a folder", c->root.path);
+	if (c->root.overlay && !c->root.tarball && !strcmp(c->root.path, "/"))
+		die(EXIT_CANT_RUN, "--overlay: the rootfs can't be /");
+	if (!c->root.overlay_dir)
+		return;
+	c->root.overlay_dir = absolute_path("--overlay-dir", c->root.overlay_dir);
+	if (stat(c->root.overlay_dir, &st) || statfs(c->root.overlay_dir, &sfs))
+		die_errno("--overlay-dir: %s", c->root.overlay_dir);
+	if (!S_ISDIR(st.st_mode))
+		die(EXIT_CANT_RUN, "--overlay-dir: %s: %s", c->root.overlay_dir, strerror(ENOTDIR));
+	if (sfs.f_type == OVERLAYFS_SUPER_MAGIC)
+		die(EXIT_CANT_RUN, "--overlay-dir: %s: on an overlay, which can't hold "
+		    "another overlay's changes", c->root.overlay_dir);
+	if (!c->root.tarball && (path_within(c->root.overlay_dir, c->root.path) ||
+				 path_within(c->root.path, c->root.overlay_dir)))
+		die(EXIT_CANT_RUN, "--overlay-dir: %s: must not be in the rootfs, nor hold it",
+		    c->root.overlay_dir);
+	lock_overlay_dir(c->root.overlay_dir);
+}
+
+/* The sources of binds are checked again at mount time; here, before any namespace. */
+static void validate_mounts(const struct container *c)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < c->mounts_len; i++) {
+		const struct mount_spec *m = &c->mounts[i];
+
+		if (m->origin && !strcmp(m->type, "bind") && stat(m->source, &st))
+			die_errno("%s: source", m->origin);
+	}
+}
+
 /* Checks what can be checked before any namespace exists. */
 static void validate_spec(struct container *c)
 {
-	struct stat st;
-	char *abs;
 	int fd;
 
 	if (geteuid() != 0)
 		die(EXIT_CANT_RUN, "run: must be run as root");
-	if (stat(c->root.path, &st))
-		die_errno("rootfs: %s", c->root.path);
-	if (!S_ISDIR(st.st_mode))
-		die(EXIT_CANT_RUN, "rootfs: %s: %s", c->root.path, strerror(ENOTDIR));
-	abs = realpath(c->root.path, NULL);
-	if (!abs)
-		die_errno("rootfs: %s", c->root.path);
-	c->root.path = abs;
+	validate_root(c);
+	validate_mounts(c);
 	if (c->process.cwd[0] != '/')
 		die(EXIT_CANT_RUN, "--workdir: not an absolute path: '%s'", c->process.cwd);
 	if (strlen(c->hostname) > 64 || !*c->hostname)
@@ -1468,17 +1797,647 @@ static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, boo
 }
 
 /* ------------------------------------------------------------------ */
+/* Tarballs: a rootfs unpacked into memory, and nowhere else             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A small reader of ustar, GNU and pax archives: files, folders, symlinks,
+ * hard links, devices and fifos, with their modes and owners. Each entry's
+ * folder is walked one name at a time with O_NOFOLLOW, so no entry lands
+ * outside the root, and none is written through a symlink.
+ */
+struct tar {
+	const char *name;	/* the tarball, for errors */
+	int in;			/* its tar stream */
+	const char *tool;	/* the decompressor, or NULL */
+	pid_t decompressor;
+	int root;		/* the folder it unpacks into */
+	char path[PATH_MAX];	/* the next entry's, from a GNU or pax header */
+	char link[PATH_MAX];
+	int64_t size, uid, gid;	/* from a pax header; -1: the entry's own */
+	char dir[PATH_MAX];	/* the last entry's folder, and an fd on it */
+	int dir_fd;
+};
+
+__attribute__((noreturn, format(printf, 2, 3)))
+static void tar_fail(struct tar *t, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	die(EXIT_CANT_RUN, "rootfs: %s: %s", t->name, msg);
+}
+
+/* Before the tmpfs hides the host's binaries: the decompressor runs, or we die. */
+static void start_decompressor(struct tar *t, int file)
+{
+	int out[2], sync[2], err = 0;
+
+	if (pipe2(out, O_CLOEXEC) || pipe2(sync, O_CLOEXEC))
+		die_errno("pipe");
+	t->decompressor = fork();
+	if (t->decompressor < 0)
+		die_errno("fork: %s", t->tool);
+	if (t->decompressor == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (dup2(file, 0) == 0 && dup2(out[1], 1) == 1 && dup2(null, 2) == 2)
+			execlp(t->tool, t->tool, "-dc", (char *)NULL);
+		err = errno;
+		(void)!write(sync[1], &err, sizeof err);
+		_exit(127);
+	}
+	close(out[1]);
+	close(sync[1]);
+	/* EOF: the exec happened, and closed the pipe. */
+	if (read(sync[0], &err, sizeof err) == sizeof err) {
+		errno = err;
+		die_errno("rootfs: %s: unpacking it needs %s", t->name, t->tool);
+	}
+	close(sync[0]);
+	close(file);
+	t->in = out[0];
+}
+
+/* The tarball's tar stream: the file itself, or a pipe from the host's gzip or xz. */
+static void tar_open(struct tar *t)
+{
+	static const struct { unsigned char magic[6]; size_t len; const char *tool; } formats[] = {
+		{ { 0x1f, 0x8b }, 2, "gzip" }, { { 0xfd, '7', 'z', 'X', 'Z', 0 }, 6, "xz" },
+		{ { 'B', 'Z', 'h' }, 3, "bzip2" }, { { 0x28, 0xb5, 0x2f, 0xfd }, 4, "zstd" },
+	};
+	unsigned char magic[6] = { 0 };
+	int fd = open(t->name, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || pread(fd, magic, sizeof magic, 0) < 0)
+		die_errno("rootfs: %s", t->name);
+	t->in = fd;
+	t->decompressor = -1;
+	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+		if (!memcmp(magic, formats[i].magic, formats[i].len)) {
+			t->tool = formats[i].tool;
+			start_decompressor(t, fd);
+		}
+	}
+}
+
+/* The stream ended before the archive did: say whose fault it is. */
+__attribute__((noreturn))
+static void tar_ended_early(struct tar *t)
+{
+	int status;
+
+	if (t->decompressor > 0 && waitpid(t->decompressor, &status, 0) > 0 && status)
+		tar_fail(t, "%s -dc failed: the file is damaged or cut short", t->tool);
+	tar_fail(t, "the archive is cut short");
+}
+
+/* Reads exactly N bytes of the stream. */
+static void tar_read(struct tar *t, void *buf, size_t n)
+{
+	for (size_t got = 0; got < n;) {
+		ssize_t r = read(t->in, (char *)buf + got, n - got);
+
+		if (r == 0)
+			tar_ended_early(t);
+		if (r < 0 && errno != EINTR)
+			tar_fail(t, "read: %s", strerror(errno));
+		got += r > 0 ? (size_t)r : 0;
+	}
+}
+
+/* Reads N bytes and writes the first KEEP of them to FD, unless it is -1. */
+static void tar_copy(struct tar *t, const char *entry, int fd, int64_t n, int64_t keep)
+{
+	char buf[65536];
+
+	while (n > 0) {
+		size_t chunk = n > (int64_t)sizeof buf ? sizeof buf : (size_t)n;
+		size_t out = keep > (int64_t)chunk ? chunk : (size_t)keep;
+
+		tar_read(t, buf, chunk);
+		for (size_t off = 0; fd >= 0 && off < out;) {
+			ssize_t w = write(fd, buf + off, out - off);
+
+			if (w < 0 && errno != EINTR)
+				tar_fail(t, "%s: %s", entry, strerror(errno));
+			off += w > 0 ? (size_t)w : 0;
+		}
+		keep -= (int64_t)out;
+		n -= (int64_t)chunk;
+	}
+}
+
+static int64_t tar_padded(int64_t size)
+{
+	return (size + 511) & ~(int64_t)511;
+}
+
+/* A header's number: octal, or GNU's base-256 for big ones; -1 if bad. */
+static int64_t tar_number(const unsigned char *f, size_t n)
+{
+	int64_t v = 0;
+	size_t i = 0;
+
+	if (f[0] == 0x80) {
+		for (i = 1; i < n; i++) {
+			if (v > INT64_MAX >> 8)
+				return -1;
+			v = v << 8 | f[i];
+		}
+		return v;
+	}
+	while (i < n && f[i] == ' ')
+		i++;
+	for (; i < n && f[i] >= '0' && f[i] <= '7'; i++) {
+		if (v > INT64_MAX >> 3)
+			return -1;
+		v = v * 8 + (f[i] - '0');
+	}
+	while (i < n && (f[i] == ' ' || !f[i]))
+		i++;
+	return i == n ? v : -1;
+}
+
+/* Both sums count: some old tars summed signed bytes. */
+static bool tar_checksum_ok(const unsigned char *h)
+{
+	int64_t want = tar_number(h + 148, 8);
+	long sum = 0, ssum = 0;
+
+	for (int i = 0; i < 512; i++) {
+		unsigned char b = i >= 148 && i < 156 ? ' ' : h[i];
+
+		sum += b;
+		ssum += (signed char)b;
+	}
+	return want == sum || want == ssum;
+}
+
+/* The data of a GNU long name or a pax header, at most 1 MiB. */
+static char *tar_read_blob(struct tar *t, int64_t size)
+{
+	char *buf;
+
+	if (size < 0 || size > 1 << 20)
+		tar_fail(t, "a header of %lld bytes", (long long)size);
+	buf = xrealloc(NULL, (size_t)size + 1);
+	tar_read(t, buf, (size_t)size);
+	buf[size] = '\0';
+	tar_copy(t, "header", -1, tar_padded(size) - size, 0);
+	return buf;
+}
+
+static void tar_set_name(struct tar *t, char *dst, const char *value, size_t len)
+{
+	if (len >= PATH_MAX || memchr(value, '\0', len))
+		tar_fail(t, "a name too long, or with a NUL");
+	memcpy(dst, value, len);
+	dst[len] = '\0';
+}
+
+/* pax records, "LEN key=value\n", for the next entry: the ones that matter here. */
+static void tar_pax(struct tar *t, char *buf, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		char *rec = buf + off, *end, *key, *eq;
+		unsigned long n = strtoul(rec, &end, 10);
+
+		if (end == rec || *end != ' ' || n > len - off || n < 4 || rec[n - 1] != '\n')
+			tar_fail(t, "a damaged pax header");
+		rec[n - 1] = '\0';
+		key = end + 1;
+		eq = strchr(key, '=');
+		if (!eq)
+			tar_fail(t, "a damaged pax header");
+		*eq = '\0';
+		if (!strcmp(key, "path"))
+			tar_set_name(t, t->path, eq + 1, (size_t)(rec + n - 1 - (eq + 1)));
+		else if (!strcmp(key, "linkpath"))
+			tar_set_name(t, t->link, eq + 1, (size_t)(rec + n - 1 - (eq + 1)));
+		else if (!strcmp(key, "size") || !strcmp(key, "uid") || !strcmp(key, "gid")) {
+			int64_t v = strtoll(eq + 1, &end, 10);
+
+			if (*end || v < 0 || end == eq + 1)
+				tar_fail(t, "a bad pax %s: '%s'", key, eq + 1);
+			*(key[0] == 's' ? &t->size : key[0] == 'u' ? &t->uid : &t->gid) = v;
+		}
+		off += n;
+	}
+}
+
+/*
+ * Makes P relative and plain: "./a//b/" is "a/b", "./" is "". Absolute
+ * paths and ".." are refused, naming LABEL: P is half rewritten by then.
+ */
+static void tar_clean_path(struct tar *t, char *p, const char *label)
+{
+	char *out = p;
+
+	if (*p == '/')
+		tar_fail(t, "%s: refused: an absolute path", label);
+	for (const char *seg = p; *seg;) {
+		size_t n = strcspn(seg, "/");
+
+		if (n == 2 && !strncmp(seg, "..", 2))
+			tar_fail(t, "%s: refused: a path with '..'", label);
+		if (n && !(n == 1 && *seg == '.')) {
+			if (out != p)
+				*out++ = '/';
+			memmove(out, seg, n);
+			out += n;
+		}
+		seg += n;
+		while (*seg == '/')
+			seg++;
+	}
+	*out = '\0';
+}
+
+/*
+ * An fd on folder DIR of the root ("": the root), walked one name at a
+ * time and never through a symlink; CREATE makes missing folders.
+ */
+static int tar_open_dir(struct tar *t, const char *entry, const char *dir, bool create)
+{
+	int fd = dup(t->root);
+
+	if (fd < 0)
+		die_errno("dup");
+	for (const char *seg = dir; *seg;) {
+		size_t n = strcspn(seg, "/");
+		char name[NAME_MAX + 1];
+		int next, err, len;
+		struct stat st;
+
+		if (n > NAME_MAX)
+			tar_fail(t, "%s: %s", entry, strerror(ENAMETOOLONG));
+		memcpy(name, seg, n);
+		name[n] = '\0';
+		next = openat(fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && create && !mkdirat(fd, name, 0755))
+			next = openat(fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		err = errno;
+		len = (int)(seg - dir + n);
+		if (next < 0 && !fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISLNK(st.st_mode))
+			tar_fail(t, "%s: refused: %.*s is a symlink", entry, len, dir);
+		if (next < 0)
+			tar_fail(t, "%s: %.*s: %s", entry, len, dir, strerror(err));
+		close(fd);
+		fd = next;
+		seg += n + (seg[n] == '/');
+	}
+	return fd;
+}
+
+/* Copies P's folder into DIR ("" if none) and returns its last name. */
+static const char *tar_split(const char *p, char *dir)
+{
+	const char *slash = strrchr(p, '/');
+	size_t n = slash ? (size_t)(slash - p) : 0;
+
+	memcpy(dir, p, n);
+	dir[n] = '\0';
+	return slash ? slash + 1 : p;
+}
+
+/* The folder of the entry; the last one's again when they share it. */
+static int tar_parent(struct tar *t, const char *entry, const char *dir)
+{
+	if (t->dir_fd >= 0 && !strcmp(t->dir, dir))
+		return t->dir_fd;
+	if (t->dir_fd >= 0)
+		close(t->dir_fd);
+	t->dir_fd = tar_open_dir(t, entry, dir, true);
+	snprintf(t->dir, sizeof t->dir, "%s", dir);
+	return t->dir_fd;
+}
+
+/* As tar does, an entry replaces what is there; a folder stays for a folder. */
+static bool tar_make_room(struct tar *t, const char *entry, int dir, const char *name, bool is_dir)
+{
+	struct stat st;
+
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW))
+		return false;
+	if (is_dir && S_ISDIR(st.st_mode))
+		return true;
+	if (unlinkat(dir, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0))
+		tar_fail(t, "%s: %s", entry, strerror(errno));
+	return false;
+}
+
+struct tar_entry {
+	char type;
+	char path[PATH_MAX];
+	char link[PATH_MAX];
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	int64_t size, mtime;
+	dev_t dev;
+};
+
+static void tar_owner(struct tar *t, const struct tar_entry *e, int fd, int dir, const char *name)
+{
+	int r = fd >= 0 ? fchown(fd, e->uid, e->gid) : fchownat(dir, name, e->uid, e->gid,
+								 AT_SYMLINK_NOFOLLOW);
+
+	/* chown clears set-id bits: the mode comes after. */
+	if (r || (fd >= 0 && fchmod(fd, e->mode)))
+		tar_fail(t, "%s: %s", e->path, strerror(errno));
+}
+
+static void tar_write_file(struct tar *t, const struct tar_entry *e, int dir, const char *name)
+{
+	struct timespec times[2] = { { 0, UTIME_OMIT }, { (time_t)e->mtime, 0 } };
+	autoclose int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				  0600);
+
+	if (fd < 0)
+		tar_fail(t, "%s: %s", e->path, strerror(errno));
+	tar_copy(t, e->path, fd, tar_padded(e->size), e->size);
+	tar_owner(t, e, fd, dir, name);
+	futimens(fd, times);
+}
+
+static void tar_make_dir(struct tar *t, const struct tar_entry *e, int dir, const char *name)
+{
+	autoclose int fd = -1;
+
+	if (!*name)
+		fd = dup(t->root);
+	else if (!tar_make_room(t, e->path, dir, name, true) && mkdirat(dir, name, 0700))
+		tar_fail(t, "%s: %s", e->path, strerror(errno));
+	if (fd < 0)
+		fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		tar_fail(t, "%s: %s", e->path, strerror(errno));
+	tar_owner(t, e, fd, dir, name);
+}
+
+/* A hard link's target is an entry of this archive, found the same safe way. */
+static void tar_hard_link(struct tar *t, const struct tar_entry *e, int dir, const char *name)
+{
+	char target[PATH_MAX], folder[PATH_MAX];
+	const char *target_name;
+	autoclose int target_dir = -1;
+
+	snprintf(target, sizeof target, "%s", e->link);
+	tar_clean_path(t, target, xasprintf("%s: hard link to %s", e->path, e->link));
+	target_name = tar_split(target, folder);
+	if (!*target_name)
+		tar_fail(t, "%s: refused: a hard link to the root", e->path);
+	target_dir = tar_open_dir(t, e->path, folder, false);
+	if (linkat(target_dir, target_name, dir, name, 0))
+		tar_fail(t, "%s: link to %s: %s", e->path, e->link, strerror(errno));
+}
+
+static void tar_extract(struct tar *t, struct tar_entry *e)
+{
+	char clean[PATH_MAX], folder[PATH_MAX];
+	const char *name;
+	int dir;
+
+	snprintf(clean, sizeof clean, "%s", e->path);
+	tar_clean_path(t, clean, e->path);
+	name = tar_split(clean, folder);
+	if (!*name && e->type != '5')
+		tar_fail(t, "%s: refused: the root must be a folder", e->path);
+	dir = tar_parent(t, e->path, folder);
+	if (e->type != '5' && *name)
+		tar_make_room(t, e->path, dir, name, false);
+	switch (e->type) {
+	case '0': tar_write_file(t, e, dir, name); return;
+	case '5': tar_make_dir(t, e, dir, name); break;
+	case '1': tar_hard_link(t, e, dir, name); break;
+	case '2':
+		if (symlinkat(e->link, dir, name))
+			tar_fail(t, "%s: %s", e->path, strerror(errno));
+		tar_owner(t, e, -1, dir, name);
+		break;
+	default:	/* '3', '4', '6': devices and fifos */
+		if (mknodat(dir, name, e->mode | (e->type == '3' ? S_IFCHR : e->type == '4' ?
+						 S_IFBLK : S_IFIFO), e->dev))
+			tar_fail(t, "%s: %s", e->path, strerror(errno));
+		tar_owner(t, e, -1, dir, name);
+	}
+	tar_copy(t, e->path, -1, tar_padded(e->size), 0);
+}
+
+/* The entry of header H, with what GNU and pax headers before it said. */
+static void tar_read_entry(struct tar *t, const unsigned char *h, struct tar_entry *e)
+{
+	const char *name = (const char *)h, *prefix = (const char *)h + 345;
+	int64_t mode = tar_number(h + 100, 8), uid = tar_number(h + 108, 8);
+	int64_t gid = tar_number(h + 116, 8), major = tar_number(h + 329, 8);
+	int64_t minor = tar_number(h + 337, 8);
+
+	e->type = h[156] == '\0' || h[156] == '7' ? '0' : (char)h[156];
+	e->size = t->size >= 0 ? t->size : tar_number(h + 124, 12);
+	e->mtime = tar_number(h + 136, 12);
+	if (mode < 0 || uid < 0 || gid < 0 || e->size < 0 || e->mtime < 0 ||
+	    ((e->type == '3' || e->type == '4') && (major < 0 || minor < 0)))
+		tar_fail(t, "%.100s: a damaged header", name);
+	e->mode = (mode_t)mode & 07777;
+	e->uid = (uid_t)(t->uid >= 0 ? t->uid : uid);
+	e->gid = (gid_t)(t->gid >= 0 ? t->gid : gid);
+	e->dev = makedev((unsigned)major, (unsigned)minor);
+	if (*t->path)
+		snprintf(e->path, sizeof e->path, "%s", t->path);
+	else if (!memcmp(h + 257, "ustar\0", 6) && *prefix)	/* POSIX; GNU has no prefix */
+		snprintf(e->path, sizeof e->path, "%.155s/%.100s", prefix, name);
+	else
+		snprintf(e->path, sizeof e->path, "%.100s", name);
+	if (*t->link)
+		snprintf(e->link, sizeof e->link, "%s", t->link);
+	else
+		snprintf(e->link, sizeof e->link, "%.100s", (const char *)h + 157);
+	/* Old tars mark a folder with a slash only. */
+	if (e->type == '0' && *e->path && e->path[strlen(e->path) - 1] == '/')
+		e->type = '5';
+	*t->path = *t->link = '\0';
+	t->size = t->uid = t->gid = -1;
+}
+
+/* Unpacks the stream into ROOT; returns once the decompressor is done too. */
+static void unpack_tarball(struct tar *t, int root)
+{
+	static const unsigned char zeros[512];
+	unsigned char h[512];
+	struct tar_entry e;
+	mode_t umask_was = umask(0);
+	int status;
+
+	t->root = root;
+	t->dir_fd = -1;
+	t->size = t->uid = t->gid = -1;
+	for (bool first = true;; first = false) {
+		tar_read(t, h, sizeof h);
+		if (!memcmp(h, zeros, sizeof h))
+			break;
+		if (!tar_checksum_ok(h))
+			tar_fail(t, first ? "not a tar archive" : "a damaged header");
+		switch (h[156]) {
+		case 'L': case 'K': case 'x': case 'g': {
+			int64_t size = tar_number(h + 124, 12);
+			char *blob = tar_read_blob(t, size);
+
+			if (h[156] == 'L')
+				tar_set_name(t, t->path, blob, strlen(blob));
+			else if (h[156] == 'K')
+				tar_set_name(t, t->link, blob, strlen(blob));
+			else if (h[156] == 'x')
+				tar_pax(t, blob, (size_t)size);
+			free(blob);
+			continue;
+		}
+		case '0': case '\0': case '1': case '2': case '3':
+		case '4': case '5': case '6': case '7':
+			break;
+		default:
+			tar_fail(t, "%.100s: entries of type '%c' are not supported",
+				 (const char *)h, h[156]);
+		}
+		tar_read_entry(t, h, &e);
+		tar_extract(t, &e);
+	}
+	/* The rest is padding; the decompressor must get to its end. */
+	while (read(t->in, h, sizeof h) > 0)
+		;
+	close(t->in);
+	if (t->dir_fd >= 0)
+		close(t->dir_fd);
+	umask(umask_was);
+	if (t->decompressor > 0 && (waitpid(t->decompressor, &status, 0) < 0 || status))
+		tar_fail(t, "%s -dc failed", t->tool);
+}
+
+/* ------------------------------------------------------------------ */
 /* Mounts: the container's root and its standard filesystems            */
 /* ------------------------------------------------------------------ */
 
-/* Binds the rootfs on itself and makes it "/"; returns how it did that. */
+/* The new mount API; musl has no wrappers. */
+static int sys_open_tree(int dfd, const char *path, unsigned flags)
+{
+	return (int)syscall(SYS_open_tree, dfd, path, flags);
+}
+
+static int sys_move_mount(int from, int to)
+{
+	return (int)syscall(SYS_move_mount, from, "", to, "",
+			    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+static int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct mount_attr *attr)
+{
+	return (int)syscall(SYS_mount_setattr, dfd, path, flags, attr, sizeof *attr);
+}
+
+/* A fresh folder NAME in DIR, copying OWNER's owner and mode if given; EEXIST is fine. */
+static void make_layer_dir(int dir, const char *name, const struct stat *owner, const char *what)
+{
+	if (mkdirat(dir, name, 0755)) {
+		if (errno == EEXIST)
+			return;
+		die_errno("%s: mkdir %s", what, name);
+	}
+	if (owner && (fchownat(dir, name, owner->st_uid, owner->st_gid, AT_SYMLINK_NOFOLLOW) ||
+		      fchmodat(dir, name, owner->st_mode & 07777, 0)))
+		die_errno("%s: %s", what, name);
+}
+
+/*
+ * The overlay on TARGET: LOWER is read-only, BASE holds upper and work.
+ * Layers are named by /proc/self/fd paths: no path of the host is parsed
+ * again, and commas or colons in it can't break the options.
+ */
+static const char *mount_overlay(const struct container *c, int lower, int base, const char *target)
+{
+	struct statfs sfs;
+	struct stat st;
+	char *data;
+
+	if (fstat(lower, &st))
+		die_errno("--overlay: rootfs");
+	make_layer_dir(base, "upper", &st, "--overlay");
+	make_layer_dir(base, "work", NULL, "--overlay");
+	data = xasprintf("lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d/upper,"
+			 "workdir=/proc/self/fd/%d/work", lower, base, base);
+	if (mount("overlay", target, "overlay", 0, data) == 0)
+		return target;
+	if (errno == ENODEV)
+		die(EXIT_CANT_RUN, "--overlay: the kernel has no overlay filesystem");
+	if (!fstatfs(lower, &sfs) && sfs.f_type == OVERLAYFS_SUPER_MAGIC)
+		die_errno("--overlay: the rootfs %s is on an overlay already, and the kernel "
+			  "can't stack another", c->root.path);
+	die_errno("--overlay: mount overlay on %s", target);
+}
+
+/*
+ * --overlay and tarballs. A tmpfs, in this mount namespace only, on the
+ * rootfs (or on the tarball's folder) holds the unpacked tarball and the
+ * overlay's changes: no host folder is written, but --overlay-dir.
+ */
+static const char *ephemeral_root(const struct container *c)
+{
+	const char *path = c->root.path;
+	char *at = c->root.tarball ? strndup(path, strrchr(path, '/') - path) : (char *)path;
+	autoclose int lower = -1, scratch = -1, upper = -1;
+	struct tar t = { .name = c->root.path };
+
+	/* First what the tmpfs will hide: the decompressor, the layers. */
+	if (c->root.tarball)
+		tar_open(&t);
+	else if ((lower = open(c->root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die_errno("rootfs: %s", c->root.path);
+	if (c->root.overlay_dir &&
+	    (upper = open(c->root.overlay_dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die_errno("--overlay-dir: %s", c->root.overlay_dir);
+	if (c->root.tarball || !c->root.overlay_dir) {
+		if (mount("tmpfs", at, "tmpfs", 0, "mode=700"))
+			die_errno("mount: tmpfs on %s", at);
+		if ((scratch = open(at, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			die_errno("open: %s", at);
+	}
+	if (c->root.tarball) {
+		make_layer_dir(scratch, "lower", NULL, "rootfs");
+		if ((lower = openat(scratch, "lower", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			die_errno("open: %s/lower", at);
+		unpack_tarball(&t, lower);
+		if (!c->root.overlay) {
+			char *dir = xasprintf("%s/lower", at);
+
+			if (mount(dir, dir, NULL, MS_BIND, NULL))
+				die_errno("mount: bind %s", dir);
+			return dir;
+		}
+	}
+	if (scratch < 0)
+		return mount_overlay(c, lower, upper, c->root.path);
+	make_layer_dir(scratch, "merged", NULL, "--overlay");
+	return mount_overlay(c, lower, upper >= 0 ? upper : scratch, xasprintf("%s/merged", at));
+}
+
+/* Makes the folder that becomes "/", a mount point, and returns its path. */
+static const char *make_root_mount(const struct container *c)
+{
+	if (c->root.tarball || c->root.overlay)
+		return ephemeral_root(c);
+	if (mount(c->root.path, c->root.path, NULL, MS_BIND | MS_REC, NULL))
+		die_errno("mount: bind rootfs: %s", c->root.path);
+	return c->root.path;
+}
+
+/* Mounts the root and makes it "/"; returns how it did that. */
 static const char *enter_rootfs(const struct container *c)
 {
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		die_errno("mount: / (make private)");
-	if (mount(c->root.path, c->root.path, NULL, MS_BIND | MS_REC, NULL))
-		die_errno("mount: bind rootfs: %s", c->root.path);
-	if (chdir(c->root.path))
+	if (chdir(make_root_mount(c)))
 		die_errno("chdir: %s", c->root.path);
 	if (!c->root.no_pivot) {
 		/* pivot_root(".", ".") stacks the old root on the new; detach it. */
@@ -1524,19 +2483,264 @@ static void make_dirs(const char *path, mode_t mode)
 	}
 }
 
-/*
- * Runs after the root change, so every path here resolves inside the
- * container: a symlink in the rootfs can't point a mount at the host.
- */
-static void mount_filesystems(const struct container *c)
+__attribute__((noreturn))
+static void die_mount(const struct mount_spec *m, const char *step)
 {
+	if (!m->origin)	/* a default mount */
+		die_errno("mount: %s%s%s", m->target, step ? ": " : "", step ? step : "");
+	die_errno("%s: %s", m->origin, step ? step : "mount");
+}
+
+/*
+ * Before the root change, while paths are the host's: each bind's source,
+ * as a detached copy of its mount tree, so that nothing can swap it later.
+ * Done before "/" turns private, so that a slave volume can be one.
+ */
+static int *open_bind_sources(const struct container *c)
+{
+	int *trees = xrealloc(NULL, c->mounts_len * sizeof *trees);
+
 	for (size_t i = 0; i < c->mounts_len; i++) {
 		const struct mount_spec *m = &c->mounts[i];
 
-		make_dirs(m->target, 0755);
-		if (mount(m->source, m->target, m->type, m->flags, m->data))
-			die_errno("mount: %s", m->target);
+		trees[i] = -1;
+		if (!(m->flags & MS_BIND))
+			continue;
+		trees[i] = sys_open_tree(AT_FDCWD, m->source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+					 (m->flags & MS_REC ? AT_RECURSIVE : 0));
+		if (trees[i] < 0)
+			die_mount(m, errno == ENOSYS ? "source: open_tree (Linux 5.2)" : "source");
 	}
+	return trees;
+}
+
+/*
+ * PATH in the container, opened O_PATH: symlinks resolve as if its root
+ * were "/", and magic links (/proc/N/fd/M) are refused.
+ */
+static int open_in_root(int root, const char *path)
+{
+	static bool no_openat2;
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd;
+
+	if (!no_openat2) {
+		fd = (int)syscall(SYS_openat2, root, path, &how, sizeof how);
+		if (fd >= 0 || errno != ENOSYS)
+			return fd;
+		no_openat2 = true;
+	}
+	/* Before Linux 5.6: after the root change, "/" is the container's anyway. */
+	return openat(root, path, O_PATH | O_CLOEXEC);
+}
+
+/* The target, made first if missing, with its folders: a folder, or an empty file. */
+static int open_target(int root, const char *path, bool dir)
+{
+	char parent[PATH_MAX], *name;
+	autoclose int parent_fd = -1;
+	int fd = open_in_root(root, path);
+	size_t len = strlen(path);
+
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	if (len >= sizeof parent) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(parent, path, len);
+	parent[len] = '\0';
+	name = strrchr(parent, '/') + 1;
+	name[-1] = '\0';
+	parent_fd = open_target(root, *parent ? parent : "/", true);
+	if (parent_fd < 0)
+		return -1;
+	if ((dir ? mkdirat(parent_fd, name, 0755) : mknodat(parent_fd, name, S_IFREG | 0644, 0)) &&
+	    errno != EEXIST)
+		return -1;
+	return open_in_root(root, path);
+}
+
+/* The target must be a folder for a folder, and not the root itself. */
+static void check_target(const struct mount_spec *m, int target, bool dir, const struct stat *root)
+{
+	struct stat st;
+
+	if (fstat(target, &st))
+		die_mount(m, "destination");
+	errno = EBUSY;
+	if (st.st_dev == root->st_dev && st.st_ino == root->st_ino)
+		die_mount(m, "destination: the container's root");
+	errno = dir ? ENOTDIR : EISDIR;
+	if (!S_ISDIR(st.st_mode) != !dir)
+		die_mount(m, "destination");
+}
+
+/* Remounts the mount on PATH with FLAGS too; it keeps those it has. */
+static int remount_with(const char *path, unsigned long flags)
+{
+	static const struct { unsigned long st, ms; } keep[] = {
+		{ ST_RDONLY, MS_RDONLY }, { ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV },
+		{ ST_NOEXEC, MS_NOEXEC }, { ST_NOATIME, MS_NOATIME },
+		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+	};
+	struct statvfs sv;
+
+	if (statvfs(path, &sv))
+		return -1;
+	flags &= MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+		if (sv.f_flag & keep[i].st)
+			flags |= keep[i].ms;
+	return mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | flags, NULL);
+}
+
+/* mountinfo writes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/* Before mount_setattr (Linux 5.12): each mount of the attached bind, by its path. */
+static void remount_bind(const struct mount_spec *m, int tree)
+{
+	char top[PATH_MAX], link[32], line[8192], mnt[PATH_MAX];
+	ssize_t n;
+	FILE *f;
+
+	snprintf(link, sizeof link, "/proc/self/fd/%d", tree);
+	if ((n = readlink(link, top, sizeof top - 1)) < 0)
+		die_mount(m, "readlink");
+	top[n] = '\0';
+	if (!(f = fopen("/proc/self/mountinfo", "re")))
+		die_errno("open: /proc/self/mountinfo");
+	while (fgets(line, sizeof line, f)) {
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+			continue;
+		unescape_octal(mnt);
+		if ((!strcmp(mnt, top) || ((m->flags & MS_REC) && path_within(mnt, top))) &&
+		    remount_with(mnt, m->flags))
+			die_mount(m, "remount");
+	}
+	fclose(f);
+	if (mount(NULL, top, NULL, m->propagation & MS_REC ? m->propagation : MS_PRIVATE | MS_REC,
+		  NULL) ||
+	    (!(m->propagation & MS_REC) && mount(NULL, top, NULL, m->propagation, NULL)))
+		die_mount(m, "propagation");
+}
+
+static unsigned mount_attrs(unsigned long flags)
+{
+	return (flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
+	       (flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
+	       (flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
+	       (flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+}
+
+/*
+ * A bind's flags go on every mount of its tree, before it is attached: a
+ * read-only volume is read-only all the way down, submounts too.
+ */
+static void attach_bind(const struct mount_spec *m, int tree, int target)
+{
+	unsigned rec = m->flags & MS_REC ? AT_RECURSIVE : 0;
+	struct mount_attr all = {
+		.attr_set = mount_attrs(m->flags),
+		.propagation = m->propagation & MS_REC ? m->propagation & ~MS_REC : MS_PRIVATE,
+	};
+	/* "slave" without the r is for the top mount: the ones below stay private. */
+	struct mount_attr top = { .propagation = m->propagation & ~MS_REC };
+	bool old_kernel = false;
+
+	if (sys_mount_setattr(tree, "", AT_EMPTY_PATH | rec, &all)) {
+		if (errno != ENOSYS)
+			die_mount(m, "mount_setattr");
+		old_kernel = true;
+	}
+	if (!old_kernel && !(m->propagation & MS_REC) &&
+	    sys_mount_setattr(tree, "", AT_EMPTY_PATH, &top))
+		die_mount(m, "mount_setattr");
+	if (sys_move_mount(tree, target))
+		die_mount(m, NULL);
+	if (old_kernel)
+		remount_bind(m, tree);
+}
+
+/* A new filesystem on TARGET, an fd: mounted on ".", as /proc may not be there yet. */
+static void mount_new(const struct mount_spec *m, int target, int root)
+{
+	if (fchdir(target))
+		die_mount(m, "destination");
+	if (mount(m->source, ".", m->type, m->flags, m->data))
+		die_mount(m, NULL);
+	if (fchdir(root))
+		die_errno("chdir: /");
+}
+
+/*
+ * After the root change, in list order, the defaults or the user's (which
+ * go on top: on /dev/shm, say). Every target resolves inside the
+ * container; a symlink in the rootfs can't send a mount elsewhere.
+ */
+static void mount_filesystems(const struct container *c, const int *trees, bool users)
+{
+	autoclose int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct stat root_st, st;
+
+	if (root < 0 || fstat(root, &root_st))
+		die_errno("open: /");
+	for (size_t i = 0; i < c->mounts_len; i++) {
+		const struct mount_spec *m = &c->mounts[i];
+		bool dir = trees[i] < 0 || (!fstat(trees[i], &st) && S_ISDIR(st.st_mode));
+		autoclose int target = -1;
+
+		if (!m->origin == users)
+			continue;
+		if ((target = open_target(root, m->target, dir)) < 0)
+			die_mount(m, "destination");
+		check_target(m, target, dir, &root_st);
+		if (trees[i] >= 0)
+			attach_bind(m, trees[i], target);
+		else
+			mount_new(m, target, root);
+		if (m->origin)
+			log_debug("%s: mounted", m->origin);
+	}
+}
+
+/* The binds' sources are attached by now; the fds go, the mounts stay. */
+static void close_all(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+}
+
+/* --read-only: the root's own mount; volumes, tmpfs, /dev and /proc keep theirs. */
+static void make_root_readonly(void)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+	if (sys_mount_setattr(AT_FDCWD, "/", 0, &attr) &&
+	    (errno != ENOSYS || remount_with("/", MS_RDONLY)))
+		die_errno("--read-only: remount /");
 }
 
 /* Inside, after the root change: the container's own cgroups, read-only. */
@@ -2539,6 +3743,7 @@ static void container_init(const struct container *c, int sock)
 	struct saved_signals saved;
 	const char *root_mode;
 	int pty_slave = -1;
+	int *trees;
 	int sigfd;
 	pid_t workload;
 
@@ -2560,13 +3765,20 @@ static void container_init(const struct container *c, int sock)
 	/* Now that init is in its cgroups, they become its cgroup namespace's root. */
 	if (CG.ndirs && (c->namespaces & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP))
 		die_errno("unshare: cgroup namespace");
+	trees = open_bind_sources(c);
 	root_mode = enter_rootfs(c);
-	mount_filesystems(c);
+	mount_filesystems(c, trees, false);
 	if (CG.ndirs)
 		mount_cgroupfs();
 	verify_fs("/proc", PROC_SUPER_MAGIC);
 	if (!c->privileges.privileged)
 		populate_dev();
+	/* Last, on top of the rest: /dev's nodes never go into a volume. */
+	mount_filesystems(c, trees, true);
+	close_all(trees, c->mounts_len);
+	if (c->root.readonly)
+		make_root_readonly();
+	/* Anything that masks paths comes after this line: after every user mount. */
 	make_paths_readonly(c->privileges.readonly_paths);
 	mask_paths(c->privileges.masked_paths);
 	if (sethostname(c->hostname, strlen(c->hostname)))

@@ -28,15 +28,15 @@ works_in_container() {
 
 # --- pivot_root, the default
 works_in_container "pivot_root" "$CARAPACE" run -q -r "$ROOTFS"
-run "$CARAPACE" run -v -r "$ROOTFS" true
+run "$CARAPACE" run --verbose -r "$ROOTFS" true
 is "$RC" 0 "pivot_root with -v: exit 0"
 unlike "$ERR" 'falling back' "pivot_root with -v: no fallback is reported"
-run "$CARAPACE" run -v -r "$ROOTFS" sh -c 'exit 7'
+run "$CARAPACE" run --verbose -r "$ROOTFS" sh -c 'exit 7'
 is "$RC" 7 "pivot_root with -v: the workload's status"
 
 # --- --no-pivot
 works_in_container "--no-pivot" "$CARAPACE" run -q --no-pivot -r "$ROOTFS"
-run "$CARAPACE" run -v --no-pivot -r "$ROOTFS" true
+run "$CARAPACE" run --verbose --no-pivot -r "$ROOTFS" true
 is "$RC" 0 "--no-pivot with -v: exit 0"
 unlike "$ERR" 'falling back' "--no-pivot with -v: nothing falls back, MS_MOVE was asked for"
 # The host's mounts stay under the moved rootfs, out of sight: the container
@@ -95,9 +95,9 @@ else
 	pass "t/nosys-clone3.c builds with $cc"
 	nosys=$work/nosys-clone3
 	# The helper must really take clone3 away, or the rest proves nothing.
-	run "$CARAPACE" run -v -r "$ROOTFS" true
+	run "$CARAPACE" run --verbose -r "$ROOTFS" true
 	unlike "$ERR" 'clone3|falling back to clone' "without the filter, -v says nothing of clone3"
-	run "$nosys" "$CARAPACE" run -v -r "$ROOTFS" true
+	run "$nosys" "$CARAPACE" run --verbose -r "$ROOTFS" true
 	is "$RC" 0 "without clone3: the container runs"
 	like "$ERR" '^carapace: clone3: Function not implemented: falling back to clone$' \
 		"without clone3: -v says it falls back to clone"

@@ -40,7 +40,7 @@ is "$(echo $OUT)" "33554432 67108864" "--memory-swap: memory.memsw.limit_in_byte
 
 # --cpus 0.5: a busy loop over 2 s gets about half a CPU. Usage, not wall
 # time: the kernel's own throttle count and the CPU time it charged.
-run "$CARAPACE" run -v -r "$ROOTFS" --cpus 0.5 /bin/sh -c \
+run "$CARAPACE" run --verbose -r "$ROOTFS" --cpus 0.5 /bin/sh -c \
 	'timeout 2 sh -c "while :; do :; done"; cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us; grep nr_throttled /sys/fs/cgroup/cpu/cpu.stat'
 is "$(echo "$OUT" | head -1)" 50000 "--cpus 0.5: a quota of 50000us per 100000us"
 throttled=$(echo "$OUT" | awk '/^nr_throttled/ { print $2 }')

@@ -81,9 +81,9 @@ if [ "${1:-}" = --moved-root ]; then
 	try_pivot_root
 	is "$RC $ERR" "0 " "kernel: pivot_root works once a tmpfs is moved over /"
 
-	run "$CARAPACE" run -v -r "$ROOTFS" /bin/echo hi
-	is "$OUT" hi "moved root: run -v echo hi prints hi"
-	is "$RC" 0 "moved root: run -v echo hi exits 0"
+	run "$CARAPACE" run --verbose -r "$ROOTFS" /bin/echo hi
+	is "$OUT" hi "moved root: run --verbose echo hi prints hi"
+	is "$RC" 0 "moved root: run --verbose echo hi exits 0"
 	unlike "$ERR" 'falling back to MS_MOVE' "moved root: -v says no MS_MOVE fallback"
 	like "$(banner)" ', pivot_root, ' "moved root: the banner says pivot_root"
 
@@ -116,9 +116,9 @@ like "$RC $ERR" '^[1-9][0-9]* .*Invalid argument' \
 	"kernel: pivot_root on the initramfs fails with EINVAL"
 
 # From the initramfs: pivot_root fails, the MS_MOVE fallback must work.
-run "$CARAPACE" run -v -r "$ROOTFS" /bin/echo hi
-is "$OUT" hi "initramfs: run -v echo hi prints hi"
-is "$RC" 0 "initramfs: run -v echo hi exits 0"
+run "$CARAPACE" run --verbose -r "$ROOTFS" /bin/echo hi
+is "$OUT" hi "initramfs: run --verbose echo hi prints hi"
+is "$RC" 0 "initramfs: run --verbose echo hi exits 0"
 like "$ERR" 'falling back to MS_MOVE' "initramfs: -v says it falls back to MS_MOVE"
 [ "$RC" -eq 0 ] || diag "stderr: $ERR"
 like "$(banner)" ', chroot, ' "initramfs: the banner says chroot"
@@ -170,7 +170,7 @@ run cara /bin/sh -c 'mknod /dev/kmsg2 c 1 11 && head -c 1 /dev/kmsg2'
 like "$RC $ERR" '^1 .*Operation not permitted' "cgroup v2: the BPF device program denies a device outside the allow-list"
 run cara /bin/sh -c 'echo x > /dev/null && head -c 4 /dev/zero | wc -c'
 is "$RC $OUT" "0 4" "cgroup v2: allowed devices still work"
-run "$CARAPACE" run -v -r "$ROOTFS" --pids 10 --memory 64m /bin/true
+run "$CARAPACE" run --verbose -r "$ROOTFS" --pids 10 --memory 64m /bin/true
 like "$ERR" 'cgroup: unified mode' "cgroup v2: -v names the unified mode"
 like "$ERR" 'usage: peak memory [0-9]+ KiB' "cgroup v2: -v reports peak memory"
 run cara --memory banana /bin/true

@@ -1,0 +1,88 @@
+#!/bin/bash
+# t/210-tmpfs-readonly.t: --tmpfs and --mount type=tmpfs give the container
+# a tmpfs of the size, mode and flags asked; --read-only makes the root
+# read-only while volumes, tmpfs, /dev and /proc keep their own modes.
+. "$(dirname "$0")/tap.sh"
+need_root
+need_binary
+need_rootfs
+
+snapshot_host
+work=$(mktemp -d)
+trap 'rm -rf -- "$work"' EXIT
+chmod 755 "$work"
+cp -a "$ROOTFS" "$work/rootfs"
+R=$work/rootfs
+box() { "$CARAPACE" run -q -r "$R" "$@"; }
+# opts MOUNT: the flags of MOUNT in the container, among ro, rw, nosuid, nodev, noexec.
+opts='awk -v m="$1" '\''$2 == m { n = split($4, o, ","); for (i = 1; i <= n; i++)
+	if (o[i] ~ /^(ro|rw|nosuid|nodev|noexec)$/) printf "%s ", o[i]; print "" }'\'' /proc/mounts'
+
+# --- --tmpfs
+run box --tmpfs /run/cache:size=2m,mode=700 sh -c \
+	'df -k /run/cache | awk "NR == 2 { print \$2 }"; stat -c %a /run/cache; echo x >/run/cache/f && echo written'
+is "$RC" 0 "--tmpfs: the command runs"
+is "$OUT" "$(printf '2048\n700\nwritten')" "--tmpfs size=2m,mode=700: df says 2048 KiB, the mode is 700, it is writable"
+ok "--tmpfs: the missing target was made in the rootfs" test -d "$R/run/cache"
+ok "--tmpfs: what was written there stayed in memory" test ! -e "$R/run/cache/f"
+run box --tmpfs /scratch sh -c "stat -c %a /scratch; f() { $opts; }; f /scratch"
+is "$OUT" "$(printf '1777\nrw nosuid nodev noexec ')" "--tmpfs default: mode 1777, nosuid, nodev, noexec"
+run box --tmpfs /scratch:exec,ro sh -c "f() { $opts; }; f /scratch"
+is "$OUT" "ro nosuid nodev " "--tmpfs exec,ro: exec allowed, read-only"
+run box --tmpfs /scratch:uid=1234,gid=5678,nr_inodes=2k sh -c 'stat -c %u:%g /scratch; df -i /scratch | awk "NR == 2 { print \$2 }"'
+is "$OUT" "$(printf '1234:5678\n2048')" "--tmpfs uid, gid and nr_inodes reach tmpfs"
+run box --tmpfs /dev/shm:size=1m df -k /dev/shm
+is "$(echo "$OUT" | awk 'NR == 2 { print $2 }')" 1024 "--tmpfs on /dev/shm goes over the default one"
+run box --mount type=tmpfs,dst=/scratch,tmpfs-size=3m,tmpfs-mode=750 sh -c \
+	'df -k /scratch | awk "NR == 2 { print \$2 }"; stat -c %a /scratch'
+is "$OUT" "$(printf '3072\n750')" "--mount type=tmpfs with docker's tmpfs-size and tmpfs-mode"
+run box --mount type=tmpfs,target=/scratch,size=1m,mode=711,readonly sh -c 'stat -c %a /scratch; touch /scratch/x'
+is "$OUT" 711 "--mount type=tmpfs with size= and mode="
+like "$ERR" 'Read-only file system' "--mount type=tmpfs,readonly: read-only"
+run box --mount type=proc,dst=/proc2 sh -c 'ls /proc2/self/status'
+is "$OUT" /proc2/self/status "--mount type=proc mounts another /proc"
+
+# --- --read-only
+mkdir "$work/vol"
+run box --read-only --tmpfs /tmp -v "$work/vol:/mnt/vol" sh -c \
+	'touch /x; echo y >/tmp/y && echo tmp ok; echo z >/mnt/vol/z && echo vol ok;
+	 echo s >/dev/shm/s && echo shm ok; cat /proc/self/comm'
+like "$ERR" '^touch: /x: Read-only file system$' "--read-only: a write to / fails with EROFS"
+is "$OUT" "$(printf 'tmp ok\nvol ok\nshm ok\ncat')" \
+	"--read-only: /tmp on a --tmpfs, a rw volume, /dev/shm and /proc work"
+is "$(cat "$work/vol/z" 2>&1)" z "--read-only: what went to the volume is on the host"
+run box --read-only sh -c "f() { $opts; }; f /; f /proc; f /dev; f /sys"
+is "$OUT" "$(printf 'ro \nrw nosuid nodev noexec \nrw nosuid noexec \nro nosuid nodev noexec ')" \
+	"--read-only: / is ro, /proc, /dev and /sys keep their flags"
+run box --read-only -v "$work/vol:/made/for/it" ls -d /made/for/it
+is "$OUT" /made/for/it "--read-only: a missing volume target is made before the root turns read-only"
+run box --read-only -w /nonexistent true
+is "$RC" 125 "--read-only: a missing workdir can't be made later"
+cc=${CC:-cc}
+if [ "$(uname -m)" = x86_64 ] && "$cc" -O2 -o "$work/nosys-mount" "$TOP/t/nosys-mount.c" 2>/dev/null; then
+	run "$work/nosys-mount" mount_setattr "$CARAPACE" run -q -r "$R" --read-only sh -c "touch /x; f() { $opts; }; f /"
+	like "$ERR" 'Read-only file system' "--read-only without mount_setattr (before 5.12): / is read-only"
+	is "$OUT" "ro " "--read-only without mount_setattr: / is ro"
+else
+	skip "no x86_64 seccomp helper"; skip "no x86_64 seccomp helper"
+fi
+
+# --- bad input
+bad() {
+	local desc=$1 ere=$2; shift 2
+	run "$@"
+	is "$RC" 125 "$desc: exit 125"
+	is "$(printf '%s\n' "$ERR" | wc -l)" 1 "$desc: one line"
+	like "$ERR" "$ere" "$desc: the message says what is wrong"
+}
+bad "--tmpfs relative" '^carapace: tmpfs tmp: the destination must be an absolute path$' box --tmpfs tmp true
+bad "--tmpfs size=abc" "^carapace: tmpfs /tmp:size=abc: unknown option: 'size=abc'\$" box --tmpfs /tmp:size=abc true
+bad "--tmpfs mode=999" "unknown option: 'mode=999'" box --tmpfs /tmp:mode=999 true
+bad "--tmpfs propagation" 'propagation is for binds only' box --tmpfs /tmp:rslave true
+bad "--tmpfs size=1x" "^carapace: tmpfs /tmp:size=1x: unknown option: 'size=1x'\$" box --tmpfs /tmp:size=1x true
+bad "--mount type=proc,size=1m" 'are for tmpfs only' box --mount type=proc,dst=/p,size=1m true
+bad "--tmpfs with a size tmpfs refuses" '^carapace: tmpfs /tmp:size=1m1m: mount: Invalid argument$' \
+	box --tmpfs /tmp:size=1m1m true
+
+no_leaks
+done_testing

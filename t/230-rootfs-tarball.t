@@ -1,0 +1,158 @@
+#!/bin/bash
+# t/230-rootfs-tarball.t: --rootfs takes a tarball (.tar, .tar.gz, .tar.xz),
+# unpacked into memory for each container. Hostile tarballs (absolute
+# paths, "..", writing through a symlink) are refused with exit 125, and
+# nothing is written outside the container's memory.
+. "$(dirname "$0")/tap.sh"
+need_root
+need_binary
+need_rootfs
+command -v tar >/dev/null || skip_all "no tar to make the tarballs"
+
+snapshot_host
+work=$(mktemp -d)
+trap 'rm -rf -- "$work"' EXIT
+chmod 755 "$work"
+# The tarballs lie in a folder of their own, to see that nothing is left there.
+mkdir "$work/images" "$work/outside"
+tar -C "$ROOTFS" -cf "$work/images/root.tar" .
+listing() { (cd "$1" && find . -printf '%p %y %m %s\n' | LC_ALL=C sort); }
+
+# --- plain, gzip, xz and pax tarballs
+for kind in tar tar.gz tar.xz pax.tar; do
+	case $kind in
+	tar.gz) command -v gzip >/dev/null || { skip "no gzip"; skip "no gzip"; continue; }
+		gzip -c "$work/images/root.tar" >"$work/images/root.$kind" ;;
+	tar.xz) command -v xz >/dev/null || { skip "no xz"; skip "no xz"; continue; }
+		xz -c "$work/images/root.tar" >"$work/images/root.$kind" ;;
+	pax.tar) tar -C "$ROOTFS" --format=pax -cf "$work/images/root.$kind" . ;;
+	esac
+	run "$CARAPACE" run -q -r "$work/images/root.$kind" sh -c \
+		'ls /bin/busybox && echo new >/etc/new && cat /etc/new && grep -c " / " /proc/mounts'
+	is "$RC" 0 "$kind: the container runs from the tarball"
+	is "$OUT" "$(printf '/bin/busybox\nnew\n1')" "$kind: its files are there, and / is writable"
+done
+images_before=$(listing "$work/images")
+run "$CARAPACE" run -q -r "$work/images/root.tar" sh -c 'cat /etc/new'
+isnt "$RC" 0 "a write doesn't outlive its container"
+is "$(listing "$work/images")" "$images_before" "the tarballs' folder is as it was"
+run "$CARAPACE" run -q -r "$work/images/root.tar" stat -c '%a %u:%g' / /tmp /root
+is "$OUT" "$(stat -c '%a %u:%g' "$ROOTFS" "$ROOTFS/tmp" "$ROOTFS/root")" \
+	"modes and owners come from the tarball"
+run "$CARAPACE" run -q -r "$work/images/root.tar" --overlay --read-only sh -c 'touch /x; grep -c "^overlay / " /proc/mounts'
+like "$ERR" 'Read-only file system' "a tarball with --overlay --read-only: read-only"
+is "$OUT" 1 "a tarball with --overlay: / is an overlay"
+mkdir "$work/changes"
+"$CARAPACE" run -q -r "$work/images/root.tar" --overlay-dir "$work/changes" sh -c 'echo kept >/kept'
+run "$CARAPACE" run -q -r "$work/images/root.tar" --overlay-dir "$work/changes" cat /kept
+is "$OUT" kept "a tarball with --overlay-dir: the changes are kept"
+
+# A rootfs file that isn't named like a tarball is no tarball: the old error stays.
+cp "$work/images/root.tar" "$work/root.img"
+run "$CARAPACE" run -q -r "$work/root.img" true
+like "$ERR" "^carapace: rootfs: $work/root.img: Not a directory\$" "a file not named .tar: Not a directory"
+
+# --- what GNU and pax tarballs hold: links, set-id bits, owners, long names, nodes
+if ! command -v python3 >/dev/null; then
+	for i in $(seq 22); do skip "no python3 to make the test tarballs"; done
+else
+	cp "$work/images/root.tar" "$work/images/rich.tar"
+	python3 - "$work/images/rich.tar" <<-'EOF'
+	import io, sys, tarfile
+	with tarfile.open(sys.argv[1], 'a', format=tarfile.GNU_FORMAT) as t:
+	    def add(name, type=tarfile.REGTYPE, data=None, **kw):
+	        ti = tarfile.TarInfo(name)
+	        ti.type = type
+	        for k, v in kw.items():
+	            setattr(ti, k, v)
+	        if data is not None:
+	            ti.size = len(data)
+	        t.addfile(ti, io.BytesIO(data) if data is not None else None)
+	    add('./deep/er/file', data=b'deep', mode=0o4755, uid=1234, gid=5678)
+	    add('deep/hard', tarfile.LNKTYPE, linkname='./deep/er/file')
+	    add('sym', tarfile.SYMTYPE, linkname='/etc/passwd')
+	    add('hard-to-sym', tarfile.LNKTYPE, linkname='sym')
+	    add('long/' + 'x' * 150 + '/' + 'y' * 120, data=b'long')
+	    add('fifo', tarfile.FIFOTYPE, mode=0o600)
+	    add('zero', tarfile.CHRTYPE, devmajor=1, devminor=5, mode=0o666)
+	    add('etc/hostname', data=b'replaced\n', mode=0o600)
+	EOF
+	run "$CARAPACE" run -q -r "$work/images/rich.tar" sh -c \
+		'stat -c "%a %u:%g %h" /deep/er/file; cat /deep/hard; echo; readlink /sym; readlink /hard-to-sym;
+		 cat /long/x*/y*; echo; stat -c "%F %a" /fifo; stat -c "%t:%T %a" /zero; cat /etc/hostname'
+	is "$RC" 0 "a GNU tarball with links, nodes and long names: the container runs"
+	is "$OUT" "$(printf '4755 1234:5678 2\ndeep\n/etc/passwd\n/etc/passwd\nlong\nfifo 600\n1:5 666\nreplaced')" \
+		"set-id bits after owners, hard links, symlinks, a 270-byte name, a fifo, a device, a later entry wins"
+	tar -C "$ROOTFS" --format=pax -cf "$work/images/paxlong.tar" . &&
+		mkdir -p "$work/paxsrc/$(printf 'p%.0s' $(seq 120))/$(printf 'q%.0s' $(seq 120))" &&
+		echo pax >"$work/paxsrc/$(printf 'p%.0s' $(seq 120))/$(printf 'q%.0s' $(seq 120))/f" &&
+		tar -C "$work/paxsrc" --format=pax -rf "$work/images/paxlong.tar" .
+	run "$CARAPACE" run -q -r "$work/images/paxlong.tar" sh -c 'cat /p*/q*/f'
+	is "$OUT" pax "a pax tarball's long path"
+
+	# --- hostile tarballs: exit 125, one line, nothing written outside
+	hostile() { # NAME ENTRIES...: a tarball of busybox's /bin and the given entries
+		python3 - "$work/images/$1.tar" "$work/outside" "${@:2}" <<-'EOF'
+		import io, sys, tarfile
+		out, outside, entries = sys.argv[1], sys.argv[2], sys.argv[3:]
+		with tarfile.open(out, 'w', format=tarfile.GNU_FORMAT) as t:
+		    for e in entries:
+		        kind, name, arg = e.split(':', 2)
+		        name, arg = name.replace('@', outside), arg.replace('@', outside)
+		        ti = tarfile.TarInfo(name)
+		        data = None
+		        if kind == 'file':
+		            data = arg.encode()
+		            ti.size = len(data)
+		        elif kind == 'dir':
+		            ti.type = tarfile.DIRTYPE
+		        elif kind == 'sym':
+		            ti.type, ti.linkname = tarfile.SYMTYPE, arg
+		        elif kind == 'hard':
+		            ti.type, ti.linkname = tarfile.LNKTYPE, arg
+		        t.addfile(ti, io.BytesIO(data) if data is not None else None)
+		EOF
+	}
+	refused() { # NAME ERE DESC
+		run "$CARAPACE" run -q -r "$work/images/$1.tar" /bin/true
+		is "$RC" 125 "$3: exit 125"
+		is "$(printf '%s\n' "$ERR" | wc -l)" 1 "$3: one line"
+		like "$ERR" "^carapace: rootfs: $work/images/$1.tar: $2" "$3: the message says why"
+		is "$(ls -A "$work/outside")" "" "$3: nothing written outside"
+	}
+	hostile dotdot 'dir:bin:' 'file:../../outside/evil:pwned'
+	refused dotdot "\\.\\./\\.\\./outside/evil: refused: a path with '\\.\\.'" "an entry with ../"
+	hostile inner 'dir:bin:' 'file:bin/../../../outside/evil:pwned'
+	refused inner "bin/\\.\\./.*: refused: a path with '\\.\\.'" "an entry with .. inside"
+	hostile absolute 'dir:bin:' 'file:@/evil:pwned'
+	refused absolute "$work/outside/evil: refused: an absolute path" "an absolute entry"
+	hostile through 'sym:escape:@' 'file:escape/evil:pwned'
+	refused through 'escape/evil: refused: escape is a symlink' "a symlink, then a file through it"
+	hostile deep 'dir:a:' 'sym:a/up:../../../../../../..' "file:a/up$work/outside/evil:pwned"
+	refused deep 'a/up/.*: refused: a/up is a symlink' "a symlink climbing out, then a file through it"
+	hostile hardout 'file:x:x' "hard:h:../../../../../../..$work/outside/f"
+	refused hardout "h: hard link to \\.\\./.*: refused: a path with '\\.\\.'" "a hard link to a file outside"
+	# An archive that is cut short, or no archive at all.
+	head -c 100000 "$work/images/root.tar" >"$work/images/cut.tar"
+	run "$CARAPACE" run -q -r "$work/images/cut.tar" /bin/true
+	like "$ERR" "^carapace: rootfs: $work/images/cut.tar: the archive is cut short\$" "a tarball cut short: refused"
+	head -c 4096 /dev/urandom >"$work/images/noise.tar"
+	run "$CARAPACE" run -q -r "$work/images/noise.tar" /bin/true
+	like "$ERR" "^carapace: rootfs: $work/images/noise.tar: not a tar archive\$" "noise: not a tar archive"
+fi
+
+# --- compressed, without the decompressor on the host
+if [ -e "$work/images/root.tar.gz" ]; then
+	run env PATH=/nonexistent "$CARAPACE" run -q -r "$work/images/root.tar.gz" /bin/true
+	is "$RC" 125 "a .tar.gz without gzip in PATH: exit 125"
+	like "$ERR" "^carapace: rootfs: $work/images/root.tar.gz: unpacking it needs gzip: No such file or directory\$" \
+		"a .tar.gz without gzip in PATH: the message says so"
+	head -c 300000 "$work/images/root.tar.gz" >"$work/images/cut.tar.gz"
+	run "$CARAPACE" run -q -r "$work/images/cut.tar.gz" /bin/true
+	like "$ERR" "^carapace: rootfs: $work/images/cut.tar.gz: gzip -dc failed" "a .tar.gz cut short: gzip's failure is named"
+else
+	skip "no gzip"; skip "no gzip"; skip "no gzip"
+fi
+
+no_leaks
+done_testing
