@@ -25,17 +25,6 @@ start_bg() {
 	bg_pid=$!
 }
 
-# wait_for FILE ERE: polls until a line of FILE matches, for 10 s at most.
-wait_for() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	diag "timed out waiting for /$2/ in $1"
-	return 1
-}
-
 # finish_bg NAME: waits (10 s at most) for the background launcher; sets
 # RC, OUT and ERR. A launcher that hangs is killed, and RC says so.
 finish_bg() {

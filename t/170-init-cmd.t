@@ -18,16 +18,6 @@ trap cleanup EXIT
 # started with &: $! would be the pid of a subshell running the function.)
 init() { env --default-signal "$CARAPACE" init "$@"; }
 
-# wait_for FILE ERE: polls until a line of FILE matches, 10 s at most.
-wait_for() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	diag "timed out waiting for /$2/ in $1"
-	return 1
-}
 # finish_bg NAME: waits for the background init, 10 s at most; sets RC, OUT, ERR.
 finish_bg() {
 	local i

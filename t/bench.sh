@@ -100,6 +100,7 @@ peer_cmd() {
 	local name=$1; shift
 	case $name in
 	carapace) q "$CARAPACE" run -q -r "$ROOTFS" "$@" ;;
+	carapace-overlay) q "$CARAPACE" run -q --overlay -r "$ROOTFS" "$@" ;;
 	bare-exec) q "$ROOTFS$1" "${@:2}" ;;
 	unshare+chroot) q unshare --fork --pid --mount --uts --ipc --net chroot "$ROOTFS" "$@" ;;
 	bwrap) q bwrap --unshare-all --bind "$ROOTFS" / --proc /proc --dev /dev "$@" ;;
@@ -118,9 +119,9 @@ fi
 
 # Probe each once, so a peer that is missing or broken is skipped with a note.
 names=() cmds=() wraps=()
-for name in carapace bare-exec unshare+chroot bwrap crun runc; do
+for name in carapace carapace-overlay bare-exec unshare+chroot bwrap crun runc; do
 	case $name in
-	carapace) needs=$CARAPACE ;; bare-exec) needs=$ROOTFS/bin/true ;;
+	carapace*) needs=$CARAPACE ;; bare-exec) needs=$ROOTFS/bin/true ;;
 	unshare+chroot) needs=unshare ;; *) needs=$name ;;
 	esac
 	if ! command -v "$needs" >/dev/null; then note "$name: skipped, no $needs"; continue; fi
@@ -158,6 +159,12 @@ target() { # PEER FACTOR
 			c / p <= f ? "met" : "NOT met" }'
 }
 if [ "$base" != - ]; then target unshare+chroot 1.0; target crun 0.5; fi
+# --overlay against a plain carapace run: within 1.3x.
+if read -r _ ovl _ < <(grep '^carapace-overlay ' "$results"); then
+	awk -v c="$base" -v o="$ovl" 'BEGIN {
+		printf "# target: carapace --overlay median <= 1.3x carapace: %.2fx, %s\n", o / c,
+			o / c <= 1.3 ? "met" : "NOT met" }'
+fi
 
 # launcher_hwm I: VmHWM of NAME's launcher process alone, read while the
 # workload sleeps; GNU time can only tell the biggest process of the tree.

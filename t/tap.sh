@@ -113,6 +113,17 @@ no_leaks() {
 	fi
 }
 
+# wait_for FILE ERE: waits (10 s at most) until a line of FILE matches ERE.
+wait_for() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	diag "timed out waiting for /$2/ in $1"
+	return 1
+}
+
 # need_root: these tests create namespaces and mounts.
 need_root() { [ "$(id -u)" = 0 ] || skip_all "needs root"; }
 need_binary() { [ -x "$CARAPACE" ] || skip_all "no $CARAPACE: run make"; }
