@@ -121,14 +121,6 @@ like "$OUT" '^child got TERM$' "--forward-to-group: TERM reaches the workload's 
 # during setup. Lost, `sleep 1` ends normally (exit 0) instead of dying of
 # TERM (143). (Before the exec, the pid is a bash or an env whose TERM
 # would kill the launcher itself: hence the check of /proc/PID/exe.)
-term_blocked() {
-	local key value
-	[ "/proc/$1/exe" -ef "$CARAPACE" ] || return 1
-	while read -r key value; do
-		if [ "$key" = SigBlk: ]; then (( 0x$value & 0x4000 )); return; fi
-	done <"/proc/$1/status"
-	return 1
-}
 # early_term ARGS...: 20 times, `carapace run ARGS... sleep 1` and a TERM
 # at once; prints the exit codes.
 early_term() {

@@ -101,14 +101,6 @@ done
 # init signals the program's group, which the child makes (setpgid) only
 # after the fork: a TERM forwarded before must still land. The TERM goes out
 # as soon as init has blocked it (before that, it would kill init itself).
-term_blocked() {
-	local key value
-	[ "/proc/$1/exe" -ef "$CARAPACE" ] || return 1
-	while read -r key value; do
-		if [ "$key" = SigBlk: ]; then (( 0x$value & 0x4000 )); return; fi
-	done <"/proc/$1/status"
-	return 1
-}
 early_term() {
 	local i j codes=
 	for ((i = 0; i < 20; i++)); do

@@ -124,6 +124,17 @@ wait_for() {
 	return 1
 }
 
+# term_blocked PID: PID runs carapace (not yet bash or env before the exec)
+# and has SIGTERM blocked, so a TERM now is taken, not fatal.
+term_blocked() {
+	local key value
+	[ "/proc/$1/exe" -ef "$CARAPACE" ] || return 1
+	while read -r key value; do
+		if [ "$key" = SigBlk: ]; then (( 0x$value & 0x4000 )); return; fi
+	done <"/proc/$1/status"
+	return 1
+}
+
 # need_root: these tests create namespaces and mounts.
 need_root() { [ "$(id -u)" = 0 ] || skip_all "needs root"; }
 need_binary() { [ -x "$CARAPACE" ] || skip_all "no $CARAPACE: run make"; }
