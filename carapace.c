@@ -3850,11 +3850,18 @@ static void restore_terminal(void)
 	termios_saved = false;
 }
 
+/* Signals init through its pidfd where there is one: never a recycled pid. */
+static void signal_init(int sig)
+{
+	if (L.pidfd < 0 || syscall(SYS_pidfd_send_signal, L.pidfd, sig, NULL, 0))
+		kill(L.init, sig);
+}
+
 /* atexit: whatever path the launcher exits by, init doesn't outlive it. */
 static void kill_container(void)
 {
 	if (L.init > 0 && !L.reaped) {
-		kill(L.init, SIGKILL);
+		signal_init(SIGKILL);
 		waitpid(L.init, NULL, 0);
 	}
 }
@@ -3930,7 +3937,7 @@ static void handle_launcher_signal(void)
 		}
 		if ((sig == SIGTERM || sig == SIGINT) && !L.kill_at)
 			L.kill_at = now_ms() + L.stop_timeout_ms;
-		kill(L.init, sig);
+		signal_init(sig);
 	}
 }
 
@@ -4037,7 +4044,7 @@ static int supervise(void)
 			send_pty_eof();
 		if (L.kill_at && now_ms() >= L.kill_at && !L.reaped) {
 			log_warn("stop timeout: killing the container");
-			kill(L.init, SIGKILL);
+			signal_init(SIGKILL);
 			L.kill_at = 0;
 		}
 	}
