@@ -3853,6 +3853,8 @@ static void restore_terminal(void)
 /* Signals init through its pidfd where there is one: never a recycled pid. */
 static void signal_init(int sig)
 {
+	if (L.reaped)	/* its pid may be someone else's by now */
+		return;
 	if (L.pidfd < 0 || syscall(SYS_pidfd_send_signal, L.pidfd, sig, NULL, 0))
 		kill(L.init, sig);
 }
