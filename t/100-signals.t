@@ -121,22 +121,8 @@ like "$OUT" '^child got TERM$' "--forward-to-group: TERM reaches the workload's 
 # during setup. Lost, `sleep 1` ends normally (exit 0) instead of dying of
 # TERM (143). (Before the exec, the pid is a bash or an env whose TERM
 # would kill the launcher itself: hence the check of /proc/PID/exe.)
-# early_term ARGS...: 20 times, `carapace run ARGS... sleep 1` and a TERM
-# at once; prints the exit codes.
-early_term() {
-	local i j codes=
-	for ((i = 0; i < 20; i++)); do
-		env --default-signal "$CARAPACE" run -q -r "$ROOTFS" "$@" sleep 1 \
-			</dev/null >/dev/null 2>&1 &
-		bg_pid=$!
-		for ((j = 0; j < 100000; j++)); do term_blocked "$bg_pid" 2>/dev/null && break; done
-		kill -TERM "$bg_pid"
-		wait "$bg_pid"
-		codes+="$? "
-		bg_pid=
-	done
-	echo "$codes"
-}
+# early_term ARGS...: `carapace run ARGS... sleep 1` and a TERM at once, 20 times.
+early_term() { early_term_codes "$CARAPACE" run -q -r "$ROOTFS" "$@" sleep 1; }
 all_143=$(printf '143 %.0s' {1..20})
 is "$(early_term)" "$all_143" "a TERM sent during setup kills the workload (20 tries)"
 # With -g, init signals the workload's group, which the workload only

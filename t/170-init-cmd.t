@@ -101,19 +101,7 @@ done
 # init signals the program's group, which the child makes (setpgid) only
 # after the fork: a TERM forwarded before must still land. The TERM goes out
 # as soon as init has blocked it (before that, it would kill init itself).
-early_term() {
-	local i j codes=
-	for ((i = 0; i < 20; i++)); do
-		env --default-signal "$CARAPACE" init -s "$@" -- sleep 1 </dev/null >/dev/null 2>&1 &
-		bg_pid=$!
-		for ((j = 0; j < 100000; j++)); do term_blocked "$bg_pid" 2>/dev/null && break; done
-		kill -TERM "$bg_pid"
-		wait "$bg_pid"
-		codes+="$? "
-		bg_pid=
-	done
-	echo "$codes"
-}
+early_term() { early_term_codes "$CARAPACE" init -s "$@" -- sleep 1; }
 all_143=$(printf '143 %.0s' {1..20})
 is "$(early_term)" "$all_143" "a TERM as the program starts kills it (20 tries)"
 is "$(early_term -g)" "$all_143" "-g: a TERM as the program starts kills it (20 tries)"

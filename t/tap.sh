@@ -135,6 +135,23 @@ term_blocked() {
 	return 1
 }
 
+# early_term_codes CMD...: 20 times, starts CMD in the background (with
+# default signal dispositions) and sends it TERM as soon as carapace has
+# TERM blocked; prints the 20 exit codes. $bg_pid names the one running.
+early_term_codes() {
+	local i j codes=
+	for ((i = 0; i < 20; i++)); do
+		env --default-signal "$@" </dev/null >/dev/null 2>&1 &
+		bg_pid=$!
+		for ((j = 0; j < 100000; j++)); do term_blocked "$bg_pid" 2>/dev/null && break; done
+		kill -TERM "$bg_pid"
+		wait "$bg_pid"
+		codes+="$? "
+		bg_pid=
+	done
+	echo "$codes"
+}
+
 # need_root: these tests create namespaces and mounts.
 need_root() { [ "$(id -u)" = 0 ] || skip_all "needs root"; }
 need_binary() { [ -x "$CARAPACE" ] || skip_all "no $CARAPACE: run make"; }
