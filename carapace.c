@@ -2432,13 +2432,27 @@ static const char *make_root_mount(const struct container *c)
 	return c->root.path;
 }
 
-/* Mounts the root and makes it "/"; returns how it did that. */
-static const char *enter_rootfs(const struct container *c)
+/*
+ * Mounts the root and enters it; returns an fd on it. The default mounts
+ * go on it before the root change: in a user namespace, the kernel lets
+ * /proc and /sys be mounted only while the host's are still visible.
+ */
+static int prepare_root(const struct container *c)
 {
+	int root;
+
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		die_errno("mount: / (make private)");
 	if (chdir(make_root_mount(c)))
 		die_errno("chdir: %s", c->root.path);
+	if ((root = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die_errno("open: %s", c->root.path);
+	return root;
+}
+
+/* Makes the prepared root "/"; returns how it did that. */
+static const char *change_root(const struct container *c)
+{
 	if (!c->root.no_pivot) {
 		/* pivot_root(".", ".") stacks the old root on the new; detach it. */
 		if (syscall(SYS_pivot_root, ".", ".") == 0) {
@@ -2515,8 +2529,40 @@ static int *open_bind_sources(const struct container *c)
 }
 
 /*
- * PATH in the container, opened O_PATH: symlinks resolve as if its root
- * were "/", and magic links (/proc/N/fd/M) are refused.
+ * Before Linux 5.6, without openat2: one name at a time, and a symlink or
+ * ".." on the way is refused, as a symlink could lead out of ROOT.
+ */
+static int walk_in_root(int root, const char *path)
+{
+	char buf[PATH_MAX], *save = NULL;
+	int fd = fcntl(root, F_DUPFD_CLOEXEC, 0);
+	struct stat st;
+
+	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+		close(fd);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *name = strtok_r(buf, "/", &save); name && fd >= 0;
+	     name = strtok_r(NULL, "/", &save)) {
+		int next = strcmp(name, "..") ? openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC) : -1;
+
+		if (next < 0 && !strcmp(name, ".."))
+			errno = EXDEV;
+		close(fd);
+		if (next >= 0 && (fstat(next, &st) || S_ISLNK(st.st_mode))) {
+			close(next);
+			errno = ELOOP;
+			next = -1;
+		}
+		fd = next;
+	}
+	return fd;
+}
+
+/*
+ * PATH in the container, opened O_PATH: symlinks resolve as if ROOT were
+ * "/", and magic links (/proc/N/fd/M) are refused.
  */
 static int open_in_root(int root, const char *path)
 {
@@ -2533,8 +2579,7 @@ static int open_in_root(int root, const char *path)
 			return fd;
 		no_openat2 = true;
 	}
-	/* Before Linux 5.6: after the root change, "/" is the container's anyway. */
-	return openat(root, path, O_PATH | O_CLOEXEC);
+	return walk_in_root(root, path);
 }
 
 /* The target, made first if missing, with its folders: a folder, or an empty file. */
@@ -2694,17 +2739,16 @@ static void mount_new(const struct mount_spec *m, int target, int root)
 }
 
 /*
- * After the root change, in list order, the defaults or the user's (which
- * go on top: on /dev/shm, say). Every target resolves inside the
- * container; a symlink in the rootfs can't send a mount elsewhere.
+ * In list order, the defaults or the user's (which go on top: on /dev/shm,
+ * say), on ROOT, the container's root. Every target resolves inside it; a
+ * symlink in the rootfs can't send a mount elsewhere.
  */
-static void mount_filesystems(const struct container *c, const int *trees, bool users)
+static void mount_filesystems(const struct container *c, int root, const int *trees, bool users)
 {
-	autoclose int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct stat root_st, st;
 
-	if (root < 0 || fstat(root, &root_st))
-		die_errno("open: /");
+	if (fstat(root, &root_st))
+		die_errno("stat: /");
 	for (size_t i = 0; i < c->mounts_len; i++) {
 		const struct mount_spec *m = &c->mounts[i];
 		bool dir = trees[i] < 0 || (!fstat(trees[i], &st) && S_ISDIR(st.st_mode));
@@ -2820,33 +2864,60 @@ static void make_paths_readonly(const char *const *paths)
 	}
 }
 
-static void populate_dev(void)
+/*
+ * The basic devices, on /dev's tmpfs in ROOT: made with mknod, or, in a
+ * user namespace, where mknod is not allowed, bound from the host's /dev.
+ * Either way, each must turn out to be the device it claims to be.
+ */
+static void make_device(int dev_dir, const char *name, dev_t dev, bool bind)
+{
+	autoclose int fd = -1, tree = -1;
+	struct stat st;
+
+	if (!bind) {
+		if (mknodat(dev_dir, name, S_IFCHR | 0666, dev) ||
+		    fchmodat(dev_dir, name, 0666, 0))
+			die_errno("mknod: /dev/%s", name);
+	} else {
+		char *host = xasprintf("/dev/%s", name);
+
+		if ((fd = openat(dev_dir, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666)) < 0)
+			die_errno("bind: /dev/%s: target", name);
+		if ((tree = sys_open_tree(AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
+			die_errno("bind: %s: source", host);
+		if (sys_move_mount(tree, fd))
+			die_errno("bind: /dev/%s", name);
+		free(host);
+	}
+	if (fstatat(dev_dir, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISCHR(st.st_mode) ||
+	    st.st_rdev != dev)
+		die(EXIT_CANT_RUN, "%s: /dev/%s: not the expected device", bind ? "bind" : "mknod", name);
+}
+
+static void populate_dev(int root, bool bind)
 {
 	static const struct { const char *name; unsigned maj, min; } nodes[] = {
 		{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
 		{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 	};
 	static const char *links[][2] = {
-		{ "/proc/self/fd", "/dev/fd" }, { "/proc/self/fd/0", "/dev/stdin" },
-		{ "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
-		{ "pts/ptmx", "/dev/ptmx" },
+		{ "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
+		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+		{ "pts/ptmx", "ptmx" },
 	};
-	struct stat st;
-	char path[32];
+	autoclose int path = open_in_root(root, "/dev"), dev = -1;
+	struct statfs sfs;
 
-	verify_fs("/dev", TMPFS_MAGIC);
-	for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
-		dev_t dev = makedev(nodes[i].maj, nodes[i].min);
-
-		snprintf(path, sizeof path, "/dev/%s", nodes[i].name);
-		if (mknod(path, S_IFCHR | 0666, dev) || chmod(path, 0666))
-			die_errno("mknod: %s", path);
-		if (lstat(path, &st) || !S_ISCHR(st.st_mode) || st.st_rdev != dev)
-			die(EXIT_CANT_RUN, "mknod: %s: not the expected device", path);
-	}
+	/* An O_PATH fd is not enough for mknodat: open it again, for real. */
+	if (path < 0 || (dev = openat(path, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die_errno("open: /dev");
+	if (fstatfs(dev, &sfs) || sfs.f_type != TMPFS_MAGIC)
+		die(EXIT_CANT_RUN, "mount: /dev: not the expected filesystem");
+	for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++)
+		make_device(dev, nodes[i].name, makedev(nodes[i].maj, nodes[i].min), bind);
 	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
-		if (symlink(links[i][0], links[i][1]))
-			die_errno("symlink: %s", links[i][1]);
+		if (symlinkat(links[i][0], dev, links[i][1]))
+			die_errno("symlink: /dev/%s", links[i][1]);
 }
 
 static void set_loopback_up(void)
@@ -3744,7 +3815,7 @@ static void container_init(const struct container *c, int sock)
 	const char *root_mode;
 	int pty_slave = -1;
 	int *trees;
-	int sigfd;
+	int root, sigfd;
 	pid_t workload;
 
 	/* First: if the launcher dies from here on, so does the container. */
@@ -3766,15 +3837,20 @@ static void container_init(const struct container *c, int sock)
 	if (CG.ndirs && (c->namespaces & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP))
 		die_errno("unshare: cgroup namespace");
 	trees = open_bind_sources(c);
-	root_mode = enter_rootfs(c);
-	mount_filesystems(c, trees, false);
+	root = prepare_root(c);
+	mount_filesystems(c, root, trees, false);
+	if (!c->privileges.privileged)
+		populate_dev(root, c->namespaces & CLONE_NEWUSER);
+	close(root);
+	root_mode = change_root(c);
 	if (CG.ndirs)
 		mount_cgroupfs();
 	verify_fs("/proc", PROC_SUPER_MAGIC);
-	if (!c->privileges.privileged)
-		populate_dev();
 	/* Last, on top of the rest: /dev's nodes never go into a volume. */
-	mount_filesystems(c, trees, true);
+	if ((root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die_errno("open: /");
+	mount_filesystems(c, root, trees, true);
+	close(root);
 	close_all(trees, c->mounts_len);
 	if (c->root.readonly)
 		make_root_readonly();

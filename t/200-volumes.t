@@ -145,6 +145,38 @@ ln -s ../../../../../../.. "$R/uplink"
 run vol -v "$work/src:/uplink$marker/deeper" cat "$marker/deeper/file"
 is "$OUT" changed "a symlink climbing out with ..: it stops at the container's root"
 ok "a symlink climbing out with ..: nothing was made on the host" test ! -e "$marker/deeper"
+
+# A rootfs whose /proc, /sys and /dev lead to the host: the defaults are
+# mounted before the root change, and still never outside the rootfs.
+mkdir "$marker/proc" "$marker/sys" "$marker/dev"
+cp -a "$ROOTFS" "$work/evil"
+rm -rf "$work/evil/proc" "$work/evil/sys" "$work/evil/dev"
+ln -s "$marker/proc" "$work/evil/proc"
+ln -s "../../../../../../..$marker/sys" "$work/evil/sys"
+ln -s "$marker/dev" "$work/evil/dev"
+evil_ran() {
+	local desc=$1; shift
+	run "$@" "$CARAPACE" run -q -r "$work/evil" cat /proc/self/stat
+	if [ "$RC" = 0 ]; then pass "$desc: ran inside the rootfs"; else
+		is "$RC" 125 "$desc: refused"
+		like "$ERR" '^carapace: mount: /[a-z]*: destination: ' "$desc: the message names the mount"
+	fi
+	is "$(find "$marker" -mindepth 2 | wc -l)" 0 "$desc: nothing made in the host's folders"
+	is "$(awk -v m="$marker" 'index($5, m) == 1' /proc/self/mountinfo)" "" \
+		"$desc: nothing mounted on them"
+}
+evil_ran "/proc, /sys and /dev as symlinks to host folders"
+mkdir -p "$work/evil$marker/proc" "$work/evil$marker/sys" "$work/evil$marker/dev"
+evil_ran "the same, with the folders in the rootfs too"
+if [ -n "${nosys:-}" ]; then
+	run "$nosys" openat2 "$CARAPACE" run -q -r "$work/evil" true
+	is "$RC" 125 "without openat2: a symlinked /proc is refused"
+	is "$ERR" "carapace: mount: /proc: destination: Symbolic link loop" \
+		"without openat2: the message says why"
+	is "$(find "$marker" -mindepth 2 | wc -l)" 0 "without openat2: nothing made on the host"
+else
+	for i in 1 2 3; do skip "no x86_64 seccomp helper"; done
+fi
 rm -rf -- "$marker"
 marker=
 
