@@ -12,11 +12,13 @@
  * SPDX-License-Identifier: MIT
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -205,6 +207,23 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The new mount API; musl has no wrappers. */
+static int sys_open_tree(int dfd, const char *path, unsigned flags)
+{
+	return (int)syscall(SYS_open_tree, dfd, path, flags);
+}
+
+static int sys_move_mount(int from, int to)
+{
+	return (int)syscall(SYS_move_mount, from, "", to, "",
+			    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+static int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct mount_attr *attr)
+{
+	return (int)syscall(SYS_mount_setattr, dfd, path, flags, attr, sizeof *attr);
+}
+
 /* ------------------------------------------------------------------ */
 /* Options: one table per command; the help text is made from it       */
 /* ------------------------------------------------------------------ */
@@ -237,6 +256,9 @@ enum {
 	OPT_OVERLAY,
 	OPT_OVERLAY_DIR,
 	OPT_VERBOSE,
+	OPT_USERNS,
+	OPT_UIDMAP,
+	OPT_GIDMAP,
 };
 
 struct option_doc {
@@ -276,6 +298,9 @@ static const struct option_doc run_options[] = {
 	{ "name", OPT_NAME, "NAME", "container name, also its cgroup's (default: unique)" },
 	{ "user", 'u', "USER[:GROUP]", "run as USER (name or number, from the container's /etc/passwd)" },
 	{ "group-add", OPT_GROUP_ADD, "GROUP", "add a supplementary group (repeatable)" },
+	{ "userns", OPT_USERNS, NULL, "a user namespace: root inside is no root outside (rootless: always)" },
+	{ "uidmap", OPT_UIDMAP, "IN:OUT:COUNT", "map COUNT uids from IN in the container to OUT (repeatable)" },
+	{ "gidmap", OPT_GIDMAP, "IN:OUT:COUNT", "the same for gids (default: as --uidmap)" },
 	{ "cap-add", OPT_CAP_ADD, "CAP", "add a capability (NAME, CAP_NAME or ALL; repeatable)" },
 	{ "cap-drop", OPT_CAP_DROP, "CAP", "drop a capability (NAME, CAP_NAME or ALL; repeatable)" },
 	{ "ulimit", OPT_ULIMIT, "NAME=SOFT[:HARD]", "set a resource limit, e.g. nofile=1024:2048" },
@@ -408,6 +433,12 @@ static unsigned long parse_number(const char *opt, const char *s, unsigned long 
 
 enum tty_mode { TTY_AUTO, TTY_ALWAYS, TTY_NEVER };
 
+/* A uid or gid map: COUNT ids from INSIDE in the container are OUTSIDE's on the host. */
+struct id_map {
+	struct id_range { uint32_t inside, outside, count; } ranges[16];
+	size_t len;
+};
+
 struct mount_spec {
 	const char *type;	/* "bind", or a filesystem's type */
 	const char *source;	/* a bind's: a path on the host */
@@ -447,6 +478,13 @@ struct container {
 	} root;
 	const char *hostname;
 	unsigned long namespaces;	/* CLONE_NEW* */
+	struct {	/* with CLONE_NEWUSER */
+		struct id_map uids, gids;
+		bool rootless;		/* run by an ordinary user */
+		const char *newuidmap;	/* the helpers that write the maps; NULL: carapace does */
+		const char *newgidmap;
+		bool deny_setgroups;	/* the kernel's rule for a map written without them */
+	} userns;
 	struct mount_spec *mounts;	/* in mount order: the defaults, then the user's */
 	size_t mounts_len;
 	struct {
@@ -920,6 +958,35 @@ static void mount_option(struct container *c, const char *arg)
 	finish_mount(c, &m, &o);
 }
 
+/* IN:OUT:COUNT, as podman's --uidmap; the kernel refuses overlaps, so do we, first. */
+static void parse_id_range(struct id_map *map, const char *opt, const char *arg)
+{
+	unsigned long v[3];
+	char *end;
+	const char *p = arg;
+
+	for (int i = 0; i < 3; i++) {
+		errno = 0;
+		v[i] = strtoul(p, &end, 10);
+		if (!isdigit((unsigned char)*p) || errno || v[i] > UINT32_MAX - 1 ||
+		    *end != (i < 2 ? ':' : '\0'))
+			die(EXIT_CANT_RUN, "%s: expected IN:OUT:COUNT: '%s'", opt, arg);
+		p = end + 1;
+	}
+	if (!v[2] || v[0] + v[2] > UINT32_MAX || v[1] + v[2] > UINT32_MAX)
+		die(EXIT_CANT_RUN, "%s: an empty range, or one past 4294967294: '%s'", opt, arg);
+	for (size_t i = 0; i < map->len; i++) {
+		const struct id_range *r = &map->ranges[i];
+
+		if ((v[0] < r->inside + r->count && r->inside < v[0] + v[2]) ||
+		    (v[1] < r->outside + r->count && r->outside < v[1] + v[2]))
+			die(EXIT_CANT_RUN, "%s: '%s' overlaps an earlier range", opt, arg);
+	}
+	if (map->len == sizeof map->ranges / sizeof map->ranges[0])
+		die(EXIT_CANT_RUN, "%s: at most %zu ranges", opt, map->len);
+	map->ranges[map->len++] = (struct id_range){ v[0], v[1], v[2] };
+}
+
 static void parse_run_options(struct container *c, int argc, char **argv)
 {
 	struct option longopts[sizeof run_options / sizeof run_options[0]];
@@ -952,6 +1019,9 @@ static void parse_run_options(struct container *c, int argc, char **argv)
 				(c->privileges.groups_add_len + 1) * sizeof(char *));
 			c->privileges.groups_add[c->privileges.groups_add_len++] = optarg;
 			break;
+		case OPT_USERNS: c->namespaces |= CLONE_NEWUSER; break;
+		case OPT_UIDMAP: parse_id_range(&c->userns.uids, "--uidmap", optarg); break;
+		case OPT_GIDMAP: parse_id_range(&c->userns.gids, "--gidmap", optarg); break;
 		case OPT_CAP_ADD: c->privileges.caps |= parse_caps(optarg); break;
 		case OPT_CAP_DROP: c->privileges.caps &= ~parse_caps(optarg); break;
 		case OPT_ULIMIT: parse_ulimit(c, optarg); break;
@@ -1010,7 +1080,15 @@ static void validate_limits(struct container *c)
 		die(EXIT_CANT_RUN, "--cgroup-parent: not a cgroup path: '%s'", c->limits.parent);
 	if (c->limits.name && !valid_cgroup_path(c->limits.name, false))
 		die(EXIT_CANT_RUN, "--name: not a valid name: '%s'", c->limits.name);
-	/* Every container but a privileged one has a cgroup: devices need one. */
+	/*
+	 * Every container but a privileged one has a cgroup: devices need one.
+	 * Rootless, the kernel keeps host devices shut, and a cgroup is made
+	 * only on request: a limit, or a --name.
+	 */
+	if (c->userns.rootless && !any) {
+		c->limits.name = NULL;
+		return;
+	}
 	if ((any || !c->privileges.privileged) && !c->limits.name)
 		c->limits.name = xasprintf("carapace-%d-%lx", (int)getpid(),
 					   (unsigned long)now_ms() & 0xffffff);
@@ -1132,13 +1210,144 @@ static void validate_mounts(const struct container *c)
 	}
 }
 
+/* NAME's full path in $PATH, or NULL. */
+static char *find_program(const char *name)
+{
+	const char *path = getenv("PATH");
+
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+	for (const char *dir = path;; dir++) {
+		size_t n = strcspn(dir, ":");
+		char *full = xasprintf("%.*s/%s", (int)n, dir, name);
+
+		if (n && access(full, X_OK) == 0)
+			return full;
+		free(full);
+		if (!dir[n])
+			return NULL;
+		dir += n;
+	}
+}
+
+/* Appends the ranges that FILE (/etc/subuid, /etc/subgid) gives USER, or ID, from INSIDE on. */
+static void add_subordinate_ranges(struct id_map *map, const char *file, const char *user,
+				   unsigned long id, uint32_t inside)
+{
+	FILE *f = fopen(file, "re");
+	char line[512], owner[256];
+	unsigned long start, count;
+
+	while (f && fgets(line, sizeof line, f) && map->len < sizeof map->ranges / sizeof map->ranges[0]) {
+		if (sscanf(line, "%255[^:\n]:%lu:%lu", owner, &start, &count) != 3 || !count ||
+		    start + count > UINT32_MAX || inside + count > UINT32_MAX)
+			continue;
+		bool numeric = strspn(owner, "0123456789") == strlen(owner);
+
+		if (numeric ? strtoul(owner, NULL, 10) != id : !user || strcmp(owner, user))
+			continue;
+		map->ranges[map->len++] = (struct id_range){ inside, (uint32_t)start, (uint32_t)count };
+		inside += count;
+	}
+	if (f)
+		fclose(f);
+}
+
+static bool id_mapped(const struct id_map *map, uint32_t id)
+{
+	for (size_t i = 0; i < map->len; i++)
+		if (id >= map->ranges[i].inside && id - map->ranges[i].inside < map->ranges[i].count)
+			return true;
+	return false;
+}
+
+/* Only OWN, once: the map that an ordinary user may write without help. */
+static bool only_own_id(const struct id_map *map, uint32_t own)
+{
+	return map->len == 1 && map->ranges[0].inside == 0 && map->ranges[0].outside == own &&
+	       map->ranges[0].count == 1;
+}
+
+/*
+ * Root inside, someone else outside. Root gives the maps, or takes its
+ * /etc/subuid ranges; an ordinary user is root inside, and has its ranges
+ * from 1 up when newuidmap and newgidmap can write them.
+ */
+static void default_id_map(struct id_map *map, const char *file, const char *user, uint32_t own,
+			   bool have_helper)
+{
+	if (own == 0) {
+		add_subordinate_ranges(map, file, user, own, 0);
+		if (!map->len)
+			die(EXIT_CANT_RUN, "--userns: give --uidmap, or give root a range in %s", file);
+		return;
+	}
+	map->ranges[map->len++] = (struct id_range){ 0, own, 1 };
+	if (have_helper)
+		add_subordinate_ranges(map, file, user, own, 1);
+}
+
+static void validate_userns(struct container *c)
+{
+	struct id_map *uids = &c->userns.uids, *gids = &c->userns.gids;
+	char *newuidmap = find_program("newuidmap"), *newgidmap = find_program("newgidmap");
+	struct passwd *pw = getpwuid(geteuid());
+	const char *user = pw ? pw->pw_name : NULL;
+
+	c->userns.rootless = geteuid() != 0;
+	if (c->userns.rootless || uids->len || gids->len)
+		c->namespaces |= CLONE_NEWUSER;
+	if (!(c->namespaces & CLONE_NEWUSER))
+		return;
+	if (uids->len && !gids->len)
+		*gids = *uids;	/* as podman does */
+	if (!uids->len)
+		default_id_map(uids, "/etc/subuid", user, geteuid(), newuidmap && newgidmap);
+	if (!gids->len)
+		default_id_map(gids, "/etc/subgid", user, getegid(), newuidmap && newgidmap);
+	if (!id_mapped(uids, 0))
+		die(EXIT_CANT_RUN, "--uidmap: maps no uid 0, the container's root");
+	if (!id_mapped(gids, 0))
+		die(EXIT_CANT_RUN, "--gidmap: maps no gid 0, the container's root");
+	if (!c->userns.rootless)
+		return;
+	if (only_own_id(uids, geteuid()) && only_own_id(gids, getegid())) {
+		/* The kernel's rule: such a gid map only once setgroups is off. */
+		c->userns.deny_setgroups = true;
+		return;
+	}
+	if (!newuidmap || !newgidmap)
+		die(EXIT_CANT_RUN, "--uidmap: an ordinary user maps more than its own ids only "
+		    "with newuidmap and newgidmap (package uidmap)");
+	c->userns.newuidmap = newuidmap;
+	c->userns.newgidmap = newgidmap;
+}
+
+/* A user namespace mounts no devtmpfs: devpts's gid=5 and /dev need what is allowed there. */
+static void adapt_mounts_to_userns(struct container *c)
+{
+	for (size_t i = 0; i < c->mounts_len && (c->namespaces & CLONE_NEWUSER); i++) {
+		struct mount_spec *m = &c->mounts[i];
+
+		if (m->origin)
+			continue;
+		if (!strcmp(m->type, "devpts") && !id_mapped(&c->userns.gids, 5))
+			m->data = "newinstance,ptmxmode=0666,mode=0620";
+		if (!strcmp(m->type, "devtmpfs")) {	/* --privileged: the host's /dev */
+			m->type = "bind";
+			m->source = "/dev";
+			m->flags = MS_BIND | MS_REC | MS_NOSUID;
+			m->propagation = MS_PRIVATE | MS_REC;
+		}
+	}
+}
+
 /* Checks what can be checked before any namespace exists. */
 static void validate_spec(struct container *c)
 {
 	int fd;
 
-	if (geteuid() != 0)
-		die(EXIT_CANT_RUN, "run: must be run as root");
+	validate_userns(c);
 	validate_root(c);
 	validate_mounts(c);
 	if (c->process.cwd[0] != '/')
@@ -1152,6 +1361,7 @@ static void validate_spec(struct container *c)
 		env_set(c, xasprintf("HOSTNAME=%s", c->hostname));
 	if (c->privileges.privileged)
 		make_privileged(c);
+	adapt_mounts_to_userns(c);
 	validate_limits(c);
 }
 
@@ -1185,9 +1395,27 @@ struct cgroups {
 	size_t ndirs;
 	int v2_fd;			/* the v2 leaf, for CLONE_INTO_CGROUP */
 	const char *parent;
+	bool rootless;			/* run by an ordinary user */
 };
 
 static struct cgroups CG = { .v2_fd = -1 };
+
+/* Rootless, a cgroup the user may not write is a missing delegation: say so. */
+__attribute__((noreturn, format(printf, 1, 2)))
+static void die_cgroup(const char *fmt, ...)
+{
+	char what[PATH_MAX + 256];
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	if (CG.rootless && (err == EACCES || err == EPERM || err == EROFS))
+		die(EXIT_CANT_RUN, "%s: %s (rootless, limits need a cgroup delegated to "
+		    "uid %u: see --cgroup-parent)", what, strerror(err), (unsigned)geteuid());
+	die(EXIT_CANT_RUN, "%s: %s", what, strerror(err));
+}
 
 static int write_file(const char *dir, const char *file, const char *value)
 {
@@ -1341,17 +1569,26 @@ static void copy_cpuset(const char *dir, const char *file)
 		die_errno("cgroup: %s/%s", dir, file);
 }
 
+/* Turns on what DIR's children lack; a delegated user may write none above its own. */
 static void enable_controllers(const char *dir, unsigned ctls)
 {
-	char list[128] = "";
+	char list[128] = "", enabled[256] = " ", word[32];
 
-	for (int ctl = 0; ctl < N_CTL; ctl++)
+	/* " pids memory ", to find " name " in */
+	if (read_file(dir, "cgroup.subtree_control", enabled + 1, sizeof enabled - 2) < 0)
+		enabled[1] = '\0';
+	strcat(enabled, " ");
+	for (char *nl = strchr(enabled, '\n'); nl; nl = strchr(nl, '\n'))
+		*nl = ' ';
+	for (int ctl = 0; ctl < N_CTL; ctl++) {
+		snprintf(word, sizeof word, " %s ", controller_names[ctl]);
 		if (ctls & (1u << ctl) && ctl != CTL_CPUACCT && ctl != CTL_FREEZER &&
-		    ctl != CTL_DEVICES)
+		    ctl != CTL_DEVICES && !strstr(enabled, word))
 			snprintf(list + strlen(list), sizeof list - strlen(list), "+%s ",
 				 controller_names[ctl]);
+	}
 	if (*list && write_file(dir, "cgroup.subtree_control", list))
-		die_errno("cgroup: %s/cgroup.subtree_control: %s", dir, list);
+		die_cgroup("cgroup: %s/cgroup.subtree_control: %s", dir, list);
 }
 
 /* mkdir -p of the parent, from the hierarchy's root down. */
@@ -1368,7 +1605,7 @@ static void make_cgroup_parent(const struct cgroup_dir *d, const char *parent)
 				enable_controllers(path, d->ctls);
 			len += (size_t)snprintf(path + len, sizeof path - len, "/%.*s", (int)n, seg);
 			if (mkdir(path, 0755) && errno != EEXIST)
-				die_errno("cgroup: mkdir %s", path);
+				die_cgroup("cgroup: mkdir %s", path);
 			if (!d->v2 && d->ctls & (1u << CTL_CPUSET)) {
 				copy_cpuset(path, "cpuset.cpus");
 				copy_cpuset(path, "cpuset.mems");
@@ -1450,7 +1687,7 @@ static bool make_locked_leaf(struct cgroup_dir *d, const struct container *c)
 			    c->limits.name);
 		if (errno == ENOENT)	/* the parent went away: try again */
 			return false;
-		die_errno("cgroup: mkdir %s", d->path);
+		die_cgroup("cgroup: mkdir %s", d->path);
 	}
 	d->created = true;
 	d->lock_fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1476,7 +1713,7 @@ static void write_limit(enum controller ctl, const char *file, const char *fmt, 
 	vsnprintf(value, sizeof value, fmt, ap);
 	va_end(ap);
 	if (write_file(dir, file, value))
-		die_errno("%s: %s/%s: %s", limit_option[ctl], dir, file, value);
+		die_cgroup("%s: %s/%s: %s", limit_option[ctl], dir, file, value);
 }
 
 static void write_limits(const struct container *c)
@@ -1632,7 +1869,9 @@ static void create_cgroups(struct container *c)
 	unsigned need = controllers_needed(c);
 
 	cgroup_detect();
-	cgroup_plan(c, need, (1u << CTL_FREEZER) |
+	CG.rootless = c->userns.rootless;
+	/* Rootless: nothing but what was asked for, as nothing else is delegated. */
+	cgroup_plan(c, need, CG.rootless ? 0 : (1u << CTL_FREEZER) |
 		    (c->privileges.privileged ? 0 : 1u << CTL_DEVICES) |
 		    (log_threshold >= LOG_DEBUG ? 1u << CTL_CPUACCT : 0));
 	if (!CG.ndirs)
@@ -1665,7 +1904,7 @@ static void join_cgroups(pid_t pid, bool v2_done)
 	snprintf(buf, sizeof buf, "%d", (int)pid);
 	for (size_t i = 0; i < CG.ndirs; i++)
 		if (!(CG.dirs[i].v2 && v2_done) && write_file(CG.dirs[i].path, "cgroup.procs", buf))
-			die_errno("cgroup: %s/cgroup.procs", CG.dirs[i].path);
+			die_cgroup("cgroup: %s/cgroup.procs", CG.dirs[i].path);
 }
 
 /* Kills whatever is still in DIR: cgroup.kill on v2, else freeze, kill, thaw. */
@@ -1794,6 +2033,106 @@ static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, boo
 	if (pid < 0 && errno == EINVAL)
 		pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
 	return pid;
+}
+
+/* ------------------------------------------------------------------ */
+/* User namespace: the launcher writes init's uid and gid maps           */
+/* ------------------------------------------------------------------ */
+
+static char *format_map(const struct id_map *map, const char *sep)
+{
+	char *text = xasprintf("%s", "");
+
+	for (size_t i = 0; i < map->len; i++) {
+		char *more = xasprintf("%s%u%s%u%s%u%s", text, map->ranges[i].inside, sep,
+				       map->ranges[i].outside, sep, map->ranges[i].count,
+				       strcmp(sep, " ") ? sep : "\n");
+		free(text);
+		text = more;
+	}
+	return text;
+}
+
+static void write_proc_file(pid_t pid, const char *file, const char *text)
+{
+	char path[64];
+	autoclose int fd = -1;
+
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0 ||
+	    write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		die_errno("userns: write %s", path);
+}
+
+/* newuidmap PID IN OUT COUNT...: a setuid helper that checks /etc/subuid. */
+static void run_map_helper(const char *helper, pid_t pid, const struct id_map *map)
+{
+	char *args = format_map(map, " "), *argv[4 + 3 * 16];
+	int argc = 0, status;
+	pid_t child;
+
+	argv[argc++] = (char *)helper;
+	argv[argc++] = xasprintf("%d", (int)pid);
+	for (char *word = strtok(args, " \n"); word; word = strtok(NULL, " \n"))
+		argv[argc++] = word;
+	argv[argc] = NULL;
+	if ((child = fork()) < 0)
+		die_errno("fork: %s", helper);
+	if (child == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execv(helper, argv);
+		_exit(127);
+	}
+	if (waitpid(child, &status, 0) < 0)
+		die_errno("waitpid: %s", helper);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		die(EXIT_CANT_RUN, "userns: %s %s: failed (is every range in /etc/sub%cid?)",
+		    helper, format_map(map, ":"), strstr(helper, "gid") ? 'g' : 'u');
+}
+
+/*
+ * Root with --userns: the rootfs as a detached copy that shows the files
+ * of the host's ids as the container's (host root's belong to its root).
+ * Only real root makes one: the launcher, for init, which moves it in.
+ */
+static int idmapped_root(const struct container *c, pid_t pid)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
+	char path[64];
+	autoclose int userns = -1;
+	int tree;
+
+	snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+	if ((userns = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		die_errno("open: %s", path);
+	attr.userns_fd = (uint64_t)userns;
+	tree = sys_open_tree(AT_FDCWD, c->root.path,
+			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (tree >= 0 && !sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr))
+		return tree;
+	/* Before Linux 5.12, or a filesystem without idmapped mounts. */
+	log_warn("rootfs: %s: no idmapped mount (%s): its files keep the host's owners",
+		 c->root.path, strerror(errno));
+	if (tree >= 0)
+		close(tree);
+	return -1;
+}
+
+/* Before init goes on: it waits for these, then becomes root inside. */
+static void write_id_maps(const struct container *c, pid_t pid)
+{
+	if (c->userns.newuidmap) {
+		run_map_helper(c->userns.newuidmap, pid, &c->userns.uids);
+		run_map_helper(c->userns.newgidmap, pid, &c->userns.gids);
+		return;
+	}
+	if (c->userns.deny_setgroups)
+		write_proc_file(pid, "setgroups", "deny");
+	write_proc_file(pid, "uid_map", format_map(&c->userns.uids, " "));
+	write_proc_file(pid, "gid_map", format_map(&c->userns.gids, " "));
 }
 
 /* ------------------------------------------------------------------ */
@@ -2320,23 +2659,6 @@ static void unpack_tarball(struct tar *t, int root)
 /* Mounts: the container's root and its standard filesystems            */
 /* ------------------------------------------------------------------ */
 
-/* The new mount API; musl has no wrappers. */
-static int sys_open_tree(int dfd, const char *path, unsigned flags)
-{
-	return (int)syscall(SYS_open_tree, dfd, path, flags);
-}
-
-static int sys_move_mount(int from, int to)
-{
-	return (int)syscall(SYS_move_mount, from, "", to, "",
-			    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-}
-
-static int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct mount_attr *attr)
-{
-	return (int)syscall(SYS_mount_setattr, dfd, path, flags, attr, sizeof *attr);
-}
-
 /* A fresh folder NAME in DIR, copying OWNER's owner and mode if given; EEXIST is fine. */
 static void make_layer_dir(int dir, const char *name, const struct stat *owner, const char *what)
 {
@@ -2345,8 +2667,13 @@ static void make_layer_dir(int dir, const char *name, const struct stat *owner, 
 			return;
 		die_errno("%s: mkdir %s", what, name);
 	}
-	if (owner && (fchownat(dir, name, owner->st_uid, owner->st_gid, AT_SYMLINK_NOFOLLOW) ||
-		      fchmodat(dir, name, owner->st_mode & 07777, 0)))
+	if (owner && fchownat(dir, name, owner->st_uid, owner->st_gid, AT_SYMLINK_NOFOLLOW)) {
+		if (errno == EINVAL)	/* an overflow id: the real one isn't in the maps */
+			die(EXIT_CANT_RUN, "%s: the rootfs's owner is not mapped in the user "
+			    "namespace", what);
+		die_errno("%s: %s", what, name);
+	}
+	if (owner && fchmodat(dir, name, owner->st_mode & 07777, 0))
 		die_errno("%s: %s", what, name);
 }
 
@@ -2437,12 +2764,19 @@ static const char *make_root_mount(const struct container *c)
  * go on it before the root change: in a user namespace, the kernel lets
  * /proc and /sys be mounted only while the host's are still visible.
  */
-static int prepare_root(const struct container *c)
+static int prepare_root(const struct container *c, int idmapped_tree)
 {
 	int root;
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		die_errno("mount: / (make private)");
+	if (idmapped_tree >= 0) {	/* the launcher's, on top of the rootfs */
+		autoclose int at = open(c->root.path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		if (at < 0 || sys_move_mount(idmapped_tree, at))
+			die_errno("mount: idmapped rootfs on %s", c->root.path);
+		close(idmapped_tree);
+	}
 	if (chdir(make_root_mount(c)))
 		die_errno("chdir: %s", c->root.path);
 	if ((root = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
@@ -2871,6 +3205,7 @@ static void make_paths_readonly(const char *const *paths)
  */
 static void make_device(int dev_dir, const char *name, dev_t dev, bool bind)
 {
+	struct mount_attr nosuid_noexec = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC };
 	autoclose int fd = -1, tree = -1;
 	struct stat st;
 
@@ -2885,6 +3220,8 @@ static void make_device(int dev_dir, const char *name, dev_t dev, bool bind)
 			die_errno("bind: /dev/%s: target", name);
 		if ((tree = sys_open_tree(AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
 			die_errno("bind: %s: source", host);
+		if (sys_mount_setattr(tree, "", AT_EMPTY_PATH, &nosuid_noexec) && errno != ENOSYS)
+			die_errno("bind: %s: mount_setattr", host);
 		if (sys_move_mount(tree, fd))
 			die_errno("bind: /dev/%s", name);
 		free(host);
@@ -3044,14 +3381,28 @@ static void resolve_user(const struct container *c, struct user_ids *u)
 		u->groups[u->ngroups++] = resolve_group(c->privileges.groups_add[i]);
 }
 
+/* EINVAL: the id has no place in the user namespace's map. */
+__attribute__((noreturn))
+static void die_set_id(const char *what, unsigned id)
+{
+	if (errno == EINVAL)
+		die(EXIT_CANT_RUN, "--user: %s %u: not mapped in the user namespace", what, id);
+	die_errno("--user: set %s %u", what, id);
+}
+
 static void set_user(const struct user_ids *u)
 {
-	if (setgroups((size_t)u->ngroups, u->groups))
-		die_errno("setgroups");
+	/* Where setgroups is denied (a rootless map of one id), none can be set or cleared. */
+	if (setgroups((size_t)u->ngroups, u->groups) && (errno != EPERM || u->ngroups)) {
+		if (errno == EPERM)
+			die(EXIT_CANT_RUN, "--user: supplementary groups: setgroups is denied "
+			    "in a user namespace that maps one gid (newgidmap maps more)");
+		die_set_id("supplementary group", (unsigned)u->groups[0]);
+	}
 	if (setresgid(u->gid, u->gid, u->gid))
-		die_errno("setgid: %u", (unsigned)u->gid);
+		die_set_id("gid", (unsigned)u->gid);
 	if (setresuid(u->uid, u->uid, u->uid))
-		die_errno("setuid: %u", (unsigned)u->uid);
+		die_set_id("uid", (unsigned)u->uid);
 }
 
 static void set_rlimits(const struct container *c)
@@ -3758,12 +4109,20 @@ static int init_loop(int sigfd, pid_t workload, bool to_group)
 /* The container side: init's setup, from clone to the workload          */
 /* ------------------------------------------------------------------ */
 
-static char wait_msg(int sock)
+/* The launcher's next message; *FD gets the fd it carries, if it carries one. */
+static char wait_msg(int sock, int *fd)
 {
-	char buf[2];
+	char buf[2], cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+	struct cmsghdr *cm;
 
-	if (recv(sock, buf, sizeof buf, 0) <= 0)
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
 		_exit(EXIT_CANT_RUN);	/* the launcher is gone */
+	cm = CMSG_FIRSTHDR(&msg);
+	if (fd && cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(fd, CMSG_DATA(cm), sizeof(int));
 	return buf[0];
 }
 
@@ -3780,7 +4139,7 @@ static void send_fd(int sock, char type, int fd)
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
 	if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
-		die_errno("sendmsg: pty");
+		die_errno("sendmsg: %c", type);
 }
 
 /* A pty from the container's own devpts; the master goes to the launcher. */
@@ -3807,6 +4166,19 @@ static bool wants_tty(const struct container *c)
 	       (c->process.tty == TTY_AUTO && isatty(STDIN_FILENO));
 }
 
+/* The maps are written: root of the user namespace, with its capabilities. */
+static void become_root_inside(const struct container *c)
+{
+	if (setresgid(0, 0, 0))
+		die_errno("userns: setgid 0");
+	if (!c->userns.deny_setgroups && setgroups(0, NULL))
+		die_errno("userns: setgroups");
+	if (setresuid(0, 0, 0))
+		die_errno("userns: setuid 0");
+	/* A change of uid clears the parent-death signal. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 /* PID 1 of the container, from its first instruction to its exit. */
 __attribute__((noreturn))
 static void container_init(const struct container *c, int sock)
@@ -3815,13 +4187,11 @@ static void container_init(const struct container *c, int sock)
 	const char *root_mode;
 	int pty_slave = -1;
 	int *trees;
-	int root, sigfd;
+	int root, sigfd, root_tree = -1;
 	pid_t workload;
 
 	/* First: if the launcher dies from here on, so does the container. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	/* Nobody in the container may ptrace us or open /proc/1/exe. */
-	prctl(PR_SET_DUMPABLE, 0);
 	report_fd = sock;
 	/* The launcher's blocked signals are its own business, not the workload's. */
 	sigset_t none;
@@ -3830,14 +4200,21 @@ static void container_init(const struct container *c, int sock)
 	/* Host fds that the launcher inherited stop here. */
 	syscall(SYS_close_range, 3 + c->process.preserve_fds, sock - 1, 0);
 	syscall(SYS_close_range, sock + 1, ~0U, 0);
-	if (wait_msg(sock) != MSG_GO)	/* EOF also covers a launcher that died early */
+	if (wait_msg(sock, &root_tree) != MSG_GO)	/* EOF: a launcher that died early */
 		_exit(EXIT_CANT_RUN);
+	if (c->namespaces & CLONE_NEWUSER)
+		become_root_inside(c);
+	/*
+	 * Nobody in the container may ptrace us or open /proc/1/exe. Not
+	 * before: newuidmap wants init's /proc/PID to be its user's.
+	 */
+	prctl(PR_SET_DUMPABLE, 0);
 
 	/* Now that init is in its cgroups, they become its cgroup namespace's root. */
 	if (CG.ndirs && (c->namespaces & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP))
 		die_errno("unshare: cgroup namespace");
 	trees = open_bind_sources(c);
-	root = prepare_root(c);
+	root = prepare_root(c, root_tree);
 	mount_filesystems(c, root, trees, false);
 	if (!c->privileges.privileged)
 		populate_dev(root, c->namespaces & CLONE_NEWUSER);
@@ -3867,7 +4244,7 @@ static void container_init(const struct container *c, int sock)
 	/* Before "ready": a signal the launcher forwards from then on is kept. */
 	sigfd = init_take_signals(&saved);
 	send_msg(sock, MSG_READY, 0, NULL);
-	if (wait_msg(sock) != MSG_START)
+	if (wait_msg(sock, NULL) != MSG_START)
 		_exit(EXIT_CANT_RUN);
 
 	/*
@@ -4179,7 +4556,7 @@ static int cmd_run(int argc, char **argv, enum exec_action action)
 {
 	struct container c;
 	bool in_cgroup;
-	int socks[2], status;
+	int socks[2], status, root_tree;
 
 	spec_defaults(&c);
 	c.process.action = action;
@@ -4195,6 +4572,9 @@ static int cmd_run(int argc, char **argv, enum exec_action action)
 		die_errno("socketpair");
 	if (c.limits.name)
 		create_cgroups(&c);	/* first, so that its atexit runs last */
+	/* Outside the initial user namespace, the kernel makes no device node. */
+	if (c.namespaces & CLONE_NEWUSER)
+		c.privileges.devices_confined = true;
 	if (!c.privileges.devices_confined && !c.privileges.privileged)
 		c.privileges.caps &= ~CAP(MKNOD);
 	atexit(kill_container);
@@ -4212,8 +4592,15 @@ static int cmd_run(int argc, char **argv, enum exec_action action)
 	L.sock = socks[0];
 	if (CG.ndirs)
 		join_cgroups(L.init, in_cgroup);
-
-	send_msg(L.sock, MSG_GO, 0, NULL);
+	if (c.namespaces & CLONE_NEWUSER)
+		write_id_maps(&c, L.init);
+	if (c.namespaces & CLONE_NEWUSER && !c.userns.rootless && !c.root.tarball &&
+	    (root_tree = idmapped_root(&c, L.init)) >= 0) {
+		send_fd(L.sock, MSG_GO, root_tree);
+		close(root_tree);
+	} else {
+		send_msg(L.sock, MSG_GO, 0, NULL);
+	}
 	if (wait_until_ready())
 		send_msg(L.sock, MSG_START, 0, NULL);
 	status = supervise();

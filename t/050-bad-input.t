@@ -98,15 +98,39 @@ bad "no arguments" '^carapace: no command given \(see carapace --help\)$' "$C"
 bad "unknown command" '^carapace: unknown command: frob' "$C" frob
 bad "unknown option before the command" '^carapace: unknown command: --frob' "$C" --frob
 
-# --- not root
+# --- user namespace maps
+R=(run -r "$ROOTFS")
+bad "--uidmap without COUNT" "^carapace: --uidmap: expected IN:OUT:COUNT: '0:100000'\$" \
+	"$C" "${R[@]}" --uidmap 0:100000 true
+bad "--uidmap with a name" "^carapace: --gidmap: expected IN:OUT:COUNT: 'a:b:c'\$" \
+	"$C" "${R[@]}" --gidmap a:b:c true
+bad "--uidmap with a sign" "expected IN:OUT:COUNT: '0:-1:10'" "$C" "${R[@]}" --uidmap 0:-1:10 true
+bad "--uidmap of nothing" "^carapace: --uidmap: an empty range, or one past 4294967294: '0:100000:0'\$" \
+	"$C" "${R[@]}" --uidmap 0:100000:0 true
+bad "--uidmap past the last id" "one past 4294967294" "$C" "${R[@]}" --uidmap 0:4294967290:10 true
+bad "--uidmap ranges that overlap" "^carapace: --uidmap: '5:200000:10' overlaps an earlier range\$" \
+	"$C" "${R[@]}" --uidmap 0:100000:10 --uidmap 5:200000:10 true
+bad "--uidmap onto the same host ids twice" "overlaps an earlier range" \
+	"$C" "${R[@]}" --uidmap 0:100000:10 --uidmap 10:100005:10 true
+bad "--uidmap without the container's root" '^carapace: --uidmap: maps no uid 0, the container.s root$' \
+	"$C" "${R[@]}" --uidmap 1:100000:10 true
+bad "--gidmap without the container's root" '^carapace: --gidmap: maps no gid 0, the container.s root$' \
+	"$C" "${R[@]}" --uidmap 0:100000:10 --gidmap 1:100000:10 true
+if ! grep -qs '^\(root\|0\):' /etc/subuid; then
+	bad "--userns as root, without maps or ranges" \
+		'^carapace: --userns: give --uidmap, or give root a range in /etc/subuid$' \
+		"$C" "${R[@]}" --userns true
+else
+	for i in 1 2 3 4; do skip "root has a range in /etc/subuid"; done
+fi
+
+# --- an ordinary user (the rootless tests are in t/500-userns.t)
 if setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null &&
 	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$C"; then
-	bad "not root" '^carapace: run: must be run as root$' \
-		setpriv --reuid=65534 --regid=65534 --clear-groups "$C" run -r "$ROOTFS" true
 	run setpriv --reuid=65534 --regid=65534 --clear-groups "$C" run --help
-	is "$RC" 0 "not root: run --help still works"
+	is "$RC" 0 "not root: run --help works"
 else
-	for i in 1 2 3 4 5; do skip "setpriv can't run $C as nobody"; done
+	skip "setpriv can't run $C as nobody"
 fi
 
 no_leaks "after every bad input: nothing left behind"
