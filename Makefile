@@ -42,7 +42,7 @@ rootfs/bin/busybox: setup.sh
 	./setup.sh rootfs
 
 # Installs the Debian packages the build and the tests need, when missing.
-DEPS = musl-tools busybox-static tini tmux qemu-system-x86 cpio
+DEPS = musl-tools busybox-static tini tmux qemu-system-x86 cpio uidmap
 deps:
 	@missing=; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

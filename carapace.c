@@ -2039,14 +2039,17 @@ static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, boo
 /* User namespace: the launcher writes init's uid and gid maps           */
 /* ------------------------------------------------------------------ */
 
-static char *format_map(const struct id_map *map, const char *sep)
+/* "IN OUT COUNT\n" per range for /proc, or "IN:OUT:COUNT," for a message. */
+static char *format_map(const struct id_map *map, bool for_proc)
 {
 	char *text = xasprintf("%s", "");
 
 	for (size_t i = 0; i < map->len; i++) {
-		char *more = xasprintf("%s%u%s%u%s%u%s", text, map->ranges[i].inside, sep,
-				       map->ranges[i].outside, sep, map->ranges[i].count,
-				       strcmp(sep, " ") ? sep : "\n");
+		const struct id_range *r = &map->ranges[i];
+		char *more = for_proc ?
+			xasprintf("%s%u %u %u\n", text, r->inside, r->outside, r->count) :
+			xasprintf("%s%s%u:%u:%u", text, i ? "," : "", r->inside, r->outside, r->count);
+
 		free(text);
 		text = more;
 	}
@@ -2067,8 +2070,9 @@ static void write_proc_file(pid_t pid, const char *file, const char *text)
 /* newuidmap PID IN OUT COUNT...: a setuid helper that checks /etc/subuid. */
 static void run_map_helper(const char *helper, pid_t pid, const struct id_map *map)
 {
-	char *args = format_map(map, " "), *argv[4 + 3 * 16];
-	int argc = 0, status;
+	char *args = format_map(map, true), *argv[4 + 3 * 16], said[512] = "";
+	int argc = 0, status, out[2];
+	ssize_t n = 0;
 	pid_t child;
 
 	argv[argc++] = (char *)helper;
@@ -2076,6 +2080,8 @@ static void run_map_helper(const char *helper, pid_t pid, const struct id_map *m
 	for (char *word = strtok(args, " \n"); word; word = strtok(NULL, " \n"))
 		argv[argc++] = word;
 	argv[argc] = NULL;
+	if (pipe2(out, O_CLOEXEC))
+		die_errno("pipe");
 	if ((child = fork()) < 0)
 		die_errno("fork: %s", helper);
 	if (child == 0) {
@@ -2083,14 +2089,24 @@ static void run_map_helper(const char *helper, pid_t pid, const struct id_map *m
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		dup2(out[1], STDOUT_FILENO);
+		dup2(out[1], STDERR_FILENO);
 		execv(helper, argv);
 		_exit(127);
 	}
+	close(out[1]);
+	/* What it says goes into carapace's one line. */
+	for (ssize_t r; (r = read(out[0], said + n, sizeof said - 1 - (size_t)n)) > 0;)
+		n += r;
+	close(out[0]);
+	said[n] = '\0';
+	for (char *nl; (nl = strchr(said, '\n'));)
+		*nl = nl[1] ? ' ' : '\0';
 	if (waitpid(child, &status, 0) < 0)
 		die_errno("waitpid: %s", helper);
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		die(EXIT_CANT_RUN, "userns: %s %s: failed (is every range in /etc/sub%cid?)",
-		    helper, format_map(map, ":"), strstr(helper, "gid") ? 'g' : 'u');
+		die(EXIT_CANT_RUN, "userns: %s %s: failed%s%s", helper, format_map(map, false),
+		    *said ? ": " : " (is every range in /etc/subuid and /etc/subgid?)", said);
 }
 
 /*
@@ -2131,8 +2147,8 @@ static void write_id_maps(const struct container *c, pid_t pid)
 	}
 	if (c->userns.deny_setgroups)
 		write_proc_file(pid, "setgroups", "deny");
-	write_proc_file(pid, "uid_map", format_map(&c->userns.uids, " "));
-	write_proc_file(pid, "gid_map", format_map(&c->userns.gids, " "));
+	write_proc_file(pid, "uid_map", format_map(&c->userns.uids, true));
+	write_proc_file(pid, "gid_map", format_map(&c->userns.gids, true));
 }
 
 /* ------------------------------------------------------------------ */
@@ -4171,7 +4187,8 @@ static void become_root_inside(const struct container *c)
 {
 	if (setresgid(0, 0, 0))
 		die_errno("userns: setgid 0");
-	if (!c->userns.deny_setgroups && setgroups(0, NULL))
+	/* Denied by us, or by newgidmap for a map of one gid: then keep them, as we must. */
+	if (!c->userns.deny_setgroups && setgroups(0, NULL) && errno != EPERM)
 		die_errno("userns: setgroups");
 	if (setresuid(0, 0, 0))
 		die_errno("userns: setuid 0");

@@ -1,0 +1,206 @@
+#!/bin/bash
+# t/500-userns.t: user namespaces. Root with --uidmap: root in the container
+# is an unprivileged uid on the host. An ordinary user (rootless): root
+# inside is that user outside, with its /etc/subuid ranges through newuidmap
+# when it has some, and a single mapping otherwise. Either way everything
+# that needs no host privilege works, and nothing else does.
+. "$(dirname "$0")/tap.sh"
+need_root
+need_binary
+need_rootfs
+
+work=$(mktemp -d)
+solo=carapace-t-solo	# an ordinary user without subordinate ids
+sub=carapace-t-sub	# one with 400000-465535 in /etc/subuid and /etc/subgid
+cleanup() {
+	local u
+	for u in "$solo" "$sub"; do
+		id "$u" >/dev/null 2>&1 && userdel "$u"
+	done
+	rm -rf -- "$work"
+}
+trap cleanup EXIT
+chmod 755 "$work"
+# Every user must reach the binary and the rootfs: copies, in a folder they may read.
+mkdir "$work/bin"
+cp "$CARAPACE" "$work/bin/carapace"
+CARAPACE=$work/bin/carapace
+cp -a "$ROOTFS" "$work/rootfs"
+R=$work/rootfs
+mkdir -m 777 "$work/vol"
+printf 'host root only\n' >"$work/secret"
+chmod 600 "$work/secret"
+snapshot_host
+
+# Root, 65536 ids from 300000 (300000 itself is root inside).
+M=(--uidmap 0:300000:65536)
+ns() { "$CARAPACE" run -q -r "$R" "${M[@]}" "$@"; }
+
+# --- root with --uidmap: the maps, seen from inside
+run ns sh -c 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map'
+is "$RC" 0 "--uidmap: the container runs"
+is "$(echo "$OUT" | sed -n 1,2p | tr '\n' ' ')" "0 0 " "--uidmap: the workload is uid 0 and gid 0 inside"
+is "$(echo "$OUT" | sed -n 3,4p | awk '{print $1, $2, $3}' | tr '\n' ' ')" \
+	"0 300000 65536 0 300000 65536 " "--uidmap: uid_map and gid_map (the gid map follows the uid map)"
+run ns --gidmap 0:350000:1000 cat /proc/self/gid_map
+is "$(echo $OUT)" "0 350000 1000" "--gidmap: a gid map of its own"
+run ns --uidmap 65536:400000:10 cat /proc/self/uid_map
+is "$(echo "$OUT" | awk '{print $1, $2, $3}' | tr '\n' ' ')" "0 300000 65536 65536 400000 10 " \
+	"--uidmap twice: two ranges"
+run ns sh -c 'ls -l /proc/self/ns/user; readlink /proc/self/ns/user'
+isnt "$(echo "$OUT" | tail -1)" "$(readlink /proc/self/ns/user)" "--uidmap: a user namespace of its own"
+
+# --- root with --uidmap: seen from outside, the workload is uid 300000
+"$CARAPACE" run -q -r "$R" "${M[@]}" sh -c 'echo started; exec sleep 30' >"$work/bg.out" 2>&1 &
+bg=$!
+wait_for "$work/bg.out" started
+wpid=$(pgrep -u 300000 -x sleep | head -1)
+ok "outside: the workload runs as uid 300000" test -n "$wpid"
+is "$(awk '/^Uid:|^Gid:/ { print $2, $3, $4, $5 }' "/proc/${wpid:-0}/status" 2>&1 | tr '\n' ' ')" \
+	"300000 300000 300000 300000 300000 300000 300000 300000 " \
+	"outside: its real, effective, saved and fs uids and gids are 300000"
+kill -TERM "$bg"; wait "$bg"
+is "$?" 143 "outside: TERM to the launcher ends it as usual (128+15)"
+run "$CARAPACE" run -q -r "$R" "${M[@]}" -v "$work/vol:/vol" sh -c 'touch /vol/by-root'
+is "$(stat -c %u:%g "$work/vol/by-root" 2>&1)" 300000:300000 \
+	"outside: a file root makes in a volume belongs to 300000:300000"
+run ns -v "$work/secret:/secret" --privileged sh -c 'cat /secret'
+isnt "$RC" 0 "--privileged root inside can't read a host root's 0600 file in a volume"
+like "$ERR" 'Permission denied' "  the kernel says: Permission denied"
+
+# --- the rootfs is an idmapped mount: the host root's files are root's inside
+run ns sh -c 'stat -c %u:%g /etc/passwd /; echo x >/made-inside && stat -c %u /made-inside'
+is "$(echo $OUT)" "0:0 0:0 0" "idmapped rootfs: host root's files are root's inside, and writable"
+is "$(stat -c %u:%g "$R/made-inside" 2>&1)" 0:0 "idmapped rootfs: what root writes is the host root's"
+rm -f "$R/made-inside"
+run ns --overlay sh -c 'echo x >/etc/over && stat -c %u /etc/over'
+is "$OUT" 0 "--overlay on the idmapped rootfs: root writes /etc"
+ok "--overlay: the rootfs is untouched" test ! -e "$R/etc/over"
+
+# --- the container works as usual
+run ns sh -c 'exit 7'
+is "$RC" 7 "--uidmap: the exit status comes back"
+run ns sh -c 'kill -KILL $$'
+is "$RC" 137 "--uidmap: a signal's death is 128+N"
+run ns sh -c 'hostname; echo x >/dev/null && head -c 4 /dev/zero | wc -c; stat -c %t:%T /dev/null;
+	awk '\''$2 == "/dev/null" { print $4 }'\'' /proc/mounts | grep -o "nosuid.*noexec"'
+is "$(echo $OUT)" "carapace 4 1:3 nosuid,noexec" \
+	"--uidmap: hostname, /dev/null (1:3, bound from the host, nosuid and noexec) and /dev/zero"
+run ns sh -c 'ps -o pid,comm | sed -n 2p'
+is "$(echo $OUT)" "1 carapace" "--uidmap: carapace is PID 1"
+run "$CARAPACE" run -q -r "$R" "${M[@]}" -v "$work/vol:/vol" -u 1000:1000 sh -c 'id -u; touch /vol/by-1000'
+is "$OUT" 1000 "-u 1000: a mapped uid"
+is "$(stat -c %u "$work/vol/by-1000" 2>&1)" 301000 "-u 1000: its file is 301000's outside"
+run ns -u 70000 true
+is "$RC" 125 "-u 70000, not in the map: exit 125"
+is "$ERR" "carapace: --user: uid 70000: not mapped in the user namespace" "  the message says why"
+run ns --tmpfs /scratch sh -c 'echo x >/scratch/f && cat /scratch/f'
+is "$OUT" x "--uidmap: a tmpfs works"
+run ns --pids 6 sh -c 'for i in 1 2 3 4 5 6 7; do sleep 100 & done; echo all-started'
+like "$ERR" "can't fork" "--uidmap with --pids 6: the kernel stops the seventh process"
+unlike "$OUT" all-started "--uidmap with --pids 6: not all seven started"
+
+# --- what root inside may not do, even with every capability inside
+all=(--cap-add ALL --seccomp unconfined)
+run ns "${all[@]}" sh -c 'mknod /dev/sda-copy b 8 0'
+isnt "$RC" 0 "every capability inside: mknod of a block device fails"
+run ns "${all[@]}" sh -c 'echo evil >/proc/sys/kernel/hostname'
+isnt "$RC" 0 "every capability inside: /proc/sys/kernel/hostname can't be written"
+run ns "${all[@]}" sh -c 'mount -t tmpfs none /mnt && echo mounted; umount /mnt'
+is "$OUT" mounted "every capability inside: a tmpfs, in the container's own mount namespace"
+run ns "${all[@]}" readlink /proc/1/exe
+isnt "$RC" 0 "every capability inside: /proc/1/exe stays closed"
+for cmd in 'cat /proc/1/environ' 'readlink /proc/1/exe' 'ls /proc/1/root/' 'cat /proc/1/mem'; do
+	run ns sh -c "$cmd >/dev/null"
+	isnt "$RC" 0 "--uidmap: root inside can't use init's /proc entry: $cmd"
+done
+run "$CARAPACE" inspect -r "$R" "${M[@]}"
+like "$OUT" 'user +isolated: yes' "inspect: the user namespace is isolated"
+like "$(echo "$OUT" | grep -A1 uid_map: | tr -s ' \n' ' ')" '^ ?uid_map: 0 300000 65536 ?$' \
+	"inspect: it reports the uid map"
+no_leaks "root with --uidmap: nothing left behind"
+
+# --- rootless
+useradd -r -M -s /bin/sh "$solo"
+useradd -r -M -s /bin/sh "$sub"
+solo_uid=$(id -u "$solo"); solo_gid=$(id -g "$solo")
+as() { local u=$1; shift; setpriv --reuid "$u" --regid "$u" --clear-groups "$@"; }
+rl() { local u=$1; shift; as "$u" "$CARAPACE" run -q -r "$R" "$@"; }
+
+run rl "$solo" sh -c 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups'
+is "$RC" 0 "rootless: the container runs"
+is "$(echo "$OUT" | sed -n 1,2p | tr '\n' ' ')" "0 0 " "rootless: root inside"
+is "$(echo "$OUT" | sed -n 3,4p | awk '{print $1, $2, $3}' | tr '\n' ' ')" \
+	"0 $solo_uid 1 0 $solo_gid 1 " "rootless, no subordinate ids: the user's own uid and gid, once"
+is "$(echo "$OUT" | sed -n 5p)" deny "rootless, single mapping: setgroups is denied, as the kernel requires"
+run rl "$solo" sh -c 'hostname; ps -o pid,comm | sed -n 2p; awk '\''$5 == "/"'\'' /proc/self/mountinfo | wc -l;
+	touch /etc/rootless-was-here; echo x >/dev/null && echo null-ok'
+is "$(echo $OUT)" "carapace 1 carapace 1 null-ok" \
+	"rootless: hostname, PID 1, one root mount, /dev/null"
+like "$ERR" "Permission denied" "rootless: the host root's /etc refuses root inside"
+ok "rootless: and nothing was written there" test ! -e "$R/etc/rootless-was-here"
+chmod 1777 "$R/tmp"
+run rl "$solo" sh -c 'echo x >/tmp/f; stat -c %u /tmp/f'
+is "$OUT" 0 "rootless: a file the user makes is root's inside"
+is "$(stat -c %U "$R/tmp/f" 2>&1)" "$solo" "rootless: and the user's outside"
+rm -f "$R/tmp/f"; chmod 755 "$R/tmp"
+run rl "$solo" --tmpfs /scratch -v "$work/vol:/vol" sh -c 'echo x >/scratch/f && cat /scratch/f; ls -d /vol'
+is "$(echo $OUT)" "x /vol" "rootless: a tmpfs and a bind of a folder the user may use"
+run rl "$solo" -v "$work/secret:/secret" --cap-add ALL --seccomp unconfined cat /secret
+isnt "$RC" 0 "rootless: a host root's 0600 file stays closed, whatever the caps inside"
+run rl "$solo" sh -c 'exit 3'
+is "$RC" 3 "rootless: the exit status comes back"
+run rl "$solo" --pids 10 true
+is "$RC" 125 "rootless: a limit without a delegated cgroup: exit 125"
+like "$ERR" '^carapace: cgroup: .*: Permission denied \(rootless, limits need a cgroup delegated to uid [0-9]+: see --cgroup-parent\)$' \
+	"  the message says why"
+run rl "$solo" --overlay true
+is "$RC" 125 "rootless --overlay on a rootfs of unmapped owners: exit 125"
+is "$ERR" "carapace: --overlay: the rootfs's owner is not mapped in the user namespace" "  the message says why"
+run rl "$solo" -u 1000 true
+is "$RC" 125 "rootless, single mapping: -u 1000 is exit 125"
+run rl "$solo" --uidmap 0:100:10 true
+is "$RC" 125 "rootless: --uidmap beyond the user's ids: exit 125"
+like "$ERR" '^carapace: userns: .*newuidmap 0:100:10: failed' "  the message names the helper and the range"
+# A rootfs of the user's own: --overlay works.
+cp -a "$ROOTFS" "$work/own-rootfs"
+chown -R "$solo:" "$work/own-rootfs"
+run as "$solo" "$CARAPACE" run -q -r "$work/own-rootfs" --overlay sh -c 'echo y >/etc/y && stat -c %u /etc/y'
+is "$OUT" 0 "rootless --overlay on the user's own rootfs: root inside writes /etc"
+ok "rootless --overlay: the rootfs is untouched" test ! -e "$work/own-rootfs/etc/y"
+
+# --- rootless: a launcher killed with SIGKILL takes the container along
+setpriv --reuid "$solo" --regid "$solo" --clear-groups \
+	"$CARAPACE" run -q -r "$R" sh -c 'echo started; exec sleep 60' >"$work/kill.out" 2>&1 &
+bg=$!
+wait_for "$work/kill.out" started
+kill -KILL "$bg"; wait "$bg" 2>/dev/null
+for i in $(seq 50); do pgrep -u "$solo" >/dev/null || break; sleep 0.1; done
+ok "rootless: SIGKILL to the launcher: no process of the user is left" bash -c "! pgrep -u $solo"
+
+# --- rootless with subordinate ids: newuidmap and newgidmap
+if command -v newuidmap >/dev/null && command -v newgidmap >/dev/null; then
+	usermod --add-subuids 400000-465535 --add-subgids 400000-465535 "$sub"
+	sub_uid=$(id -u "$sub"); sub_gid=$(id -g "$sub")
+	run rl "$sub" sh -c 'cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups'
+	is "$(echo "$OUT" | sed -n 1,4p | awk '{print $1, $2, $3}' | tr '\n' ' ')" \
+		"0 $sub_uid 1 1 400000 65536 0 $sub_gid 1 1 400000 65536 " \
+		"rootless with /etc/subuid ranges: root is the user, 1 and up its range"
+	is "$(echo "$OUT" | sed -n 5p)" allow "rootless with ranges: setgroups stays allowed"
+	run rl "$sub" -v "$work/vol:/vol" -u 1234:1234 --group-add 10 sh -c 'id -u; id -G; touch /vol/by-sub-1234'
+	is "$(echo $OUT)" "1234 1234 10" "rootless with ranges: -u 1234:1234 and --group-add 10"
+	is "$(stat -c %u:%g "$work/vol/by-sub-1234" 2>&1)" 401233:401233 \
+		"rootless with ranges: uid 1234 inside is 401233 outside"
+	run rl "$sub" --uidmap 0:"$sub_uid":1 --uidmap 1:400000:10 --gidmap 0:"$sub_gid":1 \
+		sh -c 'cat /proc/self/uid_map /proc/self/gid_map'
+	is "$(echo "$OUT" | awk '{print $1, $2, $3}' | tr '\n' ' ')" "0 $sub_uid 1 1 400000 10 0 $sub_gid 1 " \
+		"rootless: --uidmap and --gidmap within the user's ranges"
+	run rl "$sub" --uidmap 0:"$sub_uid":1 --uidmap 1:500000:10 true
+	is "$RC" 125 "rootless: --uidmap outside the user's ranges: exit 125"
+	like "$ERR" "^carapace: userns: /usr/bin/newuidmap 0:$sub_uid:1,1:500000:10: failed: newuidmap: " \
+		"  one line, with newuidmap's own words"
+else
+	for i in 1 2 3 4 5 6 7; do skip "no newuidmap and newgidmap (package uidmap)"; done
+fi
+no_leaks "rootless: nothing left behind"
+done_testing
