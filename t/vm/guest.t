@@ -190,6 +190,41 @@ ok "cgroup v2: a later run removes the stale leaf of a SIGKILLed launcher" \
 ok "cgroup v2: no carapace cgroup remains" \
 	test -z "$(find /sys/fs/cgroup -name '*carapace*')"
 
+# User namespaces on cgroup v2. Root with --uidmap: cgroup2 is mounted inside
+# the user namespace, and limits hold.
+run cara --uidmap 0:100000:65536 --pids 7 /bin/sh -c \
+	'cat /proc/self/uid_map; cat /proc/self/cgroup; cat /sys/fs/cgroup/pids.max'
+is "$(echo $OUT)" "0 100000 65536 0::/ 7" "userns: root with --uidmap, its cgroup as /, pids.max 7"
+run cara --uidmap 0:100000:65536 --pids 5 /bin/sh -c 'for i in 1 2 3 4 5 6; do sleep 5 & done; echo all-started'
+like "$ERR" "can't fork" "userns: --pids 5 holds in the user namespace"
+
+# Rootless: an ordinary user, uid 1000, without newuidmap (a single mapping).
+echo 'tester:x:1000:1000:tester:/tmp:/bin/sh' >>/etc/passwd
+echo 'tester:x:1000:' >>/etc/group
+as_tester() { su -s /bin/sh -c "$*" tester; }
+run as_tester "$CARAPACE" run -q -r "$ROOTFS" /bin/sh -c "'id -u; cat /proc/self/uid_map; echo \$\$'"
+is "$(echo $OUT)" "0 0 1000 1 2" "rootless: root inside is uid 1000 outside; the workload is PID 2"
+run as_tester "$CARAPACE" run -q -r "$ROOTFS" --pids 5 /bin/true
+is "$RC" 125 "rootless: a limit without a delegated cgroup: exit 125"
+like "$ERR" '^carapace: cgroup: mkdir /sys/fs/cgroup/carapace: Permission denied \(rootless' \
+	"rootless: the message says the cgroup is not delegated"
+# A delegated subtree, as systemd's Delegate=yes makes one: the user owns
+# deleg and its files, and its shell lives in deleg/shell.
+D=/sys/fs/cgroup/deleg
+echo "+pids +memory" >/sys/fs/cgroup/cgroup.subtree_control
+mkdir -p "$D/shell"
+chown 1000:1000 "$D" "$D/cgroup.procs" "$D/cgroup.subtree_control" "$D/cgroup.threads" \
+	"$D/shell" "$D/shell/cgroup.procs"
+in_deleg() { sh -c "echo \$\$ >$D/shell/cgroup.procs && exec su -s /bin/sh -c \"$*\" tester"; }
+run in_deleg "$CARAPACE" run -q -r "$ROOTFS" --cgroup-parent deleg --pids 5 \
+	/bin/sh -c "'for i in 1 2 3 4 5 6; do sleep 5 & done; echo all-started'"
+like "$ERR" "can't fork" "rootless, delegated cgroup: --pids 5 is enforced"
+unlike "$OUT" all-started "rootless, delegated cgroup: not all six started"
+run in_deleg "$CARAPACE" run -q -r "$ROOTFS" --cgroup-parent deleg --memory 32m /usr/bin/tail /dev/zero
+is "$RC" 137 "rootless, delegated cgroup: a memory hog under --memory 32m exits 137"
+is "$(find "$D" -mindepth 1 -type d)" "$D/shell" "rootless, delegated cgroup: the leaves are gone"
+rmdir "$D/shell" "$D"
+
 no_leaks "initramfs: nothing left behind"
 
 # Part two: its TAP is relayed line by line so that numbering and the
