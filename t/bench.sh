@@ -94,6 +94,9 @@ bundle() {
 	echo "$dir"
 }
 
+# Rootless rows: an ordinary user (nobody), the same way for both.
+as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+
 # peer_cmd NAME PROGRAM ARG...: NAME's command line (quoted, one string, as
 # hyperfine -N splits it) running PROGRAM in the rootfs.
 peer_cmd() {
@@ -101,6 +104,10 @@ peer_cmd() {
 	case $name in
 	carapace) q "$CARAPACE" run -q -r "$ROOTFS" "$@" ;;
 	carapace-overlay) q "$CARAPACE" run -q --overlay -r "$ROOTFS" "$@" ;;
+	carapace-userns) q "$CARAPACE" run -q --uidmap 0:300000:65536 -r "$ROOTFS" "$@" ;;
+	carapace-rootless) q "${as_nobody[@]}" "$CARAPACE" run -q -r "$ROOTFS" "$@" ;;
+	bwrap-rootless) q "${as_nobody[@]}" bwrap --unshare-all --uid 0 --gid 0 \
+		--bind "$ROOTFS" / --proc /proc --dev /dev "$@" ;;
 	bare-exec) q "$ROOTFS$1" "${@:2}" ;;
 	unshare+chroot) q unshare --fork --pid --mount --uts --ipc --net chroot "$ROOTFS" "$@" ;;
 	bwrap) q bwrap --unshare-all --bind "$ROOTFS" / --proc /proc --dev /dev "$@" ;;
@@ -119,10 +126,11 @@ fi
 
 # Probe each once, so a peer that is missing or broken is skipped with a note.
 names=() cmds=() wraps=()
-for name in carapace carapace-overlay bare-exec unshare+chroot bwrap crun runc; do
+for name in carapace carapace-overlay carapace-userns bare-exec unshare+chroot bwrap crun runc \
+	carapace-rootless bwrap-rootless; do
 	case $name in
 	carapace*) needs=$CARAPACE ;; bare-exec) needs=$ROOTFS/bin/true ;;
-	unshare+chroot) needs=unshare ;; *) needs=$name ;;
+	unshare+chroot) needs=unshare ;; bwrap-rootless) needs=bwrap ;; *) needs=$name ;;
 	esac
 	if ! command -v "$needs" >/dev/null; then note "$name: skipped, no $needs"; continue; fi
 	wrap=; [ "$name" = crun ] && wrap=$crun_ns
@@ -159,6 +167,10 @@ target() { # PEER FACTOR
 			c / p <= f ? "met" : "NOT met" }'
 }
 if [ "$base" != - ]; then target unshare+chroot 1.0; target crun 0.5; fi
+if read -r _ rl _ < <(grep '^carapace-rootless ' "$results") &&
+	read -r _ brl _ < <(grep '^bwrap-rootless ' "$results"); then
+	awk -v c="$rl" -v b="$brl" 'BEGIN { printf "# rootless: carapace %.2fx bwrap, both as nobody\n", c / b }'
+fi
 # --overlay against a plain carapace run: within 1.3x.
 if read -r _ ovl _ < <(grep '^carapace-overlay ' "$results"); then
 	awk -v c="$base" -v o="$ovl" 'BEGIN {
