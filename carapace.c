@@ -2501,6 +2501,9 @@ static void tar_owner(struct tar *t, const struct tar_entry *e, int fd, int dir,
 	int r = fd >= 0 ? fchown(fd, e->uid, e->gid) : fchownat(dir, name, e->uid, e->gid,
 								 AT_SYMLINK_NOFOLLOW);
 
+	if (r && errno == EINVAL)	/* in a user namespace, an id outside its maps */
+		tar_fail(t, "%s: owner %lld:%lld is not mapped in the user namespace", e->path,
+			 (long long)e->uid, (long long)e->gid);
 	/* chown clears set-id bits: the mode comes after. */
 	if (r || (fd >= 0 && fchmod(fd, e->mode)))
 		tar_fail(t, "%s: %s", e->path, strerror(errno));

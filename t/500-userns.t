@@ -77,6 +77,9 @@ run ns --overlay sh -c 'echo x >/etc/over && stat -c %u /etc/over'
 is "$OUT" 0 "--overlay on the idmapped rootfs: root writes /etc"
 ok "--overlay: the rootfs is untouched" test ! -e "$R/etc/over"
 
+run ns --privileged sh -c 'test -e /dev/vda -o -e /dev/sda -o -e /dev/nvme0n1 && echo host-dev; cat /dev/vda 2>&1 | head -c 0; grep CapEff /proc/self/status'
+like "$OUT" 'host-dev' "--uidmap --privileged: the host's /dev, bound (no devtmpfs in a user namespace)"
+
 # --- the container works as usual
 run ns sh -c 'exit 7'
 is "$RC" 7 "--uidmap: the exit status comes back"
@@ -168,6 +171,18 @@ chown -R "$solo:" "$work/own-rootfs"
 run as "$solo" "$CARAPACE" run -q -r "$work/own-rootfs" --overlay sh -c 'echo y >/etc/y && stat -c %u /etc/y'
 is "$OUT" 0 "rootless --overlay on the user's own rootfs: root inside writes /etc"
 ok "rootless --overlay: the rootfs is untouched" test ! -e "$work/own-rootfs/etc/y"
+
+# A tarball rootfs is unpacked inside the user namespace: root's files are fine,
+# another owner needs a map that has it.
+tar -C "$ROOTFS" --owner=0 --group=0 -cf "$work/root-owned.tar" .
+mkdir -p "$work/t/home/app" && tar -C "$work/t" --owner=1000 --group=1000 -cf "$work/app-owned.tar" .
+chmod 644 "$work/root-owned.tar" "$work/app-owned.tar"
+run rl "$solo" -r "$work/root-owned.tar" sh -c 'echo z >/etc/z && stat -c %u /etc/z'
+is "$OUT" 0 "rootless: a tarball rootfs of root's files: unpacked, writable"
+run rl "$solo" -r "$work/app-owned.tar" true
+is "$RC" 125 "rootless, single mapping: a tarball with uid 1000's files: exit 125"
+like "$ERR" "^carapace: rootfs: $work/app-owned.tar: \./: owner 1000:1000 is not mapped in the user namespace\$" \
+	"  the message says why"
 
 # --- rootless: a launcher killed with SIGKILL takes the container along
 setpriv --reuid "$solo" --regid "$solo" --clear-groups \
