@@ -1290,15 +1290,19 @@ static void default_id_map(struct id_map *map, const char *file, const char *use
 static void validate_userns(struct container *c)
 {
 	struct id_map *uids = &c->userns.uids, *gids = &c->userns.gids;
-	char *newuidmap = find_program("newuidmap"), *newgidmap = find_program("newgidmap");
-	struct passwd *pw = getpwuid(geteuid());
-	const char *user = pw ? pw->pw_name : NULL;
+	char *newuidmap, *newgidmap;
+	struct passwd *pw;
+	const char *user;
 
 	c->userns.rootless = geteuid() != 0;
 	if (c->userns.rootless || uids->len || gids->len)
 		c->namespaces |= CLONE_NEWUSER;
 	if (!(c->namespaces & CLONE_NEWUSER))
 		return;
+	newuidmap = find_program("newuidmap");
+	newgidmap = find_program("newgidmap");
+	pw = getpwuid(geteuid());
+	user = pw ? pw->pw_name : NULL;
 	if (uids->len && !gids->len)
 		*gids = *uids;	/* as podman does */
 	if (!uids->len)
