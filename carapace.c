@@ -474,6 +474,7 @@ struct container {
 		bool readonly;
 		bool tarball;		/* path is a tarball to unpack */
 		bool overlay;		/* the rootfs is an overlay's read-only layer */
+		int fd;			/* O_PATH on the folder, as validated; -1 for a tarball */
 		const char *overlay_dir;	/* the overlay's upper and work; NULL: memory */
 	} root;
 	const char *hostname;
@@ -620,6 +621,7 @@ static void spec_defaults(struct container *c)
 
 	*c = (struct container){ 0 };
 	c->root.path = rootfs && *rootfs ? rootfs : "./rootfs";
+	c->root.fd = -1;
 	c->hostname = "carapace";
 	c->process.cwd = "/";
 	c->namespaces = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
@@ -1083,7 +1085,7 @@ static void validate_limits(struct container *c)
 	/*
 	 * Every container but a privileged one has a cgroup: devices need one.
 	 * Rootless, the kernel keeps host devices shut, and a cgroup is made
-	 * only on request: a limit, or a --name.
+	 * only for a limit (with --name, if given, as its name).
 	 */
 	if (c->userns.rootless && !any) {
 		c->limits.name = NULL;
@@ -1174,6 +1176,9 @@ static void validate_root(struct container *c)
 	if (!S_ISDIR(st.st_mode) && !c->root.tarball)
 		die(EXIT_CANT_RUN, "rootfs: %s: %s", c->root.path, strerror(ENOTDIR));
 	c->root.path = absolute_path("rootfs", c->root.path);
+	if (!c->root.tarball &&
+	    (c->root.fd = open(c->root.path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die_errno("rootfs: %s", c->root.path);
 	/* Its folder gets a tmpfs on top, and "/" can't take one. */
 	if (c->root.tarball && strrchr(c->root.path, '/') == c->root.path)
 		die(EXIT_CANT_RUN, "rootfs: %s: a tarball can't be unpacked from /: "
@@ -1235,17 +1240,30 @@ static void add_subordinate_ranges(struct id_map *map, const char *file, const c
 				   unsigned long id, uint32_t inside)
 {
 	FILE *f = fopen(file, "re");
-	char line[512], owner[256];
+	char line[512], owner[256], start_s[16], count_s[16];
 	unsigned long start, count;
+	size_t max = sizeof map->ranges / sizeof map->ranges[0];
 
-	while (f && fgets(line, sizeof line, f) && map->len < sizeof map->ranges / sizeof map->ranges[0]) {
-		if (sscanf(line, "%255[^:\n]:%lu:%lu", owner, &start, &count) != 3 || !count ||
-		    start + count > UINT32_MAX || inside + count > UINT32_MAX)
+	while (f && fgets(line, sizeof line, f)) {
+		bool numeric;
+
+		if (sscanf(line, "%255[^:\n]:%15[0-9]:%15[0-9]", owner, start_s, count_s) != 3)
 			continue;
-		bool numeric = strspn(owner, "0123456789") == strlen(owner);
-
+		numeric = strspn(owner, "0123456789") == strlen(owner);
 		if (numeric ? strtoul(owner, NULL, 10) != id : !user || strcmp(owner, user))
 			continue;
+		start = strtoul(start_s, NULL, 10);
+		count = strtoul(count_s, NULL, 10);
+		if (!count || start + count > UINT32_MAX || inside + count > UINT32_MAX)
+			continue;
+		for (size_t i = 0; i < map->len; i++)
+			if (start < map->ranges[i].outside + map->ranges[i].count &&
+			    map->ranges[i].outside < start + count)
+				die(EXIT_CANT_RUN, "%s: %s's ranges overlap", file, owner);
+		if (map->len == max) {
+			log_warn("%s: only the first %zu ranges are used", file, max);
+			break;
+		}
 		map->ranges[map->len++] = (struct id_range){ inside, (uint32_t)start, (uint32_t)count };
 		inside += count;
 	}
@@ -1351,6 +1369,10 @@ static void validate_spec(struct container *c)
 {
 	int fd;
 
+	/* First, before carapace opens fds of its own that could be taken for them. */
+	for (fd = 3; fd < 3 + c->process.preserve_fds; fd++)
+		if (fcntl(fd, F_GETFD) < 0)
+			die_errno("--preserve-fds: fd %d", fd);
 	validate_userns(c);
 	validate_root(c);
 	validate_mounts(c);
@@ -1358,9 +1380,6 @@ static void validate_spec(struct container *c)
 		die(EXIT_CANT_RUN, "--workdir: not an absolute path: '%s'", c->process.cwd);
 	if (strlen(c->hostname) > 64 || !*c->hostname)
 		die(EXIT_CANT_RUN, "--hostname: must have 1 to 64 characters: '%s'", c->hostname);
-	for (fd = 3; fd < 3 + c->process.preserve_fds; fd++)
-		if (fcntl(fd, F_GETFD) < 0)
-			die_errno("--preserve-fds: fd %d", fd);
 	if (!env_get(c->process.env, "HOSTNAME"))	/* -e HOSTNAME=x wins, as in docker */
 		env_set(c, xasprintf("HOSTNAME=%s", c->hostname));
 	if (c->privileges.privileged)
@@ -2093,8 +2112,13 @@ static void run_map_helper(const char *helper, pid_t pid, const struct id_map *m
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		dup2(out[1], STDOUT_FILENO);
-		dup2(out[1], STDERR_FILENO);
+		/* A setuid helper gets nothing of ours but its answer's pipe. */
+		int null = open("/dev/null", O_RDONLY);
+
+		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out[1], STDOUT_FILENO) < 0 ||
+		    dup2(out[1], STDERR_FILENO) < 0)
+			_exit(127);
+		syscall(SYS_close_range, 3, ~0U, 0);
 		execv(helper, argv);
 		_exit(127);
 	}
@@ -2117,20 +2141,34 @@ static void run_map_helper(const char *helper, pid_t pid, const struct id_map *m
  * Root with --userns: the rootfs as a detached copy that shows the files
  * of the host's ids as the container's (host root's belong to its root).
  * Only real root makes one: the launcher, for init, which moves it in.
+ * Nodev, and read-only for the workload: what root inside wrote through
+ * it would be the host root's (a setuid binary, say). Init makes it
+ * read-only once the mount targets are made; under --overlay, a layer of
+ * its own takes the writes. Not for a workload with CAP_SYS_ADMIN, which
+ * could remount it.
  */
 static int idmapped_root(const struct container *c, pid_t pid)
 {
-	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NODEV |
+			    (c->root.overlay ? MOUNT_ATTR_RDONLY : 0),
+		.propagation = MS_PRIVATE,	/* a copy of a shared mount would share */
+	};
 	char path[64];
 	autoclose int userns = -1;
 	int tree;
 
+	if (c->privileges.caps & CAP(SYS_ADMIN)) {
+		log_debug("rootfs: not idmapped: the workload holds CAP_SYS_ADMIN");
+		return -1;
+	}
 	snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
 	if ((userns = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		die_errno("open: %s", path);
 	attr.userns_fd = (uint64_t)userns;
-	tree = sys_open_tree(AT_FDCWD, c->root.path,
-			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	/* From the fd validated before: a path swapped since can't be used. */
+	tree = sys_open_tree(c->root.fd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE |
+			     OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (tree >= 0 && !sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr))
 		return tree;
 	/* Before Linux 5.12, or a filesystem without idmapped mounts. */
@@ -2782,6 +2820,9 @@ static const char *make_root_mount(const struct container *c)
 	return c->root.path;
 }
 
+/* Set once the container's root is "/": then a symlink can't lead out of it. */
+static bool root_changed;
+
 /*
  * Mounts the root and enters it; returns an fd on it. The default mounts
  * go on it before the root change: in a user namespace, the kernel lets
@@ -2810,6 +2851,7 @@ static int prepare_root(const struct container *c, int idmapped_tree)
 /* Makes the prepared root "/"; returns how it did that. */
 static const char *change_root(const struct container *c)
 {
+	root_changed = true;	/* from the next line on, or the container dies */
 	if (!c->root.no_pivot) {
 		/* pivot_root(".", ".") stacks the old root on the new; detach it. */
 		if (syscall(SYS_pivot_root, ".", ".") == 0) {
@@ -2886,8 +2928,9 @@ static int *open_bind_sources(const struct container *c)
 }
 
 /*
- * Before Linux 5.6, without openat2: one name at a time, and a symlink or
- * ".." on the way is refused, as a symlink could lead out of ROOT.
+ * Before Linux 5.6, without openat2, before the root change: one name at a
+ * time, and a symlink or ".." on the way is refused, as it could lead out
+ * of ROOT.
  */
 static int walk_in_root(int root, const char *path)
 {
@@ -2936,7 +2979,7 @@ static int open_in_root(int root, const char *path)
 			return fd;
 		no_openat2 = true;
 	}
-	return walk_in_root(root, path);
+	return root_changed ? openat(root, path, O_PATH | O_CLOEXEC) : walk_in_root(root, path);
 }
 
 /* The target, made first if missing, with its folders: a folder, or an empty file. */
@@ -4199,8 +4242,11 @@ static void become_root_inside(const struct container *c)
 		die_errno("userns: setgroups");
 	if (setresuid(0, 0, 0))
 		die_errno("userns: setuid 0");
-	/* A change of uid clears the parent-death signal. */
+	/* A change of uid clears the parent-death signal; the launcher may have died meanwhile. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (poll(&(struct pollfd){ .fd = report_fd, .events = POLLIN }, 1, 0) == 1 &&
+	    recv(report_fd, &(char){ 0 }, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+		_exit(EXIT_CANT_RUN);
 }
 
 /* PID 1 of the container, from its first instruction to its exit. */
@@ -4253,7 +4299,7 @@ static void container_init(const struct container *c, int sock)
 	mount_filesystems(c, root, trees, true);
 	close(root);
 	close_all(trees, c->mounts_len);
-	if (c->root.readonly)
+	if (c->root.readonly || (root_tree >= 0 && !c->root.overlay))
 		make_root_readonly();
 	/* Anything that masks paths comes after this line: after every user mount. */
 	make_paths_readonly(c->privileges.readonly_paths);

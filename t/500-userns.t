@@ -14,6 +14,7 @@ solo=carapace-t-solo	# an ordinary user without subordinate ids
 sub=carapace-t-sub	# one with 400000-465535 in /etc/subuid and /etc/subgid
 cleanup() {
 	local u
+	mountpoint -q "$work/shared" 2>/dev/null && umount "$work/shared"
 	for u in "$solo" "$sub"; do
 		id "$u" >/dev/null 2>&1 && userdel "$u"
 	done
@@ -68,14 +69,27 @@ run ns -v "$work/secret:/secret" --privileged sh -c 'cat /secret'
 isnt "$RC" 0 "--privileged root inside can't read a host root's 0600 file in a volume"
 like "$ERR" 'Permission denied' "  the kernel says: Permission denied"
 
-# --- the rootfs is an idmapped mount: the host root's files are root's inside
-run ns sh -c 'stat -c %u:%g /etc/passwd /; echo x >/made-inside && stat -c %u /made-inside'
-is "$(echo $OUT)" "0:0 0:0 0" "idmapped rootfs: host root's files are root's inside, and writable"
-is "$(stat -c %u:%g "$R/made-inside" 2>&1)" 0:0 "idmapped rootfs: what root writes is the host root's"
-rm -f "$R/made-inside"
+# --- the rootfs is an idmapped mount, read-only: the host root's files are
+# root's inside, and what root wrote there would be the host root's.
+run ns sh -c 'stat -c %u:%g /etc/passwd /; grep -c " / .*idmapped" /proc/self/mountinfo; touch /made-inside'
+is "$(echo $OUT)" "0:0 0:0 1" "idmapped rootfs: host root's files are root's inside"
+like "$ERR" 'Read-only file system' "idmapped rootfs: read-only, so root inside writes nothing as host root"
+ok "idmapped rootfs: nothing was written" test ! -e "$R/made-inside"
 run ns --overlay sh -c 'echo x >/etc/over && stat -c %u /etc/over'
-is "$OUT" 0 "--overlay on the idmapped rootfs: root writes /etc"
+is "$OUT" 0 "--overlay on the idmapped rootfs: root writes /etc, in memory"
 ok "--overlay: the rootfs is untouched" test ! -e "$R/etc/over"
+run ns --cap-add SYS_ADMIN sh -c 'stat -c %u /etc/passwd'
+is "$OUT" 65534 "with CAP_SYS_ADMIN, which could remount it, the rootfs is not idmapped"
+# A rootfs on a shared mount (systemd makes / shared): the idmapped copy must
+# not share, or the container's mounts would show up on the host.
+mkdir "$work/shared"
+mount --bind "$work/shared" "$work/shared" && mount --make-shared "$work/shared"
+cp -a "$ROOTFS" "$work/shared/rootfs"
+before=$(awk '{ print $5 }' /proc/self/mountinfo | sort)
+run "$CARAPACE" run -q -r "$work/shared/rootfs" "${M[@]}" sh -c 'grep -c idmapped /proc/self/mountinfo'
+is "$RC:$OUT" 0:1 "a rootfs on a shared mount: the container runs, idmapped"
+is "$(awk '{ print $5 }' /proc/self/mountinfo | sort)" "$before" "a rootfs on a shared mount: no mount reached the host"
+umount "$work/shared"
 
 run ns --privileged sh -c 'test -e /dev/vda -o -e /dev/sda -o -e /dev/nvme0n1 && echo host-dev; cat /dev/vda 2>&1 | head -c 0; grep CapEff /proc/self/status'
 like "$OUT" 'host-dev' "--uidmap --privileged: the host's /dev, bound (no devtmpfs in a user namespace)"
