@@ -2182,6 +2182,9 @@ static int idmapped_root(const struct container *c, pid_t pid)
 /* Before init goes on: it waits for these, then becomes root inside. */
 static void write_id_maps(const struct container *c, pid_t pid)
 {
+	log_debug("userns: uids %s, gids %s, written by %s", format_map(&c->userns.uids, false),
+		  format_map(&c->userns.gids, false),
+		  c->userns.newuidmap ? "newuidmap and newgidmap" : "carapace");
 	if (c->userns.newuidmap) {
 		run_map_helper(c->userns.newuidmap, pid, &c->userns.uids);
 		run_map_helper(c->userns.newgidmap, pid, &c->userns.gids);
@@ -4290,6 +4293,7 @@ static void container_init(const struct container *c, int sock)
 		populate_dev(root, c->namespaces & CLONE_NEWUSER);
 	close(root);
 	root_mode = change_root(c);
+	log_debug("root: entered with %s", root_mode);
 	if (CG.ndirs)
 		mount_cgroupfs();
 	verify_fs("/proc", PROC_SUPER_MAGIC);
@@ -4642,6 +4646,8 @@ static int cmd_run(int argc, char **argv, enum exec_action action)
 		die_errno("socketpair");
 	if (c.limits.name)
 		create_cgroups(&c);	/* first, so that its atexit runs last */
+	else if (c.userns.rootless)
+		log_debug("cgroup: none: rootless, and no limit asked for");
 	/* Outside the initial user namespace, the kernel makes no device node. */
 	if (c.namespaces & CLONE_NEWUSER)
 		c.privileges.devices_confined = true;

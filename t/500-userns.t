@@ -165,6 +165,11 @@ run rl "$solo" --tmpfs /scratch -v "$work/vol:/vol" sh -c 'echo x >/scratch/f &&
 is "$(echo $OUT)" "x /vol" "rootless: a tmpfs and a bind of a folder the user may use"
 run rl "$solo" -v "$work/secret:/secret" --cap-add ALL --seccomp unconfined cat /secret
 isnt "$RC" 0 "rootless: a host root's 0600 file stays closed, whatever the caps inside"
+as "$solo" "$CARAPACE" run --verbose -r "$R" true >/dev/null 2>"$work/verbose"
+like "$(cat "$work/verbose")" 'root: entered with pivot_root' "rootless: pivot_root, not the chroot fallback"
+like "$(cat "$work/verbose")" "userns: uids 0:$solo_uid:1, gids 0:$solo_gid:1, written by carapace" \
+	"rootless, single mapping: --verbose says carapace wrote the maps"
+like "$(cat "$work/verbose")" 'cgroup: none: rootless' "rootless: --verbose says no cgroup is made"
 run rl "$solo" sh -c 'exit 3'
 is "$RC" 3 "rootless: the exit status comes back"
 run rl "$solo" --pids 10 true
@@ -216,6 +221,8 @@ if command -v newuidmap >/dev/null && command -v newgidmap >/dev/null; then
 		"0 $sub_uid 1 1 400000 65536 0 $sub_gid 1 1 400000 65536 " \
 		"rootless with /etc/subuid ranges: root is the user, 1 and up its range"
 	is "$(echo "$OUT" | sed -n 5p)" allow "rootless with ranges: setgroups stays allowed"
+	run rl "$sub" --verbose true
+	like "$ERR" 'written by newuidmap and newgidmap' "rootless with ranges: --verbose names the helpers"
 	run rl "$sub" -v "$work/vol:/vol" -u 1234:1234 --group-add 10 sh -c 'id -u; id -G; touch /vol/by-sub-1234'
 	is "$(echo $OUT)" "1234 1234 10" "rootless with ranges: -u 1234:1234 and --group-add 10"
 	is "$(stat -c %u:%g "$work/vol/by-sub-1234" 2>&1)" 401233:401233 \
@@ -229,7 +236,7 @@ if command -v newuidmap >/dev/null && command -v newgidmap >/dev/null; then
 	like "$ERR" "^carapace: userns: /usr/bin/newuidmap 0:$sub_uid:1,1:500000:10: failed: newuidmap: " \
 		"  one line, with newuidmap's own words"
 else
-	for i in 1 2 3 4 5 6 7; do skip "no newuidmap and newgidmap (package uidmap)"; done
+	for i in 1 2 3 4 5 6 7 8; do skip "no newuidmap and newgidmap (package uidmap)"; done
 fi
 no_leaks "rootless: nothing left behind"
 done_testing
