@@ -18,7 +18,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1215,6 +1214,9 @@ static void validate_mounts(const struct container *c)
 	}
 }
 
+static bool find_entry(const char *file, const char *name, long id, char *line,
+		       size_t size, char *field[7]);
+
 /* NAME's full path in $PATH, or NULL. */
 static char *find_program(const char *name)
 {
@@ -1308,8 +1310,7 @@ static void default_id_map(struct id_map *map, const char *file, const char *use
 static void validate_userns(struct container *c)
 {
 	struct id_map *uids = &c->userns.uids, *gids = &c->userns.gids;
-	char *newuidmap, *newgidmap;
-	struct passwd *pw;
+	char *newuidmap, *newgidmap, line[1024], *field[7];
 	const char *user;
 
 	c->userns.rootless = geteuid() != 0;
@@ -1319,8 +1320,9 @@ static void validate_userns(struct container *c)
 		return;
 	newuidmap = find_program("newuidmap");
 	newgidmap = find_program("newgidmap");
-	pw = getpwuid(geteuid());
-	user = pw ? pw->pw_name : NULL;
+	/* The host's name for the user, by which /etc/subuid may know it. */
+	user = find_entry("/etc/passwd", NULL, geteuid(), line, sizeof line, field) ?
+	       field[0] : NULL;
 	if (uids->len && !gids->len)
 		*gids = *uids;	/* as podman does */
 	if (!uids->len)

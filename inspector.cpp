@@ -526,6 +526,21 @@ void report_id_map(output &o, const char *key, const char *path)
 	o.end();
 }
 
+// ID as the parent user namespace (the host's, for carapace) knows it; -1: unmapped.
+long long host_id(const char *map_path, unsigned id)
+{
+	line_reader r(map_path);
+
+	while (char *l = r.next()) {
+		unsigned long long inside, outside, count;
+
+		if (sscanf(l, "%llu %llu %llu", &inside, &outside, &count) == 3 &&
+		    id >= inside && id - inside < count)
+			return (long long)(outside + (id - inside));
+	}
+	return -1;
+}
+
 void report_identity(output &o)
 {
 	gid_t groups[256];
@@ -546,6 +561,9 @@ void report_identity(output &o)
 	o.end();
 	report_id_map(o, "uid_map", "/proc/self/uid_map");
 	report_id_map(o, "gid_map", "/proc/self/gid_map");
+	// Who the workload is outside: root inside need not be root there.
+	o.num("host_uid", host_id("/proc/self/uid_map", geteuid()));
+	o.num("host_gid", host_id("/proc/self/gid_map", getegid()));
 	o.end();
 }
 
