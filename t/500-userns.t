@@ -135,6 +135,9 @@ run "$CARAPACE" inspect -r "$R" "${M[@]}"
 like "$OUT" 'user +isolated: yes' "inspect: the user namespace is isolated"
 like "$(echo "$OUT" | grep -A1 uid_map: | tr -s ' \n' ' ')" '^ ?uid_map: 0 300000 65536 ?$' \
 	"inspect: it reports the uid map"
+like "$OUT" 'host_uid: 300000' "inspect: root inside is uid 300000 on the host"
+run "$CARAPACE" inspect -r "$R" "${M[@]}" --json
+like "$OUT" '"host_uid": ?300000' "inspect --json: host_uid too"
 no_leaks "root with --uidmap: nothing left behind"
 
 # --- rootless
