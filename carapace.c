@@ -4660,6 +4660,11 @@ static int cmd_run(int argc, char **argv, enum exec_action action)
 	/* With a cgroup of its own, init makes its cgroup namespace once inside. */
 	L.init = clone_container(c.namespaces & ~(CG.ndirs ? CLONE_NEWCGROUP : 0UL),
 				 CG.v2_fd, &L.pidfd, &in_cgroup);
+	if (L.init < 0 && (c.namespaces & CLONE_NEWUSER) &&
+	    (errno == ENOSPC || errno == EPERM || errno == EUSERS))
+		die(EXIT_CANT_RUN, "clone: %s: no user namespace may be made here "
+		    "(see user.max_user_namespaces, kernel.unprivileged_userns_clone, "
+		    "or the LSM's policy)", strerror(errno));
 	if (L.init < 0)
 		die_errno("clone");
 	if (L.init == 0) {

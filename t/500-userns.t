@@ -138,6 +138,12 @@ like "$(echo "$OUT" | grep -A1 uid_map: | tr -s ' \n' ' ')" '^ ?uid_map: 0 30000
 like "$OUT" 'host_uid: 300000' "inspect: root inside is uid 300000 on the host"
 run "$CARAPACE" inspect -r "$R" "${M[@]}" --json
 like "$OUT" '"host_uid": ?300000' "inspect --json: host_uid too"
+# Where no user namespace may be made (a limit of 0, set in a namespace of its own).
+run unshare -Ur sh -c 'echo 0 >/proc/sys/user/max_user_namespaces &&
+	exec "$0" run -q --privileged --uidmap 0:0:1 -r "$1" true' "$CARAPACE" "$R"
+is "$RC" 125 "no user namespace allowed: exit 125"
+like "$ERR" '^carapace: clone: No space left on device: no user namespace may be made here \(see user\.max_user_namespaces' \
+	"  the message says why"
 no_leaks "root with --uidmap: nothing left behind"
 
 # --- rootless
