@@ -4254,42 +4254,17 @@ static void become_root_inside(const struct container *c)
 		_exit(EXIT_CANT_RUN);
 }
 
-/* PID 1 of the container, from its first instruction to its exit. */
-__attribute__((noreturn))
-static void container_init(const struct container *c, int sock)
+/*
+ * The container's filesystem, from the host's paths to its own "/", with
+ * every mount in place and masked paths on top; returns how "/" was entered.
+ * ROOT_TREE: the launcher's idmapped rootfs, or -1.
+ */
+static const char *build_filesystem(const struct container *c, int root_tree)
 {
-	struct saved_signals saved;
+	int *trees = open_bind_sources(c);
+	int root = prepare_root(c, root_tree);
 	const char *root_mode;
-	int pty_slave = -1;
-	int *trees;
-	int root, sigfd, root_tree = -1;
-	pid_t workload;
 
-	/* First: if the launcher dies from here on, so does the container. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	report_fd = sock;
-	/* The launcher's blocked signals are its own business, not the workload's. */
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* Host fds that the launcher inherited stop here. */
-	syscall(SYS_close_range, 3 + c->process.preserve_fds, sock - 1, 0);
-	syscall(SYS_close_range, sock + 1, ~0U, 0);
-	if (wait_msg(sock, &root_tree) != MSG_GO)	/* EOF: a launcher that died early */
-		_exit(EXIT_CANT_RUN);
-	if (c->namespaces & CLONE_NEWUSER)
-		become_root_inside(c);
-	/*
-	 * Nobody in the container may ptrace us or open /proc/1/exe. Not
-	 * before: newuidmap wants init's /proc/PID to be its user's.
-	 */
-	prctl(PR_SET_DUMPABLE, 0);
-
-	/* Now that init is in its cgroups, they become its cgroup namespace's root. */
-	if (CG.ndirs && (c->namespaces & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP))
-		die_errno("unshare: cgroup namespace");
-	trees = open_bind_sources(c);
-	root = prepare_root(c, root_tree);
 	mount_filesystems(c, root, trees, false);
 	if (!c->privileges.privileged)
 		populate_dev(root, c->namespaces & CLONE_NEWUSER);
@@ -4305,11 +4280,47 @@ static void container_init(const struct container *c, int sock)
 	mount_filesystems(c, root, trees, true);
 	close(root);
 	close_all(trees, c->mounts_len);
+	/* An idmapped root is read-only for the workload: see idmapped_root(). */
 	if (c->root.readonly || (root_tree >= 0 && !c->root.overlay))
 		make_root_readonly();
 	/* Anything that masks paths comes after this line: after every user mount. */
 	make_paths_readonly(c->privileges.readonly_paths);
 	mask_paths(c->privileges.masked_paths);
+	return root_mode;
+}
+
+/* PID 1 of the container, from its first instruction to its exit. */
+__attribute__((noreturn))
+static void container_init(const struct container *c, int sock)
+{
+	struct saved_signals saved;
+	const char *root_mode;
+	int pty_slave = -1, sigfd, root_tree = -1;
+	sigset_t none;
+	pid_t workload;
+
+	/* First: if the launcher dies from here on, so does the container. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	report_fd = sock;
+	/* The launcher's blocked signals are its own business, not the workload's. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Host fds that the launcher inherited stop here. */
+	syscall(SYS_close_range, 3 + c->process.preserve_fds, sock - 1, 0);
+	syscall(SYS_close_range, sock + 1, ~0U, 0);
+	if (wait_msg(sock, &root_tree) != MSG_GO)	/* EOF: a launcher that died early */
+		_exit(EXIT_CANT_RUN);
+	if (c->namespaces & CLONE_NEWUSER)
+		become_root_inside(c);
+	/*
+	 * Nobody in the container may ptrace us or open /proc/1/exe. Not
+	 * before: newuidmap wants init's /proc/PID to be its user's.
+	 */
+	prctl(PR_SET_DUMPABLE, 0);
+	/* Now that init is in its cgroups, they become its cgroup namespace's root. */
+	if (CG.ndirs && (c->namespaces & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP))
+		die_errno("unshare: cgroup namespace");
+	root_mode = build_filesystem(c, root_tree);
 	if (sethostname(c->hostname, strlen(c->hostname)))
 		die_errno("sethostname: %s", c->hostname);
 	if (c->namespaces & CLONE_NEWNET)
@@ -4331,8 +4342,7 @@ static void container_init(const struct container *c, int sock)
 	    isatty(STDERR_FILENO))
 		inspector_banner(pty_slave >= 0 ? pty_slave : STDERR_FILENO, c->hostname,
 				 c->namespaces, root_mode, c->privileges.caps);
-	workload = fork();
-	if (workload < 0)
+	if ((workload = fork()) < 0)
 		die_errno("fork");
 	if (workload == 0) {
 		close(sigfd);
@@ -4628,11 +4638,61 @@ static bool wait_until_ready(void)
 	}
 }
 
+/*
+ * Host side of the container's creation: cgroups, init in its namespaces,
+ * then, once init is in its cgroups and has its id maps, "go".
+ */
+static void create_container(struct container *c)
+{
+	int socks[2], root_tree;
+	bool in_cgroup;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks))
+		die_errno("socketpair");
+	if (c->limits.name)
+		create_cgroups(c);	/* first, so that its atexit runs last */
+	else if (c->userns.rootless)
+		log_debug("cgroup: none: rootless, and no limit asked for");
+	/* Outside the initial user namespace, the kernel makes no device node. */
+	if (c->namespaces & CLONE_NEWUSER)
+		c->privileges.devices_confined = true;
+	if (!c->privileges.devices_confined && !c->privileges.privileged)
+		c->privileges.caps &= ~CAP(MKNOD);
+	atexit(kill_container);
+	atexit(restore_terminal);
+	/* With a cgroup of its own, init makes its cgroup namespace once inside. */
+	L.init = clone_container(c->namespaces & ~(CG.ndirs ? CLONE_NEWCGROUP : 0UL),
+				 CG.v2_fd, &L.pidfd, &in_cgroup);
+	if (L.init < 0 && (c->namespaces & CLONE_NEWUSER) &&
+	    (errno == ENOSPC || errno == EPERM || errno == EUSERS))
+		die(EXIT_CANT_RUN, "clone: %s: no user namespace may be made here "
+		    "(see user.max_user_namespaces, kernel.unprivileged_userns_clone, "
+		    "or the LSM's policy)", strerror(errno));
+	if (L.init < 0)
+		die_errno("clone");
+	if (L.init == 0) {
+		close(socks[0]);
+		container_init(c, socks[1]);
+	}
+	close(socks[1]);
+	L.sock = socks[0];
+	if (CG.ndirs)
+		join_cgroups(L.init, in_cgroup);
+	if (c->namespaces & CLONE_NEWUSER)
+		write_id_maps(c, L.init);
+	if (c->namespaces & CLONE_NEWUSER && !c->userns.rootless && !c->root.tarball &&
+	    (root_tree = idmapped_root(c, L.init)) >= 0) {
+		send_fd(L.sock, MSG_GO, root_tree);
+		close(root_tree);
+	} else {
+		send_msg(L.sock, MSG_GO, 0, NULL);
+	}
+}
+
 static int cmd_run(int argc, char **argv, enum exec_action action)
 {
 	struct container c;
-	bool in_cgroup;
-	int socks[2], status, root_tree;
+	int status;
 
 	spec_defaults(&c);
 	c.process.action = action;
@@ -4644,46 +4704,7 @@ static int cmd_run(int argc, char **argv, enum exec_action action)
 
 	L.sigfd = launcher_signals();
 	L.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks))
-		die_errno("socketpair");
-	if (c.limits.name)
-		create_cgroups(&c);	/* first, so that its atexit runs last */
-	else if (c.userns.rootless)
-		log_debug("cgroup: none: rootless, and no limit asked for");
-	/* Outside the initial user namespace, the kernel makes no device node. */
-	if (c.namespaces & CLONE_NEWUSER)
-		c.privileges.devices_confined = true;
-	if (!c.privileges.devices_confined && !c.privileges.privileged)
-		c.privileges.caps &= ~CAP(MKNOD);
-	atexit(kill_container);
-	atexit(restore_terminal);
-	/* With a cgroup of its own, init makes its cgroup namespace once inside. */
-	L.init = clone_container(c.namespaces & ~(CG.ndirs ? CLONE_NEWCGROUP : 0UL),
-				 CG.v2_fd, &L.pidfd, &in_cgroup);
-	if (L.init < 0 && (c.namespaces & CLONE_NEWUSER) &&
-	    (errno == ENOSPC || errno == EPERM || errno == EUSERS))
-		die(EXIT_CANT_RUN, "clone: %s: no user namespace may be made here "
-		    "(see user.max_user_namespaces, kernel.unprivileged_userns_clone, "
-		    "or the LSM's policy)", strerror(errno));
-	if (L.init < 0)
-		die_errno("clone");
-	if (L.init == 0) {
-		close(socks[0]);
-		container_init(&c, socks[1]);
-	}
-	close(socks[1]);
-	L.sock = socks[0];
-	if (CG.ndirs)
-		join_cgroups(L.init, in_cgroup);
-	if (c.namespaces & CLONE_NEWUSER)
-		write_id_maps(&c, L.init);
-	if (c.namespaces & CLONE_NEWUSER && !c.userns.rootless && !c.root.tarball &&
-	    (root_tree = idmapped_root(&c, L.init)) >= 0) {
-		send_fd(L.sock, MSG_GO, root_tree);
-		close(root_tree);
-	} else {
-		send_msg(L.sock, MSG_GO, 0, NULL);
-	}
+	create_container(&c);
 	if (wait_until_ready())
 		send_msg(L.sock, MSG_START, 0, NULL);
 	status = supervise();
