@@ -5,6 +5,7 @@
 # Env (run.sh sets them all):
 #   CARAPACE     the carapace binary to test (static)
 #   DEBUG_EXIT   the built t/vm/debug-exit.c helper
+#   SECCOMP_PROBE the built t/seccomp-probe.c (goes into the container rootfs)
 #   BASH_STATIC  a static bash: t/tap.sh needs bash, busybox has only ash
 #   KERNEL_DIR   the unpacked kernel package, for its modules
 #   VM_CACHE     scratch space (default build/vm)
@@ -31,7 +32,7 @@ die() { printf 'build-initramfs.sh: %s\n' "$*" >&2; exit 1; }
 
 [ $# -eq 1 ] || die "usage: build-initramfs.sh OUTPUT.cpio.gz"
 output=$1
-for var in CARAPACE DEBUG_EXIT BASH_STATIC KERNEL_DIR; do
+for var in CARAPACE DEBUG_EXIT SECCOMP_PROBE BASH_STATIC KERNEL_DIR; do
 	[ -n "${!var:-}" ] || die "$var is not set"
 done
 [ -x "$CARAPACE" ] || die "$CARAPACE: not built"
@@ -78,6 +79,8 @@ for module in $MODULES; do
 done
 
 cp -a -- "$rootfs" "$stage/rootfs"
+mkdir -p "$stage/rootfs/usr/local/bin"
+cp -- "$SECCOMP_PROBE" "$stage/rootfs/usr/local/bin/seccomp-probe"
 install -m 0755 "$HERE/init.sh" "$stage/init"
 install -m 0755 "$HERE/guest.t" "$stage/guest.t"
 install -m 0644 "$TOP/t/tap.sh" "$stage/tap.sh"

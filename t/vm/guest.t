@@ -190,6 +190,13 @@ ok "cgroup v2: a later run removes the stale leaf of a SIGKILLed launcher" \
 ok "cgroup v2: no carapace cgroup remains" \
 	test -z "$(find /sys/fs/cgroup -name '*carapace*')"
 
+# This kernel runs int 0x80 for 64-bit programs (IA32 emulation): the i386
+# ABI, which the filter kills, can be tried for real here.
+run cara --seccomp unconfined /usr/local/bin/seccomp-probe i386
+is "$RC:$OUT" 0:ok "seccomp: unconfined, getpid through int 0x80 works on this kernel"
+run cara /usr/local/bin/seccomp-probe i386
+is "$RC" 159 "seccomp: the default filter kills an i386 system call (int 0x80) with SIGSYS"
+
 # User namespaces on cgroup v2. Root with --uidmap: cgroup2 is mounted inside
 # the user namespace, and limits hold.
 run cara --uidmap 0:100000:65536 --pids 7 /bin/sh -c \

@@ -92,7 +92,16 @@ if [ ! -x "$debug_exit" ] || [ "$HERE/debug-exit.c" -nt "$debug_exit" ]; then
 		die "cannot build debug-exit"
 fi
 
+# t/seccomp-probe.c too: this kernel runs int 0x80, the host's may not.
+seccomp_probe=$VM_CACHE/seccomp-probe
+if [ ! -x "$seccomp_probe" ] || [ "$TOP/t/seccomp-probe.c" -nt "$seccomp_probe" ]; then
+	musl-gcc -static -O2 -Wall -isystem "$TOP/build/include" -o "$seccomp_probe" \
+		"$TOP/t/seccomp-probe.c" ||
+		die "cannot build seccomp-probe"
+fi
+
 initramfs=$VM_CACHE/initramfs.cpio.gz
+SECCOMP_PROBE=$seccomp_probe \
 KERNEL_DIR=$kdir DEBUG_EXIT=$debug_exit BASH_STATIC=$bashdir/bin/bash-static \
 	"$HERE/build-initramfs.sh" "$initramfs" || die "cannot build the initramfs"
 
