@@ -14,17 +14,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_for FILE ERE [TRIES]: polls every 0.05 s until a line of FILE matches.
-wait_for() {
-	local i
-	for ((i = 0; i < ${3:-200}; i++)); do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	diag "timed out waiting for /$2/ in $1"
-	return 1
-}
-
 # The workload orphans N cats that all block reading one FIFO. Its fd 5 is
 # the FIFO's only writer (each cat closes its copies of 4 and 5), so closing
 # it gives every cat EOF at the same moment: N orphans exit at once and init

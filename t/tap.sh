@@ -113,10 +113,11 @@ no_leaks() {
 	fi
 }
 
-# wait_for FILE ERE: waits (10 s at most) until a line of FILE matches ERE.
+# wait_for FILE ERE [TRIES]: polls every 0.05 s (TRIES times, default 200: 10 s)
+# until a line of FILE matches ERE.
 wait_for() {
 	local i
-	for ((i = 0; i < 200; i++)); do
+	for ((i = 0; i < ${3:-200}; i++)); do
 		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.05
 	done
