@@ -473,7 +473,8 @@ struct container {
 		bool readonly;
 		bool tarball;		/* path is a tarball to unpack */
 		bool overlay;		/* the rootfs is an overlay's read-only layer */
-		int fd;			/* O_PATH on the folder, as validated; -1 for a tarball */
+		int fd;			/* O_PATH on the folder, as validated, for root's
+					 * --userns; else -1 */
 		const char *overlay_dir;	/* the overlay's upper and work; NULL: memory */
 	} root;
 	const char *hostname;
@@ -1175,7 +1176,8 @@ static void validate_root(struct container *c)
 	if (!S_ISDIR(st.st_mode) && !c->root.tarball)
 		die(EXIT_CANT_RUN, "rootfs: %s: %s", c->root.path, strerror(ENOTDIR));
 	c->root.path = absolute_path("rootfs", c->root.path);
-	if (!c->root.tarball &&
+	/* For root's idmapped copy: held from here on, so a path swapped later is never used. */
+	if (!c->root.tarball && (c->namespaces & CLONE_NEWUSER) && !c->userns.rootless &&
 	    (c->root.fd = open(c->root.path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("rootfs: %s", c->root.path);
 	/* Its folder gets a tmpfs on top, and "/" can't take one. */
