@@ -1164,6 +1164,20 @@ static void lock_overlay_dir(const char *dir)
 	die_errno("--overlay-dir: lock %s", dir);
 }
 
+/* ID of the container as the host knows it; -1 (never a valid id): unmapped. */
+static uint32_t host_id(const struct id_map *map, uint32_t id)
+{
+	for (size_t i = 0; i < map->len; i++)
+		if (id >= map->ranges[i].inside && id - map->ranges[i].inside < map->ranges[i].count)
+			return map->ranges[i].outside + (id - map->ranges[i].inside);
+	return (uint32_t)-1;
+}
+
+static bool id_mapped(const struct id_map *map, uint32_t id)
+{
+	return host_id(map, id) != (uint32_t)-1;
+}
+
 /* The rootfs, a folder or a tarball, and where an overlay keeps its changes. */
 static void validate_root(struct container *c)
 {
@@ -1193,6 +1207,11 @@ static void validate_root(struct container *c)
 		die_errno("--overlay-dir: %s", c->root.overlay_dir);
 	if (!S_ISDIR(st.st_mode))
 		die(EXIT_CANT_RUN, "--overlay-dir: %s: %s", c->root.overlay_dir, strerror(ENOTDIR));
+	/* The overlay is made inside, by the container's root: the folder must be its. */
+	if ((c->namespaces & CLONE_NEWUSER) && st.st_uid != host_id(&c->userns.uids, 0))
+		die(EXIT_CANT_RUN, "--overlay-dir: %s: belongs to uid %u, but the container's "
+		    "root is uid %u on the host", c->root.overlay_dir, (unsigned)st.st_uid,
+		    (unsigned)host_id(&c->userns.uids, 0));
 	if (sfs.f_type == OVERLAYFS_SUPER_MAGIC)
 		die(EXIT_CANT_RUN, "--overlay-dir: %s: on an overlay, which can't hold "
 		    "another overlay's changes", c->root.overlay_dir);
@@ -1273,14 +1292,6 @@ static void add_subordinate_ranges(struct id_map *map, const char *file, const c
 	}
 	if (f)
 		fclose(f);
-}
-
-static bool id_mapped(const struct id_map *map, uint32_t id)
-{
-	for (size_t i = 0; i < map->len; i++)
-		if (id >= map->ranges[i].inside && id - map->ranges[i].inside < map->ranges[i].count)
-			return true;
-	return false;
 }
 
 /* Only OWN, once: the map that an ordinary user may write without help. */

@@ -78,6 +78,15 @@ ok "idmapped rootfs: nothing was written" test ! -e "$R/made-inside"
 run ns --overlay sh -c 'echo x >/etc/over && stat -c %u /etc/over'
 is "$OUT" 0 "--overlay on the idmapped rootfs: root writes /etc, in memory"
 ok "--overlay: the rootfs is untouched" test ! -e "$R/etc/over"
+mkdir "$work/ovl"
+run ns --overlay-dir "$work/ovl" true
+is "$RC" 125 "--overlay-dir of host root's under --uidmap: exit 125"
+is "$ERR" "carapace: --overlay-dir: $work/ovl: belongs to uid 0, but the container's root is uid 300000 on the host" \
+	"  the message says whose it must be"
+chown 300000:300000 "$work/ovl"
+run ns --overlay-dir "$work/ovl" sh -c 'echo k >/etc/kept'
+is "$(stat -c %u:%g "$work/ovl/upper/etc/kept" 2>&1)" 300000:300000 \
+	"--overlay-dir given to 300000: the changes are kept there, as the mapped root's"
 run ns --cap-add SYS_ADMIN sh -c 'stat -c %u /etc/passwd'
 is "$OUT" 65534 "with CAP_SYS_ADMIN, which could remount it, the rootfs is not idmapped"
 # A rootfs on a shared mount (systemd makes / shared): the idmapped copy must
