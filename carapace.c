@@ -960,6 +960,12 @@ static void mount_option(struct container *c, const char *arg)
 	finish_mount(c, &m, &o);
 }
 
+/* Whether [A, A+N) and [B, B+M) share an id. */
+static bool ranges_overlap(uint64_t a, uint64_t n, uint64_t b, uint64_t m)
+{
+	return a < b + m && b < a + n;
+}
+
 /* IN:OUT:COUNT, as podman's --uidmap; the kernel refuses overlaps, so do we, first. */
 static void parse_id_range(struct id_map *map, const char *opt, const char *arg)
 {
@@ -980,8 +986,8 @@ static void parse_id_range(struct id_map *map, const char *opt, const char *arg)
 	for (size_t i = 0; i < map->len; i++) {
 		const struct id_range *r = &map->ranges[i];
 
-		if ((v[0] < r->inside + r->count && r->inside < v[0] + v[2]) ||
-		    (v[1] < r->outside + r->count && r->outside < v[1] + v[2]))
+		if (ranges_overlap(v[0], v[2], r->inside, r->count) ||
+		    ranges_overlap(v[1], v[2], r->outside, r->count))
 			die(EXIT_CANT_RUN, "%s: '%s' overlaps an earlier range", opt, arg);
 	}
 	if (map->len == sizeof map->ranges / sizeof map->ranges[0])
@@ -1280,8 +1286,8 @@ static void add_subordinate_ranges(struct id_map *map, const char *file, const c
 		if (!count || start + count > UINT32_MAX || inside + count > UINT32_MAX)
 			continue;
 		for (size_t i = 0; i < map->len; i++)
-			if (start < map->ranges[i].outside + map->ranges[i].count &&
-			    map->ranges[i].outside < start + count)
+			if (ranges_overlap(start, count, map->ranges[i].outside,
+					   map->ranges[i].count))
 				die(EXIT_CANT_RUN, "%s: %s's ranges overlap", file, owner);
 		if (map->len == max) {
 			log_warn("%s: only the first %zu ranges are used", file, max);
@@ -2108,28 +2114,30 @@ static void write_proc_file(pid_t pid, const char *file, const char *text)
 /* newuidmap PID IN OUT COUNT...: a setuid helper that checks /etc/subuid. */
 static void run_map_helper(const char *helper, pid_t pid, const struct id_map *map)
 {
-	char *args = format_map(map, true), *argv[4 + 3 * 16], said[512] = "";
+	char *argv[3 + 3 * sizeof map->ranges / sizeof map->ranges[0]], said[512] = "";
 	int argc = 0, status, out[2];
 	ssize_t n = 0;
 	pid_t child;
 
 	argv[argc++] = (char *)helper;
 	argv[argc++] = xasprintf("%d", (int)pid);
-	for (char *word = strtok(args, " \n"); word; word = strtok(NULL, " \n"))
-		argv[argc++] = word;
+	for (size_t i = 0; i < map->len; i++) {
+		argv[argc++] = xasprintf("%u", map->ranges[i].inside);
+		argv[argc++] = xasprintf("%u", map->ranges[i].outside);
+		argv[argc++] = xasprintf("%u", map->ranges[i].count);
+	}
 	argv[argc] = NULL;
 	if (pipe2(out, O_CLOEXEC))
 		die_errno("pipe");
 	if ((child = fork()) < 0)
 		die_errno("fork: %s", helper);
 	if (child == 0) {
+		int null = open("/dev/null", O_RDONLY);
 		sigset_t none;
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		/* A setuid helper gets nothing of ours but its answer's pipe. */
-		int null = open("/dev/null", O_RDONLY);
-
 		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out[1], STDOUT_FILENO) < 0 ||
 		    dup2(out[1], STDERR_FILENO) < 0)
 			_exit(127);
@@ -2197,9 +2205,10 @@ static int idmapped_root(const struct container *c, pid_t pid)
 /* Before init goes on: it waits for these, then becomes root inside. */
 static void write_id_maps(const struct container *c, pid_t pid)
 {
-	log_debug("userns: uids %s, gids %s, written by %s", format_map(&c->userns.uids, false),
-		  format_map(&c->userns.gids, false),
-		  c->userns.newuidmap ? "newuidmap and newgidmap" : "carapace");
+	if (log_threshold >= LOG_DEBUG)	/* the formatting isn't free */
+		log_debug("userns: uids %s, gids %s, written by %s", format_map(&c->userns.uids, false),
+			  format_map(&c->userns.gids, false),
+			  c->userns.newuidmap ? "newuidmap and newgidmap" : "carapace");
 	if (c->userns.newuidmap) {
 		run_map_helper(c->userns.newuidmap, pid, &c->userns.uids);
 		run_map_helper(c->userns.newgidmap, pid, &c->userns.gids);
