@@ -2903,26 +2903,6 @@ static const char *change_root(const struct container *c)
 	return "chroot";
 }
 
-static void make_dirs(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	char *p;
-
-	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-		die(EXIT_CANT_RUN, "mkdir: %s: %s", path, strerror(ENAMETOOLONG));
-	for (p = buf + 1;; p++) {
-		if (*p != '/' && *p)
-			continue;
-		char saved = *p;
-
-		*p = '\0';
-		if (mkdir(buf, mode) && errno != EEXIST)
-			die_errno("mkdir: %s", buf);
-		if (!(*p = saved))
-			break;
-	}
-}
-
 __attribute__((noreturn))
 static void die_mount(const struct mount_spec *m, const char *step)
 {
@@ -3009,12 +2989,42 @@ static int open_in_root(int root, const char *path)
 	return root_changed ? openat(root, path, O_PATH | O_CLOEXEC) : walk_in_root(root, path);
 }
 
-/* The target, made first if missing, with its folders: a folder, or an empty file. */
-static int open_target(int root, const char *path, bool dir)
+/*
+ * PATH below DIR (a mount's fd, or the root), opened O_PATH, no symlink
+ * followed anywhere on the way, nor at the end: for carapace's own mount
+ * targets and for masked and read-only paths. A rootfs owner who swaps a
+ * name for a symlink gets an error, not a mount somewhere else.
+ */
+static int open_beneath(int dir, const char *path)
+{
+	static bool no_openat2;
+	struct open_how how = {
+		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd;
+
+	if (!*path)	/* DIR itself */
+		path = "/";
+	if (!no_openat2) {
+		fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof how);
+		if (fd >= 0 || errno != ENOSYS)
+			return fd;
+		no_openat2 = true;
+	}
+	return walk_in_root(dir, path);
+}
+
+/*
+ * The target, made first if missing, with its folders: a folder, or an
+ * empty file. SYMLINKS: followed inside the root (a user's target), or
+ * refused (carapace's own).
+ */
+static int open_target(int root, const char *path, bool dir, bool symlinks)
 {
 	char parent[PATH_MAX], *name;
 	autoclose int parent_fd = -1;
-	int fd = open_in_root(root, path);
+	int fd = symlinks ? open_in_root(root, path) : open_beneath(root, path);
 	size_t len = strlen(path);
 
 	if (fd >= 0 || errno != ENOENT)
@@ -3029,13 +3039,13 @@ static int open_target(int root, const char *path, bool dir)
 	parent[len] = '\0';
 	name = strrchr(parent, '/') + 1;
 	name[-1] = '\0';
-	parent_fd = open_target(root, *parent ? parent : "/", true);
+	parent_fd = open_target(root, *parent ? parent : "/", true, symlinks);
 	if (parent_fd < 0)
 		return -1;
 	if ((dir ? mkdirat(parent_fd, name, 0755) : mknodat(parent_fd, name, S_IFREG | 0644, 0)) &&
 	    errno != EEXIST)
 		return -1;
-	return open_in_root(root, path);
+	return symlinks ? open_in_root(root, path) : open_beneath(parent_fd, name);
 }
 
 /* The target must be a folder for a folder, and not the root itself. */
@@ -3089,28 +3099,41 @@ static void unescape_octal(char *s)
 	*out = '\0';
 }
 
+/*
+ * Before mount_setattr (Linux 5.12): remounts with FLAGS the mount on TOP
+ * (if WITH_TOP) and each one below it (if BELOW), by mountinfo's paths.
+ */
+static int remount_paths(const char *top, unsigned long flags, bool with_top, bool below)
+{
+	char line[8192], mnt[PATH_MAX];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int rc = 0;
+
+	if (!f)
+		return -1;
+	while (!rc && fgets(line, sizeof line, f)) {
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+			continue;
+		unescape_octal(mnt);
+		if (strcmp(mnt, top) ? below && path_within(mnt, top) : with_top)
+			rc = remount_with(mnt, flags);
+	}
+	fclose(f);
+	return rc;
+}
+
 /* Before mount_setattr (Linux 5.12): each mount of the attached bind, by its path. */
 static void remount_bind(const struct mount_spec *m, int tree)
 {
-	char top[PATH_MAX], link[32], line[8192], mnt[PATH_MAX];
+	char top[PATH_MAX], link[32];
 	ssize_t n;
-	FILE *f;
 
 	snprintf(link, sizeof link, "/proc/self/fd/%d", tree);
 	if ((n = readlink(link, top, sizeof top - 1)) < 0)
 		die_mount(m, "readlink");
 	top[n] = '\0';
-	if (!(f = fopen("/proc/self/mountinfo", "re")))
-		die_errno("open: /proc/self/mountinfo");
-	while (fgets(line, sizeof line, f)) {
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
-			continue;
-		unescape_octal(mnt);
-		if ((!strcmp(mnt, top) || ((m->flags & MS_REC) && path_within(mnt, top))) &&
-		    remount_with(mnt, m->flags))
-			die_mount(m, "remount");
-	}
-	fclose(f);
+	if (remount_paths(top, m->flags, true, m->flags & MS_REC))
+		die_mount(m, "remount");
 	if (mount(NULL, top, NULL, m->propagation & MS_REC ? m->propagation : MS_PRIVATE | MS_REC,
 		  NULL) ||
 	    (!(m->propagation & MS_REC) && mount(NULL, top, NULL, m->propagation, NULL)))
@@ -3154,21 +3177,171 @@ static void attach_bind(const struct mount_spec *m, int tree, int target)
 		remount_bind(m, tree);
 }
 
-/* A new filesystem on TARGET, an fd: mounted on ".", as /proc may not be there yet. */
-static void mount_new(const struct mount_spec *m, int target, int root)
+/*
+ * Each filesystem carapace mounted, by the fd on the very mount the kernel
+ * made. Mounts below one, masks and read-only paths in one, and the checks
+ * all go through these fds, never through the container's paths again:
+ * whoever owns the rootfs folder may rename its entries at any moment (a
+ * symlink for "proc"), so a path looked up twice may name two things.
+ */
+struct made_mount {
+	const char *target;	/* as asked for: "/proc" */
+	const char *type;	/* the filesystem's, or "bind" */
+	int fd;			/* O_PATH, on the mount's root */
+};
+static struct made_mount *made;
+static size_t made_len;
+static int null_node = -1;	/* O_PATH on the container's /dev/null, once verified */
+
+static void remember_mount(const char *target, const char *type, int fd)
 {
-	if (fchdir(target))
-		die_mount(m, "destination");
-	if (mount(m->source, ".", m->type, m->flags, m->data))
+	made = xrealloc(made, (made_len + 1) * sizeof *made);
+	made[made_len++] = (struct made_mount){ .target = target, .type = type, .fd = fd };
+}
+
+/* Once the filesystem is built: init needs them no more. */
+static void forget_mounts(void)
+{
+	for (size_t i = 0; i < made_len; i++)
+		close(made[i].fd);
+	free(made);
+	made = NULL;
+	made_len = 0;
+	close_fdp(&null_node);
+	null_node = -1;
+}
+
+/* What of PATH lies below DIR, name by name: "/x" or "" (DIR itself); NULL: not below. */
+static const char *path_below(const char *path, const char *dir)
+{
+	for (;;) {
+		size_t n;
+
+		while (*dir == '/')
+			dir++;
+		if (!*dir)
+			return path;
+		while (*path == '/')
+			path++;
+		n = strcspn(dir, "/");
+		if (strncmp(path, dir, n) || (path[n] && path[n] != '/'))
+			return NULL;
+		path += n;
+		dir += n;
+	}
+}
+
+static bool is_pseudo_fs(const char *type)
+{
+	return !strcmp(type, "proc") || !strcmp(type, "sysfs");
+}
+
+/*
+ * The deepest mount carapace made that holds PATH (PSEUDO: a procfs or
+ * sysfs only), the latest of equals; *REL: what of PATH lies in it.
+ */
+static const struct made_mount *mount_holding(const char *path, const char **rel, bool pseudo)
+{
+	const struct made_mount *best = NULL;
+
+	for (size_t i = 0; i < made_len; i++) {
+		const char *below = path_below(path, made[i].target);
+
+		if (!below || (pseudo && !is_pseudo_fs(made[i].type)) ||
+		    (best && strlen(made[i].target) < strlen(best->target)))
+			continue;
+		best = &made[i];
+		*rel = below;
+	}
+	return best;
+}
+
+/* What fstatfs must say of a new mount of TYPE; 0: not checked. */
+static unsigned long fs_magic(const char *type)
+{
+	static const struct { const char *type; unsigned long magic; } known[] = {
+		{ "proc", PROC_SUPER_MAGIC }, { "sysfs", SYSFS_MAGIC }, { "tmpfs", TMPFS_MAGIC },
+		{ "devpts", DEVPTS_SUPER_MAGIC }, { "mqueue", 0x19800202 /* MQUEUE_MAGIC */ },
+		{ "cgroup", CGROUP_SUPER_MAGIC }, { "cgroup2", CGROUP2_SUPER_MAGIC },
+	};
+
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (!strcmp(type, known[i].type))
+			return known[i].magic;
+	return 0;
+}
+
+/* DATA, a comma list, into FS's configuration: KEY=VALUE, or KEY alone for a flag. */
+static int configure_fs(int fs, const char *data)
+{
+	char *copy = xasprintf("%s", data ? data : ""), *save = NULL;
+	int rc = 0;
+
+	for (char *w = strtok_r(copy, ",", &save); w && !rc; w = strtok_r(NULL, ",", &save)) {
+		char *value = strchr(w, '=');
+
+		if (value)
+			*value++ = '\0';
+		rc = (int)syscall(SYS_fsconfig, fs, value ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG,
+				  w, value, 0);
+	}
+	free(copy);
+	return rc;
+}
+
+/*
+ * M's filesystem, made detached (fsopen and fsmount, Linux 5.2) for this
+ * process's namespaces (its PID namespace's procfs, its network
+ * namespace's sysfs), with M's flags on the mount. Returns the fd on the
+ * mount, whose filesystem is checked: nothing else can be behind that fd.
+ */
+static int new_mount(const struct mount_spec *m)
+{
+	autoclose int fs = (int)syscall(SYS_fsopen, m->type, FSOPEN_CLOEXEC);
+	unsigned long magic = fs_magic(m->type);
+	struct statfs sfs;
+	int mnt;
+
+	if (fs < 0)
+		die_mount(m, errno == ENOSYS ? "fsopen (Linux 5.2)" : NULL);
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", m->source, 0) ||
+	    configure_fs(fs, m->data) || syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
 		die_mount(m, NULL);
-	if (fchdir(root))
-		die_errno("chdir: /");
+	if ((mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, mount_attrs(m->flags))) < 0)
+		die_mount(m, NULL);
+	if (magic && (fstatfs(mnt, &sfs) || (unsigned long)sfs.f_type != magic))
+		die(EXIT_CANT_RUN, "mount: %s: not the expected filesystem", m->target);
+	return mnt;
+}
+
+/* A new filesystem on TARGET, an fd; returns the fd on its mount. */
+static int mount_new(const struct mount_spec *m, int target)
+{
+	int mnt = new_mount(m);
+
+	if (sys_move_mount(mnt, target))
+		die_mount(m, NULL);
+	return mnt;
+}
+
+/*
+ * Carapace's own targets: below the deepest of its mounts that holds one
+ * (/dev/pts in the /dev tmpfs it made), else in ROOT; no symlink followed.
+ * A user's: in ROOT, with its symlinks followed inside it.
+ */
+static int open_mount_target(const struct mount_spec *m, int root, bool dir)
+{
+	const char *rel = m->target;
+	const struct made_mount *under = m->origin ? NULL : mount_holding(m->target, &rel, false);
+
+	return open_target(under ? under->fd : root, rel, dir, m->origin != NULL);
 }
 
 /*
  * In list order, the defaults or the user's (which go on top: on /dev/shm,
- * say), on ROOT, the container's root. Every target resolves inside it; a
- * symlink in the rootfs can't send a mount elsewhere.
+ * say), on ROOT, the container's root. Every target resolves inside it,
+ * once, into an fd, and the mount goes onto that fd: a symlink in the
+ * rootfs, or a rename meanwhile, can't send a mount elsewhere.
  */
 static void mount_filesystems(const struct container *c, int root, const int *trees, bool users)
 {
@@ -3180,16 +3353,21 @@ static void mount_filesystems(const struct container *c, int root, const int *tr
 		const struct mount_spec *m = &c->mounts[i];
 		bool dir = trees[i] < 0 || (!fstat(trees[i], &st) && S_ISDIR(st.st_mode));
 		autoclose int target = -1;
+		int mnt;
 
 		if (!m->origin == users)
 			continue;
-		if ((target = open_target(root, m->target, dir)) < 0)
+		if ((target = open_mount_target(m, root, dir)) < 0)
 			die_mount(m, "destination");
 		check_target(m, target, dir, &root_st);
-		if (trees[i] >= 0)
+		if (trees[i] >= 0) {
 			attach_bind(m, trees[i], target);
-		else
-			mount_new(m, target, root);
+			if ((mnt = fcntl(trees[i], F_DUPFD_CLOEXEC, 0)) < 0)
+				die_mount(m, "dup");
+		} else {
+			mnt = mount_new(m, target);
+		}
+		remember_mount(m->target, m->type, mnt);
 		if (m->origin)
 			log_debug("%s: mounted", m->origin);
 	}
@@ -3204,7 +3382,69 @@ static void close_all(int *fds, size_t n)
 	free(fds);
 }
 
-/* --read-only: the root's own mount; volumes, tmpfs, /dev and /proc keep theirs. */
+/*
+ * Before mount_setattr (Linux 5.12): remounts the mount FD is on with
+ * FLAGS, by the magic link to FD in the procfs carapace made, from a cwd
+ * there: no path of the container is looked up.
+ */
+static int remount_fd(int fd, unsigned long flags)
+{
+	const char *rel;
+	const struct made_mount *proc = mount_holding("/proc", &rel, true);
+	autoclose int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char link[32];
+	int rc;
+
+	snprintf(link, sizeof link, "self/fd/%d", fd);
+	if (!proc || cwd < 0 || fchdir(proc->fd))
+		return -1;
+	rc = mount(NULL, link, NULL, MS_REMOUNT | MS_BIND | flags, NULL);
+	if (fchdir(cwd))
+		die_errno("chdir: back");
+	return rc;
+}
+
+/* The root is read-only for the workload: with --read-only, or idmapped. */
+static bool root_readonly(const struct container *c, int root_tree)
+{
+	return c->root.readonly || (root_tree >= 0 && !c->root.overlay);
+}
+
+/*
+ * A read-only root: the host's mounts below it (a bind on rootfs/mnt/sub,
+ * say) go read-only at once, all of them, before carapace mounts anything
+ * of its own (which keeps its own mode). The root's own mount stays as it
+ * is until make_root_readonly(): the mount targets are made in it first.
+ */
+static void make_submounts_readonly(int root)
+{
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	struct mount_attr rw = { .attr_clr = MOUNT_ATTR_RDONLY };
+	char link[32], top[PATH_MAX];
+	struct statvfs sv;
+	ssize_t n;
+
+	if (fstatvfs(root, &sv))
+		die_errno("read-only root: statvfs");
+	if (!sys_mount_setattr(root, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro)) {
+		if (!(sv.f_flag & ST_RDONLY) && sys_mount_setattr(root, "", AT_EMPTY_PATH, &rw))
+			die_errno("read-only root: mount_setattr");
+		return;
+	}
+	if (errno != ENOSYS)
+		die_errno("read-only root: mount_setattr: submounts");
+	snprintf(link, sizeof link, "/proc/self/fd/%d", root);
+	if ((n = readlink(link, top, sizeof top - 1)) < 0)
+		die_errno("readlink: %s", link);
+	top[n] = '\0';
+	if (remount_paths(top, MS_RDONLY, false, true))
+		die_errno("read-only root: remount submounts");
+}
+
+/*
+ * Last, the root's own mount; its submounts are read-only already, and
+ * carapace's mounts on it (volumes, tmpfs, /dev, /proc) keep their modes.
+ */
 static void make_root_readonly(void)
 {
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
@@ -3214,117 +3454,180 @@ static void make_root_readonly(void)
 		die_errno("--read-only: remount /");
 }
 
-/* Inside, after the root change: the container's own cgroups, read-only. */
+/*
+ * Inside, after the root change: the container's own cgroups, read-only,
+ * on /sys/fs/cgroup of the sysfs carapace made, found from its mount's fd.
+ */
 static void mount_cgroupfs(void)
 {
-	const char *top = "/sys/fs/cgroup";
+	struct mount_spec top = { "tmpfs", "tmpfs", "/sys/fs/cgroup", MS_SAFE, 0,
+				  "mode=755,size=16k", NULL };
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	const char *rel = NULL;
+	const struct made_mount *sys = mount_holding(top.target, &rel, true);
+	autoclose int target = sys ? open_beneath(sys->fd, rel) : (errno = ENOENT, -1);
+	int tmpfs;
 
-	make_dirs(top, 0755);
+	if (target < 0)
+		die_errno("mount: %s", top.target);
 	if (!strcmp(CG.mode, "unified")) {
-		if (mount("cgroup2", top, "cgroup2", MS_SAFE | MS_RDONLY, NULL))
-			die_errno("mount: %s", top);
+		top.type = top.source = "cgroup2";
+		top.flags |= MS_RDONLY;
+		top.data = NULL;
+		remember_mount(top.target, top.type, mount_new(&top, target));
 		return;
 	}
-	if (mount("tmpfs", top, "tmpfs", MS_SAFE, "mode=755,size=16k"))
-		die_errno("mount: %s", top);
+	remember_mount(top.target, top.type, tmpfs = mount_new(&top, target));
 	for (size_t i = 0; i < CG.ndirs; i++) {
 		const struct cgroup_dir *d = &CG.dirs[i];
-		int ctl = __builtin_ctz(d->ctls);
-		char *target = xasprintf("%s/%s", top, d->v2 ? "unified" : strrchr(d->mount, '/') + 1);
+		const char *name = d->v2 ? "unified" : strrchr(d->mount, '/') + 1;
+		struct mount_spec cg = {
+			.type = d->v2 ? "cgroup2" : "cgroup", .source = "cgroup",
+			.target = xasprintf("%s/%s", top.target, name), .flags = MS_SAFE | MS_RDONLY,
+			.data = d->v2 ? NULL : CG.v1_opts[__builtin_ctz(d->ctls)],
+		};
+		autoclose int dir = -1;
 
-		make_dirs(target, 0755);
-		if (mount("cgroup", target, d->v2 ? "cgroup2" : "cgroup", MS_SAFE | MS_RDONLY,
-			  d->v2 ? NULL : CG.v1_opts[ctl]))
-			die_errno("mount: %s", target);
-		free(target);
+		if ((mkdirat(tmpfs, name, 0755) && errno != EEXIST) ||
+		    (dir = open_beneath(tmpfs, name)) < 0)
+			die_errno("mkdir: %s", cg.target);
+		remember_mount(cg.target, cg.type, mount_new(&cg, dir));
 	}
-	if (mount(NULL, top, NULL, MS_REMOUNT | MS_BIND | MS_SAFE | MS_RDONLY, NULL))
-		die_errno("mount: remount %s read-only", top);
-}
-
-/* The mounts must be what they claim, not something the rootfs put there. */
-static void verify_fs(const char *path, unsigned long magic)
-{
-	struct statfs sfs;
-
-	if (statfs(path, &sfs))
-		die_errno("statfs: %s", path);
-	if ((unsigned long)sfs.f_type != magic)
-		die(EXIT_CANT_RUN, "mount: %s: not the expected filesystem", path);
+	if (sys_mount_setattr(tmpfs, "", AT_EMPTY_PATH, &ro) &&
+	    (errno != ENOSYS || remount_fd(tmpfs, MS_SAFE | MS_RDONLY)))
+		die_errno("mount: remount %s read-only", top.target);
 }
 
 /*
- * Hides each path: /dev/null, verified to be the real 1:3, over a file; an
- * empty read-only tmpfs over a folder. Last of all mounts, so that nothing
- * mounted later can uncover one.
+ * Calls FN on what PATH, a masked or read-only path, names. Under a procfs
+ * or sysfs that carapace mounted: in each one of that type, from its fd,
+ * so that a second procfs (--mount type=proc) is masked as /proc is. Else
+ * in the deepest mount carapace made that holds it, else in ROOT.
  */
-static void mask_paths(const char *const *paths)
+static void for_each_place(int root, const char *path, void (*fn)(int, const char *, const char *))
 {
+	const char *rel = path;
+	const struct made_mount *under = mount_holding(path, &rel, true);
+
+	if (under) {
+		const char *type = under->type;
+
+		for (size_t i = 0; i < made_len; i++)
+			if (!strcmp(made[i].type, type))
+				fn(made[i].fd, rel, path);
+		return;
+	}
+	under = mount_holding(path, &rel, false);
+	fn(under ? under->fd : root, rel, path);
+}
+
+/*
+ * Hides REL in DIR: the container's /dev/null, by the fd on the node
+ * verified when it was made, over a file; an empty read-only tmpfs over a
+ * folder. Resolved once, no symlink followed, and mounted onto that fd.
+ */
+static void mask_one(int dir, const char *rel, const char *path)
+{
+	static const struct mount_spec empty = { "tmpfs", "tmpfs", "mask", MS_SAFE | MS_RDONLY, 0,
+						  "size=4k,mode=500", NULL };
+	autoclose int fd = open_beneath(dir, rel), mask = -1;
 	struct stat st;
 
-	if (stat("/dev/null", &st) || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
-		die(EXIT_CANT_RUN, "mask: /dev/null: not the null device");
-	for (; *paths; paths++) {
-		if (lstat(*paths, &st)) {
-			if (errno == ENOENT)
-				continue;
-			die_errno("mask: %s", *paths);
-		}
-		if (S_ISDIR(st.st_mode) ?
-		    mount("tmpfs", *paths, "tmpfs", MS_SAFE | MS_RDONLY, "size=0,mode=500") :
-		    mount("/dev/null", *paths, NULL, MS_BIND, NULL))
-			die_errno("mask: %s", *paths);
-	}
+	if (fd < 0 && errno == ENOENT)
+		return;
+	if (fd < 0 || fstat(fd, &st))
+		die_errno("mask: %s", path);
+	if (S_ISDIR(st.st_mode))
+		mask = new_mount(&empty);
+	else if (null_node < 0)
+		die(EXIT_CANT_RUN, "mask: %s: no /dev/null to mask it with", path);
+	else if ((mask = sys_open_tree(null_node, "", AT_EMPTY_PATH | OPEN_TREE_CLONE |
+				       OPEN_TREE_CLOEXEC)) < 0)
+		die_errno("mask: %s: /dev/null", path);
+	if (sys_move_mount(mask, fd))
+		die_errno("mask: %s", path);
 }
 
-/* A bind of each path onto itself, remounted read-only, submounts too. */
-static void make_paths_readonly(const char *const *paths)
+/* Last of all mounts, so that nothing mounted later can uncover one. */
+static void mask_paths(int root, const char *const *paths)
 {
-	for (; *paths; paths++) {
-		if (mount(*paths, *paths, NULL, MS_BIND | MS_REC, NULL)) {
-			if (errno == ENOENT)
-				continue;
-			die_errno("read-only: %s", *paths);
-		}
-		if (mount(NULL, *paths, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_SAFE, NULL))
-			die_errno("read-only: remount %s", *paths);
-	}
+	for (; *paths; paths++)
+		for_each_place(root, *paths, mask_one);
 }
 
 /*
- * The basic devices, on /dev's tmpfs in ROOT: made with mknod, or, in a
- * user namespace, where mknod is not allowed, bound from the host's /dev.
- * Either way, each must turn out to be the device it claims to be.
+ * REL in DIR, read-only: a copy of its mount tree, submounts too, made
+ * read-only before it is attached onto REL's own fd; then asked.
  */
-static void make_device(int dev_dir, const char *name, dev_t dev, bool bind)
+static void readonly_one(int dir, const char *rel, const char *path)
+{
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					     MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+	autoclose int fd = open_beneath(dir, rel), tree = -1;
+	bool old_kernel = false;
+	struct statvfs sv;
+
+	if (fd < 0 && errno == ENOENT)
+		return;
+	if (fd < 0 || (tree = sys_open_tree(fd, "", AT_EMPTY_PATH | AT_RECURSIVE |
+					    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
+		die_errno("read-only: %s", path);
+	if (sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro)) {
+		if (errno != ENOSYS)
+			die_errno("read-only: %s: mount_setattr", path);
+		old_kernel = true;
+	}
+	if (sys_move_mount(tree, fd) || (old_kernel && remount_fd(tree, MS_SAFE | MS_RDONLY)))
+		die_errno("read-only: %s", path);
+	if (fstatvfs(tree, &sv) || !(sv.f_flag & ST_RDONLY))
+		die(EXIT_CANT_RUN, "read-only: %s: still writable", path);
+}
+
+static void make_paths_readonly(int root, const char *const *paths)
+{
+	for (; *paths; paths++)
+		for_each_place(root, *paths, readonly_one);
+}
+
+/*
+ * The basic devices, on the /dev tmpfs DEV_DIR: made with mknod, or, in a
+ * user namespace, where mknod is not allowed, bound from the host's /dev.
+ * Either way, the fd on what was made must turn out to be the device it
+ * claims to be, on that tmpfs if made there; returns that O_PATH fd.
+ */
+static int make_device(int dev_dir, const char *name, dev_t dev, bool bind)
 {
 	struct mount_attr nosuid_noexec = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC };
-	autoclose int fd = -1, tree = -1;
-	struct stat st;
+	autoclose int fd = -1;
+	struct stat st, dir_st;
+	int node;
 
 	if (!bind) {
 		if (mknodat(dev_dir, name, S_IFCHR | 0666, dev) ||
-		    fchmodat(dev_dir, name, 0666, 0))
+		    fchmodat(dev_dir, name, 0666, 0) ||
+		    (node = openat(dev_dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
 			die_errno("mknod: /dev/%s", name);
 	} else {
 		char *host = xasprintf("/dev/%s", name);
 
 		if ((fd = openat(dev_dir, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666)) < 0)
 			die_errno("bind: /dev/%s: target", name);
-		if ((tree = sys_open_tree(AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
+		if ((node = sys_open_tree(AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
 			die_errno("bind: %s: source", host);
-		if (sys_mount_setattr(tree, "", AT_EMPTY_PATH, &nosuid_noexec) && errno != ENOSYS)
+		if (sys_mount_setattr(node, "", AT_EMPTY_PATH, &nosuid_noexec) && errno != ENOSYS)
 			die_errno("bind: %s: mount_setattr", host);
-		if (sys_move_mount(tree, fd))
+		if (sys_move_mount(node, fd))
 			die_errno("bind: /dev/%s", name);
 		free(host);
 	}
-	if (fstatat(dev_dir, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISCHR(st.st_mode) ||
-	    st.st_rdev != dev)
+	if (fstat(node, &st) || fstat(dev_dir, &dir_st) || !S_ISCHR(st.st_mode) ||
+	    st.st_rdev != dev || (!bind && st.st_dev != dir_st.st_dev))
 		die(EXIT_CANT_RUN, "%s: /dev/%s: not the expected device", bind ? "bind" : "mknod", name);
+	return node;
 }
 
-static void populate_dev(int root, bool bind)
+/* On the /dev tmpfs carapace made, from its mount's fd. */
+static void populate_dev(bool bind)
 {
 	static const struct { const char *name; unsigned maj, min; } nodes[] = {
 		{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
@@ -3335,16 +3638,25 @@ static void populate_dev(int root, bool bind)
 		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
 		{ "pts/ptmx", "ptmx" },
 	};
-	autoclose int path = open_in_root(root, "/dev"), dev = -1;
+	const char *rel = "";
+	const struct made_mount *mnt = mount_holding("/dev", &rel, false);
+	autoclose int dev = -1;
 	struct statfs sfs;
 
-	/* An O_PATH fd is not enough for mknodat: open it again, for real. */
-	if (path < 0 || (dev = openat(path, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	/* The mount's fd is O_PATH, not enough for mknodat: open it again, for real. */
+	errno = ENOENT;
+	if (!mnt || *rel || (dev = openat(mnt->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("open: /dev");
 	if (fstatfs(dev, &sfs) || sfs.f_type != TMPFS_MAGIC)
 		die(EXIT_CANT_RUN, "mount: /dev: not the expected filesystem");
-	for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++)
-		make_device(dev, nodes[i].name, makedev(nodes[i].maj, nodes[i].min), bind);
+	for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
+		int node = make_device(dev, nodes[i].name, makedev(nodes[i].maj, nodes[i].min), bind);
+
+		if (!strcmp(nodes[i].name, "null"))	/* what masks are made of */
+			null_node = node;
+		else
+			close(node);
+	}
 	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
 		if (symlinkat(links[i][0], dev, links[i][1]))
 			die_errno("symlink: /dev/%s", links[i][1]);
@@ -4287,27 +4599,29 @@ static const char *build_filesystem(const struct container *c, int root_tree)
 	int root = prepare_root(c, root_tree);
 	const char *root_mode;
 
+	/* An idmapped root is read-only for the workload: see idmapped_root(). */
+	if (root_readonly(c, root_tree))
+		make_submounts_readonly(root);
 	mount_filesystems(c, root, trees, false);
 	if (!c->privileges.privileged)
-		populate_dev(root, c->namespaces & CLONE_NEWUSER);
+		populate_dev(c->namespaces & CLONE_NEWUSER);
 	close(root);
 	root_mode = change_root(c);
 	log_debug("root: entered with %s", root_mode);
 	if (CG.ndirs)
 		mount_cgroupfs();
-	verify_fs("/proc", PROC_SUPER_MAGIC);
 	/* Last, on top of the rest: /dev's nodes never go into a volume. */
 	if ((root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("open: /");
 	mount_filesystems(c, root, trees, true);
-	close(root);
 	close_all(trees, c->mounts_len);
-	/* An idmapped root is read-only for the workload: see idmapped_root(). */
-	if (c->root.readonly || (root_tree >= 0 && !c->root.overlay))
+	if (root_readonly(c, root_tree))
 		make_root_readonly();
 	/* Anything that masks paths comes after this line: after every user mount. */
-	make_paths_readonly(c->privileges.readonly_paths);
-	mask_paths(c->privileges.masked_paths);
+	make_paths_readonly(root, c->privileges.readonly_paths);
+	mask_paths(root, c->privileges.masked_paths);
+	close(root);
+	forget_mounts();
 	return root_mode;
 }
 
