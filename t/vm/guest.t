@@ -70,6 +70,19 @@ if [ "${1:-}" = --moved-root-setup ]; then
 	exec chroot . /guest.t --moved-root
 fi
 
+# masks_hold WHERE: /proc and a second procfs are masked and their sys is
+# read-only, made through the mounts' own fds (fsmount, move_mount onto an
+# fd, open_tree): as root, and as root of a user namespace.
+masks_hold() {
+	run cara --mount type=proc,dst=/p2 /bin/sh -c \
+		'for d in /proc /p2; do stat -c %t,%T $d/keys; (: >>$d/sys/kernel/core_pattern) 2>&1; done'
+	like "$(echo $OUT)" '^1,3 .*Read-only file system 1,3 .*Read-only file system$' \
+		"$1: /proc and /p2 are masked, their sys read-only"
+	run cara --uidmap 0:100000:65536 --mount type=proc,dst=/p2 /bin/sh -c \
+		'stat -c %t,%T /proc/keys /p2/keys; grep -c " /p2/sys ro," /proc/self/mountinfo'
+	is "$(echo $OUT)" "1,3 1,3 1" "$1: in a user namespace too"
+}
+
 # A skip would read as a pass: in the VM, missing pieces are a broken build.
 [ -x "$CARAPACE" ] || { echo "Bail out! no $CARAPACE in the initramfs"; exit 1; }
 [ -x "$ROOTFS/bin/busybox" ] || { echo "Bail out! no $ROOTFS in the initramfs"; exit 1; }
@@ -92,6 +105,7 @@ if [ "${1:-}" = --moved-root ]; then
 
 	run "$CARAPACE" run -q --no-pivot -r "$ROOTFS" /bin/echo hi
 	is "$RC:$OUT" 0:hi "moved root: --no-pivot (MS_MOVE) works too"
+	masks_hold "moved root"
 
 	no_leaks "moved root: nothing left behind"
 	# The parent relays each result line and counts the failures; a
@@ -128,6 +142,7 @@ is "$OUT" 2 "initramfs: the workload is PID 2 (carapace's init is PID 1)"
 
 run cara /bin/hostname
 is "$OUT" carapace "initramfs: the hostname inside is carapace"
+masks_hold initramfs
 
 inside=$(container_mount_points)
 outside=$(awk '{ print $5 }' /proc/self/mountinfo | sort | tr '\n' ' ')
