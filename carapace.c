@@ -274,7 +274,7 @@ static const struct option_doc run_options[] = {
 	{ "tmpfs", OPT_TMPFS, "DST[:OPTS]", "mount a tmpfs on DST; OPTS: size=64m, mode=1777, ro, exec..." },
 	{ "mount", OPT_MOUNT, "KEY=VALUE,...", "mount anything: type=bind|tmpfs|proc|sysfs|mqueue|devpts," },
 	{ "", 0, NULL, "  src=SRC, dst=DST and the options of -v and --tmpfs" },
-	{ "read-only", OPT_READ_ONLY, NULL, "read-only root; volumes, tmpfs and /dev keep their modes" },
+	{ "read-only", OPT_READ_ONLY, NULL, "read-only root, its submounts too; volumes, tmpfs and /dev keep theirs" },
 	{ "overlay", OPT_OVERLAY, NULL, "write to an overlay in memory: the rootfs stays untouched" },
 	{ "overlay-dir", OPT_OVERLAY_DIR, "DIR", "like --overlay, but keep the changes in DIR" },
 	{ "hostname", OPT_HOSTNAME, "NAME", "hostname in the container (default carapace)" },
@@ -2165,10 +2165,11 @@ static void run_map_helper(const char *helper, pid_t pid, const struct id_map *m
  * of the host's ids as the container's (host root's belong to its root).
  * Only real root makes one: the launcher, for init, which moves it in.
  * Nodev, and read-only for the workload: what root inside wrote through
- * it would be the host root's (a setuid binary, say). Init makes it
- * read-only once the mount targets are made; under --overlay, a layer of
- * its own takes the writes. Not for a workload with CAP_SYS_ADMIN, which
- * could remount it.
+ * it would be the host root's (a setuid binary, say). Init makes its
+ * submounts read-only at once, and its own mount once the mount targets
+ * are made in it (make_submounts_readonly, make_root_readonly); under
+ * --overlay, a layer of its own takes the writes. Not for a workload with
+ * CAP_SYS_ADMIN, which could remount it.
  */
 static int idmapped_root(const struct container *c, pid_t pid)
 {
@@ -3045,7 +3046,8 @@ static int open_target(int root, const char *path, bool dir, bool symlinks)
 	if ((dir ? mkdirat(parent_fd, name, 0755) : mknodat(parent_fd, name, S_IFREG | 0644, 0)) &&
 	    errno != EEXIST)
 		return -1;
-	return symlinks ? open_in_root(root, path) : open_beneath(parent_fd, name);
+	/* What was just made, not the path again: a symlink there now is a swap. */
+	return open_beneath(parent_fd, name);
 }
 
 /* The target must be a folder for a folder, and not the root itself. */
