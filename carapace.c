@@ -2999,8 +2999,9 @@ static int open_in_root(int root, const char *path)
 static int open_beneath(int dir, const char *path)
 {
 	static bool no_openat2;
+	/* No O_NOFOLLOW: with it, a symlink at the end would be opened, not refused. */
 	struct open_how how = {
-		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+		.flags = O_PATH | O_CLOEXEC,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd;

@@ -40,6 +40,18 @@ chown -h "$user" "$R" "$R/proc_x" "$R/dev_x"
 pattern=$(cat /proc/sys/kernel/core_pattern)
 snapshot_host
 
+# --- first, without the race: each name caught as the symlink, for good
+touch "$work/mark"
+for n in proc dev; do
+	mv "$R/$n" "$R/$n.real" && mv "$R/${n}_x" "$R/$n" && mv "$R/$n.real" "$R/${n}_x"
+	run "$CARAPACE" run -q -r "$R" true
+	is "$RC" 125 "a symlink for /$n: the start is refused"
+	like "$ERR" "^carapace: mount: /$n: destination: .*" "  with one line that says so"
+	is "$(find "$R/${n}_x" -mindepth 1 -newer "$work/mark" | head -3)" "" \
+		"  nothing made through the symlink"
+	mv "$R/$n" "$R/$n.link" && mv "$R/${n}_x" "$R/$n" && mv "$R/$n.link" "$R/${n}_x"
+done
+
 # Opening core_pattern for appending writes nothing: it only asks whether
 # the workload could. Each /dev node, by either name, must be the device
 # if it is there at all (the other name may be the symlink at that moment).
