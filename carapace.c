@@ -3501,6 +3501,16 @@ static void mount_cgroupfs(void)
 		die_errno("mount: remount %s read-only", top.target);
 }
 
+/* PATH has a name "." or "..". */
+static bool has_dot_names(const char *path)
+{
+	for (const char *p = path; (p = strchr(p, '.')); p++)
+		if ((p == path || p[-1] == '/') &&
+		    (!p[1] || p[1] == '/' || (p[1] == '.' && (!p[2] || p[2] == '/'))))
+			return true;
+	return false;
+}
+
 /*
  * Calls FN on what PATH, a masked or read-only path, names. Under a procfs
  * or sysfs that carapace mounted: in each one of that type, from its fd,
@@ -3510,7 +3520,12 @@ static void mount_cgroupfs(void)
 static void for_each_place(int root, const char *path, void (*fn)(int, const char *, const char *))
 {
 	const char *rel = path;
-	const struct made_mount *under = mount_holding(path, &rel, true);
+	const struct made_mount *under;
+
+	/* ".." would stop at a mount's top, and name something else: refused. */
+	if (*path != '/' || has_dot_names(path))
+		die(EXIT_CANT_RUN, "%s: must be an absolute path without . or ..", path);
+	under = mount_holding(path, &rel, true);
 
 	if (under) {
 		const char *type = under->type;
