@@ -284,7 +284,7 @@ static const struct option_doc run_options[] = {
 	{ "rootfs-rw", OPT_ROOTFS_RW, NULL, "write the rootfs folder itself: the container's root can leave" },
 	{ "", 0, NULL, "  setuid files there, and fill its disk (unsafe)" },
 	{ "rootfs-size", OPT_ROOTFS_SIZE, "SIZE", "the root's memory: the overlay's changes, or the unpacked" },
-	{ "", 0, NULL, "  tarball and its changes (default 512m)" },
+	{ "", 0, NULL, "  tarball and its changes (default 512m, or half of --memory)" },
 	{ "hostname", OPT_HOSTNAME, "NAME", "hostname in the container (default carapace)" },
 	{ "env", 'e', "NAME=VALUE", "set an environment variable (repeatable)" },
 	{ "workdir", 'w', "DIR", "working directory in the container (default /)" },
@@ -1021,8 +1021,10 @@ static void root_defaults(struct container *c)
 		die(EXIT_CANT_RUN, "--rootfs-rw: not with --read-only, --overlay or --overlay-dir");
 	if (!c->root.rw && !c->root.readonly && !c->root.overlay)
 		c->root.overlay = c->root.overlay_optional = true;
+	/* Under a smaller --memory, the tmpfs fills before the OOM killer comes. */
 	if (!c->root.size)
-		c->root.size = DEFAULT_ROOTFS_SIZE;
+		c->root.size = c->limits.memory > 0 && c->limits.memory / 2 < DEFAULT_ROOTFS_SIZE ?
+			       c->limits.memory / 2 : DEFAULT_ROOTFS_SIZE;
 }
 
 static void parse_run_options(struct container *c, int argc, char **argv)
@@ -2364,9 +2366,11 @@ static void tar_open(struct tar *t)
 __attribute__((noreturn))
 static void tar_ended_early(struct tar *t)
 {
-	int status;
+	int status = 0;
 
-	if (t->decompressor > 0 && waitpid(t->decompressor, &status, 0) > 0 && status)
+	if (t->decompressor > 0 && waitpid(t->decompressor, &status, 0) > 0 && WIFSIGNALED(status))
+		tar_fail(t, "%s -dc was killed: %s", t->tool, strsignal(WTERMSIG(status)));
+	if (t->decompressor > 0 && status)
 		tar_fail(t, "%s -dc failed: the file is damaged or cut short", t->tool);
 	tar_fail(t, "the archive is cut short");
 }

@@ -224,6 +224,9 @@ chown -R "$solo:" "$work/own-rootfs"
 run as "$solo" "$CARAPACE" run -q -r "$work/own-rootfs" --overlay sh -c 'echo y >/etc/y && stat -c %u /etc/y'
 is "$OUT" 0 "rootless --overlay on the user's own rootfs: root inside writes /etc"
 ok "rootless --overlay: the rootfs is untouched" test ! -e "$work/own-rootfs/etc/y"
+run as "$solo" "$CARAPACE" run -r "$work/own-rootfs" sh -c 'echo y >/etc/y && grep -c "^overlay / overlay" /proc/mounts'
+is "$RC:$OUT:$ERR" 0:1: "rootless on the user's own rootfs: the default overlay, without a warning"
+ok "  the rootfs is untouched" test ! -e "$work/own-rootfs/etc/y"
 
 # A tarball rootfs is unpacked inside the user namespace: root's files are fine,
 # another owner needs a map that has it.
