@@ -1239,14 +1239,9 @@ static void validate_root(struct container *c)
 	if (c->root.tarball && strrchr(c->root.path, '/') == c->root.path)
 		die(EXIT_CANT_RUN, "rootfs: %s: a tarball can't be unpacked from /: "
 		    "move it into a folder", c->root.path);
-	if (c->root.overlay && !c->root.tarball && !strcmp(c->root.path, "/")) {
-		if (!c->root.overlay_optional)
-			die(EXIT_CANT_RUN, "--overlay: the rootfs can't be /");
-		log_warn("rootfs: /: no overlay (the host's /): the root is read-only; "
-			 "--rootfs-rw writes it");
-		c->root.overlay = c->root.overlay_optional = false;
-		c->root.readonly = true;
-	}
+	if (c->root.overlay && !c->root.tarball && !strcmp(c->root.path, "/"))
+		die(EXIT_CANT_RUN, "%s", c->root.overlay_optional ? "rootfs: /: the host's root "
+		    "can't be a rootfs" : "--overlay: the rootfs can't be /");
 	if (!c->root.overlay_dir)
 		return;
 	c->root.overlay_dir = absolute_path("--overlay-dir", c->root.overlay_dir);
