@@ -2889,9 +2889,10 @@ static const char *ephemeral_root(const struct container *c)
 	if (c->root.overlay_dir &&
 	    (upper = open(c->root.overlay_dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("--overlay-dir: %s", c->root.overlay_dir);
+	/* An inode per 4 KiB: empty files, which size= doesn't count, are bounded too. */
 	if (c->root.tarball || !c->root.overlay_dir) {
-		if (mount("tmpfs", at, "tmpfs", MS_NODEV,
-			  xasprintf("mode=700,size=%lld", (long long)c->root.size)))
+		if (mount("tmpfs", at, "tmpfs", MS_NODEV, xasprintf("mode=700,size=%lld,nr_inodes=%lld",
+			  (long long)c->root.size, (long long)(c->root.size >> 12) + 1)))
 			die_errno("mount: tmpfs on %s", at);
 		if ((scratch = open(at, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 			die_errno("open: %s", at);

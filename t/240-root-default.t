@@ -114,6 +114,10 @@ run box --rootfs-size 600m sh -c "$(fill /big 513)"
 is "$OUT" 614400 "--rootfs-size 600m: 513 MiB fit"
 run box --rootfs-size 8m sh -c "$(fill /big 9)"
 is "$OUT" "$(printf 'No space left on device\n8192')" "--rootfs-size 8m: the ninth MiB doesn't fit"
+run box --rootfs-size 4m sh -c 'i=0; while [ $i -lt 1100 ]; do touch /f$i 2>/dev/null || break; i=$((i + 1)); done
+	touch /f$i; df -k / | awk "NR == 2 { print (\$4 > 3000) }"'
+like "$ERR" 'No space left on device' "--rootfs-size 4m: empty files run out before 1100 (an inode per 4 KiB)"
+is "$OUT" 1 "  while more than 3000 KiB are free"
 run box --memory 64m sh -c "$(fill /big 33)"
 is "$OUT" "$(printf 'No space left on device\n32768')" "--memory 64m: the root's tmpfs is half of it"
 run "$CARAPACE" run -q -r "$work/images/nodes.tar" sh -c "$(fill /big 513)"
