@@ -2297,10 +2297,11 @@ __attribute__((noreturn))
 static void tar_fail_errno(struct tar *t, const char *entry)
 {
 	long long room = (long long)t->room;
+	int shift = room % (1 << 20) == 0 ? 20 : room % (1 << 10) == 0 ? 10 : 0;
 
 	if (errno == ENOSPC)
 		tar_fail(t, "%s: the root's tmpfs is full (%lld%s; --rootfs-size raises it)", entry,
-			 room % (1 << 20) ? room >> 10 : room >> 20, room % (1 << 20) ? "k" : "m");
+			 room >> shift, shift == 20 ? "m" : shift ? "k" : " bytes");
 	tar_fail(t, "%s: %s", entry, strerror(errno));
 }
 
