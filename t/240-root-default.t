@@ -64,8 +64,9 @@ rm -rf -- "$work/rw"
 # --- no device in rootfs content: a node made in the root, or in a tarball, can't be opened
 nodev_check() { # DESC CARAPACE_ARGS...: a node made in / is no device
 	local desc=$1; shift
-	run "$@" sh -c 'mknod /nd c 1 3 && echo x >/nd && echo opened; head -c 1 /nd; echo'
-	is "$OUT" "" "$desc: a node c 1 3 made in / can't be opened for writing nor reading"
+	run "$@" sh -c 'mknod /nd c 1 3 && echo made; echo x >/nd && echo opened || echo refused
+		head -c 1 /nd >/dev/null && echo read || echo refused'
+	is "$OUT" "$(printf 'made\nrefused\nrefused')" "$desc: a node c 1 3 made in / can't be opened for writing nor reading"
 	like "$ERR" 'Permission denied' "$desc: the kernel says EACCES"
 }
 nodev_check "default overlay" box
@@ -75,8 +76,9 @@ nodev_check "--rootfs-rw" "$CARAPACE" run -q -r "$work/rw" --rootfs-rw
 # A node that the rootfs holds on the host: the overlay's lower layer, or the folder itself.
 mknod -m 666 "$work/rw/host-null" c 1 3
 for mode in "" --rootfs-rw --read-only --privileged; do
-	run "$CARAPACE" run -q -r "$work/rw" $mode sh -c 'echo x >/host-null && echo opened; head -c 1 /host-null'
-	is "$OUT" "" "a node c 1 3 in the rootfs folder${mode:+, $mode}: it can't be opened"
+	run "$CARAPACE" run -q -r "$work/rw" $mode sh -c 'echo x >/host-null && echo opened || echo refused
+		head -c 1 /host-null >/dev/null && echo read || echo refused'
+	is "$OUT" "$(printf 'refused\nrefused')" "a node c 1 3 in the rootfs folder${mode:+, $mode}: it can't be opened"
 	like "$ERR" 'host-null: Permission denied' "a node in the rootfs folder${mode:+, $mode}: the kernel says EACCES"
 done
 rm -rf -- "$work/rw"
