@@ -254,6 +254,8 @@ enum {
 	OPT_READ_ONLY,
 	OPT_OVERLAY,
 	OPT_OVERLAY_DIR,
+	OPT_ROOTFS_RW,
+	OPT_ROOTFS_SIZE,
 	OPT_VERBOSE,
 	OPT_USERNS,
 	OPT_UIDMAP,
@@ -271,12 +273,18 @@ static const struct option_doc run_options[] = {
 	{ "rootfs", 'r', "DIR", "root filesystem (default $CARAPACE_ROOTFS, else ./rootfs)" },
 	{ "", 0, NULL, "  or a tarball, .tar[.gz|.xz], unpacked into memory" },
 	{ "volume", 'v', "SRC:DST[:OPTS]", "bind the host's SRC on DST; OPTS: ro, nodev, noexec, rslave..." },
-	{ "tmpfs", OPT_TMPFS, "DST[:OPTS]", "mount a tmpfs on DST; OPTS: size=64m, mode=1777, ro, exec..." },
+	{ "tmpfs", OPT_TMPFS, "DST[:OPTS]", "mount a tmpfs on DST; OPTS: size= (default 64m), mode=1777," },
+	{ "", 0, NULL, "  ro, exec..." },
 	{ "mount", OPT_MOUNT, "KEY=VALUE,...", "mount anything: type=bind|tmpfs|proc|sysfs|mqueue|devpts," },
 	{ "", 0, NULL, "  src=SRC, dst=DST and the options of -v and --tmpfs" },
 	{ "read-only", OPT_READ_ONLY, NULL, "read-only root, its submounts too; volumes, tmpfs and /dev keep theirs" },
-	{ "overlay", OPT_OVERLAY, NULL, "write to an overlay in memory: the rootfs stays untouched" },
-	{ "overlay-dir", OPT_OVERLAY_DIR, "DIR", "like --overlay, but keep the changes in DIR" },
+	{ "overlay", OPT_OVERLAY, NULL, "the default: write to an overlay in memory, thrown away at the" },
+	{ "", 0, NULL, "  end; the rootfs folder stays untouched" },
+	{ "overlay-dir", OPT_OVERLAY_DIR, "DIR", "like --overlay, but keep the changes in DIR: setuid files too" },
+	{ "rootfs-rw", OPT_ROOTFS_RW, NULL, "write the rootfs folder itself: the container's root can leave" },
+	{ "", 0, NULL, "  setuid files there, and fill its disk (unsafe)" },
+	{ "rootfs-size", OPT_ROOTFS_SIZE, "SIZE", "the root's memory: the overlay's changes, or the unpacked" },
+	{ "", 0, NULL, "  tarball and its changes (default 512m, or half of --memory)" },
 	{ "hostname", OPT_HOSTNAME, "NAME", "hostname in the container (default carapace)" },
 	{ "env", 'e', "NAME=VALUE", "set an environment variable (repeatable)" },
 	{ "workdir", 'w', "DIR", "working directory in the container (default /)" },
@@ -473,6 +481,11 @@ struct container {
 		bool readonly;
 		bool tarball;		/* path is a tarball to unpack */
 		bool overlay;		/* the rootfs is an overlay's read-only layer */
+		bool overlay_optional;	/* the default's overlay: where none can be
+					 * made, a read-only root instead */
+		bool rw;		/* --rootfs-rw: the folder itself is written */
+		int64_t size;		/* bytes of the tmpfs that holds the overlay's
+					 * changes in memory, or a tarball */
 		int fd;			/* O_PATH on the folder, as validated, for root's
 					 * --userns; else -1 */
 		const char *overlay_dir;	/* the overlay's upper and work; NULL: memory */
@@ -540,6 +553,8 @@ static const char *const default_readonly_paths[] = {
 static const char *const no_paths[] = { NULL };
 
 #define MS_SAFE (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+/* The command line's bound on the root's tmpfs: --rootfs-size. */
+#define DEFAULT_ROOTFS_SIZE ((int64_t)512 << 20)
 /* The filesystems every container gets, as OCI's default config has them. */
 static const struct mount_spec default_mounts[] = {
 	{ "proc", "proc", "/proc", MS_SAFE, 0, NULL, NULL },
@@ -558,7 +573,7 @@ static const struct mount_type {
 	const char *data;
 } mount_types[] = {
 	{ "bind", MS_BIND | MS_REC | MS_NOSUID, NULL },
-	{ "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777" },
+	{ "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=64m" },	/* size=: a bound */
 	{ "proc", MS_SAFE, NULL },
 	{ "sysfs", MS_SAFE | MS_RDONLY, NULL },
 	{ "mqueue", MS_SAFE, NULL },
@@ -995,6 +1010,23 @@ static void parse_id_range(struct id_map *map, const char *opt, const char *arg)
 	map->ranges[map->len++] = (struct id_range){ v[0], v[1], v[2] };
 }
 
+/*
+ * The command line's root: a throwaway overlay, so that the container's
+ * root never writes the rootfs folder (a setuid file, a device) unless
+ * asked to; its tmpfs is bounded, as the memory limit may not be given.
+ */
+static void root_defaults(struct container *c)
+{
+	if (c->root.rw && (c->root.overlay || c->root.readonly))
+		die(EXIT_CANT_RUN, "--rootfs-rw: not with --read-only, --overlay or --overlay-dir");
+	if (!c->root.rw && !c->root.readonly && !c->root.overlay)
+		c->root.overlay = c->root.overlay_optional = true;
+	/* Under a smaller --memory, the tmpfs fills before the OOM killer comes. */
+	if (!c->root.size)
+		c->root.size = c->limits.memory > 0 && c->limits.memory / 2 < DEFAULT_ROOTFS_SIZE ?
+			       c->limits.memory / 2 : DEFAULT_ROOTFS_SIZE;
+}
+
 static void parse_run_options(struct container *c, int argc, char **argv)
 {
 	struct option longopts[sizeof run_options / sizeof run_options[0]];
@@ -1043,6 +1075,8 @@ static void parse_run_options(struct container *c, int argc, char **argv)
 		case OPT_READ_ONLY: c->root.readonly = true; break;
 		case OPT_OVERLAY: c->root.overlay = true; break;
 		case OPT_OVERLAY_DIR: c->root.overlay = true; c->root.overlay_dir = optarg; break;
+		case OPT_ROOTFS_RW: c->root.rw = true; break;
+		case OPT_ROOTFS_SIZE: c->root.size = parse_size("--rootfs-size", optarg); break;
 		case 'q': log_threshold = LOG_ERROR; break;
 		case OPT_VERBOSE: log_threshold = LOG_DEBUG; break;
 		case 'h': usage_run(stdout, c->process.action); exit(0);
@@ -1054,6 +1088,7 @@ static void parse_run_options(struct container *c, int argc, char **argv)
 	if (optind >= argc && c->process.action != EXEC_INSPECT)
 		die(EXIT_CANT_RUN, "run: no command given (see carapace run --help)");
 	c->process.argv = argv + optind;
+	root_defaults(c);
 }
 
 static bool valid_cgroup_path(const char *p, bool nested)
@@ -1205,7 +1240,8 @@ static void validate_root(struct container *c)
 		die(EXIT_CANT_RUN, "rootfs: %s: a tarball can't be unpacked from /: "
 		    "move it into a folder", c->root.path);
 	if (c->root.overlay && !c->root.tarball && !strcmp(c->root.path, "/"))
-		die(EXIT_CANT_RUN, "--overlay: the rootfs can't be /");
+		die(EXIT_CANT_RUN, "%s", c->root.overlay_optional ? "rootfs: /: the host's root "
+		    "can't be a rootfs" : "--overlay: the rootfs can't be /");
 	if (!c->root.overlay_dir)
 		return;
 	c->root.overlay_dir = absolute_path("--overlay-dir", c->root.overlay_dir);
@@ -2242,6 +2278,7 @@ struct tar {
 	int64_t size, uid, gid;	/* from a pax header; -1: the entry's own */
 	char dir[PATH_MAX];	/* the last entry's folder, and an fd on it */
 	int dir_fd;
+	int64_t room;		/* bytes of its tmpfs, --rootfs-size, for errors */
 };
 
 __attribute__((noreturn, format(printf, 2, 3)))
@@ -2254,6 +2291,19 @@ static void tar_fail(struct tar *t, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	die(EXIT_CANT_RUN, "rootfs: %s: %s", t->name, msg);
+}
+
+/* ENTRY failed with errno; ENOSPC says which bound was hit, and what raises it. */
+__attribute__((noreturn))
+static void tar_fail_errno(struct tar *t, const char *entry)
+{
+	long long room = (long long)t->room;
+	int shift = room % (1 << 20) == 0 ? 20 : room % (1 << 10) == 0 ? 10 : 0;
+
+	if (errno == ENOSPC)
+		tar_fail(t, "%s: the root's tmpfs is full (%lld%s; --rootfs-size raises it)", entry,
+			 room >> shift, shift == 20 ? "m" : shift ? "k" : " bytes");
+	tar_fail(t, "%s: %s", entry, strerror(errno));
 }
 
 /* Before the tmpfs hides the host's binaries: the decompressor runs, or we die. */
@@ -2313,9 +2363,11 @@ static void tar_open(struct tar *t)
 __attribute__((noreturn))
 static void tar_ended_early(struct tar *t)
 {
-	int status;
+	int status = 0;
 
-	if (t->decompressor > 0 && waitpid(t->decompressor, &status, 0) > 0 && status)
+	if (t->decompressor > 0 && waitpid(t->decompressor, &status, 0) > 0 && WIFSIGNALED(status))
+		tar_fail(t, "%s -dc was killed: %s", t->tool, strsignal(WTERMSIG(status)));
+	if (t->decompressor > 0 && status)
 		tar_fail(t, "%s -dc failed: the file is damaged or cut short", t->tool);
 	tar_fail(t, "the archive is cut short");
 }
@@ -2348,7 +2400,7 @@ static void tar_copy(struct tar *t, const char *entry, int fd, int64_t n, int64_
 			ssize_t w = write(fd, buf + off, out - off);
 
 			if (w < 0 && errno != EINTR)
-				tar_fail(t, "%s: %s", entry, strerror(errno));
+				tar_fail_errno(t, entry);
 			off += w > 0 ? (size_t)w : 0;
 		}
 		keep -= (int64_t)out;
@@ -2551,7 +2603,7 @@ static bool tar_make_room(struct tar *t, const char *entry, int dir, const char 
 	if (is_dir && S_ISDIR(st.st_mode))
 		return true;
 	if (unlinkat(dir, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0))
-		tar_fail(t, "%s: %s", entry, strerror(errno));
+		tar_fail_errno(t, entry);
 	return false;
 }
 
@@ -2576,7 +2628,7 @@ static void tar_owner(struct tar *t, const struct tar_entry *e, int fd, int dir,
 			 (long long)e->uid, (long long)e->gid);
 	/* chown clears set-id bits: the mode comes after. */
 	if (r || (fd >= 0 && fchmod(fd, e->mode)))
-		tar_fail(t, "%s: %s", e->path, strerror(errno));
+		tar_fail_errno(t, e->path);
 }
 
 static void tar_write_file(struct tar *t, const struct tar_entry *e, int dir, const char *name)
@@ -2586,7 +2638,7 @@ static void tar_write_file(struct tar *t, const struct tar_entry *e, int dir, co
 				  0600);
 
 	if (fd < 0)
-		tar_fail(t, "%s: %s", e->path, strerror(errno));
+		tar_fail_errno(t, e->path);
 	tar_copy(t, e->path, fd, tar_padded(e->size), e->size);
 	tar_owner(t, e, fd, dir, name);
 	futimens(fd, times);
@@ -2599,11 +2651,11 @@ static void tar_make_dir(struct tar *t, const struct tar_entry *e, int dir, cons
 	if (!*name)
 		fd = dup(t->root);
 	else if (!tar_make_room(t, e->path, dir, name, true) && mkdirat(dir, name, 0700))
-		tar_fail(t, "%s: %s", e->path, strerror(errno));
+		tar_fail_errno(t, e->path);
 	if (fd < 0)
 		fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		tar_fail(t, "%s: %s", e->path, strerror(errno));
+		tar_fail_errno(t, e->path);
 	tar_owner(t, e, fd, dir, name);
 }
 
@@ -2644,13 +2696,13 @@ static void tar_extract(struct tar *t, struct tar_entry *e)
 	case '1': tar_hard_link(t, e, dir, name); break;
 	case '2':
 		if (symlinkat(e->link, dir, name))
-			tar_fail(t, "%s: %s", e->path, strerror(errno));
+			tar_fail_errno(t, e->path);
 		tar_owner(t, e, -1, dir, name);
 		break;
 	default:	/* '3', '4', '6': devices and fifos */
 		if (mknodat(dir, name, e->mode | (e->type == '3' ? S_IFCHR : e->type == '4' ?
 						 S_IFBLK : S_IFIFO), e->dev))
-			tar_fail(t, "%s: %s", e->path, strerror(errno));
+			tar_fail_errno(t, e->path);
 		tar_owner(t, e, -1, dir, name);
 	}
 	tar_copy(t, e->path, -1, tar_padded(e->size), 0);
@@ -2748,28 +2800,45 @@ static void unpack_tarball(struct tar *t, int root)
 /* Mounts: the container's root and its standard filesystems            */
 /* ------------------------------------------------------------------ */
 
-/* A fresh folder NAME in DIR, copying OWNER's owner and mode if given; EEXIST is fine. */
-static void make_layer_dir(int dir, const char *name, const struct stat *owner, const char *what)
+/*
+ * A fresh folder NAME in DIR, copying OWNER's owner and mode if given; EEXIST
+ * is fine. False if OWNER's owner is not mapped in the user namespace.
+ */
+static bool make_layer_dir(int dir, const char *name, const struct stat *owner, const char *what)
 {
 	if (mkdirat(dir, name, 0755)) {
 		if (errno == EEXIST)
-			return;
+			return true;
 		die_errno("%s: mkdir %s", what, name);
 	}
 	if (owner && fchownat(dir, name, owner->st_uid, owner->st_gid, AT_SYMLINK_NOFOLLOW)) {
 		if (errno == EINVAL)	/* an overflow id: the real one isn't in the maps */
-			die(EXIT_CANT_RUN, "%s: the rootfs's owner is not mapped in the user "
-			    "namespace", what);
+			return false;
 		die_errno("%s: %s", what, name);
 	}
 	if (owner && fchmodat(dir, name, owner->st_mode & 07777, 0))
 		die_errno("%s: %s", what, name);
+	return true;
+}
+
+/* Set when the default overlay could not be made: init makes "/" read-only. */
+static bool root_readonly_fallback;
+
+/* The default overlay can't be made: a read-only root, never the folder written. */
+static const char *no_overlay(const struct container *c, const char *why)
+{
+	log_warn("rootfs: %s: no overlay (%s): the root is read-only; --rootfs-rw writes "
+		 "the folder itself", c->root.path, why);
+	root_readonly_fallback = true;
+	return NULL;
 }
 
 /*
  * The overlay on TARGET: LOWER is read-only, BASE holds upper and work.
  * Layers are named by /proc/self/fd paths: no path of the host is parsed
- * again, and commas or colons in it can't break the options.
+ * again, and commas or colons in it can't break the options. Nodev: a
+ * node in the rootfs, or made in it, is never a device. NULL: the default
+ * overlay can't be made, see no_overlay().
  */
 static const char *mount_overlay(const struct container *c, int lower, int base, const char *target)
 {
@@ -2779,12 +2848,19 @@ static const char *mount_overlay(const struct container *c, int lower, int base,
 
 	if (fstat(lower, &st))
 		die_errno("--overlay: rootfs");
-	make_layer_dir(base, "upper", &st, "--overlay");
+	if (!make_layer_dir(base, "upper", &st, "--overlay")) {
+		if (c->root.overlay_optional)
+			return no_overlay(c, "its owner is not mapped in the user namespace");
+		die(EXIT_CANT_RUN, "--overlay: the rootfs's owner is not mapped in the user "
+		    "namespace");
+	}
 	make_layer_dir(base, "work", NULL, "--overlay");
 	data = xasprintf("lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d/upper,"
 			 "workdir=/proc/self/fd/%d/work", lower, base, base);
-	if (mount("overlay", target, "overlay", 0, data) == 0)
+	if (mount("overlay", target, "overlay", MS_NODEV, data) == 0)
 		return target;
+	if (errno == ENODEV && c->root.overlay_optional)
+		return no_overlay(c, "the kernel has no overlay filesystem");
 	if (errno == ENODEV)
 		die(EXIT_CANT_RUN, "--overlay: the kernel has no overlay filesystem");
 	if (!fstatfs(lower, &sfs) && sfs.f_type == OVERLAYFS_SUPER_MAGIC)
@@ -2794,16 +2870,18 @@ static const char *mount_overlay(const struct container *c, int lower, int base,
 }
 
 /*
- * --overlay and tarballs. A tmpfs, in this mount namespace only, on the
- * rootfs (or on the tarball's folder) holds the unpacked tarball and the
- * overlay's changes: no host folder is written, but --overlay-dir.
+ * The overlay and tarballs. A tmpfs of --rootfs-size, in this mount
+ * namespace only, on the rootfs (or on the tarball's folder) holds the
+ * unpacked tarball and the overlay's changes: no host folder is written,
+ * but --overlay-dir. Nodev, as the overlay on it. NULL: no overlay after
+ * all, and the tmpfs is gone again.
  */
 static const char *ephemeral_root(const struct container *c)
 {
-	const char *path = c->root.path;
+	const char *path = c->root.path, *root;
 	char *at = c->root.tarball ? strndup(path, strrchr(path, '/') - path) : (char *)path;
 	autoclose int lower = -1, scratch = -1, upper = -1;
-	struct tar t = { .name = c->root.path };
+	struct tar t = { .name = c->root.path, .room = c->root.size };
 
 	/* First what the tmpfs will hide: the decompressor, the layers. */
 	if (c->root.tarball)
@@ -2813,8 +2891,10 @@ static const char *ephemeral_root(const struct container *c)
 	if (c->root.overlay_dir &&
 	    (upper = open(c->root.overlay_dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("--overlay-dir: %s", c->root.overlay_dir);
+	/* An inode per 4 KiB: empty files, which size= doesn't count, are bounded too. */
 	if (c->root.tarball || !c->root.overlay_dir) {
-		if (mount("tmpfs", at, "tmpfs", 0, "mode=700"))
+		if (mount("tmpfs", at, "tmpfs", MS_NODEV, xasprintf("mode=700,size=%lld,nr_inodes=%lld",
+			  (long long)c->root.size, (long long)(c->root.size >> 12) + 1)))
 			die_errno("mount: tmpfs on %s", at);
 		if ((scratch = open(at, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 			die_errno("open: %s", at);
@@ -2824,7 +2904,8 @@ static const char *ephemeral_root(const struct container *c)
 		if ((lower = openat(scratch, "lower", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 			die_errno("open: %s/lower", at);
 		unpack_tarball(&t, lower);
-		if (!c->root.overlay) {
+		/* In memory already: the default's overlay would only add to the cost. */
+		if (!c->root.overlay || c->root.overlay_optional) {
 			char *dir = xasprintf("%s/lower", at);
 
 			if (mount(dir, dir, NULL, MS_BIND, NULL))
@@ -2835,16 +2916,28 @@ static const char *ephemeral_root(const struct container *c)
 	if (scratch < 0)
 		return mount_overlay(c, lower, upper, c->root.path);
 	make_layer_dir(scratch, "merged", NULL, "--overlay");
-	return mount_overlay(c, lower, upper >= 0 ? upper : scratch, xasprintf("%s/merged", at));
+	root = mount_overlay(c, lower, upper >= 0 ? upper : scratch, xasprintf("%s/merged", at));
+	if (!root && umount2(at, MNT_DETACH))
+		die_errno("umount: tmpfs on %s", at);
+	return root;
 }
+
+static int remount_with(const char *path, unsigned long flags);
 
 /* Makes the folder that becomes "/", a mount point, and returns its path. */
 static const char *make_root_mount(const struct container *c)
 {
-	if (c->root.tarball || c->root.overlay)
-		return ephemeral_root(c);
+	struct mount_attr nodev = { .attr_set = MOUNT_ATTR_NODEV };
+	const char *root;
+
+	if ((c->root.tarball || c->root.overlay) && (root = ephemeral_root(c)))
+		return root;
 	if (mount(c->root.path, c->root.path, NULL, MS_BIND | MS_REC, NULL))
 		die_errno("mount: bind rootfs: %s", c->root.path);
+	/* Even the folder written in place: only carapace's /dev holds devices. */
+	if (sys_mount_setattr(AT_FDCWD, c->root.path, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW, &nodev) &&
+	    (errno != ENOSYS || remount_with(c->root.path, MS_NODEV)))
+		die_errno("mount: rootfs: nodev: %s", c->root.path);
 	return c->root.path;
 }
 
@@ -3410,7 +3503,7 @@ static int remount_fd(int fd, unsigned long flags)
 /* The root is read-only for the workload: with --read-only, or idmapped. */
 static bool root_readonly(const struct container *c, int root_tree)
 {
-	return c->root.readonly || (root_tree >= 0 && !c->root.overlay);
+	return c->root.readonly || root_readonly_fallback || (root_tree >= 0 && !c->root.overlay);
 }
 
 /*

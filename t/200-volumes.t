@@ -22,10 +22,11 @@ cleanup() {
 }
 trap cleanup EXIT
 chmod 755 "$work"
-# Missing targets are made in the rootfs: a private copy keeps the shared one as it is.
+# Missing targets are made in the rootfs: a private copy keeps the shared one
+# as it is, written with --rootfs-rw, so that they are seen on the host.
 cp -a "$ROOTFS" "$work/rootfs"
 R=$work/rootfs
-vol() { "$CARAPACE" run -q -r "$R" "$@"; }
+vol() { "$CARAPACE" run -q -r "$R" --rootfs-rw "$@"; }
 
 mkdir "$work/src"
 echo from-host >"$work/src/file"

@@ -19,11 +19,11 @@ opts='awk -v m="$1" '\''$2 == m { n = split($4, o, ","); for (i = 1; i <= n; i++
 	if (o[i] ~ /^(ro|rw|nosuid|nodev|noexec)$/) printf "%s ", o[i]; print "" }'\'' /proc/mounts'
 
 # --- --tmpfs
-run box --tmpfs /run/cache:size=2m,mode=700 sh -c \
+run box --rootfs-rw --tmpfs /run/cache:size=2m,mode=700 sh -c \
 	'df -k /run/cache | awk "NR == 2 { print \$2 }"; stat -c %a /run/cache; echo x >/run/cache/f && echo written'
 is "$RC" 0 "--tmpfs: the command runs"
 is "$OUT" "$(printf '2048\n700\nwritten')" "--tmpfs size=2m,mode=700: df says 2048 KiB, the mode is 700, it is writable"
-ok "--tmpfs: the missing target was made in the rootfs" test -d "$R/run/cache"
+ok "--tmpfs: the missing target was made in the rootfs (--rootfs-rw)" test -d "$R/run/cache"
 ok "--tmpfs: what was written there stayed in memory" test ! -e "$R/run/cache/f"
 run box --tmpfs /scratch sh -c "stat -c %a /scratch; f() { $opts; }; f /scratch"
 is "$OUT" "$(printf '1777\nrw nosuid nodev noexec ')" "--tmpfs default: mode 1777, nosuid, nodev, noexec"
@@ -52,8 +52,8 @@ is "$OUT" "$(printf 'tmp ok\nvol ok\nshm ok\ncat')" \
 	"--read-only: /tmp on a --tmpfs, a rw volume, /dev/shm and /proc work"
 is "$(cat "$work/vol/z" 2>&1)" z "--read-only: what went to the volume is on the host"
 run box --read-only sh -c "f() { $opts; }; f /; f /proc; f /dev; f /sys"
-is "$OUT" "$(printf 'ro \nrw nosuid nodev noexec \nrw nosuid noexec \nro nosuid nodev noexec ')" \
-	"--read-only: / is ro, /proc, /dev and /sys keep their flags"
+is "$OUT" "$(printf 'ro nodev \nrw nosuid nodev noexec \nrw nosuid noexec \nro nosuid nodev noexec ')" \
+	"--read-only: / is ro (and nodev), /proc, /dev and /sys keep their flags"
 run box --read-only -v "$work/vol:/made/for/it" ls -d /made/for/it
 is "$OUT" /made/for/it "--read-only: a missing volume target is made before the root turns read-only"
 run box --read-only -w /nonexistent true
@@ -62,7 +62,7 @@ cc=${CC:-cc}
 if [ "$(uname -m)" = x86_64 ] && "$cc" -O2 -o "$work/nosys-mount" "$TOP/t/nosys-mount.c" 2>/dev/null; then
 	run "$work/nosys-mount" mount_setattr "$CARAPACE" run -q -r "$R" --read-only sh -c "touch /x; f() { $opts; }; f /"
 	like "$ERR" 'Read-only file system' "--read-only without mount_setattr (before 5.12): / is read-only"
-	is "$OUT" "ro " "--read-only without mount_setattr: / is ro"
+	is "$OUT" "ro nodev " "--read-only without mount_setattr: / is ro (and nodev)"
 else
 	skip "no x86_64 seccomp helper"; skip "no x86_64 seccomp helper"
 fi

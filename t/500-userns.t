@@ -69,15 +69,19 @@ run ns -v "$work/secret:/secret" --privileged sh -c 'cat /secret'
 isnt "$RC" 0 "--privileged root inside can't read a host root's 0600 file in a volume"
 like "$ERR" 'Permission denied' "  the kernel says: Permission denied"
 
-# --- the rootfs is an idmapped mount, read-only: the host root's files are
-# root's inside, and what root wrote there would be the host root's.
-run ns sh -c 'stat -c %u:%g /etc/passwd /; grep -c " / .*idmapped" /proc/self/mountinfo; touch /made-inside'
+# --- with --rootfs-rw, the rootfs is an idmapped mount, read-only: the host
+# root's files are root's inside, and what root wrote there would be the host root's.
+run ns --rootfs-rw sh -c 'stat -c %u:%g /etc/passwd /; grep -c " / .*idmapped" /proc/self/mountinfo; touch /made-inside'
 is "$(echo $OUT)" "0:0 0:0 1" "idmapped rootfs: host root's files are root's inside"
 like "$ERR" 'Read-only file system' "idmapped rootfs: read-only, so root inside writes nothing as host root"
 ok "idmapped rootfs: nothing was written" test ! -e "$R/made-inside"
 run ns --overlay sh -c 'echo x >/etc/over && stat -c %u /etc/over'
 is "$OUT" 0 "--overlay on the idmapped rootfs: root writes /etc, in memory"
 ok "--overlay: the rootfs is untouched" test ! -e "$R/etc/over"
+run ns sh -c 'stat -c %u:%g /etc/passwd; echo x >/etc/default-over && stat -c %u /etc/default-over;
+	grep -c "^overlay / overlay" /proc/mounts'
+is "$(echo $OUT)" "0:0 0 1" "by default, an overlay on the idmapped rootfs: root's files, root writes /etc, in memory"
+ok "  the rootfs is untouched" test ! -e "$R/etc/default-over"
 mkdir "$work/ovl"
 run ns --overlay-dir "$work/ovl" true
 is "$RC" 125 "--overlay-dir of host root's under --uidmap: exit 125"
@@ -95,9 +99,12 @@ mkdir "$work/shared"
 mount --bind "$work/shared" "$work/shared" && mount --make-shared "$work/shared"
 cp -a "$ROOTFS" "$work/shared/rootfs"
 before=$(awk '{ print $5 }' /proc/self/mountinfo | sort)
-run "$CARAPACE" run -q -r "$work/shared/rootfs" "${M[@]}" sh -c 'grep -c idmapped /proc/self/mountinfo'
+run "$CARAPACE" run -q -r "$work/shared/rootfs" "${M[@]}" --rootfs-rw sh -c 'grep -c idmapped /proc/self/mountinfo'
 is "$RC:$OUT" 0:1 "a rootfs on a shared mount: the container runs, idmapped"
 is "$(awk '{ print $5 }' /proc/self/mountinfo | sort)" "$before" "a rootfs on a shared mount: no mount reached the host"
+run "$CARAPACE" run -q -r "$work/shared/rootfs" "${M[@]}" sh -c 'grep -c "^overlay / overlay" /proc/mounts'
+is "$RC:$OUT" 0:1 "a rootfs on a shared mount, the default overlay: the container runs"
+is "$(awk '{ print $5 }' /proc/self/mountinfo | sort)" "$before" "  and no mount reached the host"
 umount "$work/shared"
 
 run ns --privileged sh -c 'test -e /dev/vda -o -e /dev/sda -o -e /dev/nvme0n1 && echo host-dev; cat /dev/vda 2>&1 | head -c 0; grep CapEff /proc/self/status'
@@ -168,17 +175,26 @@ is "$(echo "$OUT" | sed -n 1,2p | tr '\n' ' ')" "0 0 " "rootless: root inside"
 is "$(echo "$OUT" | sed -n 3,4p | awk '{print $1, $2, $3}' | tr '\n' ' ')" \
 	"0 $solo_uid 1 0 $solo_gid 1 " "rootless, no subordinate ids: the user's own uid and gid, once"
 is "$(echo "$OUT" | sed -n 5p)" deny "rootless, single mapping: setgroups is denied, as the kernel requires"
-run rl "$solo" sh -c 'hostname; ps -o pid,comm | sed -n 2p; awk '\''$5 == "/"'\'' /proc/self/mountinfo | wc -l;
+run rl "$solo" --rootfs-rw sh -c 'hostname; ps -o pid,comm | sed -n 2p; awk '\''$5 == "/"'\'' /proc/self/mountinfo | wc -l;
 	touch /etc/rootless-was-here; echo x >/dev/null && echo null-ok'
 is "$(echo $OUT)" "carapace 1 carapace 1 null-ok" \
 	"rootless: hostname, PID 1, one root mount, /dev/null"
-like "$ERR" "Permission denied" "rootless: the host root's /etc refuses root inside"
+like "$ERR" "Permission denied" "rootless --rootfs-rw: the host root's /etc refuses root inside"
 ok "rootless: and nothing was written there" test ! -e "$R/etc/rootless-was-here"
 chmod 1777 "$R/tmp"
-run rl "$solo" sh -c 'echo x >/tmp/f; stat -c %u /tmp/f'
-is "$OUT" 0 "rootless: a file the user makes is root's inside"
-is "$(stat -c %U "$R/tmp/f" 2>&1)" "$solo" "rootless: and the user's outside"
+run rl "$solo" --rootfs-rw sh -c 'echo x >/tmp/f; stat -c %u /tmp/f'
+is "$OUT" 0 "rootless --rootfs-rw: a file the user makes is root's inside"
+is "$(stat -c %U "$R/tmp/f" 2>&1)" "$solo" "rootless --rootfs-rw: and the user's outside"
+# By default, no overlay on a rootfs of unmapped owners: a read-only root, said once.
+run as "$solo" "$CARAPACE" run -r "$R" sh -c 'echo x >/tmp/g; grep " / " /proc/mounts | cut -d" " -f4 | cut -d, -f1'
+like "$ERR" 'Read-only file system' "rootless, default, a rootfs of root's: the root is read-only"
+is "$OUT" ro "  / is mounted ro"
+like "$ERR" "^carapace: warning: rootfs: $R: no overlay \(its owner is not mapped in the user namespace\): the root is read-only; --rootfs-rw writes the folder itself\$" \
+	"  a warning says why, and what makes it writable"
+ok "  and nothing was written to the rootfs" test ! -e "$R/tmp/g"
 rm -f "$R/tmp/f"; chmod 755 "$R/tmp"
+# A read-only root of root's can't take new mount targets: the rootfs has them.
+mkdir -p "$R/scratch" "$R/vol"
 run rl "$solo" --tmpfs /scratch -v "$work/vol:/vol" sh -c 'echo x >/scratch/f && cat /scratch/f; ls -d /vol'
 is "$(echo $OUT)" "x /vol" "rootless: a tmpfs and a bind of a folder the user may use"
 run rl "$solo" -v "$work/secret:/secret" --cap-add ALL --seccomp unconfined cat /secret
@@ -208,6 +224,9 @@ chown -R "$solo:" "$work/own-rootfs"
 run as "$solo" "$CARAPACE" run -q -r "$work/own-rootfs" --overlay sh -c 'echo y >/etc/y && stat -c %u /etc/y'
 is "$OUT" 0 "rootless --overlay on the user's own rootfs: root inside writes /etc"
 ok "rootless --overlay: the rootfs is untouched" test ! -e "$work/own-rootfs/etc/y"
+run as "$solo" "$CARAPACE" run -r "$work/own-rootfs" sh -c 'echo y >/etc/y && grep -c "^overlay / overlay" /proc/mounts'
+is "$RC:$OUT:$ERR" 0:1: "rootless on the user's own rootfs: the default overlay, without a warning"
+ok "  the rootfs is untouched" test ! -e "$work/own-rootfs/etc/y"
 
 # A tarball rootfs is unpacked inside the user namespace: root's files are fine,
 # another owner needs a map that has it.

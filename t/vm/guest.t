@@ -247,6 +247,26 @@ is "$RC" 137 "rootless, delegated cgroup: a memory hog under --memory 32m exits 
 is "$(find "$D" -mindepth 1 -type d)" "$D/shell" "rootless, delegated cgroup: the leaves are gone"
 rmdir "$D/shell" "$D"
 
+# A kernel without overlayfs (module unloaded): the default root falls back
+# to a read-only one, with a warning; an explicit --overlay is an error.
+if rmmod overlay; then
+	run "$CARAPACE" run -r "$ROOTFS" /bin/sh -c 'touch /x; grep " / " /proc/mounts | cut -d" " -f4 | cut -d, -f1-2'
+	is "$RC:$OUT" 0:ro,nodev "no overlayfs: the default root is read-only and nodev"
+	like "$ERR" "^carapace: warning: rootfs: $ROOTFS: no overlay \(the kernel has no overlay filesystem\): the root is read-only; --rootfs-rw writes the folder itself" \
+		"no overlayfs: a warning says why, and what gives a writable root"
+	like "$ERR" 'touch: /x: Read-only file system' "no overlayfs: a write to / fails with EROFS"
+	ok "no overlayfs: nothing was written to the rootfs" test ! -e "$ROOTFS/x"
+	run cara --overlay /bin/true
+	is "$RC:$ERR" "125:carapace: --overlay: the kernel has no overlay filesystem" \
+		"no overlayfs: --overlay, asked for, is exit 125 with one line"
+	run cara --rootfs-rw /bin/sh -c 'touch /x && rm /x && echo rw'
+	is "$OUT" rw "no overlayfs: --rootfs-rw gives a writable root"
+	for module in /lib/modules/*.ko; do insmod "$module"; done
+else
+	fail "rmmod overlay"
+fi
+ok "overlay is back" grep -qw overlay /proc/filesystems
+
 no_leaks "initramfs: nothing left behind"
 
 # Part two: its TAP is relayed line by line so that numbering and the
