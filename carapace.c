@@ -1809,10 +1809,16 @@ static void write_limits(const struct container *c)
 
 static void remove_cgroups(void);
 
-/* The devices a container may read and write; mknod of any is allowed. */
+/*
+ * The devices a container may read and write; mknod of any is allowed.
+ * Not 5:1, the host's system console: a node of it, made or shipped in a
+ * rootfs, would write to it and could make it a controlling terminal.
+ * A container's /dev/console is a bind of its own pty (see bind_console).
+ * 5:2 is every devpts instance's ptmx, the container's own included.
+ */
 static const struct { char type; int major, minor; } allowed_devices[] = {
 	{ 'c', 1, 3 }, { 'c', 1, 5 }, { 'c', 1, 7 }, { 'c', 1, 8 }, { 'c', 1, 9 },
-	{ 'c', 5, 0 }, { 'c', 5, 1 }, { 'c', 5, 2 }, { 'c', 136, -1 },
+	{ 'c', 5, 0 }, { 'c', 5, 2 }, { 'c', 136, -1 },
 };
 #define N_ALLOWED_DEVICES (sizeof allowed_devices / sizeof allowed_devices[0])
 
@@ -4253,6 +4259,68 @@ static int open_pty(int sock)
 	return slave;
 }
 
+/*
+ * The container's /dev, after the root change, for bind_console: one name
+ * from "/", never through a symlink. It must be a tmpfs on which the
+ * devpts that PTY_SLAVE came from is mounted as "pts": that devpts is the
+ * container's own new instance, so this is the /dev carapace mounted, not a
+ * directory of the rootfs nor a volume (no process of the container runs
+ * yet to move anything).
+ */
+static int open_container_dev(int pty_slave)
+{
+	struct open_how how = { .flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS };
+	struct stat pts, slave;
+	struct statfs sfs;
+	int dev = (int)syscall(SYS_openat2, AT_FDCWD, "/dev", &how, sizeof how);
+
+	if (dev < 0 && errno == ENOSYS)	/* before 5.6: one name, O_NOFOLLOW is enough */
+		dev = open("/dev", (int)how.flags);
+	if (dev < 0)
+		die_errno("console: open /dev");
+	if (fstatfs(dev, &sfs) || sfs.f_type != TMPFS_MAGIC ||
+	    fstatat(dev, "pts", &pts, AT_SYMLINK_NOFOLLOW) || fstat(pty_slave, &slave) ||
+	    !S_ISDIR(pts.st_mode) || pts.st_dev != slave.st_dev)
+		die(EXIT_CANT_RUN, "console: /dev: not the container's own /dev");
+	return dev;
+}
+
+/*
+ * /dev/console of a container with a terminal is its pty's slave, bound
+ * onto an empty file made in /dev, all through fds, as runc does: a
+ * program that writes to the console writes to its own terminal. Without
+ * a terminal there is no /dev/console (/dev is carapace's tmpfs, so the
+ * rootfs's own can't show through), and the host's, 5:1, is never allowed.
+ */
+static void bind_console(int pty_slave)
+{
+	autoclose int dev = open_container_dev(pty_slave), target = -1, tree = -1, check = -1;
+	struct mount_attr nosuid_noexec = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC };
+	struct stat want, got;
+
+	target = openat(dev, "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* Only a volume on /dev, the host user's choice (-v /dev:/dev), has one already. */
+	if (target < 0 && errno == EEXIST) {
+		log_debug("console: /dev is a volume with its own console: left alone");
+		return;
+	}
+	if (target < 0)
+		die_errno("console: create /dev/console");
+	tree = sys_open_tree(pty_slave, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		die_errno("console: open_tree: pty");
+	if (sys_mount_setattr(tree, "", AT_EMPTY_PATH, &nosuid_noexec) && errno != ENOSYS)
+		die_errno("console: mount_setattr");
+	if (sys_move_mount(tree, target))
+		die_errno("console: bind the pty on /dev/console");
+	/* What the name leads to now: the very slave, and nothing else. */
+	check = openat(dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (check < 0 || fstat(check, &got) || fstat(pty_slave, &want) || !S_ISCHR(got.st_mode) ||
+	    got.st_rdev != want.st_rdev || got.st_dev != want.st_dev || got.st_ino != want.st_ino)
+		die(EXIT_CANT_RUN, "console: /dev/console: not the container's pty");
+}
+
 static bool wants_tty(const struct container *c)
 {
 	return c->process.tty == TTY_ALWAYS ||
@@ -4347,8 +4415,12 @@ static void container_init(const struct container *c, int sock)
 		die_errno("sethostname: %s", c->hostname);
 	if (c->namespaces & CLONE_NEWNET)
 		set_loopback_up();
-	if (wants_tty(c))
+	if (wants_tty(c)) {
 		pty_slave = open_pty(sock);
+		/* --privileged has the host's devtmpfs: its console is the host's business. */
+		if (!c->privileges.privileged)
+			bind_console(pty_slave);
+	}
 
 	/* Before "ready": a signal the launcher forwards from then on is kept. */
 	sigfd = init_take_signals(&saved);
