@@ -4379,6 +4379,96 @@ static const char *build_filesystem(const struct container *c, int root_tree)
 	return root_mode;
 }
 
+/*
+ * The argument strings as the kernel laid them out, from argv[0] to the
+ * last one's NUL: /proc/PID/cmdline reads this memory (arg_start..arg_end).
+ */
+static struct { char *start, *end; } arg_area;
+
+/*
+ * main's argv, copied to the heap, and the original area noted: every
+ * string the spec keeps (optarg included) then points into the copy, so
+ * that init may overwrite the original (hide_command_line).
+ */
+static char **copy_args(int argc, char **argv)
+{
+	char **copy = xrealloc(NULL, ((size_t)argc + 1) * sizeof *copy);
+
+	for (int i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]) + 1;
+
+		copy[i] = memcpy(xrealloc(NULL, n), argv[i], n);
+		/* Laid out end to end, as execve does; anything else is left as it is. */
+		if (i == 0 || argv[i] == arg_area.end)
+			arg_area.end = argv[i] + n;
+		else
+			arg_area.end = NULL;
+	}
+	copy[argc] = NULL;
+	arg_area.start = argc > 0 && arg_area.end ? argv[0] : NULL;
+	return copy;
+}
+
+/*
+ * Ends the argument area at END for /proc/PID/cmdline. PR_SET_MM_MAP
+ * needs no capability (CRIU's unprivileged restore) but all the mm's
+ * bounds at once: they come from /proc/self/stat, and the brk from brk(0).
+ * Returns false where the kernel lacks it (no CONFIG_CHECKPOINT_RESTORE).
+ */
+static bool set_arg_end(char *end)
+{
+	char buf[2048], *p;
+	unsigned long long f[52] = { 0 };
+	autoclose int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+
+	if (n <= 0 || !(p = (buf[n] = '\0', strrchr(buf, ')'))))
+		return false;
+	/* Field 3 (the state) follows the ")"; the numbers start at 4. */
+	p = strchr(p + 2, ' ');
+	for (int i = 4; i < 52 && p; i++, p = strchr(p + 1, ' '))
+		f[i] = strtoull(p + 1, NULL, 10);
+	struct prctl_mm_map map = {
+		.start_code = f[26], .end_code = f[27], .start_stack = f[28],
+		.start_data = f[45], .end_data = f[46], .start_brk = f[47],
+		.brk = (uint64_t)syscall(SYS_brk, 0), .arg_start = f[48],
+		.arg_end = (uint64_t)(uintptr_t)end, .env_start = f[50], .env_end = f[51],
+		.exe_fd = (uint32_t)-1,
+	};
+	return map.arg_start == (uint64_t)(uintptr_t)arg_area.start &&
+	       prctl(PR_SET_MM, PR_SET_MM_MAP, &map, sizeof map, 0) == 0;
+}
+
+/*
+ * In init: its argv, a copy of the launcher's, is readable by every
+ * process in the container as /proc/1/cmdline, -e VALUEs and host paths
+ * included, -u nobody too. Overwritten, and the area cut to fit, it reads
+ * "carapace\0init\0". The last byte of the old area is left non-zero: if
+ * the cut fails, the kernel reads the area as a title ending at its first
+ * NUL, as after setproctitle(), so "carapace\0", never the rest nor its
+ * length. The environment that follows is left alone: pointers into it
+ * are kept, and /proc/1/environ is shut, as init is not dumpable (and see
+ * restrict_host_files).
+ */
+static void hide_command_line(void)
+{
+	static const char title[] = "carapace\0init";
+	size_t len = arg_area.start ? (size_t)(arg_area.end - arg_area.start) : 0;
+	size_t n = len - 1 < sizeof "carapace" ? len - 1 : sizeof "carapace";
+
+	if (len < 2)
+		return;
+	memset(arg_area.start, ' ', len);
+	if (len <= sizeof title) {	/* "./c run x": what fits of "carapace" */
+		memcpy(arg_area.start, title, n - 1);
+		arg_area.start[n - 1] = '\0';
+		return;
+	}
+	memcpy(arg_area.start, title, sizeof title);
+	if (!set_arg_end(arg_area.start + sizeof title))
+		log_debug("init: can't cut /proc/1/cmdline to fit: %s", strerror(errno));
+}
+
 /* PID 1 of the container, from its first instruction to its exit. */
 __attribute__((noreturn))
 static void container_init(const struct container *c, int sock)
@@ -4392,6 +4482,7 @@ static void container_init(const struct container *c, int sock)
 	/* First: if the launcher dies from here on, so does the container. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	report_fd = sock;
+	hide_command_line();	/* before any process of the container exists */
 	/* The launcher's blocked signals are its own business, not the workload's. */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -4855,8 +4946,10 @@ static int cmd_init(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	const char *cmd = argc > 1 ? argv[1] : NULL;
+	const char *cmd;
 
+	argv = copy_args(argc, argv);	/* init overwrites the original: hide_command_line */
+	cmd = argc > 1 ? argv[1] : NULL;
 	ensure_std_fds();
 	if (!cmd)
 		die(EXIT_CANT_RUN, "no command given (see carapace --help)");
