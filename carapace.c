@@ -35,10 +35,12 @@
 #include <dirent.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -53,6 +55,7 @@
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <linux/filter.h>
+#include <linux/landlock.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
@@ -4046,6 +4049,195 @@ static void restore_signals(const struct saved_signals *saved)
 	sigprocmask(SIG_SETMASK, &saved->mask, NULL);
 }
 
+/*
+ * Until its exec, the workload runs the host's carapace binary, as init
+ * does all its life: /proc/self/exe and /proc/1/exe lead to it, and a
+ * rootfs script starting "#!/proc/self/exe" would make the kernel execute
+ * it in the container. Only ETXTBSY, while some process runs it, would
+ * stand between the container and an overwrite. So the workload and all
+ * it starts get a Landlock domain: executing, opening for writing and
+ * truncating are allowed beneath the container's "/" only. A file outside
+ * the container's mount tree, the host binary first, can't be executed or
+ * written through any path, magic links included. A Landlock domain may
+ * also not ptrace, nor open the /proc/1/{exe,mem,environ} of, a process
+ * outside it: init stays out of reach even with --cap-add SYS_PTRACE.
+ * Landlock was chosen over a sealed memfd copy to exec through: one
+ * check at every exec and open instead of a copy and one more exec per
+ * start, and it covers /proc/1/exe too. The memfd is the fallback.
+ */
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE	/* Linux 6.2's, Landlock ABI 3 */
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
+#endif
+
+static int host_files_ruleset(uint64_t *handled)
+{
+	int abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+	struct landlock_ruleset_attr attr = { 0 };
+
+	if (abi < 0)
+		return -1;
+	*handled = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
+		   (abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE : 0);
+	attr.handled_access_fs = *handled;
+	return (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
+}
+
+/* One rule: ACCESS allowed on FD's file, or beneath it for a directory. */
+static bool allow_beneath(int ruleset, int fd, uint64_t access)
+{
+	struct landlock_path_beneath_attr rule = { .allowed_access = access, .parent_fd = fd };
+
+	if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) == 0)
+		return true;
+	if (errno != EBADFD)	/* a pipe or socket: nothing to allow, Landlock lets them be */
+		die_errno("landlock: add a rule for fd %d", fd);
+	return false;
+}
+
+/*
+ * The fds the workload is given may be host files: reopening one through
+ * /proc/self/fd (echo x >/dev/stdout) must still work, for writing only
+ * if it was opened for writing. A preserved directory is the host user's
+ * hand-over: whatever lies beneath it may be written and executed.
+ */
+static void allow_given_fds(int ruleset, uint64_t handled, int nfds)
+{
+	uint64_t file = handled & ~(uint64_t)LANDLOCK_ACCESS_FS_EXECUTE;
+	struct stat st;
+
+	for (int fd = 0; fd < nfds; fd++) {
+		int flags = fcntl(fd, F_GETFL);
+
+		if (flags < 0 || fstat(fd, &st))
+			continue;
+		if (S_ISDIR(st.st_mode) && fd > 2)
+			allow_beneath(ruleset, fd, handled);
+		else if (!S_ISDIR(st.st_mode) && (flags & O_ACCMODE) != O_RDONLY)
+			allow_beneath(ruleset, fd, file);
+	}
+}
+
+/* Returns false where the kernel has no Landlock (before 5.13, or not enabled). */
+static bool restrict_host_files(const struct container *c)
+{
+	uint64_t handled = 0;
+	autoclose int ruleset = host_files_ruleset(&handled), root = -1;
+
+	if (ruleset < 0 && (errno == ENOSYS || errno == EOPNOTSUPP))
+		return false;
+	if (ruleset < 0)
+		die_errno("landlock: create a ruleset");
+	if ((root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die_errno("open: /");
+	allow_beneath(ruleset, root, handled);
+	allow_given_fds(ruleset, handled, 3 + c->process.preserve_fds);
+	/* Before the capabilities go: without no_new_privs, this takes CAP_SYS_ADMIN. */
+	if (syscall(SYS_landlock_restrict_self, ruleset, 0))
+		die_errno("landlock: restrict the workload");
+	return true;
+}
+
+/*
+ * The fallback, where Landlock is absent or would take mount(2) from a
+ * workload that keeps CAP_SYS_ADMIN: the workload's last exec goes through
+ * a sealed memfd copy of carapace, so that when the kernel resolves the
+ * command's interpreter, /proc/self/exe is that copy, never the host file.
+ * The copy runs as SEALED_ARGV0 (main) and only execs the command. A
+ * "#!" line can't give an argv[0] with a space in it: re-entry through one
+ * is refused (refuse_sealed_reentry).
+ */
+#define SEALED_ARGV0 "carapace exec"
+#define SEALED_NAME "carapace-sealed"
+
+static int sealed_copy_of_self(void)
+{
+	autoclose int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	int fd = (int)syscall(SYS_memfd_create, SEALED_NAME, MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	struct stat st;
+
+	if (self < 0 || fd < 0 || fstat(self, &st))
+		die_errno("exec: a sealed copy of carapace");
+	for (off_t done = 0; done < st.st_size;) {
+		ssize_t n = sendfile(fd, self, &done, (size_t)(st.st_size - done));
+
+		if (n <= 0)
+			die_errno("exec: copy carapace into a memfd");
+	}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL))
+		die_errno("exec: seal the copy of carapace");
+	return fd;
+}
+
+/* Returns only on failure, with errno: execveat() of the copy, as SEALED_ARGV0. */
+static void exec_sealed(int sealed, char **argv, char **env)
+{
+	size_t n = 0;
+	char fd[16], **args;
+
+	while (argv[n])
+		n++;
+	args = xrealloc(NULL, (n + 3) * sizeof *args);
+	snprintf(fd, sizeof fd, "%d", report_fd);
+	args[0] = SEALED_ARGV0;
+	args[1] = fd;
+	memcpy(args + 2, argv, (n + 1) * sizeof *args);
+	/* The copy reports a failed exec of the command as we would. */
+	if (fcntl(report_fd, F_SETFD, 0) == 0)
+		syscall(SYS_execveat, sealed, "", args, env, AT_EMPTY_PATH);
+	int err = errno;
+
+	fcntl(report_fd, F_SETFD, FD_CLOEXEC);
+	free(args);
+	errno = err;
+}
+
+/* main, run as SEALED_ARGV0 REPORT_FD COMMAND...: the last exec. */
+static int cmd_exec_sealed(int argc, char **argv)
+{
+	char *end;
+	long fd = argc > 2 ? strtol(argv[1], &end, 10) : -1;
+
+	if (fd < 3 || *end || fcntl((int)fd, F_SETFD, FD_CLOEXEC))
+		die(EXIT_CANT_RUN, "%s: not run by carapace", SEALED_ARGV0);
+	report_fd = (int)fd;
+	exec_command(argv + 2, environ);
+	die_exec(argv[2]);
+}
+
+/* In main: the sealed copy started through a "#!/proc/self/exe" line. */
+static void refuse_sealed_reentry(void)
+{
+	char exe[64];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+	if (n > 0 && (exe[n] = '\0', !strncmp(exe, "/memfd:" SEALED_NAME " ", 8 + strlen(SEALED_NAME))))
+		die(EXIT_CANT_EXEC, "refusing to run carapace again in the container "
+		    "(a #! line naming /proc/self/exe?)");
+}
+
+/*
+ * Returns the sealed copy to exec through, or -1 where Landlock guards
+ * the host binary. Without Landlock, CAP_SYS_PTRACE outside a user
+ * namespace overrides init's non-dumpable flag: /proc/1/exe would lead to
+ * the host binary and ptrace to init. That is refused (but --privileged,
+ * which guards nothing). In a user namespace, init's memory belongs to the
+ * host's, where the container's CAP_SYS_PTRACE counts for nothing.
+ */
+static int guard_host_binary(const struct container *c)
+{
+	if (!(c->privileges.caps & CAP(SYS_ADMIN)) && restrict_host_files(c)) {
+		log_debug("exec: Landlock keeps the host's carapace binary out of reach");
+		return -1;
+	}
+	log_debug("exec: through a sealed copy of carapace");
+	if ((c->privileges.caps & CAP(SYS_PTRACE)) && !(c->namespaces & CLONE_NEWUSER) &&
+	    !c->privileges.privileged)
+		die(EXIT_CANT_RUN, "--cap-add SYS_PTRACE: would reach init and the host's carapace "
+		    "binary %s", c->privileges.caps & CAP(SYS_ADMIN) ? "with CAP_SYS_ADMIN" :
+		    "without Landlock (Linux 5.13)");
+	return sealed_copy_of_self();
+}
+
 /* In the container: the workload's side of the fork, up to exec. */
 __attribute__((noreturn))
 static void start_container_workload(const struct container *c, int pty_slave,
@@ -4053,6 +4245,7 @@ static void start_container_workload(const struct container *c, int pty_slave,
 {
 	struct user_ids user;
 	char cwd[PATH_MAX];
+	int sealed;
 
 	if (setsid() < 0)
 		die_errno("setsid");
@@ -4074,6 +4267,7 @@ static void start_container_workload(const struct container *c, int pty_slave,
 	/* A cwd outside the root, like a leaked fd's, reads "(unreachable)". */
 	if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/')
 		die(EXIT_CANT_RUN, "workdir: %s: outside the container", c->process.cwd);
+	sealed = guard_host_binary(c);
 	/*
 	 * Installing a filter takes no_new_privs or CAP_SYS_ADMIN. With
 	 * no_new_privs, the filter comes last, so that it needn't allow what
@@ -4096,6 +4290,10 @@ static void start_container_workload(const struct container *c, int pty_slave,
 	if (c->process.action == EXEC_INSPECT)
 		_exit(inspector_report(STDOUT_FILENO, c->inspect.json, c->inspect.host_ns) ?
 		      EXIT_CANT_RUN : 0);
+	if (sealed >= 0) {
+		exec_sealed(sealed, c->process.argv, c->process.env);
+		die_errno("exec: the sealed copy of carapace");
+	}
 	exec_command(c->process.argv, c->process.env);
 	die_exec(c->process.argv[0]);
 }
@@ -4948,6 +5146,9 @@ int main(int argc, char **argv)
 {
 	const char *cmd;
 
+	if (argc > 0 && !strcmp(argv[0], SEALED_ARGV0))
+		return cmd_exec_sealed(argc, argv);
+	refuse_sealed_reentry();
 	argv = copy_args(argc, argv);	/* init overwrites the original: hide_command_line */
 	cmd = argc > 1 ? argv[1] : NULL;
 	ensure_std_fds();
