@@ -4063,7 +4063,9 @@ static void restore_signals(const struct saved_signals *saved)
  * outside it: init stays out of reach even with --cap-add SYS_PTRACE.
  * Landlock was chosen over a sealed memfd copy to exec through: one
  * check at every exec and open instead of a copy and one more exec per
- * start, and it covers /proc/1/exe too. The memfd is the fallback.
+ * start, and it covers /proc/1/exe and host files given as fds too. The
+ * memfd is the fallback: without Landlock, or for a workload that keeps
+ * CAP_SYS_ADMIN, as a Landlock domain may not mount (guard_host_binary).
  */
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE	/* Linux 6.2's, Landlock ABI 3 */
 #define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
