@@ -4473,10 +4473,11 @@ static int open_container_dev(int pty_slave)
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS };
 	struct stat pts, slave;
 	struct statfs sfs;
-	int dev = (int)syscall(SYS_openat2, AT_FDCWD, "/dev", &how, sizeof how);
+	autoclose int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int dev = root < 0 ? -1 : (int)syscall(SYS_openat2, root, "dev", &how, sizeof how);
 
-	if (dev < 0 && errno == ENOSYS)	/* before 5.6: one name, O_NOFOLLOW is enough */
-		dev = open("/dev", (int)how.flags);
+	if (root >= 0 && dev < 0 && errno == ENOSYS)	/* before 5.6: one name, O_NOFOLLOW is enough */
+		dev = openat(root, "dev", (int)how.flags);
 	if (dev < 0)
 		die_errno("console: open /dev");
 	if (fstatfs(dev, &sfs) || sfs.f_type != TMPFS_MAGIC ||
