@@ -183,6 +183,15 @@ run cara --memory 64m --memory-swap 64m /bin/cat /sys/fs/cgroup/memory.max /sys/
 is "$(echo $OUT)" "67108864 0" "cgroup v2: --memory-swap equal to --memory means no swap"
 run cara /bin/sh -c 'mknod /dev/kmsg2 c 1 11 && head -c 1 /dev/kmsg2'
 like "$RC $ERR" '^1 .*Operation not permitted' "cgroup v2: the BPF device program denies a device outside the allow-list"
+# Linux 6.1: Landlock, or the sealed copy where its kernel lacks it, keeps
+# the host binary from a "#!/proc/self/exe" script.
+printf '#!/proc/self/exe\necho ran\n' >/tmp/shebang && chmod 755 /tmp/shebang
+run cara -v /tmp/shebang:/bin/shebang:ro /bin/shebang
+is "$RC $OUT" "126 " "a #!/proc/self/exe script can't run the host's carapace binary"
+run "$CARAPACE" run --verbose -r "$ROOTFS" /bin/true
+note "$(echo "$ERR" | grep 'exec: ')"
+run cara /bin/sh -c 'mknod /dev/c51 c 5 1 && : >/dev/c51'
+like "$RC $ERR" '^1 .*Operation not permitted' "cgroup v2: the BPF device program denies c 5:1, the host's console"
 run cara /bin/sh -c 'echo x > /dev/null && head -c 4 /dev/zero | wc -c'
 is "$RC $OUT" "0 4" "cgroup v2: allowed devices still work"
 run "$CARAPACE" run --verbose -r "$ROOTFS" --pids 10 --memory 64m /bin/true

@@ -1,0 +1,63 @@
+#!/bin/bash
+# t/330-devices-console.t: the host's system console (c 5:1) is shut to a
+# container, whether its root makes the node or a rootfs ships one, and a
+# container's /dev/console is its own pty's slave, or is not there at all.
+. "$(dirname "$0")/tap.sh"
+need_root
+need_binary
+need_rootfs
+command -v tar >/dev/null || skip_all "no tar to make the tarball"
+
+work=$(mktemp -d)
+trap 'rm -rf -- "$work"' EXIT
+chmod 755 "$work"
+snapshot_host
+
+# --- c 5:1 made by the container's root: mknod may, open may not. Opening
+# for writing writes nothing (": >"), even where the node is let through.
+run cara sh -c 'mknod /dev/c51 c 5 1 && echo made; : >/dev/c51 && echo opened'
+is "$OUT" made "root in the container can mknod c 5 1"
+like "$ERR" '/dev/c51: Operation not permitted' "... but opening it for writing is refused (EPERM)"
+run cara sh -c 'mknod /dev/c51 c 5 1 && exec 3</dev/c51 && echo opened'
+like "$RC $ERR" '^[1-9].*Operation not permitted' "... and for reading too"
+if [ -d /sys/fs/cgroup/devices ]; then
+	run cara sh -c 'cat /sys/fs/cgroup/devices/devices.list'
+	is "$(echo "$OUT" | grep -c '^c 5:')" 2 "v1: devices.list holds c 5:0 and c 5:2, not c 5:1"
+	unlike "$OUT" '^c 5:1 ' "... no rule for the host's console"
+fi
+# The allowed ones are still there: the container's own tty, ptmx, null.
+run cara sh -c 'mknod /dev/n13 c 1 3 && echo x >/dev/n13 && mknod /dev/p52 c 5 2 && exec 3<>/dev/p52 && echo fine'
+is "$RC $OUT" "0 fine" "c 1:3 and c 5:2 made by root still open"
+
+# --- a tarball that ships a 0666 node of the host's console, for -u 1000
+mknod "$work/node" c 5 1 && chmod 666 "$work/node"
+tar -C "$ROOTFS" -cf "$work/root.tar" .
+tar -C "$work" --transform 's,^node$,./tmp/console,' -rf "$work/root.tar" node
+mkdir -p "$work/dev" && mknod "$work/dev/console" c 5 1 && chmod 666 "$work/dev/console"
+tar -C "$work" -rf "$work/root.tar" ./dev/console
+run "$CARAPACE" run -q -u 1000 -r "$work/root.tar" sh -c 'stat -c "%a %t:%T" /tmp/console; : >/tmp/console && echo opened'
+is "$OUT" "666 5:1" "the tarball's 0666 c 5:1 node is there"
+like "$ERR" '/tmp/console: Operation not permitted' "-u 1000 can't open it (EPERM)"
+
+# --- no terminal: no /dev/console, not even the one the rootfs ships
+run "$CARAPACE" run -q -T -r "$work/root.tar" sh -c 'ls /dev/console'
+like "$RC $ERR" '^1 .*No such file' "without a terminal there is no /dev/console (the rootfs's is hidden)"
+run cara sh -c 'ls /dev/console'
+like "$RC $ERR" '^1 .*No such file' "... in the plain rootfs either"
+
+# --- a terminal: /dev/console is the pty's slave, the workload's own tty
+probe='stat -L -c "%t:%T %i" /dev/console "$(tty)" | uniq | wc -l; stat -c %t /dev/console; echo to-console >/dev/console'
+OUT=$(timeout -s KILL 10 "$CARAPACE" run -q -t -r "$ROOTFS" sh -c "$probe" </dev/null 2>&1 | tr -d '\r')
+is "$OUT" "$(printf '1\n88\nto-console')" "-t over a pipe: /dev/console is the workload's pty (136:N), and writes reach the launcher"
+# script's terminal echoes the EOF of its stdin as "^@" first.
+OUT=$(timeout -s KILL 10 script -qc "$CARAPACE run -q -r $ROOTFS sh -c '$probe'" /dev/null </dev/null 2>&1 |
+	tr -d '\r' | sed 's/^\^@//')
+is "$OUT" "$(printf '1\n88\nto-console')" "at a terminal (script): the same"
+OUT=$(timeout -s KILL 10 "$CARAPACE" run -q -t --read-only -u 1000 -r "$ROOTFS" sh -c 'stat -c %t /dev/console' </dev/null 2>&1 | tr -d '\r')
+is "$OUT" 88 "--read-only -u 1000: /dev/console is the pty too"
+# The host's console node, shipped in the tarball's /dev, is hidden by the pty.
+OUT=$(timeout -s KILL 10 "$CARAPACE" run -q -t -r "$work/root.tar" sh -c 'stat -c %t:%T /dev/console' </dev/null 2>&1 | tr -d '\r')
+like "$OUT" '^88:[0-9]+$' "a tarball's own /dev/console doesn't show through with -t either"
+
+no_leaks "no process, mount or cgroup left behind"
+done_testing
