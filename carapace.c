@@ -88,10 +88,33 @@ static enum log_level log_threshold = LOG_INFO;
  */
 static int report_fd = -1;
 
+/*
+ * Copies IN to OUT with control characters written out (a newline as the
+ * two characters \n, ESC as \x1b): a message that echoes input, a path or
+ * a file's line, stays one line.
+ */
+static void escape_controls(char *out, size_t size, const char *in)
+{
+	static const char short_form[] = "\a\b\t\n\v\f\r";
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)in; *p && n + 5 < size; p++) {
+		const char *c = *p && *p < 0x20 ? strchr(short_form, *p) : NULL;
+
+		if (c)
+			n += (size_t)snprintf(out + n, size - n, "\\%c", "abtnvfr"[c - short_form]);
+		else if (*p < 0x20 || *p == 0x7f)
+			n += (size_t)snprintf(out + n, size - n, "\\x%02x", *p);
+		else
+			out[n++] = (char)*p;
+	}
+	out[n] = '\0';
+}
+
 __attribute__((format(printf, 2, 3)))
 static void log_msg(enum log_level level, const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[1024], line[1024];
 	va_list ap;
 
 	if (level > log_threshold)
@@ -99,8 +122,9 @@ static void log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
+	escape_controls(line, sizeof line, buf);
 	dprintf(STDERR_FILENO, "carapace: %s%s\n",
-		level == LOG_WARN ? "warning: " : "", buf);
+		level == LOG_WARN ? "warning: " : "", line);
 }
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
@@ -131,11 +155,14 @@ static void send_msg(int sock, char type, int code, const char *text)
 __attribute__((noreturn))
 static void fail_with(int code, const char *msg)
 {
+	char line[1024];
+
+	escape_controls(line, sizeof line, msg);
 	if (report_fd >= 0) {
-		send_msg(report_fd, MSG_ERROR, code, msg);
+		send_msg(report_fd, MSG_ERROR, code, line);
 		_exit(code);
 	}
-	dprintf(STDERR_FILENO, "carapace: %s\n", msg);
+	dprintf(STDERR_FILENO, "carapace: %s\n", line);
 	exit(code);
 }
 
@@ -286,7 +313,7 @@ static const struct option_doc run_options[] = {
 	{ "stop-timeout", OPT_STOP_TIMEOUT, "SECONDS", "after TERM or INT, kill the container this late (default 10)" },
 	{ "preserve-fds", OPT_PRESERVE_FDS, "N", "pass fds 3 to 2+N to the workload" },
 	{ "no-pivot", OPT_NO_PIVOT, NULL, "use MS_MOVE and chroot instead of pivot_root (less safe)" },
-	{ "pids", OPT_PIDS, "N", "at most N processes (pids controller)" },
+	{ "pids", OPT_PIDS, "N", "at most N processes, or unlimited (default 2048)" },
 	{ "memory", OPT_MEMORY, "SIZE", "memory limit; SIZE in bytes, or with k, m or g" },
 	{ "memory-swap", OPT_MEMORY_SWAP, "SIZE", "memory plus swap limit (-1: unlimited swap)" },
 	{ "cpus", OPT_CPUS, "FLOAT", "CPU time, in CPUs (0.5: half of one)" },
@@ -492,6 +519,8 @@ struct container {
 		const char *parent;	/* from the hierarchy's root */
 		const char *name;	/* the leaf; NULL: no cgroup of its own */
 		int64_t pids;		/* -1: no limit, here and below */
+		bool pids_default;	/* the front end's default, not asked for: only
+					 * where the host has pids and a cgroup is made */
 		int64_t memory;		/* bytes */
 		int64_t memory_swap;	/* bytes of memory + swap; -2: unlimited swap */
 		uint64_t cpu_quota;	/* us per cpu_period */
@@ -544,7 +573,8 @@ static const char *const no_paths[] = { NULL };
 static const struct mount_spec default_mounts[] = {
 	{ "proc", "proc", "/proc", MS_SAFE, 0, NULL, NULL },
 	{ "sysfs", "sysfs", "/sys", MS_SAFE | MS_RDONLY, 0, NULL, NULL },
-	{ "tmpfs", "tmpfs", "/dev", MS_NOSUID | MS_NOEXEC, 0, "mode=755,size=64k", NULL },
+	/* carapace makes ~15 entries; tmpfs's own inode bound scales with RAM. */
+	{ "tmpfs", "tmpfs", "/dev", MS_NOSUID | MS_NOEXEC, 0, "mode=755,size=64k,nr_inodes=4k", NULL },
 	{ "devpts", "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC, 0,
 	  "newinstance,ptmxmode=0666,mode=0620,gid=5", NULL },
 	{ "tmpfs", "shm", "/dev/shm", MS_SAFE, 0, "mode=1777,size=65536k", NULL },
@@ -649,11 +679,11 @@ static int64_t parse_size(const char *opt, const char *s)
 	int shift = 0;
 
 	errno = 0;
-	v = strtoull(s, &end, 10);
+	v = strtoull(s, &end, 10);	/* which takes spaces and a sign: the test below doesn't */
 	if (*end && !end[1])
 		shift = *end == 'k' || *end == 'K' ? 10 : *end == 'm' || *end == 'M' ? 20 :
 			*end == 'g' || *end == 'G' ? 30 : -1;
-	if (end == s || *s == '-' || errno || shift < 0 || (*end && end[1]) ||
+	if (!isdigit((unsigned char)*s) || errno || shift < 0 || (*end && end[1]) ||
 	    v == 0 || v > (unsigned long long)(INT64_MAX >> shift))
 		die(EXIT_CANT_RUN, "%s: not a size (bytes, or with k, m or g): '%s'", opt, s);
 	return (int64_t)(v << shift);
@@ -662,9 +692,16 @@ static int64_t parse_size(const char *opt, const char *s)
 /* --cpus 0.5 -> 50000us per 100000us period; at most 3 decimals, as docker. */
 static uint64_t parse_cpus(const char *s)
 {
+	size_t int_len = strspn(s, "0123456789");
 	char *end;
 	double v;
 
+	/* Plain decimals only: strtod also takes spaces, signs, hex, inf and nan. */
+	if (!int_len && s[0] != '.')
+		die(EXIT_CANT_RUN, "--cpus: not a number from 0.001 to 1024: '%s'", s);
+	if (s[int_len] && (s[int_len] != '.' ||
+			   strspn(s + int_len + 1, "0123456789") != strlen(s + int_len + 1)))
+		die(EXIT_CANT_RUN, "--cpus: not a number from 0.001 to 1024: '%s'", s);
 	errno = 0;
 	v = strtod(s, &end);
 	if (end == s || *end || errno || !(v >= 0.001) || v > 1024)
@@ -746,11 +783,67 @@ static void parse_ulimit(struct container *c, const char *arg)
 	c->privileges.rlimits[c->privileges.rlimits_len++] = r;
 }
 
+/* A CPU number of a --cpuset-cpus list, at P; moves P past it. */
+static int cpuset_number(const char **p, const char *arg)
+{
+	size_t n = strspn(*p, "0123456789");
+	int v = 0;
+
+	if (!n || n > 4)
+		die(EXIT_CANT_RUN, "--cpuset-cpus: not a CPU list like 0-2,4: '%s'", arg);
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + ((*p)[i] - '0');
+	*p += n;
+	return v;
+}
+
+/*
+ * "0-2,4": items N or A-B with A <= B, none empty, each CPU one this
+ * process may run on; checked now, as the kernel's answer, when the
+ * cgroup is written, names no CPU.
+ */
+static void check_cpuset(const char *arg)
+{
+	cpu_set_t allowed;
+
+	if (sched_getaffinity(0, sizeof allowed, &allowed))
+		die_errno("--cpuset-cpus: sched_getaffinity");
+	for (const char *p = arg;; p++) {
+		int first = cpuset_number(&p, arg), last = first;
+
+		if (*p == '-') {
+			p++;
+			last = cpuset_number(&p, arg);
+		}
+		if (last < first || (*p && *p != ','))
+			die(EXIT_CANT_RUN, "--cpuset-cpus: not a CPU list like 0-2,4: '%s'", arg);
+		for (int cpu = first; cpu <= last; cpu++)
+			if (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &allowed))
+				die(EXIT_CANT_RUN, "--cpuset-cpus: CPU %d is not one carapace may "
+				    "run on (%d online): '%s'", cpu, (int)sysconf(_SC_NPROCESSORS_ONLN),
+				    arg);
+		if (!*p)
+			return;
+	}
+}
+
+/* Docker's floor: below it, a container is killed before it is set up. */
+#define MIN_MEMORY (6 << 20)
+
 static void parse_limit_option(struct container *c, int opt, const char *arg)
 {
 	switch (opt) {
-	case OPT_PIDS: c->limits.pids = parse_number("--pids", arg, 4194304); break;
-	case OPT_MEMORY: c->limits.memory = parse_size("--memory", arg); break;
+	case OPT_PIDS:
+		c->limits.pids = !strcmp(arg, "unlimited") ? -1 :
+				 (int64_t)parse_number("--pids", arg, 4194304);
+		if (!c->limits.pids)
+			die(EXIT_CANT_RUN, "--pids: must be from 1 to 4194304, or unlimited: '%s'", arg);
+		break;
+	case OPT_MEMORY:
+		c->limits.memory = parse_size("--memory", arg);
+		if (c->limits.memory < MIN_MEMORY)
+			die(EXIT_CANT_RUN, "--memory: at least 6m: '%s'", arg);
+		break;
 	case OPT_MEMORY_SWAP:
 		c->limits.memory_swap = !strcmp(arg, "-1") ? -2 : parse_size("--memory-swap", arg);
 		break;
@@ -766,8 +859,7 @@ static void parse_limit_option(struct container *c, int opt, const char *arg)
 			die(EXIT_CANT_RUN, "--cpu-shares: must be from 2 to 262144: '%s'", arg);
 		break;
 	case OPT_CPUSET_CPUS:
-		if (!*arg || strspn(arg, "0123456789,-") != strlen(arg))
-			die(EXIT_CANT_RUN, "--cpuset-cpus: not a CPU list like 0-2,4: '%s'", arg);
+		check_cpuset(arg);
 		c->limits.cpuset_cpus = arg;
 		break;
 	case OPT_CGROUP_PARENT: c->limits.parent = arg; break;
@@ -995,16 +1087,21 @@ static void parse_id_range(struct id_map *map, const char *opt, const char *arg)
 	map->ranges[map->len++] = (struct id_range){ v[0], v[1], v[2] };
 }
 
+/* As podman's: plenty for a service, far below the host's pid_max. */
+#define DEFAULT_PIDS 2048
+
 static void parse_run_options(struct container *c, int argc, char **argv)
 {
 	struct option longopts[sizeof run_options / sizeof run_options[0]];
 	const char *cmd = c->process.action == EXEC_INSPECT ? "inspect" : "run";
+	bool pids_given = false;
 	char shortopts[64];
 	int opt;
 
 	make_getopt_tables(run_options, longopts, shortopts);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		pids_given |= opt == OPT_PIDS;
 		switch (opt) {
 		case 'r': c->root.path = optarg; break;
 		case OPT_HOSTNAME: c->hostname = optarg; break;
@@ -1049,6 +1146,11 @@ static void parse_run_options(struct container *c, int argc, char **argv)
 		default: die_bad_option(cmd, opt, argc, argv);
 		}
 	}
+	/* A fork bomb stops here; --pids raises it, --pids unlimited removes it. */
+	if (!pids_given) {
+		c->limits.pids = DEFAULT_PIDS;
+		c->limits.pids_default = true;
+	}
 	if (c->inspect.json && c->process.action != EXEC_INSPECT)
 		die(EXIT_CANT_RUN, "run: --json: only carapace inspect has it");
 	if (optind >= argc && c->process.action != EXEC_INSPECT)
@@ -1074,7 +1176,15 @@ static bool valid_cgroup_path(const char *p, bool nested)
 
 static void validate_limits(struct container *c)
 {
-	bool any = c->limits.pids >= 0 || c->limits.memory >= 0 ||
+	bool any;
+
+	/* Rootless, a cgroup needs a delegation: a default must not ask for one. */
+	if (c->limits.pids_default && c->userns.rootless) {
+		log_debug("cgroup: rootless: no default pids limit (give --pids for one)");
+		c->limits.pids = -1;
+		c->limits.pids_default = false;
+	}
+	any = c->limits.pids >= 0 || c->limits.memory >= 0 ||
 		   c->limits.memory_swap != -1 || c->limits.cpu_quota ||
 		   c->limits.cpu_weight || c->limits.cpu_shares || c->limits.cpuset_cpus;
 
@@ -1546,7 +1656,7 @@ static unsigned controllers_needed(const struct container *c)
 {
 	unsigned need = 0;
 
-	if (c->limits.pids >= 0)
+	if (c->limits.pids >= 0 && !c->limits.pids_default)
 		need |= 1u << CTL_PIDS;
 	if (c->limits.memory >= 0)
 		need |= 1u << CTL_MEMORY;
@@ -1765,11 +1875,13 @@ static void write_limits(const struct container *c)
 	bool v2 = CG.v2_mount && !CG.v1_mount[CTL_CPU];
 	const char *cpuset = cgroup_dir_of(CTL_CPUSET);
 
-	if (c->limits.pids >= 0)
+	if (c->limits.pids >= 0 && cgroup_dir_of(CTL_PIDS))	/* the default: if pids exist */
 		write_limit(CTL_PIDS, "pids.max", "%lld", (long long)c->limits.pids);
 	if (c->limits.memory >= 0 && CG.v1_mount[CTL_MEMORY]) {
 		write_limit(CTL_MEMORY, "memory.limit_in_bytes", "%lld", (long long)c->limits.memory);
-		if (c->limits.memory_swap != -1)
+		if (c->limits.memory_swap == -2)	/* v1's own word for unlimited */
+			write_limit(CTL_MEMORY, "memory.memsw.limit_in_bytes", "-1");
+		else if (c->limits.memory_swap != -1)
 			write_limit(CTL_MEMORY, "memory.memsw.limit_in_bytes", "%lld",
 				    (long long)c->limits.memory_swap);
 	} else if (c->limits.memory >= 0) {
@@ -1916,6 +2028,7 @@ static void create_cgroups(struct container *c)
 	CG.rootless = c->userns.rootless;
 	/* Rootless: nothing but what was asked for, as nothing else is delegated. */
 	cgroup_plan(c, need, CG.rootless ? 0 : (1u << CTL_FREEZER) |
+		    (c->limits.pids_default ? 1u << CTL_PIDS : 0) |
 		    (c->privileges.privileged ? 0 : 1u << CTL_DEVICES) |
 		    (log_threshold >= LOG_DEBUG ? 1u << CTL_CPUACCT : 0));
 	if (!CG.ndirs)
