@@ -1351,8 +1351,72 @@ static void validate_mounts(const struct container *c)
 	}
 }
 
-static bool find_entry(const char *file, const char *name, long id, char *line,
-		       size_t size, char *field[7]);
+/*
+ * A text file read one whole line at a time, however long: never a line's
+ * tail taken for a line of its own. Only a regular file, as a FIFO or a
+ * device would hang or never end, and at most TEXT_FILE_MAX bytes.
+ */
+struct text_file {
+	FILE *f;
+	const char *what, *path;	/* for errors: WHAT, "seccomp: ", comes first */
+	char *line;
+	size_t cap, total;
+	int number;		/* of the line last read, from 1 */
+};
+#define TEXT_FILE_MAX (4 << 20)
+
+/* False, with errno, if PATH can't be opened; dies if it is no text file. */
+static bool open_text_file(struct text_file *t, const char *what, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+
+	*t = (struct text_file){ .what = what, .path = path };
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st))
+		die_errno("%s%s", what, path);
+	if (!S_ISREG(st.st_mode))
+		die(EXIT_CANT_RUN, "%s%s: not a regular file", what, path);
+	if (st.st_size > TEXT_FILE_MAX)
+		die(EXIT_CANT_RUN, "%s%s: larger than %d MiB", what, path, TEXT_FILE_MAX >> 20);
+	t->f = fdopen(fd, "r");
+	if (!t->f)
+		die_errno("%s%s", what, path);
+	return true;
+}
+
+/* The next line, without its newline; NULL at the end. */
+static char *next_line(struct text_file *t)
+{
+	ssize_t n = getline(&t->line, &t->cap, t->f);
+
+	if (n < 0 && ferror(t->f))
+		die_errno("%s%s", t->what, t->path);
+	if (n < 0)
+		return NULL;
+	t->total += (size_t)n;
+	if (t->total > TEXT_FILE_MAX)	/* it grew since the check */
+		die(EXIT_CANT_RUN, "%s%s: larger than %d MiB", t->what, t->path,
+		    TEXT_FILE_MAX >> 20);
+	if (memchr(t->line, '\0', (size_t)n))
+		die(EXIT_CANT_RUN, "%s%s:%d: a NUL byte", t->what, t->path, t->number + 1);
+	t->number++;
+	if (n && t->line[n - 1] == '\n')
+		t->line[n - 1] = '\0';
+	return t->line;
+}
+
+static void close_text_file(struct text_file *t)
+{
+	if (t->f)
+		fclose(t->f);
+	free(t->line);
+	*t = (struct text_file){ 0 };
+}
+
+static char *find_entry(const char *whose, const char *file, const char *name, long id,
+			char *field[7]);
 
 /* NAME's full path in $PATH, or NULL. */
 static char *find_program(const char *name)
@@ -1378,15 +1442,18 @@ static char *find_program(const char *name)
 static void add_subordinate_ranges(struct id_map *map, const char *file, const char *user,
 				   unsigned long id, uint32_t inside)
 {
-	FILE *f = fopen(file, "re");
-	char line[512], owner[256], start_s[16], count_s[16];
+	struct text_file t;
+	char *line, owner[256], start_s[16], count_s[16], end;
 	unsigned long start, count;
 	size_t max = sizeof map->ranges / sizeof map->ranges[0];
 
-	while (f && fgets(line, sizeof line, f)) {
+	if (!open_text_file(&t, "--userns: the host's ", file))
+		return;
+	while ((line = next_line(&t))) {
 		bool numeric;
 
-		if (sscanf(line, "%255[^:\n]:%15[0-9]:%15[0-9]", owner, start_s, count_s) != 3)
+		/* A whole line, and all of it: too long a field is no match. */
+		if (sscanf(line, "%255[^:]:%15[0-9]:%15[0-9]%c", owner, start_s, count_s, &end) != 3)
 			continue;
 		numeric = strspn(owner, "0123456789") == strlen(owner);
 		if (numeric ? strtoul(owner, NULL, 10) != id : !user || strcmp(owner, user))
@@ -1406,8 +1473,7 @@ static void add_subordinate_ranges(struct id_map *map, const char *file, const c
 		map->ranges[map->len++] = (struct id_range){ inside, (uint32_t)start, (uint32_t)count };
 		inside += count;
 	}
-	if (f)
-		fclose(f);
+	close_text_file(&t);
 }
 
 /* Only OWN, once: the map that an ordinary user may write without help. */
@@ -1439,7 +1505,7 @@ static void default_id_map(struct id_map *map, const char *file, const char *use
 static void validate_userns(struct container *c)
 {
 	struct id_map *uids = &c->userns.uids, *gids = &c->userns.gids;
-	char *newuidmap, *newgidmap, line[1024], *field[7];
+	char *newuidmap, *newgidmap, *line, *field[7];
 	const char *user;
 
 	c->userns.rootless = geteuid() != 0;
@@ -1450,8 +1516,8 @@ static void validate_userns(struct container *c)
 	newuidmap = find_program("newuidmap");
 	newgidmap = find_program("newgidmap");
 	/* The host's name for the user, by which /etc/subuid may know it. */
-	user = find_entry("/etc/passwd", NULL, geteuid(), line, sizeof line, field) ?
-	       field[0] : NULL;
+	line = find_entry("--userns: the host's ", "/etc/passwd", NULL, geteuid(), field);
+	user = line ? field[0] : NULL;
 	if (uids->len && !gids->len)
 		*gids = *uids;	/* as podman does */
 	if (!uids->len)
@@ -3489,94 +3555,111 @@ struct user_ids {
 	char home[256];
 };
 
+/* A uid or gid: digits only, up to 4294967294 ((uid_t)-1 is no id). */
 static bool is_number(const char *s)
 {
-	return *s && strspn(s, "0123456789") == strlen(s) && strlen(s) < 10;
+	size_t n = strspn(s, "0123456789");
+
+	return n && !s[n] && n <= 10 && strtoull(s, NULL, 10) <= UINT32_MAX - 1;
+}
+
+static uint32_t id_number(const char *s)
+{
+	return (uint32_t)strtoul(s, NULL, 10);
 }
 
 /*
- * Finds NAME, or else the number ID, in a passwd or group file of the
- * container, never the host's; splits the line into FIELD.
+ * Finds NAME, or else the number ID, in a passwd or group file; WHOSE
+ * says whose in errors: "--user: the container's " (in it, before the exec)
+ * or "--userns: the host's " (the launcher's, for /etc/subuid's names).
+ * Splits the line into FIELD; returns it, to free, or NULL. An empty name
+ * matches nothing, and a line without a numeric id is no entry.
  */
-static bool find_entry(const char *file, const char *name, long id, char *line,
-		       size_t size, char *field[7])
+static char *find_entry(const char *whose, const char *file, const char *name, long id,
+			char *field[7])
 {
-	FILE *f = fopen(file, "re");
-	bool found = false;
+	char *line, *found = NULL;
+	struct text_file t;
 
-	if (!f)
-		return false;
-	while (!found && fgets(line, (int)size, f)) {
+	if ((name && !*name) || !open_text_file(&t, whose, file))
+		return NULL;
+	while (!found && (line = next_line(&t))) {
 		char *p = line;
 		int n = 0;
 
-		line[strcspn(line, "\n")] = '\0';
 		for (int i = 0; i < 7; i++)
 			field[i] = NULL;
 		while (n < 7 && p)
 			field[n++] = strsep(&p, ":");
-		if (n < 4 || !is_number(field[2]))
+		if (n < 4 || !*field[0] || !is_number(field[2]))
 			continue;
-		found = name ? !strcmp(field[0], name) : atol(field[2]) == id;
+		if (name ? !strcmp(field[0], name) : id_number(field[2]) == id)
+			found = line;
 	}
-	fclose(f);
+	if (found)	/* FIELD points into it: keep it */
+		t.line = NULL;
+	close_text_file(&t);
 	return found;
 }
 
 static gid_t resolve_group(const char *group)
 {
-	char line[4096], *field[7];
+	char *field[7];
 
 	if (is_number(group))
-		return (gid_t)atol(group);
-	if (!find_entry("/etc/group", group, 0, line, sizeof line, field))
+		return id_number(group);
+	if (!find_entry("--user: the container's ", "/etc/group", group, 0, field))
 		die(EXIT_CANT_RUN, "group: %s: no such group in the container's /etc/group", group);
-	return (gid_t)atol(field[2]);
+	return id_number(field[2]);
 }
 
 /* The groups that list USER as a member, from the container's /etc/group. */
 static void add_member_groups(const char *user, struct user_ids *u)
 {
-	FILE *f = fopen("/etc/group", "re");
-	char line[4096];
+	struct text_file t;
+	char *line;
 
-	while (f && fgets(line, sizeof line, f) && u->ngroups < 64) {
+	if (!open_text_file(&t, "--user: the container's ", "/etc/group"))
+		return;
+	while ((line = next_line(&t)) && u->ngroups < 64) {
 		char *p = line, *field[4] = { 0 };
 		int n = 0;
 
-		line[strcspn(line, "\n")] = '\0';
 		while (n < 4 && p)
 			field[n++] = strsep(&p, ":");
 		if (n < 4 || !is_number(field[2]))
 			continue;
 		for (char *m = strtok(field[3], ","); m && u->ngroups < 64; m = strtok(NULL, ","))
 			if (!strcmp(m, user))
-				u->groups[u->ngroups++] = (gid_t)atol(field[2]);
+				u->groups[u->ngroups++] = id_number(field[2]);
 	}
-	if (f)
-		fclose(f);
+	close_text_file(&t);
 }
 
 /* USER[:GROUP], as docker reads it: names from the container, numbers always. */
 static void resolve_user(const struct container *c, struct user_ids *u)
 {
-	char spec[256], line[4096], *field[7];
+	char spec[256], *field[7], *line;
 	char *group;
-	bool found;
 
 	*u = (struct user_ids){ .home = "/" };
+	if (strlen(c->privileges.user) >= sizeof spec)
+		die(EXIT_CANT_RUN, "--user: longer than %zu bytes", sizeof spec - 1);
 	snprintf(spec, sizeof spec, "%s", c->privileges.user);
 	group = strchr(spec, ':');
 	if (group)
 		*group++ = '\0';
-	found = is_number(spec) ?
-		find_entry("/etc/passwd", NULL, atol(spec), line, sizeof line, field) :
-		find_entry("/etc/passwd", spec, 0, line, sizeof line, field);
-	if (!found && !is_number(spec))
+	line = is_number(spec) ?
+		find_entry("--user: the container's ", "/etc/passwd", NULL, id_number(spec), field) :
+		find_entry("--user: the container's ", "/etc/passwd", spec, 0, field);
+	if (!line && !is_number(spec))
 		die(EXIT_CANT_RUN, "--user: %s: no such user in the container's /etc/passwd", spec);
-	u->uid = (uid_t)atol(found ? field[2] : spec);
-	if (found) {
-		u->gid = (gid_t)atol(field[3]);
+	u->uid = id_number(line ? field[2] : spec);
+	if (line) {
+		if (!is_number(field[3]))
+			die(EXIT_CANT_RUN, "--user: %s: the container's /etc/passwd gives a bad gid: '%s'",
+			    spec, field[3]);
+		u->gid = id_number(field[3]);
 		if (field[5] && *field[5])
 			snprintf(u->home, sizeof u->home, "%s", field[5]);
 		add_member_groups(field[0], u);
@@ -3913,47 +3996,62 @@ static uint32_t profile_action(const char *path, int line, const char *word)
 		return RET_EPERM;
 	if (!strcmp(word, "kill"))
 		return SECCOMP_RET_KILL_PROCESS;
-	die(EXIT_CANT_RUN, "seccomp: %s:%d: unknown action '%s' (allow, errno or kill)",
+	die(EXIT_CANT_RUN, "seccomp: %s:%d: unknown action '%.32s' (allow, errno or kill)",
 	    path, line, word);
+}
+
+/* Splits LINE into at most MAX words; returns how many it has, maybe more than MAX. */
+static int split_words(char *line, char **word, int max)
+{
+	int n = 0;
+
+	for (char *p = line + strspn(line, " \t\r"); *p; p += strspn(p, " \t\r")) {
+		size_t len = strcspn(p, " \t\r");
+
+		if (n < max)
+			word[n] = p;
+		n++;
+		p += len;
+		if (*p)
+			*p++ = '\0';
+	}
+	return n;
 }
 
 /* Reads a profile (its format: t/README-seccomp.md); returns its default action. */
 static uint32_t read_profile(struct seccomp_rules *r, const char *path)
 {
-	FILE *f = fopen(path, "re");
 	bool have_default = false;
+	struct text_file t;
 	uint32_t dflt = 0;
-	char buf[256];
-	int line = 0;
+	char *buf, *word[2];
 
-	if (!f)
+	if (!open_text_file(&t, "seccomp: ", path))
 		die_errno("seccomp: %s", path);
-	while (fgets(buf, sizeof buf, f)) {
-		char name[64], action[16], extra;
+	while ((buf = next_line(&t))) {
 		int n;
 
-		line++;
-		buf[strcspn(buf, "#\n")] = '\0';
-		n = sscanf(buf, "%63s %15s %c", name, action, &extra);
-		if (n <= 0)
+		buf[strcspn(buf, "#")] = '\0';
+		n = split_words(buf, word, 2);
+		if (!n)
 			continue;
 		if (n != 2)
-			die(EXIT_CANT_RUN, "seccomp: %s:%d: expected NAME ACTION", path, line);
+			die(EXIT_CANT_RUN, "seccomp: %s:%d: expected NAME ACTION", path, t.number);
 		if (!have_default) {
-			if (strcmp(name, "default:"))
+			if (strcmp(word[0], "default:"))
 				die(EXIT_CANT_RUN, "seccomp: %s:%d: expected 'default: ACTION' first",
-				    path, line);
-			dflt = profile_action(path, line, action);
+				    path, t.number);
+			dflt = profile_action(path, t.number, word[1]);
 			for (size_t nr = 0; nr < N_SYSCALLS; nr++)
 				r->ret[nr] = dflt;
 			have_default = true;
-		} else if (!set_rule(r, name, strlen(name), profile_action(path, line, action))) {
-			die(EXIT_CANT_RUN, "seccomp: %s:%d: unknown system call '%s'", path, line, name);
+		} else if (!set_rule(r, word[0], strlen(word[0]),
+				     profile_action(path, t.number, word[1]))) {
+			die(EXIT_CANT_RUN, "seccomp: %s:%d: unknown system call '%.64s'", path,
+			    t.number, word[0]);
 		}
 	}
-	if (ferror(f))
-		die_errno("seccomp: %s", path);
-	fclose(f);
+	close_text_file(&t);
 	if (!have_default)
 		die(EXIT_CANT_RUN, "seccomp: %s: no 'default: ACTION' line", path);
 	return dflt;
@@ -4076,6 +4174,11 @@ static void build_seccomp(const struct container *c)
 		default_rules(&rules, c->privileges.caps);
 	else if (read_profile(&rules, c->privileges.seccomp) == SECCOMP_RET_ALLOW)
 		above = SECCOMP_RET_ALLOW;
+	/* The report comes after the filter: without write, it would end in silence. */
+	if (c->process.action == EXEC_INSPECT &&
+	    verdict(&rules, __NR_write, above) != SECCOMP_RET_ALLOW)
+		die(EXIT_CANT_RUN, "inspect: seccomp: %s: the profile denies write, which the "
+		    "report needs", c->privileges.seccomp ? c->privileges.seccomp : "default");
 	for (size_t nr = 0; nr < N_SYSCALLS; nr++)
 		add_range(ranges, &n, nr, verdict(&rules, nr, above));
 	add_range(ranges, &n, N_SYSCALLS, above);
