@@ -48,6 +48,7 @@
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <linux/bpf.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
@@ -1811,6 +1812,31 @@ static void enable_controllers(const char *dir, unsigned ctls)
 		die_cgroup("cgroup: %s/cgroup.subtree_control: %s", dir, list);
 }
 
+/*
+ * Carapace removes only the cgroups it made, and knows them by a mark, an
+ * xattr (a trusted one needs root; cgroup2 lets a delegated user set user.
+ * ones): "leaf" on a container's leaf, "parent" on a parent it made.
+ */
+static const char *mark_name(void)
+{
+	return CG.rootless ? "user.carapace" : "trusted.carapace";
+}
+
+static void mark_cgroup(const char *dir, const char *kind)
+{
+	if (setxattr(dir, mark_name(), kind, strlen(kind), 0))
+		log_debug("cgroup: %s: no mark (%s): carapace won't remove it after a crash",
+			  dir, strerror(errno));
+}
+
+static bool has_mark(int fd, const char *kind)
+{
+	char value[16];
+	ssize_t n = fgetxattr(fd, mark_name(), value, sizeof value);
+
+	return n == (ssize_t)strlen(kind) && !memcmp(value, kind, (size_t)n);
+}
+
 /* mkdir -p of the parent, from the hierarchy's root down. */
 static void make_cgroup_parent(const struct cgroup_dir *d, const char *parent)
 {
@@ -1824,7 +1850,9 @@ static void make_cgroup_parent(const struct cgroup_dir *d, const char *parent)
 			if (d->v2)	/* no internal processes: only leaves hold any */
 				enable_controllers(path, d->ctls);
 			len += (size_t)snprintf(path + len, sizeof path - len, "/%.*s", (int)n, seg);
-			if (mkdir(path, 0755) && errno != EEXIST)
+			if (mkdir(path, 0755) == 0)
+				mark_cgroup(path, "parent");
+			else if (errno != EEXIST)
 				die_cgroup("cgroup: mkdir %s", path);
 			if (!d->v2 && d->ctls & (1u << CTL_CPUSET)) {
 				copy_cpuset(path, "cpuset.cpus");
@@ -1854,26 +1882,73 @@ static void for_each_hierarchy(void (*fn)(const char *, const char *, const char
 	}
 }
 
-/* rmdir of mount/parent/name, then of the parents that are left empty. */
+/*
+ * rmdir of mount/parent/name, then of the parents left empty: those that
+ * carapace made, and its own default, never one the user made.
+ */
 static void remove_path(const char *mount, const char *parent, const char *name)
 {
 	char *path = xasprintf("%s/%s/%s", mount, parent, name ? name : "");
+	bool own_parent = !strcmp(parent, "carapace");
 
+	if (name && rmdir(path) && errno != ENOENT)
+		goto out;
+	path[strlen(mount) + 1 + strlen(parent)] = '\0';
 	for (char *slash;;) {
-		if (rmdir(path) && errno != ENOENT)	/* in use by another container */
-			break;
+		autoclose int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0 || !(has_mark(fd, "parent") || own_parent) || rmdir(path))
+			break;	/* gone, the user's, or in use by another container */
 		slash = strrchr(path, '/');
 		if (!slash || slash <= path + strlen(mount))
 			break;
 		*slash = '\0';
+		own_parent = false;
 	}
+out:
 	free(path);
 }
 
+/* SIGKILL for the tasks left in a stale leaf: cgroup.kill on v2, else each. */
+static void kill_stale_tasks(const char *leaf)
+{
+	char buf[4096];
+
+	if (write_file(leaf, "cgroup.kill", "1") == 0)
+		return;
+	if (read_file(leaf, "cgroup.procs", buf, sizeof buf) <= 0)
+		return;
+	for (char *p = strtok(buf, "\n"); p; p = strtok(NULL, "\n"))
+		kill((pid_t)atoi(p), SIGKILL);
+}
+
 /*
- * A launcher holds an flock on each of its leaves for its whole life. A
- * leaf whose flock is free belongs to a launcher that was killed: remove it.
+ * A launcher holds an flock on each of its leaves for its whole life, and
+ * marks them. A marked leaf whose flock is free is a killed launcher's:
+ * its tasks die, and it goes, if they die within TRIES * 5 ms. True if
+ * it is gone.
  */
+static bool sweep_leaf(const char *leaf, int tries)
+{
+	autoclose int fd = open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT;
+	if (!has_mark(fd, "leaf") || flock(fd, LOCK_EX | LOCK_NB))
+		return false;	/* another tool's, or a living container's */
+	for (int i = 0; rmdir(leaf); i++) {
+		if (errno == ENOENT)
+			return true;
+		if (errno != EBUSY || i >= tries)
+			return false;
+		kill_stale_tasks(leaf);
+		usleep(5000);
+	}
+	log_debug("cgroup: removed the stale %s", leaf);
+	return true;
+}
+
+/* The stale leaves under PARENT, now: a leaf still busy goes next time. */
 static void sweep_parent(const char *mount, const char *parent, const char *unused)
 {
 	char *dir_path = xasprintf("%s/%s", mount, parent);
@@ -1883,12 +1958,9 @@ static void sweep_parent(const char *mount, const char *parent, const char *unus
 	(void)unused;
 	while (dir && (e = readdir(dir))) {
 		char *leaf = xasprintf("%s/%s", dir_path, e->d_name);
-		autoclose int fd = -1;
 
-		if (e->d_type == DT_DIR && e->d_name[0] != '.' &&
-		    (fd = open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 &&
-		    flock(fd, LOCK_EX | LOCK_NB) == 0 && rmdir(leaf) == 0)
-			log_debug("cgroup: removed the stale %s", leaf);
+		if (e->d_type == DT_DIR && e->d_name[0] != '.')
+			sweep_leaf(leaf, 1);
 		free(leaf);
 	}
 	if (dir)
@@ -1896,30 +1968,37 @@ static void sweep_parent(const char *mount, const char *parent, const char *unus
 	free(dir_path);
 }
 
-/* Makes leaf D and locks it; false if a sweeper or an exiting launcher raced us. */
+/* Makes leaf D, locks and marks it; false if a sweeper or an exiting launcher raced us. */
 static bool make_locked_leaf(struct cgroup_dir *d, const struct container *c)
 {
 	d->created = false;
 	make_cgroup_parent(d, c->limits.parent);
 	if (mkdir(d->path, 0755)) {
-		if (errno == EEXIST)
+		if (errno == EEXIST) {
+			/* A killed launcher's leaf of that name: its tasks die in a moment. */
+			if (sweep_leaf(d->path, 400))
+				return false;
 			die(EXIT_CANT_RUN, "--name: %s: a container of that name is running",
 			    c->limits.name);
+		}
 		if (errno == ENOENT)	/* the parent went away: try again */
 			return false;
 		die_cgroup("cgroup: mkdir %s", d->path);
 	}
 	d->created = true;
 	d->lock_fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (d->lock_fd < 0 && errno == ENOENT)	/* a sweeper took it before our lock */
+	if (d->lock_fd < 0 && errno == ENOENT)	/* gone before our lock */
 		return false;
 	if (d->lock_fd < 0 || flock(d->lock_fd, LOCK_EX))
 		die_errno("cgroup: lock %s", d->path);
-	if (access(d->path, F_OK) == 0)
-		return true;
-	close(d->lock_fd);
-	d->lock_fd = -1;
-	return false;
+	if (access(d->path, F_OK)) {
+		close(d->lock_fd);
+		d->lock_fd = -1;
+		return false;
+	}
+	/* Only now, locked: a sweeper never takes a marked leaf that lives. */
+	mark_cgroup(d->path, "leaf");
+	return true;
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -2534,9 +2613,12 @@ static void tar_copy(struct tar *t, const char *entry, int fd, int64_t n, int64_
 	}
 }
 
+/* The largest entry whose data, padded to 512 bytes, still counts in an int64_t. */
+#define TAR_MAX_SIZE (INT64_MAX - 511)
+
 static int64_t tar_padded(int64_t size)
 {
-	return (size + 511) & ~(int64_t)511;
+	return (size + 511) & ~(int64_t)511;	/* size <= TAR_MAX_SIZE: checked on reading */
 }
 
 /* A header's number: octal, or GNU's base-256 for big ones; -1 if bad. */
@@ -2622,10 +2704,13 @@ static void tar_pax(struct tar *t, char *buf, size_t len)
 		else if (!strcmp(key, "linkpath"))
 			tar_set_name(t, t->link, eq + 1, (size_t)(rec + n - 1 - (eq + 1)));
 		else if (!strcmp(key, "size") || !strcmp(key, "uid") || !strcmp(key, "gid")) {
-			int64_t v = strtoll(eq + 1, &end, 10);
+			int64_t v;
 
-			if (*end || v < 0 || end == eq + 1)
-				tar_fail(t, "a bad pax %s: '%s'", key, eq + 1);
+			errno = 0;
+			v = strtoll(eq + 1, &end, 10);
+			if (!isdigit((unsigned char)eq[1]) || *end || errno ||
+			    v > (key[0] == 's' ? TAR_MAX_SIZE : (int64_t)UINT32_MAX - 1))
+				tar_fail(t, "a bad pax %s: '%.32s'", key, eq + 1);
 			*(key[0] == 's' ? &t->size : key[0] == 'u' ? &t->uid : &t->gid) = v;
 		}
 		off += n;
@@ -2845,7 +2930,9 @@ static void tar_read_entry(struct tar *t, const unsigned char *h, struct tar_ent
 	e->type = h[156] == '\0' || h[156] == '7' ? '0' : (char)h[156];
 	e->size = t->size >= 0 ? t->size : tar_number(h + 124, 12);
 	e->mtime = tar_number(h + 136, 12);
-	if (mode < 0 || uid < 0 || gid < 0 || e->size < 0 || e->mtime < 0 ||
+	/* As GNU tar: a size past what counts, or an id past uid_t's, is damage. */
+	if (mode < 0 || uid < 0 || gid < 0 || e->size < 0 || e->size > TAR_MAX_SIZE ||
+	    uid > (int64_t)UINT32_MAX - 1 || gid > (int64_t)UINT32_MAX - 1 || e->mtime < 0 ||
 	    ((e->type == '3' || e->type == '4') && (major < 0 || minor < 0)))
 		tar_fail(t, "%.100s: a damaged header", name);
 	e->mode = (mode_t)mode & 07777;
