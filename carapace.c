@@ -574,7 +574,8 @@ static const char *const no_paths[] = { NULL };
 static const struct mount_spec default_mounts[] = {
 	{ "proc", "proc", "/proc", MS_SAFE, 0, NULL, NULL },
 	{ "sysfs", "sysfs", "/sys", MS_SAFE | MS_RDONLY, 0, NULL, NULL },
-	/* carapace makes ~15 entries; tmpfs's own inode bound scales with RAM. */
+	/* ~15 entries are carapace's. tmpfs's default inode count, half of RAM's
+	 * pages, would let empty files eat the host's kernel memory. */
 	{ "tmpfs", "tmpfs", "/dev", MS_NOSUID | MS_NOEXEC, 0, "mode=755,size=64k,nr_inodes=4k", NULL },
 	{ "devpts", "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC, 0,
 	  "newinstance,ptmxmode=0666,mode=0620,gid=5", NULL },
@@ -799,9 +800,9 @@ static int cpuset_number(const char **p, const char *arg)
 }
 
 /*
- * "0-2,4": items N or A-B with A <= B, none empty, each CPU one this
- * process may run on; checked now, as the kernel's answer, when the
- * cgroup is written, names no CPU.
+ * "0-2,4": items N or A-B with A <= B, none empty, each a CPU that this
+ * process may run on. Checked now, before any cgroup exists: the kernel's
+ * answer to a bad list, when the cgroup is written, names no CPU.
  */
 static void check_cpuset(const char *arg)
 {

@@ -188,6 +188,8 @@ like "$(cat "$work/verbose")" 'root: entered with pivot_root' "rootless: pivot_r
 like "$(cat "$work/verbose")" "userns: uids 0:$solo_uid:1, gids 0:$solo_gid:1, written by carapace" \
 	"rootless, single mapping: --verbose says carapace wrote the maps"
 like "$(cat "$work/verbose")" 'cgroup: none: rootless' "rootless: --verbose says no cgroup is made"
+like "$(cat "$work/verbose")" 'cgroup: rootless: no default pids limit \(give --pids for one\)' \
+	"rootless: no default pids limit, and --verbose says so"
 run rl "$solo" sh -c 'exit 3'
 is "$RC" 3 "rootless: the exit status comes back"
 run rl "$solo" --pids 10 true
