@@ -160,6 +160,8 @@ bad "--cpuset-cpus $((cpus + 5)) on $cpus CPUs" \
 # A newline in the input stays in the one line, written out.
 bad "a newline in an option's value" "^carapace: --env: expected NAME=VALUE: '=x\\\\ny'\$" \
 	cara --env $'=x\ny' true
+bad "a newline in -u, reported from the container" \
+	"^carapace: --user: a\\\\nb: no such user in the container's /etc/passwd\$" cara -u $'a\nb' true
 no_leaks "bad files and values: nothing left behind"
 
 # --- the command line as a whole
