@@ -1356,13 +1356,13 @@ static void validate_mounts(const struct container *c)
 /*
  * A text file read one whole line at a time, however long: never a line's
  * tail taken for a line of its own. Only a regular file, as a FIFO or a
- * device would hang or never end, and at most TEXT_FILE_MAX bytes.
+ * device would hang or never end, and at most TEXT_FILE_MAX bytes, read
+ * at once: a /proc file may say 0 bytes and hold gigabytes.
  */
 struct text_file {
-	FILE *f;
+	char *data;		/* all of it, NUL-terminated */
+	size_t len, pos;
 	const char *what, *path;	/* for errors: WHAT, "seccomp: ", comes first */
-	char *line;
-	size_t cap, total;
 	int number;		/* of the line last read, from 1 */
 };
 #define TEXT_FILE_MAX (4 << 20)
@@ -1370,8 +1370,9 @@ struct text_file {
 /* False, with errno, if PATH can't be opened; dies if it is no text file. */
 static bool open_text_file(struct text_file *t, const char *what, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	autoclose int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
+	ssize_t n = 1;
 
 	*t = (struct text_file){ .what = what, .path = path };
 	if (fd < 0)
@@ -1380,40 +1381,40 @@ static bool open_text_file(struct text_file *t, const char *what, const char *pa
 		die_errno("%s%s", what, path);
 	if (!S_ISREG(st.st_mode))
 		die(EXIT_CANT_RUN, "%s%s: not a regular file", what, path);
-	if (st.st_size > TEXT_FILE_MAX)
+	t->data = xrealloc(NULL, TEXT_FILE_MAX + 2);
+	while (n > 0 && t->len <= TEXT_FILE_MAX) {
+		n = read(fd, t->data + t->len, TEXT_FILE_MAX + 1 - t->len);
+		if (n < 0 && errno != EINTR)
+			die_errno("%s%s", what, path);
+		t->len += n > 0 ? (size_t)n : 0;
+	}
+	if (t->len > TEXT_FILE_MAX)
 		die(EXIT_CANT_RUN, "%s%s: larger than %d MiB", what, path, TEXT_FILE_MAX >> 20);
-	t->f = fdopen(fd, "r");
-	if (!t->f)
-		die_errno("%s%s", what, path);
+	t->data[t->len] = '\0';
 	return true;
 }
 
 /* The next line, without its newline; NULL at the end. */
 static char *next_line(struct text_file *t)
 {
-	ssize_t n = getline(&t->line, &t->cap, t->f);
+	char *line = t->data + t->pos, *nl;
+	size_t n;
 
-	if (n < 0 && ferror(t->f))
-		die_errno("%s%s", t->what, t->path);
-	if (n < 0)
+	if (t->pos >= t->len)
 		return NULL;
-	t->total += (size_t)n;
-	if (t->total > TEXT_FILE_MAX)	/* it grew since the check */
-		die(EXIT_CANT_RUN, "%s%s: larger than %d MiB", t->what, t->path,
-		    TEXT_FILE_MAX >> 20);
-	if (memchr(t->line, '\0', (size_t)n))
-		die(EXIT_CANT_RUN, "%s%s:%d: a NUL byte", t->what, t->path, t->number + 1);
+	nl = memchr(line, '\n', t->len - t->pos);
+	n = nl ? (size_t)(nl - line) : t->len - t->pos;
 	t->number++;
-	if (n && t->line[n - 1] == '\n')
-		t->line[n - 1] = '\0';
-	return t->line;
+	if (memchr(line, '\0', n))
+		die(EXIT_CANT_RUN, "%s%s:%d: a NUL byte", t->what, t->path, t->number);
+	line[n] = '\0';
+	t->pos += n + 1;
+	return line;
 }
 
 static void close_text_file(struct text_file *t)
 {
-	if (t->f)
-		fclose(t->f);
-	free(t->line);
+	free(t->data);
 	*t = (struct text_file){ 0 };
 }
 
@@ -3660,7 +3661,7 @@ static uint32_t id_number(const char *s)
  * Finds NAME, or else the number ID, in a passwd or group file; WHOSE
  * says whose in errors: "--user: the container's " (in it, before the exec)
  * or "--userns: the host's " (the launcher's, for /etc/subuid's names).
- * Splits the line into FIELD; returns it, to free, or NULL. An empty name
+ * Splits the line into FIELD; returns it, or NULL. An empty name
  * matches nothing, and a line without a numeric id is no entry.
  */
 static char *find_entry(const char *whose, const char *file, const char *name, long id,
@@ -3684,8 +3685,8 @@ static char *find_entry(const char *whose, const char *file, const char *name, l
 		if (name ? !strcmp(field[0], name) : id_number(field[2]) == id)
 			found = line;
 	}
-	if (found)	/* FIELD points into it: keep it */
-		t.line = NULL;
+	if (found)	/* FIELD points into it: kept */
+		t.data = NULL;
 	close_text_file(&t);
 	return found;
 }

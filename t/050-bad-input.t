@@ -123,6 +123,16 @@ mkfifo "$work/root/etc/passwd"
 bad "-u with /etc/passwd a FIFO" "^carapace: --user: the container's /etc/passwd: not a regular file\$" \
 	timeout 10 "$C" run -q -r "$work/root" -u app true
 rm "$work/root/etc/passwd"
+# A /proc file says it has 0 bytes, and this one holds 8 per page of memory.
+ln -s /proc/self/pagemap "$work/root/etc/passwd"
+bad "-u with /etc/passwd a link to /proc/self/pagemap" \
+	"^carapace: --user: the container's /etc/passwd: (Invalid argument|larger than 4 MiB)\$" \
+	timeout 10 "$C" run -q -r "$work/root" -u app true
+rm "$work/root/etc/passwd"
+head -c 5000000 /dev/zero | tr '\0' '\n' >"$work/root/etc/passwd"
+bad "-u with a 5 MB /etc/passwd" "^carapace: --user: the container's /etc/passwd: larger than 4 MiB\$" \
+	timeout 10 "$C" run -q -r "$work/root" -u app true
+rm "$work/root/etc/passwd"
 # app's GECOS field fills a 4095-byte line; "ghost:x:0:0:" is its tail.
 { echo 'root:x:0:0:root:/root:/bin/sh'
   printf 'app:x:1000:1000:%s' "$(printf 'g%.0s' $(seq 4079))"; echo 'ghost:x:0:0:'
