@@ -50,6 +50,7 @@
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <linux/bpf.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
@@ -91,10 +92,33 @@ static enum log_level log_threshold = LOG_INFO;
  */
 static int report_fd = -1;
 
+/*
+ * Copies IN to OUT with control characters written out (a newline as the
+ * two characters \n, ESC as \x1b): a message that echoes input, a path or
+ * a file's line, stays one line.
+ */
+static void escape_controls(char *out, size_t size, const char *in)
+{
+	static const char short_form[] = "\a\b\t\n\v\f\r";
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)in; *p && n + 5 < size; p++) {
+		const char *c = *p && *p < 0x20 ? strchr(short_form, *p) : NULL;
+
+		if (c)
+			n += (size_t)snprintf(out + n, size - n, "\\%c", "abtnvfr"[c - short_form]);
+		else if (*p < 0x20 || *p == 0x7f)
+			n += (size_t)snprintf(out + n, size - n, "\\x%02x", *p);
+		else
+			out[n++] = (char)*p;
+	}
+	out[n] = '\0';
+}
+
 __attribute__((format(printf, 2, 3)))
 static void log_msg(enum log_level level, const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[1024], line[1024];
 	va_list ap;
 
 	if (level > log_threshold)
@@ -102,8 +126,9 @@ static void log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
+	escape_controls(line, sizeof line, buf);
 	dprintf(STDERR_FILENO, "carapace: %s%s\n",
-		level == LOG_WARN ? "warning: " : "", buf);
+		level == LOG_WARN ? "warning: " : "", line);
 }
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
@@ -134,11 +159,14 @@ static void send_msg(int sock, char type, int code, const char *text)
 __attribute__((noreturn))
 static void fail_with(int code, const char *msg)
 {
+	char line[1024];
+
+	escape_controls(line, sizeof line, msg);
 	if (report_fd >= 0) {
-		send_msg(report_fd, MSG_ERROR, code, msg);
+		send_msg(report_fd, MSG_ERROR, code, line);
 		_exit(code);
 	}
-	dprintf(STDERR_FILENO, "carapace: %s\n", msg);
+	dprintf(STDERR_FILENO, "carapace: %s\n", line);
 	exit(code);
 }
 
@@ -297,7 +325,7 @@ static const struct option_doc run_options[] = {
 	{ "stop-timeout", OPT_STOP_TIMEOUT, "SECONDS", "after TERM or INT, kill the container this late (default 10)" },
 	{ "preserve-fds", OPT_PRESERVE_FDS, "N", "pass fds 3 to 2+N to the workload" },
 	{ "no-pivot", OPT_NO_PIVOT, NULL, "use MS_MOVE and chroot instead of pivot_root (less safe)" },
-	{ "pids", OPT_PIDS, "N", "at most N processes (pids controller)" },
+	{ "pids", OPT_PIDS, "N", "at most N processes, or unlimited (default 2048)" },
 	{ "memory", OPT_MEMORY, "SIZE", "memory limit; SIZE in bytes, or with k, m or g" },
 	{ "memory-swap", OPT_MEMORY_SWAP, "SIZE", "memory plus swap limit (-1: unlimited swap)" },
 	{ "cpus", OPT_CPUS, "FLOAT", "CPU time, in CPUs (0.5: half of one)" },
@@ -508,6 +536,8 @@ struct container {
 		const char *parent;	/* from the hierarchy's root */
 		const char *name;	/* the leaf; NULL: no cgroup of its own */
 		int64_t pids;		/* -1: no limit, here and below */
+		bool pids_default;	/* the front end's default, not asked for: only
+					 * where the host has pids and a cgroup is made */
 		int64_t memory;		/* bytes */
 		int64_t memory_swap;	/* bytes of memory + swap; -2: unlimited swap */
 		uint64_t cpu_quota;	/* us per cpu_period */
@@ -562,7 +592,9 @@ static const char *const no_paths[] = { NULL };
 static const struct mount_spec default_mounts[] = {
 	{ "proc", "proc", "/proc", MS_SAFE, 0, NULL, NULL },
 	{ "sysfs", "sysfs", "/sys", MS_SAFE | MS_RDONLY, 0, NULL, NULL },
-	{ "tmpfs", "tmpfs", "/dev", MS_NOSUID | MS_NOEXEC, 0, "mode=755,size=64k", NULL },
+	/* ~15 entries are carapace's. tmpfs's default inode count, half of RAM's
+	 * pages, would let empty files eat the host's kernel memory. */
+	{ "tmpfs", "tmpfs", "/dev", MS_NOSUID | MS_NOEXEC, 0, "mode=755,size=64k,nr_inodes=4k", NULL },
 	{ "devpts", "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC, 0,
 	  "newinstance,ptmxmode=0666,mode=0620,gid=5", NULL },
 	{ "tmpfs", "shm", "/dev/shm", MS_SAFE, 0, "mode=1777,size=65536k", NULL },
@@ -667,11 +699,11 @@ static int64_t parse_size(const char *opt, const char *s)
 	int shift = 0;
 
 	errno = 0;
-	v = strtoull(s, &end, 10);
+	v = strtoull(s, &end, 10);	/* which takes spaces and a sign: the test below doesn't */
 	if (*end && !end[1])
 		shift = *end == 'k' || *end == 'K' ? 10 : *end == 'm' || *end == 'M' ? 20 :
 			*end == 'g' || *end == 'G' ? 30 : -1;
-	if (end == s || *s == '-' || errno || shift < 0 || (*end && end[1]) ||
+	if (!isdigit((unsigned char)*s) || errno || shift < 0 || (*end && end[1]) ||
 	    v == 0 || v > (unsigned long long)(INT64_MAX >> shift))
 		die(EXIT_CANT_RUN, "%s: not a size (bytes, or with k, m or g): '%s'", opt, s);
 	return (int64_t)(v << shift);
@@ -680,9 +712,16 @@ static int64_t parse_size(const char *opt, const char *s)
 /* --cpus 0.5 -> 50000us per 100000us period; at most 3 decimals, as docker. */
 static uint64_t parse_cpus(const char *s)
 {
+	size_t int_len = strspn(s, "0123456789");
 	char *end;
 	double v;
 
+	/* Plain decimals only: strtod also takes spaces, signs, hex, inf and nan. */
+	if (!int_len && s[0] != '.')
+		die(EXIT_CANT_RUN, "--cpus: not a number from 0.001 to 1024: '%s'", s);
+	if (s[int_len] && (s[int_len] != '.' ||
+			   strspn(s + int_len + 1, "0123456789") != strlen(s + int_len + 1)))
+		die(EXIT_CANT_RUN, "--cpus: not a number from 0.001 to 1024: '%s'", s);
 	errno = 0;
 	v = strtod(s, &end);
 	if (end == s || *end || errno || !(v >= 0.001) || v > 1024)
@@ -764,11 +803,67 @@ static void parse_ulimit(struct container *c, const char *arg)
 	c->privileges.rlimits[c->privileges.rlimits_len++] = r;
 }
 
+/* A CPU number of a --cpuset-cpus list, at P; moves P past it. */
+static int cpuset_number(const char **p, const char *arg)
+{
+	size_t n = strspn(*p, "0123456789");
+	int v = 0;
+
+	if (!n || n > 4)
+		die(EXIT_CANT_RUN, "--cpuset-cpus: not a CPU list like 0-2,4: '%s'", arg);
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + ((*p)[i] - '0');
+	*p += n;
+	return v;
+}
+
+/*
+ * "0-2,4": items N or A-B with A <= B, none empty, each a CPU that this
+ * process may run on. Checked now, before any cgroup exists: the kernel's
+ * answer to a bad list, when the cgroup is written, names no CPU.
+ */
+static void check_cpuset(const char *arg)
+{
+	cpu_set_t allowed;
+
+	if (sched_getaffinity(0, sizeof allowed, &allowed))
+		die_errno("--cpuset-cpus: sched_getaffinity");
+	for (const char *p = arg;; p++) {
+		int first = cpuset_number(&p, arg), last = first;
+
+		if (*p == '-') {
+			p++;
+			last = cpuset_number(&p, arg);
+		}
+		if (last < first || (*p && *p != ','))
+			die(EXIT_CANT_RUN, "--cpuset-cpus: not a CPU list like 0-2,4: '%s'", arg);
+		for (int cpu = first; cpu <= last; cpu++)
+			if (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &allowed))
+				die(EXIT_CANT_RUN, "--cpuset-cpus: CPU %d is not one carapace may "
+				    "run on (%d online): '%s'", cpu, (int)sysconf(_SC_NPROCESSORS_ONLN),
+				    arg);
+		if (!*p)
+			return;
+	}
+}
+
+/* Docker's floor: below it, a container is killed before it is set up. */
+#define MIN_MEMORY (6 << 20)
+
 static void parse_limit_option(struct container *c, int opt, const char *arg)
 {
 	switch (opt) {
-	case OPT_PIDS: c->limits.pids = parse_number("--pids", arg, 4194304); break;
-	case OPT_MEMORY: c->limits.memory = parse_size("--memory", arg); break;
+	case OPT_PIDS:
+		c->limits.pids = !strcmp(arg, "unlimited") ? -1 :
+				 (int64_t)parse_number("--pids", arg, 4194304);
+		if (!c->limits.pids)
+			die(EXIT_CANT_RUN, "--pids: must be from 1 to 4194304, or unlimited: '%s'", arg);
+		break;
+	case OPT_MEMORY:
+		c->limits.memory = parse_size("--memory", arg);
+		if (c->limits.memory < MIN_MEMORY)
+			die(EXIT_CANT_RUN, "--memory: at least 6m: '%s'", arg);
+		break;
 	case OPT_MEMORY_SWAP:
 		c->limits.memory_swap = !strcmp(arg, "-1") ? -2 : parse_size("--memory-swap", arg);
 		break;
@@ -784,8 +879,7 @@ static void parse_limit_option(struct container *c, int opt, const char *arg)
 			die(EXIT_CANT_RUN, "--cpu-shares: must be from 2 to 262144: '%s'", arg);
 		break;
 	case OPT_CPUSET_CPUS:
-		if (!*arg || strspn(arg, "0123456789,-") != strlen(arg))
-			die(EXIT_CANT_RUN, "--cpuset-cpus: not a CPU list like 0-2,4: '%s'", arg);
+		check_cpuset(arg);
 		c->limits.cpuset_cpus = arg;
 		break;
 	case OPT_CGROUP_PARENT: c->limits.parent = arg; break;
@@ -1030,16 +1124,21 @@ static void root_defaults(struct container *c)
 			       c->limits.memory / 2 : DEFAULT_ROOTFS_SIZE;
 }
 
+/* As podman's: plenty for a service, far below the host's pid_max. */
+#define DEFAULT_PIDS 2048
+
 static void parse_run_options(struct container *c, int argc, char **argv)
 {
 	struct option longopts[sizeof run_options / sizeof run_options[0]];
 	const char *cmd = c->process.action == EXEC_INSPECT ? "inspect" : "run";
+	bool pids_given = false;
 	char shortopts[64];
 	int opt;
 
 	make_getopt_tables(run_options, longopts, shortopts);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		pids_given |= opt == OPT_PIDS;
 		switch (opt) {
 		case 'r': c->root.path = optarg; break;
 		case OPT_HOSTNAME: c->hostname = optarg; break;
@@ -1086,6 +1185,11 @@ static void parse_run_options(struct container *c, int argc, char **argv)
 		default: die_bad_option(cmd, opt, argc, argv);
 		}
 	}
+	/* A fork bomb stops here; --pids raises it, --pids unlimited removes it. */
+	if (!pids_given) {
+		c->limits.pids = DEFAULT_PIDS;
+		c->limits.pids_default = true;
+	}
 	if (c->inspect.json && c->process.action != EXEC_INSPECT)
 		die(EXIT_CANT_RUN, "run: --json: only carapace inspect has it");
 	if (optind >= argc && c->process.action != EXEC_INSPECT)
@@ -1112,7 +1216,15 @@ static bool valid_cgroup_path(const char *p, bool nested)
 
 static void validate_limits(struct container *c)
 {
-	bool any = c->limits.pids >= 0 || c->limits.memory >= 0 ||
+	bool any;
+
+	/* Rootless, a cgroup needs a delegation: a default must not ask for one. */
+	if (c->limits.pids_default && c->userns.rootless) {
+		log_debug("cgroup: rootless: no default pids limit (give --pids for one)");
+		c->limits.pids = -1;
+		c->limits.pids_default = false;
+	}
+	any = c->limits.pids >= 0 || c->limits.memory >= 0 ||
 		   c->limits.memory_swap != -1 || c->limits.cpu_quota ||
 		   c->limits.cpu_weight || c->limits.cpu_shares || c->limits.cpuset_cpus;
 
@@ -1280,8 +1392,73 @@ static void validate_mounts(const struct container *c)
 	}
 }
 
-static bool find_entry(const char *file, const char *name, long id, char *line,
-		       size_t size, char *field[7]);
+/*
+ * A text file read one whole line at a time, however long: never a line's
+ * tail taken for a line of its own. Only a regular file, as a FIFO or a
+ * device would hang or never end, and at most TEXT_FILE_MAX bytes, read
+ * at once: a /proc file may say 0 bytes and hold gigabytes.
+ */
+struct text_file {
+	char *data;		/* all of it, NUL-terminated */
+	size_t len, pos;
+	const char *what, *path;	/* for errors: WHAT, "seccomp: ", comes first */
+	int number;		/* of the line last read, from 1 */
+};
+#define TEXT_FILE_MAX (4 << 20)
+
+/* False, with errno, if PATH can't be opened; dies if it is no text file. */
+static bool open_text_file(struct text_file *t, const char *what, const char *path)
+{
+	autoclose int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	ssize_t n = 1;
+
+	*t = (struct text_file){ .what = what, .path = path };
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st))
+		die_errno("%s%s", what, path);
+	if (!S_ISREG(st.st_mode))
+		die(EXIT_CANT_RUN, "%s%s: not a regular file", what, path);
+	t->data = xrealloc(NULL, TEXT_FILE_MAX + 2);
+	while (n > 0 && t->len <= TEXT_FILE_MAX) {
+		n = read(fd, t->data + t->len, TEXT_FILE_MAX + 1 - t->len);
+		if (n < 0 && errno != EINTR)
+			die_errno("%s%s", what, path);
+		t->len += n > 0 ? (size_t)n : 0;
+	}
+	if (t->len > TEXT_FILE_MAX)
+		die(EXIT_CANT_RUN, "%s%s: larger than %d MiB", what, path, TEXT_FILE_MAX >> 20);
+	t->data[t->len] = '\0';
+	return true;
+}
+
+/* The next line, without its newline; NULL at the end. */
+static char *next_line(struct text_file *t)
+{
+	char *line = t->data + t->pos, *nl;
+	size_t n;
+
+	if (t->pos >= t->len)
+		return NULL;
+	nl = memchr(line, '\n', t->len - t->pos);
+	n = nl ? (size_t)(nl - line) : t->len - t->pos;
+	t->number++;
+	if (memchr(line, '\0', n))
+		die(EXIT_CANT_RUN, "%s%s:%d: a NUL byte", t->what, t->path, t->number);
+	line[n] = '\0';
+	t->pos += n + 1;
+	return line;
+}
+
+static void close_text_file(struct text_file *t)
+{
+	free(t->data);
+	*t = (struct text_file){ 0 };
+}
+
+static char *find_entry(const char *whose, const char *file, const char *name, long id,
+			char *field[7]);
 
 /* NAME's full path in $PATH, or NULL. */
 static char *find_program(const char *name)
@@ -1307,15 +1484,18 @@ static char *find_program(const char *name)
 static void add_subordinate_ranges(struct id_map *map, const char *file, const char *user,
 				   unsigned long id, uint32_t inside)
 {
-	FILE *f = fopen(file, "re");
-	char line[512], owner[256], start_s[16], count_s[16];
+	struct text_file t;
+	char *line, owner[256], start_s[16], count_s[16], end;
 	unsigned long start, count;
 	size_t max = sizeof map->ranges / sizeof map->ranges[0];
 
-	while (f && fgets(line, sizeof line, f)) {
+	if (!open_text_file(&t, "--userns: the host's ", file))
+		return;
+	while ((line = next_line(&t))) {
 		bool numeric;
 
-		if (sscanf(line, "%255[^:\n]:%15[0-9]:%15[0-9]", owner, start_s, count_s) != 3)
+		/* A whole line, and all of it: too long a field is no match. */
+		if (sscanf(line, "%255[^:]:%15[0-9]:%15[0-9]%c", owner, start_s, count_s, &end) != 3)
 			continue;
 		numeric = strspn(owner, "0123456789") == strlen(owner);
 		if (numeric ? strtoul(owner, NULL, 10) != id : !user || strcmp(owner, user))
@@ -1335,8 +1515,7 @@ static void add_subordinate_ranges(struct id_map *map, const char *file, const c
 		map->ranges[map->len++] = (struct id_range){ inside, (uint32_t)start, (uint32_t)count };
 		inside += count;
 	}
-	if (f)
-		fclose(f);
+	close_text_file(&t);
 }
 
 /* Only OWN, once: the map that an ordinary user may write without help. */
@@ -1368,7 +1547,7 @@ static void default_id_map(struct id_map *map, const char *file, const char *use
 static void validate_userns(struct container *c)
 {
 	struct id_map *uids = &c->userns.uids, *gids = &c->userns.gids;
-	char *newuidmap, *newgidmap, line[1024], *field[7];
+	char *newuidmap, *newgidmap, *line, *field[7];
 	const char *user;
 
 	c->userns.rootless = geteuid() != 0;
@@ -1379,8 +1558,8 @@ static void validate_userns(struct container *c)
 	newuidmap = find_program("newuidmap");
 	newgidmap = find_program("newgidmap");
 	/* The host's name for the user, by which /etc/subuid may know it. */
-	user = find_entry("/etc/passwd", NULL, geteuid(), line, sizeof line, field) ?
-	       field[0] : NULL;
+	line = find_entry("--userns: the host's ", "/etc/passwd", NULL, geteuid(), field);
+	user = line ? field[0] : NULL;
 	if (uids->len && !gids->len)
 		*gids = *uids;	/* as podman does */
 	if (!uids->len)
@@ -1585,7 +1764,7 @@ static unsigned controllers_needed(const struct container *c)
 {
 	unsigned need = 0;
 
-	if (c->limits.pids >= 0)
+	if (c->limits.pids >= 0 && !c->limits.pids_default)
 		need |= 1u << CTL_PIDS;
 	if (c->limits.memory >= 0)
 		need |= 1u << CTL_MEMORY;
@@ -1674,6 +1853,31 @@ static void enable_controllers(const char *dir, unsigned ctls)
 		die_cgroup("cgroup: %s/cgroup.subtree_control: %s", dir, list);
 }
 
+/*
+ * Carapace removes only the cgroups it made, and knows them by a mark, an
+ * xattr (a trusted one needs root; cgroup2 lets a delegated user set user.
+ * ones): "leaf" on a container's leaf, "parent" on a parent it made.
+ */
+static const char *mark_name(void)
+{
+	return CG.rootless ? "user.carapace" : "trusted.carapace";
+}
+
+static void mark_cgroup(const char *dir, const char *kind)
+{
+	if (setxattr(dir, mark_name(), kind, strlen(kind), 0))
+		log_debug("cgroup: %s: no mark (%s): carapace won't remove it after a crash",
+			  dir, strerror(errno));
+}
+
+static bool has_mark(int fd, const char *kind)
+{
+	char value[16];
+	ssize_t n = fgetxattr(fd, mark_name(), value, sizeof value);
+
+	return n == (ssize_t)strlen(kind) && !memcmp(value, kind, (size_t)n);
+}
+
 /* mkdir -p of the parent, from the hierarchy's root down. */
 static void make_cgroup_parent(const struct cgroup_dir *d, const char *parent)
 {
@@ -1687,7 +1891,9 @@ static void make_cgroup_parent(const struct cgroup_dir *d, const char *parent)
 			if (d->v2)	/* no internal processes: only leaves hold any */
 				enable_controllers(path, d->ctls);
 			len += (size_t)snprintf(path + len, sizeof path - len, "/%.*s", (int)n, seg);
-			if (mkdir(path, 0755) && errno != EEXIST)
+			if (mkdir(path, 0755) == 0)
+				mark_cgroup(path, "parent");
+			else if (errno != EEXIST)
 				die_cgroup("cgroup: mkdir %s", path);
 			if (!d->v2 && d->ctls & (1u << CTL_CPUSET)) {
 				copy_cpuset(path, "cpuset.cpus");
@@ -1717,26 +1923,73 @@ static void for_each_hierarchy(void (*fn)(const char *, const char *, const char
 	}
 }
 
-/* rmdir of mount/parent/name, then of the parents that are left empty. */
+/*
+ * rmdir of mount/parent/name, then of the parents left empty: those that
+ * carapace made, and its own default, never one the user made.
+ */
 static void remove_path(const char *mount, const char *parent, const char *name)
 {
 	char *path = xasprintf("%s/%s/%s", mount, parent, name ? name : "");
+	bool own_parent = !strcmp(parent, "carapace");
 
+	if (name && rmdir(path) && errno != ENOENT)
+		goto out;
+	path[strlen(mount) + 1 + strlen(parent)] = '\0';
 	for (char *slash;;) {
-		if (rmdir(path) && errno != ENOENT)	/* in use by another container */
-			break;
+		autoclose int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0 || !(has_mark(fd, "parent") || own_parent) || rmdir(path))
+			break;	/* gone, the user's, or in use by another container */
 		slash = strrchr(path, '/');
 		if (!slash || slash <= path + strlen(mount))
 			break;
 		*slash = '\0';
+		own_parent = false;
 	}
+out:
 	free(path);
 }
 
+/* SIGKILL for the tasks left in a stale leaf: cgroup.kill on v2, else each. */
+static void kill_stale_tasks(const char *leaf)
+{
+	char buf[4096];
+
+	if (write_file(leaf, "cgroup.kill", "1") == 0)
+		return;
+	if (read_file(leaf, "cgroup.procs", buf, sizeof buf) <= 0)
+		return;
+	for (char *p = strtok(buf, "\n"); p; p = strtok(NULL, "\n"))
+		kill((pid_t)atoi(p), SIGKILL);
+}
+
 /*
- * A launcher holds an flock on each of its leaves for its whole life. A
- * leaf whose flock is free belongs to a launcher that was killed: remove it.
+ * A launcher holds an flock on each of its leaves for its whole life, and
+ * marks them. A marked leaf whose flock is free is a killed launcher's:
+ * its tasks die, and it goes, if they die within TRIES * 5 ms. True if
+ * it is gone.
  */
+static bool sweep_leaf(const char *leaf, int tries)
+{
+	autoclose int fd = open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT;
+	if (!has_mark(fd, "leaf") || flock(fd, LOCK_EX | LOCK_NB))
+		return false;	/* another tool's, or a living container's */
+	for (int i = 0; rmdir(leaf); i++) {
+		if (errno == ENOENT)
+			return true;
+		if (errno != EBUSY || i >= tries)
+			return false;
+		kill_stale_tasks(leaf);
+		usleep(5000);
+	}
+	log_debug("cgroup: removed the stale %s", leaf);
+	return true;
+}
+
+/* The stale leaves under PARENT, now: a leaf still busy goes next time. */
 static void sweep_parent(const char *mount, const char *parent, const char *unused)
 {
 	char *dir_path = xasprintf("%s/%s", mount, parent);
@@ -1746,12 +1999,9 @@ static void sweep_parent(const char *mount, const char *parent, const char *unus
 	(void)unused;
 	while (dir && (e = readdir(dir))) {
 		char *leaf = xasprintf("%s/%s", dir_path, e->d_name);
-		autoclose int fd = -1;
 
-		if (e->d_type == DT_DIR && e->d_name[0] != '.' &&
-		    (fd = open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 &&
-		    flock(fd, LOCK_EX | LOCK_NB) == 0 && rmdir(leaf) == 0)
-			log_debug("cgroup: removed the stale %s", leaf);
+		if (e->d_type == DT_DIR && e->d_name[0] != '.')
+			sweep_leaf(leaf, 1);
 		free(leaf);
 	}
 	if (dir)
@@ -1759,30 +2009,37 @@ static void sweep_parent(const char *mount, const char *parent, const char *unus
 	free(dir_path);
 }
 
-/* Makes leaf D and locks it; false if a sweeper or an exiting launcher raced us. */
+/* Makes leaf D, locks and marks it; false if a sweeper or an exiting launcher raced us. */
 static bool make_locked_leaf(struct cgroup_dir *d, const struct container *c)
 {
 	d->created = false;
 	make_cgroup_parent(d, c->limits.parent);
 	if (mkdir(d->path, 0755)) {
-		if (errno == EEXIST)
+		if (errno == EEXIST) {
+			/* A killed launcher's leaf of that name: its tasks die in a moment. */
+			if (sweep_leaf(d->path, 400))
+				return false;
 			die(EXIT_CANT_RUN, "--name: %s: a container of that name is running",
 			    c->limits.name);
+		}
 		if (errno == ENOENT)	/* the parent went away: try again */
 			return false;
 		die_cgroup("cgroup: mkdir %s", d->path);
 	}
 	d->created = true;
 	d->lock_fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (d->lock_fd < 0 && errno == ENOENT)	/* a sweeper took it before our lock */
+	if (d->lock_fd < 0 && errno == ENOENT)	/* gone before our lock */
 		return false;
 	if (d->lock_fd < 0 || flock(d->lock_fd, LOCK_EX))
 		die_errno("cgroup: lock %s", d->path);
-	if (access(d->path, F_OK) == 0)
-		return true;
-	close(d->lock_fd);
-	d->lock_fd = -1;
-	return false;
+	if (access(d->path, F_OK)) {
+		close(d->lock_fd);
+		d->lock_fd = -1;
+		return false;
+	}
+	/* Only now, locked: a sweeper never takes a marked leaf that lives. */
+	mark_cgroup(d->path, "leaf");
+	return true;
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -1804,11 +2061,13 @@ static void write_limits(const struct container *c)
 	bool v2 = CG.v2_mount && !CG.v1_mount[CTL_CPU];
 	const char *cpuset = cgroup_dir_of(CTL_CPUSET);
 
-	if (c->limits.pids >= 0)
+	if (c->limits.pids >= 0 && cgroup_dir_of(CTL_PIDS))	/* the default: if pids exist */
 		write_limit(CTL_PIDS, "pids.max", "%lld", (long long)c->limits.pids);
 	if (c->limits.memory >= 0 && CG.v1_mount[CTL_MEMORY]) {
 		write_limit(CTL_MEMORY, "memory.limit_in_bytes", "%lld", (long long)c->limits.memory);
-		if (c->limits.memory_swap != -1)
+		if (c->limits.memory_swap == -2)	/* v1's own word for unlimited */
+			write_limit(CTL_MEMORY, "memory.memsw.limit_in_bytes", "-1");
+		else if (c->limits.memory_swap != -1)
 			write_limit(CTL_MEMORY, "memory.memsw.limit_in_bytes", "%lld",
 				    (long long)c->limits.memory_swap);
 	} else if (c->limits.memory >= 0) {
@@ -1961,6 +2220,7 @@ static void create_cgroups(struct container *c)
 	CG.rootless = c->userns.rootless;
 	/* Rootless: nothing but what was asked for, as nothing else is delegated. */
 	cgroup_plan(c, need, CG.rootless ? 0 : (1u << CTL_FREEZER) |
+		    (c->limits.pids_default ? 1u << CTL_PIDS : 0) |
 		    (c->privileges.privileged ? 0 : 1u << CTL_DEVICES) |
 		    (log_threshold >= LOG_DEBUG ? 1u << CTL_CPUACCT : 0));
 	if (!CG.ndirs)
@@ -2417,9 +2677,12 @@ static void tar_copy(struct tar *t, const char *entry, int fd, int64_t n, int64_
 	}
 }
 
+/* The largest entry whose data, padded to 512 bytes, still counts in an int64_t. */
+#define TAR_MAX_SIZE (INT64_MAX - 511)
+
 static int64_t tar_padded(int64_t size)
 {
-	return (size + 511) & ~(int64_t)511;
+	return (size + 511) & ~(int64_t)511;	/* size <= TAR_MAX_SIZE: checked on reading */
 }
 
 /* A header's number: octal, or GNU's base-256 for big ones; -1 if bad. */
@@ -2505,10 +2768,13 @@ static void tar_pax(struct tar *t, char *buf, size_t len)
 		else if (!strcmp(key, "linkpath"))
 			tar_set_name(t, t->link, eq + 1, (size_t)(rec + n - 1 - (eq + 1)));
 		else if (!strcmp(key, "size") || !strcmp(key, "uid") || !strcmp(key, "gid")) {
-			int64_t v = strtoll(eq + 1, &end, 10);
+			int64_t v;
 
-			if (*end || v < 0 || end == eq + 1)
-				tar_fail(t, "a bad pax %s: '%s'", key, eq + 1);
+			errno = 0;
+			v = strtoll(eq + 1, &end, 10);
+			if (!isdigit((unsigned char)eq[1]) || *end || errno ||
+			    v > (key[0] == 's' ? TAR_MAX_SIZE : (int64_t)UINT32_MAX - 1))
+				tar_fail(t, "a bad pax %s: '%.32s'", key, eq + 1);
 			*(key[0] == 's' ? &t->size : key[0] == 'u' ? &t->uid : &t->gid) = v;
 		}
 		off += n;
@@ -2728,7 +2994,9 @@ static void tar_read_entry(struct tar *t, const unsigned char *h, struct tar_ent
 	e->type = h[156] == '\0' || h[156] == '7' ? '0' : (char)h[156];
 	e->size = t->size >= 0 ? t->size : tar_number(h + 124, 12);
 	e->mtime = tar_number(h + 136, 12);
-	if (mode < 0 || uid < 0 || gid < 0 || e->size < 0 || e->mtime < 0 ||
+	/* As GNU tar: a size past what counts, or an id past uid_t's, is damage. */
+	if (mode < 0 || uid < 0 || gid < 0 || e->size < 0 || e->size > TAR_MAX_SIZE ||
+	    uid > (int64_t)UINT32_MAX - 1 || gid > (int64_t)UINT32_MAX - 1 || e->mtime < 0 ||
 	    ((e->type == '3' || e->type == '4') && (major < 0 || minor < 0)))
 		tar_fail(t, "%.100s: a damaged header", name);
 	e->mode = (mode_t)mode & 07777;
@@ -3808,94 +4076,111 @@ struct user_ids {
 	char home[256];
 };
 
+/* A uid or gid: digits only, up to 4294967294 ((uid_t)-1 is no id). */
 static bool is_number(const char *s)
 {
-	return *s && strspn(s, "0123456789") == strlen(s) && strlen(s) < 10;
+	size_t n = strspn(s, "0123456789");
+
+	return n && !s[n] && n <= 10 && strtoull(s, NULL, 10) <= UINT32_MAX - 1;
+}
+
+static uint32_t id_number(const char *s)
+{
+	return (uint32_t)strtoul(s, NULL, 10);
 }
 
 /*
- * Finds NAME, or else the number ID, in a passwd or group file of the
- * container, never the host's; splits the line into FIELD.
+ * Finds NAME, or else the number ID, in a passwd or group file; WHOSE
+ * says whose in errors: "--user: the container's " (in it, before the exec)
+ * or "--userns: the host's " (the launcher's, for /etc/subuid's names).
+ * Splits the line into FIELD; returns it, or NULL. An empty name
+ * matches nothing, and a line without a numeric id is no entry.
  */
-static bool find_entry(const char *file, const char *name, long id, char *line,
-		       size_t size, char *field[7])
+static char *find_entry(const char *whose, const char *file, const char *name, long id,
+			char *field[7])
 {
-	FILE *f = fopen(file, "re");
-	bool found = false;
+	char *line, *found = NULL;
+	struct text_file t;
 
-	if (!f)
-		return false;
-	while (!found && fgets(line, (int)size, f)) {
+	if ((name && !*name) || !open_text_file(&t, whose, file))
+		return NULL;
+	while (!found && (line = next_line(&t))) {
 		char *p = line;
 		int n = 0;
 
-		line[strcspn(line, "\n")] = '\0';
 		for (int i = 0; i < 7; i++)
 			field[i] = NULL;
 		while (n < 7 && p)
 			field[n++] = strsep(&p, ":");
-		if (n < 4 || !is_number(field[2]))
+		if (n < 4 || !*field[0] || !is_number(field[2]))
 			continue;
-		found = name ? !strcmp(field[0], name) : atol(field[2]) == id;
+		if (name ? !strcmp(field[0], name) : id_number(field[2]) == id)
+			found = line;
 	}
-	fclose(f);
+	if (found)	/* FIELD points into it: kept */
+		t.data = NULL;
+	close_text_file(&t);
 	return found;
 }
 
 static gid_t resolve_group(const char *group)
 {
-	char line[4096], *field[7];
+	char *field[7];
 
 	if (is_number(group))
-		return (gid_t)atol(group);
-	if (!find_entry("/etc/group", group, 0, line, sizeof line, field))
+		return id_number(group);
+	if (!find_entry("--user: the container's ", "/etc/group", group, 0, field))
 		die(EXIT_CANT_RUN, "group: %s: no such group in the container's /etc/group", group);
-	return (gid_t)atol(field[2]);
+	return id_number(field[2]);
 }
 
 /* The groups that list USER as a member, from the container's /etc/group. */
 static void add_member_groups(const char *user, struct user_ids *u)
 {
-	FILE *f = fopen("/etc/group", "re");
-	char line[4096];
+	struct text_file t;
+	char *line;
 
-	while (f && fgets(line, sizeof line, f) && u->ngroups < 64) {
+	if (!open_text_file(&t, "--user: the container's ", "/etc/group"))
+		return;
+	while ((line = next_line(&t)) && u->ngroups < 64) {
 		char *p = line, *field[4] = { 0 };
 		int n = 0;
 
-		line[strcspn(line, "\n")] = '\0';
 		while (n < 4 && p)
 			field[n++] = strsep(&p, ":");
 		if (n < 4 || !is_number(field[2]))
 			continue;
 		for (char *m = strtok(field[3], ","); m && u->ngroups < 64; m = strtok(NULL, ","))
 			if (!strcmp(m, user))
-				u->groups[u->ngroups++] = (gid_t)atol(field[2]);
+				u->groups[u->ngroups++] = id_number(field[2]);
 	}
-	if (f)
-		fclose(f);
+	close_text_file(&t);
 }
 
 /* USER[:GROUP], as docker reads it: names from the container, numbers always. */
 static void resolve_user(const struct container *c, struct user_ids *u)
 {
-	char spec[256], line[4096], *field[7];
+	char spec[256], *field[7], *line;
 	char *group;
-	bool found;
 
 	*u = (struct user_ids){ .home = "/" };
+	if (strlen(c->privileges.user) >= sizeof spec)
+		die(EXIT_CANT_RUN, "--user: longer than %zu bytes", sizeof spec - 1);
 	snprintf(spec, sizeof spec, "%s", c->privileges.user);
 	group = strchr(spec, ':');
 	if (group)
 		*group++ = '\0';
-	found = is_number(spec) ?
-		find_entry("/etc/passwd", NULL, atol(spec), line, sizeof line, field) :
-		find_entry("/etc/passwd", spec, 0, line, sizeof line, field);
-	if (!found && !is_number(spec))
+	line = is_number(spec) ?
+		find_entry("--user: the container's ", "/etc/passwd", NULL, id_number(spec), field) :
+		find_entry("--user: the container's ", "/etc/passwd", spec, 0, field);
+	if (!line && !is_number(spec))
 		die(EXIT_CANT_RUN, "--user: %s: no such user in the container's /etc/passwd", spec);
-	u->uid = (uid_t)atol(found ? field[2] : spec);
-	if (found) {
-		u->gid = (gid_t)atol(field[3]);
+	u->uid = id_number(line ? field[2] : spec);
+	if (line) {
+		if (!is_number(field[3]))
+			die(EXIT_CANT_RUN, "--user: %s: the container's /etc/passwd gives a bad gid: '%s'",
+			    spec, field[3]);
+		u->gid = id_number(field[3]);
 		if (field[5] && *field[5])
 			snprintf(u->home, sizeof u->home, "%s", field[5]);
 		add_member_groups(field[0], u);
@@ -4232,47 +4517,62 @@ static uint32_t profile_action(const char *path, int line, const char *word)
 		return RET_EPERM;
 	if (!strcmp(word, "kill"))
 		return SECCOMP_RET_KILL_PROCESS;
-	die(EXIT_CANT_RUN, "seccomp: %s:%d: unknown action '%s' (allow, errno or kill)",
+	die(EXIT_CANT_RUN, "seccomp: %s:%d: unknown action '%.32s' (allow, errno or kill)",
 	    path, line, word);
+}
+
+/* Splits LINE into at most MAX words; returns how many it has, maybe more than MAX. */
+static int split_words(char *line, char **word, int max)
+{
+	int n = 0;
+
+	for (char *p = line + strspn(line, " \t\r"); *p; p += strspn(p, " \t\r")) {
+		size_t len = strcspn(p, " \t\r");
+
+		if (n < max)
+			word[n] = p;
+		n++;
+		p += len;
+		if (*p)
+			*p++ = '\0';
+	}
+	return n;
 }
 
 /* Reads a profile (its format: t/README-seccomp.md); returns its default action. */
 static uint32_t read_profile(struct seccomp_rules *r, const char *path)
 {
-	FILE *f = fopen(path, "re");
 	bool have_default = false;
+	struct text_file t;
 	uint32_t dflt = 0;
-	char buf[256];
-	int line = 0;
+	char *buf, *word[2];
 
-	if (!f)
+	if (!open_text_file(&t, "seccomp: ", path))
 		die_errno("seccomp: %s", path);
-	while (fgets(buf, sizeof buf, f)) {
-		char name[64], action[16], extra;
+	while ((buf = next_line(&t))) {
 		int n;
 
-		line++;
-		buf[strcspn(buf, "#\n")] = '\0';
-		n = sscanf(buf, "%63s %15s %c", name, action, &extra);
-		if (n <= 0)
+		buf[strcspn(buf, "#")] = '\0';
+		n = split_words(buf, word, 2);
+		if (!n)
 			continue;
 		if (n != 2)
-			die(EXIT_CANT_RUN, "seccomp: %s:%d: expected NAME ACTION", path, line);
+			die(EXIT_CANT_RUN, "seccomp: %s:%d: expected NAME ACTION", path, t.number);
 		if (!have_default) {
-			if (strcmp(name, "default:"))
+			if (strcmp(word[0], "default:"))
 				die(EXIT_CANT_RUN, "seccomp: %s:%d: expected 'default: ACTION' first",
-				    path, line);
-			dflt = profile_action(path, line, action);
+				    path, t.number);
+			dflt = profile_action(path, t.number, word[1]);
 			for (size_t nr = 0; nr < N_SYSCALLS; nr++)
 				r->ret[nr] = dflt;
 			have_default = true;
-		} else if (!set_rule(r, name, strlen(name), profile_action(path, line, action))) {
-			die(EXIT_CANT_RUN, "seccomp: %s:%d: unknown system call '%s'", path, line, name);
+		} else if (!set_rule(r, word[0], strlen(word[0]),
+				     profile_action(path, t.number, word[1]))) {
+			die(EXIT_CANT_RUN, "seccomp: %s:%d: unknown system call '%.64s'", path,
+			    t.number, word[0]);
 		}
 	}
-	if (ferror(f))
-		die_errno("seccomp: %s", path);
-	fclose(f);
+	close_text_file(&t);
 	if (!have_default)
 		die(EXIT_CANT_RUN, "seccomp: %s: no 'default: ACTION' line", path);
 	return dflt;
@@ -4395,6 +4695,11 @@ static void build_seccomp(const struct container *c)
 		default_rules(&rules, c->privileges.caps);
 	else if (read_profile(&rules, c->privileges.seccomp) == SECCOMP_RET_ALLOW)
 		above = SECCOMP_RET_ALLOW;
+	/* The report comes after the filter: without write, it would end in silence. */
+	if (c->process.action == EXEC_INSPECT &&
+	    verdict(&rules, __NR_write, above) != SECCOMP_RET_ALLOW)
+		die(EXIT_CANT_RUN, "inspect: seccomp: %s: the profile denies write, which the "
+		    "report needs", c->privileges.seccomp ? c->privileges.seccomp : "default");
 	for (size_t nr = 0; nr < N_SYSCALLS; nr++)
 		add_range(ranges, &n, nr, verdict(&rules, nr, above));
 	add_range(ranges, &n, N_SYSCALLS, above);

@@ -93,6 +93,87 @@ bad "empty --hostname" "^carapace: --hostname: .*''" cara --hostname '' true
 long=$(printf 'h%.0s' $(seq 65))
 bad "65-character --hostname" "^carapace: --hostname: .*'$long'" cara --hostname "$long" true
 
+# --- files that are no text files, lines longer than a buffer, values that
+# only look like numbers: exit 125 in one line, at once (timeout: no hang)
+mkfifo "$work/fifo"
+bad "--seccomp /dev/zero" '^carapace: seccomp: /dev/zero: not a regular file$' \
+	timeout 10 "$C" run -q -r "$ROOTFS" --seccomp /dev/zero true
+bad "--seccomp of a FIFO" "^carapace: seccomp: $work/fifo: not a regular file\$" \
+	timeout 10 "$C" run -q -r "$ROOTFS" --seccomp "$work/fifo" true
+# A comment longer than a buffer is one comment: its tail is no rule.
+{ echo 'default: allow'; printf '# %0300d mkdir errno\n' 0; } >"$work/long-comment.profile"
+run timeout 10 "$C" run -q -r "$ROOTFS" --overlay --seccomp "$work/long-comment.profile" mkdir /tmp/made
+is "$RC:$ERR" 0: "a seccomp comment of 300 bytes: its tail is no rule (mkdir works)"
+{ echo 'default: allow'; printf 'x%.0s' $(seq 300); echo ' errno'; } >"$work/long-rule.profile"
+bad "a seccomp rule of 300 bytes" "^carapace: seccomp: $work/long-rule.profile:2: unknown system call 'x{64}'\$" \
+	timeout 10 "$C" run -q -r "$ROOTFS" --seccomp "$work/long-rule.profile" true
+printf 'default: errno\n' >"$work/errno.profile"
+bad "inspect with a profile that denies write" \
+	"^carapace: inspect: seccomp: $work/errno.profile: the profile denies write, which the report needs\$" \
+	timeout 10 "$C" inspect -q -r "$ROOTFS" --seccomp "$work/errno.profile"
+
+# The container's /etc/passwd: a device, a FIFO, a long line, bad fields.
+cp -a "$ROOTFS" "$work/root"
+rm "$work/root/etc/passwd"
+mknod "$work/root/etc/passwd" c 1 5
+bad "-u with /etc/passwd /dev/zero" "^carapace: --user: the container's /etc/passwd: not a regular file\$" \
+	timeout 10 "$C" run -q -r "$work/root" -u app true
+rm "$work/root/etc/passwd"
+mkfifo "$work/root/etc/passwd"
+bad "-u with /etc/passwd a FIFO" "^carapace: --user: the container's /etc/passwd: not a regular file\$" \
+	timeout 10 "$C" run -q -r "$work/root" -u app true
+rm "$work/root/etc/passwd"
+# A /proc file says it has 0 bytes, and this one holds 8 per page of memory.
+ln -s /proc/self/pagemap "$work/root/etc/passwd"
+bad "-u with /etc/passwd a link to /proc/self/pagemap" \
+	"^carapace: --user: the container's /etc/passwd: (Invalid argument|larger than 4 MiB)\$" \
+	timeout 10 "$C" run -q -r "$work/root" -u app true
+rm "$work/root/etc/passwd"
+head -c 5000000 /dev/zero | tr '\0' '\n' >"$work/root/etc/passwd"
+bad "-u with a 5 MB /etc/passwd" "^carapace: --user: the container's /etc/passwd: larger than 4 MiB\$" \
+	timeout 10 "$C" run -q -r "$work/root" -u app true
+rm "$work/root/etc/passwd"
+# app's GECOS field fills a 4095-byte line; "ghost:x:0:0:" is its tail.
+{ echo 'root:x:0:0:root:/root:/bin/sh'
+  printf 'app:x:1000:1000:%s' "$(printf 'g%.0s' $(seq 4079))"; echo 'ghost:x:0:0:'
+  echo 'badgid:x:1001:staff::/:/bin/sh'
+  echo '::0:0::/:/bin/sh'; } >"$work/root/etc/passwd"
+bad "-u the tail of a long /etc/passwd line" \
+	"^carapace: --user: ghost: no such user in the container's /etc/passwd\$" \
+	timeout 10 "$C" run -q -r "$work/root" -u ghost id -u
+bad "-u a user whose gid is no number" \
+	"^carapace: --user: badgid: the container's /etc/passwd gives a bad gid: 'staff'\$" \
+	timeout 10 "$C" run -q -r "$work/root" -u badgid id -u
+bad "-u ''" "^carapace: --user: : no such user in the container's /etc/passwd\$" \
+	timeout 10 "$C" run -q -r "$work/root" -u '' id -u
+run timeout 10 "$C" run -q -r "$work/root" -u 1000 id -u
+is "$RC:$OUT" 0:1000 "-u 1000 with that /etc/passwd: the long line is app's, whole"
+bad "-u 4294967296" "^carapace: --user: 4294967296: no such user in the container's /etc/passwd\$" \
+	timeout 10 "$C" run -q -r "$work/root" -u 4294967296 id -u
+
+# Sizes and CPU counts: digits, nothing before them, a floor under memory.
+bad "--memory 1" "^carapace: --memory: at least 6m: '1'\$" cara --memory 1 true
+bad "--memory 1k" "^carapace: --memory: at least 6m: '1k'\$" cara --memory 1k true
+bad "--memory ' 5m'" "^carapace: --memory: not a size \(bytes, or with k, m or g\): ' 5m'\$" \
+	cara --memory ' 5m' true
+bad "--memory +8m" "^carapace: --memory: not a size" cara --memory +8m true
+bad "--cpus ' 1'" "^carapace: --cpus: not a number from 0.001 to 1024: ' 1'\$" cara --cpus ' 1' true
+bad "--cpus 1e0" "^carapace: --cpus: not a number from 0.001 to 1024: '1e0'\$" cara --cpus 1e0 true
+bad "--pids 0" "^carapace: --pids: must be from 1 to 4194304, or unlimited: '0'\$" cara --pids 0 true
+bad "--cpuset-cpus ," "^carapace: --cpuset-cpus: not a CPU list like 0-2,4: ','\$" cara --cpuset-cpus , true
+bad "--cpuset-cpus 0,,1" "^carapace: --cpuset-cpus: not a CPU list" cara --cpuset-cpus 0,,1 true
+bad "--cpuset-cpus 1-0" "^carapace: --cpuset-cpus: not a CPU list" cara --cpuset-cpus 1-0 true
+cpus=$(nproc --all)
+bad "--cpuset-cpus $((cpus + 5)) on $cpus CPUs" \
+	"^carapace: --cpuset-cpus: CPU $((cpus + 5)) is not one carapace may run on \($(nproc) online\): '$((cpus + 5))'\$" \
+	cara --cpuset-cpus $((cpus + 5)) true
+# A newline in the input stays in the one line, written out.
+bad "a newline in an option's value" "^carapace: --env: expected NAME=VALUE: '=x\\\\ny'\$" \
+	cara --env $'=x\ny' true
+bad "a newline in -u, reported from the container" \
+	"^carapace: --user: a\\\\nb: no such user in the container's /etc/passwd\$" cara -u $'a\nb' true
+no_leaks "bad files and values: nothing left behind"
+
 # --- the command line as a whole
 bad "no arguments" '^carapace: no command given \(see carapace --help\)$' "$C"
 bad "unknown command" '^carapace: unknown command: frob' "$C" frob

@@ -54,7 +54,7 @@ like "$ERR" "^carapace: rootfs: $work/root.img: Not a directory\$" "a file not n
 
 # --- what GNU and pax tarballs hold: links, set-id bits, owners, long names, nodes
 if ! command -v python3 >/dev/null; then
-	for i in $(seq 22); do skip "no python3 to make the test tarballs"; done
+	for i in $(seq 34); do skip "no python3 to make the test tarballs"; done
 else
 	cp "$work/images/root.tar" "$work/images/rich.tar"
 	python3 - "$work/images/rich.tar" <<-'EOF'
@@ -139,6 +139,55 @@ else
 	head -c 4096 /dev/urandom >"$work/images/noise.tar"
 	run "$CARAPACE" run -q -r "$work/images/noise.tar" /bin/true
 	like "$ERR" "^carapace: rootfs: $work/images/noise.tar: not a tar archive\$" "noise: not a tar archive"
+	# An entry of INT64_MAX bytes, then one that is its data to GNU tar: the
+	# size is damage, never an overflow that steps over the data.
+	for kind in base256 pax paxuid; do
+		python3 - "$work/images/$kind.tar" "$ROOTFS" "$kind" <<-'EOF'
+		import sys, tarfile
+		out, root, kind = sys.argv[1:]
+		def header(name, size, type=b'0'):
+		    h = bytearray(512)
+		    h[0:len(name)] = name
+		    for off, v in ((100, b'0000644\0'), (108, b'0000000\0'), (116, b'0000000\0'),
+		                   (124, size), (136, b'00000000000\0'), (156, type), (257, b'ustar  \0')):
+		        h[off:off + len(v)] = v
+		    h[148:156] = b' ' * 8
+		    h[148:156] = b'%06o\0 ' % sum(h)
+		    return bytes(h)
+		big = (1 << 63) - 1
+		if kind == 'base256':
+		    raw = header(b'big', b'\x80' + big.to_bytes(11, 'big'))
+		elif kind == 'pax':
+		    rec = b' size=%d\n' % big
+		    rec = b'%d' % (len(rec) + 2) + rec
+		    raw = header(b'PaxHeaders/big', b'%011o\0' % len(rec), b'x') + rec.ljust(512, b'\0')
+		    raw += header(b'big', b'%011o\0' % 0)
+		if kind == 'paxuid':	# 2^32: as a uid_t, that is 0, root
+		    rec = b' uid=4294967296\n'
+		    rec = b'%d' % (len(rec) + 2) + rec
+		    raw = header(b'PaxHeaders/owned', b'%011o\0' % len(rec), b'x') + rec.ljust(512, b'\0')
+		    raw += header(b'owned', b'%011o\0' % 0)
+		if kind != 'paxuid':
+		    raw += header(b'hidden', b'%011o\0' % 7) + b'hidden\n'.ljust(512, b'\0')
+		with tarfile.open(out, 'w', format=tarfile.GNU_FORMAT) as t:
+		    t.add(root, arcname='.')
+		    t.fileobj.write(raw)
+		    t.offset += len(raw)
+		EOF
+		[ "$kind" = paxuid ] && continue	# its checks follow the loop
+		ok "$kind size INT64_MAX: GNU tar sees no entry 'hidden'" \
+			sh -c "! tar tf '$work/images/$kind.tar' 2>/dev/null | grep -qx hidden"
+		run timeout 10 "$CARAPACE" run -q -r "$work/images/$kind.tar" cat /hidden
+		is "$RC" 125 "$kind size INT64_MAX: exit 125"
+		is "$(printf '%s\n' "$ERR" | wc -l)" 1 "$kind size INT64_MAX: one line"
+		like "$ERR" "^carapace: rootfs: $work/images/$kind.tar: (big: a damaged header|a bad pax size: '9223372036854775807')\$" \
+			"$kind size INT64_MAX: a damaged header"
+		is "$OUT" "" "$kind size INT64_MAX: 'hidden' is never extracted"
+	done
+	run timeout 10 "$CARAPACE" run -q -r "$work/images/paxuid.tar" stat -c %u /owned
+	is "$RC:$OUT" 125: "a pax uid of 2^32 (0 as a uid_t): exit 125, nothing runs"
+	is "$ERR" "carapace: rootfs: $work/images/paxuid.tar: a bad pax uid: '4294967296'" \
+		"a pax uid of 2^32: the message says so"
 fi
 
 # --- compressed, without the decompressor on the host

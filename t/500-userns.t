@@ -204,6 +204,16 @@ like "$(cat "$work/verbose")" 'root: entered with pivot_root' "rootless: pivot_r
 like "$(cat "$work/verbose")" "userns: uids 0:$solo_uid:1, gids 0:$solo_gid:1, written by carapace" \
 	"rootless, single mapping: --verbose says carapace wrote the maps"
 like "$(cat "$work/verbose")" 'cgroup: none: rootless' "rootless: --verbose says no cgroup is made"
+like "$(cat "$work/verbose")" 'cgroup: rootless: no default pids limit \(give --pids for one\)' \
+	"rootless: no default pids limit, and --verbose says so"
+# The host's /etc/subuid read whole-line: the tail of a 539-byte line is no
+# range of solo's (a private mount namespace: the host's file stays as it is).
+printf '%s%s:600000:65536\n' "$(printf 'x%.0s' $(seq 511))" "$solo" >"$work/long-subuid"
+chmod 644 "$work/long-subuid"
+run unshare -m sh -c 'mount --bind "$1" /etc/subuid && mount --bind "$1" /etc/subgid &&
+	exec setpriv --reuid "$2" --regid "$2" --clear-groups "$3" run -q -r "$4" cat /proc/self/uid_map' \
+	sh "$work/long-subuid" "$solo" "$CARAPACE" "$R"
+is "$RC:$(echo $OUT)" "0:0 $solo_uid 1" "rootless: the tail of a long /etc/subuid line is no range"
 run rl "$solo" sh -c 'exit 3'
 is "$RC" 3 "rootless: the exit status comes back"
 run rl "$solo" --pids 10 true

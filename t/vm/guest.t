@@ -172,6 +172,8 @@ run cara --pids 7 /bin/sh -c 'cat /proc/self/cgroup; cat /sys/fs/cgroup/pids.max
 is "$(echo "$OUT" | head -1)" "0::/" "cgroup v2: the container sees its own cgroup as /"
 is "$(echo "$OUT" | sed -n 2p)" 7 "cgroup v2: pids.max inside is 7"
 like "$ERR" "Read-only file system" "cgroup v2: /sys/fs/cgroup inside is read-only"
+run cara /bin/sh -c 'cat /sys/fs/cgroup/pids.max; stat -f -c %c /dev'
+is "$(echo $OUT)" "2048 4096" "cgroup v2: without --pids, pids.max is 2048; /dev has 4096 inodes"
 run cara --memory 32m /usr/bin/tail /dev/zero
 is "$RC" 137 "cgroup v2: a memory hog under --memory 32m exits 137"
 like "$ERR" "killed by the OOM killer \(memory limit 32M\)" "cgroup v2: the OOM kill is reported"

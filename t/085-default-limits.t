@@ -1,0 +1,114 @@
+#!/bin/bash
+# t/085-default-limits.t: what every container gets without asking (a pids
+# limit, a /dev with few inodes), observed from outside and inside; and the
+# cgroups that carapace removes: only its own, never another tool's or the
+# parent that the user named.
+. "$(dirname "$0")/tap.sh"
+need_root
+need_binary
+need_rootfs
+
+v1_mount() {
+	awk -v c="$1" '$0 ~ " - cgroup " { n = split($NF, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) print $5 }' \
+		/proc/self/mountinfo | head -1
+}
+P=$(v1_mount pids)
+[ -n "$P" ] || skip_all "no v1 pids hierarchy: this test is for v1 and hybrid hosts"
+M=$(v1_mount memory)
+
+snapshot_host
+
+# --- the default pids limit: 2048, from outside and inside
+"$CARAPACE" run -q -r "$ROOTFS" --name "dflt-$$" /bin/sleep 100 </dev/null 2>/dev/null &
+launcher=$!
+for try in $(seq 100); do
+	grep -q . "$P/carapace/dflt-$$/cgroup.procs" 2>/dev/null && break
+	sleep 0.05
+done
+is "$(cat "$P/carapace/dflt-$$/pids.max" 2>/dev/null)" 2048 "default: the leaf's pids.max on the host is 2048"
+kill -TERM "$launcher"
+wait "$launcher"
+run cara cat /sys/fs/cgroup/pids/pids.max
+is "$RC:$OUT" 0:2048 "default: pids.max inside is 2048"
+# A fork bomb (of 3000 at most) ends at the default: the shell that can't
+# fork dies, and its parent reads the count with builtins, which don't fork.
+run cara /bin/sh -c 'sh -c "i=0; while [ \$i -lt 3000 ]; do sleep 100 & i=\$((i + 1)); done" 2>/dev/null
+	read n </sys/fs/cgroup/pids/pids.current; echo $n'
+ok "default: a fork bomb stops at 2048 processes (${OUT:-none})" \
+	test "${OUT:-0}" -ge 2040 -a "${OUT:-9999}" -le 2048
+run cara --pids 3000 cat /sys/fs/cgroup/pids/pids.max
+is "$OUT" 3000 "--pids 3000 raises it"
+run cara --pids unlimited /bin/sh -c 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || echo none'
+like "$OUT" '^(none|max)$' "--pids unlimited: no pids limit"
+no_leaks "the pids default: nothing left behind"
+
+# --- /dev: a tmpfs of 4096 inodes, so empty files can't eat the host's memory
+run cara /bin/sh -c 'stat -f -c %c /dev; i=0; while [ $i -lt 10000 ] && printf "" >/dev/f$i; do i=$((i + 1)); done; echo $i'
+is "$(echo "$OUT" | head -1)" 4096 "/dev has 4096 inodes"
+made=$(echo "$OUT" | tail -1)
+ok "/dev: file $made fails, below 4096" test "${made:-0}" -gt 4000 -a "${made:-9999}" -lt 4096
+like "$ERR" 'No space left on device' "/dev: the file past the limit fails with ENOSPC"
+
+# --- --memory-swap -1 on v1 is unlimited swap: memsw's -1
+if [ -n "$M" ] && [ -e "$M/memory.memsw.limit_in_bytes" ]; then
+	run cara --memory 100m --memory-swap -1 /bin/sh -c \
+		'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'
+	is "$RC:$(echo $OUT)" "0:104857600 $(cat "$M/memory.memsw.limit_in_bytes")" \
+		"--memory 100m --memory-swap -1: memsw is unlimited, as the root's"
+else
+	skip "no v1 memory.memsw files: swap accounting is off"
+fi
+
+# --- the sweep: another tool's empty cgroup and the user's parent stay
+parent="h4sweep-$$"
+for h in "$P" "$M"; do mkdir -p "$h/$parent/other-tool-cgroup"; done
+run cara --cgroup-parent "$parent" --pids 10 true
+is "$RC" 0 "--cgroup-parent $parent: the container runs"
+ok "another tool's empty cgroup in the parent survives (pids)" test -d "$P/$parent/other-tool-cgroup"
+ok "another tool's empty cgroup in the parent survives (memory)" test -d "$M/$parent/other-tool-cgroup"
+rmdir "$P/$parent/other-tool-cgroup" "$M/$parent/other-tool-cgroup"
+run cara --cgroup-parent "$parent" --pids 10 true
+ok "the parent the user made survives, even empty" test -d "$P/$parent" -a -d "$M/$parent"
+# A launcher killed with SIGKILL: its leaf is carapace's, and the next run takes it.
+"$CARAPACE" run -q -r "$ROOTFS" --cgroup-parent "$parent" --name stale --pids 10 /bin/sleep 100 \
+	</dev/null 2>/dev/null &
+launcher=$!
+for try in $(seq 100); do
+	grep -q . "$P/$parent/stale/cgroup.procs" 2>/dev/null && break
+	sleep 0.05
+done
+{ kill -9 "$launcher"; wait "$launcher"; } 2>/dev/null
+for try in $(seq 100); do
+	[ -z "$(cat "$P/$parent/stale/cgroup.procs" 2>/dev/null)" ] && break
+	sleep 0.05
+done
+ok "a killed launcher's leaf is left (the test's premise)" test -d "$P/$parent/stale"
+run cara --cgroup-parent "$parent" --pids 10 true
+ok "a killed launcher's leaf: the next run sweeps it" test ! -e "$P/$parent/stale"
+ok "and the user's parent stays" test -d "$P/$parent"
+for h in "$P" "$M"; do rmdir "$h/$parent"; done
+# A parent that carapace made goes when it is empty.
+run cara --cgroup-parent "h4made-$$/sub" --pids 10 true
+ok "a parent that carapace made is removed when empty" test ! -e "$P/h4made-$$"
+no_leaks "the sweep: nothing left behind"
+
+# --- --name of a container whose launcher was killed a moment ago: its
+# 250 processes take a while to die, and hold the leaf until they have.
+good=0
+for i in $(seq 20); do
+	"$CARAPACE" run -q -r "$ROOTFS" --name "again-$$" --pids 1000 /bin/sh -c \
+		'i=0; while [ $i -lt 250 ]; do sleep 100 & i=$((i + 1)); done; wait' </dev/null 2>/dev/null &
+	launcher=$!
+	for try in $(seq 200); do
+		[ "$(cat "$P/carapace/again-$$/pids.current" 2>/dev/null)" -ge 250 ] 2>/dev/null && break
+		sleep 0.02
+	done
+	{ kill -9 "$launcher"; wait "$launcher"; } 2>/dev/null
+	run timeout 10 "$CARAPACE" run -q -r "$ROOTFS" --name "again-$$" --pids 1000 /bin/true
+	[ "$RC" = 0 ] && good=$((good + 1))
+	[ "$RC" = 0 ] || diag "try $i: $RC $ERR"
+done
+is "$good" 20 "--name right after its launcher's SIGKILL: 20 of 20 start"
+no_leaks "--name again: nothing left behind"
+
+done_testing
