@@ -1,5 +1,5 @@
 #!/bin/bash
-# t/330-submounts.t: a read-only root is read-only all the way down. Under
+# t/325-submounts.t: a read-only root is read-only all the way down. Under
 # --uidmap the rootfs is an idmapped mount, and root inside writes as the
 # host's root: a host mount below the rootfs folder (a bind on rootfs/mnt/sub)
 # must be read-only too, or root inside leaves a setuid binary there. So
