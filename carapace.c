@@ -1414,6 +1414,15 @@ static bool open_text_file(struct text_file *t, const char *what, const char *pa
 	ssize_t n = 1;
 
 	*t = (struct text_file){ .what = what, .path = path };
+	/* A device on a nodev mount can't even be opened: say what it is. */
+	if (fd < 0 && errno != ENOENT && errno != ENOTDIR) {
+		int err = errno;
+
+		if (!stat(path, &st) && !S_ISREG(st.st_mode))
+			die(EXIT_CANT_RUN, "%s%s: not a regular file", what, path);
+		errno = err;
+		die_errno("%s%s", what, path);
+	}
 	if (fd < 0)
 		return false;
 	if (fstat(fd, &st))

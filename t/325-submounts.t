@@ -37,16 +37,21 @@ ro_err() { echo "$ERR" | grep -c 'Read-only file system'; }
 
 # --- --uidmap: the idmapped root, and the submounts under it
 M=(--uidmap 0:300000:65536)
-run c "${M[@]}" sh -c 'grep -c " / .*idmapped" /proc/self/mountinfo
+# --rootfs-rw: the idmapped root itself, not the default overlay above it.
+run c "${M[@]}" --rootfs-rw sh -c 'grep -c " / .*idmapped" /proc/self/mountinfo
 	touch /mnt/sub/x; touch /mnt/sub/deeper/x; cp /bin/busybox /mnt/sub/sh && chmod 4755 /mnt/sub/sh'
 is "$OUT" 1 "--uidmap: the rootfs is an idmapped mount"
 is "$(ro_err)" 3 "--uidmap: a submount and the one below it are read-only (3 writes refused)"
 ok "--uidmap: nothing was written on the host, no setuid binary" nothing_in
-run c "${M[@]}" --tmpfs /t -v "$work/vol:/vol" sh -c "$writes" sh /dev/shm/a /t/a /vol/a /tmp/a
+run c "${M[@]}" --rootfs-rw --tmpfs /t -v "$work/vol:/vol" sh -c "$writes" sh /dev/shm/a /t/a /vol/a /tmp/a
 is "$(echo $OUT)" "/dev/shm/a ok /t/a ok /vol/a ok /tmp/a no" \
 	"--uidmap: /dev/shm, a --tmpfs and a volume stay writable; the root does not"
 ok "--uidmap: the volume's file is on the host" test -e "$work/vol/a"
 rm -f "$work/vol/a"
+# The default, a throwaway overlay on the idmapped root: the writes land in it.
+run c "${M[@]}" sh -c 'touch /mnt/sub/x && cp /bin/busybox /mnt/sub/sh && chmod 4755 /mnt/sub/sh && echo written'
+is "$OUT" written "--uidmap, default overlay: the writes go to the overlay"
+ok "--uidmap, default overlay: nothing was written in the host's submounts" nothing_in
 
 # --- --read-only: the same for a root without a user namespace
 run c --read-only --tmpfs /t -v "$work/vol:/vol" sh -c "$writes" sh \
@@ -57,12 +62,12 @@ ok "--read-only: nothing was written in the submounts" nothing_in
 ok "--read-only: the volume's file is on the host" test -e "$work/vol/a"
 rm -f "$work/vol/a"
 run c --read-only sh -c 'grep -E " /mnt/sub(/deeper)? " /proc/self/mountinfo | awk "{print \$5, \$6}"'
-is "$(echo $OUT)" "/mnt/sub ro,relatime /mnt/sub/deeper ro,relatime" \
+is "$(echo $OUT)" "/mnt/sub ro,nodev,relatime /mnt/sub/deeper ro,nodev,relatime" \
 	"--read-only: mountinfo inside says ro for both"
 
-# --- a writable root leaves the submounts writable, as the host has them
-run c sh -c "$writes" sh /mnt/sub/a
-is "$OUT" "/mnt/sub/a ok" "without --read-only: the submount is writable"
+# --- --rootfs-rw leaves the submounts writable, as the host has them
+run c --rootfs-rw sh -c "$writes" sh /mnt/sub/a
+is "$OUT" "/mnt/sub/a ok" "--rootfs-rw: the submount is writable"
 ok "  the file is on the host" test -e "$work/s/a"
 rm -f "$work/s/a"
 ok "outside: the host's submount is still writable" touch "$R/mnt/sub/deeper/host"
