@@ -47,6 +47,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -597,7 +598,8 @@ static const struct mount_spec default_mounts[] = {
 	{ "tmpfs", "tmpfs", "/dev", MS_NOSUID | MS_NOEXEC, 0, "mode=755,size=64k,nr_inodes=4k", NULL },
 	{ "devpts", "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC, 0,
 	  "newinstance,ptmxmode=0666,mode=0620,gid=5", NULL },
-	{ "tmpfs", "shm", "/dev/shm", MS_SAFE, 0, "mode=1777,size=65536k", NULL },
+	/* An inode per 4 KiB of its size, as every tmpfs carapace makes. */
+	{ "tmpfs", "shm", "/dev/shm", MS_SAFE, 0, "mode=1777,size=65536k,nr_inodes=16k", NULL },
 	{ "mqueue", "mqueue", "/dev/mqueue", MS_SAFE, 0, NULL, NULL },
 };
 
@@ -958,6 +960,37 @@ static void mount_words(const struct mount_spec *m, struct mount_opts *o, char *
 	}
 }
 
+/*
+ * DATA with an inode per 4 KiB of its (last) size=, unless it gives
+ * nr_inodes= or an unbounded size=0: tmpfs's default, half of RAM's pages,
+ * would let empty files, which size= doesn't count, fill the host's kernel
+ * memory, which no OOM kill of the container gives back.
+ */
+static const char *tmpfs_bounded(const char *data)
+{
+	const char *size = NULL;
+	unsigned long long v, bytes;
+	struct sysinfo si;
+	char *end;
+
+	for (const char *p = data; p; p = strchr(p, ','), p = p ? p + 1 : NULL) {
+		if (!strncmp(p, "nr_inodes=", 10))
+			return data;
+		if (!strncmp(p, "size=", 5))
+			size = p + 5;
+	}
+	if (!size || (v = strtoull(size, &end, 10)) == 0 || end == size || v >> 33)
+		return data;
+	if (*end == '%')	/* of RAM, as the kernel takes it */
+		bytes = sysinfo(&si) ? 0 : (unsigned long long)si.totalram * si.mem_unit / 100 * v;
+	else
+		bytes = v << (*end == 'k' || *end == 'K' ? 10 : *end == 'm' || *end == 'M' ? 20 :
+			      *end == 'g' || *end == 'G' ? 30 : 0);
+	if (!bytes || (bytes >> 12) > (1ULL << 31))
+		return data;
+	return xasprintf("%s,nr_inodes=%llu", data, (bytes >> 12) + 1);
+}
+
 /* Completes M with its type's defaults and O, checks it, and appends it. */
 static void finish_mount(struct container *c, struct mount_spec *m, const struct mount_opts *o)
 {
@@ -986,6 +1019,8 @@ static void finish_mount(struct container *c, struct mount_spec *m, const struct
 	/* tmpfs takes the last of a repeated option: the user's come last. */
 	m->data = t->data && o->data ? xasprintf("%s,%s", t->data, o->data) :
 		  o->data ? o->data : t->data;
+	if (!strcmp(m->type, "tmpfs"))
+		m->data = tmpfs_bounded(m->data);
 	add_mount(c, m);
 }
 
