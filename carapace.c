@@ -596,8 +596,9 @@ static const struct mount_spec default_mounts[] = {
 	/* ~15 entries are carapace's. tmpfs's default inode count, half of RAM's
 	 * pages, would let empty files eat the host's kernel memory. */
 	{ "tmpfs", "tmpfs", "/dev", MS_NOSUID | MS_NOEXEC, 0, "mode=755,size=64k,nr_inodes=4k", NULL },
+	/* max=: the host's ptys (kernel.pty.max, 4096) are shared by all instances. */
 	{ "devpts", "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC, 0,
-	  "newinstance,ptmxmode=0666,mode=0620,gid=5", NULL },
+	  "newinstance,ptmxmode=0666,mode=0620,gid=5,max=128", NULL },
 	/* An inode per 4 KiB of its size, as every tmpfs carapace makes. */
 	{ "tmpfs", "shm", "/dev/shm", MS_SAFE, 0, "mode=1777,size=65536k,nr_inodes=16k", NULL },
 	{ "mqueue", "mqueue", "/dev/mqueue", MS_SAFE, 0, NULL, NULL },
@@ -614,7 +615,7 @@ static const struct mount_type {
 	{ "proc", MS_SAFE, NULL },
 	{ "sysfs", MS_SAFE | MS_RDONLY, NULL },
 	{ "mqueue", MS_SAFE, NULL },
-	{ "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5" },
+	{ "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5,max=128" },
 };
 
 static const char default_path[] =
