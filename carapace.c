@@ -47,6 +47,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -595,9 +596,11 @@ static const struct mount_spec default_mounts[] = {
 	/* ~15 entries are carapace's. tmpfs's default inode count, half of RAM's
 	 * pages, would let empty files eat the host's kernel memory. */
 	{ "tmpfs", "tmpfs", "/dev", MS_NOSUID | MS_NOEXEC, 0, "mode=755,size=64k,nr_inodes=4k", NULL },
+	/* max=: the host's ptys (kernel.pty.max, 4096) are shared by all instances. */
 	{ "devpts", "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC, 0,
-	  "newinstance,ptmxmode=0666,mode=0620,gid=5", NULL },
-	{ "tmpfs", "shm", "/dev/shm", MS_SAFE, 0, "mode=1777,size=65536k", NULL },
+	  "newinstance,ptmxmode=0666,mode=0620,gid=5,max=128", NULL },
+	/* An inode per 4 KiB of its size, as every tmpfs carapace makes. */
+	{ "tmpfs", "shm", "/dev/shm", MS_SAFE, 0, "mode=1777,size=65536k,nr_inodes=16k", NULL },
 	{ "mqueue", "mqueue", "/dev/mqueue", MS_SAFE, 0, NULL, NULL },
 };
 
@@ -612,7 +615,7 @@ static const struct mount_type {
 	{ "proc", MS_SAFE, NULL },
 	{ "sysfs", MS_SAFE | MS_RDONLY, NULL },
 	{ "mqueue", MS_SAFE, NULL },
-	{ "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5" },
+	{ "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5,max=128" },
 };
 
 static const char default_path[] =
@@ -958,6 +961,37 @@ static void mount_words(const struct mount_spec *m, struct mount_opts *o, char *
 	}
 }
 
+/*
+ * DATA with an inode per 4 KiB of its (last) size=, unless it gives
+ * nr_inodes= or an unbounded size=0: tmpfs's default, half of RAM's pages,
+ * would let empty files, which size= doesn't count, fill the host's kernel
+ * memory, which no OOM kill of the container gives back.
+ */
+static const char *tmpfs_bounded(const char *data)
+{
+	const char *size = NULL;
+	unsigned long long v, bytes;
+	struct sysinfo si;
+	char *end;
+
+	for (const char *p = data; p; p = strchr(p, ','), p = p ? p + 1 : NULL) {
+		if (!strncmp(p, "nr_inodes=", 10))
+			return data;
+		if (!strncmp(p, "size=", 5))
+			size = p + 5;
+	}
+	if (!size || (v = strtoull(size, &end, 10)) == 0 || end == size || v >> 33)
+		return data;
+	if (*end == '%')	/* of RAM, as the kernel takes it */
+		bytes = sysinfo(&si) ? 0 : (unsigned long long)si.totalram * si.mem_unit / 100 * v;
+	else
+		bytes = v << (*end == 'k' || *end == 'K' ? 10 : *end == 'm' || *end == 'M' ? 20 :
+			      *end == 'g' || *end == 'G' ? 30 : 0);
+	if (!bytes || (bytes >> 12) > (1ULL << 31))
+		return data;
+	return xasprintf("%s,nr_inodes=%llu", data, (bytes >> 12) + 1);
+}
+
 /* Completes M with its type's defaults and O, checks it, and appends it. */
 static void finish_mount(struct container *c, struct mount_spec *m, const struct mount_opts *o)
 {
@@ -986,6 +1020,8 @@ static void finish_mount(struct container *c, struct mount_spec *m, const struct
 	/* tmpfs takes the last of a repeated option: the user's come last. */
 	m->data = t->data && o->data ? xasprintf("%s,%s", t->data, o->data) :
 		  o->data ? o->data : t->data;
+	if (!strcmp(m->type, "tmpfs"))
+		m->data = tmpfs_bounded(m->data);
 	add_mount(c, m);
 }
 
@@ -3111,26 +3147,55 @@ static bool make_layer_dir(int dir, const char *name, const struct stat *owner, 
 static bool root_readonly_fallback;
 
 /* The default overlay can't be made: a read-only root, never the folder written. */
-static const char *no_overlay(const struct container *c, const char *why)
+static int no_overlay(const struct container *c, const char *why)
 {
 	log_warn("rootfs: %s: no overlay (%s): the root is read-only; --rootfs-rw writes "
 		 "the folder itself", c->root.path, why);
 	root_readonly_fallback = true;
-	return NULL;
+	return -1;
+}
+
+static int configure_fs(int fs, const char *data);
+
+/*
+ * A detached TYPE filesystem (fsopen, fsmount) made of DATA, with ATTRS on
+ * its mount: its fd, or -1 and errno. No path: the caller attaches it
+ * onto an fd, so the host's names, which the rootfs owner may swap
+ * meanwhile, are never looked up again.
+ */
+static int detached_fs(const char *type, const char *data, unsigned attrs)
+{
+	int fs = (int)syscall(SYS_fsopen, type, FSOPEN_CLOEXEC), mnt = -1, err;
+
+	if (fs >= 0 && !syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", type, 0) &&
+	    !configure_fs(fs, data) && !syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
+		mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attrs);
+	err = errno;
+	if (fs >= 0)
+		close(fs);
+	errno = err;
+	return mnt;
+}
+
+/* A path for FD, for the calls that take only paths: it names that fd's file alone. */
+static const char *fd_path(int fd)
+{
+	return xasprintf("/proc/self/fd/%d", fd);
 }
 
 /*
- * The overlay on TARGET: LOWER is read-only, BASE holds upper and work.
- * Layers are named by /proc/self/fd paths: no path of the host is parsed
- * again, and commas or colons in it can't break the options. Nodev: a
- * node in the rootfs, or made in it, is never a device. NULL: the default
- * overlay can't be made, see no_overlay().
+ * The overlay on TARGET, an fd: LOWER is read-only, BASE holds upper and
+ * work. Layers are named by /proc/self/fd paths: no path of the host is
+ * parsed again, and commas or colons in it can't break the options. Nodev:
+ * a node in the rootfs, or made in it, is never a device. Returns the fd on
+ * the overlay's mount; -1: the default overlay can't be made, see no_overlay().
  */
-static const char *mount_overlay(const struct container *c, int lower, int base, const char *target)
+static int mount_overlay(const struct container *c, int lower, int base, int target)
 {
 	struct statfs sfs;
 	struct stat st;
 	char *data;
+	int mnt;
 
 	if (fstat(lower, &st))
 		die_errno("--overlay: rootfs");
@@ -3143,8 +3208,11 @@ static const char *mount_overlay(const struct container *c, int lower, int base,
 	make_layer_dir(base, "work", NULL, "--overlay");
 	data = xasprintf("lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d/upper,"
 			 "workdir=/proc/self/fd/%d/work", lower, base, base);
-	if (mount("overlay", target, "overlay", MS_NODEV, data) == 0)
-		return target;
+	if ((mnt = detached_fs("overlay", data, MOUNT_ATTR_NODEV)) >= 0) {
+		if (sys_move_mount(mnt, target))
+			die_errno("--overlay: mount overlay on %s", c->root.path);
+		return mnt;
+	}
 	if (errno == ENODEV && c->root.overlay_optional)
 		return no_overlay(c, "the kernel has no overlay filesystem");
 	if (errno == ENODEV)
@@ -3152,79 +3220,97 @@ static const char *mount_overlay(const struct container *c, int lower, int base,
 	if (!fstatfs(lower, &sfs) && sfs.f_type == OVERLAYFS_SUPER_MAGIC)
 		die_errno("--overlay: the rootfs %s is on an overlay already, and the kernel "
 			  "can't stack another", c->root.path);
-	die_errno("--overlay: mount overlay on %s", target);
+	die_errno("--overlay: mount overlay on %s", c->root.path);
+}
+
+/* Where the root's tmpfs goes: the rootfs folder, or the tarball's folder. */
+static const char *root_folder(const struct container *c)
+{
+	const char *path = c->root.path;
+
+	return c->root.tarball ? strndup(path, strrchr(path, '/') - path) : path;
 }
 
 /*
  * The overlay and tarballs. A tmpfs of --rootfs-size, in this mount
- * namespace only, on the rootfs (or on the tarball's folder) holds the
- * unpacked tarball and the overlay's changes: no host folder is written,
- * but --overlay-dir. Nodev, as the overlay on it. NULL: no overlay after
- * all, and the tmpfs is gone again.
+ * namespace only, on BASE (the rootfs folder, or the tarball's folder) holds
+ * the unpacked tarball and the overlay's changes: no host folder is written,
+ * but --overlay-dir. Nodev, as the overlay on it. The tmpfs is made detached
+ * and attached onto BASE's fd, and its own fd is all that is used after:
+ * were the folder looked up again, its owner could have swapped it for a
+ * symlink to a folder of its own by then, and the layers (the setuid files
+ * of the container's root) would be there, on the host. Returns the fd on
+ * the root's mount; -1: no overlay after all, and the tmpfs is gone again.
  */
-static const char *ephemeral_root(const struct container *c)
+static int ephemeral_root(const struct container *c, int base)
 {
-	const char *path = c->root.path, *root;
-	char *at = c->root.tarball ? strndup(path, strrchr(path, '/') - path) : (char *)path;
-	autoclose int lower = -1, scratch = -1, upper = -1;
+	const char *at = root_folder(c);
+	autoclose int lower = -1, scratch = -1, upper = -1, merged = -1;
 	struct tar t = { .name = c->root.path, .room = c->root.size };
+	int root;
 
 	/* First what the tmpfs will hide: the decompressor, the layers. */
 	if (c->root.tarball)
 		tar_open(&t);
-	else if ((lower = open(c->root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	else if ((lower = openat(base, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("rootfs: %s", c->root.path);
 	if (c->root.overlay_dir &&
 	    (upper = open(c->root.overlay_dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("--overlay-dir: %s", c->root.overlay_dir);
 	/* An inode per 4 KiB: empty files, which size= doesn't count, are bounded too. */
 	if (c->root.tarball || !c->root.overlay_dir) {
-		if (mount("tmpfs", at, "tmpfs", MS_NODEV, xasprintf("mode=700,size=%lld,nr_inodes=%lld",
-			  (long long)c->root.size, (long long)(c->root.size >> 12) + 1)))
+		char *data = xasprintf("mode=700,size=%lld,nr_inodes=%lld", (long long)c->root.size,
+				       (long long)(c->root.size >> 12) + 1);
+
+		if ((scratch = detached_fs("tmpfs", data, MOUNT_ATTR_NODEV)) < 0 ||
+		    sys_move_mount(scratch, base))
 			die_errno("mount: tmpfs on %s", at);
-		if ((scratch = open(at, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-			die_errno("open: %s", at);
 	}
 	if (c->root.tarball) {
 		make_layer_dir(scratch, "lower", NULL, "rootfs");
-		if ((lower = openat(scratch, "lower", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		if ((lower = openat(scratch, "lower", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				    O_CLOEXEC)) < 0)
 			die_errno("open: %s/lower", at);
 		unpack_tarball(&t, lower);
 		/* In memory already: the default's overlay would only add to the cost. */
 		if (!c->root.overlay || c->root.overlay_optional) {
-			char *dir = xasprintf("%s/lower", at);
-
-			if (mount(dir, dir, NULL, MS_BIND, NULL))
-				die_errno("mount: bind %s", dir);
-			return dir;
+			/* A mount of its own, on itself: pivot_root takes mounts only. */
+			if ((root = sys_open_tree(lower, "", AT_EMPTY_PATH | OPEN_TREE_CLONE |
+						  OPEN_TREE_CLOEXEC)) < 0 || sys_move_mount(root, lower))
+				die_errno("mount: bind %s/lower", at);
+			return root;
 		}
 	}
 	if (scratch < 0)
-		return mount_overlay(c, lower, upper, c->root.path);
+		return mount_overlay(c, lower, upper, base);
 	make_layer_dir(scratch, "merged", NULL, "--overlay");
-	root = mount_overlay(c, lower, upper >= 0 ? upper : scratch, xasprintf("%s/merged", at));
-	if (!root && umount2(at, MNT_DETACH))
+	if ((merged = openat(scratch, "merged", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		die_errno("open: %s/merged", at);
+	root = mount_overlay(c, lower, upper >= 0 ? upper : scratch, merged);
+	if (root < 0 && umount2(fd_path(scratch), MNT_DETACH))
 		die_errno("umount: tmpfs on %s", at);
 	return root;
 }
 
 static int remount_with(const char *path, unsigned long flags);
 
-/* Makes the folder that becomes "/", a mount point, and returns its path. */
-static const char *make_root_mount(const struct container *c)
+/* Makes the mount that becomes "/", on BASE; returns the fd on it. */
+static int make_root_mount(const struct container *c, int base)
 {
 	struct mount_attr nodev = { .attr_set = MOUNT_ATTR_NODEV };
-	const char *root;
+	int root;
 
-	if ((c->root.tarball || c->root.overlay) && (root = ephemeral_root(c)))
+	if ((c->root.tarball || c->root.overlay) && (root = ephemeral_root(c, base)) >= 0)
 		return root;
-	if (mount(c->root.path, c->root.path, NULL, MS_BIND | MS_REC, NULL))
+	/* A copy of BASE's tree: BASE itself, whatever its path names by now. */
+	if ((root = sys_open_tree(base, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+				  AT_RECURSIVE)) < 0 || sys_move_mount(root, base))
 		die_errno("mount: bind rootfs: %s", c->root.path);
 	/* Even the folder written in place: only carapace's /dev holds devices. */
-	if (sys_mount_setattr(AT_FDCWD, c->root.path, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW, &nodev) &&
-	    (errno != ENOSYS || remount_with(c->root.path, MS_NODEV)))
+	if (sys_mount_setattr(root, "", AT_EMPTY_PATH | AT_RECURSIVE, &nodev) &&
+	    (errno != ENOSYS || remount_with(fd_path(root), MS_NODEV)))
 		die_errno("mount: rootfs: nodev: %s", c->root.path);
-	return c->root.path;
+	return root;
 }
 
 /* Set once the container's root is "/": then a symlink can't lead out of it. */
@@ -3233,10 +3319,13 @@ static bool root_changed;
 /*
  * Mounts the root and enters it; returns an fd on it. The default mounts
  * go on it before the root change: in a user namespace, the kernel lets
- * /proc and /sys be mounted only while the host's are still visible.
+ * /proc and /sys be mounted only while the host's are still visible. The
+ * host's path of the rootfs (or of the tarball's folder) is looked up once
+ * here, and the root is made from that fd alone.
  */
 static int prepare_root(const struct container *c, int idmapped_tree)
 {
+	autoclose int base = -1;
 	int root;
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
@@ -3246,12 +3335,12 @@ static int prepare_root(const struct container *c, int idmapped_tree)
 
 		if (at < 0 || sys_move_mount(idmapped_tree, at))
 			die_errno("mount: idmapped rootfs on %s", c->root.path);
-		close(idmapped_tree);
-	}
-	if (chdir(make_root_mount(c)))
+		base = idmapped_tree;
+	} else if ((base = open(root_folder(c), O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die_errno("rootfs: %s", root_folder(c));
+	root = make_root_mount(c, base);
+	if (fchdir(root))
 		die_errno("chdir: %s", c->root.path);
-	if ((root = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		die_errno("open: %s", c->root.path);
 	return root;
 }
 

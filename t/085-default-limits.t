@@ -49,6 +49,20 @@ made=$(echo "$OUT" | tail -1)
 ok "/dev: file $made fails, below 4096" test "${made:-0}" -gt 4000 -a "${made:-9999}" -lt 4096
 like "$ERR" 'No space left on device' "/dev: the file past the limit fails with ENOSPC"
 
+# --- /dev/shm and --tmpfs: an inode per 4 KiB of their size, not half of RAM's pages
+run cara /bin/sh -c 'stat -f -c %c /dev/shm; i=0; while [ $i -lt 20000 ] && printf "" >/dev/shm/f$i; do i=$((i + 1)); done; echo $i'
+is "$(echo "$OUT" | head -1)" 16384 "/dev/shm (64m) has 16384 inodes"
+made=$(echo "$OUT" | tail -1)
+ok "/dev/shm: file $made fails, at most 16384" test "${made:-0}" -gt 16000 -a "${made:-99999}" -le 16384
+like "$ERR" 'No space left on device' "/dev/shm: the file past the limit fails with ENOSPC"
+run cara --tmpfs /t --tmpfs /s:size=1m --tmpfs /n:size=1m,nr_inodes=1000 \
+	--mount type=tmpfs,dst=/m,size=2m /bin/sh -c \
+	'stat -f -c %c /t /s /n /m; i=0; while [ $i -lt 2000 ] && printf "" >/s/f$i; do i=$((i + 1)); done; echo $i'
+is "$(echo $OUT)" "16385 257 1000 513 256" \
+	"--tmpfs: 16385 inodes by default (64m), 257 for 1m, nr_inodes= as given, --mount's too; file 257 of 1m fails"
+like "$ERR" 'No space left on device' "--tmpfs: the file past the limit fails with ENOSPC"
+no_leaks "tmpfs inodes: nothing left behind"
+
 # --- --memory-swap -1 on v1 is unlimited swap: memsw's -1
 if [ -n "$M" ] && [ -e "$M/memory.memsw.limit_in_bytes" ]; then
 	run cara --memory 100m --memory-swap -1 /bin/sh -c \

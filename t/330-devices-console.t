@@ -60,5 +60,16 @@ is "$OUT" 88 "--read-only -u 1000: /dev/console is the pty too"
 OUT=$(timeout -s KILL 10 "$CARAPACE" run -q -t -r "$work/root.tar" sh -c 'stat -c %t:%T /dev/console' </dev/null 2>&1 | tr -d '\r')
 like "$OUT" '^88:[0-9]+$' "a tarball's own /dev/console doesn't show through with -t either"
 
+# --- ptys: kernel.pty.max (4096, 1024 of them kept for the host's own
+# devpts) is shared by every devpts instance: one container must not take
+# them all. Each level holds 7 more ptmx fds, until one can't.
+hog='echo '"'"'{ sh /tmp/p.sh; } 2>/dev/null 3<>/dev/ptmx 4<>/dev/ptmx 5<>/dev/ptmx 6<>/dev/ptmx 7<>/dev/ptmx 8<>/dev/ptmx 9<>/dev/ptmx || { ls /dev/pts | grep -c "^[0-9]"; : 2>&1 3<>/dev/ptmx 4<>/dev/ptmx 5<>/dev/ptmx; }'"'"' >/tmp/p.sh; sh /tmp/p.sh'
+run timeout -s KILL 30 "$CARAPACE" run -q -r "$ROOTFS" sh -c "$hog"
+held=$(echo "$OUT" | head -1)
+ok "a container holds at most 128 ptys ($held)" test "${held:-0}" -gt 100 -a "${held:-9999}" -le 128
+like "$OUT" 'No space left on device' "  the pty past them fails with ENOSPC"
+run timeout -s KILL 30 "$CARAPACE" run -q -r "$ROOTFS" --mount type=devpts,dst=/mnt sh -c 'grep -c "/mnt .*max=128" /proc/self/mountinfo'
+is "$OUT" 1 "  a --mount type=devpts too"
+
 no_leaks "no process, mount or cgroup left behind"
 done_testing
