@@ -3123,24 +3123,37 @@ static void unpack_tarball(struct tar *t, int root)
 /* ------------------------------------------------------------------ */
 
 /*
- * A fresh folder NAME in DIR, copying OWNER's owner and mode if given; EEXIST
- * is fine. False if OWNER's owner is not mapped in the user namespace.
+ * A folder NAME in DIR, fresh or there already, opened without following a
+ * symlink: its fd. A fresh one gets OWNER's owner and mode if given, by that
+ * fd. DIR may be --overlay-dir, a folder of someone else's: were NAME looked
+ * up again (by fchmodat, or by the overlay's upperdir=), a symlink swapped
+ * in would lead the mode, or the whole upper layer, anywhere on the host.
+ * -1: OWNER's owner is not mapped in the user namespace.
  */
-static bool make_layer_dir(int dir, const char *name, const struct stat *owner, const char *what)
+static int make_layer_dir(int dir, const char *name, const struct stat *owner, const char *what)
 {
-	if (mkdirat(dir, name, 0755)) {
-		if (errno == EEXIST)
-			return true;
+	bool fresh = mkdirat(dir, name, 0755) == 0;
+	struct stat st;
+	int fd;
+
+	if (!fresh && errno != EEXIST)
 		die_errno("%s: mkdir %s", what, name);
-	}
-	if (owner && fchownat(dir, name, owner->st_uid, owner->st_gid, AT_SYMLINK_NOFOLLOW)) {
-		if (errno == EINVAL)	/* an overflow id: the real one isn't in the maps */
-			return false;
+	if ((fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		die_errno("%s: %s", what, name);
+	if (!fresh || !owner)
+		return fd;
+	/* Another folder swapped in since the mkdir: not carapace's to chown. */
+	if (fstat(fd, &st) || st.st_uid != geteuid() || st.st_nlink != 2)
+		die(EXIT_CANT_RUN, "%s: %s: replaced while it was made", what, name);
+	if (fchown(fd, owner->st_uid, owner->st_gid)) {
+		if (errno != EINVAL)	/* EINVAL: an overflow id, the real one isn't in the maps */
+			die_errno("%s: %s", what, name);
+		close(fd);
+		return -1;
 	}
-	if (owner && fchmodat(dir, name, owner->st_mode & 07777, 0))
+	if (fchmod(fd, owner->st_mode & 07777))
 		die_errno("%s: %s", what, name);
-	return true;
+	return fd;
 }
 
 /* Set when the default overlay could not be made: init makes "/" read-only. */
@@ -3192,6 +3205,7 @@ static const char *fd_path(int fd)
  */
 static int mount_overlay(const struct container *c, int lower, int base, int target)
 {
+	autoclose int upper = -1, work = -1;
 	struct statfs sfs;
 	struct stat st;
 	char *data;
@@ -3199,15 +3213,15 @@ static int mount_overlay(const struct container *c, int lower, int base, int tar
 
 	if (fstat(lower, &st))
 		die_errno("--overlay: rootfs");
-	if (!make_layer_dir(base, "upper", &st, "--overlay")) {
+	if ((upper = make_layer_dir(base, "upper", &st, "--overlay")) < 0) {
 		if (c->root.overlay_optional)
 			return no_overlay(c, "its owner is not mapped in the user namespace");
 		die(EXIT_CANT_RUN, "--overlay: the rootfs's owner is not mapped in the user "
 		    "namespace");
 	}
-	make_layer_dir(base, "work", NULL, "--overlay");
-	data = xasprintf("lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d/upper,"
-			 "workdir=/proc/self/fd/%d/work", lower, base, base);
+	work = make_layer_dir(base, "work", NULL, "--overlay");
+	data = xasprintf("lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,"
+			 "workdir=/proc/self/fd/%d", lower, upper, work);
 	if ((mnt = detached_fs("overlay", data, MOUNT_ATTR_NODEV)) >= 0) {
 		if (sys_move_mount(mnt, target))
 			die_errno("--overlay: mount overlay on %s", c->root.path);
@@ -3267,10 +3281,7 @@ static int ephemeral_root(const struct container *c, int base)
 			die_errno("mount: tmpfs on %s", at);
 	}
 	if (c->root.tarball) {
-		make_layer_dir(scratch, "lower", NULL, "rootfs");
-		if ((lower = openat(scratch, "lower", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-				    O_CLOEXEC)) < 0)
-			die_errno("open: %s/lower", at);
+		lower = make_layer_dir(scratch, "lower", NULL, "rootfs");
 		unpack_tarball(&t, lower);
 		/* In memory already: the default's overlay would only add to the cost. */
 		if (!c->root.overlay || c->root.overlay_optional) {
@@ -3283,9 +3294,7 @@ static int ephemeral_root(const struct container *c, int base)
 	}
 	if (scratch < 0)
 		return mount_overlay(c, lower, upper, base);
-	make_layer_dir(scratch, "merged", NULL, "--overlay");
-	if ((merged = openat(scratch, "merged", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		die_errno("open: %s/merged", at);
+	merged = make_layer_dir(scratch, "merged", NULL, "--overlay");
 	root = mount_overlay(c, lower, upper >= 0 ? upper : scratch, merged);
 	if (root < 0 && umount2(fd_path(scratch), MNT_DETACH))
 		die_errno("umount: tmpfs on %s", at);
