@@ -2034,6 +2034,73 @@ static bool sweep_leaf(const char *leaf, int tries)
 	return true;
 }
 
+/*
+ * A launcher killed between a leaf's mkdir and its mark would leave a leaf
+ * that no sweep takes, as carapace never removes an unmarked cgroup. So
+ * before the mkdir it leaves a note on the parent, "<mark>.new.<pid>" =
+ * the leaf's name, and takes it back once the leaf is marked.
+ */
+static char *new_leaf_note(pid_t pid)
+{
+	return xasprintf("%s.new.%d", mark_name(), (int)pid);
+}
+
+static void note_new_leaf(const char *parent, const char *name)
+{
+	char *note = new_leaf_note(getpid());
+
+	if (setxattr(parent, note, name, strlen(name), 0))
+		log_debug("cgroup: %s: no note (%s): a crash now would leave %s",
+			  parent, strerror(errno), name);
+	free(note);
+}
+
+static void drop_new_leaf_note(const char *parent)
+{
+	char *note = new_leaf_note(getpid());
+
+	removexattr(parent, note);
+	free(note);
+}
+
+/*
+ * The note of a launcher that is gone: its leaf goes if it is unmarked,
+ * unlocked and empty (a marked one is the common sweep's), then the note.
+ * A live pid (or one reused) keeps both: the leaf is its launcher's.
+ */
+static void sweep_new_leaf_note(const char *parent, const char *note)
+{
+	const char *tail = note + strlen(mark_name()) + strlen(".new.");
+	char name[256], *end;
+	long pid = strtol(tail, &end, 10);
+	ssize_t n;
+
+	if (end == tail || *end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		return;
+	n = getxattr(parent, note, name, sizeof name - 1);
+	if (n > 0 && (name[n] = '\0', !strchr(name, '/')) && name[0] != '.') {
+		char *leaf = xasprintf("%s/%s", parent, name);
+		autoclose int fd = open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd >= 0 && !has_mark(fd, "leaf") && !flock(fd, LOCK_EX | LOCK_NB) &&
+		    rmdir(leaf) == 0)
+			log_debug("cgroup: removed the unmarked %s of launcher %ld", leaf, pid);
+		free(leaf);
+	}
+	removexattr(parent, note);
+}
+
+static void sweep_new_leaf_notes(const char *parent)
+{
+	char list[4096], prefix[64];
+	ssize_t len = listxattr(parent, list, sizeof list);
+
+	snprintf(prefix, sizeof prefix, "%s.new.", mark_name());
+	for (ssize_t i = 0; i < len; i += (ssize_t)strlen(list + i) + 1)
+		if (!strncmp(list + i, prefix, strlen(prefix)))
+			sweep_new_leaf_note(parent, list + i);
+}
+
 /* The stale leaves under PARENT, now: a leaf still busy goes next time. */
 static void sweep_parent(const char *mount, const char *parent, const char *unused)
 {
@@ -2042,6 +2109,7 @@ static void sweep_parent(const char *mount, const char *parent, const char *unus
 	struct dirent *e;
 
 	(void)unused;
+	sweep_new_leaf_notes(dir_path);
 	while (dir && (e = readdir(dir))) {
 		char *leaf = xasprintf("%s/%s", dir_path, e->d_name);
 
@@ -2054,16 +2122,16 @@ static void sweep_parent(const char *mount, const char *parent, const char *unus
 	free(dir_path);
 }
 
-/* Makes leaf D, locks and marks it; false if a sweeper or an exiting launcher raced us. */
-static bool make_locked_leaf(struct cgroup_dir *d, const struct container *c)
+/* The mkdir, lock and mark of make_locked_leaf, under its note. */
+static bool make_noted_leaf(struct cgroup_dir *d, const struct container *c,
+			    const char *parent)
 {
-	d->created = false;
-	make_cgroup_parent(d, c->limits.parent);
 	if (mkdir(d->path, 0755)) {
 		if (errno == EEXIST) {
 			/* A killed launcher's leaf of that name: its tasks die in a moment. */
 			if (sweep_leaf(d->path, 400))
 				return false;
+			drop_new_leaf_note(parent);
 			die(EXIT_CANT_RUN, "--name: %s: a container of that name is running",
 			    c->limits.name);
 		}
@@ -2085,6 +2153,21 @@ static bool make_locked_leaf(struct cgroup_dir *d, const struct container *c)
 	/* Only now, locked: a sweeper never takes a marked leaf that lives. */
 	mark_cgroup(d->path, "leaf");
 	return true;
+}
+
+/* Makes leaf D, locks and marks it; false if a sweeper or an exiting launcher raced us. */
+static bool make_locked_leaf(struct cgroup_dir *d, const struct container *c)
+{
+	char *parent = xasprintf("%s/%s", d->mount, c->limits.parent);
+	bool ok;
+
+	d->created = false;
+	make_cgroup_parent(d, c->limits.parent);
+	note_new_leaf(parent, c->limits.name);
+	ok = make_noted_leaf(d, c, parent);
+	drop_new_leaf_note(parent);
+	free(parent);
+	return ok;
 }
 
 __attribute__((format(printf, 3, 4)))

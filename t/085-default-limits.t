@@ -100,6 +100,29 @@ ok "a killed launcher's leaf is left (the test's premise)" test -d "$P/$parent/s
 run cara --cgroup-parent "$parent" --pids 10 true
 ok "a killed launcher's leaf: the next run sweeps it" test ! -e "$P/$parent/stale"
 ok "and the user's parent stays" test -d "$P/$parent"
+# A launcher killed between a leaf's mkdir and its mark leaves an unmarked
+# leaf and its note on the parent; made here by hand, as that moment is short.
+xattr() { python3 -c 'import os, sys
+p, op = sys.argv[1], sys.argv[2]
+if op == "set": os.setxattr(p, sys.argv[3], sys.argv[4].encode())
+else: print(" ".join(sorted(n for n in os.listxattr(p) if ".new." in n)))' "$@"; }
+true & dead=$!; wait "$dead"
+for h in "$P" "$M"; do
+	mkdir "$h/$parent/halfmade" "$h/$parent/foreign" "$h/$parent/alive"
+	xattr "$h/$parent" set "trusted.carapace.new.$dead" halfmade
+	xattr "$h/$parent" set "trusted.carapace.new.$$" alive
+done
+run cara --cgroup-parent "$parent" --pids 10 true
+ok "a dead launcher's noted, unmarked leaf is swept (pids)" test ! -e "$P/$parent/halfmade"
+ok "a dead launcher's noted, unmarked leaf is swept (memory)" test ! -e "$M/$parent/halfmade"
+is "$(xattr "$P/$parent" list)" "trusted.carapace.new.$$" \
+	"its note goes; a live launcher's note stays, and the run leaves none of its own"
+ok "a live launcher's noted leaf stays" test -d "$P/$parent/alive" -a -d "$M/$parent/alive"
+ok "an unmarked leaf with no note (another tool's) stays" test -d "$P/$parent/foreign"
+for h in "$P" "$M"; do
+	rmdir "$h/$parent/foreign" "$h/$parent/alive"
+	python3 -c 'import os, sys; os.removexattr(sys.argv[1], sys.argv[2])' "$h/$parent" "trusted.carapace.new.$$"
+done
 for h in "$P" "$M"; do rmdir "$h/$parent"; done
 # A parent that carapace made goes when it is empty.
 run cara --cgroup-parent "h4made-$$/sub" --pids 10 true
