@@ -1,4 +1,4 @@
-# carapace: one static binary from carapace.c and inspector.cpp.
+# carapace: one static binary from carapace.c, the subsystems in src/ and inspector.cpp.
 CC      = musl-gcc
 CXX     = g++
 PREFIX ?= /usr/local
@@ -28,14 +28,19 @@ build/include/.stamp:
 	ln -sfn $(ARCH_INC)/asm build/include/asm
 	touch $@
 
-build/carapace.o: carapace.c build/include/.stamp
-	$(CC) $(CFLAGS) -c -o $@ carapace.c
+C_SRCS  = carapace.c $(wildcard src/*.c)
+C_OBJS  = $(patsubst %.c,build/%.o,$(C_SRCS))
+OBJS    = $(C_OBJS) build/inspector.o
+
+build/%.o: %.c src/carapace.h build/include/.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 build/inspector.o: inspector.cpp build/include/.stamp
 	$(CXX) $(CXXFLAGS) -c -o $@ inspector.cpp
 
-carapace: build/carapace.o build/inspector.o
-	$(CC) $(LDFLAGS) -o $@ build/carapace.o build/inspector.o
+carapace: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS)
 
 rootfs/bin/busybox: setup.sh
 	@command -v busybox >/dev/null || $(MAKE) --no-print-directory deps
