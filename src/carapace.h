@@ -75,6 +75,41 @@ int inspector_banner(int fd, const char *hostname, unsigned long namespaces,
 void inspector_host_namespaces(unsigned long long inodes[8]);
 int inspector_report(int fd, bool json, const unsigned long long host_ns[8]);
 
+enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+enum msg_type {
+	MSG_GO = 'G',		/* launcher -> init: host-side setup is done */
+	MSG_READY = 'R',	/* init -> launcher: container is set up */
+	MSG_START = 'S',	/* launcher -> init: run the workload */
+	MSG_ERROR = 'E',	/* container -> launcher: code, then message */
+	MSG_PTY = 'P',		/* init -> launcher: the pty master, as SCM_RIGHTS */
+};
+
+#define autoclose __attribute__((cleanup(close_fdp)))
+
 /* Functions and tables, by the file that defines them. */
+
+/* src/util.c */
+extern enum log_level log_threshold;
+extern int report_fd;
+void send_msg(int sock, char type, int code, const char *text);
+__attribute__((noreturn, format(printf, 2, 3)))
+void die(int code, const char *fmt, ...);
+__attribute__((noreturn, format(printf, 1, 2)))
+void die_errno(const char *fmt, ...);
+void *xrealloc(void *p, size_t n);
+__attribute__((format(printf, 1, 2)))
+char *xasprintf(const char *fmt, ...);
+void close_fdp(int *fd);
+int64_t now_ms(void);
+int sys_open_tree(int dfd, const char *path, unsigned flags);
+int sys_move_mount(int from, int to);
+int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct mount_attr *attr);
+__attribute__((format(printf, 2, 3)))
+void log_msg(enum log_level level, const char *fmt, ...);
 
 #endif /* CARAPACE_H */
