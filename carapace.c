@@ -121,17 +121,26 @@ static const struct option_doc init_options[] = {
 };
 
 /* Builds getopt_long's tables from an option_doc table. */
-static void make_getopt_tables(const struct option_doc *doc,
-			       struct option *longopts, char *shortopts)
+/* getopt_long's two tables, made from a command's option table. */
+struct getopt_tables {
+	struct option longopts[64];
+	char shortopts[2 + 2 * 64 + 1];	/* "+:", then "x:" for each, NUL */
+};
+
+static void make_getopt_tables(const struct option_doc *doc, struct getopt_tables *t)
 {
-	char *s = shortopts;
+	struct option *l = t->longopts;
+	char *s = t->shortopts;
 
 	*s++ = '+';	/* stop at the first non-option: it is the command */
 	*s++ = ':';	/* report a missing argument as ':' */
 	for (; doc->name; doc++) {
 		if (!*doc->name)	/* a help line that continues the one above */
 			continue;
-		*longopts++ = (struct option){ doc->name,
+		if (l == t->longopts + sizeof t->longopts / sizeof *l - 1)
+			die(EXIT_CANT_RUN, "internal error: more than %zu options",
+			    sizeof t->longopts / sizeof *l - 1);
+		*l++ = (struct option){ doc->name,
 			doc->arg ? required_argument : no_argument, NULL, doc->val };
 		if (doc->val < 256) {
 			*s++ = (char)doc->val;
@@ -139,7 +148,7 @@ static void make_getopt_tables(const struct option_doc *doc,
 				*s++ = ':';
 		}
 	}
-	*longopts = (struct option){ 0 };
+	*l = (struct option){ 0 };
 	*s = '\0';
 }
 
@@ -923,15 +932,14 @@ static void root_defaults(struct container *c)
 
 static void parse_run_options(struct container *c, int argc, char **argv)
 {
-	struct option longopts[sizeof run_options / sizeof run_options[0]];
+	struct getopt_tables opts;
 	const char *cmd = c->process.action == EXEC_INSPECT ? "inspect" : "run";
 	bool pids_given = false;
-	char shortopts[64];
 	int opt;
 
-	make_getopt_tables(run_options, longopts, shortopts);
+	make_getopt_tables(run_options, &opts);
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, opts.shortopts, opts.longopts, NULL)) != -1) {
 		pids_given |= opt == OPT_PIDS;
 		switch (opt) {
 		case 'r': c->root.path = optarg; break;
@@ -5779,16 +5787,15 @@ static int cmd_run(int argc, char **argv, enum exec_action action)
 
 static int cmd_init(int argc, char **argv)
 {
-	struct option longopts[sizeof init_options / sizeof init_options[0]];
+	struct getopt_tables opts;
 	struct saved_signals saved;
 	bool to_group = false, subreaper = false;
-	char shortopts[32];
 	int opt, sigfd;
 	pid_t child;
 
-	make_getopt_tables(init_options, longopts, shortopts);
+	make_getopt_tables(init_options, &opts);
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, opts.shortopts, opts.longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'g': to_group = true; break;
 		case 's': subreaper = true; break;
