@@ -91,6 +91,124 @@ enum msg_type {
 
 #define autoclose __attribute__((cleanup(close_fdp)))
 
+enum tty_mode { TTY_AUTO, TTY_ALWAYS, TTY_NEVER };
+enum exec_action { EXEC_COMMAND, EXEC_INSPECT };
+
+/* A uid or gid map: COUNT ids from INSIDE in the container are OUTSIDE's on the host. */
+struct id_map {
+	struct id_range { uint32_t inside, outside, count; } ranges[16];
+	size_t len;
+};
+
+struct mount_spec {
+	const char *type;	/* "bind", or a filesystem's type */
+	const char *source;	/* a bind's: a path on the host */
+	const char *target;	/* inside the container */
+	unsigned long flags;	/* MS_*; a bind has MS_BIND, and MS_REC for all of it */
+	unsigned long propagation;	/* a bind's: MS_PRIVATE or MS_SLAVE, MS_REC for all */
+	const char *data;
+	const char *origin;	/* the option that asked for it, for errors; NULL: a default */
+};
+
+/*
+ * The command line fills this, and an OCI config.json will fill the same
+ * struct; everything after parsing reads only this.
+ */
+struct container {
+	struct {
+		char **argv;
+		char **env;
+		size_t env_len;
+		bool home_set;		/* HOME from -e, not from the user's passwd entry */
+		const char *cwd;
+		enum tty_mode tty;
+		int preserve_fds;
+		enum exec_action action;
+	} process;
+	struct {
+		bool json;
+		unsigned long long host_ns[8];	/* by inspector_host_namespaces() */
+	} inspect;
+	struct {
+		const char *path;
+		bool no_pivot;
+		bool readonly;
+		bool tarball;		/* path is a tarball to unpack */
+		bool overlay;		/* the rootfs is an overlay's read-only layer */
+		bool overlay_optional;	/* the default's overlay: where none can be
+					 * made, a read-only root instead */
+		bool rw;		/* --rootfs-rw: the folder itself is written */
+		int64_t size;		/* bytes of the tmpfs that holds the overlay's
+					 * changes in memory, or a tarball */
+		int fd;			/* O_PATH on the folder, as validated, for root's
+					 * --userns; else -1 */
+		const char *overlay_dir;	/* the overlay's upper and work; NULL: memory */
+	} root;
+	const char *hostname;
+	unsigned long namespaces;	/* CLONE_NEW* */
+	struct {	/* with CLONE_NEWUSER */
+		struct id_map uids, gids;
+		bool rootless;		/* run by an ordinary user */
+		const char *newuidmap;	/* the helpers that write the maps; NULL: carapace does */
+		const char *newgidmap;
+		bool deny_setgroups;	/* the kernel's rule for a map written without them */
+	} userns;
+	struct mount_spec *mounts;	/* in mount order: the defaults, then the user's */
+	size_t mounts_len;
+	struct {
+		const char *parent;	/* from the hierarchy's root */
+		const char *name;	/* the leaf; NULL: no cgroup of its own */
+		int64_t pids;		/* -1: no limit, here and below */
+		bool pids_default;	/* the front end's default, not asked for: only
+					 * where the host has pids and a cgroup is made */
+		int64_t memory;		/* bytes */
+		int64_t memory_swap;	/* bytes of memory + swap; -2: unlimited swap */
+		uint64_t cpu_quota;	/* us per cpu_period */
+		uint64_t cpu_weight;	/* 1 to 10000; 0: unset */
+		uint64_t cpu_shares;	/* 2 to 262144; 0: unset */
+		const char *cpuset_cpus;
+	} limits;
+	struct {
+		uint64_t caps;	/* bounding = permitted = effective, for root */
+		const char *user;	/* USER[:GROUP]; NULL: root */
+		const char **groups_add;
+		size_t groups_add_len;
+		bool privileged;
+		bool devices_confined;	/* a device cgroup guards the host's devices */
+		const char *const *masked_paths;	/* hidden from the workload */
+		const char *const *readonly_paths;
+		struct rlimit_spec { const char *arg; int resource; struct rlimit limit; } *rlimits;
+		size_t rlimits_len;
+		bool no_new_privs;	/* setuid and file caps give nothing */
+		const char *seccomp;	/* NULL: default, "unconfined", or a profile path */
+	} privileges;
+	struct {
+		bool forward_to_group;
+		bool subreaper;
+		unsigned stop_timeout;	/* seconds */
+	} init;
+};
+
+#define CAP(x) (1ULL << CAP_##x)
+
+/* getopt_long's two tables, made from a command's option table. */
+struct getopt_tables {
+	struct option longopts[64];
+	char shortopts[2 + 2 * 64 + 1];	/* "+:", then "x:" for each, NUL */
+};
+
+#define MS_SAFE (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+/* The capabilities carapace knows by name: CAP_CHOWN (0) to CAP_CHECKPOINT_RESTORE. */
+#define N_CAPS 41
+
+struct option_doc {
+	const char *name;
+	int val;		/* short option character, or an OPT_ value */
+	const char *arg;	/* NULL: the option takes no argument */
+	const char *help;
+};
+
 /* Functions and tables, by the file that defines them. */
 
 /* src/util.c */
@@ -111,5 +229,20 @@ int sys_move_mount(int from, int to);
 int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct mount_attr *attr);
 __attribute__((format(printf, 2, 3)))
 void log_msg(enum log_level level, const char *fmt, ...);
+
+/* src/options.c */
+extern const struct option_doc init_options[];
+void make_getopt_tables(const struct option_doc *doc, struct getopt_tables *t);
+void usage_init(FILE *out);
+void usage(FILE *out);
+__attribute__((noreturn))
+void die_bad_option(const char *cmd, int c, int argc, char **argv);
+extern const char *const no_paths[];
+const char *env_get(char **env, const char *name);
+void env_set(struct container *c, char *entry);
+void spec_defaults(struct container *c);
+bool ranges_overlap(uint64_t a, uint64_t n, uint64_t b, uint64_t m);
+void parse_run_options(struct container *c, int argc, char **argv);
+extern const char *const cap_names[N_CAPS];
 
 #endif /* CARAPACE_H */
