@@ -209,6 +209,19 @@ struct option_doc {
 	const char *help;
 };
 
+/*
+ * A text file read one whole line at a time, however long: never a line's
+ * tail taken for a line of its own. Only a regular file, as a FIFO or a
+ * device would hang or never end, and at most TEXT_FILE_MAX bytes, read
+ * at once: a /proc file may say 0 bytes and hold gigabytes.
+ */
+struct text_file {
+	char *data;		/* all of it, NUL-terminated */
+	size_t len, pos;
+	const char *what, *path;	/* for errors: WHAT, "seccomp: ", comes first */
+	int number;		/* of the line last read, from 1 */
+};
+
 /* Functions and tables, by the file that defines them. */
 
 /* src/util.c */
@@ -244,5 +257,16 @@ void spec_defaults(struct container *c);
 bool ranges_overlap(uint64_t a, uint64_t n, uint64_t b, uint64_t m);
 void parse_run_options(struct container *c, int argc, char **argv);
 extern const char *const cap_names[N_CAPS];
+
+/* carapace.c */
+char *find_entry(const char *whose, const char *file, const char *name, long id,
+			char *field[7]);
+
+/* src/spec.c */
+bool path_within(const char *path, const char *dir);
+bool open_text_file(struct text_file *t, const char *what, const char *path);
+char *next_line(struct text_file *t);
+void close_text_file(struct text_file *t);
+void validate_spec(struct container *c);
 
 #endif /* CARAPACE_H */
