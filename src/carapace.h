@@ -222,6 +222,32 @@ struct text_file {
 	int number;		/* of the line last read, from 1 */
 };
 
+struct cgroup_dir {
+	const char *mount;
+	char *path;
+	unsigned ctls;		/* bit per enum controller */
+	bool v2;
+	bool created;		/* by this launcher: only then is it ours to remove */
+	int lock_fd;		/* flocked while this launcher lives */
+};
+
+enum controller {
+	CTL_PIDS, CTL_MEMORY, CTL_CPU, CTL_CPUSET, CTL_CPUACCT, CTL_FREEZER, CTL_DEVICES, N_CTL
+};
+
+struct cgroups {
+	const char *mode;		/* unified, hybrid or legacy */
+	char *v2_mount;			/* cgroup2 mount point, or NULL */
+	unsigned v2_ctls;		/* controllers cgroup2 offers */
+	char *v1_mount[N_CTL];		/* v1 hierarchy of each controller */
+	char *v1_opts[N_CTL];		/* its controllers, to mount it again inside */
+	struct cgroup_dir dirs[N_CTL];	/* the container's leaves */
+	size_t ndirs;
+	int v2_fd;			/* the v2 leaf, for CLONE_INTO_CGROUP */
+	const char *parent;
+	bool rootless;			/* run by an ordinary user */
+};
+
 /* Functions and tables, by the file that defines them. */
 
 /* src/util.c */
@@ -268,5 +294,11 @@ bool open_text_file(struct text_file *t, const char *what, const char *path);
 char *next_line(struct text_file *t);
 void close_text_file(struct text_file *t);
 void validate_spec(struct container *c);
+
+/* src/cgroup.c */
+extern struct cgroups CG;
+void create_cgroups(struct container *c);
+void join_cgroups(pid_t pid, bool v2_done);
+void report_cgroups(const struct container *c);
 
 #endif /* CARAPACE_H */
