@@ -301,4 +301,8 @@ void create_cgroups(struct container *c);
 void join_cgroups(pid_t pid, bool v2_done);
 void report_cgroups(const struct container *c);
 
+/* src/userns.c */
+int idmapped_root(const struct container *c, pid_t pid);
+void write_id_maps(const struct container *c, pid_t pid);
+
 #endif /* CARAPACE_H */
