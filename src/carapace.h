@@ -248,6 +248,26 @@ struct cgroups {
 	bool rootless;			/* run by an ordinary user */
 };
 
+/*
+ * A small reader of ustar, GNU and pax archives: files, folders, symlinks,
+ * hard links, devices and fifos, with their modes and owners. Each entry's
+ * folder is walked one name at a time with O_NOFOLLOW, so no entry lands
+ * outside the root, and none is written through a symlink.
+ */
+struct tar {
+	const char *name;	/* the tarball, for errors */
+	int in;			/* its tar stream */
+	const char *tool;	/* the decompressor, or NULL */
+	pid_t decompressor;
+	int root;		/* the folder it unpacks into */
+	char path[PATH_MAX];	/* the next entry's, from a GNU or pax header */
+	char link[PATH_MAX];
+	int64_t size, uid, gid;	/* from a pax header; -1: the entry's own */
+	char dir[PATH_MAX];	/* the last entry's folder, and an fd on it */
+	int dir_fd;
+	int64_t room;		/* bytes of its tmpfs, --rootfs-size, for errors */
+};
+
 /* Functions and tables, by the file that defines them. */
 
 /* src/util.c */
@@ -304,5 +324,9 @@ void report_cgroups(const struct container *c);
 /* src/userns.c */
 int idmapped_root(const struct container *c, pid_t pid);
 void write_id_maps(const struct container *c, pid_t pid);
+
+/* src/tar.c */
+void tar_open(struct tar *t);
+void unpack_tarball(struct tar *t, int root);
 
 #endif /* CARAPACE_H */
