@@ -329,4 +329,20 @@ void write_id_maps(const struct container *c, pid_t pid);
 void tar_open(struct tar *t);
 void unpack_tarball(struct tar *t, int root);
 
+/* src/mount.c */
+int prepare_root(const struct container *c, int idmapped_tree);
+const char *change_root(const struct container *c);
+int *open_bind_sources(const struct container *c);
+void forget_mounts(void);
+void mount_filesystems(const struct container *c, int root, const int *trees, bool users);
+void close_all(int *fds, size_t n);
+bool root_readonly(const struct container *c, int root_tree);
+void make_submounts_readonly(int root);
+void make_root_readonly(void);
+void mount_cgroupfs(void);
+void mask_paths(int root, const char *const *paths);
+void make_paths_readonly(int root, const char *const *paths);
+void populate_dev(bool bind);
+void set_loopback_up(void);
+
 #endif /* CARAPACE_H */
