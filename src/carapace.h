@@ -268,6 +268,14 @@ struct tar {
 	int64_t room;		/* bytes of its tmpfs, --rootfs-size, for errors */
 };
 
+struct user_ids {
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[64];
+	int ngroups;
+	char home[256];
+};
+
 /* Functions and tables, by the file that defines them. */
 
 /* src/util.c */
@@ -344,5 +352,12 @@ void mask_paths(int root, const char *const *paths);
 void make_paths_readonly(int root, const char *const *paths);
 void populate_dev(bool bind);
 void set_loopback_up(void);
+
+/* src/security.c */
+void resolve_user(const struct container *c, struct user_ids *u);
+void set_rlimits(const struct container *c);
+void limit_caps(uint64_t keep, const struct user_ids *user);
+void cloexec_from(int first);
+void ensure_std_fds(void);
 
 #endif /* CARAPACE_H */

@@ -1,0 +1,205 @@
+/*
+ * security.c: Security: users, capabilities, limits and fds.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "carapace.h"
+
+
+/* A uid or gid: digits only, up to 4294967294 ((uid_t)-1 is no id). */
+static bool is_number(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return n && !s[n] && n <= 10 && strtoull(s, NULL, 10) <= UINT32_MAX - 1;
+}
+
+static uint32_t id_number(const char *s)
+{
+	return (uint32_t)strtoul(s, NULL, 10);
+}
+
+/*
+ * Finds NAME, or else the number ID, in a passwd or group file; WHOSE
+ * says whose in errors: "--user: the container's " (in it, before the exec)
+ * or "--userns: the host's " (the launcher's, for /etc/subuid's names).
+ * Splits the line into FIELD; returns it, or NULL. An empty name
+ * matches nothing, and a line without a numeric id is no entry.
+ */
+char *find_entry(const char *whose, const char *file, const char *name, long id,
+			char *field[7])
+{
+	char *line, *found = NULL;
+	struct text_file t;
+
+	if ((name && !*name) || !open_text_file(&t, whose, file))
+		return NULL;
+	while (!found && (line = next_line(&t))) {
+		char *p = line;
+		int n = 0;
+
+		for (int i = 0; i < 7; i++)
+			field[i] = NULL;
+		while (n < 7 && p)
+			field[n++] = strsep(&p, ":");
+		if (n < 4 || !*field[0] || !is_number(field[2]))
+			continue;
+		if (name ? !strcmp(field[0], name) : id_number(field[2]) == id)
+			found = line;
+	}
+	if (found)	/* FIELD points into it: kept */
+		t.data = NULL;
+	close_text_file(&t);
+	return found;
+}
+
+static gid_t resolve_group(const char *group)
+{
+	char *field[7];
+
+	if (is_number(group))
+		return id_number(group);
+	if (!find_entry("--user: the container's ", "/etc/group", group, 0, field))
+		die(EXIT_CANT_RUN, "group: %s: no such group in the container's /etc/group", group);
+	return id_number(field[2]);
+}
+
+/* The groups that list USER as a member, from the container's /etc/group. */
+static void add_member_groups(const char *user, struct user_ids *u)
+{
+	struct text_file t;
+	char *line;
+
+	if (!open_text_file(&t, "--user: the container's ", "/etc/group"))
+		return;
+	while ((line = next_line(&t)) && u->ngroups < 64) {
+		char *p = line, *field[4] = { 0 };
+		int n = 0;
+
+		while (n < 4 && p)
+			field[n++] = strsep(&p, ":");
+		if (n < 4 || !is_number(field[2]))
+			continue;
+		for (char *m = strtok(field[3], ","); m && u->ngroups < 64; m = strtok(NULL, ","))
+			if (!strcmp(m, user))
+				u->groups[u->ngroups++] = id_number(field[2]);
+	}
+	close_text_file(&t);
+}
+
+/* USER[:GROUP], as docker reads it: names from the container, numbers always. */
+void resolve_user(const struct container *c, struct user_ids *u)
+{
+	char spec[256], *field[7], *line;
+	char *group;
+
+	*u = (struct user_ids){ .home = "/" };
+	if (strlen(c->privileges.user) >= sizeof spec)
+		die(EXIT_CANT_RUN, "--user: longer than %zu bytes", sizeof spec - 1);
+	snprintf(spec, sizeof spec, "%s", c->privileges.user);
+	group = strchr(spec, ':');
+	if (group)
+		*group++ = '\0';
+	line = is_number(spec) ?
+		find_entry("--user: the container's ", "/etc/passwd", NULL, id_number(spec), field) :
+		find_entry("--user: the container's ", "/etc/passwd", spec, 0, field);
+	if (!line && !is_number(spec))
+		die(EXIT_CANT_RUN, "--user: %s: no such user in the container's /etc/passwd", spec);
+	u->uid = id_number(line ? field[2] : spec);
+	if (line) {
+		if (!is_number(field[3]))
+			die(EXIT_CANT_RUN, "--user: %s: the container's /etc/passwd gives a bad gid: '%s'",
+			    spec, field[3]);
+		u->gid = id_number(field[3]);
+		if (field[5] && *field[5])
+			snprintf(u->home, sizeof u->home, "%s", field[5]);
+		add_member_groups(field[0], u);
+	}
+	if (group)
+		u->gid = resolve_group(group);
+	for (size_t i = 0; i < c->privileges.groups_add_len && u->ngroups < 64; i++)
+		u->groups[u->ngroups++] = resolve_group(c->privileges.groups_add[i]);
+}
+
+/* EINVAL: the id has no place in the user namespace's map. */
+__attribute__((noreturn))
+static void die_set_id(const char *what, unsigned id)
+{
+	if (errno == EINVAL)
+		die(EXIT_CANT_RUN, "--user: %s %u: not mapped in the user namespace", what, id);
+	die_errno("--user: set %s %u", what, id);
+}
+
+static void set_user(const struct user_ids *u)
+{
+	/* Where setgroups is denied (a rootless map of one id), none can be set or cleared. */
+	if (setgroups((size_t)u->ngroups, u->groups) && (errno != EPERM || u->ngroups)) {
+		if (errno == EPERM)
+			die(EXIT_CANT_RUN, "--user: supplementary groups: setgroups is denied "
+			    "in a user namespace that maps one gid (newgidmap maps more)");
+		die_set_id("supplementary group", (unsigned)u->groups[0]);
+	}
+	if (setresgid(u->gid, u->gid, u->gid))
+		die_set_id("gid", (unsigned)u->gid);
+	if (setresuid(u->uid, u->uid, u->uid))
+		die_set_id("uid", (unsigned)u->uid);
+}
+
+void set_rlimits(const struct container *c)
+{
+	for (size_t i = 0; i < c->privileges.rlimits_len; i++)
+		if (setrlimit(c->privileges.rlimits[i].resource, &c->privileges.rlimits[i].limit))
+			die_errno("--ulimit: %s", c->privileges.rlimits[i].arg);
+}
+
+/*
+ * Leaves exactly KEEP in the bounding set and, for root, in the permitted
+ * and effective sets; switches to USER on the way, when there is one.
+ */
+void limit_caps(uint64_t keep, const struct user_ids *user)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	for (int cap = 0; cap < 64; cap++) {
+		if (keep & (1ULL << cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)) {
+			if (errno == EINVAL)	/* past the kernel's last cap */
+				break;
+			die_errno("prctl: drop capability %d", cap);
+		}
+	}
+	/* Ambient and inheritable stay empty (runc CVE-2022-29162). */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
+		die_errno("prctl: clear ambient capabilities");
+	if (user)
+		set_user(user);	/* a uid other than 0 loses every capability here */
+	if (user && user->uid != 0)
+		keep = 0;
+	/* What this process lacks (root's bounding set may lack some) it can't give. */
+	if (syscall(SYS_capget, &hdr, data))
+		die_errno("capget");
+	keep &= data[0].permitted | (uint64_t)data[1].permitted << 32;
+	data[0].permitted = data[0].effective = (uint32_t)keep;
+	data[1].permitted = data[1].effective = (uint32_t)(keep >> 32);
+	if (syscall(SYS_capset, &hdr, data))
+		die_errno("capset");
+}
+
+/* Closes every fd from FIRST up, at exec; the workload gets only what it should. */
+void cloexec_from(int first)
+{
+	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	for (int fd = first; fd < 1024; fd++)	/* before Linux 5.11 */
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* fds 0-2 must exist, or the first fd carapace opens would become one. */
+void ensure_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			die_errno("open: /dev/null");
+}
