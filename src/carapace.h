@@ -360,4 +360,8 @@ void limit_caps(uint64_t keep, const struct user_ids *user);
 void cloexec_from(int first);
 void ensure_std_fds(void);
 
+/* src/seccomp.c */
+void build_seccomp(const struct container *c);
+void install_seccomp(void);
+
 #endif /* CARAPACE_H */
