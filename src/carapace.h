@@ -276,6 +276,17 @@ struct user_ids {
 	char home[256];
 };
 
+/*
+ * The fallback, where Landlock is absent or would take mount(2) from a
+ * workload that keeps CAP_SYS_ADMIN: the workload's last exec goes through
+ * a sealed memfd copy of carapace, so that when the kernel resolves the
+ * command's interpreter, /proc/self/exe is that copy, never the host file.
+ * The copy runs as SEALED_ARGV0 (main) and only execs the command. A
+ * "#!" line can't give an argv[0] with a space in it: re-entry through one
+ * is refused (refuse_sealed_reentry).
+ */
+#define SEALED_ARGV0 "carapace exec"
+
 /* Functions and tables, by the file that defines them. */
 
 /* src/util.c */
@@ -315,6 +326,9 @@ extern const char *const cap_names[N_CAPS];
 /* carapace.c */
 char *find_entry(const char *whose, const char *file, const char *name, long id,
 			char *field[7]);
+void exec_command(char **argv, char **env);
+__attribute__((noreturn))
+void die_exec(const char *cmd);
 
 /* src/spec.c */
 bool path_within(const char *path, const char *dir);
@@ -363,5 +377,13 @@ void ensure_std_fds(void);
 /* src/seccomp.c */
 void build_seccomp(const struct container *c);
 void install_seccomp(void);
+
+/* src/hostbin.c */
+void exec_sealed(int sealed, char **argv, char **env);
+int cmd_exec_sealed(int argc, char **argv);
+void refuse_sealed_reentry(void);
+int guard_host_binary(const struct container *c);
+char **copy_args(int argc, char **argv);
+void hide_command_line(void);
 
 #endif /* CARAPACE_H */
