@@ -287,6 +287,12 @@ struct user_ids {
  */
 #define SEALED_ARGV0 "carapace exec"
 
+/* What init must put back before the command runs. */
+struct saved_signals {
+	sigset_t mask;
+	sigset_t ignored;
+};
+
 /* Functions and tables, by the file that defines them. */
 
 /* src/util.c */
@@ -385,5 +391,10 @@ void refuse_sealed_reentry(void);
 int guard_host_binary(const struct container *c);
 char **copy_args(int argc, char **argv);
 void hide_command_line(void);
+
+/* src/init.c */
+int init_take_signals(struct saved_signals *saved);
+int exit_status(int status);
+int init_loop(int sigfd, pid_t workload, bool to_group);
 
 #endif /* CARAPACE_H */
