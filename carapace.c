@@ -166,39 +166,6 @@ static void start_container_workload(const struct container *c, int pty_slave,
 /* The container side: init's setup, from clone to the workload          */
 /* ------------------------------------------------------------------ */
 
-/* The launcher's next message; *FD gets the fd it carries, if it carries one. */
-static char wait_msg(int sock, int *fd)
-{
-	char buf[2], cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-	struct cmsghdr *cm;
-
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
-		_exit(EXIT_CANT_RUN);	/* the launcher is gone */
-	cm = CMSG_FIRSTHDR(&msg);
-	if (fd && cm && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(fd, CMSG_DATA(cm), sizeof(int));
-	return buf[0];
-}
-
-static void send_fd(int sock, char type, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = &type, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
-		die_errno("sendmsg: %c", type);
-}
-
 /* A pty from the container's own devpts; the master goes to the launcher. */
 static int open_pty(int sock)
 {

@@ -397,4 +397,8 @@ int init_take_signals(struct saved_signals *saved);
 int exit_status(int status);
 int init_loop(int sigfd, pid_t workload, bool to_group);
 
+/* src/ipc.c */
+char wait_msg(int sock, int *fd);
+void send_fd(int sock, char type, int fd);
+
 #endif /* CARAPACE_H */

@@ -54,19 +54,6 @@ void log_msg(enum log_level level, const char *fmt, ...)
 }
 
 
-void send_msg(int sock, char type, int code, const char *text)
-{
-	char buf[1024];
-	size_t n = text ? strnlen(text, sizeof buf - 2) : 0;
-
-	buf[0] = type;
-	buf[1] = (char)code;
-	if (n)
-		memcpy(buf + 2, text, n);
-	/* Nothing to do if the launcher is gone: PDEATHSIG ends us anyway. */
-	(void)!send(sock, buf, n + 2, MSG_NOSIGNAL);
-}
-
 /* Ends carapace with CODE. In the container, the launcher prints MSG. */
 __attribute__((noreturn))
 static void fail_with(int code, const char *msg)
