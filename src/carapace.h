@@ -401,4 +401,9 @@ int init_loop(int sigfd, pid_t workload, bool to_group);
 char wait_msg(int sock, int *fd);
 void send_fd(int sock, char type, int fd);
 
+/* src/console.c */
+int open_pty(int sock);
+void bind_console(int pty_slave);
+bool wants_tty(const struct container *c);
+
 #endif /* CARAPACE_H */
