@@ -293,6 +293,23 @@ struct saved_signals {
 	sigset_t ignored;
 };
 
+struct launcher {
+	pid_t init;
+	int pidfd;
+	int sock;
+	int sigfd;
+	int pty;		/* master, or -1 */
+	bool stdin_open;
+	char in_buf[4096];	/* stdin, on its way to the pty */
+	size_t in_len;
+	bool last_was_newline;
+	int64_t stop_timeout_ms;
+	int64_t kill_at;	/* ms on CLOCK_MONOTONIC; 0: no stop pending */
+	int64_t eof_at;		/* when to repeat the pty's end-of-file; 0: never */
+	int status;
+	bool reaped;
+};
+
 /* Functions and tables, by the file that defines them. */
 
 /* src/util.c */
@@ -405,5 +422,14 @@ void send_fd(int sock, char type, int fd);
 int open_pty(int sock);
 void bind_console(int pty_slave);
 bool wants_tty(const struct container *c);
+
+/* src/launcher.c */
+extern struct launcher L;
+void restore_terminal(void);
+void kill_container(void);
+void set_raw_terminal(void);
+void copy_window_size(void);
+char read_container_msg(void);
+int supervise(void);
 
 #endif /* CARAPACE_H */
