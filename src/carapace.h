@@ -315,7 +315,6 @@ struct launcher {
 /* src/util.c */
 extern enum log_level log_threshold;
 extern int report_fd;
-void send_msg(int sock, char type, int code, const char *text);
 __attribute__((noreturn, format(printf, 2, 3)))
 void die(int code, const char *fmt, ...);
 __attribute__((noreturn, format(printf, 1, 2)))
@@ -347,8 +346,6 @@ void parse_run_options(struct container *c, int argc, char **argv);
 extern const char *const cap_names[N_CAPS];
 
 /* carapace.c */
-char *find_entry(const char *whose, const char *file, const char *name, long id,
-			char *field[7]);
 void exec_command(char **argv, char **env);
 __attribute__((noreturn))
 void die_exec(const char *cmd);
@@ -391,6 +388,8 @@ void populate_dev(bool bind);
 void set_loopback_up(void);
 
 /* src/security.c */
+char *find_entry(const char *whose, const char *file, const char *name, long id,
+		 char *field[7]);
 void resolve_user(const struct container *c, struct user_ids *u);
 void set_rlimits(const struct container *c);
 void limit_caps(uint64_t keep, const struct user_ids *user);
@@ -415,6 +414,7 @@ int exit_status(int status);
 int init_loop(int sigfd, pid_t workload, bool to_group);
 
 /* src/ipc.c */
+void send_msg(int sock, char type, int code, const char *text);
 char wait_msg(int sock, int *fd);
 void send_fd(int sock, char type, int fd);
 
