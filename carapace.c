@@ -5,17 +5,205 @@
  * the clone is PID 1 inside, sets the container up, waits for "start",
  * forks the workload and then stays as its reaper until the workload exits.
  *
- * Read this file top to bottom in the order of a container's life:
- * basics, options, spec, clone, mounts, security, workload, init loop,
- * launcher loop, commands.
+ * This file tells a container's life, top to bottom: the commands, the
+ * launcher's side of the creation, init's setup inside, the filesystem,
+ * and the workload. The subsystems it calls in order live in src/, behind
+ * src/carapace.h.
  *
  * SPDX-License-Identifier: MIT
  */
 #include "src/carapace.h"
 
+/* The life story, in the order it is told below. */
+static int cmd_run(int argc, char **argv, enum exec_action action);
+static int cmd_init(int argc, char **argv);
+static void create_container(struct container *c);
+static int launcher_signals(void);
+static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, bool *in_cgroup);
+static bool wait_until_ready(void);
+__attribute__((noreturn))
+static void container_init(const struct container *c, int sock);
+static void become_root_inside(const struct container *c);
+static const char *build_filesystem(const struct container *c, int root_tree);
+__attribute__((noreturn))
+static void start_container_workload(const struct container *c, int pty_slave,
+				     const struct saved_signals *saved);
+static void restore_signals(const struct saved_signals *saved);
+
 /* ------------------------------------------------------------------ */
-/* Clone: the launcher creates init in new namespaces                   */
+/* Commands: carapace run, inspect and init                           */
 /* ------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	if (argc > 0 && !strcmp(argv[0], SEALED_ARGV0))
+		return cmd_exec_sealed(argc, argv);
+	refuse_sealed_reentry();
+	argv = copy_args(argc, argv);	/* init overwrites the original: hide_command_line */
+	cmd = argc > 1 ? argv[1] : NULL;
+	ensure_std_fds();
+	if (!cmd)
+		die(EXIT_CANT_RUN, "no command given (see carapace --help)");
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+		printf("carapace %s\n", CARAPACE_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1, EXEC_COMMAND);
+	if (!strcmp(cmd, "inspect"))
+		return cmd_run(argc - 1, argv + 1, EXEC_INSPECT);
+	if (!strcmp(cmd, "init"))
+		return cmd_init(argc - 1, argv + 1);
+	die(EXIT_CANT_RUN, "unknown command: %s (see carapace --help)", cmd);
+}
+
+static int cmd_run(int argc, char **argv, enum exec_action action)
+{
+	struct container c;
+	int status;
+
+	spec_defaults(&c);
+	c.process.action = action;
+	parse_run_options(&c, argc, argv);
+	validate_spec(&c);
+	if (action == EXEC_INSPECT)	/* before the clone: the host's, to compare */
+		inspector_host_namespaces(c.inspect.host_ns);
+	build_seccomp(&c);
+
+	L.sigfd = launcher_signals();
+	L.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
+	create_container(&c);
+	if (wait_until_ready())
+		send_msg(L.sock, MSG_START, 0, NULL);
+	status = supervise();
+	if (CG.ndirs)
+		report_cgroups(&c);
+	return status;
+}
+
+static int cmd_init(int argc, char **argv)
+{
+	struct getopt_tables opts;
+	struct saved_signals saved;
+	bool to_group = false, subreaper = false;
+	int opt, sigfd;
+	pid_t child;
+
+	make_getopt_tables(init_options, &opts);
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, opts.shortopts, opts.longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'g': to_group = true; break;
+		case 's': subreaper = true; break;
+		case 'q': log_threshold = LOG_ERROR; break;
+		case 'v': log_threshold = LOG_DEBUG; break;
+		case 'h': usage_init(stdout); exit(0);
+		default: die_bad_option("init", opt, argc, argv);
+		}
+	}
+	if (optind >= argc)
+		die(EXIT_CANT_RUN, "init: no program given (see carapace init --help)");
+	if (getpid() != 1) {
+		if (!subreaper)
+			log_warn("not PID 1 and not a subreaper (-s): orphans won't be reaped");
+		else if (prctl(PR_SET_CHILD_SUBREAPER, 1))
+			die_errno("prctl: PR_SET_CHILD_SUBREAPER");
+	}
+	sigfd = init_take_signals(&saved);
+	child = fork();
+	if (child < 0)
+		die_errno("fork");
+	if (child == 0) {
+		close(sigfd);
+		/* Its own group, in the foreground, so that ^C reaches it and not us. */
+		setpgid(0, 0);
+		if (isatty(STDIN_FILENO))
+			tcsetpgrp(STDIN_FILENO, getpgrp());
+		restore_signals(&saved);
+		exec_command(argv + optind, environ);
+		die_exec(argv[optind]);
+	}
+	return init_loop(sigfd, child, to_group);
+}
+
+/* ------------------------------------------------------------------ */
+/* Create: the launcher makes the cgroups and clones init             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Host side of the container's creation: cgroups, init in its namespaces,
+ * then, once init is in its cgroups and has its id maps, "go".
+ */
+static void create_container(struct container *c)
+{
+	int socks[2], root_tree;
+	bool in_cgroup;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks))
+		die_errno("socketpair");
+	if (c->limits.name)
+		create_cgroups(c);	/* first, so that its atexit runs last */
+	else if (c->userns.rootless)
+		log_debug("cgroup: none: rootless, and no limit asked for");
+	/* Outside the initial user namespace, the kernel makes no device node. */
+	if (c->namespaces & CLONE_NEWUSER)
+		c->privileges.devices_confined = true;
+	if (!c->privileges.devices_confined && !c->privileges.privileged)
+		c->privileges.caps &= ~CAP(MKNOD);
+	atexit(kill_container);
+	atexit(restore_terminal);
+	/* With a cgroup of its own, init makes its cgroup namespace once inside. */
+	L.init = clone_container(c->namespaces & ~(CG.ndirs ? CLONE_NEWCGROUP : 0UL),
+				 CG.v2_fd, &L.pidfd, &in_cgroup);
+	if (L.init < 0 && (c->namespaces & CLONE_NEWUSER) &&
+	    (errno == ENOSPC || errno == EPERM || errno == EUSERS))
+		die(EXIT_CANT_RUN, "clone: %s: no user namespace may be made here "
+		    "(see user.max_user_namespaces, kernel.unprivileged_userns_clone, "
+		    "or the LSM's policy)", strerror(errno));
+	if (L.init < 0)
+		die_errno("clone");
+	if (L.init == 0) {
+		close(socks[0]);
+		container_init(c, socks[1]);
+	}
+	close(socks[1]);
+	L.sock = socks[0];
+	if (CG.ndirs)
+		join_cgroups(L.init, in_cgroup);
+	if (c->namespaces & CLONE_NEWUSER)
+		write_id_maps(c, L.init);
+	if (c->namespaces & CLONE_NEWUSER && !c->userns.rootless && !c->root.tarball &&
+	    (root_tree = idmapped_root(c, L.init)) >= 0) {
+		send_fd(L.sock, MSG_GO, root_tree);
+		close(root_tree);
+	} else {
+		send_msg(L.sock, MSG_GO, 0, NULL);
+	}
+}
+
+static int launcher_signals(void)
+{
+	static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM,
+					 SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD };
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaddset(&set, forwarded[i]);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		die_errno("sigprocmask");
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		die_errno("signalfd");
+	return fd;
+}
 
 /*
  * Returns like fork(). clone3 first; kernels before 5.3 lack it, and then
@@ -52,173 +240,28 @@ static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, boo
 	return pid;
 }
 
-/* ------------------------------------------------------------------ */
-/* Workload: the child that init forks and that execs the command        */
-/* ------------------------------------------------------------------ */
-
-
-/* execvpe() with the container's PATH; returns only on failure, with errno. */
-void exec_command(char **argv, char **env)
+/* Waits through the container's setup: true when it is ready to start. */
+static bool wait_until_ready(void)
 {
-	const char *path = env_get(env, "PATH");
-	int err = ENOENT;
+	for (;;) {
+		char type = read_container_msg();
 
-	if (strchr(argv[0], '/') || !path) {
-		execve(argv[0], argv, env);
-		return;
+		if (type == MSG_READY)
+			return true;
+		if (type != MSG_PTY)
+			return false;	/* an error, or init died */
+		if (fcntl(L.pty, F_SETFL, O_NONBLOCK))
+			die_errno("fcntl: pty");
+		copy_window_size();
+		set_raw_terminal();
+		L.stdin_open = true;
+		L.last_was_newline = true;
 	}
-	for (const char *p = path;; p++) {
-		const char *end = strchrnul(p, ':');
-		char file[PATH_MAX];
-
-		if (snprintf(file, sizeof file, "%.*s/%s", (int)(end - p), p, argv[0])
-		    < (int)sizeof file) {
-			execve(file, argv, env);
-			if (errno != ENOENT && errno != ENOTDIR)
-				err = errno;
-		}
-		if (!*end)
-			break;
-		p = end;
-	}
-	errno = err;
-}
-
-__attribute__((noreturn))
-void die_exec(const char *cmd)
-{
-	int code = errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANT_EXEC;
-
-	die(code, "exec: %s: %s", cmd, strerror(errno));
-}
-
-static void restore_signals(const struct saved_signals *saved)
-{
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	struct sigaction ign = { .sa_handler = SIG_IGN };
-
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, sigismember(&saved->ignored, sig) ? &ign : &dfl, NULL);
-	sigprocmask(SIG_SETMASK, &saved->mask, NULL);
-}
-
-/* In the container: the workload's side of the fork, up to exec. */
-__attribute__((noreturn))
-static void start_container_workload(const struct container *c, int pty_slave,
-				     const struct saved_signals *saved)
-{
-	struct user_ids user;
-	char cwd[PATH_MAX];
-	int sealed;
-
-	if (setsid() < 0)
-		die_errno("setsid");
-	if (pty_slave >= 0) {
-		if (ioctl(pty_slave, TIOCSCTTY, 0))
-			die_errno("ioctl: TIOCSCTTY");
-		for (int fd = 0; fd < 3; fd++)
-			if (dup2(pty_slave, fd) < 0)
-				die_errno("dup2: pty");
-	}
-	if (c->privileges.user) {
-		resolve_user(c, &user);
-		if (!c->process.home_set)
-			env_set((struct container *)c, xasprintf("HOME=%s", user.home));
-	}
-	set_rlimits(c);
-	if (chdir(c->process.cwd))
-		die_errno("workdir: %s", c->process.cwd);
-	/* A cwd outside the root, like a leaked fd's, reads "(unreachable)". */
-	if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/')
-		die(EXIT_CANT_RUN, "workdir: %s: outside the container", c->process.cwd);
-	sealed = guard_host_binary(c);
-	/*
-	 * Installing a filter takes no_new_privs or CAP_SYS_ADMIN. With
-	 * no_new_privs, the filter comes last, so that it needn't allow what
-	 * carapace does before the exec; without, it must come while the
-	 * capability is still there, as runc does it too: the profile must
-	 * then allow prctl, capset, close_range, fcntl and rt_sigaction.
-	 */
-	if (!c->privileges.no_new_privs)
-		install_seccomp();
-	limit_caps(c->privileges.caps, c->privileges.user ? &user : NULL);
-	cloexec_from(3 + c->process.preserve_fds);
-	for (int fd = 3; fd < 3 + c->process.preserve_fds; fd++)
-		fcntl(fd, F_SETFD, 0);
-	restore_signals(saved);
-	if (c->privileges.no_new_privs) {
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-			die_errno("prctl: no_new_privs");
-		install_seccomp();
-	}
-	if (c->process.action == EXEC_INSPECT)
-		_exit(inspector_report(STDOUT_FILENO, c->inspect.json, c->inspect.host_ns) ?
-		      EXIT_CANT_RUN : 0);
-	if (sealed >= 0) {
-		exec_sealed(sealed, c->process.argv, c->process.env);
-		die_errno("exec: the sealed copy of carapace");
-	}
-	exec_command(c->process.argv, c->process.env);
-	die_exec(c->process.argv[0]);
 }
 
 /* ------------------------------------------------------------------ */
-/* The container side: init's setup, from clone to the workload          */
+/* Init: PID 1 sets the container up, inside its namespaces           */
 /* ------------------------------------------------------------------ */
-
-/* The maps are written: root of the user namespace, with its capabilities. */
-static void become_root_inside(const struct container *c)
-{
-	if (setresgid(0, 0, 0))
-		die_errno("userns: setgid 0");
-	/* Denied by us, or by newgidmap for a map of one gid: then keep them, as we must. */
-	if (!c->userns.deny_setgroups && setgroups(0, NULL) && errno != EPERM)
-		die_errno("userns: setgroups");
-	if (setresuid(0, 0, 0))
-		die_errno("userns: setuid 0");
-	/* A change of uid clears the parent-death signal; the launcher may have died meanwhile. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (poll(&(struct pollfd){ .fd = report_fd, .events = POLLIN }, 1, 0) == 1 &&
-	    recv(report_fd, &(char){ 0 }, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
-		_exit(EXIT_CANT_RUN);
-}
-
-/*
- * The container's filesystem, from the host's paths to its own "/", with
- * every mount in place and masked paths on top; returns how "/" was entered.
- * ROOT_TREE: the launcher's idmapped rootfs, or -1.
- */
-static const char *build_filesystem(const struct container *c, int root_tree)
-{
-	int *trees = open_bind_sources(c);
-	int root = prepare_root(c, root_tree);
-	const char *root_mode;
-
-	/* An idmapped root is read-only for the workload: see idmapped_root(). */
-	if (root_readonly(c, root_tree))
-		make_submounts_readonly(root);
-	mount_filesystems(c, root, trees, false);
-	if (!c->privileges.privileged)
-		populate_dev(c->namespaces & CLONE_NEWUSER);
-	close(root);
-	root_mode = change_root(c);
-	log_debug("root: entered with %s", root_mode);
-	if (CG.ndirs)
-		mount_cgroupfs();
-	/* Last, on top of the rest: /dev's nodes never go into a volume. */
-	if ((root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		die_errno("open: /");
-	mount_filesystems(c, root, trees, true);
-	close_all(trees, c->mounts_len);
-	if (root_readonly(c, root_tree))
-		make_root_readonly();
-	/* Anything that masks paths comes after this line: after every user mount. */
-	make_paths_readonly(root, c->privileges.readonly_paths);
-	mask_paths(root, c->privileges.masked_paths);
-	close(root);
-	forget_mounts();
-	return root_mode;
-}
 
 /* PID 1 of the container, from its first instruction to its exit. */
 __attribute__((noreturn))
@@ -293,192 +336,169 @@ static void container_init(const struct container *c, int sock)
 	_exit(init_loop(sigfd, workload, c->init.forward_to_group));
 }
 
-/* ------------------------------------------------------------------ */
-/* Commands                                                             */
-/* ------------------------------------------------------------------ */
-
-static int launcher_signals(void)
+/* The maps are written: root of the user namespace, with its capabilities. */
+static void become_root_inside(const struct container *c)
 {
-	static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM,
-					 SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD };
-	sigset_t set;
-	int fd;
-
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-		sigaddset(&set, forwarded[i]);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		die_errno("sigprocmask");
-	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (fd < 0)
-		die_errno("signalfd");
-	return fd;
+	if (setresgid(0, 0, 0))
+		die_errno("userns: setgid 0");
+	/* Denied by us, or by newgidmap for a map of one gid: then keep them, as we must. */
+	if (!c->userns.deny_setgroups && setgroups(0, NULL) && errno != EPERM)
+		die_errno("userns: setgroups");
+	if (setresuid(0, 0, 0))
+		die_errno("userns: setuid 0");
+	/* A change of uid clears the parent-death signal; the launcher may have died meanwhile. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (poll(&(struct pollfd){ .fd = report_fd, .events = POLLIN }, 1, 0) == 1 &&
+	    recv(report_fd, &(char){ 0 }, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+		_exit(EXIT_CANT_RUN);
 }
 
-/* Waits through the container's setup: true when it is ready to start. */
-static bool wait_until_ready(void)
-{
-	for (;;) {
-		char type = read_container_msg();
-
-		if (type == MSG_READY)
-			return true;
-		if (type != MSG_PTY)
-			return false;	/* an error, or init died */
-		if (fcntl(L.pty, F_SETFL, O_NONBLOCK))
-			die_errno("fcntl: pty");
-		copy_window_size();
-		set_raw_terminal();
-		L.stdin_open = true;
-		L.last_was_newline = true;
-	}
-}
+/* ------------------------------------------------------------------ */
+/* Filesystem: the root, the mounts, then pivot_root                  */
+/* ------------------------------------------------------------------ */
 
 /*
- * Host side of the container's creation: cgroups, init in its namespaces,
- * then, once init is in its cgroups and has its id maps, "go".
+ * The container's filesystem, from the host's paths to its own "/", with
+ * every mount in place and masked paths on top; returns how "/" was entered.
+ * ROOT_TREE: the launcher's idmapped rootfs, or -1.
  */
-static void create_container(struct container *c)
+static const char *build_filesystem(const struct container *c, int root_tree)
 {
-	int socks[2], root_tree;
-	bool in_cgroup;
+	int *trees = open_bind_sources(c);
+	int root = prepare_root(c, root_tree);
+	const char *root_mode;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks))
-		die_errno("socketpair");
-	if (c->limits.name)
-		create_cgroups(c);	/* first, so that its atexit runs last */
-	else if (c->userns.rootless)
-		log_debug("cgroup: none: rootless, and no limit asked for");
-	/* Outside the initial user namespace, the kernel makes no device node. */
-	if (c->namespaces & CLONE_NEWUSER)
-		c->privileges.devices_confined = true;
-	if (!c->privileges.devices_confined && !c->privileges.privileged)
-		c->privileges.caps &= ~CAP(MKNOD);
-	atexit(kill_container);
-	atexit(restore_terminal);
-	/* With a cgroup of its own, init makes its cgroup namespace once inside. */
-	L.init = clone_container(c->namespaces & ~(CG.ndirs ? CLONE_NEWCGROUP : 0UL),
-				 CG.v2_fd, &L.pidfd, &in_cgroup);
-	if (L.init < 0 && (c->namespaces & CLONE_NEWUSER) &&
-	    (errno == ENOSPC || errno == EPERM || errno == EUSERS))
-		die(EXIT_CANT_RUN, "clone: %s: no user namespace may be made here "
-		    "(see user.max_user_namespaces, kernel.unprivileged_userns_clone, "
-		    "or the LSM's policy)", strerror(errno));
-	if (L.init < 0)
-		die_errno("clone");
-	if (L.init == 0) {
-		close(socks[0]);
-		container_init(c, socks[1]);
-	}
-	close(socks[1]);
-	L.sock = socks[0];
+	/* An idmapped root is read-only for the workload: see idmapped_root(). */
+	if (root_readonly(c, root_tree))
+		make_submounts_readonly(root);
+	mount_filesystems(c, root, trees, false);
+	if (!c->privileges.privileged)
+		populate_dev(c->namespaces & CLONE_NEWUSER);
+	close(root);
+	root_mode = change_root(c);
+	log_debug("root: entered with %s", root_mode);
 	if (CG.ndirs)
-		join_cgroups(L.init, in_cgroup);
-	if (c->namespaces & CLONE_NEWUSER)
-		write_id_maps(c, L.init);
-	if (c->namespaces & CLONE_NEWUSER && !c->userns.rootless && !c->root.tarball &&
-	    (root_tree = idmapped_root(c, L.init)) >= 0) {
-		send_fd(L.sock, MSG_GO, root_tree);
-		close(root_tree);
-	} else {
-		send_msg(L.sock, MSG_GO, 0, NULL);
-	}
+		mount_cgroupfs();
+	/* Last, on top of the rest: /dev's nodes never go into a volume. */
+	if ((root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die_errno("open: /");
+	mount_filesystems(c, root, trees, true);
+	close_all(trees, c->mounts_len);
+	if (root_readonly(c, root_tree))
+		make_root_readonly();
+	/* Anything that masks paths comes after this line: after every user mount. */
+	make_paths_readonly(root, c->privileges.readonly_paths);
+	mask_paths(root, c->privileges.masked_paths);
+	close(root);
+	forget_mounts();
+	return root_mode;
 }
 
-static int cmd_run(int argc, char **argv, enum exec_action action)
+/* ------------------------------------------------------------------ */
+/* Workload: the child that init forks and that execs the command     */
+/* ------------------------------------------------------------------ */
+
+/* In the container: the workload's side of the fork, up to exec. */
+__attribute__((noreturn))
+static void start_container_workload(const struct container *c, int pty_slave,
+				     const struct saved_signals *saved)
 {
-	struct container c;
-	int status;
+	struct user_ids user;
+	char cwd[PATH_MAX];
+	int sealed;
 
-	spec_defaults(&c);
-	c.process.action = action;
-	parse_run_options(&c, argc, argv);
-	validate_spec(&c);
-	if (action == EXEC_INSPECT)	/* before the clone: the host's, to compare */
-		inspector_host_namespaces(c.inspect.host_ns);
-	build_seccomp(&c);
-
-	L.sigfd = launcher_signals();
-	L.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
-	create_container(&c);
-	if (wait_until_ready())
-		send_msg(L.sock, MSG_START, 0, NULL);
-	status = supervise();
-	if (CG.ndirs)
-		report_cgroups(&c);
-	return status;
+	if (setsid() < 0)
+		die_errno("setsid");
+	if (pty_slave >= 0) {
+		if (ioctl(pty_slave, TIOCSCTTY, 0))
+			die_errno("ioctl: TIOCSCTTY");
+		for (int fd = 0; fd < 3; fd++)
+			if (dup2(pty_slave, fd) < 0)
+				die_errno("dup2: pty");
+	}
+	if (c->privileges.user) {
+		resolve_user(c, &user);
+		if (!c->process.home_set)
+			env_set((struct container *)c, xasprintf("HOME=%s", user.home));
+	}
+	set_rlimits(c);
+	if (chdir(c->process.cwd))
+		die_errno("workdir: %s", c->process.cwd);
+	/* A cwd outside the root, like a leaked fd's, reads "(unreachable)". */
+	if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/')
+		die(EXIT_CANT_RUN, "workdir: %s: outside the container", c->process.cwd);
+	sealed = guard_host_binary(c);
+	/*
+	 * Installing a filter takes no_new_privs or CAP_SYS_ADMIN. With
+	 * no_new_privs, the filter comes last, so that it needn't allow what
+	 * carapace does before the exec; without, it must come while the
+	 * capability is still there, as runc does it too: the profile must
+	 * then allow prctl, capset, close_range, fcntl and rt_sigaction.
+	 */
+	if (!c->privileges.no_new_privs)
+		install_seccomp();
+	limit_caps(c->privileges.caps, c->privileges.user ? &user : NULL);
+	cloexec_from(3 + c->process.preserve_fds);
+	for (int fd = 3; fd < 3 + c->process.preserve_fds; fd++)
+		fcntl(fd, F_SETFD, 0);
+	restore_signals(saved);
+	if (c->privileges.no_new_privs) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+			die_errno("prctl: no_new_privs");
+		install_seccomp();
+	}
+	if (c->process.action == EXEC_INSPECT)
+		_exit(inspector_report(STDOUT_FILENO, c->inspect.json, c->inspect.host_ns) ?
+		      EXIT_CANT_RUN : 0);
+	if (sealed >= 0) {
+		exec_sealed(sealed, c->process.argv, c->process.env);
+		die_errno("exec: the sealed copy of carapace");
+	}
+	exec_command(c->process.argv, c->process.env);
+	die_exec(c->process.argv[0]);
 }
 
-static int cmd_init(int argc, char **argv)
+/* execvpe() with the container's PATH; returns only on failure, with errno. */
+void exec_command(char **argv, char **env)
 {
-	struct getopt_tables opts;
-	struct saved_signals saved;
-	bool to_group = false, subreaper = false;
-	int opt, sigfd;
-	pid_t child;
+	const char *path = env_get(env, "PATH");
+	int err = ENOENT;
 
-	make_getopt_tables(init_options, &opts);
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, opts.shortopts, opts.longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'g': to_group = true; break;
-		case 's': subreaper = true; break;
-		case 'q': log_threshold = LOG_ERROR; break;
-		case 'v': log_threshold = LOG_DEBUG; break;
-		case 'h': usage_init(stdout); exit(0);
-		default: die_bad_option("init", opt, argc, argv);
+	if (strchr(argv[0], '/') || !path) {
+		execve(argv[0], argv, env);
+		return;
+	}
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		char file[PATH_MAX];
+
+		if (snprintf(file, sizeof file, "%.*s/%s", (int)(end - p), p, argv[0])
+		    < (int)sizeof file) {
+			execve(file, argv, env);
+			if (errno != ENOENT && errno != ENOTDIR)
+				err = errno;
 		}
+		if (!*end)
+			break;
+		p = end;
 	}
-	if (optind >= argc)
-		die(EXIT_CANT_RUN, "init: no program given (see carapace init --help)");
-	if (getpid() != 1) {
-		if (!subreaper)
-			log_warn("not PID 1 and not a subreaper (-s): orphans won't be reaped");
-		else if (prctl(PR_SET_CHILD_SUBREAPER, 1))
-			die_errno("prctl: PR_SET_CHILD_SUBREAPER");
-	}
-	sigfd = init_take_signals(&saved);
-	child = fork();
-	if (child < 0)
-		die_errno("fork");
-	if (child == 0) {
-		close(sigfd);
-		/* Its own group, in the foreground, so that ^C reaches it and not us. */
-		setpgid(0, 0);
-		if (isatty(STDIN_FILENO))
-			tcsetpgrp(STDIN_FILENO, getpgrp());
-		restore_signals(&saved);
-		exec_command(argv + optind, environ);
-		die_exec(argv[optind]);
-	}
-	return init_loop(sigfd, child, to_group);
+	errno = err;
 }
 
-int main(int argc, char **argv)
+__attribute__((noreturn))
+void die_exec(const char *cmd)
 {
-	const char *cmd;
+	int code = errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANT_EXEC;
 
-	if (argc > 0 && !strcmp(argv[0], SEALED_ARGV0))
-		return cmd_exec_sealed(argc, argv);
-	refuse_sealed_reentry();
-	argv = copy_args(argc, argv);	/* init overwrites the original: hide_command_line */
-	cmd = argc > 1 ? argv[1] : NULL;
-	ensure_std_fds();
-	if (!cmd)
-		die(EXIT_CANT_RUN, "no command given (see carapace --help)");
-	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
-		usage(stdout);
-		return 0;
-	}
-	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
-		printf("carapace %s\n", CARAPACE_VERSION);
-		return 0;
-	}
-	if (!strcmp(cmd, "run"))
-		return cmd_run(argc - 1, argv + 1, EXEC_COMMAND);
-	if (!strcmp(cmd, "inspect"))
-		return cmd_run(argc - 1, argv + 1, EXEC_INSPECT);
-	if (!strcmp(cmd, "init"))
-		return cmd_init(argc - 1, argv + 1);
-	die(EXIT_CANT_RUN, "unknown command: %s (see carapace --help)", cmd);
+	die(code, "exec: %s: %s", cmd, strerror(errno));
+}
+
+static void restore_signals(const struct saved_signals *saved)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, sigismember(&saved->ignored, sig) ? &ign : &dfl, NULL);
+	sigprocmask(SIG_SETMASK, &saved->mask, NULL);
 }
