@@ -8,14 +8,17 @@ ARCH_INC ?= /usr/include/x86_64-linux-gnu
 
 WARN     = -Wall -Wextra -Werror
 CFLAGS  ?= -O2
-CFLAGS  += -std=gnu11 $(WARN) -isystem build/include
+# Link-time optimisation inlines across src/*.c as the single file did:
+# without it the split costs 4 KB (202,936 bytes against 198,840).
+LTO     ?= -flto=auto
+CFLAGS  += -std=gnu11 $(WARN) $(LTO) -isystem build/include
 # The C++ object uses musl's headers and needs no C++ runtime at all.
 CXXFLAGS ?= -O2
 CXXFLAGS += -std=gnu++17 $(WARN) -fno-exceptions -fno-rtti \
 	-fno-asynchronous-unwind-tables -fno-threadsafe-statics \
 	-nostdinc -nostdinc++ -isystem $(MUSL_INC) \
 	-isystem $(shell $(CXX) -print-file-name=include) -isystem build/include
-LDFLAGS += -static -s
+LDFLAGS += -static -s $(LTO) -O2
 
 all: carapace
 
