@@ -65,11 +65,9 @@ int main(int argc, char **argv)
 
 static int cmd_run(int argc, char **argv, enum exec_action action)
 {
-	struct container c;
+	struct container c = { .process.action = action };
 	int status;
 
-	spec_defaults(&c);
-	c.process.action = action;
 	parse_run_options(&c, argc, argv);
 	validate_spec(&c);
 	if (action == EXEC_INSPECT)	/* before the clone: the host's, to compare */

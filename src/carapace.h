@@ -322,7 +322,6 @@ void usage(FILE *out);
 extern const char *const no_paths[];
 const char *env_get(char **env, const char *name);
 void env_set(struct container *c, char *entry);
-void spec_defaults(struct container *c);
 bool ranges_overlap(uint64_t a, uint64_t n, uint64_t b, uint64_t m);
 void parse_run_options(struct container *c, int argc, char **argv);
 char **parse_init_options(struct container *c, int argc, char **argv);

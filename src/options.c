@@ -8,10 +8,17 @@
  */
 #include "carapace.h"
 
-/* The command line as it is parsed: the container it fills, by a command's table. */
+/*
+ * The command line as it is parsed: the container it fills, by a command's
+ * table, and what the defaults, applied after it, need to know. A field
+ * left 0 or NULL was not given; these say the rest.
+ */
 struct cmdline {
 	struct container c;
 	const struct command *cmd;
+	uint64_t caps_added, caps_dropped;	/* on docker's set, in order */
+	bool stop_timeout_given;
+	bool new_privs_allowed;
 };
 
 /*
@@ -160,32 +167,6 @@ static void add_mount(struct container *c, const struct mount_spec *m)
 {
 	c->mounts = xrealloc(c->mounts, (c->mounts_len + 1) * sizeof *m);
 	c->mounts[c->mounts_len++] = *m;
-}
-
-void spec_defaults(struct container *c)
-{
-	const char *rootfs = getenv("CARAPACE_ROOTFS");
-
-	*c = (struct container){ 0 };
-	c->root.path = rootfs && *rootfs ? rootfs : "./rootfs";
-	c->root.fd = -1;
-	c->hostname = "carapace";
-	c->process.cwd = "/";
-	c->namespaces = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
-			CLONE_NEWNET | CLONE_NEWCGROUP;
-	for (size_t i = 0; i < sizeof default_mounts / sizeof default_mounts[0]; i++)
-		add_mount(c, &default_mounts[i]);
-	c->limits.parent = "carapace";
-	c->limits.pids = c->limits.memory = c->limits.memory_swap = -1;
-	c->privileges.caps = default_caps;
-	c->privileges.masked_paths = default_masked_paths;
-	c->privileges.readonly_paths = default_readonly_paths;
-	c->privileges.no_new_privs = true;
-	c->init.stop_timeout = 10;
-	env_set(c, (char *)default_path);
-	env_set(c, "HOME=/root");
-	if (getenv("TERM"))
-		env_set(c, xasprintf("TERM=%s", getenv("TERM")));
 }
 
 /* SIZE: bytes, or with the suffix k, m or g (powers of 1024). */
@@ -695,6 +676,7 @@ static void no_tty_option(struct cmdline *cl, char *arg)
 
 static void stop_timeout_option(struct cmdline *cl, char *arg)
 {
+	cl->stop_timeout_given = true;
 	cl->c.init.stop_timeout = parse_number("--stop-timeout", arg, 86400);
 }
 
@@ -728,20 +710,21 @@ static void gidmap_option(struct cmdline *cl, char *arg)
 	parse_id_range(&cl->c.userns.gids, "--gidmap", arg);
 }
 
+/* Each bit is added, dropped or docker's: the last --cap-add or --cap-drop of it wins. */
 static void cap_add_option(struct cmdline *cl, char *arg)
 {
-	cl->c.privileges.caps |= parse_caps(arg);
+	uint64_t caps = parse_caps(arg);
+
+	cl->caps_added |= caps;
+	cl->caps_dropped &= ~caps;
 }
 
 static void cap_drop_option(struct cmdline *cl, char *arg)
 {
-	cl->c.privileges.caps &= ~parse_caps(arg);
-}
+	uint64_t caps = parse_caps(arg);
 
-static void allow_new_privs_option(struct cmdline *cl, char *arg)
-{
-	(void)arg;
-	cl->c.privileges.no_new_privs = false;
+	cl->caps_dropped |= caps;
+	cl->caps_added &= ~caps;
 }
 
 static void quiet_option(struct cmdline *cl, char *arg)
@@ -838,7 +821,7 @@ static const struct option_def run_options[] = {
 	{ "seccomp", 0, "PROFILE", "system call filter file, or unconfined (default: docker's)",
 	  STRING(c.privileges.seccomp) },
 	{ "allow-new-privs", 0, NULL, "let setuid and file capabilities raise privileges",
-	  CALLS(allow_new_privs_option) },
+	  FLAG(new_privs_allowed) },
 	{ "quiet", 'q', NULL, "no banner, no warnings", CALLS(quiet_option) },
 	{ "verbose", 0, NULL, "say what carapace does", CALLS(verbose_option) },
 	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
@@ -995,20 +978,86 @@ static int parse_options(struct cmdline *cl, int argc, char **argv)
 	return optind;
 }
 
-void parse_run_options(struct container *c, int argc, char **argv)
+/* The environment's defaults, in their places; the user's -e, replayed on them, win. */
+static void env_defaults(struct container *c)
 {
-	struct cmdline cl = { .c = *c };
+	char **given = c->process.env;
+	size_t n = c->process.env_len;
 
-	cl.cmd = &commands[c->process.action == EXEC_INSPECT ? CMD_INSPECT : CMD_RUN];
-	/* --pids 0 is refused: 0 here is none given. */
-	cl.c.limits.pids = 0;
-	optind = parse_options(&cl, argc, argv);
-	*c = cl.c;
+	c->process.env = NULL;
+	c->process.env_len = 0;
+	env_set(c, (char *)default_path);
+	env_set(c, "HOME=/root");
+	if (getenv("TERM"))
+		env_set(c, xasprintf("TERM=%s", getenv("TERM")));
+	for (size_t i = 0; i < n; i++)
+		env_set(c, given[i]);
+	free(given);
+}
+
+/* The default mounts, first: the user's, which come after, may mount on them. */
+static void mount_defaults(struct container *c)
+{
+	struct mount_spec *given = c->mounts;
+	size_t n = c->mounts_len;
+
+	c->mounts = NULL;
+	c->mounts_len = 0;
+	for (size_t i = 0; i < sizeof default_mounts / sizeof default_mounts[0]; i++)
+		add_mount(c, &default_mounts[i]);
+	for (size_t i = 0; i < n; i++)
+		add_mount(c, &given[i]);
+	free(given);
+}
+
+/*
+ * Docker's defaults, for what the command line did not give: after it was
+ * parsed, as they are this front end's, not the spec's (an OCI config
+ * brings its own).
+ */
+static void cmdline_defaults(struct cmdline *cl)
+{
+	struct container *c = &cl->c;
+	const char *rootfs = getenv("CARAPACE_ROOTFS");
+
+	if (!c->root.path)
+		c->root.path = rootfs && *rootfs ? rootfs : "./rootfs";
+	c->root.fd = -1;
+	if (!c->hostname)
+		c->hostname = "carapace";
+	if (!c->process.cwd)
+		c->process.cwd = "/";
+	c->namespaces |= CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+			 CLONE_NEWNET | CLONE_NEWCGROUP;
+	mount_defaults(c);
+	if (!c->limits.parent)
+		c->limits.parent = "carapace";
 	/* A fork bomb stops here; --pids raises it, --pids unlimited removes it. */
 	if (!c->limits.pids) {
 		c->limits.pids = DEFAULT_PIDS;
 		c->limits.pids_default = true;
 	}
+	if (!c->limits.memory)
+		c->limits.memory = -1;
+	if (!c->limits.memory_swap)
+		c->limits.memory_swap = -1;
+	c->privileges.caps = (default_caps & ~cl->caps_dropped) | cl->caps_added;
+	c->privileges.masked_paths = default_masked_paths;
+	c->privileges.readonly_paths = default_readonly_paths;
+	c->privileges.no_new_privs = !cl->new_privs_allowed;
+	if (!cl->stop_timeout_given)
+		c->init.stop_timeout = 10;
+	env_defaults(c);
+}
+
+void parse_run_options(struct container *c, int argc, char **argv)
+{
+	struct cmdline cl = { .c = *c };
+
+	cl.cmd = &commands[c->process.action == EXEC_INSPECT ? CMD_INSPECT : CMD_RUN];
+	optind = parse_options(&cl, argc, argv);
+	cmdline_defaults(&cl);
+	*c = cl.c;
 	if (c->inspect.json && c->process.action != EXEC_INSPECT)
 		die(EXIT_CANT_RUN, "run: --json: only carapace inspect has it");
 	if (optind >= argc && c->process.action != EXEC_INSPECT)
