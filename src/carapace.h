@@ -319,6 +319,7 @@ void log_msg(enum log_level level, const char *fmt, ...);
 
 /* src/options.c */
 void usage(FILE *out);
+void print_man(FILE *out);
 extern const char *const no_paths[];
 const char *env_get(char **env, const char *name);
 void env_set(struct container *c, char *entry);

@@ -900,6 +900,70 @@ void usage(FILE *out)
 		"Exit status: %s\n", exit_statuses);
 }
 
+/* The man page, made from the same tables: roff, for man -l or groff -man. */
+
+/* S as roff text: a hyphen is \-, a backslash \e, and no line starts with a request. */
+static void roff(FILE *out, const char *s)
+{
+	for (bool line_start = true; *s; line_start = *s++ == '\n') {
+		if (line_start && (*s == '.' || *s == '\''))
+			fputs("\\&", out);
+		if (*s == '-' || *s == '\\')
+			fputc('\\', out);
+		fputc(*s == '\\' ? 'e' : *s, out);
+	}
+}
+
+static void man_option(FILE *out, const struct option_def *o)
+{
+	fputs(".TP\n", out);
+	if (o->letter)
+		fprintf(out, "\\fB\\-%c\\fR, ", o->letter);
+	fputs("\\fB\\-\\-", out);
+	roff(out, o->name);
+	fputs("\\fR", out);
+	if (o->arg) {
+		fputs(" \\fI", out);
+		roff(out, o->arg);
+		fputs("\\fR", out);
+	}
+	fputc('\n', out);
+	roff(out, o->help);
+	fputc('\n', out);
+}
+
+/*
+ * carapace(1): a synopsis line, then a section, for each command. Only
+ * tools/man.c calls it (make man): link-time optimisation leaves it out of
+ * carapace itself.
+ */
+void print_man(FILE *out)
+{
+	fprintf(out, ".TH CARAPACE 1 \"\" \"carapace %s\" \"User Commands\"\n"
+		".SH NAME\ncarapace \\- a small container runtime in one static binary\n"
+		".SH SYNOPSIS\n", CARAPACE_VERSION);
+	for (int i = 0; i < N_COMMANDS; i++) {
+		fprintf(out, ".B carapace %s\n[OPTIONS] [\\-\\-] ", commands[i].name);
+		roff(out, commands[i].operands);
+		fputs("\n.br\n", out);
+	}
+	fputs(".B carapace\n\\-\\-help | \\-\\-version\n.SH COMMANDS\n", out);
+	for (int i = 0; i < N_COMMANDS; i++) {
+		fprintf(out, ".SS carapace %s\n", commands[i].name);
+		roff(out, commands[i].about);
+		fputc('\n', out);
+		if (i && commands[i].options == commands[i - 1].options) {
+			fprintf(out, "It takes the options of %s.\n", commands[i - 1].name);
+			continue;
+		}
+		for (const struct option_def *o = commands[i].options; o->name; o++)
+			man_option(out, o);
+	}
+	fprintf(out, ".SH \"EXIT STATUS\"\n%c", toupper(exit_statuses[0]));
+	roff(out, exit_statuses + 1);
+	fputc('\n', out);
+}
+
 /* Parsing, by the tables. */
 
 /* The one-line error for a bad option, as getopt_long left it. */
@@ -913,6 +977,10 @@ static void die_bad_option(const char *cmd, int c, int argc, char **argv)
 		die(EXIT_CANT_RUN, "%s: option %s needs an argument", cmd, arg);
 	if (c == ':')
 		die(EXIT_CANT_RUN, "%s: option -%c needs an argument", cmd, optopt);
+	/* --NAME=VALUE for an option that takes none: optopt is that option's value. */
+	if (optopt && !strncmp(arg, "--", 2) && strchr(arg, '='))
+		die(EXIT_CANT_RUN, "%s: option %.*s takes no argument", cmd,
+		    (int)strcspn(arg, "="), arg);
 	if (optopt && optopt < 256)
 		die(EXIT_CANT_RUN, "%s: unknown option: -%c", cmd, optopt);
 	die(EXIT_CANT_RUN, "%s: unknown option: %s", cmd, arg);
