@@ -371,7 +371,14 @@ void populate_dev(bool bind);
 void set_loopback_up(void);
 
 /* src/security.c */
-char *find_entry(const char *whose, const char *file, const char *name, long id,
+/*
+ * Whose /etc/passwd or /etc/group a reader reads. The container's: inside
+ * it, once its root is /, for --user and --group-add; never the host's,
+ * whose users mean nothing there. The host's: by the launcher, before the
+ * clone, for the user's name in /etc/subuid (--userns).
+ */
+enum whose_file { CONTAINER_FILE, HOST_FILE };
+char *find_entry(enum whose_file whose, const char *file, const char *name, long id,
 		 char *field[7]);
 void resolve_user(const struct container *c, struct user_ids *u);
 void set_rlimits(const struct container *c);
