@@ -41,6 +41,7 @@ struct option_def {
 /* FIELD's offset; one of another type than TYPE does not compile. */
 #define FIELD(f, type) (offsetof(struct cmdline, f) + \
 			0 * sizeof(_Generic(((struct cmdline *)0)->f, type: 0)))
+_Static_assert(sizeof(struct cmdline) <= USHRT_MAX, "option_def.field can't hold an offset");
 #define STRING(f) .kind = SET_STRING, .field = FIELD(f, const char *)
 #define FLAG(f) .kind = SET_TRUE, .field = FIELD(f, bool)
 #define CALLS(fn) .kind = CALL, .call = fn
@@ -739,7 +740,33 @@ static void verbose_option(struct cmdline *cl, char *arg)
 	log_threshold = LOG_DEBUG;
 }
 
-static void usage_command(FILE *out, const struct command *cmd);
+/* O in --help: its names, then its help, whose further lines go below, indented. */
+static void print_option(FILE *out, const struct option_def *o)
+{
+	char left[64];
+	const char *line = o->help;
+	int len;
+
+	snprintf(left, sizeof left, "%c%c%s--%s%s%s", o->letter ? '-' : ' ',
+		 o->letter ? o->letter : ' ', o->letter ? ", " : "  ", o->name,
+		 o->arg ? " " : "", o->arg ? o->arg : "");
+	for (;;) {
+		len = (int)strcspn(line, "\n");
+		fprintf(out, "  %-28s %s%.*s\n", left, line == o->help ? "" : "  ", len, line);
+		if (!line[len])
+			return;
+		line += len + 1;
+		*left = '\0';
+	}
+}
+
+static void usage_command(FILE *out, const struct command *cmd)
+{
+	fprintf(out, "Usage: carapace %s [OPTIONS] [--] %s\n%s\n\nOptions:\n",
+		cmd->name, cmd->operands, cmd->about);
+	for (const struct option_def *o = cmd->options; o->name; o++)
+		print_option(out, o);
+}
 
 static void help_option(struct cmdline *cl, char *arg)
 {
@@ -860,34 +887,6 @@ static const char exit_statuses[] =
 	"failed, 126 if the command can't be executed, 127 if it wasn't found.";
 
 /* The help, made from the tables. */
-
-/* O's help, its first line after LEFT, each further one indented below it. */
-static void print_option(FILE *out, const struct option_def *o)
-{
-	char left[64];
-	const char *line = o->help;
-	int len;
-
-	snprintf(left, sizeof left, "%c%c%s--%s%s%s", o->letter ? '-' : ' ',
-		 o->letter ? o->letter : ' ', o->letter ? ", " : "  ", o->name,
-		 o->arg ? " " : "", o->arg ? o->arg : "");
-	for (;;) {
-		len = (int)strcspn(line, "\n");
-		fprintf(out, "  %-28s %s%.*s\n", left, line == o->help ? "" : "  ", len, line);
-		if (!line[len])
-			return;
-		line += len + 1;
-		*left = '\0';
-	}
-}
-
-static void usage_command(FILE *out, const struct command *cmd)
-{
-	fprintf(out, "Usage: carapace %s [OPTIONS] [--] %s\n%s\n\nOptions:\n",
-		cmd->name, cmd->operands, cmd->about);
-	for (const struct option_def *o = cmd->options; o->name; o++)
-		print_option(out, o);
-}
 
 void usage(FILE *out)
 {
