@@ -44,10 +44,19 @@ check_table() {
 	done
 	missing=
 	while IFS='|' read -r name letter arg; do
+		grep -qF -- "\\fB\\-\\-${name//-/\\-}\\fR" "$MAN" || missing="$missing --$name"
+	done <"$work/$tab"
+	is "$missing" "" "every option of $tab is in the man page's roff"
+	if [ ! -s "$work/man.txt" ]; then
+		skip "no groff to render the man page"
+		return
+	fi
+	missing=
+	while IFS='|' read -r name letter arg; do
 		starts_line "$work/man.txt" "       ${letter:+-$letter, }--$name${arg:+ $arg}" ||
 			missing="$missing --$name"
 	done <"$work/$tab"
-	is "$missing" "" "every option of $tab is in the man page"
+	is "$missing" "" "every option of $tab is in the man page, as groff renders it"
 }
 
 # --- the man page: made, and rendered without a warning
@@ -71,9 +80,9 @@ fi
 # --- the tables, the help and the man page list the same options
 is "$(table run_options | wc -l)" 42 "run_options has the 42 options of run and inspect"
 is "$(table init_options | wc -l)" 5 "init_options has the 5 options of init"
+check_table run_options run inspect
+check_table init_options init
 if [ -s "$work/man.txt" ]; then
-	check_table run_options run inspect
-	check_table init_options init
 	for cmd in run inspect init; do
 		like "$(cat "$work/man.txt")" "^   carapace $cmd\$" "the man page has a section for $cmd"
 	done
@@ -81,7 +90,7 @@ if [ -s "$work/man.txt" ]; then
 	like "$(tr -s ' \n' '  ' <"$work/man.txt")" ' 125 if carapace failed, ' \
 		"  as carapace --help does"
 else
-	for i in $(seq 12); do skip "no rendered man page"; done
+	for i in $(seq 5); do skip "no groff to render the man page"; done
 fi
 
 # --- bad options: one line, exit 125, nothing on stdout
