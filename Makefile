@@ -45,6 +45,18 @@ build/inspector.o: inspector.cpp build/include/.stamp
 carapace: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS)
 
+# carapace(1), made from the option tables by a tool built for it: a
+# command of carapace's own would cost the binary 2 KB of its size limit.
+MAN_OBJS = build/tools/man.o build/src/options.o build/src/util.o
+
+build/mkman: $(MAN_OBJS)
+	$(CC) -static $(LTO) -O2 -o $@ $(MAN_OBJS)
+
+build/carapace.1: build/mkman
+	build/mkman >$@.tmp && mv $@.tmp $@
+
+man: build/carapace.1
+
 rootfs/bin/busybox: setup.sh
 	@command -v busybox >/dev/null || $(MAKE) --no-print-directory deps
 	./setup.sh rootfs
@@ -62,7 +74,7 @@ deps:
 run: carapace rootfs/bin/busybox
 	./carapace run -r rootfs /bin/sh
 
-check: deps carapace rootfs/bin/busybox
+check: deps carapace build/carapace.1 rootfs/bin/busybox
 	prove t/
 
 # Boots a Debian cloud kernel under QEMU (TCG): carapace on a pure cgroup v2
@@ -79,10 +91,11 @@ size: carapace
 	@cp carapace build/carapace.stripped && strip build/carapace.stripped
 	@echo "carapace: $$(stat -c %s build/carapace.stripped) bytes stripped (target: 204800)"
 
-install: carapace
+install: carapace build/carapace.1
 	install -D -m 0755 carapace $(DESTDIR)$(PREFIX)/bin/carapace
+	install -D -m 0644 build/carapace.1 $(DESTDIR)$(PREFIX)/share/man/man1/carapace.1
 
 clean:
 	rm -rf build carapace
 
-.PHONY: all deps run check check-vm bench size install clean
+.PHONY: all deps man run check check-vm bench size install clean

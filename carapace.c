@@ -65,11 +65,9 @@ int main(int argc, char **argv)
 
 static int cmd_run(int argc, char **argv, enum exec_action action)
 {
-	struct container c;
+	struct container c = { .process.action = action };
 	int status;
 
-	spec_defaults(&c);
-	c.process.action = action;
 	parse_run_options(&c, argc, argv);
 	validate_spec(&c);
 	if (action == EXEC_INSPECT)	/* before the clone: the host's, to compare */
@@ -89,28 +87,14 @@ static int cmd_run(int argc, char **argv, enum exec_action action)
 
 static int cmd_init(int argc, char **argv)
 {
-	struct getopt_tables opts;
+	struct container c = { 0 };	/* only its init's settings */
 	struct saved_signals saved;
-	bool to_group = false, subreaper = false;
-	int opt, sigfd;
+	char **program = parse_init_options(&c, argc, argv);
+	int sigfd;
 	pid_t child;
 
-	make_getopt_tables(init_options, &opts);
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, opts.shortopts, opts.longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'g': to_group = true; break;
-		case 's': subreaper = true; break;
-		case 'q': log_threshold = LOG_ERROR; break;
-		case 'v': log_threshold = LOG_DEBUG; break;
-		case 'h': usage_init(stdout); exit(0);
-		default: die_bad_option("init", opt, argc, argv);
-		}
-	}
-	if (optind >= argc)
-		die(EXIT_CANT_RUN, "init: no program given (see carapace init --help)");
 	if (getpid() != 1) {
-		if (!subreaper)
+		if (!c.init.subreaper)
 			log_warn("not PID 1 and not a subreaper (-s): orphans won't be reaped");
 		else if (prctl(PR_SET_CHILD_SUBREAPER, 1))
 			die_errno("prctl: PR_SET_CHILD_SUBREAPER");
@@ -126,10 +110,10 @@ static int cmd_init(int argc, char **argv)
 		if (isatty(STDIN_FILENO))
 			tcsetpgrp(STDIN_FILENO, getpgrp());
 		restore_signals(&saved);
-		exec_command(argv + optind, environ);
-		die_exec(argv[optind]);
+		exec_command(program, environ);
+		die_exec(program[0]);
 	}
-	return init_loop(sigfd, child, to_group);
+	return init_loop(sigfd, child, c.init.forward_to_group);
 }
 
 /* ------------------------------------------------------------------ */

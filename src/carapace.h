@@ -191,23 +191,10 @@ struct container {
 
 #define CAP(x) (1ULL << CAP_##x)
 
-/* getopt_long's two tables, made from a command's option table. */
-struct getopt_tables {
-	struct option longopts[64];
-	char shortopts[2 + 2 * 64 + 1];	/* "+:", then "x:" for each, NUL */
-};
-
 #define MS_SAFE (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 /* The capabilities carapace knows by name: CAP_CHOWN (0) to CAP_CHECKPOINT_RESTORE. */
 #define N_CAPS 41
-
-struct option_doc {
-	const char *name;
-	int val;		/* short option character, or an OPT_ value */
-	const char *arg;	/* NULL: the option takes no argument */
-	const char *help;
-};
 
 /*
  * A text file read one whole line at a time, however long: never a line's
@@ -331,18 +318,14 @@ __attribute__((format(printf, 2, 3)))
 void log_msg(enum log_level level, const char *fmt, ...);
 
 /* src/options.c */
-extern const struct option_doc init_options[];
-void make_getopt_tables(const struct option_doc *doc, struct getopt_tables *t);
-void usage_init(FILE *out);
 void usage(FILE *out);
-__attribute__((noreturn))
-void die_bad_option(const char *cmd, int c, int argc, char **argv);
+void print_man(FILE *out);
 extern const char *const no_paths[];
 const char *env_get(char **env, const char *name);
 void env_set(struct container *c, char *entry);
-void spec_defaults(struct container *c);
 bool ranges_overlap(uint64_t a, uint64_t n, uint64_t b, uint64_t m);
 void parse_run_options(struct container *c, int argc, char **argv);
+char **parse_init_options(struct container *c, int argc, char **argv);
 extern const char *const cap_names[N_CAPS];
 
 /* carapace.c */
@@ -388,7 +371,14 @@ void populate_dev(bool bind);
 void set_loopback_up(void);
 
 /* src/security.c */
-char *find_entry(const char *whose, const char *file, const char *name, long id,
+/*
+ * Whose /etc/passwd or /etc/group a reader reads. The container's: inside
+ * it, once its root is /, for --user and --group-add; never the host's,
+ * whose users mean nothing there. The host's: by the launcher, before the
+ * clone, for the user's name in /etc/subuid (--userns).
+ */
+enum whose_file { CONTAINER_FILE, HOST_FILE };
+char *find_entry(enum whose_file whose, const char *file, const char *name, long id,
 		 char *field[7]);
 void resolve_user(const struct container *c, struct user_ids *u);
 void set_rlimits(const struct container *c);

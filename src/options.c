@@ -1,199 +1,59 @@
 /*
- * options.c: Options: one table per command; the help text is made from it.
+ * options.c: the command line's front end. One table per command says,
+ * for each option, its names, its argument, its help and what it does:
+ * getopt's tables, the help and the dispatch are made from it, so that
+ * none of them can miss an option or drift from the others.
  *
  * SPDX-License-Identifier: MIT
  */
 #include "carapace.h"
 
-enum {
-	OPT_HOSTNAME = 256,
-	OPT_NO_PIVOT,
-	OPT_STOP_TIMEOUT,
-	OPT_PRESERVE_FDS,
-	OPT_PIDS,
-	OPT_MEMORY,
-	OPT_MEMORY_SWAP,
-	OPT_CPUS,
-	OPT_CPU_WEIGHT,
-	OPT_CPU_SHARES,
-	OPT_CPUSET_CPUS,
-	OPT_CGROUP_PARENT,
-	OPT_NAME,
-	OPT_CAP_ADD,
-	OPT_CAP_DROP,
-	OPT_PRIVILEGED,
-	OPT_GROUP_ADD,
-	OPT_ULIMIT,
-	OPT_JSON,
-	OPT_SECCOMP,
-	OPT_ALLOW_NEW_PRIVS,
-	OPT_TMPFS,
-	OPT_MOUNT,
-	OPT_READ_ONLY,
-	OPT_OVERLAY,
-	OPT_OVERLAY_DIR,
-	OPT_ROOTFS_RW,
-	OPT_ROOTFS_SIZE,
-	OPT_VERBOSE,
-	OPT_USERNS,
-	OPT_UIDMAP,
-	OPT_GIDMAP,
+/*
+ * The command line as it is parsed: the container it fills, by a command's
+ * table, and what the defaults, applied after it, need to know. A field
+ * left 0 or NULL was not given; these say the rest.
+ */
+struct cmdline {
+	struct container c;
+	const struct command *cmd;
+	uint64_t caps_added, caps_dropped;	/* on docker's set, in order */
+	bool stop_timeout_given;
+	bool new_privs_allowed;
 };
 
+/*
+ * What an option does with its argument: SET_STRING and SET_TRUE store
+ * it, or true, in the field at FIELD in struct cmdline; CALL gives it to
+ * CALL, which checks and parses it.
+ */
+enum option_kind { CALL, SET_STRING, SET_TRUE };
 
-static const struct option_doc run_options[] = {
-	{ "rootfs", 'r', "DIR", "root filesystem (default $CARAPACE_ROOTFS, else ./rootfs)" },
-	{ "", 0, NULL, "  or a tarball, .tar[.gz|.xz], unpacked into memory" },
-	{ "volume", 'v', "SRC:DST[:OPTS]", "bind the host's SRC on DST; OPTS: ro, nodev, noexec, rslave..." },
-	{ "tmpfs", OPT_TMPFS, "DST[:OPTS]", "mount a tmpfs on DST; OPTS: size= (default 64m), mode=1777," },
-	{ "", 0, NULL, "  ro, exec..." },
-	{ "mount", OPT_MOUNT, "KEY=VALUE,...", "mount anything: type=bind|tmpfs|proc|sysfs|mqueue|devpts," },
-	{ "", 0, NULL, "  src=SRC, dst=DST and the options of -v and --tmpfs" },
-	{ "read-only", OPT_READ_ONLY, NULL, "read-only root, its submounts too; volumes, tmpfs and /dev keep theirs" },
-	{ "overlay", OPT_OVERLAY, NULL, "the default: write to an overlay in memory, thrown away at the" },
-	{ "", 0, NULL, "  end; the rootfs folder stays untouched" },
-	{ "overlay-dir", OPT_OVERLAY_DIR, "DIR", "like --overlay, but keep the changes in DIR: setuid files too" },
-	{ "rootfs-rw", OPT_ROOTFS_RW, NULL, "write the rootfs folder itself: the container's root can leave" },
-	{ "", 0, NULL, "  setuid files there, and fill its disk (unsafe)" },
-	{ "rootfs-size", OPT_ROOTFS_SIZE, "SIZE", "the root's memory: the overlay's changes, or the unpacked" },
-	{ "", 0, NULL, "  tarball and its changes (default 512m, or half of --memory)" },
-	{ "hostname", OPT_HOSTNAME, "NAME", "hostname in the container (default carapace)" },
-	{ "env", 'e', "NAME=VALUE", "set an environment variable (repeatable)" },
-	{ "workdir", 'w', "DIR", "working directory in the container (default /)" },
-	{ "tty", 't', NULL, "give the workload a pty even when stdin is no terminal" },
-	{ "no-tty", 'T', NULL, "never give the workload a pty" },
-	{ "forward-to-group", 'g', NULL, "forward signals to the workload's process group" },
-	{ "stop-timeout", OPT_STOP_TIMEOUT, "SECONDS", "after TERM or INT, kill the container this late (default 10)" },
-	{ "preserve-fds", OPT_PRESERVE_FDS, "N", "pass fds 3 to 2+N to the workload" },
-	{ "no-pivot", OPT_NO_PIVOT, NULL, "use MS_MOVE and chroot instead of pivot_root (less safe)" },
-	{ "pids", OPT_PIDS, "N", "at most N processes, or unlimited (default 2048)" },
-	{ "memory", OPT_MEMORY, "SIZE", "memory limit; SIZE in bytes, or with k, m or g" },
-	{ "memory-swap", OPT_MEMORY_SWAP, "SIZE", "memory plus swap limit (-1: unlimited swap)" },
-	{ "cpus", OPT_CPUS, "FLOAT", "CPU time, in CPUs (0.5: half of one)" },
-	{ "cpu-weight", OPT_CPU_WEIGHT, "N", "relative CPU weight, 1 to 10000 (v2 style)" },
-	{ "cpu-shares", OPT_CPU_SHARES, "N", "relative CPU shares, 2 to 262144 (v1 style)" },
-	{ "cpuset-cpus", OPT_CPUSET_CPUS, "LIST", "CPUs the container may use, e.g. 0-1,3" },
-	{ "cgroup-parent", OPT_CGROUP_PARENT, "PATH", "parent cgroup, from the hierarchy's root (default carapace)" },
-	{ "name", OPT_NAME, "NAME", "container name, also its cgroup's (default: unique)" },
-	{ "user", 'u', "USER[:GROUP]", "run as USER (name or number, from the container's /etc/passwd)" },
-	{ "group-add", OPT_GROUP_ADD, "GROUP", "add a supplementary group (repeatable)" },
-	{ "userns", OPT_USERNS, NULL, "a user namespace: root inside is no root outside (rootless: always)" },
-	{ "uidmap", OPT_UIDMAP, "IN:OUT:COUNT", "map COUNT uids from IN in the container to OUT (repeatable)" },
-	{ "gidmap", OPT_GIDMAP, "IN:OUT:COUNT", "the same for gids (default: as --uidmap)" },
-	{ "cap-add", OPT_CAP_ADD, "CAP", "add a capability (NAME, CAP_NAME or ALL; repeatable)" },
-	{ "cap-drop", OPT_CAP_DROP, "CAP", "drop a capability (NAME, CAP_NAME or ALL; repeatable)" },
-	{ "ulimit", OPT_ULIMIT, "NAME=SOFT[:HARD]", "set a resource limit, e.g. nofile=1024:2048" },
-	{ "privileged", OPT_PRIVILEGED, NULL, "all capabilities, host devices, no masking (unsafe)" },
-	{ "json", OPT_JSON, NULL, "inspect only: write the report as JSON" },
-	{ "seccomp", OPT_SECCOMP, "PROFILE", "system call filter file, or unconfined (default: docker's)" },
-	{ "allow-new-privs", OPT_ALLOW_NEW_PRIVS, NULL, "let setuid and file capabilities raise privileges" },
-	{ "quiet", 'q', NULL, "no banner, no warnings" },
-	{ "verbose", OPT_VERBOSE, NULL, "say what carapace does" },
-	{ "help", 'h', NULL, "show this help" },
-	{ 0 }
+struct option_def {
+	const char *name;	/* the long option; NULL ends a table */
+	char letter;		/* the short option, or 0 */
+	const char *arg;	/* its argument's name; NULL: it takes none */
+	const char *help;	/* a newline in it: the rest goes on below */
+	enum option_kind kind;
+	unsigned short field;
+	void (*call)(struct cmdline *cl, char *arg);
 };
 
-const struct option_doc init_options[] = {
-	{ "forward-to-group", 'g', NULL, "forward signals to the child's process group" },
-	{ "subreaper", 's', NULL, "register as child subreaper when not PID 1" },
-	{ "quiet", 'q', NULL, "no warnings" },
-	{ "verbose", 'v', NULL, "say what carapace does" },
-	{ "help", 'h', NULL, "show this help" },
-	{ 0 }
+/* FIELD's offset; one of another type than TYPE does not compile. */
+#define FIELD(f, type) (offsetof(struct cmdline, f) + \
+			0 * sizeof(_Generic(((struct cmdline *)0)->f, type: 0)))
+_Static_assert(sizeof(struct cmdline) <= USHRT_MAX, "option_def.field can't hold an offset");
+#define STRING(f) .kind = SET_STRING, .field = FIELD(f, const char *)
+#define FLAG(f) .kind = SET_TRUE, .field = FIELD(f, bool)
+#define CALLS(fn) .kind = CALL, .call = fn
+
+/* A command with options: carapace NAME [OPTIONS] [--] OPERANDS. */
+struct command {
+	const char *name;
+	const char *operands;
+	const char *summary;	/* its line in carapace --help */
+	const char *about;	/* the first lines of its own --help */
+	const struct option_def *options;
 };
-
-
-/* Builds getopt_long's tables from an option_doc table. */
-void make_getopt_tables(const struct option_doc *doc, struct getopt_tables *t)
-{
-	struct option *l = t->longopts;
-	char *s = t->shortopts;
-
-	*s++ = '+';	/* stop at the first non-option: it is the command */
-	*s++ = ':';	/* report a missing argument as ':' */
-	for (; doc->name; doc++) {
-		if (!*doc->name)	/* a help line that continues the one above */
-			continue;
-		if (l == t->longopts + sizeof t->longopts / sizeof *l - 1)
-			die(EXIT_CANT_RUN, "internal error: more than %zu options",
-			    sizeof t->longopts / sizeof *l - 1);
-		*l++ = (struct option){ doc->name,
-			doc->arg ? required_argument : no_argument, NULL, doc->val };
-		if (doc->val < 256) {
-			*s++ = (char)doc->val;
-			if (doc->arg)
-				*s++ = ':';
-		}
-	}
-	*l = (struct option){ 0 };
-	*s = '\0';
-}
-
-static void print_options(FILE *out, const struct option_doc *doc)
-{
-	for (; doc->name; doc++) {
-		char left[64] = "";
-
-		if (*doc->name)
-			snprintf(left, sizeof left, "%c%c%s--%s%s%s",
-				 doc->val < 256 ? '-' : ' ', doc->val < 256 ? doc->val : ' ',
-				 doc->val < 256 ? ", " : "  ", doc->name,
-				 doc->arg ? " " : "", doc->arg ? doc->arg : "");
-		fprintf(out, "  %-28s %s\n", left, doc->help);
-	}
-}
-
-
-static void usage_run(FILE *out, enum exec_action action)
-{
-	if (action == EXEC_INSPECT)
-		fprintf(out, "Usage: carapace inspect [OPTIONS] [--] [COMMAND [ARG...]]\n"
-			"Make the container as run would, and report from inside what COMMAND\n"
-			"would get instead of running it: namespaces, ids, capabilities,\n"
-			"seccomp, cgroup limits, masked paths and mounts.\n\nOptions:\n");
-	else
-		fprintf(out, "Usage: carapace run [OPTIONS] [--] COMMAND [ARG...]\n"
-			"Run COMMAND in a new container.\n\nOptions:\n");
-	print_options(out, run_options);
-}
-
-void usage_init(FILE *out)
-{
-	fprintf(out, "Usage: carapace init [OPTIONS] [--] PROGRAM [ARG...]\n"
-		"Run PROGRAM under carapace's init, without namespaces (like tini).\n\n"
-		"Options:\n");
-	print_options(out, init_options);
-}
-
-void usage(FILE *out)
-{
-	fprintf(out, "Usage: carapace COMMAND [OPTIONS] ...\n\n"
-		"Commands:\n"
-		"  run     run a command in a new container\n"
-		"  inspect report what a command would get in that container\n"
-		"  init    run a program under carapace's init, without namespaces\n\n"
-		"Options:\n"
-		"  -h, --help     show this help (carapace COMMAND --help for a command)\n"
-		"  -V, --version  show the version\n\n"
-		"Exit status: the command's, 128+N if signal N killed it, 125 if carapace\n"
-		"failed, 126 if the command can't be executed, 127 if it wasn't found.\n");
-}
-
-/* The one-line error for a bad option, as getopt_long left it. */
-__attribute__((noreturn))
-void die_bad_option(const char *cmd, int c, int argc, char **argv)
-{
-	/* musl leaves optind past argc after a trailing short option. */
-	const char *arg = optind - 1 < argc ? argv[optind - 1] : "";
-
-	if (c == ':' && !strncmp(arg, "--", 2))
-		die(EXIT_CANT_RUN, "%s: option %s needs an argument", cmd, arg);
-	if (c == ':')
-		die(EXIT_CANT_RUN, "%s: option -%c needs an argument", cmd, optopt);
-	if (optopt && optopt < 256)
-		die(EXIT_CANT_RUN, "%s: unknown option: -%c", cmd, optopt);
-	die(EXIT_CANT_RUN, "%s: unknown option: %s", cmd, arg);
-}
 
 static unsigned long parse_number(const char *opt, const char *s, unsigned long max)
 {
@@ -290,8 +150,10 @@ void env_set(struct container *c, char *entry)
 }
 
 /* -e NAME=VALUE sets; -e NAME passes the host's value, if any, as docker does. */
-static void env_option(struct container *c, char *arg)
+static void env_option(struct cmdline *cl, char *arg)
 {
+	struct container *c = &cl->c;
+
 	if (!*arg || *arg == '=')
 		die(EXIT_CANT_RUN, "--env: expected NAME=VALUE: '%s'", arg);
 	c->process.home_set |= !strncmp(arg, "HOME=", 5) || !strcmp(arg, "HOME");
@@ -306,32 +168,6 @@ static void add_mount(struct container *c, const struct mount_spec *m)
 {
 	c->mounts = xrealloc(c->mounts, (c->mounts_len + 1) * sizeof *m);
 	c->mounts[c->mounts_len++] = *m;
-}
-
-void spec_defaults(struct container *c)
-{
-	const char *rootfs = getenv("CARAPACE_ROOTFS");
-
-	*c = (struct container){ 0 };
-	c->root.path = rootfs && *rootfs ? rootfs : "./rootfs";
-	c->root.fd = -1;
-	c->hostname = "carapace";
-	c->process.cwd = "/";
-	c->namespaces = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
-			CLONE_NEWNET | CLONE_NEWCGROUP;
-	for (size_t i = 0; i < sizeof default_mounts / sizeof default_mounts[0]; i++)
-		add_mount(c, &default_mounts[i]);
-	c->limits.parent = "carapace";
-	c->limits.pids = c->limits.memory = c->limits.memory_swap = -1;
-	c->privileges.caps = default_caps;
-	c->privileges.masked_paths = default_masked_paths;
-	c->privileges.readonly_paths = default_readonly_paths;
-	c->privileges.no_new_privs = true;
-	c->init.stop_timeout = 10;
-	env_set(c, (char *)default_path);
-	env_set(c, "HOME=/root");
-	if (getenv("TERM"))
-		env_set(c, xasprintf("TERM=%s", getenv("TERM")));
 }
 
 /* SIZE: bytes, or with the suffix k, m or g (powers of 1024). */
@@ -424,8 +260,9 @@ static rlim_t parse_rlim(const char *arg, const char *s, size_t len)
 }
 
 /* --ulimit nofile=1024:2048; a lone value sets both, as docker does. */
-static void parse_ulimit(struct container *c, const char *arg)
+static void ulimit_option(struct cmdline *cl, char *arg)
 {
+	struct container *c = &cl->c;
 	const char *eq = strchr(arg, '=');
 	struct rlimit_spec r = { arg, -1, { 0, 0 } };
 	const char *colon;
@@ -493,41 +330,51 @@ static void check_cpuset(const char *arg)
 /* Docker's floor: below it, a container is killed before it is set up. */
 #define MIN_MEMORY (6 << 20)
 
-static void parse_limit_option(struct container *c, int opt, const char *arg)
+static void pids_option(struct cmdline *cl, char *arg)
 {
-	switch (opt) {
-	case OPT_PIDS:
-		c->limits.pids = !strcmp(arg, "unlimited") ? -1 :
-				 (int64_t)parse_number("--pids", arg, 4194304);
-		if (!c->limits.pids)
-			die(EXIT_CANT_RUN, "--pids: must be from 1 to 4194304, or unlimited: '%s'", arg);
-		break;
-	case OPT_MEMORY:
-		c->limits.memory = parse_size("--memory", arg);
-		if (c->limits.memory < MIN_MEMORY)
-			die(EXIT_CANT_RUN, "--memory: at least 6m: '%s'", arg);
-		break;
-	case OPT_MEMORY_SWAP:
-		c->limits.memory_swap = !strcmp(arg, "-1") ? -2 : parse_size("--memory-swap", arg);
-		break;
-	case OPT_CPUS: c->limits.cpu_quota = parse_cpus(arg); break;
-	case OPT_CPU_WEIGHT:
-		c->limits.cpu_weight = parse_number("--cpu-weight", arg, 10000);
-		if (!c->limits.cpu_weight)
-			die(EXIT_CANT_RUN, "--cpu-weight: must be from 1 to 10000: '%s'", arg);
-		break;
-	case OPT_CPU_SHARES:
-		c->limits.cpu_shares = parse_number("--cpu-shares", arg, 262144);
-		if (c->limits.cpu_shares < 2)
-			die(EXIT_CANT_RUN, "--cpu-shares: must be from 2 to 262144: '%s'", arg);
-		break;
-	case OPT_CPUSET_CPUS:
-		check_cpuset(arg);
-		c->limits.cpuset_cpus = arg;
-		break;
-	case OPT_CGROUP_PARENT: c->limits.parent = arg; break;
-	case OPT_NAME: c->limits.name = arg; break;
-	}
+	struct container *c = &cl->c;
+
+	c->limits.pids = !strcmp(arg, "unlimited") ? -1 :
+			 (int64_t)parse_number("--pids", arg, 4194304);
+	if (!c->limits.pids)
+		die(EXIT_CANT_RUN, "--pids: must be from 1 to 4194304, or unlimited: '%s'", arg);
+}
+
+static void memory_option(struct cmdline *cl, char *arg)
+{
+	cl->c.limits.memory = parse_size("--memory", arg);
+	if (cl->c.limits.memory < MIN_MEMORY)
+		die(EXIT_CANT_RUN, "--memory: at least 6m: '%s'", arg);
+}
+
+static void memory_swap_option(struct cmdline *cl, char *arg)
+{
+	cl->c.limits.memory_swap = !strcmp(arg, "-1") ? -2 : parse_size("--memory-swap", arg);
+}
+
+static void cpus_option(struct cmdline *cl, char *arg)
+{
+	cl->c.limits.cpu_quota = parse_cpus(arg);
+}
+
+static void cpu_weight_option(struct cmdline *cl, char *arg)
+{
+	cl->c.limits.cpu_weight = parse_number("--cpu-weight", arg, 10000);
+	if (!cl->c.limits.cpu_weight)
+		die(EXIT_CANT_RUN, "--cpu-weight: must be from 1 to 10000: '%s'", arg);
+}
+
+static void cpu_shares_option(struct cmdline *cl, char *arg)
+{
+	cl->c.limits.cpu_shares = parse_number("--cpu-shares", arg, 262144);
+	if (cl->c.limits.cpu_shares < 2)
+		die(EXIT_CANT_RUN, "--cpu-shares: must be from 2 to 262144: '%s'", arg);
+}
+
+static void cpuset_cpus_option(struct cmdline *cl, char *arg)
+{
+	check_cpuset(arg);
+	cl->c.limits.cpuset_cpus = arg;
 }
 
 /* A mount's options while they are parsed: flags to set and clear on its type's. */
@@ -666,7 +513,7 @@ static void finish_mount(struct container *c, struct mount_spec *m, const struct
 }
 
 /* -v SRC:DST[:OPTS] */
-static void volume_option(struct container *c, const char *arg)
+static void volume_option(struct cmdline *cl, char *arg)
 {
 	struct mount_spec m = { .type = "bind", .origin = xasprintf("volume %s", arg) };
 	struct mount_opts o = { 0 };
@@ -681,11 +528,11 @@ static void volume_option(struct container *c, const char *arg)
 	m.source = src;
 	m.target = dst;
 	mount_words(&m, &o, opts, false);
-	finish_mount(c, &m, &o);
+	finish_mount(&cl->c, &m, &o);
 }
 
 /* --tmpfs DST[:OPTS] */
-static void tmpfs_option(struct container *c, const char *arg)
+static void tmpfs_option(struct cmdline *cl, char *arg)
 {
 	struct mount_spec m = { .type = "tmpfs", .origin = xasprintf("tmpfs %s", arg) };
 	struct mount_opts o = { 0 };
@@ -695,7 +542,7 @@ static void tmpfs_option(struct container *c, const char *arg)
 		*opts++ = '\0';
 	m.target = dst;
 	mount_words(&m, &o, opts, true);
-	finish_mount(c, &m, &o);
+	finish_mount(&cl->c, &m, &o);
 }
 
 /* The value of WORD if it is KEY=VALUE, else NULL. */
@@ -707,7 +554,7 @@ static char *key_value(char *word, const char *key)
 }
 
 /* --mount type=T,src=S,dst=D,..., with docker's names for the keys too. */
-static void mount_option(struct container *c, const char *arg)
+static void mount_option(struct cmdline *cl, char *arg)
 {
 	struct mount_spec m = { .origin = xasprintf("mount %s", arg) };
 	struct mount_opts o = { 0 };
@@ -745,7 +592,7 @@ static void mount_option(struct container *c, const char *arg)
 	if (!m.type)
 		die(EXIT_CANT_RUN, "%s: needs type=bind, tmpfs, proc, sysfs, mqueue or devpts",
 		    m.origin);
-	finish_mount(c, &m, &o);
+	finish_mount(&cl->c, &m, &o);
 }
 
 /* Whether [A, A+N) and [B, B+M) share an id. */
@@ -803,72 +650,497 @@ static void root_defaults(struct container *c)
 /* As podman's: plenty for a service, far below the host's pid_max. */
 #define DEFAULT_PIDS 2048
 
-void parse_run_options(struct container *c, int argc, char **argv)
-{
-	struct getopt_tables opts;
-	const char *cmd = c->process.action == EXEC_INSPECT ? "inspect" : "run";
-	bool pids_given = false;
-	int opt;
+/* The options' own handlers: those that are more than a field to fill. */
 
-	make_getopt_tables(run_options, &opts);
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, opts.shortopts, opts.longopts, NULL)) != -1) {
-		pids_given |= opt == OPT_PIDS;
-		switch (opt) {
-		case 'r': c->root.path = optarg; break;
-		case OPT_HOSTNAME: c->hostname = optarg; break;
-		case 'e': env_option(c, optarg); break;
-		case 'w': c->process.cwd = optarg; break;
-		case 't': c->process.tty = TTY_ALWAYS; break;
-		case 'T': c->process.tty = TTY_NEVER; break;
-		case 'g': c->init.forward_to_group = true; break;
-		case OPT_STOP_TIMEOUT:
-			c->init.stop_timeout = parse_number("--stop-timeout", optarg, 86400);
-			break;
-		case OPT_PRESERVE_FDS:
-			c->process.preserve_fds = parse_number("--preserve-fds", optarg, 1000);
-			break;
-		case OPT_NO_PIVOT: c->root.no_pivot = true; break;
-		case OPT_PIDS ... OPT_NAME: parse_limit_option(c, opt, optarg); break;
-		case 'u': c->privileges.user = optarg; break;
-		case OPT_GROUP_ADD:
-			c->privileges.groups_add = xrealloc(c->privileges.groups_add,
-				(c->privileges.groups_add_len + 1) * sizeof(char *));
-			c->privileges.groups_add[c->privileges.groups_add_len++] = optarg;
-			break;
-		case OPT_USERNS: c->namespaces |= CLONE_NEWUSER; break;
-		case OPT_UIDMAP: parse_id_range(&c->userns.uids, "--uidmap", optarg); break;
-		case OPT_GIDMAP: parse_id_range(&c->userns.gids, "--gidmap", optarg); break;
-		case OPT_CAP_ADD: c->privileges.caps |= parse_caps(optarg); break;
-		case OPT_CAP_DROP: c->privileges.caps &= ~parse_caps(optarg); break;
-		case OPT_ULIMIT: parse_ulimit(c, optarg); break;
-		case OPT_PRIVILEGED: c->privileges.privileged = true; break;
-		case OPT_JSON: c->inspect.json = true; break;
-		case OPT_SECCOMP: c->privileges.seccomp = optarg; break;
-		case OPT_ALLOW_NEW_PRIVS: c->privileges.no_new_privs = false; break;
-		case 'v': volume_option(c, optarg); break;
-		case OPT_TMPFS: tmpfs_option(c, optarg); break;
-		case OPT_MOUNT: mount_option(c, optarg); break;
-		case OPT_READ_ONLY: c->root.readonly = true; break;
-		case OPT_OVERLAY: c->root.overlay = true; break;
-		case OPT_OVERLAY_DIR: c->root.overlay = true; c->root.overlay_dir = optarg; break;
-		case OPT_ROOTFS_RW: c->root.rw = true; break;
-		case OPT_ROOTFS_SIZE: c->root.size = parse_size("--rootfs-size", optarg); break;
-		case 'q': log_threshold = LOG_ERROR; break;
-		case OPT_VERBOSE: log_threshold = LOG_DEBUG; break;
-		case 'h': usage_run(stdout, c->process.action); exit(0);
-		default: die_bad_option(cmd, opt, argc, argv);
+static void overlay_dir_option(struct cmdline *cl, char *arg)
+{
+	cl->c.root.overlay = true;
+	cl->c.root.overlay_dir = arg;
+}
+
+static void rootfs_size_option(struct cmdline *cl, char *arg)
+{
+	cl->c.root.size = parse_size("--rootfs-size", arg);
+}
+
+static void tty_option(struct cmdline *cl, char *arg)
+{
+	(void)arg;
+	cl->c.process.tty = TTY_ALWAYS;
+}
+
+static void no_tty_option(struct cmdline *cl, char *arg)
+{
+	(void)arg;
+	cl->c.process.tty = TTY_NEVER;
+}
+
+static void stop_timeout_option(struct cmdline *cl, char *arg)
+{
+	cl->stop_timeout_given = true;
+	cl->c.init.stop_timeout = parse_number("--stop-timeout", arg, 86400);
+}
+
+static void preserve_fds_option(struct cmdline *cl, char *arg)
+{
+	cl->c.process.preserve_fds = parse_number("--preserve-fds", arg, 1000);
+}
+
+static void group_add_option(struct cmdline *cl, char *arg)
+{
+	struct container *c = &cl->c;
+
+	c->privileges.groups_add = xrealloc(c->privileges.groups_add,
+		(c->privileges.groups_add_len + 1) * sizeof(char *));
+	c->privileges.groups_add[c->privileges.groups_add_len++] = arg;
+}
+
+static void userns_option(struct cmdline *cl, char *arg)
+{
+	(void)arg;
+	cl->c.namespaces |= CLONE_NEWUSER;
+}
+
+static void uidmap_option(struct cmdline *cl, char *arg)
+{
+	parse_id_range(&cl->c.userns.uids, "--uidmap", arg);
+}
+
+static void gidmap_option(struct cmdline *cl, char *arg)
+{
+	parse_id_range(&cl->c.userns.gids, "--gidmap", arg);
+}
+
+/* Each bit is added, dropped or docker's: the last --cap-add or --cap-drop of it wins. */
+static void cap_add_option(struct cmdline *cl, char *arg)
+{
+	uint64_t caps = parse_caps(arg);
+
+	cl->caps_added |= caps;
+	cl->caps_dropped &= ~caps;
+}
+
+static void cap_drop_option(struct cmdline *cl, char *arg)
+{
+	uint64_t caps = parse_caps(arg);
+
+	cl->caps_dropped |= caps;
+	cl->caps_added &= ~caps;
+}
+
+static void quiet_option(struct cmdline *cl, char *arg)
+{
+	(void)cl, (void)arg;
+	log_threshold = LOG_ERROR;
+}
+
+static void verbose_option(struct cmdline *cl, char *arg)
+{
+	(void)cl, (void)arg;
+	log_threshold = LOG_DEBUG;
+}
+
+/* O in --help: its names, then its help, whose further lines go below, indented. */
+static void print_option(FILE *out, const struct option_def *o)
+{
+	char left[64];
+	const char *line = o->help;
+	int len;
+
+	snprintf(left, sizeof left, "%c%c%s--%s%s%s", o->letter ? '-' : ' ',
+		 o->letter ? o->letter : ' ', o->letter ? ", " : "  ", o->name,
+		 o->arg ? " " : "", o->arg ? o->arg : "");
+	for (;;) {
+		len = (int)strcspn(line, "\n");
+		fprintf(out, "  %-28s %s%.*s\n", left, line == o->help ? "" : "  ", len, line);
+		if (!line[len])
+			return;
+		line += len + 1;
+		*left = '\0';
+	}
+}
+
+static void usage_command(FILE *out, const struct command *cmd)
+{
+	fprintf(out, "Usage: carapace %s [OPTIONS] [--] %s\n%s\n\nOptions:\n",
+		cmd->name, cmd->operands, cmd->about);
+	for (const struct option_def *o = cmd->options; o->name; o++)
+		print_option(out, o);
+}
+
+static void help_option(struct cmdline *cl, char *arg)
+{
+	(void)arg;
+	usage_command(stdout, cl->cmd);
+	exit(0);
+}
+
+/* The tables: the one place that says which options there are. */
+
+static const struct option_def run_options[] = {
+	{ "rootfs", 'r', "DIR", "root filesystem (default $CARAPACE_ROOTFS, else ./rootfs)\n"
+	  "or a tarball, .tar[.gz|.xz], unpacked into memory", STRING(c.root.path) },
+	{ "volume", 'v', "SRC:DST[:OPTS]",
+	  "bind the host's SRC on DST; OPTS: ro, nodev, noexec, rslave...", CALLS(volume_option) },
+	{ "tmpfs", 0, "DST[:OPTS]", "mount a tmpfs on DST; OPTS: size= (default 64m), mode=1777,\n"
+	  "ro, exec...", CALLS(tmpfs_option) },
+	{ "mount", 0, "KEY=VALUE,...", "mount anything: type=bind|tmpfs|proc|sysfs|mqueue|devpts,\n"
+	  "src=SRC, dst=DST and the options of -v and --tmpfs", CALLS(mount_option) },
+	{ "read-only", 0, NULL,
+	  "read-only root, its submounts too; volumes, tmpfs and /dev keep theirs",
+	  FLAG(c.root.readonly) },
+	{ "overlay", 0, NULL, "the default: write to an overlay in memory, thrown away at the\n"
+	  "end; the rootfs folder stays untouched", FLAG(c.root.overlay) },
+	{ "overlay-dir", 0, "DIR", "like --overlay, but keep the changes in DIR: setuid files too",
+	  CALLS(overlay_dir_option) },
+	{ "rootfs-rw", 0, NULL, "write the rootfs folder itself: the container's root can leave\n"
+	  "setuid files there, and fill its disk (unsafe)", FLAG(c.root.rw) },
+	{ "rootfs-size", 0, "SIZE", "the root's memory: the overlay's changes, or the unpacked\n"
+	  "tarball and its changes (default 512m, or half of --memory)", CALLS(rootfs_size_option) },
+	{ "hostname", 0, "NAME", "hostname in the container (default carapace)", STRING(c.hostname) },
+	{ "env", 'e', "NAME=VALUE", "set an environment variable (repeatable)", CALLS(env_option) },
+	{ "workdir", 'w', "DIR", "working directory in the container (default /)",
+	  STRING(c.process.cwd) },
+	{ "tty", 't', NULL, "give the workload a pty even when stdin is no terminal",
+	  CALLS(tty_option) },
+	{ "no-tty", 'T', NULL, "never give the workload a pty", CALLS(no_tty_option) },
+	{ "forward-to-group", 'g', NULL, "forward signals to the workload's process group",
+	  FLAG(c.init.forward_to_group) },
+	{ "stop-timeout", 0, "SECONDS", "after TERM or INT, kill the container this late (default 10)",
+	  CALLS(stop_timeout_option) },
+	{ "preserve-fds", 0, "N", "pass fds 3 to 2+N to the workload", CALLS(preserve_fds_option) },
+	{ "no-pivot", 0, NULL, "use MS_MOVE and chroot instead of pivot_root (less safe)",
+	  FLAG(c.root.no_pivot) },
+	{ "pids", 0, "N", "at most N processes, or unlimited (default 2048)", CALLS(pids_option) },
+	{ "memory", 0, "SIZE", "memory limit; SIZE in bytes, or with k, m or g",
+	  CALLS(memory_option) },
+	{ "memory-swap", 0, "SIZE", "memory plus swap limit (-1: unlimited swap)",
+	  CALLS(memory_swap_option) },
+	{ "cpus", 0, "FLOAT", "CPU time, in CPUs (0.5: half of one)", CALLS(cpus_option) },
+	{ "cpu-weight", 0, "N", "relative CPU weight, 1 to 10000 (v2 style)",
+	  CALLS(cpu_weight_option) },
+	{ "cpu-shares", 0, "N", "relative CPU shares, 2 to 262144 (v1 style)",
+	  CALLS(cpu_shares_option) },
+	{ "cpuset-cpus", 0, "LIST", "CPUs the container may use, e.g. 0-1,3",
+	  CALLS(cpuset_cpus_option) },
+	{ "cgroup-parent", 0, "PATH", "parent cgroup, from the hierarchy's root (default carapace)",
+	  STRING(c.limits.parent) },
+	{ "name", 0, "NAME", "container name, also its cgroup's (default: unique)",
+	  STRING(c.limits.name) },
+	{ "user", 'u', "USER[:GROUP]", "run as USER (name or number, from the container's /etc/passwd)",
+	  STRING(c.privileges.user) },
+	{ "group-add", 0, "GROUP", "add a supplementary group (repeatable)", CALLS(group_add_option) },
+	{ "userns", 0, NULL, "a user namespace: root inside is no root outside (rootless: always)",
+	  CALLS(userns_option) },
+	{ "uidmap", 0, "IN:OUT:COUNT", "map COUNT uids from IN in the container to OUT (repeatable)",
+	  CALLS(uidmap_option) },
+	{ "gidmap", 0, "IN:OUT:COUNT", "the same for gids (default: as --uidmap)",
+	  CALLS(gidmap_option) },
+	{ "cap-add", 0, "CAP", "add a capability (NAME, CAP_NAME or ALL; repeatable)",
+	  CALLS(cap_add_option) },
+	{ "cap-drop", 0, "CAP", "drop a capability (NAME, CAP_NAME or ALL; repeatable)",
+	  CALLS(cap_drop_option) },
+	{ "ulimit", 0, "NAME=SOFT[:HARD]", "set a resource limit, e.g. nofile=1024:2048",
+	  CALLS(ulimit_option) },
+	{ "privileged", 0, NULL, "all capabilities, host devices, no masking (unsafe)",
+	  FLAG(c.privileges.privileged) },
+	{ "json", 0, NULL, "inspect only: write the report as JSON", FLAG(c.inspect.json) },
+	{ "seccomp", 0, "PROFILE", "system call filter file, or unconfined (default: docker's)",
+	  STRING(c.privileges.seccomp) },
+	{ "allow-new-privs", 0, NULL, "let setuid and file capabilities raise privileges",
+	  FLAG(new_privs_allowed) },
+	{ "quiet", 'q', NULL, "no banner, no warnings", CALLS(quiet_option) },
+	{ "verbose", 0, NULL, "say what carapace does", CALLS(verbose_option) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
+static const struct option_def init_options[] = {
+	{ "forward-to-group", 'g', NULL, "forward signals to the child's process group",
+	  FLAG(c.init.forward_to_group) },
+	{ "subreaper", 's', NULL, "register as child subreaper when not PID 1",
+	  FLAG(c.init.subreaper) },
+	{ "quiet", 'q', NULL, "no warnings", CALLS(quiet_option) },
+	{ "verbose", 'v', NULL, "say what carapace does", CALLS(verbose_option) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
+enum { CMD_RUN, CMD_INSPECT, CMD_INIT, N_COMMANDS };
+
+static const struct command commands[N_COMMANDS] = {
+	[CMD_RUN] = { "run", "COMMAND [ARG...]", "run a command in a new container",
+		      "Run COMMAND in a new container.", run_options },
+	[CMD_INSPECT] = { "inspect", "[COMMAND [ARG...]]",
+			  "report what a command would get in that container",
+			  "Make the container as run would, and report from inside what COMMAND\n"
+			  "would get instead of running it: namespaces, ids, capabilities,\n"
+			  "seccomp, cgroup limits, masked paths and mounts.", run_options },
+	[CMD_INIT] = { "init", "PROGRAM [ARG...]",
+		       "run a program under carapace's init, without namespaces",
+		       "Run PROGRAM under carapace's init, without namespaces (like tini).",
+		       init_options },
+};
+
+static const char exit_statuses[] =
+	"the command's, 128+N if signal N killed it, 125 if carapace\n"
+	"failed, 126 if the command can't be executed, 127 if it wasn't found.";
+
+/* The help, made from the tables. */
+
+void usage(FILE *out)
+{
+	fprintf(out, "Usage: carapace COMMAND [OPTIONS] ...\n\nCommands:\n");
+	for (int i = 0; i < N_COMMANDS; i++)
+		fprintf(out, "  %-7s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nOptions:\n"
+		"  -h, --help     show this help (carapace COMMAND --help for a command)\n"
+		"  -V, --version  show the version\n\n"
+		"Exit status: %s\n", exit_statuses);
+}
+
+/* The man page, made from the same tables: roff, for man -l or groff -man. */
+
+/* S as roff text: a hyphen is \-, a backslash \e, and no line starts with a request. */
+static void roff(FILE *out, const char *s)
+{
+	for (bool line_start = true; *s; line_start = *s++ == '\n') {
+		if (line_start && (*s == '.' || *s == '\''))
+			fputs("\\&", out);
+		if (*s == '-' || *s == '\\')
+			fputc('\\', out);
+		fputc(*s == '\\' ? 'e' : *s, out);
+	}
+}
+
+static void man_option(FILE *out, const struct option_def *o)
+{
+	fputs(".TP\n", out);
+	if (o->letter)
+		fprintf(out, "\\fB\\-%c\\fR, ", o->letter);
+	fputs("\\fB\\-\\-", out);
+	roff(out, o->name);
+	fputs("\\fR", out);
+	if (o->arg) {
+		fputs(" \\fI", out);
+		roff(out, o->arg);
+		fputs("\\fR", out);
+	}
+	fputc('\n', out);
+	roff(out, o->help);
+	fputc('\n', out);
+}
+
+/*
+ * carapace(1): a synopsis line, then a section, for each command. Only
+ * tools/man.c calls it (make man): link-time optimisation leaves it out of
+ * carapace itself.
+ */
+void print_man(FILE *out)
+{
+	fprintf(out, ".TH CARAPACE 1 \"\" \"carapace %s\" \"User Commands\"\n"
+		".SH NAME\ncarapace \\- a small container runtime in one static binary\n"
+		".SH SYNOPSIS\n", CARAPACE_VERSION);
+	for (int i = 0; i < N_COMMANDS; i++) {
+		fprintf(out, ".B carapace %s\n[OPTIONS] [\\-\\-] ", commands[i].name);
+		roff(out, commands[i].operands);
+		fputs("\n.br\n", out);
+	}
+	fputs(".B carapace\n\\-\\-help | \\-\\-version\n.SH COMMANDS\n", out);
+	for (int i = 0; i < N_COMMANDS; i++) {
+		fprintf(out, ".SS carapace %s\n", commands[i].name);
+		roff(out, commands[i].about);
+		fputc('\n', out);
+		if (i && commands[i].options == commands[i - 1].options) {
+			fprintf(out, "It takes the options of %s.\n", commands[i - 1].name);
+			continue;
+		}
+		for (const struct option_def *o = commands[i].options; o->name; o++)
+			man_option(out, o);
+	}
+	fprintf(out, ".SH \"EXIT STATUS\"\n%c", toupper(exit_statuses[0]));
+	roff(out, exit_statuses + 1);
+	fputc('\n', out);
+}
+
+/* Parsing, by the tables. */
+
+/* The one-line error for a bad option, as getopt_long left it. */
+__attribute__((noreturn))
+static void die_bad_option(const char *cmd, int c, int argc, char **argv)
+{
+	/* musl leaves optind past argc after a trailing short option. */
+	const char *arg = optind - 1 < argc ? argv[optind - 1] : "";
+
+	if (c == ':' && !strncmp(arg, "--", 2))
+		die(EXIT_CANT_RUN, "%s: option %s needs an argument", cmd, arg);
+	if (c == ':')
+		die(EXIT_CANT_RUN, "%s: option -%c needs an argument", cmd, optopt);
+	/* --NAME=VALUE for an option that takes none: optopt is that option's value. */
+	if (optopt && !strncmp(arg, "--", 2) && strchr(arg, '='))
+		die(EXIT_CANT_RUN, "%s: option %.*s takes no argument", cmd,
+		    (int)strcspn(arg, "="), arg);
+	if (optopt && optopt < 256)
+		die(EXIT_CANT_RUN, "%s: unknown option: -%c", cmd, optopt);
+	die(EXIT_CANT_RUN, "%s: unknown option: %s", cmd, arg);
+}
+
+/* getopt_long's value for O, of TABLE: its letter, or past all letters, its place. */
+static int option_value(const struct option_def *table, const struct option_def *o)
+{
+	return o->letter ? o->letter : 256 + (int)(o - table);
+}
+
+/* getopt_long's two tables, as long as TABLE needs. */
+static void make_getopt_tables(const struct option_def *table, struct option **longopts,
+			       char **shortopts)
+{
+	size_t n = 0;
+	struct option *l;
+	char *s;
+
+	while (table[n].name)
+		n++;
+	l = *longopts = xrealloc(NULL, (n + 1) * sizeof *l);
+	s = *shortopts = xrealloc(NULL, 2 + 2 * n + 1);	/* "+:", "x:" each, NUL */
+	*s++ = '+';	/* stop at the first non-option: it is the command */
+	*s++ = ':';	/* report a missing argument as ':' */
+	for (const struct option_def *o = table; o->name; o++) {
+		*l++ = (struct option){ o->name, o->arg ? required_argument : no_argument, NULL,
+					option_value(table, o) };
+		if (o->letter) {
+			*s++ = o->letter;
+			if (o->arg)
+				*s++ = ':';
 		}
 	}
+	*l = (struct option){ 0 };
+	*s = '\0';
+}
+
+/* Does ARGV's options into CL, by its command's table; returns the first operand's index. */
+static int parse_options(struct cmdline *cl, int argc, char **argv)
+{
+	const struct option_def *table = cl->cmd->options, *o;
+	struct option *longopts;
+	char *shortopts;
+	int opt;
+
+	make_getopt_tables(table, &longopts, &shortopts);
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		for (o = table; o->name && option_value(table, o) != opt; o++)
+			;
+		if (!o->name)
+			die_bad_option(cl->cmd->name, opt, argc, argv);
+		if (o->kind == SET_STRING)
+			*(const char **)((char *)cl + o->field) = optarg;
+		else if (o->kind == SET_TRUE)
+			*(bool *)((char *)cl + o->field) = true;
+		else
+			o->call(cl, optarg);
+	}
+	free(longopts);
+	free(shortopts);
+	return optind;
+}
+
+/* The environment's defaults, in their places; the user's -e, replayed on them, win. */
+static void env_defaults(struct container *c)
+{
+	char **given = c->process.env;
+	size_t n = c->process.env_len;
+
+	c->process.env = NULL;
+	c->process.env_len = 0;
+	env_set(c, (char *)default_path);
+	env_set(c, "HOME=/root");
+	if (getenv("TERM"))
+		env_set(c, xasprintf("TERM=%s", getenv("TERM")));
+	for (size_t i = 0; i < n; i++)
+		env_set(c, given[i]);
+	free(given);
+}
+
+/* The default mounts, first: the user's, which come after, may mount on them. */
+static void mount_defaults(struct container *c)
+{
+	struct mount_spec *given = c->mounts;
+	size_t n = c->mounts_len;
+
+	c->mounts = NULL;
+	c->mounts_len = 0;
+	for (size_t i = 0; i < sizeof default_mounts / sizeof default_mounts[0]; i++)
+		add_mount(c, &default_mounts[i]);
+	for (size_t i = 0; i < n; i++)
+		add_mount(c, &given[i]);
+	free(given);
+}
+
+/*
+ * Docker's defaults, for what the command line did not give: after it was
+ * parsed, as they are this front end's, not the spec's (an OCI config
+ * brings its own).
+ */
+static void cmdline_defaults(struct cmdline *cl)
+{
+	struct container *c = &cl->c;
+	const char *rootfs = getenv("CARAPACE_ROOTFS");
+
+	if (!c->root.path)
+		c->root.path = rootfs && *rootfs ? rootfs : "./rootfs";
+	c->root.fd = -1;
+	if (!c->hostname)
+		c->hostname = "carapace";
+	if (!c->process.cwd)
+		c->process.cwd = "/";
+	c->namespaces |= CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+			 CLONE_NEWNET | CLONE_NEWCGROUP;
+	mount_defaults(c);
+	if (!c->limits.parent)
+		c->limits.parent = "carapace";
 	/* A fork bomb stops here; --pids raises it, --pids unlimited removes it. */
-	if (!pids_given) {
+	if (!c->limits.pids) {
 		c->limits.pids = DEFAULT_PIDS;
 		c->limits.pids_default = true;
 	}
+	if (!c->limits.memory)
+		c->limits.memory = -1;
+	if (!c->limits.memory_swap)
+		c->limits.memory_swap = -1;
+	c->privileges.caps = (default_caps & ~cl->caps_dropped) | cl->caps_added;
+	c->privileges.masked_paths = default_masked_paths;
+	c->privileges.readonly_paths = default_readonly_paths;
+	c->privileges.no_new_privs = !cl->new_privs_allowed;
+	if (!cl->stop_timeout_given)
+		c->init.stop_timeout = 10;
+	env_defaults(c);
+}
+
+void parse_run_options(struct container *c, int argc, char **argv)
+{
+	struct cmdline cl = { .c = *c };
+
+	cl.cmd = &commands[c->process.action == EXEC_INSPECT ? CMD_INSPECT : CMD_RUN];
+	optind = parse_options(&cl, argc, argv);
+	cmdline_defaults(&cl);
+	*c = cl.c;
 	if (c->inspect.json && c->process.action != EXEC_INSPECT)
 		die(EXIT_CANT_RUN, "run: --json: only carapace inspect has it");
 	if (optind >= argc && c->process.action != EXEC_INSPECT)
 		die(EXIT_CANT_RUN, "run: no command given (see carapace run --help)");
 	c->process.argv = argv + optind;
 	root_defaults(c);
+}
+
+/* carapace init's options: only what init.forward_to_group and init.subreaper say. */
+char **parse_init_options(struct container *c, int argc, char **argv)
+{
+	struct cmdline cl = { .c = *c, .cmd = &commands[CMD_INIT] };
+	int first = parse_options(&cl, argc, argv);
+
+	*c = cl.c;
+	if (first >= argc)
+		die(EXIT_CANT_RUN, "init: no program given (see carapace init --help)");
+	return argv + first;
 }

@@ -20,19 +20,31 @@ static uint32_t id_number(const char *s)
 }
 
 /*
- * Finds NAME, or else the number ID, in a passwd or group file; WHOSE
- * says whose in errors: "--user: the container's " (in it, before the exec)
- * or "--userns: the host's " (the launcher's, for /etc/subuid's names).
- * Splits the line into FIELD; returns it, or NULL. An empty name
+ * Opens FILE, /etc/passwd or /etc/group, of WHOSE: the path is the same,
+ * the root it is read in is not. WHOSE also names the file in errors.
+ */
+static bool open_user_file(struct text_file *t, enum whose_file whose, const char *file)
+{
+	static const char *const what[] = {
+		[CONTAINER_FILE] = "--user: the container's ",
+		[HOST_FILE] = "--userns: the host's ",
+	};
+
+	return open_text_file(t, what[whose], file);
+}
+
+/*
+ * Finds NAME, or else the number ID, in FILE, a passwd or group file of
+ * WHOSE. Splits the line into FIELD; returns it, or NULL. An empty name
  * matches nothing, and a line without a numeric id is no entry.
  */
-char *find_entry(const char *whose, const char *file, const char *name, long id,
-			char *field[7])
+char *find_entry(enum whose_file whose, const char *file, const char *name, long id,
+		 char *field[7])
 {
 	char *line, *found = NULL;
 	struct text_file t;
 
-	if ((name && !*name) || !open_text_file(&t, whose, file))
+	if ((name && !*name) || !open_user_file(&t, whose, file))
 		return NULL;
 	while (!found && (line = next_line(&t))) {
 		char *p = line;
@@ -59,7 +71,7 @@ static gid_t resolve_group(const char *group)
 
 	if (is_number(group))
 		return id_number(group);
-	if (!find_entry("--user: the container's ", "/etc/group", group, 0, field))
+	if (!find_entry(CONTAINER_FILE, "/etc/group", group, 0, field))
 		die(EXIT_CANT_RUN, "group: %s: no such group in the container's /etc/group", group);
 	return id_number(field[2]);
 }
@@ -70,7 +82,7 @@ static void add_member_groups(const char *user, struct user_ids *u)
 	struct text_file t;
 	char *line;
 
-	if (!open_text_file(&t, "--user: the container's ", "/etc/group"))
+	if (!open_user_file(&t, CONTAINER_FILE, "/etc/group"))
 		return;
 	while ((line = next_line(&t)) && u->ngroups < 64) {
 		char *p = line, *field[4] = { 0 };
@@ -87,7 +99,10 @@ static void add_member_groups(const char *user, struct user_ids *u)
 	close_text_file(&t);
 }
 
-/* USER[:GROUP], as docker reads it: names from the container, numbers always. */
+/*
+ * USER[:GROUP], as docker reads it: names from the container's files,
+ * numbers always. Inside it, once its root is /, before the exec.
+ */
 void resolve_user(const struct container *c, struct user_ids *u)
 {
 	char spec[256], *field[7], *line;
@@ -101,8 +116,8 @@ void resolve_user(const struct container *c, struct user_ids *u)
 	if (group)
 		*group++ = '\0';
 	line = is_number(spec) ?
-		find_entry("--user: the container's ", "/etc/passwd", NULL, id_number(spec), field) :
-		find_entry("--user: the container's ", "/etc/passwd", spec, 0, field);
+		find_entry(CONTAINER_FILE, "/etc/passwd", NULL, id_number(spec), field) :
+		find_entry(CONTAINER_FILE, "/etc/passwd", spec, 0, field);
 	if (!line && !is_number(spec))
 		die(EXIT_CANT_RUN, "--user: %s: no such user in the container's /etc/passwd", spec);
 	u->uid = id_number(line ? field[2] : spec);

@@ -359,7 +359,7 @@ static void validate_userns(struct container *c)
 	newuidmap = find_program("newuidmap");
 	newgidmap = find_program("newgidmap");
 	/* The host's name for the user, by which /etc/subuid may know it. */
-	line = find_entry("--userns: the host's ", "/etc/passwd", NULL, geteuid(), field);
+	line = find_entry(HOST_FILE, "/etc/passwd", NULL, geteuid(), field);
 	user = line ? field[0] : NULL;
 	if (uids->len && !gids->len)
 		*gids = *uids;	/* as podman does */
