@@ -31,7 +31,8 @@ build/include/.stamp:
 	ln -sfn $(ARCH_INC)/asm build/include/asm
 	touch $@
 
-C_SRCS  = carapace.c $(wildcard src/*.c)
+# src/man.c is not carapace's: it is the tool that writes the man page.
+C_SRCS  = carapace.c $(filter-out src/man.c,$(wildcard src/*.c))
 C_OBJS  = $(patsubst %.c,build/%.o,$(C_SRCS))
 OBJS    = $(C_OBJS) build/inspector.o
 
@@ -47,7 +48,7 @@ carapace: $(OBJS)
 
 # carapace(1), made from the option tables by a tool built for it: a
 # command of carapace's own would cost the binary 2 KB of its size limit.
-MAN_OBJS = build/tools/man.o build/src/options.o build/src/util.o
+MAN_OBJS = build/src/man.o build/src/options.o build/src/util.o
 
 build/mkman: $(MAN_OBJS)
 	$(CC) -static $(LTO) -O2 -o $@ $(MAN_OBJS)

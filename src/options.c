@@ -933,7 +933,7 @@ static void man_option(FILE *out, const struct option_def *o)
 
 /*
  * carapace(1): a synopsis line, then a section, for each command. Only
- * tools/man.c calls it (make man): link-time optimisation leaves it out of
+ * src/man.c calls it (make man): link-time optimisation leaves it out of
  * carapace itself.
  */
 void print_man(FILE *out)
