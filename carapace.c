@@ -17,7 +17,7 @@
 /* The life story, in the order it is told below. */
 static int cmd_run(int argc, char **argv, enum exec_action action);
 static int cmd_init(int argc, char **argv);
-static void create_container(struct container *c);
+static void create_container(struct container *c, const struct runtime *rt);
 static int launcher_signals(void);
 static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, bool *in_cgroup);
 static bool wait_until_ready(void);
@@ -66,19 +66,20 @@ int main(int argc, char **argv)
 static int cmd_run(int argc, char **argv, enum exec_action action)
 {
 	struct container c;
+	struct runtime rt = { 0 };
 	int status;
 
 	spec_defaults(&c);
 	c.process.action = action;
 	parse_run_options(&c, argc, argv);
-	validate_spec(&c);
+	validate_spec(&c, &rt);
 	if (action == EXEC_INSPECT)	/* before the clone: the host's, to compare */
 		inspector_host_namespaces(c.inspect.host_ns);
 	build_seccomp(&c);
 
 	L.sigfd = launcher_signals();
 	L.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
-	create_container(&c);
+	create_container(&c, &rt);
 	if (wait_until_ready())
 		send_msg(L.sock, MSG_START, 0, NULL);
 	status = supervise();
@@ -140,7 +141,7 @@ static int cmd_init(int argc, char **argv)
  * Host side of the container's creation: cgroups, init in its namespaces,
  * then, once init is in its cgroups and has its id maps, "go".
  */
-static void create_container(struct container *c)
+static void create_container(struct container *c, const struct runtime *rt)
 {
 	int socks[2], root_tree;
 	bool in_cgroup;
@@ -148,8 +149,8 @@ static void create_container(struct container *c)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks))
 		die_errno("socketpair");
 	if (c->limits.name)
-		create_cgroups(c);	/* first, so that its atexit runs last */
-	else if (c->userns.rootless)
+		create_cgroups(c, rt->rootless);	/* first, so that its atexit runs last */
+	else if (rt->rootless)
 		log_debug("cgroup: none: rootless, and no limit asked for");
 	/* Outside the initial user namespace, the kernel makes no device node. */
 	if (c->namespaces & CLONE_NEWUSER)
@@ -178,7 +179,7 @@ static void create_container(struct container *c)
 		join_cgroups(L.init, in_cgroup);
 	if (c->namespaces & CLONE_NEWUSER)
 		write_id_maps(c, L.init);
-	if (c->namespaces & CLONE_NEWUSER && !c->userns.rootless && !c->root.tarball &&
+	if (c->namespaces & CLONE_NEWUSER && !rt->rootless && !c->root.tarball &&
 	    (root_tree = idmapped_root(c, L.init)) >= 0) {
 		send_fd(L.sock, MSG_GO, root_tree);
 		close(root_tree);

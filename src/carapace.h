@@ -148,7 +148,6 @@ struct container {
 	unsigned long namespaces;	/* CLONE_NEW* */
 	struct {	/* with CLONE_NEWUSER */
 		struct id_map uids, gids;
-		bool rootless;		/* run by an ordinary user */
 		const char *newuidmap;	/* the helpers that write the maps; NULL: carapace does */
 		const char *newgidmap;
 		bool deny_setgroups;	/* the kernel's rule for a map written without them */
@@ -187,6 +186,15 @@ struct container {
 		bool subreaper;
 		unsigned stop_timeout;	/* seconds */
 	} init;
+};
+
+/*
+ * What carapace finds or builds while it runs a container, apart from
+ * what was asked for (struct container): cmd_run holds it and passes it to
+ * what needs it. Validation fills the first of it, the launcher the rest.
+ */
+struct runtime {
+	bool rootless;		/* run by an ordinary user */
 };
 
 #define CAP(x) (1ULL << CAP_##x)
@@ -355,11 +363,11 @@ bool path_within(const char *path, const char *dir);
 bool open_text_file(struct text_file *t, const char *what, const char *path);
 char *next_line(struct text_file *t);
 void close_text_file(struct text_file *t);
-void validate_spec(struct container *c);
+void validate_spec(struct container *c, struct runtime *rt);
 
 /* src/cgroup.c */
 extern struct cgroups CG;
-void create_cgroups(struct container *c);
+void create_cgroups(struct container *c, bool rootless);
 void join_cgroups(pid_t pid, bool v2_done);
 void report_cgroups(const struct container *c);
 

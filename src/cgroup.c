@@ -646,12 +646,12 @@ static void confine_devices(struct container *c)
 }
 
 /* Before the clone: the leaves exist and hold every limit. */
-void create_cgroups(struct container *c)
+void create_cgroups(struct container *c, bool rootless)
 {
 	unsigned need = controllers_needed(c);
 
 	cgroup_detect();
-	CG.rootless = c->userns.rootless;
+	CG.rootless = rootless;
 	/* Rootless: nothing but what was asked for, as nothing else is delegated. */
 	cgroup_plan(c, need, CG.rootless ? 0 : (1u << CTL_FREEZER) |
 		    (c->limits.pids_default ? 1u << CTL_PIDS : 0) |

@@ -21,12 +21,12 @@ static bool valid_cgroup_path(const char *p, bool nested)
 	return true;
 }
 
-static void validate_limits(struct container *c)
+static void validate_limits(struct container *c, const struct runtime *rt)
 {
 	bool any;
 
 	/* Rootless, a cgroup needs a delegation: a default must not ask for one. */
-	if (c->limits.pids_default && c->userns.rootless) {
+	if (c->limits.pids_default && rt->rootless) {
 		log_debug("cgroup: rootless: no default pids limit (give --pids for one)");
 		c->limits.pids = -1;
 		c->limits.pids_default = false;
@@ -50,7 +50,7 @@ static void validate_limits(struct container *c)
 	 * Rootless, the kernel keeps host devices shut, and a cgroup is made
 	 * only for a limit (with --name, if given, as its name).
 	 */
-	if (c->userns.rootless && !any) {
+	if (rt->rootless && !any) {
 		c->limits.name = NULL;
 		return;
 	}
@@ -142,7 +142,7 @@ static bool id_mapped(const struct id_map *map, uint32_t id)
 }
 
 /* The rootfs, a folder or a tarball, and where an overlay keeps its changes. */
-static void validate_root(struct container *c)
+static void validate_root(struct container *c, const struct runtime *rt)
 {
 	struct statfs sfs;
 	struct stat st;
@@ -154,7 +154,7 @@ static void validate_root(struct container *c)
 		die(EXIT_CANT_RUN, "rootfs: %s: %s", c->root.path, strerror(ENOTDIR));
 	c->root.path = absolute_path("rootfs", c->root.path);
 	/* For root's idmapped copy: held from here on, so a path swapped later is never used. */
-	if (!c->root.tarball && (c->namespaces & CLONE_NEWUSER) && !c->userns.rootless &&
+	if (!c->root.tarball && (c->namespaces & CLONE_NEWUSER) && !rt->rootless &&
 	    (c->root.fd = open(c->root.path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("rootfs: %s", c->root.path);
 	/* Its folder gets a tmpfs on top, and "/" can't take one. */
@@ -345,14 +345,14 @@ static void default_id_map(struct id_map *map, const char *file, const char *use
 		add_subordinate_ranges(map, file, user, own, 1);
 }
 
-static void validate_userns(struct container *c)
+static void validate_userns(struct container *c, struct runtime *rt)
 {
 	struct id_map *uids = &c->userns.uids, *gids = &c->userns.gids;
 	char *newuidmap, *newgidmap, *line, *field[7];
 	const char *user;
 
-	c->userns.rootless = geteuid() != 0;
-	if (c->userns.rootless || uids->len || gids->len)
+	rt->rootless = geteuid() != 0;
+	if (rt->rootless || uids->len || gids->len)
 		c->namespaces |= CLONE_NEWUSER;
 	if (!(c->namespaces & CLONE_NEWUSER))
 		return;
@@ -371,7 +371,7 @@ static void validate_userns(struct container *c)
 		die(EXIT_CANT_RUN, "--uidmap: maps no uid 0, the container's root");
 	if (!id_mapped(gids, 0))
 		die(EXIT_CANT_RUN, "--gidmap: maps no gid 0, the container's root");
-	if (!c->userns.rootless)
+	if (!rt->rootless)
 		return;
 	if (only_own_id(uids, geteuid()) && only_own_id(gids, getegid())) {
 		/* The kernel's rule: such a gid map only once setgroups is off. */
@@ -405,7 +405,7 @@ static void adapt_mounts_to_userns(struct container *c)
 }
 
 /* Checks what can be checked before any namespace exists. */
-void validate_spec(struct container *c)
+void validate_spec(struct container *c, struct runtime *rt)
 {
 	int fd;
 
@@ -413,8 +413,8 @@ void validate_spec(struct container *c)
 	for (fd = 3; fd < 3 + c->process.preserve_fds; fd++)
 		if (fcntl(fd, F_GETFD) < 0)
 			die_errno("--preserve-fds: fd %d", fd);
-	validate_userns(c);
-	validate_root(c);
+	validate_userns(c, rt);
+	validate_root(c, rt);
 	validate_mounts(c);
 	if (c->process.cwd[0] != '/')
 		die(EXIT_CANT_RUN, "--workdir: not an absolute path: '%s'", c->process.cwd);
@@ -425,5 +425,5 @@ void validate_spec(struct container *c)
 	if (c->privileges.privileged)
 		make_privileged(c);
 	adapt_mounts_to_userns(c);
-	validate_limits(c);
+	validate_limits(c, rt);
 }
