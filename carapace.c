@@ -22,8 +22,8 @@ static int launcher_signals(void);
 static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, bool *in_cgroup);
 static bool wait_until_ready(void);
 __attribute__((noreturn))
-static void container_init(const struct container *c, int sock);
-static void become_root_inside(const struct container *c);
+static void container_init(const struct container *c, const struct runtime *rt, int sock);
+static void become_root_inside(const struct runtime *rt);
 static const char *build_filesystem(const struct container *c, int root_tree);
 __attribute__((noreturn))
 static void start_container_workload(const struct container *c, int pty_slave,
@@ -171,14 +171,14 @@ static void create_container(struct container *c, const struct runtime *rt)
 		die_errno("clone");
 	if (L.init == 0) {
 		close(socks[0]);
-		container_init(c, socks[1]);
+		container_init(c, rt, socks[1]);
 	}
 	close(socks[1]);
 	L.sock = socks[0];
 	if (CG.ndirs)
 		join_cgroups(L.init, in_cgroup);
 	if (c->namespaces & CLONE_NEWUSER)
-		write_id_maps(c, L.init);
+		write_id_maps(c, rt, L.init);
 	if (c->namespaces & CLONE_NEWUSER && !rt->rootless && !c->root.tarball &&
 	    (root_tree = idmapped_root(c, L.init)) >= 0) {
 		send_fd(L.sock, MSG_GO, root_tree);
@@ -266,7 +266,7 @@ static bool wait_until_ready(void)
 
 /* PID 1 of the container, from its first instruction to its exit. */
 __attribute__((noreturn))
-static void container_init(const struct container *c, int sock)
+static void container_init(const struct container *c, const struct runtime *rt, int sock)
 {
 	struct saved_signals saved;
 	const char *root_mode;
@@ -287,7 +287,7 @@ static void container_init(const struct container *c, int sock)
 	if (wait_msg(sock, &root_tree) != MSG_GO)	/* EOF: a launcher that died early */
 		_exit(EXIT_CANT_RUN);
 	if (c->namespaces & CLONE_NEWUSER)
-		become_root_inside(c);
+		become_root_inside(rt);
 	/*
 	 * Nobody in the container may ptrace us or open /proc/1/exe. Not
 	 * before: newuidmap wants init's /proc/PID to be its user's.
@@ -338,12 +338,12 @@ static void container_init(const struct container *c, int sock)
 }
 
 /* The maps are written: root of the user namespace, with its capabilities. */
-static void become_root_inside(const struct container *c)
+static void become_root_inside(const struct runtime *rt)
 {
 	if (setresgid(0, 0, 0))
 		die_errno("userns: setgid 0");
 	/* Denied by us, or by newgidmap for a map of one gid: then keep them, as we must. */
-	if (!c->userns.deny_setgroups && setgroups(0, NULL) && errno != EPERM)
+	if (!rt->deny_setgroups && setgroups(0, NULL) && errno != EPERM)
 		die_errno("userns: setgroups");
 	if (setresuid(0, 0, 0))
 		die_errno("userns: setuid 0");

@@ -148,9 +148,6 @@ struct container {
 	unsigned long namespaces;	/* CLONE_NEW* */
 	struct {	/* with CLONE_NEWUSER */
 		struct id_map uids, gids;
-		const char *newuidmap;	/* the helpers that write the maps; NULL: carapace does */
-		const char *newgidmap;
-		bool deny_setgroups;	/* the kernel's rule for a map written without them */
 	} userns;
 	struct mount_spec *mounts;	/* in mount order: the defaults, then the user's */
 	size_t mounts_len;
@@ -195,6 +192,9 @@ struct container {
  */
 struct runtime {
 	bool rootless;		/* run by an ordinary user */
+	const char *newuidmap;	/* the helpers that write the id maps; NULL: carapace does */
+	const char *newgidmap;
+	bool deny_setgroups;	/* the kernel's rule for a map written without them */
 };
 
 #define CAP(x) (1ULL << CAP_##x)
@@ -373,7 +373,7 @@ void report_cgroups(const struct container *c);
 
 /* src/userns.c */
 int idmapped_root(const struct container *c, pid_t pid);
-void write_id_maps(const struct container *c, pid_t pid);
+void write_id_maps(const struct container *c, const struct runtime *rt, pid_t pid);
 
 /* src/tar.c */
 void tar_open(struct tar *t);

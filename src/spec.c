@@ -375,14 +375,14 @@ static void validate_userns(struct container *c, struct runtime *rt)
 		return;
 	if (only_own_id(uids, geteuid()) && only_own_id(gids, getegid())) {
 		/* The kernel's rule: such a gid map only once setgroups is off. */
-		c->userns.deny_setgroups = true;
+		rt->deny_setgroups = true;
 		return;
 	}
 	if (!newuidmap || !newgidmap)
 		die(EXIT_CANT_RUN, "--uidmap: an ordinary user maps more than its own ids only "
 		    "with newuidmap and newgidmap (package uidmap)");
-	c->userns.newuidmap = newuidmap;
-	c->userns.newgidmap = newgidmap;
+	rt->newuidmap = newuidmap;
+	rt->newgidmap = newgidmap;
 }
 
 /* A user namespace mounts no devtmpfs: devpts's gid=5 and /dev need what is allowed there. */
