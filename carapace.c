@@ -66,7 +66,7 @@ int main(int argc, char **argv)
 static int cmd_run(int argc, char **argv, enum exec_action action)
 {
 	struct container c;
-	struct runtime rt = { 0 };
+	struct runtime rt = { .root_fd = -1 };
 	int status;
 
 	spec_defaults(&c);
@@ -180,7 +180,7 @@ static void create_container(struct container *c, const struct runtime *rt)
 	if (c->namespaces & CLONE_NEWUSER)
 		write_id_maps(c, rt, L.init);
 	if (c->namespaces & CLONE_NEWUSER && !rt->rootless && !c->root.tarball &&
-	    (root_tree = idmapped_root(c, L.init)) >= 0) {
+	    (root_tree = idmapped_root(c, rt, L.init)) >= 0) {
 		send_fd(L.sock, MSG_GO, root_tree);
 		close(root_tree);
 	} else {

@@ -140,8 +140,6 @@ struct container {
 		bool rw;		/* --rootfs-rw: the folder itself is written */
 		int64_t size;		/* bytes of the tmpfs that holds the overlay's
 					 * changes in memory, or a tarball */
-		int fd;			/* O_PATH on the folder, as validated, for root's
-					 * --userns; else -1 */
 		const char *overlay_dir;	/* the overlay's upper and work; NULL: memory */
 	} root;
 	const char *hostname;
@@ -192,6 +190,8 @@ struct container {
  */
 struct runtime {
 	bool rootless;		/* run by an ordinary user */
+	int root_fd;		/* O_PATH on the rootfs folder, as validated, for root's
+				 * --userns; else -1 */
 	const char *newuidmap;	/* the helpers that write the id maps; NULL: carapace does */
 	const char *newgidmap;
 	bool deny_setgroups;	/* the kernel's rule for a map written without them */
@@ -372,7 +372,7 @@ void join_cgroups(pid_t pid, bool v2_done);
 void report_cgroups(const struct container *c);
 
 /* src/userns.c */
-int idmapped_root(const struct container *c, pid_t pid);
+int idmapped_root(const struct container *c, const struct runtime *rt, pid_t pid);
 void write_id_maps(const struct container *c, const struct runtime *rt, pid_t pid);
 
 /* src/tar.c */

@@ -314,7 +314,6 @@ void spec_defaults(struct container *c)
 
 	*c = (struct container){ 0 };
 	c->root.path = rootfs && *rootfs ? rootfs : "./rootfs";
-	c->root.fd = -1;
 	c->hostname = "carapace";
 	c->process.cwd = "/";
 	c->namespaces = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |

@@ -142,7 +142,7 @@ static bool id_mapped(const struct id_map *map, uint32_t id)
 }
 
 /* The rootfs, a folder or a tarball, and where an overlay keeps its changes. */
-static void validate_root(struct container *c, const struct runtime *rt)
+static void validate_root(struct container *c, struct runtime *rt)
 {
 	struct statfs sfs;
 	struct stat st;
@@ -155,7 +155,7 @@ static void validate_root(struct container *c, const struct runtime *rt)
 	c->root.path = absolute_path("rootfs", c->root.path);
 	/* For root's idmapped copy: held from here on, so a path swapped later is never used. */
 	if (!c->root.tarball && (c->namespaces & CLONE_NEWUSER) && !rt->rootless &&
-	    (c->root.fd = open(c->root.path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+	    (rt->root_fd = open(c->root.path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("rootfs: %s", c->root.path);
 	/* Its folder gets a tmpfs on top, and "/" can't take one. */
 	if (c->root.tarball && strrchr(c->root.path, '/') == c->root.path)

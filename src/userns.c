@@ -93,7 +93,7 @@ static void run_map_helper(const char *helper, pid_t pid, const struct id_map *m
  * --overlay, a layer of its own takes the writes. Not for a workload with
  * CAP_SYS_ADMIN, which could remount it.
  */
-int idmapped_root(const struct container *c, pid_t pid)
+int idmapped_root(const struct container *c, const struct runtime *rt, pid_t pid)
 {
 	struct mount_attr attr = {
 		.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NODEV |
@@ -113,7 +113,7 @@ int idmapped_root(const struct container *c, pid_t pid)
 		die_errno("open: %s", path);
 	attr.userns_fd = (uint64_t)userns;
 	/* From the fd validated before: a path swapped since can't be used. */
-	tree = sys_open_tree(c->root.fd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE |
+	tree = sys_open_tree(rt->root_fd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE |
 			     OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (tree >= 0 && !sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr))
 		return tree;
