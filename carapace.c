@@ -26,8 +26,8 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 static void become_root_inside(const struct runtime *rt);
 static const char *build_filesystem(const struct container *c, int root_tree);
 __attribute__((noreturn))
-static void start_container_workload(const struct container *c, int pty_slave,
-				     const struct saved_signals *saved);
+static void start_container_workload(const struct container *c, const struct runtime *rt,
+				     int pty_slave, const struct saved_signals *saved);
 static void restore_signals(const struct saved_signals *saved);
 
 /* ------------------------------------------------------------------ */
@@ -74,7 +74,7 @@ static int cmd_run(int argc, char **argv, enum exec_action action)
 	parse_run_options(&c, argc, argv);
 	validate_spec(&c, &rt);
 	if (action == EXEC_INSPECT)	/* before the clone: the host's, to compare */
-		inspector_host_namespaces(c.inspect.host_ns);
+		inspector_host_namespaces(rt.host_ns);
 	build_seccomp(&c);
 
 	L.sigfd = launcher_signals();
@@ -326,7 +326,7 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 		die_errno("fork");
 	if (workload == 0) {
 		close(sigfd);
-		start_container_workload(c, pty_slave, &saved);
+		start_container_workload(c, rt, pty_slave, &saved);
 	}
 	/* The workload reports its own exec errors; init needs nothing more. */
 	close(sock);
@@ -401,8 +401,8 @@ static const char *build_filesystem(const struct container *c, int root_tree)
 
 /* In the container: the workload's side of the fork, up to exec. */
 __attribute__((noreturn))
-static void start_container_workload(const struct container *c, int pty_slave,
-				     const struct saved_signals *saved)
+static void start_container_workload(const struct container *c, const struct runtime *rt,
+				     int pty_slave, const struct saved_signals *saved)
 {
 	struct user_ids user;
 	char cwd[PATH_MAX];
@@ -449,7 +449,7 @@ static void start_container_workload(const struct container *c, int pty_slave,
 		install_seccomp();
 	}
 	if (c->process.action == EXEC_INSPECT)
-		_exit(inspector_report(STDOUT_FILENO, c->inspect.json, c->inspect.host_ns) ?
+		_exit(inspector_report(STDOUT_FILENO, c->inspect.json, rt->host_ns) ?
 		      EXIT_CANT_RUN : 0);
 	if (sealed >= 0) {
 		exec_sealed(sealed, c->process.argv, c->process.env);

@@ -127,7 +127,6 @@ struct container {
 	} process;
 	struct {
 		bool json;
-		unsigned long long host_ns[8];	/* by inspector_host_namespaces() */
 	} inspect;
 	struct {
 		const char *path;
@@ -195,6 +194,7 @@ struct runtime {
 	const char *newuidmap;	/* the helpers that write the id maps; NULL: carapace does */
 	const char *newgidmap;
 	bool deny_setgroups;	/* the kernel's rule for a map written without them */
+	unsigned long long host_ns[8];	/* inspect's, by inspector_host_namespaces() */
 };
 
 #define CAP(x) (1ULL << CAP_##x)
