@@ -17,7 +17,7 @@
 /* The life story, in the order it is told below. */
 static int cmd_run(int argc, char **argv, enum exec_action action);
 static int cmd_init(int argc, char **argv);
-static void create_container(struct container *c, const struct runtime *rt);
+static void create_container(const struct container *c, struct runtime *rt);
 static int launcher_signals(void);
 static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, bool *in_cgroup);
 static bool wait_until_ready(void);
@@ -141,7 +141,7 @@ static int cmd_init(int argc, char **argv)
  * Host side of the container's creation: cgroups, init in its namespaces,
  * then, once init is in its cgroups and has its id maps, "go".
  */
-static void create_container(struct container *c, const struct runtime *rt)
+static void create_container(const struct container *c, struct runtime *rt)
 {
 	int socks[2], root_tree;
 	bool in_cgroup;
@@ -152,11 +152,14 @@ static void create_container(struct container *c, const struct runtime *rt)
 		create_cgroups(c, rt->rootless);	/* first, so that its atexit runs last */
 	else if (rt->rootless)
 		log_debug("cgroup: none: rootless, and no limit asked for");
-	/* Outside the initial user namespace, the kernel makes no device node. */
-	if (c->namespaces & CLONE_NEWUSER)
-		c->privileges.devices_confined = true;
-	if (!c->privileges.devices_confined && !c->privileges.privileged)
-		c->privileges.caps &= ~CAP(MKNOD);
+	/*
+	 * Root may make device nodes where the host's devices are kept shut:
+	 * by a device cgroup, or by a user namespace, outside the initial one
+	 * of which the kernel makes no device node.
+	 */
+	rt->caps = c->privileges.caps;
+	if (!(c->namespaces & CLONE_NEWUSER) && !CG.devices_confined && !c->privileges.privileged)
+		rt->caps &= ~CAP(MKNOD);
 	atexit(kill_container);
 	atexit(restore_terminal);
 	/* With a cgroup of its own, init makes its cgroup namespace once inside. */
@@ -321,7 +324,7 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 	if (log_threshold >= LOG_INFO && c->process.action == EXEC_COMMAND &&
 	    isatty(STDERR_FILENO))
 		inspector_banner(pty_slave >= 0 ? pty_slave : STDERR_FILENO, c->hostname,
-				 c->namespaces, root_mode, c->privileges.caps);
+				 c->namespaces, root_mode, rt->caps);
 	if ((workload = fork()) < 0)
 		die_errno("fork");
 	if (workload == 0) {
@@ -438,7 +441,7 @@ static void start_container_workload(const struct container *c, const struct run
 	 */
 	if (!c->privileges.no_new_privs)
 		install_seccomp();
-	limit_caps(c->privileges.caps, c->privileges.user ? &user : NULL);
+	limit_caps(rt->caps, c->privileges.user ? &user : NULL);
 	cloexec_from(3 + c->process.preserve_fds);
 	for (int fd = 3; fd < 3 + c->process.preserve_fds; fd++)
 		fcntl(fd, F_SETFD, 0);

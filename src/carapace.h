@@ -167,7 +167,6 @@ struct container {
 		const char **groups_add;
 		size_t groups_add_len;
 		bool privileged;
-		bool devices_confined;	/* a device cgroup guards the host's devices */
 		const char *const *masked_paths;	/* hidden from the workload */
 		const char *const *readonly_paths;
 		struct rlimit_spec { const char *arg; int resource; struct rlimit limit; } *rlimits;
@@ -195,6 +194,8 @@ struct runtime {
 	const char *newgidmap;
 	bool deny_setgroups;	/* the kernel's rule for a map written without them */
 	unsigned long long host_ns[8];	/* inspect's, by inspector_host_namespaces() */
+	uint64_t caps;		/* the workload's: the spec's, but CAP_MKNOD only where
+				 * the host's devices are kept shut */
 };
 
 #define CAP(x) (1ULL << CAP_##x)
@@ -254,6 +255,7 @@ struct cgroups {
 	int v2_fd;			/* the v2 leaf, for CLONE_INTO_CGROUP */
 	const char *parent;
 	bool rootless;			/* run by an ordinary user */
+	bool devices_confined;		/* a device cgroup guards the host's devices */
 };
 
 /*
@@ -367,7 +369,7 @@ void validate_spec(struct container *c, struct runtime *rt);
 
 /* src/cgroup.c */
 extern struct cgroups CG;
-void create_cgroups(struct container *c, bool rootless);
+void create_cgroups(const struct container *c, bool rootless);
 void join_cgroups(pid_t pid, bool v2_done);
 void report_cgroups(const struct container *c);
 

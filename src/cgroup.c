@@ -631,22 +631,22 @@ static bool confine_devices_v2(int cgroup_fd)
 }
 
 /* Container root holds MKNOD: the device cgroup keeps host devices shut. */
-static void confine_devices(struct container *c)
+static void confine_devices(void)
 {
 	const char *dir = cgroup_dir_of(CTL_DEVICES);
 
 	if (CG.v1_mount[CTL_DEVICES]) {
 		confine_devices_v1(dir);
-		c->privileges.devices_confined = true;
+		CG.devices_confined = true;
 	} else if (CG.v2_fd >= 0 && confine_devices_v2(CG.v2_fd)) {
-		c->privileges.devices_confined = true;
+		CG.devices_confined = true;
 	} else {
 		log_debug("devices: no device cgroup (%s): dropping CAP_MKNOD", strerror(errno));
 	}
 }
 
 /* Before the clone: the leaves exist and hold every limit. */
-void create_cgroups(struct container *c, bool rootless)
+void create_cgroups(const struct container *c, bool rootless)
 {
 	unsigned need = controllers_needed(c);
 
@@ -676,7 +676,7 @@ void create_cgroups(struct container *c, bool rootless)
 		if (CG.dirs[i].v2)
 			CG.v2_fd = open(CG.dirs[i].path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgroup_dir_of(CTL_DEVICES))
-		confine_devices(c);
+		confine_devices();
 }
 
 /* After the clone, for what CLONE_INTO_CGROUP didn't do. */
