@@ -28,6 +28,7 @@ static const char *build_filesystem(const struct container *c, int root_tree);
 __attribute__((noreturn))
 static void start_container_workload(const struct container *c, const struct runtime *rt,
 				     int pty_slave, const struct saved_signals *saved);
+static char **env_with_home(const struct container *c, const char *home);
 static void restore_signals(const struct saved_signals *saved);
 
 /* ------------------------------------------------------------------ */
@@ -408,7 +409,7 @@ static void start_container_workload(const struct container *c, const struct run
 				     int pty_slave, const struct saved_signals *saved)
 {
 	struct user_ids user;
-	char cwd[PATH_MAX];
+	char cwd[PATH_MAX], **env = c->process.env;
 	int sealed;
 
 	if (setsid() < 0)
@@ -423,7 +424,7 @@ static void start_container_workload(const struct container *c, const struct run
 	if (c->privileges.user) {
 		resolve_user(c, &user);
 		if (!c->process.home_set)
-			env_set((struct container *)c, xasprintf("HOME=%s", user.home));
+			env = env_with_home(c, user.home);
 	}
 	set_rlimits(c);
 	if (chdir(c->process.cwd))
@@ -455,11 +456,28 @@ static void start_container_workload(const struct container *c, const struct run
 		_exit(inspector_report(STDOUT_FILENO, c->inspect.json, rt->host_ns) ?
 		      EXIT_CANT_RUN : 0);
 	if (sealed >= 0) {
-		exec_sealed(sealed, c->process.argv, c->process.env);
+		exec_sealed(sealed, c->process.argv, env);
 		die_errno("exec: the sealed copy of carapace");
 	}
-	exec_command(c->process.argv, c->process.env);
+	exec_command(c->process.argv, env);
 	die_exec(c->process.argv[0]);
+}
+
+/*
+ * The workload's environment: the spec's, with the --user's home from its
+ * passwd entry for HOME. A copy, as the spec says what was asked for only.
+ */
+static char **env_with_home(const struct container *c, const char *home)
+{
+	char **env = xrealloc(NULL, (c->process.env_len + 2) * sizeof *env);
+	size_t i;
+
+	memcpy(env, c->process.env, c->process.env_len * sizeof *env);
+	for (i = 0; i < c->process.env_len && strncmp(env[i], "HOME=", 5); i++)
+		;
+	env[i] = xasprintf("HOME=%s", home);	/* in HOME's place, as env_set would */
+	env[c->process.env_len + (i == c->process.env_len)] = NULL;
+	return env;
 }
 
 /* execvpe() with the container's PATH; returns only on failure, with errno. */
