@@ -24,7 +24,8 @@ static bool wait_until_ready(void);
 __attribute__((noreturn))
 static void container_init(const struct container *c, const struct runtime *rt, int sock);
 static void become_root_inside(const struct runtime *rt);
-static const char *build_filesystem(const struct container *c, int root_tree);
+static const char *build_filesystem(const struct container *c, const struct runtime *rt,
+				    int root_tree);
 __attribute__((noreturn))
 static void start_container_workload(const struct container *c, const struct runtime *rt,
 				     int pty_slave, const struct saved_signals *saved);
@@ -67,7 +68,8 @@ int main(int argc, char **argv)
 static int cmd_run(int argc, char **argv, enum exec_action action)
 {
 	struct container c;
-	struct runtime rt = { .root_fd = -1 };
+	/* Static: the cgroups' clean-up runs at exit, after cmd_run has returned. */
+	static struct runtime rt = { .root_fd = -1, .cg = { .v2_fd = -1 } };
 	int status;
 
 	spec_defaults(&c);
@@ -84,8 +86,8 @@ static int cmd_run(int argc, char **argv, enum exec_action action)
 	if (wait_until_ready())
 		send_msg(L.sock, MSG_START, 0, NULL);
 	status = supervise();
-	if (CG.ndirs)
-		report_cgroups(&c);
+	if (rt.cg.ndirs)
+		report_cgroups(&rt.cg, &c);
 	return status;
 }
 
@@ -150,7 +152,7 @@ static void create_container(const struct container *c, struct runtime *rt)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks))
 		die_errno("socketpair");
 	if (c->limits.name)
-		create_cgroups(c, rt->rootless);	/* first, so that its atexit runs last */
+		create_cgroups(&rt->cg, c, rt->rootless);	/* first: its atexit runs last */
 	else if (rt->rootless)
 		log_debug("cgroup: none: rootless, and no limit asked for");
 	/*
@@ -159,13 +161,14 @@ static void create_container(const struct container *c, struct runtime *rt)
 	 * of which the kernel makes no device node.
 	 */
 	rt->caps = c->privileges.caps;
-	if (!(c->namespaces & CLONE_NEWUSER) && !CG.devices_confined && !c->privileges.privileged)
+	if (!(c->namespaces & CLONE_NEWUSER) && !rt->cg.devices_confined &&
+	    !c->privileges.privileged)
 		rt->caps &= ~CAP(MKNOD);
 	atexit(kill_container);
 	atexit(restore_terminal);
 	/* With a cgroup of its own, init makes its cgroup namespace once inside. */
-	L.init = clone_container(c->namespaces & ~(CG.ndirs ? CLONE_NEWCGROUP : 0UL),
-				 CG.v2_fd, &L.pidfd, &in_cgroup);
+	L.init = clone_container(c->namespaces & ~(rt->cg.ndirs ? CLONE_NEWCGROUP : 0UL),
+				 rt->cg.v2_fd, &L.pidfd, &in_cgroup);
 	if (L.init < 0 && (c->namespaces & CLONE_NEWUSER) &&
 	    (errno == ENOSPC || errno == EPERM || errno == EUSERS))
 		die(EXIT_CANT_RUN, "clone: %s: no user namespace may be made here "
@@ -179,8 +182,8 @@ static void create_container(const struct container *c, struct runtime *rt)
 	}
 	close(socks[1]);
 	L.sock = socks[0];
-	if (CG.ndirs)
-		join_cgroups(L.init, in_cgroup);
+	if (rt->cg.ndirs)
+		join_cgroups(&rt->cg, L.init, in_cgroup);
 	if (c->namespaces & CLONE_NEWUSER)
 		write_id_maps(c, rt, L.init);
 	if (c->namespaces & CLONE_NEWUSER && !rt->rootless && !c->root.tarball &&
@@ -298,9 +301,9 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 	 */
 	prctl(PR_SET_DUMPABLE, 0);
 	/* Now that init is in its cgroups, they become its cgroup namespace's root. */
-	if (CG.ndirs && (c->namespaces & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP))
+	if (rt->cg.ndirs && (c->namespaces & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP))
 		die_errno("unshare: cgroup namespace");
-	root_mode = build_filesystem(c, root_tree);
+	root_mode = build_filesystem(c, rt, root_tree);
 	if (sethostname(c->hostname, strlen(c->hostname)))
 		die_errno("sethostname: %s", c->hostname);
 	if (c->namespaces & CLONE_NEWNET)
@@ -367,7 +370,8 @@ static void become_root_inside(const struct runtime *rt)
  * every mount in place and masked paths on top; returns how "/" was entered.
  * ROOT_TREE: the launcher's idmapped rootfs, or -1.
  */
-static const char *build_filesystem(const struct container *c, int root_tree)
+static const char *build_filesystem(const struct container *c, const struct runtime *rt,
+				    int root_tree)
 {
 	int *trees = open_bind_sources(c);
 	int root = prepare_root(c, root_tree);
@@ -382,8 +386,8 @@ static const char *build_filesystem(const struct container *c, int root_tree)
 	close(root);
 	root_mode = change_root(c);
 	log_debug("root: entered with %s", root_mode);
-	if (CG.ndirs)
-		mount_cgroupfs();
+	if (rt->cg.ndirs)
+		mount_cgroupfs(&rt->cg);
 	/* Last, on top of the rest: /dev's nodes never go into a volume. */
 	if ((root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("open: /");

@@ -181,22 +181,6 @@ struct container {
 	} init;
 };
 
-/*
- * What carapace finds or builds while it runs a container, apart from
- * what was asked for (struct container): cmd_run holds it and passes it to
- * what needs it. Validation fills the first of it, the launcher the rest.
- */
-struct runtime {
-	bool rootless;		/* run by an ordinary user */
-	int root_fd;		/* O_PATH on the rootfs folder, as validated, for root's
-				 * --userns; else -1 */
-	const char *newuidmap;	/* the helpers that write the id maps; NULL: carapace does */
-	const char *newgidmap;
-	bool deny_setgroups;	/* the kernel's rule for a map written without them */
-	unsigned long long host_ns[8];	/* inspect's, by inspector_host_namespaces() */
-	uint64_t caps;		/* the workload's: the spec's, but CAP_MKNOD only where
-				 * the host's devices are kept shut */
-};
 
 #define CAP(x) (1ULL << CAP_##x)
 
@@ -256,6 +240,24 @@ struct cgroups {
 	const char *parent;
 	bool rootless;			/* run by an ordinary user */
 	bool devices_confined;		/* a device cgroup guards the host's devices */
+};
+
+/*
+ * What carapace finds or builds while it runs a container, apart from
+ * what was asked for (struct container): cmd_run holds it and passes it to
+ * what needs it. Validation fills the first of it, the launcher the rest.
+ */
+struct runtime {
+	bool rootless;		/* run by an ordinary user */
+	int root_fd;		/* O_PATH on the rootfs folder, as validated, for root's
+				 * --userns; else -1 */
+	const char *newuidmap;	/* the helpers that write the id maps; NULL: carapace does */
+	const char *newgidmap;
+	bool deny_setgroups;	/* the kernel's rule for a map written without them */
+	unsigned long long host_ns[8];	/* inspect's, by inspector_host_namespaces() */
+	uint64_t caps;		/* the workload's: the spec's, but CAP_MKNOD only where
+				 * the host's devices are kept shut */
+	struct cgroups cg;	/* the container's own, if it has any */
 };
 
 /*
@@ -368,10 +370,9 @@ void close_text_file(struct text_file *t);
 void validate_spec(struct container *c, struct runtime *rt);
 
 /* src/cgroup.c */
-extern struct cgroups CG;
-void create_cgroups(const struct container *c, bool rootless);
-void join_cgroups(pid_t pid, bool v2_done);
-void report_cgroups(const struct container *c);
+void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless);
+void join_cgroups(const struct cgroups *cg, pid_t pid, bool v2_done);
+void report_cgroups(const struct cgroups *cg, const struct container *c);
 
 /* src/userns.c */
 int idmapped_root(const struct container *c, const struct runtime *rt, pid_t pid);
@@ -391,7 +392,7 @@ void close_all(int *fds, size_t n);
 bool root_readonly(const struct container *c, int root_tree);
 void make_submounts_readonly(int root);
 void make_root_readonly(void);
-void mount_cgroupfs(void);
+void mount_cgroupfs(const struct cgroups *cg);
 void mask_paths(int root, const char *const *paths);
 void make_paths_readonly(int root, const char *const *paths);
 void populate_dev(bool bind);

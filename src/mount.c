@@ -821,7 +821,7 @@ void make_root_readonly(void)
  * Inside, after the root change: the container's own cgroups, read-only,
  * on /sys/fs/cgroup of the sysfs carapace made, found from its mount's fd.
  */
-void mount_cgroupfs(void)
+void mount_cgroupfs(const struct cgroups *cg)
 {
 	struct mount_spec top = { "tmpfs", "tmpfs", "/sys/fs/cgroup", MS_SAFE, 0,
 				  "mode=755,size=16k", NULL };
@@ -833,7 +833,7 @@ void mount_cgroupfs(void)
 
 	if (target < 0)
 		die_errno("mount: %s", top.target);
-	if (!strcmp(CG.mode, "unified")) {
+	if (!strcmp(cg->mode, "unified")) {
 		top.type = top.source = "cgroup2";
 		top.flags |= MS_RDONLY;
 		top.data = NULL;
@@ -841,20 +841,20 @@ void mount_cgroupfs(void)
 		return;
 	}
 	remember_mount(top.target, top.type, tmpfs = mount_new(&top, target));
-	for (size_t i = 0; i < CG.ndirs; i++) {
-		const struct cgroup_dir *d = &CG.dirs[i];
+	for (size_t i = 0; i < cg->ndirs; i++) {
+		const struct cgroup_dir *d = &cg->dirs[i];
 		const char *name = d->v2 ? "unified" : strrchr(d->mount, '/') + 1;
-		struct mount_spec cg = {
+		struct mount_spec fs = {
 			.type = d->v2 ? "cgroup2" : "cgroup", .source = "cgroup",
 			.target = xasprintf("%s/%s", top.target, name), .flags = MS_SAFE | MS_RDONLY,
-			.data = d->v2 ? NULL : CG.v1_opts[__builtin_ctz(d->ctls)],
+			.data = d->v2 ? NULL : cg->v1_opts[__builtin_ctz(d->ctls)],
 		};
 		autoclose int dir = -1;
 
 		if ((mkdirat(tmpfs, name, 0755) && errno != EEXIST) ||
 		    (dir = open_beneath(tmpfs, name)) < 0)
-			die_errno("mkdir: %s", cg.target);
-		remember_mount(cg.target, cg.type, mount_new(&cg, dir));
+			die_errno("mkdir: %s", fs.target);
+		remember_mount(fs.target, fs.type, mount_new(&fs, dir));
 	}
 	if (sys_mount_setattr(tmpfs, "", AT_EMPTY_PATH, &ro) &&
 	    (errno != ENOSYS || remount_fd(tmpfs, MS_SAFE | MS_RDONLY)))
