@@ -373,33 +373,34 @@ static void become_root_inside(const struct runtime *rt)
 static const char *build_filesystem(const struct container *c, const struct runtime *rt,
 				    int root_tree)
 {
+	struct mount_state ms = { .null_node = -1 };
 	int *trees = open_bind_sources(c);
-	int root = prepare_root(c, root_tree);
+	int root = prepare_root(&ms, c, root_tree);
 	const char *root_mode;
 
 	/* An idmapped root is read-only for the workload: see idmapped_root(). */
-	if (root_readonly(c, root_tree))
+	if (root_readonly(&ms, c, root_tree))
 		make_submounts_readonly(root);
-	mount_filesystems(c, root, trees, false);
+	mount_filesystems(&ms, c, root, trees, false);
 	if (!c->privileges.privileged)
-		populate_dev(c->namespaces & CLONE_NEWUSER);
+		populate_dev(&ms, c->namespaces & CLONE_NEWUSER);
 	close(root);
-	root_mode = change_root(c);
+	root_mode = change_root(&ms, c);
 	log_debug("root: entered with %s", root_mode);
 	if (rt->cg.ndirs)
-		mount_cgroupfs(&rt->cg);
+		mount_cgroupfs(&ms, &rt->cg);
 	/* Last, on top of the rest: /dev's nodes never go into a volume. */
 	if ((root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("open: /");
-	mount_filesystems(c, root, trees, true);
+	mount_filesystems(&ms, c, root, trees, true);
 	close_all(trees, c->mounts_len);
-	if (root_readonly(c, root_tree))
+	if (root_readonly(&ms, c, root_tree))
 		make_root_readonly();
 	/* Anything that masks paths comes after this line: after every user mount. */
-	make_paths_readonly(root, c->privileges.readonly_paths);
-	mask_paths(root, c->privileges.masked_paths);
+	make_paths_readonly(&ms, root, c->privileges.readonly_paths);
+	mask_paths(&ms, root, c->privileges.masked_paths);
 	close(root);
-	forget_mounts();
+	forget_mounts(&ms);
 	return root_mode;
 }
 

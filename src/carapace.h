@@ -243,6 +243,19 @@ struct cgroups {
 };
 
 /*
+ * What init knows of its own mounts while it builds the container's
+ * filesystem (src/mount.c): build_filesystem holds it from the first mount
+ * to forget_mounts.
+ */
+struct mount_state {
+	bool root_changed;	/* the container's root is "/": a symlink can't lead out */
+	bool root_readonly_fallback;	/* no default overlay: init makes "/" read-only */
+	struct made_mount *made;	/* each filesystem carapace mounted, by its fd */
+	size_t made_len;
+	int null_node;		/* O_PATH on the container's /dev/null, once verified */
+};
+
+/*
  * What carapace finds or builds while it runs a container, apart from
  * what was asked for (struct container): cmd_run holds it and passes it to
  * what needs it. Validation fills the first of it, the launcher the rest.
@@ -383,19 +396,20 @@ void tar_open(struct tar *t);
 void unpack_tarball(struct tar *t, int root);
 
 /* src/mount.c */
-int prepare_root(const struct container *c, int idmapped_tree);
-const char *change_root(const struct container *c);
+int prepare_root(struct mount_state *ms, const struct container *c, int idmapped_tree);
+const char *change_root(struct mount_state *ms, const struct container *c);
 int *open_bind_sources(const struct container *c);
-void forget_mounts(void);
-void mount_filesystems(const struct container *c, int root, const int *trees, bool users);
+void forget_mounts(struct mount_state *ms);
+void mount_filesystems(struct mount_state *ms, const struct container *c, int root,
+		       const int *trees, bool users);
 void close_all(int *fds, size_t n);
-bool root_readonly(const struct container *c, int root_tree);
+bool root_readonly(const struct mount_state *ms, const struct container *c, int root_tree);
 void make_submounts_readonly(int root);
 void make_root_readonly(void);
-void mount_cgroupfs(const struct cgroups *cg);
-void mask_paths(int root, const char *const *paths);
-void make_paths_readonly(int root, const char *const *paths);
-void populate_dev(bool bind);
+void mount_cgroupfs(struct mount_state *ms, const struct cgroups *cg);
+void mask_paths(const struct mount_state *ms, int root, const char *const *paths);
+void make_paths_readonly(const struct mount_state *ms, int root, const char *const *paths);
+void populate_dev(struct mount_state *ms, bool bind);
 void set_loopback_up(void);
 
 /* src/security.c */
