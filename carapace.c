@@ -381,7 +381,7 @@ static const char *build_filesystem(const struct container *c, const struct runt
 	/* An idmapped root is read-only for the workload: see idmapped_root(). */
 	if (root_readonly(&ms, c, root_tree))
 		make_submounts_readonly(root);
-	mount_filesystems(&ms, c, root, trees, false);
+	mount_filesystems(&ms, c, root, trees, MOUNT_BEFORE_ROOT_CHANGE);
 	if (!c->privileges.privileged)
 		populate_dev(&ms, c->namespaces & CLONE_NEWUSER);
 	close(root);
@@ -392,7 +392,7 @@ static const char *build_filesystem(const struct container *c, const struct runt
 	/* Last, on top of the rest: /dev's nodes never go into a volume. */
 	if ((root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("open: /");
-	mount_filesystems(&ms, c, root, trees, true);
+	mount_filesystems(&ms, c, root, trees, MOUNT_AFTER_ROOT_CHANGE);
 	close_all(trees, c->mounts_len);
 	if (root_readonly(&ms, c, root_tree))
 		make_root_readonly();

@@ -100,6 +100,19 @@ struct id_map {
 	size_t len;
 };
 
+/* When build_filesystem makes a mount: the front end that adds it says. */
+enum mount_phase {
+	/*
+	 * On the new root, while the host's root is still visible: in a user
+	 * namespace, the kernel lets /proc and /sys be mounted only then. No
+	 * symlink is followed to the target, which may lie in a mount made
+	 * before it (/dev/pts in /dev).
+	 */
+	MOUNT_BEFORE_ROOT_CHANGE,
+	/* On top of the rest, once "/" is the root: symlinks resolve inside it. */
+	MOUNT_AFTER_ROOT_CHANGE,
+};
+
 struct mount_spec {
 	const char *type;	/* "bind", or a filesystem's type */
 	const char *source;	/* a bind's: a path on the host */
@@ -107,7 +120,9 @@ struct mount_spec {
 	unsigned long flags;	/* MS_*; a bind has MS_BIND, and MS_REC for all of it */
 	unsigned long propagation;	/* a bind's: MS_PRIVATE or MS_SLAVE, MS_REC for all */
 	const char *data;
-	const char *origin;	/* the option that asked for it, for errors; NULL: a default */
+	const char *origin;	/* the option that asked for it, for errors; NULL: errors
+				 * name the target */
+	enum mount_phase phase;
 };
 
 /*
@@ -401,7 +416,7 @@ const char *change_root(struct mount_state *ms, const struct container *c);
 int *open_bind_sources(const struct container *c);
 void forget_mounts(struct mount_state *ms);
 void mount_filesystems(struct mount_state *ms, const struct container *c, int root,
-		       const int *trees, bool users);
+		       const int *trees, enum mount_phase phase);
 void close_all(int *fds, size_t n);
 bool root_readonly(const struct mount_state *ms, const struct container *c, int root_tree);
 void make_submounts_readonly(int root);

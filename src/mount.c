@@ -262,7 +262,7 @@ const char *change_root(struct mount_state *ms, const struct container *c)
 __attribute__((noreturn))
 static void die_mount(const struct mount_spec *m, const char *step)
 {
-	if (!m->origin)	/* a default mount */
+	if (!m->origin)	/* no option asked for it */
 		die_errno("mount: %s%s%s", m->target, step ? ": " : "", step ? step : "");
 	die_errno("%s: %s", m->origin, step ? step : "mount");
 }
@@ -682,27 +682,29 @@ static int mount_new(const struct mount_spec *m, int target)
 }
 
 /*
- * Carapace's own targets: below the deepest of its mounts that holds one
- * (/dev/pts in the /dev tmpfs it made), else in ROOT; no symlink followed.
- * A user's: in ROOT, with its symlinks followed inside it.
+ * Before the root change: below the deepest mount made so far that holds
+ * the target (/dev/pts in the /dev tmpfs), else in ROOT; no symlink
+ * followed. After: in ROOT, with its symlinks followed inside it.
  */
 static int open_mount_target(const struct mount_state *ms, const struct mount_spec *m, int root,
 			     bool dir)
 {
 	const char *rel = m->target;
-	const struct made_mount *under = m->origin ? NULL : mount_holding(ms, m->target, &rel, false);
+	bool early = m->phase == MOUNT_BEFORE_ROOT_CHANGE;
+	const struct made_mount *under = early ? mount_holding(ms, m->target, &rel, false) : NULL;
 
-	return open_target(ms, under ? under->fd : root, rel, dir, m->origin != NULL);
+	return open_target(ms, under ? under->fd : root, rel, dir, !early);
 }
 
 /*
- * In list order, the defaults or the user's (which go on top: on /dev/shm,
- * say), on ROOT, the container's root. Every target resolves inside it,
+ * In list order, the mounts of PHASE: those before the root change, or
+ * those after it (which go on top: on /dev/shm, say), on ROOT, the
+ * container's root. Every target resolves inside it,
  * once, into an fd, and the mount goes onto that fd: a symlink in the
  * rootfs, or a rename meanwhile, can't send a mount elsewhere.
  */
 void mount_filesystems(struct mount_state *ms, const struct container *c, int root,
-		       const int *trees, bool users)
+		       const int *trees, enum mount_phase phase)
 {
 	struct stat root_st, st;
 
@@ -714,7 +716,7 @@ void mount_filesystems(struct mount_state *ms, const struct container *c, int ro
 		autoclose int target = -1;
 		int mnt;
 
-		if (!m->origin == users)
+		if (m->phase != phase)
 			continue;
 		if ((target = open_mount_target(ms, m, root, dir)) < 0)
 			die_mount(m, "destination");
@@ -821,7 +823,7 @@ void make_root_readonly(void)
 void mount_cgroupfs(struct mount_state *ms, const struct cgroups *cg)
 {
 	struct mount_spec top = { "tmpfs", "tmpfs", "/sys/fs/cgroup", MS_SAFE, 0,
-				  "mode=755,size=16k", NULL };
+				  "mode=755,size=16k", NULL, MOUNT_AFTER_ROOT_CHANGE };
 	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
 	const char *rel = NULL;
 	const struct made_mount *sys = mount_holding(ms, top.target, &rel, true);
@@ -905,7 +907,8 @@ static void for_each_place(const struct mount_state *ms, int root, const char *p
 static void mask_one(const struct mount_state *ms, int dir, const char *rel, const char *path)
 {
 	static const struct mount_spec empty = { "tmpfs", "tmpfs", "mask", MS_SAFE | MS_RDONLY, 0,
-						  "size=4k,mode=500", NULL };
+						  "size=4k,mode=500", NULL,
+						  MOUNT_AFTER_ROOT_CHANGE };
 	autoclose int fd = open_beneath(dir, rel), mask = -1;
 	struct stat st;
 

@@ -65,7 +65,8 @@ static void make_privileged(struct container *c)
 	for (size_t i = 0; i < c->mounts_len; i++) {
 		struct mount_spec *m = &c->mounts[i];
 
-		if (!m->origin && !strcmp(m->target, "/dev")) {
+		/* The /dev made before the root change: carapace's, not a user's. */
+		if (m->phase == MOUNT_BEFORE_ROOT_CHANGE && !strcmp(m->target, "/dev")) {
 			m->type = m->source = "devtmpfs";
 			m->data = NULL;
 		}
@@ -194,8 +195,8 @@ static void validate_mounts(const struct container *c)
 	for (size_t i = 0; i < c->mounts_len; i++) {
 		const struct mount_spec *m = &c->mounts[i];
 
-		if (m->origin && !strcmp(m->type, "bind") && stat(m->source, &st))
-			die_errno("%s: source", m->origin);
+		if (!strcmp(m->type, "bind") && stat(m->source, &st))
+			die_errno("%s: source", m->origin ? m->origin : m->target);
 	}
 }
 
@@ -391,7 +392,7 @@ static void adapt_mounts_to_userns(struct container *c)
 	for (size_t i = 0; i < c->mounts_len && (c->namespaces & CLONE_NEWUSER); i++) {
 		struct mount_spec *m = &c->mounts[i];
 
-		if (m->origin)
+		if (m->phase != MOUNT_BEFORE_ROOT_CHANGE)	/* the user's are as asked */
 			continue;
 		if (!strcmp(m->type, "devpts") && !id_mapped(&c->userns.gids, 5))
 			m->data = "newinstance,ptmxmode=0666,mode=0620";
