@@ -17,17 +17,19 @@
 /* The life story, in the order it is told below. */
 static int cmd_run(int argc, char **argv, enum exec_action action);
 static int cmd_init(int argc, char **argv);
-static void create_container(struct container *c);
+static void create_container(const struct container *c, struct runtime *rt);
 static int launcher_signals(void);
 static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, bool *in_cgroup);
 static bool wait_until_ready(void);
 __attribute__((noreturn))
-static void container_init(const struct container *c, int sock);
-static void become_root_inside(const struct container *c);
-static const char *build_filesystem(const struct container *c, int root_tree);
+static void container_init(const struct container *c, const struct runtime *rt, int sock);
+static void become_root_inside(const struct runtime *rt);
+static const char *build_filesystem(const struct container *c, const struct runtime *rt,
+				    int root_tree);
 __attribute__((noreturn))
-static void start_container_workload(const struct container *c, int pty_slave,
-				     const struct saved_signals *saved);
+static void start_container_workload(const struct container *c, const struct runtime *rt,
+				     int pty_slave, const struct saved_signals *saved);
+static char **env_with_home(const struct container *c, const char *home);
 static void restore_signals(const struct saved_signals *saved);
 
 /* ------------------------------------------------------------------ */
@@ -66,22 +68,24 @@ int main(int argc, char **argv)
 static int cmd_run(int argc, char **argv, enum exec_action action)
 {
 	struct container c = { .process.action = action };
+	/* Static: the cgroups' clean-up runs at exit, after cmd_run has returned. */
+	static struct runtime rt = { .root_fd = -1, .cg = { .v2_fd = -1 } };
 	int status;
 
 	parse_run_options(&c, argc, argv);
-	validate_spec(&c);
+	validate_spec(&c, &rt);
 	if (action == EXEC_INSPECT)	/* before the clone: the host's, to compare */
-		inspector_host_namespaces(c.inspect.host_ns);
+		inspector_host_namespaces(rt.host_ns);
 	build_seccomp(&c);
 
 	L.sigfd = launcher_signals();
 	L.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
-	create_container(&c);
+	create_container(&c, &rt);
 	if (wait_until_ready())
 		send_msg(L.sock, MSG_START, 0, NULL);
 	status = supervise();
-	if (CG.ndirs)
-		report_cgroups(&c);
+	if (rt.cg.ndirs)
+		report_cgroups(&rt.cg, &c);
 	return status;
 }
 
@@ -124,7 +128,7 @@ static int cmd_init(int argc, char **argv)
  * Host side of the container's creation: cgroups, init in its namespaces,
  * then, once init is in its cgroups and has its id maps, "go".
  */
-static void create_container(struct container *c)
+static void create_container(const struct container *c, struct runtime *rt)
 {
 	int socks[2], root_tree;
 	bool in_cgroup;
@@ -132,19 +136,23 @@ static void create_container(struct container *c)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks))
 		die_errno("socketpair");
 	if (c->limits.name)
-		create_cgroups(c);	/* first, so that its atexit runs last */
-	else if (c->userns.rootless)
+		create_cgroups(&rt->cg, c, rt->rootless);	/* first: its atexit runs last */
+	else if (rt->rootless)
 		log_debug("cgroup: none: rootless, and no limit asked for");
-	/* Outside the initial user namespace, the kernel makes no device node. */
-	if (c->namespaces & CLONE_NEWUSER)
-		c->privileges.devices_confined = true;
-	if (!c->privileges.devices_confined && !c->privileges.privileged)
-		c->privileges.caps &= ~CAP(MKNOD);
+	/*
+	 * Root may make device nodes where the host's devices are kept shut:
+	 * by a device cgroup, or by a user namespace, outside the initial one
+	 * of which the kernel makes no device node.
+	 */
+	rt->caps = c->privileges.caps;
+	if (!(c->namespaces & CLONE_NEWUSER) && !rt->cg.devices_confined &&
+	    !c->privileges.privileged)
+		rt->caps &= ~CAP(MKNOD);
 	atexit(kill_container);
 	atexit(restore_terminal);
 	/* With a cgroup of its own, init makes its cgroup namespace once inside. */
-	L.init = clone_container(c->namespaces & ~(CG.ndirs ? CLONE_NEWCGROUP : 0UL),
-				 CG.v2_fd, &L.pidfd, &in_cgroup);
+	L.init = clone_container(c->namespaces & ~(rt->cg.ndirs ? CLONE_NEWCGROUP : 0UL),
+				 rt->cg.v2_fd, &L.pidfd, &in_cgroup);
 	if (L.init < 0 && (c->namespaces & CLONE_NEWUSER) &&
 	    (errno == ENOSPC || errno == EPERM || errno == EUSERS))
 		die(EXIT_CANT_RUN, "clone: %s: no user namespace may be made here "
@@ -154,16 +162,16 @@ static void create_container(struct container *c)
 		die_errno("clone");
 	if (L.init == 0) {
 		close(socks[0]);
-		container_init(c, socks[1]);
+		container_init(c, rt, socks[1]);
 	}
 	close(socks[1]);
 	L.sock = socks[0];
-	if (CG.ndirs)
-		join_cgroups(L.init, in_cgroup);
+	if (rt->cg.ndirs)
+		join_cgroups(&rt->cg, L.init, in_cgroup);
 	if (c->namespaces & CLONE_NEWUSER)
-		write_id_maps(c, L.init);
-	if (c->namespaces & CLONE_NEWUSER && !c->userns.rootless && !c->root.tarball &&
-	    (root_tree = idmapped_root(c, L.init)) >= 0) {
+		write_id_maps(c, rt, L.init);
+	if (c->namespaces & CLONE_NEWUSER && !rt->rootless && !c->root.tarball &&
+	    (root_tree = idmapped_root(c, rt, L.init)) >= 0) {
 		send_fd(L.sock, MSG_GO, root_tree);
 		close(root_tree);
 	} else {
@@ -249,7 +257,7 @@ static bool wait_until_ready(void)
 
 /* PID 1 of the container, from its first instruction to its exit. */
 __attribute__((noreturn))
-static void container_init(const struct container *c, int sock)
+static void container_init(const struct container *c, const struct runtime *rt, int sock)
 {
 	struct saved_signals saved;
 	const char *root_mode;
@@ -270,16 +278,16 @@ static void container_init(const struct container *c, int sock)
 	if (wait_msg(sock, &root_tree) != MSG_GO)	/* EOF: a launcher that died early */
 		_exit(EXIT_CANT_RUN);
 	if (c->namespaces & CLONE_NEWUSER)
-		become_root_inside(c);
+		become_root_inside(rt);
 	/*
 	 * Nobody in the container may ptrace us or open /proc/1/exe. Not
 	 * before: newuidmap wants init's /proc/PID to be its user's.
 	 */
 	prctl(PR_SET_DUMPABLE, 0);
 	/* Now that init is in its cgroups, they become its cgroup namespace's root. */
-	if (CG.ndirs && (c->namespaces & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP))
+	if (rt->cg.ndirs && (c->namespaces & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP))
 		die_errno("unshare: cgroup namespace");
-	root_mode = build_filesystem(c, root_tree);
+	root_mode = build_filesystem(c, rt, root_tree);
 	if (sethostname(c->hostname, strlen(c->hostname)))
 		die_errno("sethostname: %s", c->hostname);
 	if (c->namespaces & CLONE_NEWNET)
@@ -304,12 +312,12 @@ static void container_init(const struct container *c, int sock)
 	if (log_threshold >= LOG_INFO && c->process.action == EXEC_COMMAND &&
 	    isatty(STDERR_FILENO))
 		inspector_banner(pty_slave >= 0 ? pty_slave : STDERR_FILENO, c->hostname,
-				 c->namespaces, root_mode, c->privileges.caps);
+				 c->namespaces, root_mode, rt->caps);
 	if ((workload = fork()) < 0)
 		die_errno("fork");
 	if (workload == 0) {
 		close(sigfd);
-		start_container_workload(c, pty_slave, &saved);
+		start_container_workload(c, rt, pty_slave, &saved);
 	}
 	/* The workload reports its own exec errors; init needs nothing more. */
 	close(sock);
@@ -321,12 +329,12 @@ static void container_init(const struct container *c, int sock)
 }
 
 /* The maps are written: root of the user namespace, with its capabilities. */
-static void become_root_inside(const struct container *c)
+static void become_root_inside(const struct runtime *rt)
 {
 	if (setresgid(0, 0, 0))
 		die_errno("userns: setgid 0");
 	/* Denied by us, or by newgidmap for a map of one gid: then keep them, as we must. */
-	if (!c->userns.deny_setgroups && setgroups(0, NULL) && errno != EPERM)
+	if (!rt->deny_setgroups && setgroups(0, NULL) && errno != EPERM)
 		die_errno("userns: setgroups");
 	if (setresuid(0, 0, 0))
 		die_errno("userns: setuid 0");
@@ -346,35 +354,37 @@ static void become_root_inside(const struct container *c)
  * every mount in place and masked paths on top; returns how "/" was entered.
  * ROOT_TREE: the launcher's idmapped rootfs, or -1.
  */
-static const char *build_filesystem(const struct container *c, int root_tree)
+static const char *build_filesystem(const struct container *c, const struct runtime *rt,
+				    int root_tree)
 {
+	struct mount_state ms = { .null_node = -1 };
 	int *trees = open_bind_sources(c);
-	int root = prepare_root(c, root_tree);
+	int root = prepare_root(&ms, c, root_tree);
 	const char *root_mode;
 
 	/* An idmapped root is read-only for the workload: see idmapped_root(). */
-	if (root_readonly(c, root_tree))
+	if (root_readonly(&ms, c, root_tree))
 		make_submounts_readonly(root);
-	mount_filesystems(c, root, trees, false);
+	mount_filesystems(&ms, c, root, trees, MOUNT_BEFORE_ROOT_CHANGE);
 	if (!c->privileges.privileged)
-		populate_dev(c->namespaces & CLONE_NEWUSER);
+		populate_dev(&ms, c->namespaces & CLONE_NEWUSER);
 	close(root);
-	root_mode = change_root(c);
+	root_mode = change_root(&ms, c);
 	log_debug("root: entered with %s", root_mode);
-	if (CG.ndirs)
-		mount_cgroupfs();
+	if (rt->cg.ndirs)
+		mount_cgroupfs(&ms, &rt->cg);
 	/* Last, on top of the rest: /dev's nodes never go into a volume. */
 	if ((root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("open: /");
-	mount_filesystems(c, root, trees, true);
+	mount_filesystems(&ms, c, root, trees, MOUNT_AFTER_ROOT_CHANGE);
 	close_all(trees, c->mounts_len);
-	if (root_readonly(c, root_tree))
+	if (root_readonly(&ms, c, root_tree))
 		make_root_readonly();
 	/* Anything that masks paths comes after this line: after every user mount. */
-	make_paths_readonly(root, c->privileges.readonly_paths);
-	mask_paths(root, c->privileges.masked_paths);
+	make_paths_readonly(&ms, root, c->privileges.readonly_paths);
+	mask_paths(&ms, root, c->privileges.masked_paths);
 	close(root);
-	forget_mounts();
+	forget_mounts(&ms);
 	return root_mode;
 }
 
@@ -384,11 +394,11 @@ static const char *build_filesystem(const struct container *c, int root_tree)
 
 /* In the container: the workload's side of the fork, up to exec. */
 __attribute__((noreturn))
-static void start_container_workload(const struct container *c, int pty_slave,
-				     const struct saved_signals *saved)
+static void start_container_workload(const struct container *c, const struct runtime *rt,
+				     int pty_slave, const struct saved_signals *saved)
 {
 	struct user_ids user;
-	char cwd[PATH_MAX];
+	char cwd[PATH_MAX], **env = c->process.env;
 	int sealed;
 
 	if (setsid() < 0)
@@ -403,7 +413,7 @@ static void start_container_workload(const struct container *c, int pty_slave,
 	if (c->privileges.user) {
 		resolve_user(c, &user);
 		if (!c->process.home_set)
-			env_set((struct container *)c, xasprintf("HOME=%s", user.home));
+			env = env_with_home(c, user.home);
 	}
 	set_rlimits(c);
 	if (chdir(c->process.cwd))
@@ -421,7 +431,7 @@ static void start_container_workload(const struct container *c, int pty_slave,
 	 */
 	if (!c->privileges.no_new_privs)
 		install_seccomp();
-	limit_caps(c->privileges.caps, c->privileges.user ? &user : NULL);
+	limit_caps(rt->caps, c->privileges.user ? &user : NULL);
 	cloexec_from(3 + c->process.preserve_fds);
 	for (int fd = 3; fd < 3 + c->process.preserve_fds; fd++)
 		fcntl(fd, F_SETFD, 0);
@@ -432,14 +442,31 @@ static void start_container_workload(const struct container *c, int pty_slave,
 		install_seccomp();
 	}
 	if (c->process.action == EXEC_INSPECT)
-		_exit(inspector_report(STDOUT_FILENO, c->inspect.json, c->inspect.host_ns) ?
+		_exit(inspector_report(STDOUT_FILENO, c->inspect.json, rt->host_ns) ?
 		      EXIT_CANT_RUN : 0);
 	if (sealed >= 0) {
-		exec_sealed(sealed, c->process.argv, c->process.env);
+		exec_sealed(sealed, c->process.argv, env);
 		die_errno("exec: the sealed copy of carapace");
 	}
-	exec_command(c->process.argv, c->process.env);
+	exec_command(c->process.argv, env);
 	die_exec(c->process.argv[0]);
+}
+
+/*
+ * The workload's environment: the spec's, with the --user's home from its
+ * passwd entry for HOME. A copy, as the spec says what was asked for only.
+ */
+static char **env_with_home(const struct container *c, const char *home)
+{
+	char **env = xrealloc(NULL, (c->process.env_len + 2) * sizeof *env);
+	size_t i;
+
+	memcpy(env, c->process.env, c->process.env_len * sizeof *env);
+	for (i = 0; i < c->process.env_len && strncmp(env[i], "HOME=", 5); i++)
+		;
+	env[i] = xasprintf("HOME=%s", home);	/* in HOME's place, as env_set would */
+	env[c->process.env_len + (i == c->process.env_len)] = NULL;
+	return env;
 }
 
 /* execvpe() with the container's PATH; returns only on failure, with errno. */

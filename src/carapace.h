@@ -100,6 +100,19 @@ struct id_map {
 	size_t len;
 };
 
+/* When build_filesystem makes a mount: the front end that adds it says. */
+enum mount_phase {
+	/*
+	 * On the new root, while the host's root is still visible: in a user
+	 * namespace, the kernel lets /proc and /sys be mounted only then. No
+	 * symlink is followed to the target, which may lie in a mount made
+	 * before it (/dev/pts in /dev).
+	 */
+	MOUNT_BEFORE_ROOT_CHANGE,
+	/* On top of the rest, once "/" is the root: symlinks resolve inside it. */
+	MOUNT_AFTER_ROOT_CHANGE,
+};
+
 struct mount_spec {
 	const char *type;	/* "bind", or a filesystem's type */
 	const char *source;	/* a bind's: a path on the host */
@@ -107,7 +120,9 @@ struct mount_spec {
 	unsigned long flags;	/* MS_*; a bind has MS_BIND, and MS_REC for all of it */
 	unsigned long propagation;	/* a bind's: MS_PRIVATE or MS_SLAVE, MS_REC for all */
 	const char *data;
-	const char *origin;	/* the option that asked for it, for errors; NULL: a default */
+	const char *origin;	/* the option that asked for it, for errors; NULL: errors
+				 * name the target */
+	enum mount_phase phase;
 };
 
 /*
@@ -127,7 +142,6 @@ struct container {
 	} process;
 	struct {
 		bool json;
-		unsigned long long host_ns[8];	/* by inspector_host_namespaces() */
 	} inspect;
 	struct {
 		const char *path;
@@ -140,18 +154,12 @@ struct container {
 		bool rw;		/* --rootfs-rw: the folder itself is written */
 		int64_t size;		/* bytes of the tmpfs that holds the overlay's
 					 * changes in memory, or a tarball */
-		int fd;			/* O_PATH on the folder, as validated, for root's
-					 * --userns; else -1 */
 		const char *overlay_dir;	/* the overlay's upper and work; NULL: memory */
 	} root;
 	const char *hostname;
 	unsigned long namespaces;	/* CLONE_NEW* */
 	struct {	/* with CLONE_NEWUSER */
 		struct id_map uids, gids;
-		bool rootless;		/* run by an ordinary user */
-		const char *newuidmap;	/* the helpers that write the maps; NULL: carapace does */
-		const char *newgidmap;
-		bool deny_setgroups;	/* the kernel's rule for a map written without them */
 	} userns;
 	struct mount_spec *mounts;	/* in mount order: the defaults, then the user's */
 	size_t mounts_len;
@@ -174,7 +182,6 @@ struct container {
 		const char **groups_add;
 		size_t groups_add_len;
 		bool privileged;
-		bool devices_confined;	/* a device cgroup guards the host's devices */
 		const char *const *masked_paths;	/* hidden from the workload */
 		const char *const *readonly_paths;
 		struct rlimit_spec { const char *arg; int resource; struct rlimit limit; } *rlimits;
@@ -188,6 +195,7 @@ struct container {
 		unsigned stop_timeout;	/* seconds */
 	} init;
 };
+
 
 #define CAP(x) (1ULL << CAP_##x)
 
@@ -233,6 +241,38 @@ struct cgroups {
 	int v2_fd;			/* the v2 leaf, for CLONE_INTO_CGROUP */
 	const char *parent;
 	bool rootless;			/* run by an ordinary user */
+	bool devices_confined;		/* a device cgroup guards the host's devices */
+};
+
+/*
+ * What init knows of its own mounts while it builds the container's
+ * filesystem (src/mount.c): build_filesystem holds it from the first mount
+ * to forget_mounts.
+ */
+struct mount_state {
+	bool root_changed;	/* the container's root is "/": a symlink can't lead out */
+	bool root_readonly_fallback;	/* no default overlay: init makes "/" read-only */
+	struct made_mount *made;	/* each filesystem carapace mounted, by its fd */
+	size_t made_len;
+	int null_node;		/* O_PATH on the container's /dev/null, once verified */
+};
+
+/*
+ * What carapace finds or builds while it runs a container, apart from
+ * what was asked for (struct container): cmd_run holds it and passes it to
+ * what needs it. Validation fills the first of it, the launcher the rest.
+ */
+struct runtime {
+	bool rootless;		/* run by an ordinary user */
+	int root_fd;		/* O_PATH on the rootfs folder, as validated, for root's
+				 * --userns; else -1 */
+	const char *newuidmap;	/* the helpers that write the id maps; NULL: carapace does */
+	const char *newgidmap;
+	bool deny_setgroups;	/* the kernel's rule for a map written without them */
+	unsigned long long host_ns[8];	/* inspect's, by inspector_host_namespaces() */
+	uint64_t caps;		/* the workload's: the spec's, but CAP_MKNOD only where
+				 * the host's devices are kept shut */
+	struct cgroups cg;	/* the container's own, if it has any */
 };
 
 /*
@@ -338,36 +378,36 @@ bool path_within(const char *path, const char *dir);
 bool open_text_file(struct text_file *t, const char *what, const char *path);
 char *next_line(struct text_file *t);
 void close_text_file(struct text_file *t);
-void validate_spec(struct container *c);
+void validate_spec(struct container *c, struct runtime *rt);
 
 /* src/cgroup.c */
-extern struct cgroups CG;
-void create_cgroups(struct container *c);
-void join_cgroups(pid_t pid, bool v2_done);
-void report_cgroups(const struct container *c);
+void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless);
+void join_cgroups(const struct cgroups *cg, pid_t pid, bool v2_done);
+void report_cgroups(const struct cgroups *cg, const struct container *c);
 
 /* src/userns.c */
-int idmapped_root(const struct container *c, pid_t pid);
-void write_id_maps(const struct container *c, pid_t pid);
+int idmapped_root(const struct container *c, const struct runtime *rt, pid_t pid);
+void write_id_maps(const struct container *c, const struct runtime *rt, pid_t pid);
 
 /* src/tar.c */
 void tar_open(struct tar *t);
 void unpack_tarball(struct tar *t, int root);
 
 /* src/mount.c */
-int prepare_root(const struct container *c, int idmapped_tree);
-const char *change_root(const struct container *c);
+int prepare_root(struct mount_state *ms, const struct container *c, int idmapped_tree);
+const char *change_root(struct mount_state *ms, const struct container *c);
 int *open_bind_sources(const struct container *c);
-void forget_mounts(void);
-void mount_filesystems(const struct container *c, int root, const int *trees, bool users);
+void forget_mounts(struct mount_state *ms);
+void mount_filesystems(struct mount_state *ms, const struct container *c, int root,
+		       const int *trees, enum mount_phase phase);
 void close_all(int *fds, size_t n);
-bool root_readonly(const struct container *c, int root_tree);
+bool root_readonly(const struct mount_state *ms, const struct container *c, int root_tree);
 void make_submounts_readonly(int root);
 void make_root_readonly(void);
-void mount_cgroupfs(void);
-void mask_paths(int root, const char *const *paths);
-void make_paths_readonly(int root, const char *const *paths);
-void populate_dev(bool bind);
+void mount_cgroupfs(struct mount_state *ms, const struct cgroups *cg);
+void mask_paths(const struct mount_state *ms, int root, const char *const *paths);
+void make_paths_readonly(const struct mount_state *ms, int root, const char *const *paths);
+void populate_dev(struct mount_state *ms, bool bind);
 void set_loopback_up(void);
 
 /* src/security.c */

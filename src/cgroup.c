@@ -10,12 +10,9 @@ static const char *const controller_names[N_CTL] = {
 };
 
 
-
-struct cgroups CG = { .v2_fd = -1 };
-
 /* Rootless, a cgroup the user may not write is a missing delegation: say so. */
-__attribute__((noreturn, format(printf, 1, 2)))
-static void die_cgroup(const char *fmt, ...)
+__attribute__((noreturn, format(printf, 2, 3)))
+static void die_cgroup(const struct cgroups *cg, const char *fmt, ...)
 {
 	char what[PATH_MAX + 256];
 	int err = errno;
@@ -24,7 +21,7 @@ static void die_cgroup(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	if (CG.rootless && (err == EACCES || err == EPERM || err == EROFS))
+	if (cg->rootless && (err == EACCES || err == EPERM || err == EROFS))
 		die(EXIT_CANT_RUN, "%s: %s (rootless, limits need a cgroup delegated to "
 		    "uid %u: see --cgroup-parent)", what, strerror(err), (unsigned)geteuid());
 	die(EXIT_CANT_RUN, "%s: %s", what, strerror(err));
@@ -68,7 +65,7 @@ static int controller_bit(const char *name, size_t len)
 }
 
 /* Learns, from this process's mountinfo, which hierarchy holds each controller. */
-static void cgroup_detect(void)
+static void cgroup_detect(struct cgroups *cg)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char line[4096], buf[512];
@@ -83,8 +80,8 @@ static void cgroup_detect(void)
 		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
 		    sscanf(sep, " - %31s %*s %1023s", type, opts) != 2)
 			continue;
-		if (!strcmp(type, "cgroup2") && !CG.v2_mount)
-			CG.v2_mount = strdup(mnt);
+		if (!strcmp(type, "cgroup2") && !cg->v2_mount)
+			cg->v2_mount = strdup(mnt);
 		if (strcmp(type, "cgroup"))
 			continue;
 		char *all = strdup(opts);
@@ -92,22 +89,22 @@ static void cgroup_detect(void)
 		for (char *o = strtok(opts, ","); o; o = strtok(NULL, ",")) {
 			int bit = controller_bit(o, strlen(o));
 
-			if (bit >= 0 && !CG.v1_mount[bit]) {
-				CG.v1_mount[bit] = strdup(mnt);
-				CG.v1_opts[bit] = all;
+			if (bit >= 0 && !cg->v1_mount[bit]) {
+				cg->v1_mount[bit] = strdup(mnt);
+				cg->v1_opts[bit] = all;
 				v1 = true;
 			}
 		}
 	}
 	fclose(f);
-	if (CG.v2_mount && read_file(CG.v2_mount, "cgroup.controllers", buf, sizeof buf) >= 0)
+	if (cg->v2_mount && read_file(cg->v2_mount, "cgroup.controllers", buf, sizeof buf) >= 0)
 		for (char *o = strtok(buf, " \n"); o; o = strtok(NULL, " \n")) {
 			int bit = controller_bit(o, strlen(o));
 
 			if (bit >= 0)
-				CG.v2_ctls |= 1u << bit;
+				cg->v2_ctls |= 1u << bit;
 		}
-	CG.mode = !v1 ? "unified" : CG.v2_mount ? "hybrid" : "legacy";
+	cg->mode = !v1 ? "unified" : cg->v2_mount ? "hybrid" : "legacy";
 }
 
 /* The limits' controllers; cpuacct, freezer and cpu's usage come along if they exist. */
@@ -131,42 +128,43 @@ static const char *const limit_option[N_CTL] = {
 };
 
 /* The leaf that holds controller CTL, or NULL. */
-static const char *cgroup_dir_of(enum controller ctl)
+static const char *cgroup_dir_of(const struct cgroups *cg, enum controller ctl)
 {
-	for (size_t i = 0; i < CG.ndirs; i++)
-		if (CG.dirs[i].ctls & (1u << ctl))
-			return CG.dirs[i].path;
+	for (size_t i = 0; i < cg->ndirs; i++)
+		if (cg->dirs[i].ctls & (1u << ctl))
+			return cg->dirs[i].path;
 	return NULL;
 }
 
 /* Plans one leaf per hierarchy: a controller on v1 stays there, else v2. */
-static void cgroup_plan(const struct container *c, unsigned need, unsigned optional)
+static void cgroup_plan(struct cgroups *cg, const struct container *c, unsigned need,
+			unsigned optional)
 {
 	for (int ctl = 0; ctl < N_CTL; ctl++) {
 		unsigned bit = 1u << ctl;
-		const char *mount = CG.v1_mount[ctl];
+		const char *mount = cg->v1_mount[ctl];
 		size_t i;
 
 		if (!((need | optional) & bit))
 			continue;
-		if (!mount && CG.v2_mount && ((CG.v2_ctls & bit) || ctl == CTL_DEVICES))
-			mount = CG.v2_mount;
+		if (!mount && cg->v2_mount && ((cg->v2_ctls & bit) || ctl == CTL_DEVICES))
+			mount = cg->v2_mount;
 		if (!mount) {
 			if (need & bit)
 				die(EXIT_CANT_RUN, "%s: the host has no %s cgroup controller",
 				    limit_option[ctl], controller_names[ctl]);
 			continue;
 		}
-		for (i = 0; i < CG.ndirs && CG.dirs[i].mount != mount; i++)
+		for (i = 0; i < cg->ndirs && cg->dirs[i].mount != mount; i++)
 			;
-		if (i == CG.ndirs) {
-			CG.dirs[i].mount = mount;
-			CG.dirs[i].path = xasprintf("%s/%s/%s", mount, c->limits.parent,
+		if (i == cg->ndirs) {
+			cg->dirs[i].mount = mount;
+			cg->dirs[i].path = xasprintf("%s/%s/%s", mount, c->limits.parent,
 						    c->limits.name);
-			CG.dirs[i].v2 = mount == CG.v2_mount;
-			CG.ndirs++;
+			cg->dirs[i].v2 = mount == cg->v2_mount;
+			cg->ndirs++;
 		}
-		CG.dirs[i].ctls |= bit;
+		cg->dirs[i].ctls |= bit;
 	}
 }
 
@@ -183,7 +181,7 @@ static void copy_cpuset(const char *dir, const char *file)
 }
 
 /* Turns on what DIR's children lack; a delegated user may write none above its own. */
-static void enable_controllers(const char *dir, unsigned ctls)
+static void enable_controllers(const struct cgroups *cg, const char *dir, unsigned ctls)
 {
 	char list[128] = "", enabled[256] = " ", word[32];
 
@@ -201,7 +199,7 @@ static void enable_controllers(const char *dir, unsigned ctls)
 				 controller_names[ctl]);
 	}
 	if (*list && write_file(dir, "cgroup.subtree_control", list))
-		die_cgroup("cgroup: %s/cgroup.subtree_control: %s", dir, list);
+		die_cgroup(cg, "cgroup: %s/cgroup.subtree_control: %s", dir, list);
 }
 
 /*
@@ -209,28 +207,29 @@ static void enable_controllers(const char *dir, unsigned ctls)
  * xattr (a trusted one needs root; cgroup2 lets a delegated user set user.
  * ones): "leaf" on a container's leaf, "parent" on a parent it made.
  */
-static const char *mark_name(void)
+static const char *mark_name(const struct cgroups *cg)
 {
-	return CG.rootless ? "user.carapace" : "trusted.carapace";
+	return cg->rootless ? "user.carapace" : "trusted.carapace";
 }
 
-static void mark_cgroup(const char *dir, const char *kind)
+static void mark_cgroup(const struct cgroups *cg, const char *dir, const char *kind)
 {
-	if (setxattr(dir, mark_name(), kind, strlen(kind), 0))
+	if (setxattr(dir, mark_name(cg), kind, strlen(kind), 0))
 		log_debug("cgroup: %s: no mark (%s): carapace won't remove it after a crash",
 			  dir, strerror(errno));
 }
 
-static bool has_mark(int fd, const char *kind)
+static bool has_mark(const struct cgroups *cg, int fd, const char *kind)
 {
 	char value[16];
-	ssize_t n = fgetxattr(fd, mark_name(), value, sizeof value);
+	ssize_t n = fgetxattr(fd, mark_name(cg), value, sizeof value);
 
 	return n == (ssize_t)strlen(kind) && !memcmp(value, kind, (size_t)n);
 }
 
 /* mkdir -p of the parent, from the hierarchy's root down. */
-static void make_cgroup_parent(const struct cgroup_dir *d, const char *parent)
+static void make_cgroup_parent(const struct cgroups *cg, const struct cgroup_dir *d,
+			       const char *parent)
 {
 	char path[PATH_MAX];
 	size_t len = (size_t)snprintf(path, sizeof path, "%s", d->mount);
@@ -240,12 +239,12 @@ static void make_cgroup_parent(const struct cgroup_dir *d, const char *parent)
 
 		if (n) {
 			if (d->v2)	/* no internal processes: only leaves hold any */
-				enable_controllers(path, d->ctls);
+				enable_controllers(cg, path, d->ctls);
 			len += (size_t)snprintf(path + len, sizeof path - len, "/%.*s", (int)n, seg);
 			if (mkdir(path, 0755) == 0)
-				mark_cgroup(path, "parent");
+				mark_cgroup(cg, path, "parent");
 			else if (errno != EEXIST)
-				die_cgroup("cgroup: mkdir %s", path);
+				die_cgroup(cg, "cgroup: mkdir %s", path);
 			if (!d->v2 && d->ctls & (1u << CTL_CPUSET)) {
 				copy_cpuset(path, "cpuset.cpus");
 				copy_cpuset(path, "cpuset.mems");
@@ -254,23 +253,25 @@ static void make_cgroup_parent(const struct cgroup_dir *d, const char *parent)
 		seg += n + (seg[n] == '/');
 	}
 	if (d->v2)
-		enable_controllers(path, d->ctls);
+		enable_controllers(cg, path, d->ctls);
 }
 
-/* Calls FN(mount, parent, name) once for every hierarchy on the host. */
-static void for_each_hierarchy(void (*fn)(const char *, const char *, const char *),
+/* Calls FN(cg, mount, parent, name) once for every hierarchy on the host. */
+static void for_each_hierarchy(const struct cgroups *cg,
+			       void (*fn)(const struct cgroups *, const char *, const char *,
+					  const char *),
 			       const char *parent, const char *name)
 {
-	if (CG.v2_mount)
-		fn(CG.v2_mount, parent, name);
+	if (cg->v2_mount)
+		fn(cg, cg->v2_mount, parent, name);
 	for (int ctl = 0; ctl < N_CTL; ctl++) {
 		int seen = 0;
 
 		for (int j = 0; j < ctl; j++)
-			seen |= CG.v1_mount[j] && CG.v1_mount[ctl] &&
-				!strcmp(CG.v1_mount[j], CG.v1_mount[ctl]);
-		if (CG.v1_mount[ctl] && !seen)
-			fn(CG.v1_mount[ctl], parent, name);
+			seen |= cg->v1_mount[j] && cg->v1_mount[ctl] &&
+				!strcmp(cg->v1_mount[j], cg->v1_mount[ctl]);
+		if (cg->v1_mount[ctl] && !seen)
+			fn(cg, cg->v1_mount[ctl], parent, name);
 	}
 }
 
@@ -278,7 +279,8 @@ static void for_each_hierarchy(void (*fn)(const char *, const char *, const char
  * rmdir of mount/parent/name, then of the parents left empty: those that
  * carapace made, and its own default, never one the user made.
  */
-static void remove_path(const char *mount, const char *parent, const char *name)
+static void remove_path(const struct cgroups *cg, const char *mount, const char *parent,
+			const char *name)
 {
 	char *path = xasprintf("%s/%s/%s", mount, parent, name ? name : "");
 	bool own_parent = !strcmp(parent, "carapace");
@@ -289,7 +291,7 @@ static void remove_path(const char *mount, const char *parent, const char *name)
 	for (char *slash;;) {
 		autoclose int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-		if (fd < 0 || !(has_mark(fd, "parent") || own_parent) || rmdir(path))
+		if (fd < 0 || !(has_mark(cg, fd, "parent") || own_parent) || rmdir(path))
 			break;	/* gone, the user's, or in use by another container */
 		slash = strrchr(path, '/');
 		if (!slash || slash <= path + strlen(mount))
@@ -320,13 +322,13 @@ static void kill_stale_tasks(const char *leaf)
  * its tasks die, and it goes, if they die within TRIES * 5 ms. True if
  * it is gone.
  */
-static bool sweep_leaf(const char *leaf, int tries)
+static bool sweep_leaf(const struct cgroups *cg, const char *leaf, int tries)
 {
 	autoclose int fd = open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
 		return errno == ENOENT;
-	if (!has_mark(fd, "leaf") || flock(fd, LOCK_EX | LOCK_NB))
+	if (!has_mark(cg, fd, "leaf") || flock(fd, LOCK_EX | LOCK_NB))
 		return false;	/* another tool's, or a living container's */
 	for (int i = 0; rmdir(leaf); i++) {
 		if (errno == ENOENT)
@@ -346,14 +348,14 @@ static bool sweep_leaf(const char *leaf, int tries)
  * before the mkdir it leaves a note on the parent, "<mark>.new.<pid>" =
  * the leaf's name, and takes it back once the leaf is marked.
  */
-static char *new_leaf_note(pid_t pid)
+static char *new_leaf_note(const struct cgroups *cg, pid_t pid)
 {
-	return xasprintf("%s.new.%d", mark_name(), (int)pid);
+	return xasprintf("%s.new.%d", mark_name(cg), (int)pid);
 }
 
-static void note_new_leaf(const char *parent, const char *name)
+static void note_new_leaf(const struct cgroups *cg, const char *parent, const char *name)
 {
-	char *note = new_leaf_note(getpid());
+	char *note = new_leaf_note(cg, getpid());
 
 	if (setxattr(parent, note, name, strlen(name), 0))
 		log_debug("cgroup: %s: no note (%s): a crash now would leave %s",
@@ -361,9 +363,9 @@ static void note_new_leaf(const char *parent, const char *name)
 	free(note);
 }
 
-static void drop_new_leaf_note(const char *parent)
+static void drop_new_leaf_note(const struct cgroups *cg, const char *parent)
 {
-	char *note = new_leaf_note(getpid());
+	char *note = new_leaf_note(cg, getpid());
 
 	removexattr(parent, note);
 	free(note);
@@ -374,9 +376,10 @@ static void drop_new_leaf_note(const char *parent)
  * unlocked and empty (a marked one is the common sweep's), then the note.
  * A live pid (or one reused) keeps both: the leaf is its launcher's.
  */
-static void sweep_new_leaf_note(const char *parent, const char *note)
+static void sweep_new_leaf_note(const struct cgroups *cg, const char *parent,
+				const char *note)
 {
-	const char *tail = note + strlen(mark_name()) + strlen(".new.");
+	const char *tail = note + strlen(mark_name(cg)) + strlen(".new.");
 	char name[256], *end;
 	long pid = strtol(tail, &end, 10);
 	ssize_t n;
@@ -388,7 +391,7 @@ static void sweep_new_leaf_note(const char *parent, const char *note)
 		char *leaf = xasprintf("%s/%s", parent, name);
 		autoclose int fd = open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-		if (fd >= 0 && !has_mark(fd, "leaf") && !flock(fd, LOCK_EX | LOCK_NB) &&
+		if (fd >= 0 && !has_mark(cg, fd, "leaf") && !flock(fd, LOCK_EX | LOCK_NB) &&
 		    rmdir(leaf) == 0)
 			log_debug("cgroup: removed the unmarked %s of launcher %ld", leaf, pid);
 		free(leaf);
@@ -396,31 +399,32 @@ static void sweep_new_leaf_note(const char *parent, const char *note)
 	removexattr(parent, note);
 }
 
-static void sweep_new_leaf_notes(const char *parent)
+static void sweep_new_leaf_notes(const struct cgroups *cg, const char *parent)
 {
 	char list[4096], prefix[64];
 	ssize_t len = listxattr(parent, list, sizeof list);
 
-	snprintf(prefix, sizeof prefix, "%s.new.", mark_name());
+	snprintf(prefix, sizeof prefix, "%s.new.", mark_name(cg));
 	for (ssize_t i = 0; i < len; i += (ssize_t)strlen(list + i) + 1)
 		if (!strncmp(list + i, prefix, strlen(prefix)))
-			sweep_new_leaf_note(parent, list + i);
+			sweep_new_leaf_note(cg, parent, list + i);
 }
 
 /* The stale leaves under PARENT, now: a leaf still busy goes next time. */
-static void sweep_parent(const char *mount, const char *parent, const char *unused)
+static void sweep_parent(const struct cgroups *cg, const char *mount, const char *parent,
+			 const char *unused)
 {
 	char *dir_path = xasprintf("%s/%s", mount, parent);
 	DIR *dir = opendir(dir_path);
 	struct dirent *e;
 
 	(void)unused;
-	sweep_new_leaf_notes(dir_path);
+	sweep_new_leaf_notes(cg, dir_path);
 	while (dir && (e = readdir(dir))) {
 		char *leaf = xasprintf("%s/%s", dir_path, e->d_name);
 
 		if (e->d_type == DT_DIR && e->d_name[0] != '.')
-			sweep_leaf(leaf, 1);
+			sweep_leaf(cg, leaf, 1);
 		free(leaf);
 	}
 	if (dir)
@@ -429,21 +433,21 @@ static void sweep_parent(const char *mount, const char *parent, const char *unus
 }
 
 /* The mkdir, lock and mark of make_locked_leaf, under its note. */
-static bool make_noted_leaf(struct cgroup_dir *d, const struct container *c,
-			    const char *parent)
+static bool make_noted_leaf(const struct cgroups *cg, struct cgroup_dir *d,
+			    const struct container *c, const char *parent)
 {
 	if (mkdir(d->path, 0755)) {
 		if (errno == EEXIST) {
 			/* A killed launcher's leaf of that name: its tasks die in a moment. */
-			if (sweep_leaf(d->path, 400))
+			if (sweep_leaf(cg, d->path, 400))
 				return false;
-			drop_new_leaf_note(parent);
+			drop_new_leaf_note(cg, parent);
 			die(EXIT_CANT_RUN, "--name: %s: a container of that name is running",
 			    c->limits.name);
 		}
 		if (errno == ENOENT)	/* the parent went away: try again */
 			return false;
-		die_cgroup("cgroup: mkdir %s", d->path);
+		die_cgroup(cg, "cgroup: mkdir %s", d->path);
 	}
 	d->created = true;
 	d->lock_fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -457,29 +461,31 @@ static bool make_noted_leaf(struct cgroup_dir *d, const struct container *c,
 		return false;
 	}
 	/* Only now, locked: a sweeper never takes a marked leaf that lives. */
-	mark_cgroup(d->path, "leaf");
+	mark_cgroup(cg, d->path, "leaf");
 	return true;
 }
 
 /* Makes leaf D, locks and marks it; false if a sweeper or an exiting launcher raced us. */
-static bool make_locked_leaf(struct cgroup_dir *d, const struct container *c)
+static bool make_locked_leaf(const struct cgroups *cg, struct cgroup_dir *d,
+			     const struct container *c)
 {
 	char *parent = xasprintf("%s/%s", d->mount, c->limits.parent);
 	bool ok;
 
 	d->created = false;
-	make_cgroup_parent(d, c->limits.parent);
-	note_new_leaf(parent, c->limits.name);
-	ok = make_noted_leaf(d, c, parent);
-	drop_new_leaf_note(parent);
+	make_cgroup_parent(cg, d, c->limits.parent);
+	note_new_leaf(cg, parent, c->limits.name);
+	ok = make_noted_leaf(cg, d, c, parent);
+	drop_new_leaf_note(cg, parent);
 	free(parent);
 	return ok;
 }
 
-__attribute__((format(printf, 3, 4)))
-static void write_limit(enum controller ctl, const char *file, const char *fmt, ...)
+__attribute__((format(printf, 4, 5)))
+static void write_limit(const struct cgroups *cg, enum controller ctl, const char *file,
+			const char *fmt, ...)
 {
-	const char *dir = cgroup_dir_of(ctl);
+	const char *dir = cgroup_dir_of(cg, ctl);
 	char value[256];
 	va_list ap;
 
@@ -487,59 +493,75 @@ static void write_limit(enum controller ctl, const char *file, const char *fmt, 
 	vsnprintf(value, sizeof value, fmt, ap);
 	va_end(ap);
 	if (write_file(dir, file, value))
-		die_cgroup("%s: %s/%s: %s", limit_option[ctl], dir, file, value);
+		die_cgroup(cg, "%s: %s/%s: %s", limit_option[ctl], dir, file, value);
 }
 
-static void write_limits(const struct container *c)
+static void write_limits(const struct cgroups *cg, const struct container *c)
 {
-	bool v2 = CG.v2_mount && !CG.v1_mount[CTL_CPU];
-	const char *cpuset = cgroup_dir_of(CTL_CPUSET);
+	bool v2 = cg->v2_mount && !cg->v1_mount[CTL_CPU];
+	const char *cpuset = cgroup_dir_of(cg, CTL_CPUSET);
 
-	if (c->limits.pids >= 0 && cgroup_dir_of(CTL_PIDS))	/* the default: if pids exist */
-		write_limit(CTL_PIDS, "pids.max", "%lld", (long long)c->limits.pids);
-	if (c->limits.memory >= 0 && CG.v1_mount[CTL_MEMORY]) {
-		write_limit(CTL_MEMORY, "memory.limit_in_bytes", "%lld", (long long)c->limits.memory);
+	/* The default: if pids exist. */
+	if (c->limits.pids >= 0 && cgroup_dir_of(cg, CTL_PIDS))
+		write_limit(cg, CTL_PIDS, "pids.max", "%lld", (long long)c->limits.pids);
+	if (c->limits.memory >= 0 && cg->v1_mount[CTL_MEMORY]) {
+		write_limit(cg, CTL_MEMORY, "memory.limit_in_bytes", "%lld",
+			    (long long)c->limits.memory);
 		if (c->limits.memory_swap == -2)	/* v1's own word for unlimited */
-			write_limit(CTL_MEMORY, "memory.memsw.limit_in_bytes", "-1");
+			write_limit(cg, CTL_MEMORY, "memory.memsw.limit_in_bytes", "-1");
 		else if (c->limits.memory_swap != -1)
-			write_limit(CTL_MEMORY, "memory.memsw.limit_in_bytes", "%lld",
+			write_limit(cg, CTL_MEMORY, "memory.memsw.limit_in_bytes", "%lld",
 				    (long long)c->limits.memory_swap);
 	} else if (c->limits.memory >= 0) {
-		write_limit(CTL_MEMORY, "memory.max", "%lld", (long long)c->limits.memory);
+		write_limit(cg, CTL_MEMORY, "memory.max", "%lld", (long long)c->limits.memory);
 		if (c->limits.memory_swap == -2)
-			write_limit(CTL_MEMORY, "memory.swap.max", "max");
+			write_limit(cg, CTL_MEMORY, "memory.swap.max", "max");
 		else if (c->limits.memory_swap >= 0)
-			write_limit(CTL_MEMORY, "memory.swap.max", "%lld",
+			write_limit(cg, CTL_MEMORY, "memory.swap.max", "%lld",
 				    (long long)(c->limits.memory_swap - c->limits.memory));
 	}
 	if (c->limits.cpu_quota && v2)
-		write_limit(CTL_CPU, "cpu.max", "%llu 100000",
+		write_limit(cg, CTL_CPU, "cpu.max", "%llu 100000",
 			    (unsigned long long)c->limits.cpu_quota);
 	else if (c->limits.cpu_quota) {
-		write_limit(CTL_CPU, "cpu.cfs_period_us", "100000");
-		write_limit(CTL_CPU, "cpu.cfs_quota_us", "%llu",
+		write_limit(cg, CTL_CPU, "cpu.cfs_period_us", "100000");
+		write_limit(cg, CTL_CPU, "cpu.cfs_quota_us", "%llu",
 			    (unsigned long long)c->limits.cpu_quota);
 	}
 	/* Weight and shares map onto each other as runc and crun convert them. */
 	if (c->limits.cpu_weight && !v2)
-		write_limit(CTL_CPU, "cpu.shares", "%llu",
+		write_limit(cg, CTL_CPU, "cpu.shares", "%llu",
 			    (unsigned long long)(2 + (c->limits.cpu_weight - 1) * 262142 / 9999));
 	else if (c->limits.cpu_weight)
-		write_limit(CTL_CPU, "cpu.weight", "%llu", (unsigned long long)c->limits.cpu_weight);
+		write_limit(cg, CTL_CPU, "cpu.weight", "%llu",
+			    (unsigned long long)c->limits.cpu_weight);
 	if (c->limits.cpu_shares && v2)
-		write_limit(CTL_CPU, "cpu.weight", "%llu",
+		write_limit(cg, CTL_CPU, "cpu.weight", "%llu",
 			    (unsigned long long)(1 + (c->limits.cpu_shares - 2) * 9999 / 262142));
 	else if (c->limits.cpu_shares)
-		write_limit(CTL_CPU, "cpu.shares", "%llu", (unsigned long long)c->limits.cpu_shares);
-	if (cpuset && !CG.v1_mount[CTL_CPUSET])
-		write_limit(CTL_CPUSET, "cpuset.cpus", "%s", c->limits.cpuset_cpus);
+		write_limit(cg, CTL_CPU, "cpu.shares", "%llu",
+			    (unsigned long long)c->limits.cpu_shares);
+	if (cpuset && !cg->v1_mount[CTL_CPUSET])
+		write_limit(cg, CTL_CPUSET, "cpuset.cpus", "%s", c->limits.cpuset_cpus);
 	else if (cpuset) {
 		copy_cpuset(cpuset, "cpuset.mems");
-		write_limit(CTL_CPUSET, "cpuset.cpus", "%s", c->limits.cpuset_cpus);
+		write_limit(cg, CTL_CPUSET, "cpuset.cpus", "%s", c->limits.cpuset_cpus);
 	}
 }
 
-static void remove_cgroups(void);
+static void remove_cgroups(struct cgroups *cg);
+
+/*
+ * The launcher's cgroups, for atexit's clean-up: the one pointer to them
+ * that is no argument, as an atexit handler takes none, and the clean-up
+ * must run on every way out of the launcher, die() included.
+ */
+static struct cgroups *cgroups_at_exit;
+
+static void remove_cgroups_at_exit(void)
+{
+	remove_cgroups(cgroups_at_exit);
+}
 
 /*
  * The devices a container may read and write; mknod of any is allowed.
@@ -631,69 +653,71 @@ static bool confine_devices_v2(int cgroup_fd)
 }
 
 /* Container root holds MKNOD: the device cgroup keeps host devices shut. */
-static void confine_devices(struct container *c)
+static void confine_devices(struct cgroups *cg)
 {
-	const char *dir = cgroup_dir_of(CTL_DEVICES);
+	const char *dir = cgroup_dir_of(cg, CTL_DEVICES);
 
-	if (CG.v1_mount[CTL_DEVICES]) {
+	if (cg->v1_mount[CTL_DEVICES]) {
 		confine_devices_v1(dir);
-		c->privileges.devices_confined = true;
-	} else if (CG.v2_fd >= 0 && confine_devices_v2(CG.v2_fd)) {
-		c->privileges.devices_confined = true;
+		cg->devices_confined = true;
+	} else if (cg->v2_fd >= 0 && confine_devices_v2(cg->v2_fd)) {
+		cg->devices_confined = true;
 	} else {
 		log_debug("devices: no device cgroup (%s): dropping CAP_MKNOD", strerror(errno));
 	}
 }
 
 /* Before the clone: the leaves exist and hold every limit. */
-void create_cgroups(struct container *c)
+void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless)
 {
 	unsigned need = controllers_needed(c);
 
-	cgroup_detect();
-	CG.rootless = c->userns.rootless;
+	cgroup_detect(cg);
+	cg->rootless = rootless;
 	/* Rootless: nothing but what was asked for, as nothing else is delegated. */
-	cgroup_plan(c, need, CG.rootless ? 0 : (1u << CTL_FREEZER) |
+	cgroup_plan(cg, c, need, cg->rootless ? 0 : (1u << CTL_FREEZER) |
 		    (c->limits.pids_default ? 1u << CTL_PIDS : 0) |
 		    (c->privileges.privileged ? 0 : 1u << CTL_DEVICES) |
 		    (log_threshold >= LOG_DEBUG ? 1u << CTL_CPUACCT : 0));
-	if (!CG.ndirs)
+	if (!cg->ndirs)
 		die(EXIT_CANT_RUN, "cgroup: no cgroup hierarchy is mounted");
-	log_debug("cgroup: %s mode, leaf %s/%s", CG.mode, c->limits.parent, c->limits.name);
-	for_each_hierarchy(sweep_parent, c->limits.parent, NULL);
-	CG.parent = c->limits.parent;
-	atexit(remove_cgroups);
-	for (size_t i = 0; i < CG.ndirs; i++) {
+	log_debug("cgroup: %s mode, leaf %s/%s", cg->mode, c->limits.parent, c->limits.name);
+	for_each_hierarchy(cg, sweep_parent, c->limits.parent, NULL);
+	cg->parent = c->limits.parent;
+	cgroups_at_exit = cg;
+	atexit(remove_cgroups_at_exit);
+	for (size_t i = 0; i < cg->ndirs; i++) {
 		int tries = 0;
 
-		while (!make_locked_leaf(&CG.dirs[i], c))
+		while (!make_locked_leaf(cg, &cg->dirs[i], c))
 			if (++tries == 10)
 				die(EXIT_CANT_RUN, "cgroup: %s: removed as fast as it is made",
-				    CG.dirs[i].path);
+				    cg->dirs[i].path);
 	}
-	write_limits(c);
-	for (size_t i = 0; i < CG.ndirs; i++)
-		if (CG.dirs[i].v2)
-			CG.v2_fd = open(CG.dirs[i].path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cgroup_dir_of(CTL_DEVICES))
-		confine_devices(c);
+	write_limits(cg, c);
+	for (size_t i = 0; i < cg->ndirs; i++)
+		if (cg->dirs[i].v2)
+			cg->v2_fd = open(cg->dirs[i].path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgroup_dir_of(cg, CTL_DEVICES))
+		confine_devices(cg);
 }
 
 /* After the clone, for what CLONE_INTO_CGROUP didn't do. */
-void join_cgroups(pid_t pid, bool v2_done)
+void join_cgroups(const struct cgroups *cg, pid_t pid, bool v2_done)
 {
 	char buf[32];
 
 	snprintf(buf, sizeof buf, "%d", (int)pid);
-	for (size_t i = 0; i < CG.ndirs; i++)
-		if (!(CG.dirs[i].v2 && v2_done) && write_file(CG.dirs[i].path, "cgroup.procs", buf))
-			die_cgroup("cgroup: %s/cgroup.procs", CG.dirs[i].path);
+	for (size_t i = 0; i < cg->ndirs; i++)
+		if (!(cg->dirs[i].v2 && v2_done) &&
+		    write_file(cg->dirs[i].path, "cgroup.procs", buf))
+			die_cgroup(cg, "cgroup: %s/cgroup.procs", cg->dirs[i].path);
 }
 
 /* Kills whatever is still in DIR: cgroup.kill on v2, else freeze, kill, thaw. */
-static void kill_cgroup(const struct cgroup_dir *d)
+static void kill_cgroup(const struct cgroups *cg, const struct cgroup_dir *d)
 {
-	const char *freezer = cgroup_dir_of(CTL_FREEZER);
+	const char *freezer = cgroup_dir_of(cg, CTL_FREEZER);
 	char buf[4096];
 
 	for (int round = 0; round < 100; round++) {
@@ -714,24 +738,26 @@ static void kill_cgroup(const struct cgroup_dir *d)
 }
 
 /* atexit: the leaves, and the parents if no other container uses them. */
-static void remove_cgroups(void)
+static void remove_cgroups(struct cgroups *cg)
 {
-	for (size_t i = 0; i < CG.ndirs; i++) {
-		if (!CG.dirs[i].created)	/* another container's, of the same name */
+	for (size_t i = 0; i < cg->ndirs; i++) {
+		if (!cg->dirs[i].created)	/* another container's, of the same name */
 			continue;
-		kill_cgroup(&CG.dirs[i]);
+		kill_cgroup(cg, &cg->dirs[i]);
 		/* A dying task may hold the cgroup for a moment. */
-		for (int tries = 0; rmdir(CG.dirs[i].path) && errno == EBUSY && tries < 200; tries++)
+		for (int tries = 0; rmdir(cg->dirs[i].path) && errno == EBUSY && tries < 200;
+		     tries++)
 			usleep(5000);
 	}
-	if (CG.ndirs)
-		for_each_hierarchy(remove_path, CG.parent, NULL);
-	CG.ndirs = 0;
+	if (cg->ndirs)
+		for_each_hierarchy(cg, remove_path, cg->parent, NULL);
+	cg->ndirs = 0;
 }
 
-static long long read_number(enum controller ctl, const char *file, const char *key)
+static long long read_number(const struct cgroups *cg, enum controller ctl, const char *file,
+			     const char *key)
 {
-	const char *dir = cgroup_dir_of(ctl);
+	const char *dir = cgroup_dir_of(cg, ctl);
 	char buf[4096];
 	const char *p = buf;
 
@@ -751,30 +777,31 @@ static long long read_number(enum controller ctl, const char *file, const char *
 }
 
 /* After the container: an OOM kill is named, and -v reports usage. */
-void report_cgroups(const struct container *c)
+void report_cgroups(const struct cgroups *cg, const struct container *c)
 {
 	long long v;
 
-	if (CG.v1_mount[CTL_MEMORY])
-		v = read_number(CTL_MEMORY, "memory.oom_control", "oom_kill");
+	if (cg->v1_mount[CTL_MEMORY])
+		v = read_number(cg, CTL_MEMORY, "memory.oom_control", "oom_kill");
 	else
-		v = read_number(CTL_MEMORY, "memory.events", "oom_kill");
+		v = read_number(cg, CTL_MEMORY, "memory.events", "oom_kill");
 	if (v > 0)
 		log_error("container killed by the OOM killer (memory limit %lldM)",
 			  (long long)c->limits.memory >> 20);
 	if (log_threshold < LOG_DEBUG)
 		return;
-	v = CG.v1_mount[CTL_MEMORY] ? read_number(CTL_MEMORY, "memory.max_usage_in_bytes", NULL)
-				    : read_number(CTL_MEMORY, "memory.peak", NULL);
+	v = cg->v1_mount[CTL_MEMORY] ?
+	    read_number(cg, CTL_MEMORY, "memory.max_usage_in_bytes", NULL) :
+	    read_number(cg, CTL_MEMORY, "memory.peak", NULL);
 	if (v >= 0)
 		log_debug("usage: peak memory %lld KiB", v >> 10);
-	v = CG.v1_mount[CTL_CPUACCT] ? read_number(CTL_CPUACCT, "cpuacct.usage", NULL) / 1000
-				     : read_number(CTL_PIDS, "cpu.stat", "usage_usec");
+	v = cg->v1_mount[CTL_CPUACCT] ? read_number(cg, CTL_CPUACCT, "cpuacct.usage", NULL) / 1000
+				     : read_number(cg, CTL_PIDS, "cpu.stat", "usage_usec");
 	if (v < 0)
-		v = read_number(CTL_MEMORY, "cpu.stat", "usage_usec");
+		v = read_number(cg, CTL_MEMORY, "cpu.stat", "usage_usec");
 	if (v >= 0)
 		log_debug("usage: CPU time %lld.%03lld s", v / 1000000, v / 1000 % 1000);
-	v = read_number(CTL_PIDS, "pids.peak", NULL);
+	v = read_number(cg, CTL_PIDS, "pids.peak", NULL);
 	if (v >= 0)
 		log_debug("usage: peak pids %lld", v);
 }

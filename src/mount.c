@@ -39,15 +39,12 @@ static int make_layer_dir(int dir, const char *name, const struct stat *owner, c
 	return fd;
 }
 
-/* Set when the default overlay could not be made: init makes "/" read-only. */
-static bool root_readonly_fallback;
-
 /* The default overlay can't be made: a read-only root, never the folder written. */
-static int no_overlay(const struct container *c, const char *why)
+static int no_overlay(struct mount_state *ms, const struct container *c, const char *why)
 {
 	log_warn("rootfs: %s: no overlay (%s): the root is read-only; --rootfs-rw writes "
 		 "the folder itself", c->root.path, why);
-	root_readonly_fallback = true;
+	ms->root_readonly_fallback = true;
 	return -1;
 }
 
@@ -86,7 +83,8 @@ static const char *fd_path(int fd)
  * a node in the rootfs, or made in it, is never a device. Returns the fd on
  * the overlay's mount; -1: the default overlay can't be made, see no_overlay().
  */
-static int mount_overlay(const struct container *c, int lower, int base, int target)
+static int mount_overlay(struct mount_state *ms, const struct container *c, int lower, int base,
+			 int target)
 {
 	autoclose int upper = -1, work = -1;
 	struct statfs sfs;
@@ -98,7 +96,7 @@ static int mount_overlay(const struct container *c, int lower, int base, int tar
 		die_errno("--overlay: rootfs");
 	if ((upper = make_layer_dir(base, "upper", &st, "--overlay")) < 0) {
 		if (c->root.overlay_optional)
-			return no_overlay(c, "its owner is not mapped in the user namespace");
+			return no_overlay(ms, c, "its owner is not mapped in the user namespace");
 		die(EXIT_CANT_RUN, "--overlay: the rootfs's owner is not mapped in the user "
 		    "namespace");
 	}
@@ -111,7 +109,7 @@ static int mount_overlay(const struct container *c, int lower, int base, int tar
 		return mnt;
 	}
 	if (errno == ENODEV && c->root.overlay_optional)
-		return no_overlay(c, "the kernel has no overlay filesystem");
+		return no_overlay(ms, c, "the kernel has no overlay filesystem");
 	if (errno == ENODEV)
 		die(EXIT_CANT_RUN, "--overlay: the kernel has no overlay filesystem");
 	if (!fstatfs(lower, &sfs) && sfs.f_type == OVERLAYFS_SUPER_MAGIC)
@@ -139,7 +137,7 @@ static const char *root_folder(const struct container *c)
  * of the container's root) would be there, on the host. Returns the fd on
  * the root's mount; -1: no overlay after all, and the tmpfs is gone again.
  */
-static int ephemeral_root(const struct container *c, int base)
+static int ephemeral_root(struct mount_state *ms, const struct container *c, int base)
 {
 	const char *at = root_folder(c);
 	autoclose int lower = -1, scratch = -1, upper = -1, merged = -1;
@@ -176,9 +174,9 @@ static int ephemeral_root(const struct container *c, int base)
 		}
 	}
 	if (scratch < 0)
-		return mount_overlay(c, lower, upper, base);
+		return mount_overlay(ms, c, lower, upper, base);
 	merged = make_layer_dir(scratch, "merged", NULL, "--overlay");
-	root = mount_overlay(c, lower, upper >= 0 ? upper : scratch, merged);
+	root = mount_overlay(ms, c, lower, upper >= 0 ? upper : scratch, merged);
 	if (root < 0 && umount2(fd_path(scratch), MNT_DETACH))
 		die_errno("umount: tmpfs on %s", at);
 	return root;
@@ -187,12 +185,12 @@ static int ephemeral_root(const struct container *c, int base)
 static int remount_with(const char *path, unsigned long flags);
 
 /* Makes the mount that becomes "/", on BASE; returns the fd on it. */
-static int make_root_mount(const struct container *c, int base)
+static int make_root_mount(struct mount_state *ms, const struct container *c, int base)
 {
 	struct mount_attr nodev = { .attr_set = MOUNT_ATTR_NODEV };
 	int root;
 
-	if ((c->root.tarball || c->root.overlay) && (root = ephemeral_root(c, base)) >= 0)
+	if ((c->root.tarball || c->root.overlay) && (root = ephemeral_root(ms, c, base)) >= 0)
 		return root;
 	/* A copy of BASE's tree: BASE itself, whatever its path names by now. */
 	if ((root = sys_open_tree(base, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
@@ -205,9 +203,6 @@ static int make_root_mount(const struct container *c, int base)
 	return root;
 }
 
-/* Set once the container's root is "/": then a symlink can't lead out of it. */
-static bool root_changed;
-
 /*
  * Mounts the root and enters it; returns an fd on it. The default mounts
  * go on it before the root change: in a user namespace, the kernel lets
@@ -215,7 +210,7 @@ static bool root_changed;
  * host's path of the rootfs (or of the tarball's folder) is looked up once
  * here, and the root is made from that fd alone.
  */
-int prepare_root(const struct container *c, int idmapped_tree)
+int prepare_root(struct mount_state *ms, const struct container *c, int idmapped_tree)
 {
 	autoclose int base = -1;
 	int root;
@@ -230,16 +225,16 @@ int prepare_root(const struct container *c, int idmapped_tree)
 		base = idmapped_tree;
 	} else if ((base = open(root_folder(c), O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("rootfs: %s", root_folder(c));
-	root = make_root_mount(c, base);
+	root = make_root_mount(ms, c, base);
 	if (fchdir(root))
 		die_errno("chdir: %s", c->root.path);
 	return root;
 }
 
 /* Makes the prepared root "/"; returns how it did that. */
-const char *change_root(const struct container *c)
+const char *change_root(struct mount_state *ms, const struct container *c)
 {
-	root_changed = true;	/* from the next line on, or the container dies */
+	ms->root_changed = true;	/* from the next line on, or the container dies */
 	if (!c->root.no_pivot) {
 		/* pivot_root(".", ".") stacks the old root on the new; detach it. */
 		if (syscall(SYS_pivot_root, ".", ".") == 0) {
@@ -267,7 +262,7 @@ const char *change_root(const struct container *c)
 __attribute__((noreturn))
 static void die_mount(const struct mount_spec *m, const char *step)
 {
-	if (!m->origin)	/* a default mount */
+	if (!m->origin)	/* no option asked for it */
 		die_errno("mount: %s%s%s", m->target, step ? ": " : "", step ? step : "");
 	die_errno("%s: %s", m->origin, step ? step : "mount");
 }
@@ -332,7 +327,7 @@ static int walk_in_root(int root, const char *path)
  * PATH in the container, opened O_PATH: symlinks resolve as if ROOT were
  * "/", and magic links (/proc/N/fd/M) are refused.
  */
-static int open_in_root(int root, const char *path)
+static int open_in_root(const struct mount_state *ms, int root, const char *path)
 {
 	static bool no_openat2;
 	struct open_how how = {
@@ -347,7 +342,7 @@ static int open_in_root(int root, const char *path)
 			return fd;
 		no_openat2 = true;
 	}
-	return root_changed ? openat(root, path, O_PATH | O_CLOEXEC) : walk_in_root(root, path);
+	return ms->root_changed ? openat(root, path, O_PATH | O_CLOEXEC) : walk_in_root(root, path);
 }
 
 /*
@@ -382,11 +377,12 @@ static int open_beneath(int dir, const char *path)
  * empty file. SYMLINKS: followed inside the root (a user's target), or
  * refused (carapace's own).
  */
-static int open_target(int root, const char *path, bool dir, bool symlinks)
+static int open_target(const struct mount_state *ms, int root, const char *path, bool dir,
+		       bool symlinks)
 {
 	char parent[PATH_MAX], *name;
 	autoclose int parent_fd = -1;
-	int fd = symlinks ? open_in_root(root, path) : open_beneath(root, path);
+	int fd = symlinks ? open_in_root(ms, root, path) : open_beneath(root, path);
 	size_t len = strlen(path);
 
 	if (fd >= 0 || errno != ENOENT)
@@ -401,7 +397,7 @@ static int open_target(int root, const char *path, bool dir, bool symlinks)
 	parent[len] = '\0';
 	name = strrchr(parent, '/') + 1;
 	name[-1] = '\0';
-	parent_fd = open_target(root, *parent ? parent : "/", true, symlinks);
+	parent_fd = open_target(ms, root, *parent ? parent : "/", true, symlinks);
 	if (parent_fd < 0)
 		return -1;
 	if ((dir ? mkdirat(parent_fd, name, 0755) : mknodat(parent_fd, name, S_IFREG | 0644, 0)) &&
@@ -552,26 +548,23 @@ struct made_mount {
 	const char *type;	/* the filesystem's, or "bind" */
 	int fd;			/* O_PATH, on the mount's root */
 };
-static struct made_mount *made;
-static size_t made_len;
-static int null_node = -1;	/* O_PATH on the container's /dev/null, once verified */
 
-static void remember_mount(const char *target, const char *type, int fd)
+static void remember_mount(struct mount_state *ms, const char *target, const char *type, int fd)
 {
-	made = xrealloc(made, (made_len + 1) * sizeof *made);
-	made[made_len++] = (struct made_mount){ .target = target, .type = type, .fd = fd };
+	ms->made = xrealloc(ms->made, (ms->made_len + 1) * sizeof *ms->made);
+	ms->made[ms->made_len++] = (struct made_mount){ .target = target, .type = type, .fd = fd };
 }
 
 /* Once the filesystem is built: init needs them no more. */
-void forget_mounts(void)
+void forget_mounts(struct mount_state *ms)
 {
-	for (size_t i = 0; i < made_len; i++)
-		close(made[i].fd);
-	free(made);
-	made = NULL;
-	made_len = 0;
-	close_fdp(&null_node);
-	null_node = -1;
+	for (size_t i = 0; i < ms->made_len; i++)
+		close(ms->made[i].fd);
+	free(ms->made);
+	ms->made = NULL;
+	ms->made_len = 0;
+	close_fdp(&ms->null_node);
+	ms->null_node = -1;
 }
 
 /* What of PATH lies below DIR, name by name: "/x" or "" (DIR itself); NULL: not below. */
@@ -603,17 +596,18 @@ static bool is_pseudo_fs(const char *type)
  * The deepest mount carapace made that holds PATH (PSEUDO: a procfs or
  * sysfs only), the latest of equals; *REL: what of PATH lies in it.
  */
-static const struct made_mount *mount_holding(const char *path, const char **rel, bool pseudo)
+static const struct made_mount *mount_holding(const struct mount_state *ms, const char *path,
+					      const char **rel, bool pseudo)
 {
 	const struct made_mount *best = NULL;
 
-	for (size_t i = 0; i < made_len; i++) {
-		const char *below = path_below(path, made[i].target);
+	for (size_t i = 0; i < ms->made_len; i++) {
+		const char *below = path_below(path, ms->made[i].target);
 
-		if (!below || (pseudo && !is_pseudo_fs(made[i].type)) ||
-		    (best && strlen(made[i].target) < strlen(best->target)))
+		if (!below || (pseudo && !is_pseudo_fs(ms->made[i].type)) ||
+		    (best && strlen(ms->made[i].target) < strlen(best->target)))
 			continue;
-		best = &made[i];
+		best = &ms->made[i];
 		*rel = below;
 	}
 	return best;
@@ -688,25 +682,29 @@ static int mount_new(const struct mount_spec *m, int target)
 }
 
 /*
- * Carapace's own targets: below the deepest of its mounts that holds one
- * (/dev/pts in the /dev tmpfs it made), else in ROOT; no symlink followed.
- * A user's: in ROOT, with its symlinks followed inside it.
+ * Before the root change: below the deepest mount made so far that holds
+ * the target (/dev/pts in the /dev tmpfs), else in ROOT; no symlink
+ * followed. After: in ROOT, with its symlinks followed inside it.
  */
-static int open_mount_target(const struct mount_spec *m, int root, bool dir)
+static int open_mount_target(const struct mount_state *ms, const struct mount_spec *m, int root,
+			     bool dir)
 {
 	const char *rel = m->target;
-	const struct made_mount *under = m->origin ? NULL : mount_holding(m->target, &rel, false);
+	bool early = m->phase == MOUNT_BEFORE_ROOT_CHANGE;
+	const struct made_mount *under = early ? mount_holding(ms, m->target, &rel, false) : NULL;
 
-	return open_target(under ? under->fd : root, rel, dir, m->origin != NULL);
+	return open_target(ms, under ? under->fd : root, rel, dir, !early);
 }
 
 /*
- * In list order, the defaults or the user's (which go on top: on /dev/shm,
- * say), on ROOT, the container's root. Every target resolves inside it,
+ * In list order, the mounts of PHASE: those before the root change, or
+ * those after it (which go on top: on /dev/shm, say), on ROOT, the
+ * container's root. Every target resolves inside it,
  * once, into an fd, and the mount goes onto that fd: a symlink in the
  * rootfs, or a rename meanwhile, can't send a mount elsewhere.
  */
-void mount_filesystems(const struct container *c, int root, const int *trees, bool users)
+void mount_filesystems(struct mount_state *ms, const struct container *c, int root,
+		       const int *trees, enum mount_phase phase)
 {
 	struct stat root_st, st;
 
@@ -718,9 +716,9 @@ void mount_filesystems(const struct container *c, int root, const int *trees, bo
 		autoclose int target = -1;
 		int mnt;
 
-		if (!m->origin == users)
+		if (m->phase != phase)
 			continue;
-		if ((target = open_mount_target(m, root, dir)) < 0)
+		if ((target = open_mount_target(ms, m, root, dir)) < 0)
 			die_mount(m, "destination");
 		check_target(m, target, dir, &root_st);
 		if (trees[i] >= 0) {
@@ -730,7 +728,7 @@ void mount_filesystems(const struct container *c, int root, const int *trees, bo
 		} else {
 			mnt = mount_new(m, target);
 		}
-		remember_mount(m->target, m->type, mnt);
+		remember_mount(ms, m->target, m->type, mnt);
 		if (m->origin)
 			log_debug("%s: mounted", m->origin);
 	}
@@ -750,10 +748,10 @@ void close_all(int *fds, size_t n)
  * FLAGS, by the magic link to FD in the procfs carapace made, from a cwd
  * there: no path of the container is looked up.
  */
-static int remount_fd(int fd, unsigned long flags)
+static int remount_fd(const struct mount_state *ms, int fd, unsigned long flags)
 {
 	const char *rel;
-	const struct made_mount *proc = mount_holding("/proc", &rel, true);
+	const struct made_mount *proc = mount_holding(ms, "/proc", &rel, true);
 	autoclose int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	char link[32];
 	int rc;
@@ -768,9 +766,10 @@ static int remount_fd(int fd, unsigned long flags)
 }
 
 /* The root is read-only for the workload: with --read-only, or idmapped. */
-bool root_readonly(const struct container *c, int root_tree)
+bool root_readonly(const struct mount_state *ms, const struct container *c, int root_tree)
 {
-	return c->root.readonly || root_readonly_fallback || (root_tree >= 0 && !c->root.overlay);
+	return c->root.readonly || ms->root_readonly_fallback ||
+	       (root_tree >= 0 && !c->root.overlay);
 }
 
 /*
@@ -821,43 +820,43 @@ void make_root_readonly(void)
  * Inside, after the root change: the container's own cgroups, read-only,
  * on /sys/fs/cgroup of the sysfs carapace made, found from its mount's fd.
  */
-void mount_cgroupfs(void)
+void mount_cgroupfs(struct mount_state *ms, const struct cgroups *cg)
 {
 	struct mount_spec top = { "tmpfs", "tmpfs", "/sys/fs/cgroup", MS_SAFE, 0,
-				  "mode=755,size=16k", NULL };
+				  "mode=755,size=16k", NULL, MOUNT_AFTER_ROOT_CHANGE };
 	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
 	const char *rel = NULL;
-	const struct made_mount *sys = mount_holding(top.target, &rel, true);
+	const struct made_mount *sys = mount_holding(ms, top.target, &rel, true);
 	autoclose int target = sys ? open_beneath(sys->fd, rel) : (errno = ENOENT, -1);
 	int tmpfs;
 
 	if (target < 0)
 		die_errno("mount: %s", top.target);
-	if (!strcmp(CG.mode, "unified")) {
+	if (!strcmp(cg->mode, "unified")) {
 		top.type = top.source = "cgroup2";
 		top.flags |= MS_RDONLY;
 		top.data = NULL;
-		remember_mount(top.target, top.type, mount_new(&top, target));
+		remember_mount(ms, top.target, top.type, mount_new(&top, target));
 		return;
 	}
-	remember_mount(top.target, top.type, tmpfs = mount_new(&top, target));
-	for (size_t i = 0; i < CG.ndirs; i++) {
-		const struct cgroup_dir *d = &CG.dirs[i];
+	remember_mount(ms, top.target, top.type, tmpfs = mount_new(&top, target));
+	for (size_t i = 0; i < cg->ndirs; i++) {
+		const struct cgroup_dir *d = &cg->dirs[i];
 		const char *name = d->v2 ? "unified" : strrchr(d->mount, '/') + 1;
-		struct mount_spec cg = {
+		struct mount_spec fs = {
 			.type = d->v2 ? "cgroup2" : "cgroup", .source = "cgroup",
 			.target = xasprintf("%s/%s", top.target, name), .flags = MS_SAFE | MS_RDONLY,
-			.data = d->v2 ? NULL : CG.v1_opts[__builtin_ctz(d->ctls)],
+			.data = d->v2 ? NULL : cg->v1_opts[__builtin_ctz(d->ctls)],
 		};
 		autoclose int dir = -1;
 
 		if ((mkdirat(tmpfs, name, 0755) && errno != EEXIST) ||
 		    (dir = open_beneath(tmpfs, name)) < 0)
-			die_errno("mkdir: %s", cg.target);
-		remember_mount(cg.target, cg.type, mount_new(&cg, dir));
+			die_errno("mkdir: %s", fs.target);
+		remember_mount(ms, fs.target, fs.type, mount_new(&fs, dir));
 	}
 	if (sys_mount_setattr(tmpfs, "", AT_EMPTY_PATH, &ro) &&
-	    (errno != ENOSYS || remount_fd(tmpfs, MS_SAFE | MS_RDONLY)))
+	    (errno != ENOSYS || remount_fd(ms, tmpfs, MS_SAFE | MS_RDONLY)))
 		die_errno("mount: remount %s read-only", top.target);
 }
 
@@ -877,7 +876,8 @@ static bool has_dot_names(const char *path)
  * so that a second procfs (--mount type=proc) is masked as /proc is. Else
  * in the deepest mount carapace made that holds it, else in ROOT.
  */
-static void for_each_place(int root, const char *path, void (*fn)(int, const char *, const char *))
+static void for_each_place(const struct mount_state *ms, int root, const char *path,
+			   void (*fn)(const struct mount_state *, int, const char *, const char *))
 {
 	const char *rel = path;
 	const struct made_mount *under;
@@ -885,18 +885,18 @@ static void for_each_place(int root, const char *path, void (*fn)(int, const cha
 	/* ".." would stop at a mount's top, and name something else: refused. */
 	if (*path != '/' || has_dot_names(path))
 		die(EXIT_CANT_RUN, "%s: must be an absolute path without . or ..", path);
-	under = mount_holding(path, &rel, true);
+	under = mount_holding(ms, path, &rel, true);
 
 	if (under) {
 		const char *type = under->type;
 
-		for (size_t i = 0; i < made_len; i++)
-			if (!strcmp(made[i].type, type))
-				fn(made[i].fd, rel, path);
+		for (size_t i = 0; i < ms->made_len; i++)
+			if (!strcmp(ms->made[i].type, type))
+				fn(ms, ms->made[i].fd, rel, path);
 		return;
 	}
-	under = mount_holding(path, &rel, false);
-	fn(under ? under->fd : root, rel, path);
+	under = mount_holding(ms, path, &rel, false);
+	fn(ms, under ? under->fd : root, rel, path);
 }
 
 /*
@@ -904,10 +904,11 @@ static void for_each_place(int root, const char *path, void (*fn)(int, const cha
  * verified when it was made, over a file; an empty read-only tmpfs over a
  * folder. Resolved once, no symlink followed, and mounted onto that fd.
  */
-static void mask_one(int dir, const char *rel, const char *path)
+static void mask_one(const struct mount_state *ms, int dir, const char *rel, const char *path)
 {
 	static const struct mount_spec empty = { "tmpfs", "tmpfs", "mask", MS_SAFE | MS_RDONLY, 0,
-						  "size=4k,mode=500", NULL };
+						  "size=4k,mode=500", NULL,
+						  MOUNT_AFTER_ROOT_CHANGE };
 	autoclose int fd = open_beneath(dir, rel), mask = -1;
 	struct stat st;
 
@@ -917,9 +918,9 @@ static void mask_one(int dir, const char *rel, const char *path)
 		die_errno("mask: %s", path);
 	if (S_ISDIR(st.st_mode))
 		mask = new_mount(&empty);
-	else if (null_node < 0)
+	else if (ms->null_node < 0)
 		die(EXIT_CANT_RUN, "mask: %s: no /dev/null to mask it with", path);
-	else if ((mask = sys_open_tree(null_node, "", AT_EMPTY_PATH | OPEN_TREE_CLONE |
+	else if ((mask = sys_open_tree(ms->null_node, "", AT_EMPTY_PATH | OPEN_TREE_CLONE |
 				       OPEN_TREE_CLOEXEC)) < 0)
 		die_errno("mask: %s: /dev/null", path);
 	if (sys_move_mount(mask, fd))
@@ -927,17 +928,17 @@ static void mask_one(int dir, const char *rel, const char *path)
 }
 
 /* Last of all mounts, so that nothing mounted later can uncover one. */
-void mask_paths(int root, const char *const *paths)
+void mask_paths(const struct mount_state *ms, int root, const char *const *paths)
 {
 	for (; *paths; paths++)
-		for_each_place(root, *paths, mask_one);
+		for_each_place(ms, root, *paths, mask_one);
 }
 
 /*
  * REL in DIR, read-only: a copy of its mount tree, submounts too, made
  * read-only before it is attached onto REL's own fd; then asked.
  */
-static void readonly_one(int dir, const char *rel, const char *path)
+static void readonly_one(const struct mount_state *ms, int dir, const char *rel, const char *path)
 {
 	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 					     MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
@@ -955,16 +956,16 @@ static void readonly_one(int dir, const char *rel, const char *path)
 			die_errno("read-only: %s: mount_setattr", path);
 		old_kernel = true;
 	}
-	if (sys_move_mount(tree, fd) || (old_kernel && remount_fd(tree, MS_SAFE | MS_RDONLY)))
+	if (sys_move_mount(tree, fd) || (old_kernel && remount_fd(ms, tree, MS_SAFE | MS_RDONLY)))
 		die_errno("read-only: %s", path);
 	if (fstatvfs(tree, &sv) || !(sv.f_flag & ST_RDONLY))
 		die(EXIT_CANT_RUN, "read-only: %s: still writable", path);
 }
 
-void make_paths_readonly(int root, const char *const *paths)
+void make_paths_readonly(const struct mount_state *ms, int root, const char *const *paths)
 {
 	for (; *paths; paths++)
-		for_each_place(root, *paths, readonly_one);
+		for_each_place(ms, root, *paths, readonly_one);
 }
 
 /*
@@ -1005,7 +1006,7 @@ static int make_device(int dev_dir, const char *name, dev_t dev, bool bind)
 }
 
 /* On the /dev tmpfs carapace made, from its mount's fd. */
-void populate_dev(bool bind)
+void populate_dev(struct mount_state *ms, bool bind)
 {
 	static const struct { const char *name; unsigned maj, min; } nodes[] = {
 		{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
@@ -1017,7 +1018,7 @@ void populate_dev(bool bind)
 		{ "pts/ptmx", "ptmx" },
 	};
 	const char *rel = "";
-	const struct made_mount *mnt = mount_holding("/dev", &rel, false);
+	const struct made_mount *mnt = mount_holding(ms, "/dev", &rel, false);
 	autoclose int dev = -1;
 	struct statfs sfs;
 
@@ -1031,7 +1032,7 @@ void populate_dev(bool bind)
 		int node = make_device(dev, nodes[i].name, makedev(nodes[i].maj, nodes[i].min), bind);
 
 		if (!strcmp(nodes[i].name, "null"))	/* what masks are made of */
-			null_node = node;
+			ms->null_node = node;
 		else
 			close(node);
 	}

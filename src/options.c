@@ -91,17 +91,19 @@ const char *const no_paths[] = { NULL };
 #define DEFAULT_ROOTFS_SIZE ((int64_t)512 << 20)
 /* The filesystems every container gets, as OCI's default config has them. */
 static const struct mount_spec default_mounts[] = {
-	{ "proc", "proc", "/proc", MS_SAFE, 0, NULL, NULL },
-	{ "sysfs", "sysfs", "/sys", MS_SAFE | MS_RDONLY, 0, NULL, NULL },
+	{ "proc", "proc", "/proc", MS_SAFE, 0, NULL, NULL, MOUNT_BEFORE_ROOT_CHANGE },
+	{ "sysfs", "sysfs", "/sys", MS_SAFE | MS_RDONLY, 0, NULL, NULL, MOUNT_BEFORE_ROOT_CHANGE },
 	/* ~15 entries are carapace's. tmpfs's default inode count, half of RAM's
 	 * pages, would let empty files eat the host's kernel memory. */
-	{ "tmpfs", "tmpfs", "/dev", MS_NOSUID | MS_NOEXEC, 0, "mode=755,size=64k,nr_inodes=4k", NULL },
+	{ "tmpfs", "tmpfs", "/dev", MS_NOSUID | MS_NOEXEC, 0, "mode=755,size=64k,nr_inodes=4k", NULL,
+	  MOUNT_BEFORE_ROOT_CHANGE },
 	/* max=: the host's ptys (kernel.pty.max, 4096) are shared by all instances. */
 	{ "devpts", "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC, 0,
-	  "newinstance,ptmxmode=0666,mode=0620,gid=5,max=128", NULL },
+	  "newinstance,ptmxmode=0666,mode=0620,gid=5,max=128", NULL, MOUNT_BEFORE_ROOT_CHANGE },
 	/* An inode per 4 KiB of its size, as every tmpfs carapace makes. */
-	{ "tmpfs", "shm", "/dev/shm", MS_SAFE, 0, "mode=1777,size=65536k,nr_inodes=16k", NULL },
-	{ "mqueue", "mqueue", "/dev/mqueue", MS_SAFE, 0, NULL, NULL },
+	{ "tmpfs", "shm", "/dev/shm", MS_SAFE, 0, "mode=1777,size=65536k,nr_inodes=16k", NULL,
+	  MOUNT_BEFORE_ROOT_CHANGE },
+	{ "mqueue", "mqueue", "/dev/mqueue", MS_SAFE, 0, NULL, NULL, MOUNT_BEFORE_ROOT_CHANGE },
 };
 
 /* What --mount may mount, and how unless its options say otherwise. */
@@ -509,6 +511,7 @@ static void finish_mount(struct container *c, struct mount_spec *m, const struct
 		  o->data ? o->data : t->data;
 	if (!strcmp(m->type, "tmpfs"))
 		m->data = tmpfs_bounded(m->data);
+	m->phase = MOUNT_AFTER_ROOT_CHANGE;	/* on top of the defaults */
 	add_mount(c, m);
 }
 
@@ -1089,7 +1092,6 @@ static void cmdline_defaults(struct cmdline *cl)
 
 	if (!c->root.path)
 		c->root.path = rootfs && *rootfs ? rootfs : "./rootfs";
-	c->root.fd = -1;
 	if (!c->hostname)
 		c->hostname = "carapace";
 	if (!c->process.cwd)

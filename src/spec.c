@@ -21,12 +21,12 @@ static bool valid_cgroup_path(const char *p, bool nested)
 	return true;
 }
 
-static void validate_limits(struct container *c)
+static void validate_limits(struct container *c, const struct runtime *rt)
 {
 	bool any;
 
 	/* Rootless, a cgroup needs a delegation: a default must not ask for one. */
-	if (c->limits.pids_default && c->userns.rootless) {
+	if (c->limits.pids_default && rt->rootless) {
 		log_debug("cgroup: rootless: no default pids limit (give --pids for one)");
 		c->limits.pids = -1;
 		c->limits.pids_default = false;
@@ -50,7 +50,7 @@ static void validate_limits(struct container *c)
 	 * Rootless, the kernel keeps host devices shut, and a cgroup is made
 	 * only for a limit (with --name, if given, as its name).
 	 */
-	if (c->userns.rootless && !any) {
+	if (rt->rootless && !any) {
 		c->limits.name = NULL;
 		return;
 	}
@@ -65,7 +65,8 @@ static void make_privileged(struct container *c)
 	for (size_t i = 0; i < c->mounts_len; i++) {
 		struct mount_spec *m = &c->mounts[i];
 
-		if (!m->origin && !strcmp(m->target, "/dev")) {
+		/* The /dev made before the root change: carapace's, not a user's. */
+		if (m->phase == MOUNT_BEFORE_ROOT_CHANGE && !strcmp(m->target, "/dev")) {
 			m->type = m->source = "devtmpfs";
 			m->data = NULL;
 		}
@@ -142,7 +143,7 @@ static bool id_mapped(const struct id_map *map, uint32_t id)
 }
 
 /* The rootfs, a folder or a tarball, and where an overlay keeps its changes. */
-static void validate_root(struct container *c)
+static void validate_root(struct container *c, struct runtime *rt)
 {
 	struct statfs sfs;
 	struct stat st;
@@ -154,8 +155,8 @@ static void validate_root(struct container *c)
 		die(EXIT_CANT_RUN, "rootfs: %s: %s", c->root.path, strerror(ENOTDIR));
 	c->root.path = absolute_path("rootfs", c->root.path);
 	/* For root's idmapped copy: held from here on, so a path swapped later is never used. */
-	if (!c->root.tarball && (c->namespaces & CLONE_NEWUSER) && !c->userns.rootless &&
-	    (c->root.fd = open(c->root.path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+	if (!c->root.tarball && (c->namespaces & CLONE_NEWUSER) && !rt->rootless &&
+	    (rt->root_fd = open(c->root.path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("rootfs: %s", c->root.path);
 	/* Its folder gets a tmpfs on top, and "/" can't take one. */
 	if (c->root.tarball && strrchr(c->root.path, '/') == c->root.path)
@@ -194,8 +195,8 @@ static void validate_mounts(const struct container *c)
 	for (size_t i = 0; i < c->mounts_len; i++) {
 		const struct mount_spec *m = &c->mounts[i];
 
-		if (m->origin && !strcmp(m->type, "bind") && stat(m->source, &st))
-			die_errno("%s: source", m->origin);
+		if (!strcmp(m->type, "bind") && stat(m->source, &st))
+			die_errno("%s: source", m->origin ? m->origin : m->target);
 	}
 }
 
@@ -345,14 +346,14 @@ static void default_id_map(struct id_map *map, const char *file, const char *use
 		add_subordinate_ranges(map, file, user, own, 1);
 }
 
-static void validate_userns(struct container *c)
+static void validate_userns(struct container *c, struct runtime *rt)
 {
 	struct id_map *uids = &c->userns.uids, *gids = &c->userns.gids;
 	char *newuidmap, *newgidmap, *line, *field[7];
 	const char *user;
 
-	c->userns.rootless = geteuid() != 0;
-	if (c->userns.rootless || uids->len || gids->len)
+	rt->rootless = geteuid() != 0;
+	if (rt->rootless || uids->len || gids->len)
 		c->namespaces |= CLONE_NEWUSER;
 	if (!(c->namespaces & CLONE_NEWUSER))
 		return;
@@ -371,18 +372,18 @@ static void validate_userns(struct container *c)
 		die(EXIT_CANT_RUN, "--uidmap: maps no uid 0, the container's root");
 	if (!id_mapped(gids, 0))
 		die(EXIT_CANT_RUN, "--gidmap: maps no gid 0, the container's root");
-	if (!c->userns.rootless)
+	if (!rt->rootless)
 		return;
 	if (only_own_id(uids, geteuid()) && only_own_id(gids, getegid())) {
 		/* The kernel's rule: such a gid map only once setgroups is off. */
-		c->userns.deny_setgroups = true;
+		rt->deny_setgroups = true;
 		return;
 	}
 	if (!newuidmap || !newgidmap)
 		die(EXIT_CANT_RUN, "--uidmap: an ordinary user maps more than its own ids only "
 		    "with newuidmap and newgidmap (package uidmap)");
-	c->userns.newuidmap = newuidmap;
-	c->userns.newgidmap = newgidmap;
+	rt->newuidmap = newuidmap;
+	rt->newgidmap = newgidmap;
 }
 
 /* A user namespace mounts no devtmpfs: devpts's gid=5 and /dev need what is allowed there. */
@@ -391,7 +392,7 @@ static void adapt_mounts_to_userns(struct container *c)
 	for (size_t i = 0; i < c->mounts_len && (c->namespaces & CLONE_NEWUSER); i++) {
 		struct mount_spec *m = &c->mounts[i];
 
-		if (m->origin)
+		if (m->phase != MOUNT_BEFORE_ROOT_CHANGE)	/* the user's are as asked */
 			continue;
 		if (!strcmp(m->type, "devpts") && !id_mapped(&c->userns.gids, 5))
 			m->data = "newinstance,ptmxmode=0666,mode=0620";
@@ -405,7 +406,7 @@ static void adapt_mounts_to_userns(struct container *c)
 }
 
 /* Checks what can be checked before any namespace exists. */
-void validate_spec(struct container *c)
+void validate_spec(struct container *c, struct runtime *rt)
 {
 	int fd;
 
@@ -413,8 +414,8 @@ void validate_spec(struct container *c)
 	for (fd = 3; fd < 3 + c->process.preserve_fds; fd++)
 		if (fcntl(fd, F_GETFD) < 0)
 			die_errno("--preserve-fds: fd %d", fd);
-	validate_userns(c);
-	validate_root(c);
+	validate_userns(c, rt);
+	validate_root(c, rt);
 	validate_mounts(c);
 	if (c->process.cwd[0] != '/')
 		die(EXIT_CANT_RUN, "--workdir: not an absolute path: '%s'", c->process.cwd);
@@ -425,5 +426,5 @@ void validate_spec(struct container *c)
 	if (c->privileges.privileged)
 		make_privileged(c);
 	adapt_mounts_to_userns(c);
-	validate_limits(c);
+	validate_limits(c, rt);
 }

@@ -93,7 +93,7 @@ static void run_map_helper(const char *helper, pid_t pid, const struct id_map *m
  * --overlay, a layer of its own takes the writes. Not for a workload with
  * CAP_SYS_ADMIN, which could remount it.
  */
-int idmapped_root(const struct container *c, pid_t pid)
+int idmapped_root(const struct container *c, const struct runtime *rt, pid_t pid)
 {
 	struct mount_attr attr = {
 		.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NODEV |
@@ -113,7 +113,7 @@ int idmapped_root(const struct container *c, pid_t pid)
 		die_errno("open: %s", path);
 	attr.userns_fd = (uint64_t)userns;
 	/* From the fd validated before: a path swapped since can't be used. */
-	tree = sys_open_tree(c->root.fd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE |
+	tree = sys_open_tree(rt->root_fd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE |
 			     OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (tree >= 0 && !sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr))
 		return tree;
@@ -126,18 +126,18 @@ int idmapped_root(const struct container *c, pid_t pid)
 }
 
 /* Before init goes on: it waits for these, then becomes root inside. */
-void write_id_maps(const struct container *c, pid_t pid)
+void write_id_maps(const struct container *c, const struct runtime *rt, pid_t pid)
 {
 	if (log_threshold >= LOG_DEBUG)	/* the formatting isn't free */
 		log_debug("userns: uids %s, gids %s, written by %s", format_map(&c->userns.uids, false),
 			  format_map(&c->userns.gids, false),
-			  c->userns.newuidmap ? "newuidmap and newgidmap" : "carapace");
-	if (c->userns.newuidmap) {
-		run_map_helper(c->userns.newuidmap, pid, &c->userns.uids);
-		run_map_helper(c->userns.newgidmap, pid, &c->userns.gids);
+			  rt->newuidmap ? "newuidmap and newgidmap" : "carapace");
+	if (rt->newuidmap) {
+		run_map_helper(rt->newuidmap, pid, &c->userns.uids);
+		run_map_helper(rt->newgidmap, pid, &c->userns.gids);
 		return;
 	}
-	if (c->userns.deny_setgroups)
+	if (rt->deny_setgroups)
 		write_proc_file(pid, "setgroups", "deny");
 	write_proc_file(pid, "uid_map", format_map(&c->userns.uids, true));
 	write_proc_file(pid, "gid_map", format_map(&c->userns.gids, true));
