@@ -18,6 +18,7 @@
 static int cmd_run(int argc, char **argv, enum exec_action action);
 static int cmd_init(int argc, char **argv);
 static void create_container(struct container *c);
+static void send_to_init(enum msg_type type, int fd);
 static int launcher_signals(void);
 static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, bool *in_cgroup);
 static bool wait_until_ready(void);
@@ -78,7 +79,7 @@ static int cmd_run(int argc, char **argv, enum exec_action action)
 	L.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
 	create_container(&c);
 	if (wait_until_ready())
-		send_msg(L.sock, MSG_START, 0, NULL);
+		send_to_init(MSG_START, -1);
 	status = supervise();
 	if (CG.ndirs)
 		report_cgroups(&c);
@@ -164,11 +165,21 @@ static void create_container(struct container *c)
 		write_id_maps(c, L.init);
 	if (c->namespaces & CLONE_NEWUSER && !c->userns.rootless && !c->root.tarball &&
 	    (root_tree = idmapped_root(c, L.init)) >= 0) {
-		send_fd(L.sock, MSG_GO, root_tree);
+		send_to_init(MSG_GO, root_tree);
 		close(root_tree);
 	} else {
-		send_msg(L.sock, MSG_GO, 0, NULL);
+		send_to_init(MSG_GO, -1);
 	}
+}
+
+/* Quiet if init is gone: then supervise() says how it ended. */
+static void send_to_init(enum msg_type type, int fd)
+{
+	struct ipc_msg m = IPC_MSG(type);
+
+	m.fd = fd;
+	if (!ipc_send(L.sock, &m) && errno != EPIPE && errno != ECONNRESET)
+		die_errno("sendmsg: %c", type);
 }
 
 static int launcher_signals(void)
@@ -228,7 +239,7 @@ static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, boo
 static bool wait_until_ready(void)
 {
 	for (;;) {
-		char type = read_container_msg();
+		enum msg_type type = read_container_msg();
 
 		if (type == MSG_READY)
 			return true;
@@ -267,7 +278,7 @@ static void container_init(const struct container *c, int sock)
 	/* Host fds that the launcher inherited stop here. */
 	syscall(SYS_close_range, 3 + c->process.preserve_fds, sock - 1, 0);
 	syscall(SYS_close_range, sock + 1, ~0U, 0);
-	if (wait_msg(sock, &root_tree) != MSG_GO)	/* EOF: a launcher that died early */
+	if (!ipc_expect(sock, MSG_GO, &root_tree))	/* EOF: a launcher that died early */
 		_exit(EXIT_CANT_RUN);
 	if (c->namespaces & CLONE_NEWUSER)
 		become_root_inside(c);
@@ -293,8 +304,9 @@ static void container_init(const struct container *c, int sock)
 
 	/* Before "ready": a signal the launcher forwards from then on is kept. */
 	sigfd = init_take_signals(&saved);
-	send_msg(sock, MSG_READY, 0, NULL);
-	if (wait_msg(sock, NULL) != MSG_START)
+	/* Not sent: the launcher is gone, and PDEATHSIG ends us. */
+	ipc_send(sock, &IPC_MSG(MSG_READY));
+	if (!ipc_expect(sock, MSG_START, NULL))
 		_exit(EXIT_CANT_RUN);
 
 	/*

@@ -85,9 +85,32 @@ enum msg_type {
 	MSG_GO = 'G',		/* launcher -> init: host-side setup is done */
 	MSG_READY = 'R',	/* init -> launcher: container is set up */
 	MSG_START = 'S',	/* launcher -> init: run the workload */
-	MSG_ERROR = 'E',	/* container -> launcher: code, then message */
+	MSG_ERROR = 'E',	/* container -> launcher: a fatal error, its code and text */
 	MSG_PTY = 'P',		/* init -> launcher: the pty master, as SCM_RIGHTS */
 };
+
+/*
+ * The longest text of an error line, after escaping, NUL included: up to
+ * this, a message arrives and is printed whole; a longer one ends in
+ * "..." where it was cut. Room for two paths of PATH_MAX.
+ */
+#define ERROR_TEXT_MAX 8192
+
+/*
+ * One message between the launcher and init (and, next, between exec or
+ * start and init): ipc_send and ipc_recv are the only code that knows the
+ * wire format or SCM_RIGHTS.
+ */
+struct ipc_msg {
+	enum msg_type type;
+	int code;		/* MSG_ERROR: the status its sender exits with */
+	int err;		/* MSG_ERROR: the errno behind it; 0: none */
+	int fd;			/* carried as SCM_RIGHTS; -1: none */
+	char text[ERROR_TEXT_MAX];	/* one line, NUL-terminated; "": none */
+};
+
+/* A message of TYPE with no fd and no text. */
+#define IPC_MSG(t) ((struct ipc_msg){ .type = (t), .fd = -1 })
 
 #define autoclose __attribute__((cleanup(close_fdp)))
 
@@ -404,9 +427,9 @@ int exit_status(int status);
 int init_loop(int sigfd, pid_t workload, bool to_group);
 
 /* src/ipc.c */
-void send_msg(int sock, char type, int code, const char *text);
-char wait_msg(int sock, int *fd);
-void send_fd(int sock, char type, int fd);
+bool ipc_send(int sock, const struct ipc_msg *m);
+int ipc_recv(int sock, struct ipc_msg *m);
+bool ipc_expect(int sock, enum msg_type want, int *fd);
 
 /* src/console.c */
 int open_pty(int sock);
@@ -419,7 +442,7 @@ void restore_terminal(void);
 void kill_container(void);
 void set_raw_terminal(void);
 void copy_window_size(void);
-char read_container_msg(void);
+enum msg_type read_container_msg(void);
 int supervise(void);
 
 #endif /* CARAPACE_H */

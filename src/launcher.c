@@ -57,25 +57,24 @@ void copy_window_size(void)
 		ioctl(L.pty, TIOCSWINSZ, &ws);
 }
 
-/* Reads one message from the container; prints errors. Returns its type, or 0 at EOF. */
-char read_container_msg(void)
+/*
+ * Reads one message from the container; prints errors. Returns its type,
+ * or 0 at EOF or for what is not a message.
+ */
+enum msg_type read_container_msg(void)
 {
-	char buf[1024], cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf - 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-	struct cmsghdr *cm;
-	ssize_t n = recvmsg(L.sock, &msg, MSG_CMSG_CLOEXEC);
+	struct ipc_msg m;
 
-	if (n <= 0)
+	if (ipc_recv(L.sock, &m) <= 0)
 		return 0;
-	buf[n] = '\0';
-	if (buf[0] == MSG_ERROR && n >= 2)
-		dprintf(STDERR_FILENO, "carapace: %s\n", buf + 2);
-	cm = CMSG_FIRSTHDR(&msg);
-	if (buf[0] == MSG_PTY && cm && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(&L.pty, CMSG_DATA(cm), sizeof(int));
-	return buf[0];
+	/* log_error escapes again: the text stays one line, whoever wrote it. */
+	if (m.type == MSG_ERROR)
+		log_error("%s", m.text);
+	if (m.type == MSG_PTY && m.fd >= 0 && L.pty < 0)
+		L.pty = m.fd;
+	else if (m.fd >= 0)
+		close(m.fd);
+	return m.type;
 }
 
 static void reap_init(void)
