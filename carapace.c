@@ -24,10 +24,10 @@ static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, boo
 static bool wait_until_ready(void);
 __attribute__((noreturn))
 static void container_init(const struct container *c, int sock);
-static void become_root_inside(const struct container *c);
+static void become_root_inside(const struct container *c, int sock);
 static const char *build_filesystem(const struct container *c, int root_tree);
 __attribute__((noreturn))
-static void start_container_workload(const struct container *c, int pty_slave,
+static void start_container_workload(const struct container *c, int sock, int pty_slave,
 				     const struct saved_signals *saved);
 static void restore_signals(const struct saved_signals *saved);
 
@@ -41,6 +41,7 @@ int main(int argc, char **argv)
 
 	if (argc > 0 && !strcmp(argv[0], SEALED_ARGV0))
 		return cmd_exec_sealed(argc, argv);
+	set_fail_mode(FAIL_LAUNCHER, -1);
 	refuse_sealed_reentry();
 	argv = copy_args(argc, argv);	/* init overwrites the original: hide_command_line */
 	cmd = argc > 1 ? argv[1] : NULL;
@@ -105,6 +106,7 @@ static int cmd_init(int argc, char **argv)
 	if (child < 0)
 		die_errno("fork");
 	if (child == 0) {
+		set_fail_mode(FAIL_PRINT, -1);
 		close(sigfd);
 		/* Its own group, in the foreground, so that ^C reaches it and not us. */
 		setpgid(0, 0);
@@ -133,7 +135,7 @@ static void create_container(struct container *c)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks))
 		die_errno("socketpair");
 	if (c->limits.name)
-		create_cgroups(c);	/* first, so that its atexit runs last */
+		create_cgroups(c);	/* first, so that its clean-up runs last */
 	else if (c->userns.rootless)
 		log_debug("cgroup: none: rootless, and no limit asked for");
 	/* Outside the initial user namespace, the kernel makes no device node. */
@@ -141,8 +143,8 @@ static void create_container(struct container *c)
 		c->privileges.devices_confined = true;
 	if (!c->privileges.devices_confined && !c->privileges.privileged)
 		c->privileges.caps &= ~CAP(MKNOD);
-	atexit(kill_container);
-	atexit(restore_terminal);
+	on_launcher_exit(kill_container);
+	on_launcher_exit(restore_terminal);
 	/* With a cgroup of its own, init makes its cgroup namespace once inside. */
 	L.init = clone_container(c->namespaces & ~(CG.ndirs ? CLONE_NEWCGROUP : 0UL),
 				 CG.v2_fd, &L.pidfd, &in_cgroup);
@@ -268,9 +270,9 @@ static void container_init(const struct container *c, int sock)
 	sigset_t none;
 	pid_t workload;
 
-	/* First: if the launcher dies from here on, so does the container. */
+	/* First: errors go to the launcher, and if it dies, so does the container. */
+	set_fail_mode(FAIL_REPORT, sock);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	report_fd = sock;
 	hide_command_line();	/* before any process of the container exists */
 	/* The launcher's blocked signals are its own business, not the workload's. */
 	sigemptyset(&none);
@@ -281,7 +283,7 @@ static void container_init(const struct container *c, int sock)
 	if (!ipc_expect(sock, MSG_GO, &root_tree))	/* EOF: a launcher that died early */
 		_exit(EXIT_CANT_RUN);
 	if (c->namespaces & CLONE_NEWUSER)
-		become_root_inside(c);
+		become_root_inside(c, sock);
 	/*
 	 * Nobody in the container may ptrace us or open /proc/1/exe. Not
 	 * before: newuidmap wants init's /proc/PID to be its user's.
@@ -321,11 +323,11 @@ static void container_init(const struct container *c, int sock)
 		die_errno("fork");
 	if (workload == 0) {
 		close(sigfd);
-		start_container_workload(c, pty_slave, &saved);
+		start_container_workload(c, sock, pty_slave, &saved);
 	}
 	/* The workload reports its own exec errors; init needs nothing more. */
 	close(sock);
-	report_fd = -1;
+	set_fail_mode(FAIL_PRINT, -1);
 	if (pty_slave >= 0)
 		close(pty_slave);
 	limit_caps(CAP(KILL), NULL);	/* to signal a workload of another uid */
@@ -333,7 +335,7 @@ static void container_init(const struct container *c, int sock)
 }
 
 /* The maps are written: root of the user namespace, with its capabilities. */
-static void become_root_inside(const struct container *c)
+static void become_root_inside(const struct container *c, int sock)
 {
 	if (setresgid(0, 0, 0))
 		die_errno("userns: setgid 0");
@@ -344,8 +346,8 @@ static void become_root_inside(const struct container *c)
 		die_errno("userns: setuid 0");
 	/* A change of uid clears the parent-death signal; the launcher may have died meanwhile. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (poll(&(struct pollfd){ .fd = report_fd, .events = POLLIN }, 1, 0) == 1 &&
-	    recv(report_fd, &(char){ 0 }, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+	if (poll(&(struct pollfd){ .fd = sock, .events = POLLIN }, 1, 0) == 1 &&
+	    recv(sock, &(char){ 0 }, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
 		_exit(EXIT_CANT_RUN);
 }
 
@@ -396,13 +398,14 @@ static const char *build_filesystem(const struct container *c, int root_tree)
 
 /* In the container: the workload's side of the fork, up to exec. */
 __attribute__((noreturn))
-static void start_container_workload(const struct container *c, int pty_slave,
+static void start_container_workload(const struct container *c, int sock, int pty_slave,
 				     const struct saved_signals *saved)
 {
 	struct user_ids user;
 	char cwd[PATH_MAX];
 	int sealed;
 
+	set_fail_mode(FAIL_REPORT, sock);	/* its own errors, up to the exec */
 	if (setsid() < 0)
 		die_errno("setsid");
 	if (pty_slave >= 0) {
@@ -447,7 +450,7 @@ static void start_container_workload(const struct container *c, int pty_slave,
 		_exit(inspector_report(STDOUT_FILENO, c->inspect.json, c->inspect.host_ns) ?
 		      EXIT_CANT_RUN : 0);
 	if (sealed >= 0) {
-		exec_sealed(sealed, c->process.argv, c->process.env);
+		exec_sealed(sealed, sock, c->process.argv, c->process.env);
 		die_errno("exec: the sealed copy of carapace");
 	}
 	exec_command(c->process.argv, c->process.env);

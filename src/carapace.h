@@ -77,6 +77,15 @@ int inspector_report(int fd, bool json, const unsigned long long host_ns[8]);
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
+/* How a fatal error (die) ends a process: each role sets its own, set_fail_mode. */
+enum fail_mode {
+	FAIL_PRINT,	/* print, _exit(): a forked helper, init once the workload
+			 * runs, and any process that didn't say */
+	FAIL_LAUNCHER,	/* print, exit(): the process carapace started as, whose
+			 * clean-up (on_launcher_exit) runs */
+	FAIL_REPORT,	/* tell the launcher, _exit(): init, the workload until its exec */
+};
+
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
@@ -324,7 +333,8 @@ struct launcher {
 
 /* src/util.c */
 extern enum log_level log_threshold;
-extern int report_fd;
+void set_fail_mode(enum fail_mode mode, int sock);
+void on_launcher_exit(void (*fn)(void));
 __attribute__((noreturn, format(printf, 2, 3)))
 void die(int code, const char *fmt, ...);
 __attribute__((noreturn, format(printf, 1, 2)))
@@ -414,7 +424,7 @@ void build_seccomp(const struct container *c);
 void install_seccomp(void);
 
 /* src/hostbin.c */
-void exec_sealed(int sealed, char **argv, char **env);
+void exec_sealed(int sealed, int sock, char **argv, char **env);
 int cmd_exec_sealed(int argc, char **argv);
 void refuse_sealed_reentry(void);
 int guard_host_binary(const struct container *c);

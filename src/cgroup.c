@@ -662,7 +662,7 @@ void create_cgroups(struct container *c)
 	log_debug("cgroup: %s mode, leaf %s/%s", CG.mode, c->limits.parent, c->limits.name);
 	for_each_hierarchy(sweep_parent, c->limits.parent, NULL);
 	CG.parent = c->limits.parent;
-	atexit(remove_cgroups);
+	on_launcher_exit(remove_cgroups);
 	for (size_t i = 0; i < CG.ndirs; i++) {
 		int tries = 0;
 

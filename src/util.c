@@ -8,11 +8,65 @@
 enum log_level log_threshold = LOG_INFO;
 
 /*
- * Before the workload runs, the container side reports fatal errors to the
- * launcher over this socket instead of printing them, so that the launcher
- * owns stderr and the exit code. -1 in the launcher and in `carapace init`.
+ * How a fatal error ends this process, as set_fail_mode said. It holds
+ * for the process that said it only: a fork that says nothing fails as
+ * FAIL_PRINT, so that no child reports in its parent's name or runs the
+ * launcher's clean-up.
  */
-int report_fd = -1;
+static struct {
+	enum fail_mode mode;
+	int sock;		/* FAIL_REPORT's: to the launcher */
+	pid_t pid;		/* whose mode it is */
+} fail = { FAIL_PRINT, -1, 0 };
+
+/* The launcher's clean-up, in the order registered (on_launcher_exit). */
+static void (*cleanup[4])(void);
+static size_t cleanup_len;
+
+/*
+ * At each change of role: the launcher as it starts, init and the workload
+ * as they begin, each forked helper first thing. By pid, not by memory
+ * alone: a fork copies this, but its pid is not the one it names. (Init,
+ * PID 1 of a new pid namespace, has the launcher's pid where the launcher
+ * is PID 1 of its own: init says its mode before anything can fail.)
+ */
+void set_fail_mode(enum fail_mode mode, int sock)
+{
+	fail.mode = mode;
+	fail.sock = sock;
+	fail.pid = getpid();
+}
+
+static enum fail_mode fail_mode(void)
+{
+	return getpid() == fail.pid ? fail.mode : FAIL_PRINT;
+}
+
+/* atexit: the launcher's clean-up, last registered first; in the launcher only. */
+static void run_launcher_cleanup(void)
+{
+	if (fail_mode() != FAIL_LAUNCHER)
+		return;
+	while (cleanup_len)
+		cleanup[--cleanup_len]();
+}
+
+/*
+ * FN runs when the launcher exits, whatever path it exits by, and in no
+ * other process: not in init nor in any fork, even one that calls exit().
+ */
+void on_launcher_exit(void (*fn)(void))
+{
+	static bool registered;
+
+	if (fail_mode() != FAIL_LAUNCHER ||
+	    cleanup_len == sizeof cleanup / sizeof cleanup[0])
+		die(EXIT_CANT_RUN, "on_launcher_exit: not the launcher, or no room");
+	if (!registered && atexit(run_launcher_cleanup))
+		die(EXIT_CANT_RUN, "atexit: no room");
+	registered = true;
+	cleanup[cleanup_len++] = fn;
+}
 
 /* C, escaped into OUT (room for 4 and a NUL); returns its length. */
 static size_t escape_char(char *out, unsigned char c)
@@ -82,21 +136,27 @@ void log_msg(enum log_level level, const char *fmt, ...)
 }
 
 
-/* Ends carapace with CODE; ERR: the errno behind it, or 0. In the container, the launcher prints MSG. */
+/*
+ * Ends this process with CODE, by its fail mode; ERR: the errno behind
+ * it, or 0. Only the launcher exit()s: only it has clean-up to run.
+ */
 __attribute__((noreturn))
 static void fail_with(int code, int err, const char *msg)
 {
+	enum fail_mode mode = fail_mode();
 	struct ipc_msg m = IPC_MSG(MSG_ERROR);
 
 	m.code = code;
 	m.err = err;
 	escape_controls(m.text, sizeof m.text, msg);
-	if (report_fd >= 0) {
-		ipc_send(report_fd, &m);	/* the launcher gone: PDEATHSIG ends us anyway */
+	if (mode == FAIL_REPORT) {
+		ipc_send(fail.sock, &m);	/* the launcher gone: PDEATHSIG ends us anyway */
 		_exit(code);
 	}
 	dprintf(STDERR_FILENO, "carapace: %s\n", m.text);
-	exit(code);
+	if (mode == FAIL_LAUNCHER)
+		exit(code);
+	_exit(code);
 }
 
 __attribute__((noreturn, format(printf, 2, 3)))
