@@ -17,11 +17,11 @@
 /* The life story, in the order it is told below. */
 static int cmd_run(int argc, char **argv, enum exec_action action);
 static int cmd_init(int argc, char **argv);
-static void create_container(struct container *c);
-static void send_to_init(enum msg_type type, int fd);
+static void create_container(struct container *c, struct launcher *l);
+static void send_to_init(const struct launcher *l, enum msg_type type, int fd);
 static int launcher_signals(void);
 static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, bool *in_cgroup);
-static bool wait_until_ready(void);
+static bool wait_until_ready(struct launcher *l);
 __attribute__((noreturn))
 static void container_init(const struct container *c, int sock);
 static void become_root_inside(const struct container *c, int sock);
@@ -68,6 +68,7 @@ int main(int argc, char **argv)
 static int cmd_run(int argc, char **argv, enum exec_action action)
 {
 	struct container c = { .process.action = action };
+	struct launcher l = LAUNCHER_INIT;
 	int status;
 
 	parse_run_options(&c, argc, argv);
@@ -76,14 +77,15 @@ static int cmd_run(int argc, char **argv, enum exec_action action)
 		inspector_host_namespaces(c.inspect.host_ns);
 	build_seccomp(&c);
 
-	L.sigfd = launcher_signals();
-	L.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
-	create_container(&c);
-	if (wait_until_ready())
-		send_to_init(MSG_START, -1);
-	status = supervise();
+	l.sigfd = launcher_signals();
+	l.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
+	create_container(&c, &l);
+	if (wait_until_ready(&l))
+		send_to_init(&l, MSG_START, -1);
+	status = supervise(&l);
 	if (CG.ndirs)
 		report_cgroups(&c);
+	launcher_done(&l);	/* l goes with this frame: its clean-up now, not at exit */
 	return status;
 }
 
@@ -127,7 +129,7 @@ static int cmd_init(int argc, char **argv)
  * Host side of the container's creation: cgroups, init in its namespaces,
  * then, once init is in its cgroups and has its id maps, "go".
  */
-static void create_container(struct container *c)
+static void create_container(struct container *c, struct launcher *l)
 {
 	int socks[2], root_tree;
 	bool in_cgroup;
@@ -143,44 +145,43 @@ static void create_container(struct container *c)
 		c->privileges.devices_confined = true;
 	if (!c->privileges.devices_confined && !c->privileges.privileged)
 		c->privileges.caps &= ~CAP(MKNOD);
-	on_launcher_exit(kill_container);
-	on_launcher_exit(restore_terminal);
+	launcher_on_exit(l);
 	/* With a cgroup of its own, init makes its cgroup namespace once inside. */
-	L.init = clone_container(c->namespaces & ~(CG.ndirs ? CLONE_NEWCGROUP : 0UL),
-				 CG.v2_fd, &L.pidfd, &in_cgroup);
-	if (L.init < 0 && (c->namespaces & CLONE_NEWUSER) &&
+	l->init = clone_container(c->namespaces & ~(CG.ndirs ? CLONE_NEWCGROUP : 0UL),
+				 CG.v2_fd, &l->pidfd, &in_cgroup);
+	if (l->init < 0 && (c->namespaces & CLONE_NEWUSER) &&
 	    (errno == ENOSPC || errno == EPERM || errno == EUSERS))
 		die(EXIT_CANT_RUN, "clone: %s: no user namespace may be made here "
 		    "(see user.max_user_namespaces, kernel.unprivileged_userns_clone, "
 		    "or the LSM's policy)", strerror(errno));
-	if (L.init < 0)
+	if (l->init < 0)
 		die_errno("clone");
-	if (L.init == 0) {
+	if (l->init == 0) {
 		close(socks[0]);
 		container_init(c, socks[1]);
 	}
 	close(socks[1]);
-	L.sock = socks[0];
+	l->sock = socks[0];
 	if (CG.ndirs)
-		join_cgroups(L.init, in_cgroup);
+		join_cgroups(l->init, in_cgroup);
 	if (c->namespaces & CLONE_NEWUSER)
-		write_id_maps(c, L.init);
+		write_id_maps(c, l->init);
 	if (c->namespaces & CLONE_NEWUSER && !c->userns.rootless && !c->root.tarball &&
-	    (root_tree = idmapped_root(c, L.init)) >= 0) {
-		send_to_init(MSG_GO, root_tree);
+	    (root_tree = idmapped_root(c, l->init)) >= 0) {
+		send_to_init(l, MSG_GO, root_tree);
 		close(root_tree);
 	} else {
-		send_to_init(MSG_GO, -1);
+		send_to_init(l, MSG_GO, -1);
 	}
 }
 
 /* Quiet if init is gone: then supervise() says how it ended. */
-static void send_to_init(enum msg_type type, int fd)
+static void send_to_init(const struct launcher *l, enum msg_type type, int fd)
 {
 	struct ipc_msg m = IPC_MSG(type);
 
 	m.fd = fd;
-	if (!ipc_send(L.sock, &m) && errno != EPIPE && errno != ECONNRESET)
+	if (!ipc_send(l->sock, &m) && errno != EPIPE && errno != ECONNRESET)
 		die_errno("sendmsg: %c", type);
 }
 
@@ -238,21 +239,21 @@ static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, boo
 }
 
 /* Waits through the container's setup: true when it is ready to start. */
-static bool wait_until_ready(void)
+static bool wait_until_ready(struct launcher *l)
 {
 	for (;;) {
-		enum msg_type type = read_container_msg();
+		enum msg_type type = read_container_msg(l);
 
 		if (type == MSG_READY)
 			return true;
 		if (type != MSG_PTY)
 			return false;	/* an error, or init died */
-		if (fcntl(L.pty, F_SETFL, O_NONBLOCK))
+		if (fcntl(l->pty, F_SETFL, O_NONBLOCK))
 			die_errno("fcntl: pty");
-		copy_window_size();
-		set_raw_terminal();
-		L.stdin_open = true;
-		L.last_was_newline = true;
+		copy_window_size(l);
+		set_raw_terminal(l);
+		l->stdin_open = true;
+		l->last_was_newline = true;
 	}
 }
 

@@ -312,6 +312,7 @@ struct saved_signals {
 	sigset_t ignored;
 };
 
+/* The launcher's side of one container, from the clone to init's exit. */
 struct launcher {
 	pid_t init;
 	int pidfd;
@@ -327,7 +328,11 @@ struct launcher {
 	int64_t eof_at;		/* when to repeat the pty's end-of-file; 0: never */
 	int status;
 	bool reaped;
+	struct termios saved_termios;	/* stdin's, before set_raw_terminal */
+	bool termios_saved;
 };
+
+#define LAUNCHER_INIT { .init = -1, .pidfd = -1, .sock = -1, .sigfd = -1, .pty = -1 }
 
 /* Functions and tables, by the file that defines them. */
 
@@ -447,12 +452,11 @@ void bind_console(int pty_slave);
 bool wants_tty(const struct container *c);
 
 /* src/launcher.c */
-extern struct launcher L;
-void restore_terminal(void);
-void kill_container(void);
-void set_raw_terminal(void);
-void copy_window_size(void);
-enum msg_type read_container_msg(void);
-int supervise(void);
+void launcher_on_exit(struct launcher *l);
+void launcher_done(struct launcher *l);
+void set_raw_terminal(struct launcher *l);
+void copy_window_size(const struct launcher *l);
+enum msg_type read_container_msg(struct launcher *l);
+int supervise(struct launcher *l);
 
 #endif /* CARAPACE_H */
