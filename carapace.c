@@ -17,18 +17,20 @@
 /* The life story, in the order it is told below. */
 static int cmd_run(int argc, char **argv, enum exec_action action);
 static int cmd_init(int argc, char **argv);
-static void create_container(const struct container *c, struct runtime *rt);
+static void create_container(const struct container *c, struct runtime *rt,
+			     struct launcher *l);
+static void send_to_init(const struct launcher *l, enum msg_type type, int fd);
 static int launcher_signals(void);
 static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, bool *in_cgroup);
-static bool wait_until_ready(void);
+static bool wait_until_ready(struct launcher *l);
 __attribute__((noreturn))
 static void container_init(const struct container *c, const struct runtime *rt, int sock);
-static void become_root_inside(const struct runtime *rt);
+static void become_root_inside(const struct runtime *rt, int sock);
 static const char *build_filesystem(const struct container *c, const struct runtime *rt,
 				    int root_tree);
 __attribute__((noreturn))
 static void start_container_workload(const struct container *c, const struct runtime *rt,
-				     int pty_slave, const struct saved_signals *saved);
+				     int sock, int pty_slave, const struct saved_signals *saved);
 static char **env_with_home(const struct container *c, const char *home);
 static void restore_signals(const struct saved_signals *saved);
 
@@ -42,6 +44,7 @@ int main(int argc, char **argv)
 
 	if (argc > 0 && !strcmp(argv[0], SEALED_ARGV0))
 		return cmd_exec_sealed(argc, argv);
+	set_fail_mode(FAIL_LAUNCHER, -1);
 	refuse_sealed_reentry();
 	argv = copy_args(argc, argv);	/* init overwrites the original: hide_command_line */
 	cmd = argc > 1 ? argv[1] : NULL;
@@ -70,6 +73,7 @@ static int cmd_run(int argc, char **argv, enum exec_action action)
 	struct container c = { .process.action = action };
 	/* Static: the cgroups' clean-up runs at exit, after cmd_run has returned. */
 	static struct runtime rt = { .root_fd = -1, .cg = { .v2_fd = -1 } };
+	struct launcher l = LAUNCHER_INIT;
 	int status;
 
 	parse_run_options(&c, argc, argv);
@@ -78,14 +82,15 @@ static int cmd_run(int argc, char **argv, enum exec_action action)
 		inspector_host_namespaces(rt.host_ns);
 	build_seccomp(&c);
 
-	L.sigfd = launcher_signals();
-	L.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
-	create_container(&c, &rt);
-	if (wait_until_ready())
-		send_msg(L.sock, MSG_START, 0, NULL);
-	status = supervise();
+	l.sigfd = launcher_signals();
+	l.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
+	create_container(&c, &rt, &l);
+	if (wait_until_ready(&l))
+		send_to_init(&l, MSG_START, -1);
+	status = supervise(&l);
 	if (rt.cg.ndirs)
 		report_cgroups(&rt.cg, &c);
+	launcher_done(&l);	/* l goes with this frame: its clean-up now, not at exit */
 	return status;
 }
 
@@ -108,6 +113,7 @@ static int cmd_init(int argc, char **argv)
 	if (child < 0)
 		die_errno("fork");
 	if (child == 0) {
+		set_fail_mode(FAIL_PRINT, -1);
 		close(sigfd);
 		/* Its own group, in the foreground, so that ^C reaches it and not us. */
 		setpgid(0, 0);
@@ -128,7 +134,8 @@ static int cmd_init(int argc, char **argv)
  * Host side of the container's creation: cgroups, init in its namespaces,
  * then, once init is in its cgroups and has its id maps, "go".
  */
-static void create_container(const struct container *c, struct runtime *rt)
+static void create_container(const struct container *c, struct runtime *rt,
+			     struct launcher *l)
 {
 	int socks[2], root_tree;
 	bool in_cgroup;
@@ -136,7 +143,7 @@ static void create_container(const struct container *c, struct runtime *rt)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks))
 		die_errno("socketpair");
 	if (c->limits.name)
-		create_cgroups(&rt->cg, c, rt->rootless);	/* first: its atexit runs last */
+		create_cgroups(&rt->cg, c, rt->rootless);	/* first, so that its clean-up runs last */
 	else if (rt->rootless)
 		log_debug("cgroup: none: rootless, and no limit asked for");
 	/*
@@ -148,35 +155,44 @@ static void create_container(const struct container *c, struct runtime *rt)
 	if (!(c->namespaces & CLONE_NEWUSER) && !rt->cg.devices_confined &&
 	    !c->privileges.privileged)
 		rt->caps &= ~CAP(MKNOD);
-	atexit(kill_container);
-	atexit(restore_terminal);
+	launcher_on_exit(l);
 	/* With a cgroup of its own, init makes its cgroup namespace once inside. */
-	L.init = clone_container(c->namespaces & ~(rt->cg.ndirs ? CLONE_NEWCGROUP : 0UL),
-				 rt->cg.v2_fd, &L.pidfd, &in_cgroup);
-	if (L.init < 0 && (c->namespaces & CLONE_NEWUSER) &&
+	l->init = clone_container(c->namespaces & ~(rt->cg.ndirs ? CLONE_NEWCGROUP : 0UL),
+				  rt->cg.v2_fd, &l->pidfd, &in_cgroup);
+	if (l->init < 0 && (c->namespaces & CLONE_NEWUSER) &&
 	    (errno == ENOSPC || errno == EPERM || errno == EUSERS))
 		die(EXIT_CANT_RUN, "clone: %s: no user namespace may be made here "
 		    "(see user.max_user_namespaces, kernel.unprivileged_userns_clone, "
 		    "or the LSM's policy)", strerror(errno));
-	if (L.init < 0)
+	if (l->init < 0)
 		die_errno("clone");
-	if (L.init == 0) {
+	if (l->init == 0) {
 		close(socks[0]);
 		container_init(c, rt, socks[1]);
 	}
 	close(socks[1]);
-	L.sock = socks[0];
+	l->sock = socks[0];
 	if (rt->cg.ndirs)
-		join_cgroups(&rt->cg, L.init, in_cgroup);
+		join_cgroups(&rt->cg, l->init, in_cgroup);
 	if (c->namespaces & CLONE_NEWUSER)
-		write_id_maps(c, rt, L.init);
+		write_id_maps(c, rt, l->init);
 	if (c->namespaces & CLONE_NEWUSER && !rt->rootless && !c->root.tarball &&
-	    (root_tree = idmapped_root(c, rt, L.init)) >= 0) {
-		send_fd(L.sock, MSG_GO, root_tree);
+	    (root_tree = idmapped_root(c, rt, l->init)) >= 0) {
+		send_to_init(l, MSG_GO, root_tree);
 		close(root_tree);
 	} else {
-		send_msg(L.sock, MSG_GO, 0, NULL);
+		send_to_init(l, MSG_GO, -1);
 	}
+}
+
+/* Quiet if init is gone: then supervise() says how it ended. */
+static void send_to_init(const struct launcher *l, enum msg_type type, int fd)
+{
+	struct ipc_msg m = IPC_MSG(type);
+
+	m.fd = fd;
+	if (!ipc_send(l->sock, &m) && errno != EPIPE && errno != ECONNRESET)
+		die_errno("sendmsg: %c", type);
 }
 
 static int launcher_signals(void)
@@ -233,21 +249,21 @@ static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, boo
 }
 
 /* Waits through the container's setup: true when it is ready to start. */
-static bool wait_until_ready(void)
+static bool wait_until_ready(struct launcher *l)
 {
 	for (;;) {
-		char type = read_container_msg();
+		enum msg_type type = read_container_msg(l);
 
 		if (type == MSG_READY)
 			return true;
 		if (type != MSG_PTY)
 			return false;	/* an error, or init died */
-		if (fcntl(L.pty, F_SETFL, O_NONBLOCK))
+		if (fcntl(l->pty, F_SETFL, O_NONBLOCK))
 			die_errno("fcntl: pty");
-		copy_window_size();
-		set_raw_terminal();
-		L.stdin_open = true;
-		L.last_was_newline = true;
+		copy_window_size(l);
+		set_raw_terminal(l);
+		l->stdin_open = true;
+		l->last_was_newline = true;
 	}
 }
 
@@ -265,9 +281,9 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 	sigset_t none;
 	pid_t workload;
 
-	/* First: if the launcher dies from here on, so does the container. */
+	/* First: errors go to the launcher, and if it dies, so does the container. */
+	set_fail_mode(FAIL_REPORT, sock);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	report_fd = sock;
 	hide_command_line();	/* before any process of the container exists */
 	/* The launcher's blocked signals are its own business, not the workload's. */
 	sigemptyset(&none);
@@ -275,10 +291,10 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 	/* Host fds that the launcher inherited stop here. */
 	syscall(SYS_close_range, 3 + c->process.preserve_fds, sock - 1, 0);
 	syscall(SYS_close_range, sock + 1, ~0U, 0);
-	if (wait_msg(sock, &root_tree) != MSG_GO)	/* EOF: a launcher that died early */
+	if (!ipc_expect(sock, MSG_GO, &root_tree))	/* EOF: a launcher that died early */
 		_exit(EXIT_CANT_RUN);
 	if (c->namespaces & CLONE_NEWUSER)
-		become_root_inside(rt);
+		become_root_inside(rt, sock);
 	/*
 	 * Nobody in the container may ptrace us or open /proc/1/exe. Not
 	 * before: newuidmap wants init's /proc/PID to be its user's.
@@ -301,8 +317,9 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 
 	/* Before "ready": a signal the launcher forwards from then on is kept. */
 	sigfd = init_take_signals(&saved);
-	send_msg(sock, MSG_READY, 0, NULL);
-	if (wait_msg(sock, NULL) != MSG_START)
+	/* Not sent: the launcher is gone, and PDEATHSIG ends us. */
+	ipc_send(sock, &IPC_MSG(MSG_READY));
+	if (!ipc_expect(sock, MSG_START, NULL))
 		_exit(EXIT_CANT_RUN);
 
 	/*
@@ -317,11 +334,11 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 		die_errno("fork");
 	if (workload == 0) {
 		close(sigfd);
-		start_container_workload(c, rt, pty_slave, &saved);
+		start_container_workload(c, rt, sock, pty_slave, &saved);
 	}
 	/* The workload reports its own exec errors; init needs nothing more. */
 	close(sock);
-	report_fd = -1;
+	set_fail_mode(FAIL_PRINT, -1);
 	if (pty_slave >= 0)
 		close(pty_slave);
 	limit_caps(CAP(KILL), NULL);	/* to signal a workload of another uid */
@@ -329,7 +346,7 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 }
 
 /* The maps are written: root of the user namespace, with its capabilities. */
-static void become_root_inside(const struct runtime *rt)
+static void become_root_inside(const struct runtime *rt, int sock)
 {
 	if (setresgid(0, 0, 0))
 		die_errno("userns: setgid 0");
@@ -340,8 +357,8 @@ static void become_root_inside(const struct runtime *rt)
 		die_errno("userns: setuid 0");
 	/* A change of uid clears the parent-death signal; the launcher may have died meanwhile. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (poll(&(struct pollfd){ .fd = report_fd, .events = POLLIN }, 1, 0) == 1 &&
-	    recv(report_fd, &(char){ 0 }, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+	if (poll(&(struct pollfd){ .fd = sock, .events = POLLIN }, 1, 0) == 1 &&
+	    recv(sock, &(char){ 0 }, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
 		_exit(EXIT_CANT_RUN);
 }
 
@@ -395,12 +412,13 @@ static const char *build_filesystem(const struct container *c, const struct runt
 /* In the container: the workload's side of the fork, up to exec. */
 __attribute__((noreturn))
 static void start_container_workload(const struct container *c, const struct runtime *rt,
-				     int pty_slave, const struct saved_signals *saved)
+				     int sock, int pty_slave, const struct saved_signals *saved)
 {
 	struct user_ids user;
 	char cwd[PATH_MAX], **env = c->process.env;
 	int sealed;
 
+	set_fail_mode(FAIL_REPORT, sock);	/* its own errors, up to the exec */
 	if (setsid() < 0)
 		die_errno("setsid");
 	if (pty_slave >= 0) {
@@ -445,7 +463,7 @@ static void start_container_workload(const struct container *c, const struct run
 		_exit(inspector_report(STDOUT_FILENO, c->inspect.json, rt->host_ns) ?
 		      EXIT_CANT_RUN : 0);
 	if (sealed >= 0) {
-		exec_sealed(sealed, c->process.argv, env);
+		exec_sealed(sealed, sock, c->process.argv, env);
 		die_errno("exec: the sealed copy of carapace");
 	}
 	exec_command(c->process.argv, env);

@@ -77,6 +77,15 @@ int inspector_report(int fd, bool json, const unsigned long long host_ns[8]);
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
+/* How a fatal error (die) ends a process: each role sets its own, set_fail_mode. */
+enum fail_mode {
+	FAIL_PRINT,	/* print, _exit(): a forked helper, init once the workload
+			 * runs, and any process that didn't say */
+	FAIL_LAUNCHER,	/* print, exit(): the process carapace started as, whose
+			 * clean-up (on_launcher_exit) runs */
+	FAIL_REPORT,	/* tell the launcher, _exit(): init, the workload until its exec */
+};
+
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
@@ -85,9 +94,32 @@ enum msg_type {
 	MSG_GO = 'G',		/* launcher -> init: host-side setup is done */
 	MSG_READY = 'R',	/* init -> launcher: container is set up */
 	MSG_START = 'S',	/* launcher -> init: run the workload */
-	MSG_ERROR = 'E',	/* container -> launcher: code, then message */
+	MSG_ERROR = 'E',	/* container -> launcher: a fatal error, its code and text */
 	MSG_PTY = 'P',		/* init -> launcher: the pty master, as SCM_RIGHTS */
 };
+
+/*
+ * The longest text of an error line, after escaping, NUL included: up to
+ * this, a message arrives and is printed whole; a longer one ends in
+ * "..." where it was cut. Room for two paths of PATH_MAX.
+ */
+#define ERROR_TEXT_MAX 8192
+
+/*
+ * One message between the launcher and init (and, next, between exec or
+ * start and init): ipc_send and ipc_recv are the only code that knows the
+ * wire format or SCM_RIGHTS.
+ */
+struct ipc_msg {
+	enum msg_type type;
+	int code;		/* MSG_ERROR: the status its sender exits with */
+	int err;		/* MSG_ERROR: the errno behind it; 0: none */
+	int fd;			/* carried as SCM_RIGHTS; -1: none */
+	char text[ERROR_TEXT_MAX];	/* one line, NUL-terminated; "": none */
+};
+
+/* A message of TYPE with no fd and no text. */
+#define IPC_MSG(t) ((struct ipc_msg){ .type = (t), .fd = -1 })
 
 #define autoclose __attribute__((cleanup(close_fdp)))
 
@@ -320,6 +352,7 @@ struct saved_signals {
 	sigset_t ignored;
 };
 
+/* The launcher's side of one container, from the clone to init's exit. */
 struct launcher {
 	pid_t init;
 	int pidfd;
@@ -335,13 +368,18 @@ struct launcher {
 	int64_t eof_at;		/* when to repeat the pty's end-of-file; 0: never */
 	int status;
 	bool reaped;
+	struct termios saved_termios;	/* stdin's, before set_raw_terminal */
+	bool termios_saved;
 };
+
+#define LAUNCHER_INIT { .init = -1, .pidfd = -1, .sock = -1, .sigfd = -1, .pty = -1 }
 
 /* Functions and tables, by the file that defines them. */
 
 /* src/util.c */
 extern enum log_level log_threshold;
-extern int report_fd;
+void set_fail_mode(enum fail_mode mode, int sock);
+void on_launcher_exit(void (*fn)(void));
 __attribute__((noreturn, format(printf, 2, 3)))
 void die(int code, const char *fmt, ...);
 __attribute__((noreturn, format(printf, 1, 2)))
@@ -431,7 +469,7 @@ void build_seccomp(const struct container *c);
 void install_seccomp(void);
 
 /* src/hostbin.c */
-void exec_sealed(int sealed, char **argv, char **env);
+void exec_sealed(int sealed, int sock, char **argv, char **env);
 int cmd_exec_sealed(int argc, char **argv);
 void refuse_sealed_reentry(void);
 int guard_host_binary(const struct container *c);
@@ -444,9 +482,9 @@ int exit_status(int status);
 int init_loop(int sigfd, pid_t workload, bool to_group);
 
 /* src/ipc.c */
-void send_msg(int sock, char type, int code, const char *text);
-char wait_msg(int sock, int *fd);
-void send_fd(int sock, char type, int fd);
+bool ipc_send(int sock, const struct ipc_msg *m);
+int ipc_recv(int sock, struct ipc_msg *m);
+bool ipc_expect(int sock, enum msg_type want, int *fd);
 
 /* src/console.c */
 int open_pty(int sock);
@@ -454,12 +492,11 @@ void bind_console(int pty_slave);
 bool wants_tty(const struct container *c);
 
 /* src/launcher.c */
-extern struct launcher L;
-void restore_terminal(void);
-void kill_container(void);
-void set_raw_terminal(void);
-void copy_window_size(void);
-char read_container_msg(void);
-int supervise(void);
+void launcher_on_exit(struct launcher *l);
+void launcher_done(struct launcher *l);
+void set_raw_terminal(struct launcher *l);
+void copy_window_size(const struct launcher *l);
+enum msg_type read_container_msg(struct launcher *l);
+int supervise(struct launcher *l);
 
 #endif /* CARAPACE_H */

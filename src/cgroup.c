@@ -552,9 +552,9 @@ static void write_limits(const struct cgroups *cg, const struct container *c)
 static void remove_cgroups(struct cgroups *cg);
 
 /*
- * The launcher's cgroups, for atexit's clean-up: the one pointer to them
- * that is no argument, as an atexit handler takes none, and the clean-up
- * must run on every way out of the launcher, die() included.
+ * The launcher's cgroups, for its clean-up at exit (on_launcher_exit): the
+ * one pointer to them that is no argument, as an exit handler takes none,
+ * and the clean-up must run on every way out of the launcher, die() included.
  */
 static struct cgroups *cgroups_at_exit;
 
@@ -685,7 +685,7 @@ void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless
 	for_each_hierarchy(cg, sweep_parent, c->limits.parent, NULL);
 	cg->parent = c->limits.parent;
 	cgroups_at_exit = cg;
-	atexit(remove_cgroups_at_exit);
+	on_launcher_exit(remove_cgroups_at_exit);
 	for (size_t i = 0; i < cg->ndirs; i++) {
 		int tries = 0;
 
@@ -737,7 +737,7 @@ static void kill_cgroup(const struct cgroups *cg, const struct cgroup_dir *d)
 	}
 }
 
-/* atexit: the leaves, and the parents if no other container uses them. */
+/* At the launcher's exit: the leaves, and the parents if no other container uses them. */
 static void remove_cgroups(struct cgroups *cg)
 {
 	for (size_t i = 0; i < cg->ndirs; i++) {

@@ -11,6 +11,7 @@ int open_pty(int sock)
 	int unlock = 0;
 	autoclose int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	int slave;
+	struct ipc_msg m = IPC_MSG(MSG_PTY);
 
 	if (master < 0)
 		die_errno("open: /dev/pts/ptmx");
@@ -19,7 +20,9 @@ int open_pty(int sock)
 	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
 		die_errno("ioctl: TIOCGPTPEER");
-	send_fd(sock, MSG_PTY, master);
+	m.fd = master;
+	if (!ipc_send(sock, &m))
+		die_errno("sendmsg: %c", MSG_PTY);
 	return slave;
 }
 

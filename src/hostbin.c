@@ -118,8 +118,11 @@ static int sealed_copy_of_self(void)
 	return fd;
 }
 
-/* Returns only on failure, with errno: execveat() of the copy, as SEALED_ARGV0. */
-void exec_sealed(int sealed, char **argv, char **env)
+/*
+ * Returns only on failure, with errno: execveat() of the copy, as
+ * SEALED_ARGV0, which reports to the launcher over SOCK as we would.
+ */
+void exec_sealed(int sealed, int sock, char **argv, char **env)
 {
 	size_t n = 0;
 	char fd[16], **args;
@@ -127,16 +130,16 @@ void exec_sealed(int sealed, char **argv, char **env)
 	while (argv[n])
 		n++;
 	args = xrealloc(NULL, (n + 3) * sizeof *args);
-	snprintf(fd, sizeof fd, "%d", report_fd);
+	snprintf(fd, sizeof fd, "%d", sock);
 	args[0] = SEALED_ARGV0;
 	args[1] = fd;
 	memcpy(args + 2, argv, (n + 1) * sizeof *args);
 	/* The copy reports a failed exec of the command as we would. */
-	if (fcntl(report_fd, F_SETFD, 0) == 0)
+	if (fcntl(sock, F_SETFD, 0) == 0)
 		syscall(SYS_execveat, sealed, "", args, env, AT_EMPTY_PATH);
 	int err = errno;
 
-	fcntl(report_fd, F_SETFD, FD_CLOEXEC);
+	fcntl(sock, F_SETFD, FD_CLOEXEC);
 	free(args);
 	errno = err;
 }
@@ -149,7 +152,7 @@ int cmd_exec_sealed(int argc, char **argv)
 
 	if (fd < 3 || *end || fcntl((int)fd, F_SETFD, FD_CLOEXEC))
 		die(EXIT_CANT_RUN, "%s: not run by carapace", SEALED_ARGV0);
-	report_fd = (int)fd;
+	set_fail_mode(FAIL_REPORT, (int)fd);
 	exec_command(argv + 2, environ);
 	die_exec(argv[2]);
 }

@@ -5,108 +5,138 @@
  */
 #include "carapace.h"
 
+/*
+ * The launcher that its clean-up at exit ends. The one pointer kept: an
+ * atexit handler takes no argument, and die() may exit from anywhere in
+ * the launcher. Set by launcher_on_exit, cleared by launcher_done before
+ * the struct it points to goes.
+ */
+static struct launcher *exiting;
 
-struct launcher L = { .init = -1, .pidfd = -1, .sock = -1, .pty = -1 };
-static struct termios saved_termios;
-static bool termios_saved;
-
-void restore_terminal(void)
+static void restore_terminal(struct launcher *l)
 {
-	if (termios_saved)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
-	termios_saved = false;
+	if (l->termios_saved)
+		tcsetattr(STDIN_FILENO, TCSANOW, &l->saved_termios);
+	l->termios_saved = false;
 }
 
 /* Signals init through its pidfd where there is one: never a recycled pid. */
-static void signal_init(int sig)
+static void signal_init(struct launcher *l, int sig)
 {
-	if (L.reaped)	/* its pid may be someone else's by now */
+	if (l->reaped)	/* its pid may be someone else's by now */
 		return;
-	if (L.pidfd < 0 || syscall(SYS_pidfd_send_signal, L.pidfd, sig, NULL, 0))
-		kill(L.init, sig);
+	if (l->pidfd < 0 || syscall(SYS_pidfd_send_signal, l->pidfd, sig, NULL, 0))
+		kill(l->init, sig);
 }
 
-/* atexit: whatever path the launcher exits by, init doesn't outlive it. */
-void kill_container(void)
+/* Whatever path the launcher exits by, init doesn't outlive it. */
+static void kill_container(struct launcher *l)
 {
-	if (L.init > 0 && !L.reaped) {
-		signal_init(SIGKILL);
-		waitpid(L.init, NULL, 0);
+	if (l->init > 0 && !l->reaped) {
+		signal_init(l, SIGKILL);
+		waitpid(l->init, NULL, 0);
 	}
 }
 
-void set_raw_terminal(void)
+static void kill_container_at_exit(void)
+{
+	if (exiting)
+		kill_container(exiting);
+}
+
+static void restore_terminal_at_exit(void)
+{
+	if (exiting)
+		restore_terminal(exiting);
+}
+
+/* Before the clone: from here on, L's init and terminal are put right at exit. */
+void launcher_on_exit(struct launcher *l)
+{
+	exiting = l;
+	on_launcher_exit(kill_container_at_exit);
+	on_launcher_exit(restore_terminal_at_exit);
+}
+
+/* What the clean-up at exit would do, done now: L ends before the process does. */
+void launcher_done(struct launcher *l)
+{
+	restore_terminal(l);
+	kill_container(l);
+	exiting = NULL;
+}
+
+void set_raw_terminal(struct launcher *l)
 {
 	struct termios raw;
 
-	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios))
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &l->saved_termios))
 		return;
-	termios_saved = true;
-	raw = saved_termios;
+	l->termios_saved = true;
+	raw = l->saved_termios;
 	cfmakeraw(&raw);
 	if (tcsetattr(STDIN_FILENO, TCSANOW, &raw))
 		die_errno("tcsetattr: stdin");
 }
 
-void copy_window_size(void)
+void copy_window_size(const struct launcher *l)
 {
 	struct winsize ws;
 
 	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 ||
 	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
-		ioctl(L.pty, TIOCSWINSZ, &ws);
+		ioctl(l->pty, TIOCSWINSZ, &ws);
 }
 
-/* Reads one message from the container; prints errors. Returns its type, or 0 at EOF. */
-char read_container_msg(void)
+/*
+ * Reads one message from the container; prints errors. Returns its type,
+ * or 0 at EOF or for what is not a message.
+ */
+enum msg_type read_container_msg(struct launcher *l)
 {
-	char buf[1024], cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf - 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-	struct cmsghdr *cm;
-	ssize_t n = recvmsg(L.sock, &msg, MSG_CMSG_CLOEXEC);
+	struct ipc_msg m;
 
-	if (n <= 0)
+	if (ipc_recv(l->sock, &m) <= 0)
 		return 0;
-	buf[n] = '\0';
-	if (buf[0] == MSG_ERROR && n >= 2)
-		dprintf(STDERR_FILENO, "carapace: %s\n", buf + 2);
-	cm = CMSG_FIRSTHDR(&msg);
-	if (buf[0] == MSG_PTY && cm && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(&L.pty, CMSG_DATA(cm), sizeof(int));
-	return buf[0];
+	/* log_error escapes again: the text stays one line, whoever wrote it. */
+	if (m.type == MSG_ERROR)
+		log_error("%s", m.text);
+	if (m.type == MSG_PTY && m.fd >= 0 && l->pty < 0)
+		l->pty = m.fd;
+	else if (m.fd >= 0)
+		close(m.fd);
+	return m.type;
 }
 
-static void reap_init(void)
+static void reap_init(struct launcher *l)
 {
 	int status;
 
-	if (!L.reaped && waitpid(L.init, &status, WNOHANG) == L.init) {
-		L.reaped = true;
-		L.status = exit_status(status);
+	if (!l->reaped && waitpid(l->init, &status, WNOHANG) == l->init) {
+		l->reaped = true;
+		l->status = exit_status(status);
 	}
 }
 
 /* Forwards what the launcher receives; TERM and INT arm the stop timeout. */
-static void handle_launcher_signal(void)
+static void handle_launcher_signal(struct launcher *l)
 {
 	struct signalfd_siginfo si;
 
-	while (read(L.sigfd, &si, sizeof si) == sizeof si) {
+	while (read(l->sigfd, &si, sizeof si) == sizeof si) {
 		int sig = (int)si.ssi_signo;
 
 		if (sig == SIGCHLD) {
-			reap_init();
+			reap_init(l);
 			continue;
 		}
-		if (sig == SIGWINCH && L.pty >= 0) {
-			copy_window_size();	/* the kernel signals the pty's group */
+		if (sig == SIGWINCH && l->pty >= 0) {
+			copy_window_size(l);	/* the kernel signals the pty's group */
 			continue;
 		}
-		if ((sig == SIGTERM || sig == SIGINT) && !L.kill_at)
-			L.kill_at = now_ms() + L.stop_timeout_ms;
-		signal_init(sig);
+		if ((sig == SIGTERM || sig == SIGINT) && !l->kill_at)
+			l->kill_at = now_ms() + l->stop_timeout_ms;
+		signal_init(l, sig);
 	}
 }
 
@@ -116,51 +146,51 @@ static void handle_launcher_signal(void)
  * switches the terminal to raw mode for line editing after our first one
  * arrived would otherwise never see it.
  */
-static void send_pty_eof(void)
+static void send_pty_eof(struct launcher *l)
 {
 	struct termios t;
 	char eof = 4;
 
-	if (tcgetattr(L.pty, &t) == 0 && t.c_cc[VEOF])
+	if (tcgetattr(l->pty, &t) == 0 && t.c_cc[VEOF])
 		eof = (char)t.c_cc[VEOF];
-	if (!L.last_was_newline)
-		(void)!write(L.pty, &eof, 1);
-	(void)!write(L.pty, &eof, 1);
-	L.last_was_newline = true;
-	L.eof_at = now_ms() + 100;
+	if (!l->last_was_newline)
+		(void)!write(l->pty, &eof, 1);
+	(void)!write(l->pty, &eof, 1);
+	l->last_was_newline = true;
+	l->eof_at = now_ms() + 100;
 }
 
-static void relay_stdin(void)
+static void relay_stdin(struct launcher *l)
 {
-	ssize_t n = read(STDIN_FILENO, L.in_buf, sizeof L.in_buf);
+	ssize_t n = read(STDIN_FILENO, l->in_buf, sizeof l->in_buf);
 
 	if (n <= 0) {
-		L.stdin_open = false;
-		send_pty_eof();
+		l->stdin_open = false;
+		send_pty_eof(l);
 		return;
 	}
-	L.in_len = (size_t)n;
-	L.last_was_newline = L.in_buf[n - 1] == '\n';
+	l->in_len = (size_t)n;
+	l->last_was_newline = l->in_buf[n - 1] == '\n';
 }
 
-static void flush_to_pty(void)
+static void flush_to_pty(struct launcher *l)
 {
-	ssize_t n = write(L.pty, L.in_buf, L.in_len);
+	ssize_t n = write(l->pty, l->in_buf, l->in_len);
 
 	if (n > 0) {
-		memmove(L.in_buf, L.in_buf + n, L.in_len - (size_t)n);
-		L.in_len -= (size_t)n;
+		memmove(l->in_buf, l->in_buf + n, l->in_len - (size_t)n);
+		l->in_len -= (size_t)n;
 	} else if (n < 0 && errno != EAGAIN) {
-		L.in_len = 0;
-		L.stdin_open = false;
+		l->in_len = 0;
+		l->stdin_open = false;
 	}
 }
 
 /* Copies the pty's output to stdout; false once the pty is closed. */
-static bool relay_pty_output(void)
+static bool relay_pty_output(struct launcher *l)
 {
 	char buf[8192];
-	ssize_t n = read(L.pty, buf, sizeof buf);
+	ssize_t n = read(l->pty, buf, sizeof buf);
 
 	if (n < 0 && errno == EAGAIN)
 		return true;
@@ -177,50 +207,50 @@ static bool relay_pty_output(void)
 }
 
 /* The launcher's loop while the container runs. */
-int supervise(void)
+int supervise(struct launcher *l)
 {
-	while (!L.reaped) {
+	while (!l->reaped) {
 		struct pollfd p[4] = {
-			{ L.sigfd, POLLIN, 0 }, { L.sock, POLLIN, 0 },
+			{ l->sigfd, POLLIN, 0 }, { l->sock, POLLIN, 0 },
 			{ -1, POLLIN, 0 }, { -1, 0, 0 },
 		};
 		int timeout = -1;
 
-		if (L.pty >= 0) {
-			p[2].fd = L.pty;
-			p[3].fd = L.in_len ? L.pty : L.stdin_open ? STDIN_FILENO : -1;
-			p[3].events = L.in_len ? POLLOUT : POLLIN;
+		if (l->pty >= 0) {
+			p[2].fd = l->pty;
+			p[3].fd = l->in_len ? l->pty : l->stdin_open ? STDIN_FILENO : -1;
+			p[3].events = l->in_len ? POLLOUT : POLLIN;
 		}
-		int64_t next = L.kill_at && (!L.eof_at || L.kill_at < L.eof_at) ? L.kill_at : L.eof_at;
+		int64_t next = l->kill_at && (!l->eof_at || l->kill_at < l->eof_at) ? l->kill_at : l->eof_at;
 
 		if (next)
 			timeout = (int)(next > now_ms() ? next - now_ms() : 0);
 		if (poll(p, 4, timeout) < 0 && errno != EINTR)
 			die_errno("poll");
 		if (p[0].revents)
-			handle_launcher_signal();
-		if (p[1].revents && !read_container_msg()) {
-			close(L.sock);
-			L.sock = -1;
+			handle_launcher_signal(l);
+		if (p[1].revents && !read_container_msg(l)) {
+			close(l->sock);
+			l->sock = -1;
 		}
-		if (p[2].revents && !relay_pty_output())
+		if (p[2].revents && !relay_pty_output(l))
 			p[2].fd = -1;
 		if (p[3].revents & POLLOUT)
-			flush_to_pty();
+			flush_to_pty(l);
 		else if (p[3].revents)
-			relay_stdin();
-		if (L.eof_at && now_ms() >= L.eof_at && !L.reaped)
-			send_pty_eof();
-		if (L.kill_at && now_ms() >= L.kill_at && !L.reaped) {
+			relay_stdin(l);
+		if (l->eof_at && now_ms() >= l->eof_at && !l->reaped)
+			send_pty_eof(l);
+		if (l->kill_at && now_ms() >= l->kill_at && !l->reaped) {
 			log_warn("stop timeout: killing the container");
-			signal_init(SIGKILL);
-			L.kill_at = 0;
+			signal_init(l, SIGKILL);
+			l->kill_at = 0;
 		}
 	}
 	/* Whatever the container said or printed last, the user sees. */
-	while (L.sock >= 0 && read_container_msg())
+	while (l->sock >= 0 && read_container_msg(l))
 		;
-	while (L.pty >= 0 && relay_pty_output())
+	while (l->pty >= 0 && relay_pty_output(l))
 		;
-	return L.status;
+	return l->status;
 }

@@ -57,6 +57,7 @@ static void run_map_helper(const char *helper, pid_t pid, const struct id_map *m
 		int null = open("/dev/null", O_RDONLY);
 		sigset_t none;
 
+		set_fail_mode(FAIL_PRINT, -1);	/* a helper: never the launcher's clean-up */
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		/* A setuid helper gets nothing of ours but its answer's pipe. */

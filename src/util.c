@@ -8,45 +8,127 @@
 enum log_level log_threshold = LOG_INFO;
 
 /*
- * Before the workload runs, the container side reports fatal errors to the
- * launcher over this socket instead of printing them, so that the launcher
- * owns stderr and the exit code. -1 in the launcher and in `carapace init`.
+ * How a fatal error ends this process, as set_fail_mode said. It holds
+ * for the process that said it only: a fork that says nothing fails as
+ * FAIL_PRINT, so that no child reports in its parent's name or runs the
+ * launcher's clean-up.
  */
-int report_fd = -1;
+static struct {
+	enum fail_mode mode;
+	int sock;		/* FAIL_REPORT's: to the launcher */
+	pid_t pid;		/* whose mode it is */
+} fail = { FAIL_PRINT, -1, 0 };
+
+/* The launcher's clean-up, in the order registered (on_launcher_exit). */
+static void (*cleanup[4])(void);
+static size_t cleanup_len;
+
+/*
+ * At each change of role: the launcher as it starts, init and the workload
+ * as they begin, each forked helper first thing. By pid, not by memory
+ * alone: a fork copies this, but its pid is not the one it names. (Init,
+ * PID 1 of a new pid namespace, has the launcher's pid where the launcher
+ * is PID 1 of its own: init says its mode before anything can fail.)
+ */
+void set_fail_mode(enum fail_mode mode, int sock)
+{
+	fail.mode = mode;
+	fail.sock = sock;
+	fail.pid = getpid();
+}
+
+static enum fail_mode fail_mode(void)
+{
+	return getpid() == fail.pid ? fail.mode : FAIL_PRINT;
+}
+
+/* atexit: the launcher's clean-up, last registered first; in the launcher only. */
+static void run_launcher_cleanup(void)
+{
+	if (fail_mode() != FAIL_LAUNCHER)
+		return;
+	while (cleanup_len)
+		cleanup[--cleanup_len]();
+}
+
+/*
+ * FN runs when the launcher exits, whatever path it exits by, and in no
+ * other process: not in init nor in any fork, even one that calls exit().
+ */
+void on_launcher_exit(void (*fn)(void))
+{
+	static bool registered;
+
+	if (fail_mode() != FAIL_LAUNCHER ||
+	    cleanup_len == sizeof cleanup / sizeof cleanup[0])
+		die(EXIT_CANT_RUN, "on_launcher_exit: not the launcher, or no room");
+	if (!registered && atexit(run_launcher_cleanup))
+		die(EXIT_CANT_RUN, "atexit: no room");
+	registered = true;
+	cleanup[cleanup_len++] = fn;
+}
+
+/* C, escaped into OUT (room for 4 and a NUL); returns its length. */
+static size_t escape_char(char *out, unsigned char c)
+{
+	static const char short_form[] = "\a\b\t\n\v\f\r";
+	const char *s = c && c < 0x20 ? strchr(short_form, c) : NULL;
+
+	if (s)
+		return (size_t)snprintf(out, 5, "\\%c", "abtnvfr"[s - short_form]);
+	if (c < 0x20 || c == 0x7f)
+		return (size_t)snprintf(out, 5, "\\x%02x", c);
+	out[0] = (char)c;
+	return 1;
+}
 
 /*
  * Copies IN to OUT with control characters written out (a newline as the
  * two characters \n, ESC as \x1b): a message that echoes input, a path or
- * a file's line, stays one line.
+ * a file's line, stays one line. What doesn't fit in SIZE (at least 4)
+ * is cut, and the end says so with "...".
  */
 static void escape_controls(char *out, size_t size, const char *in)
 {
-	static const char short_form[] = "\a\b\t\n\v\f\r";
+	const unsigned char *p = (const unsigned char *)in;
 	size_t n = 0;
 
-	for (const unsigned char *p = (const unsigned char *)in; *p && n + 5 < size; p++) {
-		const char *c = *p && *p < 0x20 ? strchr(short_form, *p) : NULL;
+	for (; *p; p++) {
+		char esc[5];
+		size_t len = escape_char(esc, *p);
 
-		if (c)
-			n += (size_t)snprintf(out + n, size - n, "\\%c", "abtnvfr"[c - short_form]);
-		else if (*p < 0x20 || *p == 0x7f)
-			n += (size_t)snprintf(out + n, size - n, "\\x%02x", *p);
-		else
-			out[n++] = (char)*p;
+		if (n + len >= size)
+			break;
+		memcpy(out + n, esc, len);
+		n += len;
+	}
+	if (*p) {	/* n is at least size - 4 here */
+		n = size - 4;
+		memcpy(out + n, "...", 3);
+		n += 3;
 	}
 	out[n] = '\0';
+}
+
+/* vsnprintf into OUT, SIZE bytes (at least 4); a text cut short ends in "...". */
+static void format_text(char *out, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(out, size, fmt, ap);
+
+	if (n >= 0 && (size_t)n >= size)
+		memcpy(out + size - 4, "...", 4);
 }
 
 __attribute__((format(printf, 2, 3)))
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-	char buf[1024], line[1024];
+	char buf[ERROR_TEXT_MAX], line[ERROR_TEXT_MAX];
 	va_list ap;
 
 	if (level > log_threshold)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	format_text(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	escape_controls(line, sizeof line, buf);
 	dprintf(STDERR_FILENO, "carapace: %s%s\n",
@@ -54,48 +136,59 @@ void log_msg(enum log_level level, const char *fmt, ...)
 }
 
 
-/* Ends carapace with CODE. In the container, the launcher prints MSG. */
+/*
+ * Ends this process with CODE, by its fail mode; ERR: the errno behind
+ * it, or 0. Only the launcher exit()s: only it has clean-up to run.
+ */
 __attribute__((noreturn))
-static void fail_with(int code, const char *msg)
+static void fail_with(int code, int err, const char *msg)
 {
-	char line[1024];
+	enum fail_mode mode = fail_mode();
+	struct ipc_msg m = IPC_MSG(MSG_ERROR);
 
-	escape_controls(line, sizeof line, msg);
-	if (report_fd >= 0) {
-		send_msg(report_fd, MSG_ERROR, code, line);
+	m.code = code;
+	m.err = err;
+	escape_controls(m.text, sizeof m.text, msg);
+	if (mode == FAIL_REPORT) {
+		ipc_send(fail.sock, &m);	/* the launcher gone: PDEATHSIG ends us anyway */
 		_exit(code);
 	}
-	dprintf(STDERR_FILENO, "carapace: %s\n", line);
-	exit(code);
+	dprintf(STDERR_FILENO, "carapace: %s\n", m.text);
+	if (mode == FAIL_LAUNCHER)
+		exit(code);
+	_exit(code);
 }
 
 __attribute__((noreturn, format(printf, 2, 3)))
 void die(int code, const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[ERROR_TEXT_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	format_text(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fail_with(code, msg);
+	fail_with(code, 0, msg);
 }
 
-/* die() with ": strerror(errno)" appended, in crun's "step: path: why" form. */
+/*
+ * die() with ": strerror(errno)" appended, in crun's "step: path: why"
+ * form. A text cut short is cut before the why.
+ */
 __attribute__((noreturn, format(printf, 1, 2)))
 void die_errno(const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[ERROR_TEXT_MAX];
 	int saved = errno;
+	const char *why = strerror(saved);
+	size_t n = sizeof msg - strlen(": ") - strlen(why);
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof msg, fmt, ap);
+	format_text(msg, n, fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof msg)
-		snprintf(msg + n, sizeof msg - n, ": %s", strerror(saved));
-	fail_with(EXIT_CANT_RUN, msg);
+	strcat(strcat(msg, ": "), why);
+	fail_with(EXIT_CANT_RUN, saved, msg);
 }
 
 void *xrealloc(void *p, size_t n)
