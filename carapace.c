@@ -17,17 +17,19 @@
 /* The life story, in the order it is told below. */
 static int cmd_run(int argc, char **argv, enum exec_action action);
 static int cmd_init(int argc, char **argv);
-static void create_container(struct container *c);
+static void create_container(struct container *c, const struct seccomp_filter *filter);
 static int launcher_signals(void);
 static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, bool *in_cgroup);
 static bool wait_until_ready(void);
 __attribute__((noreturn))
-static void container_init(const struct container *c, int sock);
+static void container_init(const struct container *c, int sock,
+			   const struct seccomp_filter *filter);
 static void become_root_inside(const struct container *c);
 static const char *build_filesystem(const struct container *c, int root_tree);
 __attribute__((noreturn))
 static void start_container_workload(const struct container *c, int pty_slave,
-				     const struct saved_signals *saved);
+				     const struct saved_signals *saved,
+				     const struct seccomp_filter *filter);
 static void restore_signals(const struct saved_signals *saved);
 
 /* ------------------------------------------------------------------ */
@@ -66,6 +68,7 @@ int main(int argc, char **argv)
 static int cmd_run(int argc, char **argv, enum exec_action action)
 {
 	struct container c;
+	struct seccomp_filter filter;
 	int status;
 
 	spec_defaults(&c);
@@ -74,11 +77,11 @@ static int cmd_run(int argc, char **argv, enum exec_action action)
 	validate_spec(&c);
 	if (action == EXEC_INSPECT)	/* before the clone: the host's, to compare */
 		inspector_host_namespaces(c.inspect.host_ns);
-	build_seccomp(&c);
+	build_seccomp(&c, &filter);
 
 	L.sigfd = launcher_signals();
 	L.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
-	create_container(&c);
+	create_container(&c, &filter);
 	if (wait_until_ready())
 		send_msg(L.sock, MSG_START, 0, NULL);
 	status = supervise();
@@ -140,7 +143,7 @@ static int cmd_init(int argc, char **argv)
  * Host side of the container's creation: cgroups, init in its namespaces,
  * then, once init is in its cgroups and has its id maps, "go".
  */
-static void create_container(struct container *c)
+static void create_container(struct container *c, const struct seccomp_filter *filter)
 {
 	int socks[2], root_tree;
 	bool in_cgroup;
@@ -170,7 +173,7 @@ static void create_container(struct container *c)
 		die_errno("clone");
 	if (L.init == 0) {
 		close(socks[0]);
-		container_init(c, socks[1]);
+		container_init(c, socks[1], filter);
 	}
 	close(socks[1]);
 	L.sock = socks[0];
@@ -265,7 +268,8 @@ static bool wait_until_ready(void)
 
 /* PID 1 of the container, from its first instruction to its exit. */
 __attribute__((noreturn))
-static void container_init(const struct container *c, int sock)
+static void container_init(const struct container *c, int sock,
+			   const struct seccomp_filter *filter)
 {
 	struct saved_signals saved;
 	const char *root_mode;
@@ -325,7 +329,7 @@ static void container_init(const struct container *c, int sock)
 		die_errno("fork");
 	if (workload == 0) {
 		close(sigfd);
-		start_container_workload(c, pty_slave, &saved);
+		start_container_workload(c, pty_slave, &saved, filter);
 	}
 	/* The workload reports its own exec errors; init needs nothing more. */
 	close(sock);
@@ -401,7 +405,8 @@ static const char *build_filesystem(const struct container *c, int root_tree)
 /* In the container: the workload's side of the fork, up to exec. */
 __attribute__((noreturn))
 static void start_container_workload(const struct container *c, int pty_slave,
-				     const struct saved_signals *saved)
+				     const struct saved_signals *saved,
+				     const struct seccomp_filter *filter)
 {
 	struct user_ids user;
 	char cwd[PATH_MAX];
@@ -436,7 +441,7 @@ static void start_container_workload(const struct container *c, int pty_slave,
 	 * then allow prctl, capset, close_range, fcntl and rt_sigaction.
 	 */
 	if (!c->privileges.no_new_privs)
-		install_seccomp();
+		install_seccomp(filter);
 	limit_caps(c->privileges.caps, c->privileges.user ? &user : NULL);
 	cloexec_from(3 + c->process.preserve_fds);
 	for (int fd = 3; fd < 3 + c->process.preserve_fds; fd++)
@@ -445,7 +450,7 @@ static void start_container_workload(const struct container *c, int pty_slave,
 	if (c->privileges.no_new_privs) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 			die_errno("prctl: no_new_privs");
-		install_seccomp();
+		install_seccomp(filter);
 	}
 	if (c->process.action == EXEC_INSPECT)
 		_exit(inspector_report(STDOUT_FILENO, c->inspect.json, c->inspect.host_ns) ?

@@ -277,6 +277,16 @@ struct user_ids {
 };
 
 /*
+ * A seccomp filter, made by build_seccomp from its last instruction to its
+ * first: the program is insns[start..], none at all with start BPF_MAXINSNS.
+ * The launcher's caller owns it; the workload installs its copy.
+ */
+struct seccomp_filter {
+	struct sock_filter insns[BPF_MAXINSNS];
+	size_t start;
+};
+
+/*
  * The fallback, where Landlock is absent or would take mount(2) from a
  * workload that keeps CAP_SYS_ADMIN: the workload's last exec goes through
  * a sealed memfd copy of carapace, so that when the kernel resolves the
@@ -397,8 +407,8 @@ void cloexec_from(int first);
 void ensure_std_fds(void);
 
 /* src/seccomp.c */
-void build_seccomp(const struct container *c);
-void install_seccomp(void);
+void build_seccomp(const struct container *c, struct seccomp_filter *f);
+void install_seccomp(const struct seccomp_filter *f);
 
 /* src/hostbin.c */
 void exec_sealed(int sealed, char **argv, char **env);

@@ -422,20 +422,17 @@ static void add_range(struct range *ranges, size_t *n, uint32_t first, uint32_t 
  * The filter is made backwards, from its last instruction to its first:
  * a jump's target is then always made already, and its distance known.
  */
-static struct sock_filter bpf[BPF_MAXINSNS];
-static size_t bpf_start = BPF_MAXINSNS;		/* the filter: bpf[bpf_start..] */
-
-static void emit(const struct sock_filter *insns, size_t n)
+static void emit(struct seccomp_filter *f, const struct sock_filter *insns, size_t n)
 {
-	if (n > bpf_start)
+	if (n > f->start)
 		die(EXIT_CANT_RUN, "seccomp: the filter is too long");
-	bpf_start -= n;
-	memcpy(bpf + bpf_start, insns, n * sizeof *insns);
+	f->start -= n;
+	memcpy(f->insns + f->start, insns, n * sizeof *insns);
 }
-/* EMIT(instructions, in program order) */
-#define EMIT(...) do { \
+/* EMIT(filter, instructions in program order) */
+#define EMIT(f, ...) do { \
 	const struct sock_filter insns_[] = { __VA_ARGS__ }; \
-	emit(insns_, sizeof insns_ / sizeof insns_[0]); \
+	emit((f), insns_, sizeof insns_ / sizeof insns_[0]); \
 } while (0)
 #define LD(field) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, field))
 #define RET(k) BPF_STMT(BPF_RET | BPF_K, (k))
@@ -445,24 +442,24 @@ static void emit(const struct sock_filter *insns, size_t n)
 #define CLONE_NEW_NAMESPACES (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | \
 			      CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
 
-static void emit_leaf(const struct range *r)
+static void emit_leaf(struct seccomp_filter *f, const struct range *r)
 {
 	if (r->ret != RET_CHECK_ARGS) {
-		EMIT(RET(r->ret));
+		EMIT(f, RET(r->ret));
 		return;
 	}
 	switch (r->first) {
 	case __NR_personality:	/* docker's: query, Linux, 32-bit, and UNAME26 */
-		EMIT(LD(ARG0), JEQ(PER_LINUX, 5, 0), JEQ(PER_LINUX32, 4, 0), JEQ(UNAME26, 3, 0),
-		     JEQ(UNAME26 | PER_LINUX32, 2, 0), JEQ(0xffffffff, 1, 0),
+		EMIT(f, LD(ARG0), JEQ(PER_LINUX, 5, 0), JEQ(PER_LINUX32, 4, 0),
+		     JEQ(UNAME26, 3, 0), JEQ(UNAME26 | PER_LINUX32, 2, 0), JEQ(0xffffffff, 1, 0),
 		     RET(RET_EPERM), RET(SECCOMP_RET_ALLOW));
 		break;
 	case __NR_clone:
-		EMIT(LD(ARG0), BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NEW_NAMESPACES, 0, 1),
+		EMIT(f, LD(ARG0), BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NEW_NAMESPACES, 0, 1),
 		     RET(RET_EPERM), RET(SECCOMP_RET_ALLOW));
 		break;
 	case __NR_socket:	/* vsock reaches the hypervisor's host */
-		EMIT(LD(ARG0), JEQ(AF_VSOCK, 0, 1), RET(RET_EPERM), RET(SECCOMP_RET_ALLOW));
+		EMIT(f, LD(ARG0), JEQ(AF_VSOCK, 0, 1), RET(RET_EPERM), RET(SECCOMP_RET_ALLOW));
 		break;
 	default:
 		die(EXIT_CANT_RUN, "seccomp: no argument check for system call %u", r->first);
@@ -470,22 +467,22 @@ static void emit_leaf(const struct range *r)
 }
 
 /* A binary search on the system call number, down to its range's action. */
-static void emit_tree(const struct range *r, size_t n)
+static void emit_tree(struct seccomp_filter *f, const struct range *r, size_t n)
 {
 	size_t half = n / 2, right, skip;
 
 	if (n == 1) {
-		emit_leaf(r);
+		emit_leaf(f, r);
 		return;
 	}
-	emit_tree(r + half, n - half);
-	right = bpf_start;
-	emit_tree(r, half);
-	skip = right - bpf_start;
+	emit_tree(f, r + half, n - half);
+	right = f->start;
+	emit_tree(f, r, half);
+	skip = right - f->start;
 	if (skip <= 255)
-		EMIT(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, r[half].first, skip, 0));
+		EMIT(f, BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, r[half].first, skip, 0));
 	else	/* too far for a conditional jump: through an unconditional one */
-		EMIT(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, r[half].first, 0, 1),
+		EMIT(f, BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, r[half].first, 0, 1),
 		     BPF_STMT(BPF_JMP | BPF_JA, skip));
 }
 
@@ -498,8 +495,8 @@ static uint32_t verdict(const struct seccomp_rules *r, size_t nr, uint32_t above
 }
 
 /*
- * Builds the container's filter, in the launcher so that a bad profile
- * fails early; the workload installs it. Foreign ABIs (i386, and numbers
+ * Builds the container's filter into F, in the launcher so that a bad
+ * profile fails early; the workload installs it (install_seccomp). Foreign ABIs (i386, and numbers
  * with the x32 bit, -1 among them) are killed, not denied: their numbers
  * mean other system calls, so no rule here applies to them, and a 32-bit
  * program that got ENOSYS would fail in odd ways, while SIGSYS says what
@@ -507,13 +504,14 @@ static uint32_t verdict(const struct seccomp_rules *r, size_t nr, uint32_t above
  * profile names get ENOSYS, as with runc: libc then falls back from a
  * system call the profile predates to the older one.
  */
-void build_seccomp(const struct container *c)
+void build_seccomp(const struct container *c, struct seccomp_filter *f)
 {
-	static struct seccomp_rules rules;
+	struct seccomp_rules rules;
 	struct range ranges[N_SYSCALLS + 2];
 	uint32_t above = RET_ENOSYS;
 	size_t n = 0;
 
+	f->start = BPF_MAXINSNS;	/* no program */
 	if (c->privileges.seccomp && !strcmp(c->privileges.seccomp, "unconfined"))
 		return;
 	rules.top = -1;
@@ -530,18 +528,19 @@ void build_seccomp(const struct container *c)
 		add_range(ranges, &n, nr, verdict(&rules, nr, above));
 	add_range(ranges, &n, N_SYSCALLS, above);
 	add_range(ranges, &n, SECCOMP_FOREIGN_NR, SECCOMP_RET_KILL_PROCESS);
-	emit_tree(ranges, n);
-	EMIT(LD(arch), JEQ(SECCOMP_AUDIT_ARCH, 1, 0), RET(SECCOMP_RET_KILL_PROCESS), LD(nr));
+	emit_tree(f, ranges, n);
+	EMIT(f, LD(arch), JEQ(SECCOMP_AUDIT_ARCH, 1, 0), RET(SECCOMP_RET_KILL_PROCESS), LD(nr));
 	log_debug("seccomp: %s: %zu ranges, %zu instructions",
 		  c->privileges.seccomp ? c->privileges.seccomp : "default", n,
-		  BPF_MAXINSNS - bpf_start);
+		  BPF_MAXINSNS - f->start);
 }
 
-void install_seccomp(void)
+/* In the workload: F, as build_seccomp made it; nothing for "unconfined". */
+void install_seccomp(const struct seccomp_filter *f)
 {
 	struct sock_fprog prog = {
-		.len = (unsigned short)(BPF_MAXINSNS - bpf_start),
-		.filter = bpf + bpf_start,
+		.len = (unsigned short)(BPF_MAXINSNS - f->start),
+		.filter = (struct sock_filter *)f->insns + f->start,
 	};
 
 	if (prog.len && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
