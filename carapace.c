@@ -13,6 +13,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "src/carapace.h"
+#include "inspector.h"
 
 /* The life story, in the order it is told below. */
 static int cmd_run(int argc, char **argv, enum exec_action action);
@@ -453,8 +454,9 @@ static void start_container_workload(const struct container *c, int pty_slave,
 		install_seccomp(filter);
 	}
 	if (c->process.action == EXEC_INSPECT)
-		_exit(inspector_report(STDOUT_FILENO, c->inspect.json, c->inspect.host_ns) ?
-		      EXIT_CANT_RUN : 0);
+		_exit(inspector_report(STDOUT_FILENO, c->inspect.json, c->inspect.host_ns,
+				       c->privileges.masked_paths,
+				       c->privileges.readonly_paths) ? EXIT_CANT_RUN : 0);
 	if (sealed >= 0) {
 		exec_sealed(sealed, c->process.argv, c->process.env);
 		die_errno("exec: the sealed copy of carapace");

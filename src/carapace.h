@@ -60,6 +60,8 @@
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 
+#include "shared.h"
+
 #define CARAPACE_VERSION "0.1.0"
 
 /* Exit codes, as docker, runc and crun use them. */
@@ -68,12 +70,6 @@ enum {
 	EXIT_CANT_EXEC = 126,	/* the command exists but can't be executed */
 	EXIT_NOT_FOUND = 127,	/* the command was not found */
 };
-
-/* The inspector (inspector.cpp) prints what the container looks like. */
-int inspector_banner(int fd, const char *hostname, unsigned long namespaces,
-		     const char *root_mode, unsigned long long caps);
-void inspector_host_namespaces(unsigned long long inodes[8]);
-int inspector_report(int fd, bool json, const unsigned long long host_ns[8]);
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
@@ -198,9 +194,6 @@ struct getopt_tables {
 };
 
 #define MS_SAFE (MS_NOSUID | MS_NODEV | MS_NOEXEC)
-
-/* The capabilities carapace knows by name: CAP_CHOWN (0) to CAP_CHECKPOINT_RESTORE. */
-#define N_CAPS 41
 
 struct option_doc {
 	const char *name;
@@ -353,7 +346,6 @@ void env_set(struct container *c, char *entry);
 void spec_defaults(struct container *c);
 bool ranges_overlap(uint64_t a, uint64_t n, uint64_t b, uint64_t m);
 void parse_run_options(struct container *c, int argc, char **argv);
-extern const char *const cap_names[N_CAPS];
 
 /* carapace.c */
 void exec_command(char **argv, char **env);
