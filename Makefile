@@ -36,11 +36,11 @@ C_SRCS  = carapace.c $(filter-out src/man.c,$(wildcard src/*.c))
 C_OBJS  = $(patsubst %.c,build/%.o,$(C_SRCS))
 OBJS    = $(C_OBJS) build/inspector.o
 
-build/%.o: %.c src/carapace.h build/include/.stamp
+build/%.o: %.c src/carapace.h src/shared.h inspector.h build/include/.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-build/inspector.o: inspector.cpp build/include/.stamp
+build/inspector.o: inspector.cpp inspector.h src/shared.h build/include/.stamp
 	$(CXX) $(CXXFLAGS) -c -o $@ inspector.cpp
 
 carapace: $(OBJS)

@@ -13,6 +13,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "src/carapace.h"
+#include "inspector.h"
 
 /* The life story, in the order it is told below. */
 static int cmd_run(int argc, char **argv, enum exec_action action);
@@ -71,16 +72,20 @@ int main(int argc, char **argv)
 static int cmd_run(int argc, char **argv, enum exec_action action)
 {
 	struct container c = { .process.action = action };
-	/* Static: the cgroups' clean-up runs at exit, after cmd_run has returned. */
-	static struct runtime rt = { .root_fd = -1, .cg = { .v2_fd = -1 } };
+	/*
+	 * Static: the cgroups' clean-up runs at exit, after cmd_run has
+	 * returned. Zeroed, not initialised, to stay out of the binary's data.
+	 */
+	static struct runtime rt;
 	struct launcher l = LAUNCHER_INIT;
 	int status;
 
+	rt.root_fd = rt.cg.v2_fd = -1;
 	parse_run_options(&c, argc, argv);
 	validate_spec(&c, &rt);
 	if (action == EXEC_INSPECT)	/* before the clone: the host's, to compare */
 		inspector_host_namespaces(rt.host_ns);
-	build_seccomp(&c);
+	build_seccomp(&c, &rt.filter);
 
 	l.sigfd = launcher_signals();
 	l.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
@@ -448,7 +453,7 @@ static void start_container_workload(const struct container *c, const struct run
 	 * then allow prctl, capset, close_range, fcntl and rt_sigaction.
 	 */
 	if (!c->privileges.no_new_privs)
-		install_seccomp();
+		install_seccomp(&rt->filter);
 	limit_caps(rt->caps, c->privileges.user ? &user : NULL);
 	cloexec_from(3 + c->process.preserve_fds);
 	for (int fd = 3; fd < 3 + c->process.preserve_fds; fd++)
@@ -457,11 +462,12 @@ static void start_container_workload(const struct container *c, const struct run
 	if (c->privileges.no_new_privs) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 			die_errno("prctl: no_new_privs");
-		install_seccomp();
+		install_seccomp(&rt->filter);
 	}
 	if (c->process.action == EXEC_INSPECT)
-		_exit(inspector_report(STDOUT_FILENO, c->inspect.json, rt->host_ns) ?
-		      EXIT_CANT_RUN : 0);
+		_exit(inspector_report(STDOUT_FILENO, c->inspect.json, rt->host_ns,
+				       c->privileges.masked_paths,
+				       c->privileges.readonly_paths) ? EXIT_CANT_RUN : 0);
 	if (sealed >= 0) {
 		exec_sealed(sealed, sock, c->process.argv, env);
 		die_errno("exec: the sealed copy of carapace");

@@ -1,7 +1,7 @@
 // inspector.cpp: what the container looks like, told from inside.
 //
 // Compiled by g++ against musl's headers with no C++ runtime: no
-// exceptions, no RTTI, no libstdc++, no allocation. It exposes a C API.
+// exceptions, no RTTI, no libstdc++, no allocation. Its C API: inspector.h.
 //
 // SPDX-License-Identifier: MIT
 #include <dirent.h>
@@ -19,6 +19,9 @@
 #include <sys/utsname.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
+
+#include "inspector.h"
+#include "src/shared.h"
 
 namespace {
 
@@ -567,38 +570,6 @@ void report_identity(output &o)
 	o.end();
 }
 
-struct cap_name {
-	int bit;
-	const char *name;
-};
-
-#define CAP_NAME(x) { CAP_##x, "CAP_" #x }
-constexpr cap_name cap_names[] = {
-	CAP_NAME(CHOWN), CAP_NAME(DAC_OVERRIDE), CAP_NAME(DAC_READ_SEARCH),
-	CAP_NAME(FOWNER), CAP_NAME(FSETID), CAP_NAME(KILL), CAP_NAME(SETGID),
-	CAP_NAME(SETUID), CAP_NAME(SETPCAP), CAP_NAME(LINUX_IMMUTABLE),
-	CAP_NAME(NET_BIND_SERVICE), CAP_NAME(NET_BROADCAST), CAP_NAME(NET_ADMIN),
-	CAP_NAME(NET_RAW), CAP_NAME(IPC_LOCK), CAP_NAME(IPC_OWNER), CAP_NAME(SYS_MODULE),
-	CAP_NAME(SYS_RAWIO), CAP_NAME(SYS_CHROOT), CAP_NAME(SYS_PTRACE), CAP_NAME(SYS_PACCT),
-	CAP_NAME(SYS_ADMIN), CAP_NAME(SYS_BOOT), CAP_NAME(SYS_NICE), CAP_NAME(SYS_RESOURCE),
-	CAP_NAME(SYS_TIME), CAP_NAME(SYS_TTY_CONFIG), CAP_NAME(MKNOD), CAP_NAME(LEASE),
-	CAP_NAME(AUDIT_WRITE), CAP_NAME(AUDIT_CONTROL), CAP_NAME(SETFCAP),
-	CAP_NAME(MAC_OVERRIDE), CAP_NAME(MAC_ADMIN), CAP_NAME(SYSLOG), CAP_NAME(WAKE_ALARM),
-	CAP_NAME(BLOCK_SUSPEND), CAP_NAME(AUDIT_READ), CAP_NAME(PERFMON), CAP_NAME(BPF),
-	CAP_NAME(CHECKPOINT_RESTORE),
-};
-#undef CAP_NAME
-constexpr int n_cap_names = sizeof cap_names / sizeof cap_names[0];
-
-constexpr bool caps_in_bit_order()
-{
-	for (int i = 0; i < n_cap_names; i++)
-		if (cap_names[i].bit != i)
-			return false;
-	return true;
-}
-static_assert(caps_in_bit_order(), "cap_names[i] must name capability i");
-
 void report_capabilities(output &o, const char *status)
 {
 	static constexpr const char *sets[][2] = {
@@ -618,12 +589,15 @@ void report_capabilities(output &o, const char *status)
 
 		o.list(set[1]);
 		for (int bit = 0; bit < 64; bit++) {
-			char unknown[16];
+			char name[32];
 
 			if (!(caps & (1ULL << bit)))
 				continue;
-			snprintf(unknown, sizeof unknown, "CAP_%d", bit);
-			o.item(bit < n_cap_names ? cap_names[bit].name : unknown);
+			if (bit < N_CAPS)
+				snprintf(name, sizeof name, "CAP_%s", cap_names[bit]);
+			else
+				snprintf(name, sizeof name, "CAP_%d", bit);
+			o.item(name);
 		}
 		o.end();
 	}
@@ -757,11 +731,12 @@ const char *path_state(const char *path)
 	return rdonly ? "read-only" : "exposed";
 }
 
-void report_paths(output &o, const char *key, const char *const *paths, size_t n)
+// PATHS: NULL-terminated, the container's own list.
+void report_paths(output &o, const char *key, const char *const *paths)
 {
 	o.begin(key, 30);
-	for (size_t i = 0; i < n; i++)
-		o.str(paths[i], path_state(paths[i]));
+	for (const char *const *p = paths; *p; p++)
+		o.str(*p, path_state(*p));
 	o.end();
 }
 
@@ -810,16 +785,6 @@ void report_mounts(output &o)
 	o.end();
 }
 
-constexpr const char *should_be_masked[] = {
-	"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-	"/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
-	"/sys/devices/virtual/powercap",
-};
-
-constexpr const char *should_be_read_only[] = {
-	"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
-};
-
 } // namespace
 
 extern "C" int inspector_banner(int fd, const char *hostname, unsigned long ns_flags,
@@ -842,7 +807,6 @@ extern "C" int inspector_banner(int fd, const char *hostname, unsigned long ns_f
 	return write(fd, l.buf, l.len) == (ssize_t)l.len ? 0 : -1;
 }
 
-// In the launcher, before the clone: the inodes of its namespaces; 0 if absent.
 extern "C" void inspector_host_namespaces(unsigned long long inodes[8])
 {
 	for (int i = 0; i < n_ns_files; i++) {
@@ -854,9 +818,11 @@ extern "C" void inspector_host_namespaces(unsigned long long inodes[8])
 	}
 }
 
-// In the workload, at exec time: what it would get, written to FD; 0 or -1.
 // Cold: it runs once, so GCC optimizes it for size, a third of -O2's.
-extern "C" __attribute__((cold)) int inspector_report(int fd, bool json, const unsigned long long host_ns[8])
+extern "C" __attribute__((cold)) int inspector_report(int fd, bool json,
+						      const unsigned long long host_ns[8],
+						      const char *const *masked,
+						      const char *const *readonly)
 {
 	output o(fd, json);
 	char status[8192];
@@ -870,10 +836,8 @@ extern "C" __attribute__((cold)) int inspector_report(int fd, bool json, const u
 	report_capabilities(o, status);
 	report_security(o, status);
 	report_cgroup(o);
-	report_paths(o, "masked_paths", should_be_masked,
-		     sizeof should_be_masked / sizeof should_be_masked[0]);
-	report_paths(o, "read_only_paths", should_be_read_only,
-		     sizeof should_be_read_only / sizeof should_be_read_only[0]);
+	report_paths(o, "masked_paths", masked);
+	report_paths(o, "read_only_paths", readonly);
 	report_mounts(o);
 	o.end();
 	return o.finish();

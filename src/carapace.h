@@ -60,6 +60,8 @@
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 
+#include "shared.h"
+
 #define CARAPACE_VERSION "0.1.0"
 
 /* Exit codes, as docker, runc and crun use them. */
@@ -68,12 +70,6 @@ enum {
 	EXIT_CANT_EXEC = 126,	/* the command exists but can't be executed */
 	EXIT_NOT_FOUND = 127,	/* the command was not found */
 };
-
-/* The inspector (inspector.cpp) prints what the container looks like. */
-int inspector_banner(int fd, const char *hostname, unsigned long namespaces,
-		     const char *root_mode, unsigned long long caps);
-void inspector_host_namespaces(unsigned long long inodes[8]);
-int inspector_report(int fd, bool json, const unsigned long long host_ns[8]);
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
@@ -228,13 +224,9 @@ struct container {
 	} init;
 };
 
-
 #define CAP(x) (1ULL << CAP_##x)
 
 #define MS_SAFE (MS_NOSUID | MS_NODEV | MS_NOEXEC)
-
-/* The capabilities carapace knows by name: CAP_CHOWN (0) to CAP_CHECKPOINT_RESTORE. */
-#define N_CAPS 41
 
 /*
  * A text file read one whole line at a time, however long: never a line's
@@ -290,6 +282,16 @@ struct mount_state {
 };
 
 /*
+ * A seccomp filter, made by build_seccomp from its last instruction to its
+ * first: the program is insns[start..], none at all with start BPF_MAXINSNS.
+ * It is run-time state (struct runtime); the workload installs its copy.
+ */
+struct seccomp_filter {
+	struct sock_filter insns[BPF_MAXINSNS];
+	size_t start;
+};
+
+/*
  * What carapace finds or builds while it runs a container, apart from
  * what was asked for (struct container): cmd_run holds it and passes it to
  * what needs it. Validation fills the first of it, the launcher the rest.
@@ -305,6 +307,7 @@ struct runtime {
 	uint64_t caps;		/* the workload's: the spec's, but CAP_MKNOD only where
 				 * the host's devices are kept shut */
 	struct cgroups cg;	/* the container's own, if it has any */
+	struct seccomp_filter filter;	/* the workload's, unless it is unconfined */
 };
 
 /*
@@ -404,7 +407,6 @@ void env_set(struct container *c, char *entry);
 bool ranges_overlap(uint64_t a, uint64_t n, uint64_t b, uint64_t m);
 void parse_run_options(struct container *c, int argc, char **argv);
 char **parse_init_options(struct container *c, int argc, char **argv);
-extern const char *const cap_names[N_CAPS];
 
 /* carapace.c */
 void exec_command(char **argv, char **env);
@@ -465,8 +467,8 @@ void cloexec_from(int first);
 void ensure_std_fds(void);
 
 /* src/seccomp.c */
-void build_seccomp(const struct container *c);
-void install_seccomp(void);
+void build_seccomp(const struct container *c, struct seccomp_filter *f);
+void install_seccomp(const struct seccomp_filter *f);
 
 /* src/hostbin.c */
 void exec_sealed(int sealed, int sock, char **argv, char **env);

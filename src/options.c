@@ -75,16 +75,6 @@ static const uint64_t default_caps = CAP(CHOWN) | CAP(DAC_OVERRIDE) | CAP(FSETID
 	CAP(SETFCAP) | CAP(SETPCAP) | CAP(NET_BIND_SERVICE) | CAP(SYS_CHROOT) |
 	CAP(KILL) | CAP(AUDIT_WRITE);
 
-/* What runc hides from, and makes read-only for, every container. */
-static const char *const default_masked_paths[] = {
-	"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-	"/sys/firmware", "/sys/devices/virtual/powercap", NULL,
-};
-static const char *const default_readonly_paths[] = {
-	"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-	"/proc/sysrq-trigger", NULL,
-};
 const char *const no_paths[] = { NULL };
 
 /* The command line's bound on the root's tmpfs: --rootfs-size. */
@@ -209,17 +199,6 @@ static uint64_t parse_cpus(const char *s)
 		die(EXIT_CANT_RUN, "--cpus: not a number from 0.001 to 1024: '%s'", s);
 	return (uint64_t)(v * 100000 + 0.5);
 }
-
-const char *const cap_names[N_CAPS] = {
-	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
-	"SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST",
-	"NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO",
-	"SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
-	"SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE",
-	"AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM",
-	"BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
-};
-_Static_assert(CAP_CHECKPOINT_RESTORE == N_CAPS - 1, "a capability without a name");
 
 /* A capability name, with or without CAP_, in any case; or ALL. */
 static uint64_t parse_caps(const char *arg)

@@ -13,6 +13,16 @@ inspect() { "$CARAPACE" inspect -q -r "$ROOTFS" "$@"; }
 
 # section NAME: the lines of the text report's section NAME, without its heading.
 section() { printf '%s\n' "$OUT" | sed -n "/^$1:\$/,/^\$/p" | sed '1d;/^$/d'; }
+# paths_in NAME [STATE]: the paths that section NAME lists (in STATE), on one line.
+paths_in() {
+	section "$1" | awk -v s="${2:-}" '{ sub(/:$/, "", $1) } s == "" || $2 == s { print $1 }' |
+		paste -sd ' '
+}
+# The container's own lists, as it gets them by default: runc's.
+default_masked='/proc/acpi /proc/kcore /proc/keys /proc/latency_stats /proc/timer_list
+/proc/timer_stats /proc/sched_debug /proc/scsi /sys/firmware /sys/devices/virtual/powercap'
+default_masked=$(echo $default_masked)
+default_read_only='/proc/asound /proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger'
 
 # --- the text report
 run inspect --hostname box-1
@@ -52,14 +62,34 @@ done
 for p in /proc/sys /proc/irq /proc/sysrq-trigger; do
 	like "$read_only" "^  $p: +(read-only|absent)\$" "$p is read-only"
 done
+# The report checks the paths this container was given, and no others.
+is "$(paths_in masked_paths)" "$default_masked" "the masked paths listed are the container's"
+is "$(printf '%s\n' "$masked" | grep -cvE ': +(masked|absent)$')" 0 \
+	"each of them is masked, or absent from this kernel"
+is "$(paths_in read_only_paths)" "$default_read_only" "the read-only paths listed are the container's"
+is "$(printf '%s\n' "$read_only" | grep -cvE ': +(read-only|absent)$')" 0 \
+	"each of them is read-only, or absent from this kernel"
 like "$(section mounts)" '^  /proc +type: proc  source: proc  root: /  options: rw,' "the mounts include /proc"
 like "$(section mounts)" '^  / +type: ' "the mounts include /"
+# What the report calls masked reads as nothing inside: a file's first byte, a folder's names.
+claimed=$(paths_in masked_paths masked)
+isnt "$claimed" "" "the report calls some of them masked"
+read_each='for p; do if [ -d "$p" ]; then ls -A "$p"; else head -c 1 "$p"; fi; done 2>/dev/null; echo end'
+# shellcheck disable=SC2086 # the paths are words
+run "$CARAPACE" run -q -r "$ROOTFS" sh -c "$read_each" sh $claimed
+is "$OUT" end "every path the report calls masked reads as empty inside"
+# shellcheck disable=SC2086
+run "$CARAPACE" run -q -r "$ROOTFS" --privileged sh -c "$read_each" sh $claimed
+isnt "$OUT" end "unmasked (--privileged), the same paths have something to read"
 
 # --- the report follows the options
 run inspect --privileged
 caps=$(section capabilities)
 like "$caps" '^  effective: .*CAP_SYS_ADMIN( |$)' "--privileged: CAP_SYS_ADMIN is effective"
-like "$(section read_only_paths)" '^  /proc/sys: +exposed$' "--privileged: /proc/sys is exposed"
+# --privileged masks nothing and makes nothing read-only: the report lists nothing.
+like "$OUT" '^masked_paths: \(none\)$' "--privileged: no masked path is listed"
+like "$OUT" '^read_only_paths: \(none\)$' "--privileged: no read-only path is listed"
+unlike "$(section mounts)" '^  /proc/(sys|kcore) ' "--privileged: /proc/sys and /proc/kcore are not mounted over"
 run inspect --user nobody
 like "$(section identity)" '^  uid: +65534$' "--user nobody: uid 65534"
 like "$(section capabilities)" '^  effective: +\(none\)$' "--user nobody: no effective capability"
@@ -93,8 +123,21 @@ assert "CAP_CHOWN" in d["capabilities"]["effective"]
 assert "CAP_SYS_ADMIN" not in d["capabilities"]["bounding"]
 assert any(m["target"] == "/proc" and m["type"] == "proc" for m in d["mounts"])
 assert isinstance(d["security"]["no_new_privs"], bool)
-print("ok")'
+assert list(d["masked_paths"]) == sys.argv[1].split(), d["masked_paths"]
+assert set(d["masked_paths"].values()) <= {"masked", "absent"}, d["masked_paths"]
+assert "masked" in d["masked_paths"].values(), d["masked_paths"]
+assert list(d["read_only_paths"]) == sys.argv[2].split(), d["read_only_paths"]
+assert set(d["read_only_paths"].values()) <= {"read-only", "absent"}, d["read_only_paths"]
+print("ok")' "$default_masked" "$default_read_only"
 	is "$OUT" ok "the JSON has every section, and the right values"
+	run inspect --json --privileged
+	json=$OUT
+	json_py -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["masked_paths"] == {} and d["read_only_paths"] == {}, d
+print("ok")'
+	is "$OUT" ok "--privileged: the JSON lists no masked and no read-only path"
 	# A hostname of quotes, a backslash, a control character and a byte that is
 	# no UTF-8 must still make valid JSON.
 	run inspect --json --hostname "$(printf 'a"b\\c\001\377')"
@@ -102,6 +145,7 @@ print("ok")'
 	json_py -c 'import json, sys; sys.stdout.buffer.write(json.load(sys.stdin)["hostname"].encode())'
 	is "$OUT" "$(printf 'a"b\\c\001\357\277\275')" "odd bytes are escaped, invalid UTF-8 replaced"
 else
+	skip "no python3 to check the JSON"
 	skip "no python3 to check the JSON"
 	skip "no python3 to check the JSON"
 	skip "no python3 to check the JSON"
