@@ -343,6 +343,11 @@ void env_set(struct container *c, char *entry);
 void spec_defaults(struct container *c);
 bool ranges_overlap(uint64_t a, uint64_t n, uint64_t b, uint64_t m);
 void parse_run_options(struct container *c, int argc, char **argv);
+/* Not static for t/unit.c, which tests them alone. */
+int64_t parse_size(const char *opt, const char *s);
+uint64_t parse_cpus(const char *s);
+void parse_ulimit(struct container *c, const char *arg);
+void check_cpuset(const char *arg);
 extern const char *const cap_names[N_CAPS];
 
 /* carapace.c */

@@ -335,7 +335,7 @@ void spec_defaults(struct container *c)
 }
 
 /* SIZE: bytes, or with the suffix k, m or g (powers of 1024). */
-static int64_t parse_size(const char *opt, const char *s)
+int64_t parse_size(const char *opt, const char *s)
 {
 	char *end;
 	unsigned long long v;
@@ -353,7 +353,7 @@ static int64_t parse_size(const char *opt, const char *s)
 }
 
 /* --cpus 0.5 -> 50000us per 100000us period; at most 3 decimals, as docker. */
-static uint64_t parse_cpus(const char *s)
+uint64_t parse_cpus(const char *s)
 {
 	size_t int_len = strspn(s, "0123456789");
 	char *end;
@@ -424,7 +424,7 @@ static rlim_t parse_rlim(const char *arg, const char *s, size_t len)
 }
 
 /* --ulimit nofile=1024:2048; a lone value sets both, as docker does. */
-static void parse_ulimit(struct container *c, const char *arg)
+void parse_ulimit(struct container *c, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
 	struct rlimit_spec r = { arg, -1, { 0, 0 } };
@@ -465,7 +465,7 @@ static int cpuset_number(const char **p, const char *arg)
  * process may run on. Checked now, before any cgroup exists: the kernel's
  * answer to a bad list, when the cgroup is written, names no CPU.
  */
-static void check_cpuset(const char *arg)
+void check_cpuset(const char *arg)
 {
 	cpu_set_t allowed;
 
