@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>		/* setgroups, for glibc (make check-asan) */
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>

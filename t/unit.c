@@ -633,7 +633,8 @@ static void probe_filter(const void *arg)
 	install_seccomp();
 	errno = 0;
 	r = syscall(p->nr, "/nonexistent-unit-dir/x", 0700);
-	_exit(r == -1 && errno == EPERM ? 1 : r == -1 && errno == ENOSYS ? 3 : 0);
+	/* Not _exit: under ASan, its wrapper makes calls that the filter may deny. */
+	syscall(SYS_exit_group, r == -1 && errno == EPERM ? 1 : r == -1 && errno == ENOSYS ? 3 : 0);
 }
 
 static void read_profile_of(const void *path)
