@@ -302,4 +302,7 @@ early_term_codes() {
 # need_root: these tests create namespaces and mounts.
 need_root() { [ "$(id -u)" = 0 ] || skip_all "needs root"; }
 need_binary() { [ -x "$CARAPACE" ] || skip_all "no $CARAPACE: run make"; }
+# asan_build: $CARAPACE is make check-asan's build, dynamic and linked
+# with glibc and libasan, which the test rootfs and the VM don't have.
+asan_build() { case $CARAPACE in "$TOP"/build/asan/*) return 0 ;; esac; return 1; }
 need_rootfs() { [ -x "$ROOTFS/bin/busybox" ] || skip_all "no $ROOTFS: run ./setup.sh"; }
