@@ -125,8 +125,9 @@ build/fuzz/tar build/fuzz/seccomp: build/fuzz/%: t/fuzz/%.c $(FUZZ_OBJS) t/asan-
 fuzz: build/fuzz/tar build/fuzz/seccomp
 
 # afl-fuzz's checks of the machine (core_pattern, the CPU governor) are for
-# long campaigns; a short run skips them.
-FUZZ_ENV = AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1
+# long campaigns; a short run skips them. A second run goes on from the first.
+FUZZ_ENV = AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
+	AFL_AUTORESUME=1
 
 fuzz-tar: build/fuzz/tar
 	$(FUZZ_ENV) afl-fuzz -V $(FUZZ_SECONDS) -i t/fuzz/tar -o build/fuzz/out-tar -- build/fuzz/tar
