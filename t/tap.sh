@@ -99,6 +99,9 @@ run_in() {
 TEST_NAME=$(basename "$0" .t)
 CARAPACE_TEST_ID=$TEST_NAME-$$
 TEST_CGROUP_PARENT=carapace-test-$CARAPACE_TEST_ID
+# Under an outer test's $TMPDIR, if it is there (a test may chroot or
+# change its mount namespace, and then run a test of its own).
+[ -d "${TMPDIR:-/tmp}" ] || TMPDIR=/tmp
 TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/carapace-test-$CARAPACE_TEST_ID.XXXXXX") ||
 	{ echo "Bail out! $TEST_NAME: no temporary folder"; exit 1; }
 # Not mktemp's 0700: a test's ordinary users reach their folders in it.
