@@ -58,6 +58,100 @@ build/carapace.1: build/mkman
 
 man: build/carapace.1
 
+# t/unit.c, linked with the modules as built for carapace: carapace.c's
+# main is renamed (it is not one of the units tested, but hostbin.c calls it).
+UNIT_OBJS = $(filter-out build/carapace.o,$(OBJS)) build/unit/carapace.o
+
+build/unit/carapace.o: carapace.c src/carapace.h build/include/.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Dmain=carapace_main -c -o $@ carapace.c
+
+build/unit/unit: t/unit.c $(UNIT_OBJS)
+	$(CC) $(CFLAGS) -static -o $@ t/unit.c $(UNIT_OBJS)
+
+unit: build/unit/unit
+
+# AddressSanitizer and UBSan need glibc's gcc and a dynamic binary (ASan
+# can't be static): build/asan/carapace, beside ./carapace, and the suite
+# run against it. t/asan-options.c sets their defaults.
+ASAN_CC    = gcc
+ASAN_CXX   = g++
+ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+ASAN_OBJS  = $(patsubst %.c,build/asan/%.o,$(C_SRCS) t/asan-options.c) build/asan/inspector.o
+
+build/asan/%.o: %.c src/carapace.h build/include/.stamp
+	@mkdir -p $(dir $@)
+	$(ASAN_CC) -std=gnu11 $(WARN) $(ASAN_FLAGS) -isystem build/include -c -o $@ $<
+
+build/asan/inspector.o: inspector.cpp build/include/.stamp
+	@mkdir -p $(dir $@)
+	$(ASAN_CXX) -std=gnu++17 $(WARN) -fno-exceptions -fno-rtti $(ASAN_FLAGS) \
+		-isystem build/include -c -o $@ inspector.cpp
+
+build/asan/carapace: $(ASAN_OBJS)
+	$(ASAN_CC) $(ASAN_FLAGS) -o $@ $(ASAN_OBJS)
+
+build/asan/carapace-nomain.o: carapace.c src/carapace.h build/include/.stamp
+	@mkdir -p $(dir $@)
+	$(ASAN_CC) -std=gnu11 $(WARN) $(ASAN_FLAGS) -isystem build/include -Dmain=carapace_main \
+		-c -o $@ carapace.c
+
+build/asan/unit: t/unit.c $(filter-out build/asan/carapace.o,$(ASAN_OBJS)) build/asan/carapace-nomain.o
+	$(ASAN_CC) -std=gnu11 $(WARN) $(ASAN_FLAGS) -isystem build/include -o $@ $^
+
+check-asan: deps build/asan/carapace build/asan/unit rootfs/bin/busybox
+	CARAPACE=build/asan/carapace prove t/
+
+# afl++ harnesses of the tar reader and the seccomp profile parser
+# (t/fuzz/*.c), linked with the modules built by afl-cc, with ASan and
+# UBSan; their seed corpora are t/fuzz/tar/ and t/fuzz/seccomp/. make fuzz
+# builds them; make fuzz-tar and make fuzz-seccomp run one for
+# FUZZ_SECONDS, as root (the tar harness unpacks into a private tmpfs),
+# with findings in build/fuzz/out-*/. (UBSan's checks that need C++'s RTTI
+# are off for inspector.cpp, which has none.)
+FUZZ_CC      = afl-cc
+FUZZ_CXX     = afl-c++
+FUZZ_FLAGS   = -O2 -g -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_SECONDS ?= 120
+FUZZ_OBJS    = $(patsubst %.c,build/fuzz/%.o,$(filter-out carapace.c,$(C_SRCS))) \
+	build/fuzz/carapace-nomain.o build/fuzz/inspector.o
+
+fuzz-deps:
+	@command -v $(FUZZ_CC) >/dev/null || $(MAKE) --no-print-directory deps DEPS=afl++
+
+build/fuzz/%.o: %.c src/carapace.h build/include/.stamp | fuzz-deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 $(WARN) $(FUZZ_FLAGS) -isystem build/include -c -o $@ $<
+
+build/fuzz/carapace-nomain.o: carapace.c src/carapace.h build/include/.stamp | fuzz-deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 $(WARN) $(FUZZ_FLAGS) -isystem build/include -Dmain=carapace_main \
+		-c -o $@ carapace.c
+
+build/fuzz/inspector.o: inspector.cpp build/include/.stamp | fuzz-deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) -std=gnu++17 $(WARN) -fno-exceptions -fno-rtti $(FUZZ_FLAGS) \
+		-fno-sanitize=function,vptr \
+		-isystem build/include -c -o $@ inspector.cpp
+
+build/fuzz/tar build/fuzz/seccomp: build/fuzz/%: t/fuzz/%.c $(FUZZ_OBJS) t/asan-options.c
+	$(FUZZ_CC) -std=gnu11 $(WARN) $(FUZZ_FLAGS) -isystem build/include -o $@ $^
+
+fuzz: build/fuzz/tar build/fuzz/seccomp
+
+# afl-fuzz's checks of the machine (core_pattern, the CPU governor) are for
+# long campaigns; a short run skips them. A second run goes on from the first.
+FUZZ_ENV = AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
+	AFL_AUTORESUME=1
+
+fuzz-tar: build/fuzz/tar
+	$(FUZZ_ENV) afl-fuzz -V $(FUZZ_SECONDS) -i t/fuzz/tar -o build/fuzz/out-tar -- build/fuzz/tar
+
+fuzz-seccomp: build/fuzz/seccomp
+	$(FUZZ_ENV) afl-fuzz -V $(FUZZ_SECONDS) -i t/fuzz/seccomp -o build/fuzz/out-seccomp \
+		-- build/fuzz/seccomp @@
+
 rootfs/bin/busybox: setup.sh
 	@command -v busybox >/dev/null || $(MAKE) --no-print-directory deps
 	./setup.sh rootfs
@@ -99,4 +193,4 @@ install: carapace build/carapace.1
 clean:
 	rm -rf build carapace
 
-.PHONY: all deps man run check check-vm bench size install clean
+.PHONY: all deps man run check check-vm bench size install clean unit check-asan fuzz fuzz-deps fuzz-tar fuzz-seccomp

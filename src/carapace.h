@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>		/* setgroups, for glibc (make check-asan) */
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
@@ -407,6 +408,11 @@ void env_set(struct container *c, char *entry);
 bool ranges_overlap(uint64_t a, uint64_t n, uint64_t b, uint64_t m);
 void parse_run_options(struct container *c, int argc, char **argv);
 char **parse_init_options(struct container *c, int argc, char **argv);
+/* Not static for t/unit.c, which tests them alone. */
+int64_t parse_size(const char *opt, const char *s);
+uint64_t parse_cpus(const char *s);
+void parse_ulimit(struct container *c, const char *arg);
+void check_cpuset(const char *arg);
 
 /* carapace.c */
 void exec_command(char **argv, char **env);

@@ -163,7 +163,7 @@ static void add_mount(struct container *c, const struct mount_spec *m)
 }
 
 /* SIZE: bytes, or with the suffix k, m or g (powers of 1024). */
-static int64_t parse_size(const char *opt, const char *s)
+int64_t parse_size(const char *opt, const char *s)
 {
 	char *end;
 	unsigned long long v;
@@ -181,7 +181,7 @@ static int64_t parse_size(const char *opt, const char *s)
 }
 
 /* --cpus 0.5 -> 50000us per 100000us period; at most 3 decimals, as docker. */
-static uint64_t parse_cpus(const char *s)
+uint64_t parse_cpus(const char *s)
 {
 	size_t int_len = strspn(s, "0123456789");
 	char *end;
@@ -241,9 +241,8 @@ static rlim_t parse_rlim(const char *arg, const char *s, size_t len)
 }
 
 /* --ulimit nofile=1024:2048; a lone value sets both, as docker does. */
-static void ulimit_option(struct cmdline *cl, char *arg)
+void parse_ulimit(struct container *c, const char *arg)
 {
-	struct container *c = &cl->c;
 	const char *eq = strchr(arg, '=');
 	struct rlimit_spec r = { arg, -1, { 0, 0 } };
 	const char *colon;
@@ -262,6 +261,11 @@ static void ulimit_option(struct cmdline *cl, char *arg)
 	c->privileges.rlimits = xrealloc(c->privileges.rlimits,
 					 (c->privileges.rlimits_len + 1) * sizeof r);
 	c->privileges.rlimits[c->privileges.rlimits_len++] = r;
+}
+
+static void ulimit_option(struct cmdline *cl, char *arg)
+{
+	parse_ulimit(&cl->c, arg);
 }
 
 /* A CPU number of a --cpuset-cpus list, at P; moves P past it. */
@@ -283,7 +287,7 @@ static int cpuset_number(const char **p, const char *arg)
  * process may run on. Checked now, before any cgroup exists: the kernel's
  * answer to a bad list, when the cgroup is written, names no CPU.
  */
-static void check_cpuset(const char *arg)
+void check_cpuset(const char *arg)
 {
 	cpu_set_t allowed;
 

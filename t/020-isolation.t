@@ -98,19 +98,19 @@ is "$OUT" "$(printf '%s\n' /proc/self/fd/0 /proc/self/fd/1 /proc/self/fd/2 /proc
 defaults=$(printf '%s\n' HOME=/root HOSTNAME=carapace \
 	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
 export CARAPACE_TEST_HOST_VAR=leaked
-run env -u TERM "$CARAPACE" run -q -r "$ROOTFS" env
+run env -u TERM "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" env
 is "$RC" 0 "env runs"
 is "$(printf '%s\n' "$OUT" | sort)" "$defaults" "without TERM the environment is PATH, HOME, HOSTNAME"
-run env TERM=xterm-test "$CARAPACE" run -q -r "$ROOTFS" env
+run env TERM=xterm-test "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" env
 is "$(printf '%s\n' "$OUT" | sort)" "$(printf '%s\n' "$defaults" TERM=xterm-test | sort)" \
 	"the host's TERM is passed"
-run env -u TERM "$CARAPACE" run -q -r "$ROOTFS" --env FOO=bar --env 'SPACE=a b=c' env
+run env -u TERM "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" --env FOO=bar --env 'SPACE=a b=c' env
 is "$(printf '%s\n' "$OUT" | sort)" "$(printf '%s\n' "$defaults" FOO=bar 'SPACE=a b=c' | sort)" \
 	"--env NAME=VALUE adds variables, values kept whole"
-run env -u TERM "$CARAPACE" run -q -r "$ROOTFS" -e CARAPACE_TEST_HOST_VAR -e CARAPACE_TEST_UNSET env
+run env -u TERM "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" -e CARAPACE_TEST_HOST_VAR -e CARAPACE_TEST_UNSET env
 is "$(printf '%s\n' "$OUT" | sort)" "$(printf '%s\n' "$defaults" CARAPACE_TEST_HOST_VAR=leaked | sort)" \
 	"-e NAME passes the host's value, and nothing for an unset NAME"
-run env -u TERM "$CARAPACE" run -q -r "$ROOTFS" -e PATH=/usr/bin -e FOO=1 -e FOO=2 env
+run env -u TERM "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" -e PATH=/usr/bin -e FOO=1 -e FOO=2 env
 is "$(printf '%s\n' "$OUT" | sort)" "$(printf '%s\n' FOO=2 HOME=/root HOSTNAME=carapace PATH=/usr/bin)" \
 	"-e overrides PATH and an earlier -e, once each"
 run cara -e PATH=/nonexistent ls /

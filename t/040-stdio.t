@@ -48,7 +48,7 @@ like "$ERR" 'no-such-file' "a command's own errors reach stderr"
 isnt "$RC" 0 "and its failure the exit code"
 
 # --- the workload's stdout being closed early doesn't hang or break carapace
-run bash -c '"$CARAPACE" run -q -r "$ROOTFS" seq 1 1000000 | head -n 1'
+run bash -c '"$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" seq 1 1000000 | head -n 1'
 is "$OUT" 1 "a reader that stops early gets what it read"
 
 # --- fds 0-2 are the same files, not copies: a seek shows through
@@ -57,9 +57,9 @@ is "$OUT" "$(tail -n +2 "$work/in")" "the workload reads on from where the shell
 
 # --- closed standard fds: carapace fills them with /dev/null, so neither it
 # nor the workload gets a socket or pipe of carapace's own as stdin or stdout.
-run bash -c '"$CARAPACE" run -q -r "$ROOTFS" cat <&-'
+run bash -c '"$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" cat <&-'
 is "$RC:$OUT:$ERR" "0::" "stdin closed: cat reads end of file"
-run bash -c '"$CARAPACE" run -q -r "$ROOTFS" sh -c "echo lost; exec 3>&1; readlink /proc/self/fd/3 >&2" >&-'
+run bash -c '"$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" sh -c "echo lost; exec 3>&1; readlink /proc/self/fd/3 >&2" >&-'
 is "$RC:$OUT:$ERR" "0::/dev/null" "stdout closed: the workload writes to /dev/null"
 
 # --- no other fd of the host's gets in: ls's own directory is fd 3

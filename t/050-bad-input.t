@@ -30,36 +30,36 @@ C=$CARAPACE
 
 # --- the rootfs
 bad "missing rootfs" '^carapace: rootfs: /nonexistent/rootfs: No such file or directory$' \
-	"$C" run -r /nonexistent/rootfs true
+	"$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -r /nonexistent/rootfs true
 echo x >"$work/file"
 bad "rootfs that is a file" "^carapace: rootfs: $work/file: Not a directory\$" \
-	"$C" run -r "$work/file" true
+	"$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -r "$work/file" true
 bad "missing \$CARAPACE_ROOTFS" '^carapace: rootfs: /nonexistent/env-rootfs: No such file' \
-	env CARAPACE_ROOTFS=/nonexistent/env-rootfs "$C" run true
+	env CARAPACE_ROOTFS=/nonexistent/env-rootfs "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" true
 bad "no ./rootfs in the current directory" '^carapace: rootfs: \./rootfs: No such file' \
-	env -u CARAPACE_ROOTFS -C "$work" "$C" run true
+	env -u CARAPACE_ROOTFS -C "$work" "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" true
 
 # The same ways of naming a good rootfs work, so the failures above are the paths'.
-run env -C "${ROOTFS%/*}" "$C" run -q -r "${ROOTFS##*/}" true
+run env -C "${ROOTFS%/*}" "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "${ROOTFS##*/}" true
 is "$RC:$ERR" 0: "a relative --rootfs works"
-run env CARAPACE_ROOTFS="$ROOTFS" "$C" run -q true
+run env CARAPACE_ROOTFS="$ROOTFS" "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -q true
 is "$RC:$ERR" 0: "\$CARAPACE_ROOTFS names the rootfs"
 ln -s "$ROOTFS" "$work/rootfs"
-run env -u CARAPACE_ROOTFS -C "$work" "$C" run -q true
+run env -u CARAPACE_ROOTFS -C "$work" "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -q true
 is "$RC:$ERR" 0: "./rootfs is the default"
 rm "$work/rootfs"
 
 # --- options
-bad "unknown long option" '^carapace: run: unknown option: --bogus$' "$C" run --bogus -r "$ROOTFS" true
-bad "unknown short option" '^carapace: run: unknown option: -x$' "$C" run -x -r "$ROOTFS" true
+bad "unknown long option" '^carapace: run: unknown option: --bogus$' "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" --bogus -r "$ROOTFS" true
+bad "unknown short option" '^carapace: run: unknown option: -x$' "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -x -r "$ROOTFS" true
 bad "missing argument of a long option" '^carapace: run: option --hostname needs an argument$' \
-	"$C" run -r "$ROOTFS" --hostname
+	"$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -r "$ROOTFS" --hostname
 bad "missing argument of a short option" '^carapace: run: option -r needs an argument$' \
-	"$C" run -r
+	"$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -r
 bad "missing argument of --rootfs" '^carapace: run: option --rootfs needs an argument$' \
-	"$C" run --rootfs
-bad "no command" '^carapace: run: no command given' "$C" run -r "$ROOTFS"
-bad "no command after --" '^carapace: run: no command given' "$C" run -r "$ROOTFS" --
+	"$C" run --cgroup-parent "$TEST_CGROUP_PARENT" --rootfs
+bad "no command" '^carapace: run: no command given' "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -r "$ROOTFS"
+bad "no command after --" '^carapace: run: no command given' "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -r "$ROOTFS" --
 bad "--stop-timeout abc" "^carapace: --stop-timeout: .*'abc'" cara --stop-timeout abc true
 bad "--stop-timeout -1" "^carapace: --stop-timeout: .*'-1'" cara --stop-timeout -1 true
 bad "--stop-timeout 86401" "^carapace: --stop-timeout: .*'86401'" cara --stop-timeout 86401 true
@@ -97,16 +97,16 @@ bad "65-character --hostname" "^carapace: --hostname: .*'$long'" cara --hostname
 # only look like numbers: exit 125 in one line, at once (timeout: no hang)
 mkfifo "$work/fifo"
 bad "--seccomp /dev/zero" '^carapace: seccomp: /dev/zero: not a regular file$' \
-	timeout 10 "$C" run -q -r "$ROOTFS" --seccomp /dev/zero true
+	timeout 10 "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" --seccomp /dev/zero true
 bad "--seccomp of a FIFO" "^carapace: seccomp: $work/fifo: not a regular file\$" \
-	timeout 10 "$C" run -q -r "$ROOTFS" --seccomp "$work/fifo" true
+	timeout 10 "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" --seccomp "$work/fifo" true
 # A comment longer than a buffer is one comment: its tail is no rule.
 { echo 'default: allow'; printf '# %0300d mkdir errno\n' 0; } >"$work/long-comment.profile"
-run timeout 10 "$C" run -q -r "$ROOTFS" --overlay --seccomp "$work/long-comment.profile" mkdir /tmp/made
+run timeout 10 "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" --overlay --seccomp "$work/long-comment.profile" mkdir /tmp/made
 is "$RC:$ERR" 0: "a seccomp comment of 300 bytes: its tail is no rule (mkdir works)"
 { echo 'default: allow'; printf 'x%.0s' $(seq 300); echo ' errno'; } >"$work/long-rule.profile"
 bad "a seccomp rule of 300 bytes" "^carapace: seccomp: $work/long-rule.profile:2: unknown system call 'x{64}'\$" \
-	timeout 10 "$C" run -q -r "$ROOTFS" --seccomp "$work/long-rule.profile" true
+	timeout 10 "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" --seccomp "$work/long-rule.profile" true
 printf 'default: errno\n' >"$work/errno.profile"
 bad "inspect with a profile that denies write" \
 	"^carapace: inspect: seccomp: $work/errno.profile: the profile denies write, which the report needs\$" \
@@ -117,21 +117,21 @@ cp -a "$ROOTFS" "$work/root"
 rm "$work/root/etc/passwd"
 mknod "$work/root/etc/passwd" c 1 5
 bad "-u with /etc/passwd /dev/zero" "^carapace: --user: the container's /etc/passwd: not a regular file\$" \
-	timeout 10 "$C" run -q -r "$work/root" -u app true
+	timeout 10 "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/root" -u app true
 rm "$work/root/etc/passwd"
 mkfifo "$work/root/etc/passwd"
 bad "-u with /etc/passwd a FIFO" "^carapace: --user: the container's /etc/passwd: not a regular file\$" \
-	timeout 10 "$C" run -q -r "$work/root" -u app true
+	timeout 10 "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/root" -u app true
 rm "$work/root/etc/passwd"
 # A /proc file says it has 0 bytes, and this one holds 8 per page of memory.
 ln -s /proc/self/pagemap "$work/root/etc/passwd"
 bad "-u with /etc/passwd a link to /proc/self/pagemap" \
 	"^carapace: --user: the container's /etc/passwd: (Invalid argument|larger than 4 MiB)\$" \
-	timeout 10 "$C" run -q -r "$work/root" -u app true
+	timeout 10 "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/root" -u app true
 rm "$work/root/etc/passwd"
 head -c 5000000 /dev/zero | tr '\0' '\n' >"$work/root/etc/passwd"
 bad "-u with a 5 MB /etc/passwd" "^carapace: --user: the container's /etc/passwd: larger than 4 MiB\$" \
-	timeout 10 "$C" run -q -r "$work/root" -u app true
+	timeout 10 "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/root" -u app true
 rm "$work/root/etc/passwd"
 # app's GECOS field fills a 4095-byte line; "ghost:x:0:0:" is its tail.
 { echo 'root:x:0:0:root:/root:/bin/sh'
@@ -140,16 +140,16 @@ rm "$work/root/etc/passwd"
   echo '::0:0::/:/bin/sh'; } >"$work/root/etc/passwd"
 bad "-u the tail of a long /etc/passwd line" \
 	"^carapace: --user: ghost: no such user in the container's /etc/passwd\$" \
-	timeout 10 "$C" run -q -r "$work/root" -u ghost id -u
+	timeout 10 "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/root" -u ghost id -u
 bad "-u a user whose gid is no number" \
 	"^carapace: --user: badgid: the container's /etc/passwd gives a bad gid: 'staff'\$" \
-	timeout 10 "$C" run -q -r "$work/root" -u badgid id -u
+	timeout 10 "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/root" -u badgid id -u
 bad "-u ''" "^carapace: --user: : no such user in the container's /etc/passwd\$" \
-	timeout 10 "$C" run -q -r "$work/root" -u '' id -u
-run timeout 10 "$C" run -q -r "$work/root" -u 1000 id -u
+	timeout 10 "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/root" -u '' id -u
+run timeout 10 "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/root" -u 1000 id -u
 is "$RC:$OUT" 0:1000 "-u 1000 with that /etc/passwd: the long line is app's, whole"
 bad "-u 4294967296" "^carapace: --user: 4294967296: no such user in the container's /etc/passwd\$" \
-	timeout 10 "$C" run -q -r "$work/root" -u 4294967296 id -u
+	timeout 10 "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/root" -u 4294967296 id -u
 
 # Sizes and CPU counts: digits, nothing before them, a floor under memory.
 bad "--memory 1" "^carapace: --memory: at least 6m: '1'\$" cara --memory 1 true

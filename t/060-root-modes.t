@@ -27,16 +27,16 @@ works_in_container() {
 }
 
 # --- pivot_root, the default
-works_in_container "pivot_root" "$CARAPACE" run -q -r "$ROOTFS"
-run "$CARAPACE" run --verbose -r "$ROOTFS" true
+works_in_container "pivot_root" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS"
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" --verbose -r "$ROOTFS" true
 is "$RC" 0 "pivot_root with -v: exit 0"
 unlike "$ERR" 'falling back' "pivot_root with -v: no fallback is reported"
-run "$CARAPACE" run --verbose -r "$ROOTFS" sh -c 'exit 7'
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" --verbose -r "$ROOTFS" sh -c 'exit 7'
 is "$RC" 7 "pivot_root with -v: the workload's status"
 
 # --- --no-pivot
-works_in_container "--no-pivot" "$CARAPACE" run -q --no-pivot -r "$ROOTFS"
-run "$CARAPACE" run --verbose --no-pivot -r "$ROOTFS" true
+works_in_container "--no-pivot" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q --no-pivot -r "$ROOTFS"
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" --verbose --no-pivot -r "$ROOTFS" true
 is "$RC" 0 "--no-pivot with -v: exit 0"
 unlike "$ERR" 'falling back' "--no-pivot with -v: nothing falls back, MS_MOVE was asked for"
 # The host's mounts stay under the moved rootfs, out of sight: the container
@@ -75,7 +75,7 @@ if command -v musl-gcc >/dev/null; then
 	cp -a "$ROOTFS" "$work/rootfs"
 	cp "$work/escape" "$work/rootfs/bin/escape"
 	for mode in "" --no-pivot; do
-		run "$CARAPACE" run -q $mode -r "$work/rootfs" /bin/escape /bin/busybox cat "$marker"
+		run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q $mode -r "$work/rootfs" /bin/escape /bin/busybox cat "$marker"
 		is "$RC" 1 "chroot escape${mode:+ with $mode}: the escape ran, cat failed"
 		unlike "$OUT" host-secret "chroot escape${mode:+ with $mode}: the host's file stays out of reach"
 	done
@@ -95,18 +95,18 @@ else
 	pass "t/nosys-clone3.c builds with $cc"
 	nosys=$work/nosys-clone3
 	# The helper must really take clone3 away, or the rest proves nothing.
-	run "$CARAPACE" run --verbose -r "$ROOTFS" true
+	run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" --verbose -r "$ROOTFS" true
 	unlike "$ERR" 'clone3|falling back to clone' "without the filter, -v says nothing of clone3"
-	run "$nosys" "$CARAPACE" run --verbose -r "$ROOTFS" true
+	run "$nosys" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" --verbose -r "$ROOTFS" true
 	is "$RC" 0 "without clone3: the container runs"
 	like "$ERR" '^carapace: clone3: Function not implemented: falling back to clone$' \
 		"without clone3: -v says it falls back to clone"
-	works_in_container "without clone3" "$nosys" "$CARAPACE" run -q -r "$ROOTFS"
-	run "$nosys" "$CARAPACE" run -q -r "$ROOTFS" sh -c 'kill -TERM $$'
+	works_in_container "without clone3" "$nosys" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS"
+	run "$nosys" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" sh -c 'kill -TERM $$'
 	is "$RC" 143 "without clone3: a signal's status comes through"
-	run "$nosys" "$CARAPACE" run -r "$ROOTFS" true
+	run "$nosys" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -r "$ROOTFS" true
 	is "$ERR" "" "without clone3 and without -v, nothing is said"
-	works_in_container "without clone3, --no-pivot" "$nosys" "$CARAPACE" run -q --no-pivot -r "$ROOTFS"
+	works_in_container "without clone3, --no-pivot" "$nosys" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q --no-pivot -r "$ROOTFS"
 	no_leaks "without clone3: nothing left behind"
 fi
 

@@ -40,7 +40,7 @@ is "$(echo $OUT)" "33554432 67108864" "--memory-swap: memory.memsw.limit_in_byte
 
 # --cpus 0.5: a busy loop over 2 s gets about half a CPU. Usage, not wall
 # time: the kernel's own throttle count and the CPU time it charged.
-run "$CARAPACE" run --verbose -r "$ROOTFS" --cpus 0.5 /bin/sh -c \
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" --verbose -r "$ROOTFS" --cpus 0.5 /bin/sh -c \
 	'timeout 2 sh -c "while :; do :; done"; cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us; grep nr_throttled /sys/fs/cgroup/cpu/cpu.stat'
 is "$(echo "$OUT" | head -1)" 50000 "--cpus 0.5: a quota of 50000us per 100000us"
 throttled=$(echo "$OUT" | awk '/^nr_throttled/ { print $2 }')
@@ -65,7 +65,7 @@ for i in 0 1 2 3 4 5 6 7 8 9; do
 done
 leaves=0
 for try in $(seq 50); do
-	leaves=$(find "$(v1_mount pids)/carapace" -maxdepth 1 -name "par-$$-*" 2>/dev/null | wc -l)
+	leaves=$(find "$(v1_mount pids)/$TEST_CGROUP_PARENT" -maxdepth 1 -name "par-$$-*" 2>/dev/null | wc -l)
 	[ "$leaves" -ge 10 ] && break
 	sleep 0.1
 done
@@ -76,10 +76,10 @@ is "$(cat "$dir"/* | sort -n | tr '\n' ' ')" "20 21 22 23 24 25 26 27 28 29 " \
 rm -rf "$dir"
 
 # Two containers can't share a name.
-"$CARAPACE" run -q -r "$ROOTFS" --name "dup-$$" --pids 10 /bin/sleep 2 </dev/null &
+"$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" --name "dup-$$" --pids 10 /bin/sleep 2 </dev/null &
 first=$!
 for try in $(seq 50); do
-	[ -d "$(v1_mount pids)/carapace/dup-$$" ] && break
+	[ -d "$(v1_mount pids)/$TEST_CGROUP_PARENT/dup-$$" ] && break
 	sleep 0.1
 done
 run cara --name "dup-$$" --pids 10 /bin/true
@@ -97,8 +97,10 @@ run cara /bin/sh -c 'head -c 3 /dev/urandom | wc -c; echo x >/dev/null'
 is "$RC:$OUT" "0:3" "devices: the allowed devices still work"
 
 # A launcher killed by SIGKILL: the container dies with it; the next run
-# removes the stale leaf.
+# removes the stale leaf. In the default parent, which others may use at
+# the same time: the test's leaves there have names, for no_leaks.
 # Not the cara function: $! must be carapace itself, not a subshell.
+own_cgroup "carapace/stale-$$" "carapace/sweep-$$"
 "$CARAPACE" run -q -r "$ROOTFS" --name "stale-$$" --pids 10 /bin/sleep 1000 </dev/null 2>/dev/null &
 launcher=$!
 for try in $(seq 50); do
@@ -113,7 +115,7 @@ for try in $(seq 50); do
 done
 ok "launcher SIGKILL: its container's processes are gone" \
 	test -z "$(cat "$(v1_mount pids)/carapace/stale-$$/cgroup.procs" 2>/dev/null)"
-run cara --pids 10 /bin/true
+run "$CARAPACE" run -q -r "$ROOTFS" --name "sweep-$$" --pids 10 /bin/true
 ok "launcher SIGKILL: the next run removes the stale leaf" \
 	test ! -e "$(v1_mount pids)/carapace/stale-$$"
 
@@ -137,7 +139,7 @@ bad --name a/b
 bad --cgroup-parent ../x
 # A limit the host can't provide: hide the pids hierarchy in a private mount
 # namespace (the host's cgroup mounts stay as they are).
-run unshare -m sh -c "umount $(v1_mount pids) && exec $CARAPACE run -q -r $ROOTFS --pids 5 /bin/true"
+run unshare -m sh -c "umount $(v1_mount pids) && exec $CARAPACE run --cgroup-parent $TEST_CGROUP_PARENT -q -r $ROOTFS --pids 5 /bin/true"
 is "$RC" 125 "a missing controller: exit 125"
 like "$ERR" '^carapace: --pids: the host has no pids cgroup controller$' "a missing controller: said in one line"
 

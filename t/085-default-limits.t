@@ -19,13 +19,13 @@ M=$(v1_mount memory)
 snapshot_host
 
 # --- the default pids limit: 2048, from outside and inside
-"$CARAPACE" run -q -r "$ROOTFS" --name "dflt-$$" /bin/sleep 100 </dev/null 2>/dev/null &
+"$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" --name "dflt-$$" /bin/sleep 100 </dev/null 2>/dev/null &
 launcher=$!
 for try in $(seq 100); do
-	grep -q . "$P/carapace/dflt-$$/cgroup.procs" 2>/dev/null && break
+	grep -q . "$P/$TEST_CGROUP_PARENT/dflt-$$/cgroup.procs" 2>/dev/null && break
 	sleep 0.05
 done
-is "$(cat "$P/carapace/dflt-$$/pids.max" 2>/dev/null)" 2048 "default: the leaf's pids.max on the host is 2048"
+is "$(cat "$P/$TEST_CGROUP_PARENT/dflt-$$/pids.max" 2>/dev/null)" 2048 "default: the leaf's pids.max on the host is 2048"
 kill -TERM "$launcher"
 wait "$launcher"
 run cara cat /sys/fs/cgroup/pids/pids.max
@@ -75,6 +75,7 @@ fi
 
 # --- the sweep: another tool's empty cgroup and the user's parent stay
 parent="h4sweep-$$"
+own_cgroup "$parent" "h4made-$$"
 for h in "$P" "$M"; do mkdir -p "$h/$parent/other-tool-cgroup"; done
 run cara --cgroup-parent "$parent" --pids 10 true
 is "$RC" 0 "--cgroup-parent $parent: the container runs"
@@ -84,7 +85,7 @@ rmdir "$P/$parent/other-tool-cgroup" "$M/$parent/other-tool-cgroup"
 run cara --cgroup-parent "$parent" --pids 10 true
 ok "the parent the user made survives, even empty" test -d "$P/$parent" -a -d "$M/$parent"
 # A launcher killed with SIGKILL: its leaf is carapace's, and the next run takes it.
-"$CARAPACE" run -q -r "$ROOTFS" --cgroup-parent "$parent" --name stale --pids 10 /bin/sleep 100 \
+"$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" --cgroup-parent "$parent" --name stale --pids 10 /bin/sleep 100 \
 	</dev/null 2>/dev/null &
 launcher=$!
 for try in $(seq 100); do
@@ -133,15 +134,15 @@ no_leaks "the sweep: nothing left behind"
 # 250 processes take a while to die, and hold the leaf until they have.
 good=0
 for i in $(seq 20); do
-	"$CARAPACE" run -q -r "$ROOTFS" --name "again-$$" --pids 1000 /bin/sh -c \
+	"$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" --name "again-$$" --pids 1000 /bin/sh -c \
 		'i=0; while [ $i -lt 250 ]; do sleep 100 & i=$((i + 1)); done; wait' </dev/null 2>/dev/null &
 	launcher=$!
 	for try in $(seq 200); do
-		[ "$(cat "$P/carapace/again-$$/pids.current" 2>/dev/null)" -ge 250 ] 2>/dev/null && break
+		[ "$(cat "$P/$TEST_CGROUP_PARENT/again-$$/pids.current" 2>/dev/null)" -ge 250 ] 2>/dev/null && break
 		sleep 0.02
 	done
 	{ kill -9 "$launcher"; wait "$launcher"; } 2>/dev/null
-	run timeout 10 "$CARAPACE" run -q -r "$ROOTFS" --name "again-$$" --pids 1000 /bin/true
+	run timeout 10 "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" --name "again-$$" --pids 1000 /bin/true
 	[ "$RC" = 0 ] && good=$((good + 1))
 	[ "$RC" = 0 ] || diag "try $i: $RC $ERR"
 done

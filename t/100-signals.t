@@ -20,7 +20,7 @@ trap cleanup EXIT
 # and QUIT ignored, and the launcher rightly leaves ignored signals alone.
 start_bg() {
 	local name=$1; shift
-	env --default-signal "$CARAPACE" run -q -r "$ROOTFS" "$@" \
+	env --default-signal "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" "$@" \
 		<"/dev/null" >"$work/$name" 2>"$work/$name.err" &
 	bg_pid=$!
 }
@@ -122,7 +122,7 @@ like "$OUT" '^child got TERM$' "--forward-to-group: TERM reaches the workload's 
 # TERM (143). (Before the exec, the pid is a bash or an env whose TERM
 # would kill the launcher itself: hence the check of /proc/PID/exe.)
 # early_term ARGS...: `carapace run ARGS... sleep 1` and a TERM at once, 20 times.
-early_term() { early_term_codes "$CARAPACE" run -q -r "$ROOTFS" "$@" sleep 1; }
+early_term() { early_term_codes "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" "$@" sleep 1; }
 all_143=$(printf '143 %.0s' {1..20})
 is "$(early_term)" "$all_143" "a TERM sent during setup kills the workload (20 tries)"
 # With -g, init signals the workload's group, which the workload only

@@ -49,7 +49,7 @@ storm='
 	sleep 1000 & wait'
 
 snapshot_host
-env --default-signal "$CARAPACE" run -q -r "$ROOTFS" sh -c "$storm" storm 1000 \
+env --default-signal "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" sh -c "$storm" storm 1000 \
 	</dev/null >"$work/out" 2>"$work/err" &
 bg_pid=$!
 # Forking 2,000 processes with ash takes a few seconds: allow a minute.

@@ -16,7 +16,7 @@ if [ -x /usr/bin/tini ]; then runners+=(tini); fi
 run_with() {
 	local runner=$1; shift
 	case $runner in
-	run) env --default-signal "$CARAPACE" run -q -r "$ROOTFS" "$@" ;;
+	run) env --default-signal "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" "$@" ;;
 	init) env --default-signal "$CARAPACE" init -s -- "$@" ;;
 	tini) env --default-signal /usr/bin/tini -s -- "$@" ;;
 	esac

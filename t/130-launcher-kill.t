@@ -41,7 +41,7 @@ gone() {
 # start_sleep: starts the container in the background; sets sleep_pid,
 # init_pid and their start times.
 start_sleep() {
-	"$CARAPACE" run -q -r "$ROOTFS" sleep "$marker" </dev/null >/dev/null 2>&1 &
+	"$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" sleep "$marker" </dev/null >/dev/null 2>&1 &
 	bg_pid=$!
 	if ! poll_for find_sleep >/dev/null; then
 		diag "the container's sleep never started"
@@ -99,15 +99,20 @@ ok "init is gone after the workload" poll_for gone "$init_pid" "$init_start"
 
 # --- SIGKILL to the launcher at any moment of the setup: whichever step
 # init is at (waiting for "go", mounting, waiting for "start", running the
-# workload), it must not outlive the launcher.
+# workload), it must not outlive the launcher. In the default parent,
+# which carapace removes when empty: a parent of the user's that carapace
+# made is removed only once marked, and a SIGKILL between its mkdir and its
+# mark leaves it. The test's leaves there are named by their launchers.
 for delay in 0 0 0.001 0.002 0.005 0.01 0.02 0.05 0.1; do
 	"$CARAPACE" run -q -r "$ROOTFS" sleep "$marker" </dev/null >/dev/null 2>&1 &
 	bg_pid=$!
+	own_cgroup "carapace/carapace-$bg_pid-*"
 	sleep "$delay"
 	{ kill -KILL "$bg_pid"; wait "$bg_pid"; } 2>/dev/null
 	bg_pid=
 done
 ok "early SIGKILLs: no 'sleep $marker' is left on the host" poll_for eval '! find_sleep >/dev/null'
-run cara true	# removes the killed launchers' cgroups
+own_cgroup "carapace/sweep-$$"
+run "$CARAPACE" run -q -r "$ROOTFS" --name "sweep-$$" true	# removes the killed launchers' cgroups
 no_leaks "no process or mount left behind"
 done_testing

@@ -60,10 +60,10 @@ if ! command -v musl-gcc >/dev/null; then
 else
 	cp -a -- "$ROOTFS" "$work/rootfs"
 	if musl-gcc -static -O2 -o "$work/rootfs/bin/ptrace-attach" "$TOP/t/ptrace-attach.c"; then
-		run "$CARAPACE" run -q -r "$work/rootfs" ptrace-attach child
+		run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/rootfs" ptrace-attach child
 		is "$RC" 0 "ptrace works in the container (attach to a child)"
 		if [ "$RC" != 0 ]; then diag "$ERR"; fi
-		run "$CARAPACE" run -q -r "$work/rootfs" ptrace-attach 1
+		run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/rootfs" ptrace-attach 1
 		is "$RC:$ERR" "1:ptrace-attach: 1: Operation not permitted" \
 			"PTRACE_ATTACH to PID 1 fails with EPERM"
 	else

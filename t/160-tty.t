@@ -22,7 +22,7 @@ snapshot_host
 # --- no terminal at all
 # -t over a pipe: the pty must pass the pipe's EOF on, or the shell never
 # ends. SIGKILL bounds the wait if it doesn't (PDEATHSIG ends init).
-echo 'echo hi' | timeout -s KILL 5 "$CARAPACE" run -q -t -r "$ROOTFS" sh >"$work/pipe" 2>&1
+echo 'echo hi' | timeout -s KILL 5 "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -t -r "$ROOTFS" sh >"$work/pipe" 2>&1
 RC=$?
 OUT=$(tr -d '\r' <"$work/pipe")
 like "$OUT" '^hi$' "echo 'echo hi' | carapace run -t sh: prints hi"
@@ -30,15 +30,15 @@ is "$RC" 0 "echo 'echo hi' | carapace run -t sh: exits 0 at the pipe's EOF"
 if [ "$RC" != 0 ]; then
 	diag "the pty relayed:" "$(od -c "$work/pipe" | tail -n 4)"
 fi
-timeout -s KILL 5 "$CARAPACE" run -q -t -r "$ROOTFS" sh </dev/null >/dev/null 2>&1
+timeout -s KILL 5 "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -t -r "$ROOTFS" sh </dev/null >/dev/null 2>&1
 is "$?" 0 "carapace run -t sh </dev/null: exits 0 at once"
 
-OUT=$(timeout -s KILL 5 "$CARAPACE" run -q -t -r "$ROOTFS" sh -c 'cat; echo cat-done' \
+OUT=$(timeout -s KILL 5 "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -t -r "$ROOTFS" sh -c 'cat; echo cat-done' \
 	< <(printf 'one\ntwo\n') 2>&1 | tr -d '\r')
 like "$OUT" '^cat-done$' "-t with a pipe: cat in the container sees EOF"
 
 # stderr is a file here: nobody would see a banner.
-run "$CARAPACE" run -r "$ROOTFS" true
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -r "$ROOTFS" true
 is "$ERR" "" "no banner when stderr is not a terminal"
 is "$RC" 0 "... and exit 0"
 
@@ -83,7 +83,7 @@ tm new-session -d -s main -x 100 -y 30 \
 tm set-option -g remain-on-exit on
 wait_screen main '^host\$ '
 
-type_line main "stty -g >$work/before; $CARAPACE run -q -r $ROOTFS sh; echo EXIT=\$? >$work/exit; stty -g >$work/after"
+type_line main "stty -g >$work/before; $CARAPACE run --cgroup-parent $TEST_CGROUP_PARENT -q -r $ROOTFS sh; echo EXIT=\$? >$work/exit; stty -g >$work/after"
 # ash's prompt for root: "/ # "
 wait_screen main '^/ # '
 
@@ -130,7 +130,7 @@ is "$(cat "$work/after" 2>/dev/null)" "$(cat "$work/before" 2>/dev/null)" \
 
 # -T: no pty, even at a terminal. The pane's tty isn't in the container's
 # /dev/pts, so `tty` can't name it.
-type_line main "$CARAPACE run -q -T -r $ROOTFS sh -c 'echo TTYT=\$(tty) PTS=\$(ls /dev/pts | tr \"\\n\" \" \")'"
+type_line main "$CARAPACE run --cgroup-parent $TEST_CGROUP_PARENT -q -T -r $ROOTFS sh -c 'echo TTYT=\$(tty) PTS=\$(ls /dev/pts | tr \"\\n\" \" \")'"
 # Not anchored: when the command line fills the pane's width exactly, tmux
 # joins the output to it as one wrapped line.
 wait_screen main 'TTYT=[^$]'
@@ -139,7 +139,7 @@ like "$(screen main)" 'TTYT=not a tty PTS=ptmx ?$' "-T: no tty, and no pty in th
 # TERM to a launcher at a terminal: an interactive ash ignores it, so the
 # stop timeout kills the container; the terminal must still be restored.
 rm -f "$work/before" "$work/after" "$work/exit"
-type_line main "stty -g >$work/before; $CARAPACE run -q --stop-timeout 1 -r $ROOTFS sh; echo EXIT=\$? >$work/exit; stty -g >$work/after"
+type_line main "stty -g >$work/before; $CARAPACE run --cgroup-parent $TEST_CGROUP_PARENT -q --stop-timeout 1 -r $ROOTFS sh; echo EXIT=\$? >$work/exit; stty -g >$work/after"
 wait_screen main '^/ # $'
 pane_pid=$(tm display-message -p -t main '#{pane_pid}')
 launcher=$(pgrep -P "$pane_pid" -f "$CARAPACE")
@@ -151,14 +151,14 @@ is "$(cat "$work/after" 2>/dev/null)" "$(cat "$work/before" 2>/dev/null)" \
 
 # --- the banner: only for a person, only without -q. Each runs as a
 # pane's own command, so its first line is carapace's first line.
-tm new-session -d -s banner -x 200 -y 30 "$CARAPACE run -r $ROOTFS sh -c 'echo BODY'"
+tm new-session -d -s banner -x 200 -y 30 "$CARAPACE run --cgroup-parent $TEST_CGROUP_PARENT -r $ROOTFS sh -c 'echo BODY'"
 wait_screen banner '^BODY'
 like "$(screen banner | head -n 1)" 'container ready' "at a terminal, the first line is the banner"
-tm new-session -d -s quiet -x 200 -y 30 "$CARAPACE run -q -r $ROOTFS sh -c 'echo BODY'"
+tm new-session -d -s quiet -x 200 -y 30 "$CARAPACE run --cgroup-parent $TEST_CGROUP_PARENT -q -r $ROOTFS sh -c 'echo BODY'"
 wait_screen quiet '^BODY'
 is "$(screen quiet | head -n 1)" "BODY" "with -q, no banner"
 unlike "$(screen quiet)" 'container ready' "with -q, no banner anywhere"
-tm new-session -d -s notty -x 200 -y 30 "$CARAPACE run -T -r $ROOTFS sh -c 'echo BODY'"
+tm new-session -d -s notty -x 200 -y 30 "$CARAPACE run --cgroup-parent $TEST_CGROUP_PARENT -T -r $ROOTFS sh -c 'echo BODY'"
 wait_screen notty '^BODY'
 like "$(screen notty | head -n 1)" 'container ready' "with -T at a terminal, the banner too"
 

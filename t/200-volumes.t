@@ -26,7 +26,7 @@ chmod 755 "$work"
 # as it is, written with --rootfs-rw, so that they are seen on the host.
 cp -a "$ROOTFS" "$work/rootfs"
 R=$work/rootfs
-vol() { "$CARAPACE" run -q -r "$R" --rootfs-rw "$@"; }
+vol() { "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --rootfs-rw "$@"; }
 
 mkdir "$work/src"
 echo from-host >"$work/src/file"
@@ -70,12 +70,12 @@ if [ "$(uname -m)" != x86_64 ] || ! "$cc" -O2 -o "$work/nosys-mount" "$TOP/t/nos
 	for i in 1 2 3 4; do skip "no x86_64 seccomp helper"; done
 else
 	nosys=$work/nosys-mount
-	run "$nosys" mount_setattr,openat2 "$CARAPACE" run -q -r "$R" -v "$work/src:/mnt/old:ro" \
+	run "$nosys" mount_setattr,openat2 "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" -v "$work/src:/mnt/old:ro" \
 		sh -c 'cat /mnt/old/sub/file; echo x >/mnt/old/x; echo x >/mnt/old/sub/x'
 	is "$OUT" in-sub "without mount_setattr and openat2: the volume is there"
 	is "$(printf '%s\n' "$ERR" | grep -c 'Read-only file system')" 2 \
 		"without mount_setattr and openat2: read-only, submount too"
-	run "$nosys" open_tree "$CARAPACE" run -q -r "$R" -v "$work/src:/mnt/data" true
+	run "$nosys" open_tree "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" -v "$work/src:/mnt/data" true
 	is "$RC" 125 "without open_tree (before Linux 5.2): exit 125"
 	like "$ERR" '^carapace: volume .*: source: open_tree \(Linux 5\.2\): Function not implemented$' \
 		"without open_tree: the message says what is missing"
@@ -108,7 +108,7 @@ is "$OUT" "$(printf 'rw nosuid nodev noexec \nro nosuid ')" \
 run vol -v "$work/src:/dev/shm/host" ls /dev/shm/host/file
 is "$OUT" /dev/shm/host/file "a volume goes on top of the default mounts (/dev/shm)"
 # A relative source is the launcher's working folder's.
-run env -C "$work" "$CARAPACE" run -q -r "$R" -v src:/mnt/data cat /mnt/data/file
+run env -C "$work" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" -v src:/mnt/data cat /mnt/data/file
 is "$OUT" changed "a relative source is taken from the current folder"
 
 # --- propagation: rslave sees what the host mounts later, private doesn't
@@ -157,7 +157,7 @@ ln -s "../../../../../../..$marker/sys" "$work/evil/sys"
 ln -s "$marker/dev" "$work/evil/dev"
 evil_ran() {
 	local desc=$1; shift
-	run "$@" "$CARAPACE" run -q -r "$work/evil" cat /proc/self/stat
+	run "$@" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/evil" cat /proc/self/stat
 	if [ "$RC" = 0 ]; then pass "$desc: ran inside the rootfs"; else
 		is "$RC" 125 "$desc: refused"
 		like "$ERR" '^carapace: mount: /[a-z]*: destination: ' "$desc: the message names the mount"
@@ -170,7 +170,7 @@ evil_ran "/proc, /sys and /dev as symlinks to host folders"
 mkdir -p "$work/evil$marker/proc" "$work/evil$marker/sys" "$work/evil$marker/dev"
 evil_ran "the same, with the folders in the rootfs too"
 if [ -n "${nosys:-}" ]; then
-	run "$nosys" openat2 "$CARAPACE" run -q -r "$work/evil" true
+	run "$nosys" openat2 "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/evil" true
 	is "$RC" 125 "without openat2: a symlinked /proc is refused"
 	is "$ERR" "carapace: mount: /proc: destination: Symbolic link loop" \
 		"without openat2: the message says why"

@@ -13,7 +13,7 @@ trap 'rm -rf -- "$work"' EXIT
 chmod 755 "$work"
 cp -a "$ROOTFS" "$work/rootfs"
 R=$work/rootfs
-box() { "$CARAPACE" run -q -r "$R" "$@"; }
+box() { "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" "$@"; }
 # opts MOUNT: the flags of MOUNT in the container, among ro, rw, nosuid, nodev, noexec.
 opts='awk -v m="$1" '\''$2 == m { n = split($4, o, ","); for (i = 1; i <= n; i++)
 	if (o[i] ~ /^(ro|rw|nosuid|nodev|noexec)$/) printf "%s ", o[i]; print "" }'\'' /proc/mounts'
@@ -60,7 +60,7 @@ run box --read-only -w /nonexistent true
 is "$RC" 125 "--read-only: a missing workdir can't be made later"
 cc=${CC:-cc}
 if [ "$(uname -m)" = x86_64 ] && "$cc" -O2 -o "$work/nosys-mount" "$TOP/t/nosys-mount.c" 2>/dev/null; then
-	run "$work/nosys-mount" mount_setattr "$CARAPACE" run -q -r "$R" --read-only sh -c "touch /x; f() { $opts; }; f /"
+	run "$work/nosys-mount" mount_setattr "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --read-only sh -c "touch /x; f() { $opts; }; f /"
 	like "$ERR" 'Read-only file system' "--read-only without mount_setattr (before 5.12): / is read-only"
 	is "$OUT" "ro nodev " "--read-only without mount_setattr: / is ro (and nodev)"
 else

@@ -17,7 +17,7 @@ chmod 755 "$work"
 cp -a "$ROOTFS" "$work/rootfs"
 R=$work/rootfs
 rm -rf -- "$R/proc" "$R/sys"
-ovl() { "$CARAPACE" run -q -r "$R" --overlay "$@"; }
+ovl() { "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --overlay "$@"; }
 # tree_sum DIR: one checksum of names, types, modes, owners, link targets and contents.
 tree_sum() {
 	(cd "$1" && find . -printf '%p %y %m %U:%G %l\n' | LC_ALL=C sort &&
@@ -57,16 +57,16 @@ like "$ERR" 'Read-only file system' "--overlay --read-only: the overlay is read-
 
 # --- --overlay-dir keeps the changes
 mkdir "$work/changes"
-run "$CARAPACE" run -q -r "$R" --overlay-dir "$work/changes" sh -c 'echo kept >/etc/kept; rm /etc/hostname'
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --overlay-dir "$work/changes" sh -c 'echo kept >/etc/kept; rm /etc/hostname'
 is "$RC" 0 "--overlay-dir: the command runs"
 is "$(cat "$work/changes/upper/etc/kept" 2>&1)" kept "--overlay-dir: the change is in DIR/upper"
 ok "--overlay-dir: DIR/work exists" test -d "$work/changes/work"
-run "$CARAPACE" run -q -r "$R" --overlay-dir "$work/changes" sh -c 'cat /etc/kept; [ -e /etc/hostname ] || echo removed'
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --overlay-dir "$work/changes" sh -c 'cat /etc/kept; [ -e /etc/hostname ] || echo removed'
 is "$OUT" "$(printf 'kept\nremoved')" "--overlay-dir: the next container sees the changes"
-"$CARAPACE" run -q -r "$R" --overlay-dir "$work/changes" sleep 2 &
+"$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --overlay-dir "$work/changes" sleep 2 &
 busy=$!
 sleep 0.5
-run "$CARAPACE" run -q -r "$R" --overlay-dir "$work/changes" true
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --overlay-dir "$work/changes" true
 wait $busy
 is "$RC" 125 "--overlay-dir in use by a running container: exit 125"
 like "$ERR" "^carapace: --overlay-dir: $work/changes: in use by another container\$" \
@@ -89,15 +89,15 @@ else
 fi
 
 # --- bad input
-run "$CARAPACE" run -q -r "$R" --overlay-dir "$work/nonexistent" true
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --overlay-dir "$work/nonexistent" true
 is "$RC" 125 "--overlay-dir missing: exit 125"
 like "$ERR" "^carapace: --overlay-dir: $work/nonexistent: No such file or directory\$" \
 	"--overlay-dir missing: the message names it"
-run "$CARAPACE" run -q -r "$R" --overlay-dir "$R/tmp" true
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --overlay-dir "$R/tmp" true
 is "$RC" 125 "--overlay-dir in the rootfs: exit 125"
 like "$ERR" '^carapace: --overlay-dir: .*: must not be in the rootfs, nor hold it$' \
 	"--overlay-dir in the rootfs: refused"
-run "$CARAPACE" run -q -r "$R" --overlay-dir "$work" true
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --overlay-dir "$work" true
 like "$ERR" 'must not be in the rootfs, nor hold it$' "--overlay-dir holding the rootfs: refused"
 is "$(tree_sum "$R")" "$pristine" "in the end, the rootfs folder is unchanged"
 

@@ -27,29 +27,29 @@ for kind in tar tar.gz tar.xz pax.tar; do
 		xz -c "$work/images/root.tar" >"$work/images/root.$kind" ;;
 	pax.tar) tar -C "$ROOTFS" --format=pax -cf "$work/images/root.$kind" . ;;
 	esac
-	run "$CARAPACE" run -q -r "$work/images/root.$kind" sh -c \
+	run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/root.$kind" sh -c \
 		'ls /bin/busybox && echo new >/etc/new && cat /etc/new && grep -c " / " /proc/mounts'
 	is "$RC" 0 "$kind: the container runs from the tarball"
 	is "$OUT" "$(printf '/bin/busybox\nnew\n1')" "$kind: its files are there, and / is writable"
 done
 images_before=$(listing "$work/images")
-run "$CARAPACE" run -q -r "$work/images/root.tar" sh -c 'cat /etc/new'
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/root.tar" sh -c 'cat /etc/new'
 isnt "$RC" 0 "a write doesn't outlive its container"
 is "$(listing "$work/images")" "$images_before" "the tarballs' folder is as it was"
-run "$CARAPACE" run -q -r "$work/images/root.tar" stat -c '%a %u:%g' / /tmp /root
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/root.tar" stat -c '%a %u:%g' / /tmp /root
 is "$OUT" "$(stat -c '%a %u:%g' "$ROOTFS" "$ROOTFS/tmp" "$ROOTFS/root")" \
 	"modes and owners come from the tarball"
-run "$CARAPACE" run -q -r "$work/images/root.tar" --overlay --read-only sh -c 'touch /x; grep -c "^overlay / " /proc/mounts'
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/root.tar" --overlay --read-only sh -c 'touch /x; grep -c "^overlay / " /proc/mounts'
 like "$ERR" 'Read-only file system' "a tarball with --overlay --read-only: read-only"
 is "$OUT" 1 "a tarball with --overlay: / is an overlay"
 mkdir "$work/changes"
-"$CARAPACE" run -q -r "$work/images/root.tar" --overlay-dir "$work/changes" sh -c 'echo kept >/kept'
-run "$CARAPACE" run -q -r "$work/images/root.tar" --overlay-dir "$work/changes" cat /kept
+"$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/root.tar" --overlay-dir "$work/changes" sh -c 'echo kept >/kept'
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/root.tar" --overlay-dir "$work/changes" cat /kept
 is "$OUT" kept "a tarball with --overlay-dir: the changes are kept"
 
 # A rootfs file that isn't named like a tarball is no tarball: the old error stays.
 cp "$work/images/root.tar" "$work/root.img"
-run "$CARAPACE" run -q -r "$work/root.img" true
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/root.img" true
 like "$ERR" "^carapace: rootfs: $work/root.img: Not a directory\$" "a file not named .tar: Not a directory"
 
 # --- what GNU and pax tarballs hold: links, set-id bits, owners, long names, nodes
@@ -77,7 +77,7 @@ else
 	    add('zero', tarfile.CHRTYPE, devmajor=1, devminor=5, mode=0o666)
 	    add('etc/hostname', data=b'replaced\n', mode=0o600)
 	EOF
-	run "$CARAPACE" run -q -r "$work/images/rich.tar" sh -c \
+	run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/rich.tar" sh -c \
 		'stat -c "%a %u:%g %h" /deep/er/file; cat /deep/hard; echo; readlink /sym; readlink /hard-to-sym;
 		 cat /long/x*/y*; echo; stat -c "%F %a" /fifo; stat -c "%t:%T %a" /zero; cat /etc/hostname'
 	is "$RC" 0 "a GNU tarball with links, nodes and long names: the container runs"
@@ -87,7 +87,7 @@ else
 		mkdir -p "$work/paxsrc/$(printf 'p%.0s' $(seq 120))/$(printf 'q%.0s' $(seq 120))" &&
 		echo pax >"$work/paxsrc/$(printf 'p%.0s' $(seq 120))/$(printf 'q%.0s' $(seq 120))/f" &&
 		tar -C "$work/paxsrc" --format=pax -rf "$work/images/paxlong.tar" .
-	run "$CARAPACE" run -q -r "$work/images/paxlong.tar" sh -c 'cat /p*/q*/f'
+	run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/paxlong.tar" sh -c 'cat /p*/q*/f'
 	is "$OUT" pax "a pax tarball's long path"
 
 	# --- hostile tarballs: exit 125, one line, nothing written outside
@@ -114,7 +114,7 @@ else
 		EOF
 	}
 	refused() { # NAME ERE DESC
-		run "$CARAPACE" run -q -r "$work/images/$1.tar" /bin/true
+		run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/$1.tar" /bin/true
 		is "$RC" 125 "$3: exit 125"
 		is "$(printf '%s\n' "$ERR" | wc -l)" 1 "$3: one line"
 		like "$ERR" "^carapace: rootfs: $work/images/$1.tar: $2" "$3: the message says why"
@@ -134,10 +134,10 @@ else
 	refused hardout "h: hard link to \\.\\./.*: refused: a path with '\\.\\.'" "a hard link to a file outside"
 	# An archive that is cut short, or no archive at all.
 	head -c 100000 "$work/images/root.tar" >"$work/images/cut.tar"
-	run "$CARAPACE" run -q -r "$work/images/cut.tar" /bin/true
+	run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/cut.tar" /bin/true
 	like "$ERR" "^carapace: rootfs: $work/images/cut.tar: the archive is cut short\$" "a tarball cut short: refused"
 	head -c 4096 /dev/urandom >"$work/images/noise.tar"
-	run "$CARAPACE" run -q -r "$work/images/noise.tar" /bin/true
+	run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/noise.tar" /bin/true
 	like "$ERR" "^carapace: rootfs: $work/images/noise.tar: not a tar archive\$" "noise: not a tar archive"
 	# An entry of INT64_MAX bytes, then one that is its data to GNU tar: the
 	# size is damage, never an overflow that steps over the data.
@@ -177,14 +177,14 @@ else
 		[ "$kind" = paxuid ] && continue	# its checks follow the loop
 		ok "$kind size INT64_MAX: GNU tar sees no entry 'hidden'" \
 			sh -c "! tar tf '$work/images/$kind.tar' 2>/dev/null | grep -qx hidden"
-		run timeout 10 "$CARAPACE" run -q -r "$work/images/$kind.tar" cat /hidden
+		run timeout 10 "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/$kind.tar" cat /hidden
 		is "$RC" 125 "$kind size INT64_MAX: exit 125"
 		is "$(printf '%s\n' "$ERR" | wc -l)" 1 "$kind size INT64_MAX: one line"
 		like "$ERR" "^carapace: rootfs: $work/images/$kind.tar: (big: a damaged header|a bad pax size: '9223372036854775807')\$" \
 			"$kind size INT64_MAX: a damaged header"
 		is "$OUT" "" "$kind size INT64_MAX: 'hidden' is never extracted"
 	done
-	run timeout 10 "$CARAPACE" run -q -r "$work/images/paxuid.tar" stat -c %u /owned
+	run timeout 10 "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/paxuid.tar" stat -c %u /owned
 	is "$RC:$OUT" 125: "a pax uid of 2^32 (0 as a uid_t): exit 125, nothing runs"
 	is "$ERR" "carapace: rootfs: $work/images/paxuid.tar: a bad pax uid: '4294967296'" \
 		"a pax uid of 2^32: the message says so"
@@ -192,12 +192,12 @@ fi
 
 # --- compressed, without the decompressor on the host
 if [ -e "$work/images/root.tar.gz" ]; then
-	run env PATH=/nonexistent "$CARAPACE" run -q -r "$work/images/root.tar.gz" /bin/true
+	run env PATH=/nonexistent "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/root.tar.gz" /bin/true
 	is "$RC" 125 "a .tar.gz without gzip in PATH: exit 125"
 	like "$ERR" "^carapace: rootfs: $work/images/root.tar.gz: unpacking it needs gzip: No such file or directory\$" \
 		"a .tar.gz without gzip in PATH: the message says so"
 	head -c 300000 "$work/images/root.tar.gz" >"$work/images/cut.tar.gz"
-	run "$CARAPACE" run -q -r "$work/images/cut.tar.gz" /bin/true
+	run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/cut.tar.gz" /bin/true
 	like "$ERR" "^carapace: rootfs: $work/images/cut.tar.gz: gzip -dc failed" "a .tar.gz cut short: gzip's failure is named"
 else
 	skip "no gzip"; skip "no gzip"; skip "no gzip"

@@ -19,7 +19,7 @@ trap 'rm -rf -- "$work"' EXIT
 chmod 755 "$work"
 cp -a "$ROOTFS" "$work/rootfs"
 R=$work/rootfs
-box() { "$CARAPACE" run -q -r "$R" "$@"; }
+box() { "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" "$@"; }
 # tree_sum DIR: one checksum of names, types, modes, owners, devices, link targets and contents.
 tree_sum() {
 	(cd "$1" && find . -printf '%p %y %m %U:%G %l\n' | LC_ALL=C sort &&
@@ -53,11 +53,11 @@ run "$CARAPACE" run --help
 like "$(echo "$OUT" | grep -A1 -- '--rootfs-rw' | tr -s ' \n' ' ')" 'write the rootfs folder itself: .*setuid' \
 	"--rootfs-rw: its help says the root can leave setuid files"
 cp -a "$ROOTFS" "$work/rw"
-run "$CARAPACE" run -q -r "$work/rw" --rootfs-rw sh -c "$attack; f() { $opts; }; f /"
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/rw" --rootfs-rw sh -c "$attack; f() { $opts; }; f /"
 is "$RC:$OUT" "$(printf '0:done\nrw nodev ')" "--rootfs-rw: the attack runs; / is the folder, nodev"
 is "$(stat -c '%a %U' "$work/rw/x" 2>&1)" "4755 root" "--rootfs-rw: the setuid file is on the host"
 is "$(stat -c '%F %t:%T' "$work/rw/d" 2>&1)" "character special file 1:3" "--rootfs-rw: the node is on the host"
-run "$CARAPACE" run -q -r "$work/rw" --rootfs-rw sh -c 'cat /etc/passwd | grep -c evil'
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/rw" --rootfs-rw sh -c 'cat /etc/passwd | grep -c evil'
 is "$OUT" 1 "--rootfs-rw: the next run sees the change"
 rm -rf -- "$work/rw"
 
@@ -72,11 +72,11 @@ nodev_check() { # DESC CARAPACE_ARGS...: a node made in / is no device
 nodev_check "default overlay" box
 nodev_check "--privileged" box --privileged
 cp -a "$ROOTFS" "$work/rw"
-nodev_check "--rootfs-rw" "$CARAPACE" run -q -r "$work/rw" --rootfs-rw
+nodev_check "--rootfs-rw" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/rw" --rootfs-rw
 # A node that the rootfs holds on the host: the overlay's lower layer, or the folder itself.
 mknod -m 666 "$work/rw/host-null" c 1 3
 for mode in "" --rootfs-rw --read-only --privileged; do
-	run "$CARAPACE" run -q -r "$work/rw" $mode sh -c 'echo x >/host-null && echo opened || echo refused
+	run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/rw" $mode sh -c 'echo x >/host-null && echo opened || echo refused
 		head -c 1 /host-null >/dev/null && echo read || echo refused'
 	is "$OUT" "$(printf 'refused\nrefused')" "a node c 1 3 in the rootfs folder${mode:+, $mode}: it can't be opened"
 	like "$ERR" 'host-null: Permission denied' "a node in the rootfs folder${mode:+, $mode}: the kernel says EACCES"
@@ -101,7 +101,7 @@ with tarfile.open(sys.argv[1], 'a') as t:
         t.addfile(ti)
 EOF
 for mode in "" --rootfs-rw --read-only; do
-	run "$CARAPACE" run -q -r "$work/images/nodes.tar" $mode sh -c \
+	run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/nodes.tar" $mode sh -c \
 		"stat -c '%t:%T' /tar-null; echo x >/tar-null && echo opened; head -c 1 /tar-zero | wc -c; f() { $opts; }; f /"
 	is "$OUT" "$(printf '1:3\n0\n%snodev ' "$([ "$mode" = --read-only ] && echo 'ro ' || echo 'rw ')")" \
 		"a tarball${mode:+ with $mode}: its nodes 1:3 and 1:5 can't be opened; / is nodev"
@@ -122,9 +122,9 @@ like "$ERR" 'No space left on device' "--rootfs-size 4m: empty files run out bef
 is "$OUT" 1 "  while more than 3000 KiB are free"
 run box --memory 64m sh -c "$(fill /big 33)"
 is "$OUT" "$(printf 'No space left on device\n32768')" "--memory 64m: the root's tmpfs is half of it"
-run "$CARAPACE" run -q -r "$work/images/nodes.tar" sh -c "$(fill /big 513)"
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/nodes.tar" sh -c "$(fill /big 513)"
 is "$OUT" "$(printf 'No space left on device\n524288')" "a tarball: its tmpfs stops at 512 MiB"
-run "$CARAPACE" run -q -r "$work/images/nodes.tar" --rootfs-size 20m sh -c 'df -k / | awk "NR == 2 { print \$2 }"'
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/nodes.tar" --rootfs-size 20m sh -c 'df -k / | awk "NR == 2 { print \$2 }"'
 is "$OUT" 20480 "a tarball with --rootfs-size 20m: a 20 MiB tmpfs"
 run box --tmpfs /t sh -c "$(fill /t/big 65)"
 is "$OUT" "$(printf 'No space left on device\n65536')" "--tmpfs /t: 64 MiB by default (ENOSPC past it)"
@@ -150,7 +150,7 @@ gzip -1 "$work/images/bomb.tar"
 bomb=$work/images/bomb.tar.gz
 ok "the bomb is small on disk" test "$(stat -c %s "$bomb")" -lt $((4 << 20))
 for args in "" "--memory 64m"; do
-	run "$CARAPACE" run -q -r "$bomb" $args /bin/true
+	run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$bomb" $args /bin/true
 	is "$RC" 125 "a tar bomb${args:+ with $args}: exit 125"
 	size=512m; [ -n "$args" ] && size=32m
 	is "$ERR" "carapace: rootfs: $bomb: bin/bomb: the root's tmpfs is full ($size; --rootfs-size raises it)" \

@@ -49,7 +49,7 @@ race() {
 		"$work/rename-race" "$P" "$1" alt &
 	racer=$!
 	for ((i = 0; i < STARTS; i++)); do
-		out=$("$CARAPACE" run -q -r "$2" sh -c "$probe" 2>"$work/err")
+		out=$("$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$2" sh -c "$probe" 2>"$work/err")
 		rc=$?
 		if [ "$rc" = 0 ] && [ "$out" = ran ]; then
 			started=$((started + 1))

@@ -70,7 +70,7 @@ for ((i = 0; i < 100; i++)); do
 	as sh -c 'cd "$1" && for n in upper work alt; do
 		if [ -L $n ]; then rm -f $n; elif [ -d $n ]; then mv $n old.$n.$2; fi
 	done; ln -s "$3" alt' sh "$D" "$i" "$work/victim"
-	"$CARAPACE" run -q -r "$ROOTFS" --overlay-dir "$D" true 2>/dev/null
+	"$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" --overlay-dir "$D" true 2>/dev/null
 done
 ok "the attacker raced all along" kill -0 "$racer"
 kill "$racer"; wait "$racer" 2>/dev/null; racer=

@@ -16,7 +16,7 @@ cp -a "$ROOTFS" "$work/rootfs"
 musl-gcc -static -O2 -isystem "$TOP/build/include" -o "$work/rootfs/bin/seccomp-probe" \
 	"$TOP/t/seccomp-probe.c" || skip_all "can't build t/seccomp-probe.c"
 
-box() { "$CARAPACE" run -q -r "$work/rootfs" "$@"; }
+box() { "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/rootfs" "$@"; }
 status_line() { printf '%s\n' "$OUT" | awk -v k="$1:" '$1 == k { print $2 }'; }
 
 # --- what the kernel says about the workload
@@ -132,7 +132,7 @@ is "$OUT" EPERM "a profile can name open_tree_attr (467), the last one carapace 
 # A profile that denies even execve: the command can't run, and carapace
 # ends instead of spinning in an _exit that the filter denies.
 printf 'default: errno\n' >"$work/deny-all"
-run timeout 20 "$CARAPACE" run -q -r "$work/rootfs" --seccomp "$work/deny-all" true
+run timeout 20 "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/rootfs" --seccomp "$work/deny-all" true
 is "$RC" 126 "a profile that denies execve: exit 126, not a hang"
 
 # A bad profile: exit 125 and one line that names the file and line.

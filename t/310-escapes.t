@@ -107,9 +107,9 @@ if command -v musl-gcc >/dev/null; then
 	musl-gcc -static -O2 -o "$priv/rootfs/bin/euid" "$priv/euid.c"
 	chown 0:0 "$priv/rootfs/bin/euid"
 	chmod 4755 "$priv/rootfs/bin/euid"
-	run "$CARAPACE" run -q -r "$priv/rootfs" -u app /bin/euid
+	run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$priv/rootfs" -u app /bin/euid
 	is "$OUT" "euid=1000" "no_new_privs: a setuid-root binary run by app stays euid 1000"
-	run "$CARAPACE" run -q -r "$priv/rootfs" -u app --allow-new-privs /bin/euid
+	run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$priv/rootfs" -u app --allow-new-privs /bin/euid
 	is "$OUT" "euid=0" "--allow-new-privs: the same binary gets euid 0 (the test can tell)"
 	rm -rf "$priv"
 else

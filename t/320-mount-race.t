@@ -44,7 +44,7 @@ snapshot_host
 touch "$work/mark"
 for n in proc dev; do
 	mv "$R/$n" "$R/$n.real" && mv "$R/${n}_x" "$R/$n" && mv "$R/$n.real" "$R/${n}_x"
-	run "$CARAPACE" run -q -r "$R" true
+	run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" true
 	is "$RC" 125 "a symlink for /$n: the start is refused"
 	like "$ERR" "^carapace: mount: /$n: destination: .*" "  with one line that says so"
 	is "$(find "$R/${n}_x" -mindepth 1 -newer "$work/mark" | head -3)" "" \
@@ -72,7 +72,7 @@ setpriv --reuid="$user" --regid="$user" --clear-groups \
 racer=$!
 started=0 writable=0 wrong=0 refused=0 other=0
 for ((i = 0; i < STARTS; i++)); do
-	out=$("$CARAPACE" run -q -r "$R" sh -c "$probe" 2>"$work/err")
+	out=$("$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" sh -c "$probe" 2>"$work/err")
 	rc=$?
 	set -- $out
 	if [ "${1:-}" = result ]; then

@@ -29,7 +29,7 @@ mount --bind "$work/s" "$R/mnt/sub"
 mkdir "$R/mnt/sub/deeper"
 mount --bind "$work/s2" "$R/mnt/sub/deeper"
 snapshot_host
-c() { "$CARAPACE" run -q -r "$R" "$@"; }
+c() { "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" "$@"; }
 nothing_in() { [ -z "$(ls -A "$work/s" "$work/s2" | grep -v -e '^deeper$' -e ':$' -e '^$')" ]; }
 # Each write in turn; a line per path: ok, or the error.
 writes='for f in "$@"; do if touch "$f" 2>/dev/null; then echo "$f ok"; else echo "$f no"; fi; done'

@@ -35,40 +35,40 @@ tar -C "$ROOTFS" -cf "$work/root.tar" .
 tar -C "$work" --transform 's,^node$,./tmp/console,' -rf "$work/root.tar" node
 mkdir -p "$work/dev" && mknod "$work/dev/console" c 5 1 && chmod 666 "$work/dev/console"
 tar -C "$work" -rf "$work/root.tar" ./dev/console
-run "$CARAPACE" run -q -u 1000 -r "$work/root.tar" sh -c 'stat -c "%a %t:%T" /tmp/console; : >/tmp/console && echo opened'
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -u 1000 -r "$work/root.tar" sh -c 'stat -c "%a %t:%T" /tmp/console; : >/tmp/console && echo opened'
 is "$OUT" "666 5:1" "the tarball's 0666 c 5:1 node is there"
 # Two locks: the tarball's tmpfs is nodev (EACCES), and the device cgroup (EPERM).
 like "$ERR" '/tmp/console: (Permission denied|Operation not permitted)' "-u 1000 can't open it"
 
 # --- no terminal: no /dev/console, not even the one the rootfs ships
-run "$CARAPACE" run -q -T -r "$work/root.tar" sh -c 'ls /dev/console'
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -T -r "$work/root.tar" sh -c 'ls /dev/console'
 like "$RC $ERR" '^1 .*No such file' "without a terminal there is no /dev/console (the rootfs's is hidden)"
 run cara sh -c 'ls /dev/console'
 like "$RC $ERR" '^1 .*No such file' "... in the plain rootfs either"
 
 # --- a terminal: /dev/console is the pty's slave, the workload's own tty
 probe='stat -L -c "%t:%T %i" /dev/console "$(tty)" | uniq | wc -l; stat -c %t /dev/console; echo to-console >/dev/console'
-OUT=$(timeout -s KILL 10 "$CARAPACE" run -q -t -r "$ROOTFS" sh -c "$probe" </dev/null 2>&1 | tr -d '\r')
+OUT=$(timeout -s KILL 10 "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -t -r "$ROOTFS" sh -c "$probe" </dev/null 2>&1 | tr -d '\r')
 is "$OUT" "$(printf '1\n88\nto-console')" "-t over a pipe: /dev/console is the workload's pty (136:N), and writes reach the launcher"
 # script's terminal echoes the EOF of its stdin as "^@" first.
-OUT=$(timeout -s KILL 10 script -qc "$CARAPACE run -q -r $ROOTFS sh -c '$probe'" /dev/null </dev/null 2>&1 |
+OUT=$(timeout -s KILL 10 script -qc "$CARAPACE run --cgroup-parent $TEST_CGROUP_PARENT -q -r $ROOTFS sh -c '$probe'" /dev/null </dev/null 2>&1 |
 	tr -d '\r' | sed 's/^\^@//')
 is "$OUT" "$(printf '1\n88\nto-console')" "at a terminal (script): the same"
-OUT=$(timeout -s KILL 10 "$CARAPACE" run -q -t --read-only -u 1000 -r "$ROOTFS" sh -c 'stat -c %t /dev/console' </dev/null 2>&1 | tr -d '\r')
+OUT=$(timeout -s KILL 10 "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -t --read-only -u 1000 -r "$ROOTFS" sh -c 'stat -c %t /dev/console' </dev/null 2>&1 | tr -d '\r')
 is "$OUT" 88 "--read-only -u 1000: /dev/console is the pty too"
 # The host's console node, shipped in the tarball's /dev, is hidden by the pty.
-OUT=$(timeout -s KILL 10 "$CARAPACE" run -q -t -r "$work/root.tar" sh -c 'stat -c %t:%T /dev/console' </dev/null 2>&1 | tr -d '\r')
+OUT=$(timeout -s KILL 10 "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -t -r "$work/root.tar" sh -c 'stat -c %t:%T /dev/console' </dev/null 2>&1 | tr -d '\r')
 like "$OUT" '^88:[0-9]+$' "a tarball's own /dev/console doesn't show through with -t either"
 
 # --- ptys: kernel.pty.max (4096, 1024 of them kept for the host's own
 # devpts) is shared by every devpts instance: one container must not take
 # them all. Each level holds 7 more ptmx fds, until one can't.
 hog='echo '"'"'{ sh /tmp/p.sh; } 2>/dev/null 3<>/dev/ptmx 4<>/dev/ptmx 5<>/dev/ptmx 6<>/dev/ptmx 7<>/dev/ptmx 8<>/dev/ptmx 9<>/dev/ptmx || { ls /dev/pts | grep -c "^[0-9]"; : 2>&1 3<>/dev/ptmx 4<>/dev/ptmx 5<>/dev/ptmx; }'"'"' >/tmp/p.sh; sh /tmp/p.sh'
-run timeout -s KILL 30 "$CARAPACE" run -q -r "$ROOTFS" sh -c "$hog"
+run timeout -s KILL 30 "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" sh -c "$hog"
 held=$(echo "$OUT" | head -1)
 ok "a container holds at most 128 ptys ($held)" test "${held:-0}" -gt 100 -a "${held:-9999}" -le 128
 like "$OUT" 'No space left on device' "  the pty past them fails with ENOSPC"
-run timeout -s KILL 30 "$CARAPACE" run -q -r "$ROOTFS" --mount type=devpts,dst=/mnt sh -c 'grep -c "/mnt .*max=128" /proc/self/mountinfo'
+run timeout -s KILL 30 "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" --mount type=devpts,dst=/mnt sh -c 'grep -c "/mnt .*max=128" /proc/self/mountinfo'
 is "$OUT" 1 "  a --mount type=devpts too"
 
 no_leaks "no process, mount or cgroup left behind"

@@ -168,7 +168,7 @@ fi
 run inspect --no-such-option
 is "$RC" 125 "a bad option exits 125"
 is "$ERR" "carapace: inspect: unknown option: --no-such-option" "the error names the option"
-run "$CARAPACE" run -q -r "$ROOTFS" --json true
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" --json true
 is "$RC" 125 "run --json exits 125"
 is "$ERR" "carapace: run: --json: only carapace inspect has it" "run --json says why"
 run "$CARAPACE" inspect --help

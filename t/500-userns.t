@@ -35,7 +35,7 @@ snapshot_host
 
 # Root, 65536 ids from 300000 (300000 itself is root inside).
 M=(--uidmap 0:300000:65536)
-ns() { "$CARAPACE" run -q -r "$R" "${M[@]}" "$@"; }
+ns() { "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" "${M[@]}" "$@"; }
 
 # --- root with --uidmap: the maps, seen from inside
 run ns sh -c 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map'
@@ -52,7 +52,7 @@ run ns sh -c 'ls -l /proc/self/ns/user; readlink /proc/self/ns/user'
 isnt "$(echo "$OUT" | tail -1)" "$(readlink /proc/self/ns/user)" "--uidmap: a user namespace of its own"
 
 # --- root with --uidmap: seen from outside, the workload is uid 300000
-"$CARAPACE" run -q -r "$R" "${M[@]}" sh -c 'echo started; exec sleep 30' >"$work/bg.out" 2>&1 &
+"$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" "${M[@]}" sh -c 'echo started; exec sleep 30' >"$work/bg.out" 2>&1 &
 bg=$!
 wait_for "$work/bg.out" started
 wpid=$(pgrep -u 300000 -x sleep | head -1)
@@ -62,7 +62,7 @@ is "$(awk '/^Uid:|^Gid:/ { print $2, $3, $4, $5 }' "/proc/${wpid:-0}/status" 2>&
 	"outside: its real, effective, saved and fs uids and gids are 300000"
 kill -TERM "$bg"; wait "$bg"
 is "$?" 143 "outside: TERM to the launcher ends it as usual (128+15)"
-run "$CARAPACE" run -q -r "$R" "${M[@]}" -v "$work/vol:/vol" sh -c 'touch /vol/by-root'
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" "${M[@]}" -v "$work/vol:/vol" sh -c 'touch /vol/by-root'
 is "$(stat -c %u:%g "$work/vol/by-root" 2>&1)" 300000:300000 \
 	"outside: a file root makes in a volume belongs to 300000:300000"
 run ns -v "$work/secret:/secret" --privileged sh -c 'cat /secret'
@@ -99,10 +99,10 @@ mkdir "$work/shared"
 mount --bind "$work/shared" "$work/shared" && mount --make-shared "$work/shared"
 cp -a "$ROOTFS" "$work/shared/rootfs"
 before=$(awk '{ print $5 }' /proc/self/mountinfo | sort)
-run "$CARAPACE" run -q -r "$work/shared/rootfs" "${M[@]}" --rootfs-rw sh -c 'grep -c idmapped /proc/self/mountinfo'
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/shared/rootfs" "${M[@]}" --rootfs-rw sh -c 'grep -c idmapped /proc/self/mountinfo'
 is "$RC:$OUT" 0:1 "a rootfs on a shared mount: the container runs, idmapped"
 is "$(awk '{ print $5 }' /proc/self/mountinfo | sort)" "$before" "a rootfs on a shared mount: no mount reached the host"
-run "$CARAPACE" run -q -r "$work/shared/rootfs" "${M[@]}" sh -c 'grep -c "^overlay / overlay" /proc/mounts'
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/shared/rootfs" "${M[@]}" sh -c 'grep -c "^overlay / overlay" /proc/mounts'
 is "$RC:$OUT" 0:1 "a rootfs on a shared mount, the default overlay: the container runs"
 is "$(awk '{ print $5 }' /proc/self/mountinfo | sort)" "$before" "  and no mount reached the host"
 umount "$work/shared"
@@ -121,7 +121,7 @@ is "$(echo $OUT)" "carapace 4 1:3 nosuid,noexec" \
 	"--uidmap: hostname, /dev/null (1:3, bound from the host, nosuid and noexec) and /dev/zero"
 run ns sh -c 'ps -o pid,comm | sed -n 2p'
 is "$(echo $OUT)" "1 carapace" "--uidmap: carapace is PID 1"
-run "$CARAPACE" run -q -r "$R" "${M[@]}" -v "$work/vol:/vol" -u 1000:1000 sh -c 'id -u; touch /vol/by-1000'
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" "${M[@]}" -v "$work/vol:/vol" -u 1000:1000 sh -c 'id -u; touch /vol/by-1000'
 is "$OUT" 1000 "-u 1000: a mapped uid"
 is "$(stat -c %u "$work/vol/by-1000" 2>&1)" 301000 "-u 1000: its file is 301000's outside"
 run ns -u 70000 true
@@ -167,7 +167,7 @@ useradd -r -M -s /bin/sh "$solo"
 useradd -r -M -s /bin/sh "$sub"
 solo_uid=$(id -u "$solo"); solo_gid=$(id -g "$solo")
 as() { local u=$1; shift; setpriv --reuid "$u" --regid "$u" --clear-groups "$@"; }
-rl() { local u=$1; shift; as "$u" "$CARAPACE" run -q -r "$R" "$@"; }
+rl() { local u=$1; shift; as "$u" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" "$@"; }
 
 run rl "$solo" sh -c 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups'
 is "$RC" 0 "rootless: the container runs"
@@ -186,7 +186,7 @@ run rl "$solo" --rootfs-rw sh -c 'echo x >/tmp/f; stat -c %u /tmp/f'
 is "$OUT" 0 "rootless --rootfs-rw: a file the user makes is root's inside"
 is "$(stat -c %U "$R/tmp/f" 2>&1)" "$solo" "rootless --rootfs-rw: and the user's outside"
 # By default, no overlay on a rootfs of unmapped owners: a read-only root, said once.
-run as "$solo" "$CARAPACE" run -r "$R" sh -c 'echo x >/tmp/g; grep " / " /proc/mounts | cut -d" " -f4 | cut -d, -f1'
+run as "$solo" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -r "$R" sh -c 'echo x >/tmp/g; grep " / " /proc/mounts | cut -d" " -f4 | cut -d, -f1'
 like "$ERR" 'Read-only file system' "rootless, default, a rootfs of root's: the root is read-only"
 is "$OUT" ro "  / is mounted ro"
 like "$ERR" "^carapace: warning: rootfs: $R: no overlay \(its owner is not mapped in the user namespace\): the root is read-only; --rootfs-rw writes the folder itself\$" \
@@ -199,7 +199,7 @@ run rl "$solo" --tmpfs /scratch -v "$work/vol:/vol" sh -c 'echo x >/scratch/f &&
 is "$(echo $OUT)" "x /vol" "rootless: a tmpfs and a bind of a folder the user may use"
 run rl "$solo" -v "$work/secret:/secret" --cap-add ALL --seccomp unconfined cat /secret
 isnt "$RC" 0 "rootless: a host root's 0600 file stays closed, whatever the caps inside"
-as "$solo" "$CARAPACE" run --verbose -r "$R" true >/dev/null 2>"$work/verbose"
+as "$solo" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" --verbose -r "$R" true >/dev/null 2>"$work/verbose"
 like "$(cat "$work/verbose")" 'root: entered with pivot_root' "rootless: pivot_root, not the chroot fallback"
 like "$(cat "$work/verbose")" "userns: uids 0:$solo_uid:1, gids 0:$solo_gid:1, written by carapace" \
 	"rootless, single mapping: --verbose says carapace wrote the maps"
@@ -231,10 +231,10 @@ like "$ERR" '^carapace: userns: .*newuidmap 0:100:10: failed' "  the message nam
 # A rootfs of the user's own: --overlay works.
 cp -a "$ROOTFS" "$work/own-rootfs"
 chown -R "$solo:" "$work/own-rootfs"
-run as "$solo" "$CARAPACE" run -q -r "$work/own-rootfs" --overlay sh -c 'echo y >/etc/y && stat -c %u /etc/y'
+run as "$solo" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/own-rootfs" --overlay sh -c 'echo y >/etc/y && stat -c %u /etc/y'
 is "$OUT" 0 "rootless --overlay on the user's own rootfs: root inside writes /etc"
 ok "rootless --overlay: the rootfs is untouched" test ! -e "$work/own-rootfs/etc/y"
-run as "$solo" "$CARAPACE" run -r "$work/own-rootfs" sh -c 'echo y >/etc/y && grep -c "^overlay / overlay" /proc/mounts'
+run as "$solo" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -r "$work/own-rootfs" sh -c 'echo y >/etc/y && grep -c "^overlay / overlay" /proc/mounts'
 is "$RC:$OUT:$ERR" 0:1: "rootless on the user's own rootfs: the default overlay, without a warning"
 ok "  the rootfs is untouched" test ! -e "$work/own-rootfs/etc/y"
 
@@ -252,7 +252,7 @@ like "$ERR" "^carapace: rootfs: $work/app-owned.tar: \./: owner 1000:1000 is not
 
 # --- rootless: a launcher killed with SIGKILL takes the container along
 setpriv --reuid "$solo" --regid "$solo" --clear-groups \
-	"$CARAPACE" run -q -r "$R" sh -c 'echo started; exec sleep 60' >"$work/kill.out" 2>&1 &
+	"$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" sh -c 'echo started; exec sleep 60' >"$work/kill.out" 2>&1 &
 bg=$!
 wait_for "$work/kill.out" started
 kill -KILL "$bg"; wait "$bg" 2>/dev/null

@@ -8,6 +8,7 @@
 command -v qemu-system-x86_64 >/dev/null ||
 	skip_all "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)"
 need_binary
+asan_build && skip_all "the ASan build is dynamic: the VM's initramfs has no glibc or libasan"
 # setup.sh builds the guest's container rootfs, which needs root.
 need_root
 

@@ -85,31 +85,180 @@ run_in() {
 	rm -f "$o" "$e"
 }
 
-# crun_in ARGS...: shorthand for running carapace quietly in the test rootfs.
-cara() { "$CARAPACE" run -q -r "$ROOTFS" "$@"; }
+# What a test makes is its own, and its leak checks look at nothing else,
+# so that other containers on the host (or another run of the suite) can't
+# fail it, nor hide what it left:
+# - cgroups: its containers' go under $TEST_CGROUP_PARENT (cara gives it;
+#   a direct "$CARAPACE" run passes --cgroup-parent "$TEST_CGROUP_PARENT"),
+#   and own_cgroup names any other it makes (a --name under the default
+#   parent, carapace, when that parent is what the test is about);
+# - files: $TMPDIR is a folder of its own, so mktemp's files are the test's;
+# - processes: its descendants, and processes that carry CARAPACE_TEST_ID
+#   in their environment (a daemon's, as tmux's server, reparented away),
+#   with theirs.
+TEST_NAME=$(basename "$0" .t)
+CARAPACE_TEST_ID=$TEST_NAME-$$
+TEST_CGROUP_PARENT=carapace-test-$CARAPACE_TEST_ID
+# Under an outer test's $TMPDIR, if it is there (a test may chroot or
+# change its mount namespace, and then run a test of its own).
+[ -d "${TMPDIR:-/tmp}" ] || TMPDIR=/tmp
+TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/carapace-test-$CARAPACE_TEST_ID.XXXXXX") ||
+	{ echo "Bail out! $TEST_NAME: no temporary folder"; exit 1; }
+# Not mktemp's 0700: a test's ordinary users reach their folders in it.
+chmod 0755 "$TMPDIR"
+export CARAPACE_TEST_ID TEST_CGROUP_PARENT TMPDIR
+_tap_own_cgroups=()
+
+# own_cgroup PATH...: cgroup paths (from a hierarchy's root; shell patterns
+# too) that the test makes outside $TEST_CGROUP_PARENT; no_leaks checks
+# that they go.
+own_cgroup() { _tap_own_cgroups+=("$@"); }
+
+# $TMPDIR goes when the test exits, after the test's own EXIT trap: this
+# trap keeps a test's "trap CMD EXIT" for _tap_exit to run first.
+_tap_exit_cmd=
+trap() {
+	if [ $# = 2 ] && [ "$2" = EXIT ]; then
+		if [ "$1" = - ]; then _tap_exit_cmd=; else _tap_exit_cmd=$1; fi
+	else
+		builtin trap "$@"
+	fi
+}
+_tap_exit() {
+	local rc=$?
+	eval "$_tap_exit_cmd"
+	# Never across a mount that a failed test left: only the test's files.
+	rm -rf --one-file-system -- "$TMPDIR" 2>/dev/null || rmdir -- "$TMPDIR" 2>/dev/null
+	exit "$rc"
+}
+builtin trap _tap_exit EXIT
+
+# cara ARGS...: shorthand for running carapace quietly in the test rootfs,
+# in the test's cgroup parent.
+cara() { "$CARAPACE" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" "$@"; }
 
 # Leak checks: what carapace may leave on the host is mounts, cgroup
-# directories and processes. snapshot_host records them, no_leaks compares.
+# directories and processes. snapshot_host records the test's own,
+# no_leaks reports what is new since.
+
+# The hierarchies' mount points, v1 and v2 (mountinfo has a variable
+# number of optional fields before the "-" separator).
+_tap_cgroup_mounts() {
+	awk '{ for (i = 7; $i != "-"; i++); if ($(i + 1) ~ /^cgroup2?$/) print $5 }' /proc/self/mountinfo
+}
+
+# The test's cgroups, one directory a line: under its parent, in every
+# hierarchy, and those that own_cgroup named.
+_tap_cgroup_dirs() {
+	local m p d
+	for m in $(_tap_cgroup_mounts); do
+		for p in "$TEST_CGROUP_PARENT" "${_tap_own_cgroups[@]}"; do
+			# shellcheck disable=SC2206 # a pattern, as own_cgroup allows
+			for d in "$m"/$p; do [ -d "$d" ] && find "$d" -type d; done
+		done
+	done 2>/dev/null | sort -u
+}
+
+# The test's processes that carapace may leave: of the test's (see above),
+# those that run $CARAPACE; and every process in the test's cgroups (DIRS).
+# One ls and one cat for all, not a readlink per process: forks are slow
+# on a loaded VM. (Not find -lname: the VM's busybox find lacks it.)
+_tap_processes() {
+	local d
+	{
+		echo "root $$"
+		grep -lzsx "CARAPACE_TEST_ID=$CARAPACE_TEST_ID" /proc/[0-9]*/environ |
+			sed -n 's,^/proc/\([0-9]*\)/environ$,root \1,p'
+		# "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses.
+		cat /proc/[0-9]*/stat 2>/dev/null |
+			sed -n 's/^\([0-9]*\) (\(.*\)) . \([0-9]*\) .*/stat \1 \3 \2/p'
+		ls -l /proc/[0-9]*/exe 2>/dev/null | awk -v exe="$CARAPACE" \
+			'$NF == exe { split($(NF - 2), p, "/"); print "exe " p[3] }'
+		for d; do sed "s,^,cgroup $d ," "$d/cgroup.procs" 2>/dev/null; done
+	} | awk '
+		$1 == "root" { root[$2] = 1 }
+		$1 == "stat" { ppid[$2] = $3; c = $0; sub(/^stat [0-9]+ [0-9]+ /, "", c); comm[$2] = c }
+		$1 == "exe" { exe[$2] = 1 }
+		$1 == "cgroup" { if (!($3 in where)) where[$3] = $2 }
+		# Whether PID descends from a root: the chain of parents, up to 1 or 0.
+		function ours(pid, n) {
+			for (n = 0; pid + 0 > 1 && n < 1000; n++) {
+				if (pid in root) return 1
+				pid = ppid[pid]
+			}
+			return 0
+		}
+		END {
+			for (pid in where)
+				if (pid in ppid)
+					print "process " pid " (" comm[pid] ") in " where[pid]
+			for (pid in exe)
+				if (!(pid in where) && (pid in ppid) && ours(pid))
+					print "process " pid " (" comm[pid] ")"
+		}'
+}
+
+# The test's mounts: mount points under its paths (its $TMPDIR, the
+# checkout, the rootfs), and anywhere, a bind of something under them (a
+# mount whose device is theirs and whose root, the folder bound, is in
+# them). A mount elsewhere can't be told from another tool's; a container
+# whose mount namespace leaked would fail the isolation tests too.
+_tap_mounts() {
+	awk -v paths="$TMPDIR $ROOTFS $TOP" '
+		function under(p, d) { return d == "/" || p == d || substr(p, 1, length(d) + 1) == d "/" }
+		{ mp[NR] = $5; dev[NR] = $3; root[NR] = $4; line[NR] = $0 }
+		END {
+			n = split(paths, path, " ")
+			# Where each path is on its device: its mount'"'"'s root, and the rest.
+			for (i = 1; i <= n; i++) {
+				best = 0
+				# The longest mount point; the last of equals, on top.
+				for (j = 1; j <= NR; j++)
+					if (under(path[i], mp[j]) && (!best || length(mp[j]) >= length(mp[best])))
+						best = j
+				if (!best) continue
+				rest = mp[best] == "/" ? path[i] : substr(path[i], length(mp[best]) + 1)
+				pdev[i] = dev[best]
+				proot[i] = root[best] == "/" ? (rest == "" ? "/" : rest) : root[best] rest
+			}
+			for (j = 1; j <= NR; j++) {
+				split(line[j], f, " - ")
+				split(f[2], t, " ")
+				for (i = 1; i <= n; i++)
+					if (under(mp[j], path[i]) || (i in pdev && dev[j] == pdev[i] &&
+					    under(root[j], proot[i]))) {
+						print "mount " mp[j] " (" t[1] " " t[2] ")"
+						break
+					}
+			}
+		}' /proc/self/mountinfo
+}
+
 _host_state() {
-	awk '{print $5}' /proc/self/mountinfo | sort
-	find /sys/fs/cgroup -mindepth 1 -type d -name '*carapace*' 2>/dev/null | sort
-	# One ls, not a readlink per process: forks are slow on a loaded VM.
-	# (Not find -lname: the VM's busybox find lacks it.)
-	ls -l /proc/[0-9]*/exe 2>/dev/null | awk -v exe="$CARAPACE" \
-		'$NF == exe { split($(NF - 2), p, "/"); print "process " p[3] }' | sort
+	local dirs
+	dirs=$(_tap_cgroup_dirs)
+	_tap_mounts | sort
+	[ -n "$dirs" ] && printf 'cgroup %s\n' $dirs
+	# shellcheck disable=SC2086 # one directory a word: cgroup paths have no spaces
+	_tap_processes $dirs | sort
 }
 snapshot_host() { _tap_snapshot=$(_host_state); }
+
+# no_leaks [DESC]: passes when the test made nothing since snapshot_host
+# that is still there; a failure lists what was left, one line each.
 no_leaks() {
-	local now i
+	local now left i
 	# A container that just exited may take a moment to vanish from /proc.
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		now=$(_host_state)
-		[ "$now" = "$_tap_snapshot" ] && break
+		left=$(awk 'NR == FNR { old[$0]; next } $0 != "" && !($0 in old)' \
+			<(printf '%s\n' "$_tap_snapshot") <(printf '%s\n' "$now"))
+		[ -z "$left" ] && break
 		sleep 0.2
 	done
-	if [ "$now" = "$_tap_snapshot" ]; then pass "${1:-nothing left behind}"; else
+	if [ -z "$left" ]; then pass "${1:-nothing left behind}"; else
 		fail "${1:-nothing left behind}"
-		diag "$(diff <(echo "$_tap_snapshot") <(echo "$now"))"
+		diag "$(printf '%s\n' "$left" | sed "s|^|$TEST_NAME left behind: |")"
 	fi
 }
 
@@ -156,4 +305,7 @@ early_term_codes() {
 # need_root: these tests create namespaces and mounts.
 need_root() { [ "$(id -u)" = 0 ] || skip_all "needs root"; }
 need_binary() { [ -x "$CARAPACE" ] || skip_all "no $CARAPACE: run make"; }
+# asan_build: $CARAPACE is make check-asan's build, dynamic and linked
+# with glibc and libasan, which the test rootfs and the VM don't have.
+asan_build() { case $CARAPACE in "$TOP"/build/asan/*) return 0 ;; esac; return 1; }
 need_rootfs() { [ -x "$ROOTFS/bin/busybox" ] || skip_all "no $ROOTFS: run ./setup.sh"; }

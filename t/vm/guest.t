@@ -160,7 +160,7 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 	case $state in *"process "*) break ;; esac
 	sleep 0.2
 done
-like "$state" '^process [0-9]+$' "tap.sh: the leak check sees a running carapace"
+like "$state" '^process [0-9]+ \(carapace\)$' "tap.sh: the leak check sees a running carapace"
 kill "$sleeper"
 wait "$sleeper"
 
@@ -210,7 +210,7 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 done
 # bash reports the killed job on its stderr: that's expected here.
 { kill -9 "$killer"; wait "$killer"; } 2>/dev/null
-run cara --pids 10 /bin/true
+run "$CARAPACE" run -q -r "$ROOTFS" --pids 10 /bin/true
 ok "cgroup v2: a later run removes the stale leaf of a SIGKILLed launcher" \
 	test ! -e /sys/fs/cgroup/carapace/stale
 ok "cgroup v2: no carapace cgroup remains" \

@@ -1,0 +1,18 @@
+/*
+ * t/fuzz/seccomp.c: afl++ harness of the seccomp profile reader and the
+ * filter built from it (src/seccomp.c): argv[1] is the profile (afl's @@).
+ * The filter is built, not installed. A bad profile is die()'s exit 125,
+ * which afl counts as a normal end; a crash or a sanitizer's report is a
+ * finding.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "../../src/carapace.h"
+
+int main(int argc, char **argv)
+{
+	struct container c = { .privileges.seccomp = argc > 1 ? argv[1] : "/dev/stdin" };
+
+	build_seccomp(&c);
+	return 0;
+}

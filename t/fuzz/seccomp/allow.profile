@@ -1,0 +1,3 @@
+default: allow
+mkdir errno
+ptrace kill

@@ -1,0 +1,2 @@
+default: kill
+clone3 errno
