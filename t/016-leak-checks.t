@@ -1,5 +1,5 @@
 #!/bin/bash
-# t/015-leak-checks.t: tap.sh's leak checks see what a test left, and only
+# t/016-leak-checks.t: tap.sh's leak checks see what a test left, and only
 # that. A test that leaves a cgroup, processes and mounts fails, naming
 # each; and test files pass while unrelated containers (and mounts) come,
 # go and run on the same host, as they do on a real one.
