@@ -228,10 +228,30 @@ static bool has_mark(const struct cgroups *cg, int fd, const char *kind)
 }
 
 /* mkdir -p of the parent, from the hierarchy's root down. */
+static void note_new_leaf(const struct cgroups *cg, const char *parent, const char *name);
+static void drop_new_leaf_note(const struct cgroups *cg, const char *parent);
+
+/*
+ * One folder of the parent path, made in UP if it isn't there. Under a
+ * note on UP, as a leaf is (note_new_leaf): a launcher killed between the
+ * mkdir and the mark would leave a folder that no sweep takes.
+ */
+static void make_parent_folder(const struct cgroups *cg, const char *up, const char *path)
+{
+	note_new_leaf(cg, up, path + strlen(up) + 1);
+	if (mkdir(path, 0755) == 0)
+		mark_cgroup(cg, path, "parent");
+	else if (errno != EEXIST) {
+		drop_new_leaf_note(cg, up);
+		die_cgroup(cg, "cgroup: mkdir %s", path);
+	}
+	drop_new_leaf_note(cg, up);
+}
+
 static void make_cgroup_parent(const struct cgroups *cg, const struct cgroup_dir *d,
 			       const char *parent)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], up[PATH_MAX];
 	size_t len = (size_t)snprintf(path, sizeof path, "%s", d->mount);
 
 	for (const char *seg = parent; *seg;) {
@@ -240,11 +260,9 @@ static void make_cgroup_parent(const struct cgroups *cg, const struct cgroup_dir
 		if (n) {
 			if (d->v2)	/* no internal processes: only leaves hold any */
 				enable_controllers(cg, path, d->ctls);
+			memcpy(up, path, len + 1);
 			len += (size_t)snprintf(path + len, sizeof path - len, "/%.*s", (int)n, seg);
-			if (mkdir(path, 0755) == 0)
-				mark_cgroup(cg, path, "parent");
-			else if (errno != EEXIST)
-				die_cgroup(cg, "cgroup: mkdir %s", path);
+			make_parent_folder(cg, up, path);
 			if (!d->v2 && d->ctls & (1u << CTL_CPUSET)) {
 				copy_cpuset(path, "cpuset.cpus");
 				copy_cpuset(path, "cpuset.mems");
@@ -372,8 +390,9 @@ static void drop_new_leaf_note(const struct cgroups *cg, const char *parent)
 }
 
 /*
- * The note of a launcher that is gone: its leaf goes if it is unmarked,
- * unlocked and empty (a marked one is the common sweep's), then the note.
+ * The note of a launcher that is gone: its leaf (or parent folder) goes if
+ * it is unmarked, unlocked and empty (a marked one is the common sweep's),
+ * then the note.
  * A live pid (or one reused) keeps both: the leaf is its launcher's.
  */
 static void sweep_new_leaf_note(const struct cgroups *cg, const char *parent,
@@ -391,7 +410,8 @@ static void sweep_new_leaf_note(const struct cgroups *cg, const char *parent,
 		char *leaf = xasprintf("%s/%s", parent, name);
 		autoclose int fd = open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-		if (fd >= 0 && !has_mark(cg, fd, "leaf") && !flock(fd, LOCK_EX | LOCK_NB) &&
+		if (fd >= 0 && !has_mark(cg, fd, "leaf") && !has_mark(cg, fd, "parent") &&
+		    !flock(fd, LOCK_EX | LOCK_NB) &&
 		    rmdir(leaf) == 0)
 			log_debug("cgroup: removed the unmarked %s of launcher %ld", leaf, pid);
 		free(leaf);
@@ -419,6 +439,12 @@ static void sweep_parent(const struct cgroups *cg, const char *mount, const char
 	struct dirent *e;
 
 	(void)unused;
+	/* The notes of the path's folders, on each one's own parent, from the top. */
+	for (char *slash = dir_path + strlen(mount); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		sweep_new_leaf_notes(cg, dir_path);
+		*slash = '/';
+	}
 	sweep_new_leaf_notes(cg, dir_path);
 	while (dir && (e = readdir(dir))) {
 		char *leaf = xasprintf("%s/%s", dir_path, e->d_name);

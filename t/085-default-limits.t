@@ -124,6 +124,20 @@ for h in "$P" "$M"; do
 	rmdir "$h/$parent/foreign" "$h/$parent/alive"
 	python3 -c 'import os, sys; os.removexattr(sys.argv[1], sys.argv[2])' "$h/$parent" "trusted.carapace.new.$$"
 done
+# The same moment for a parent folder that carapace makes: its note is on the
+# folder above, two levels above the leaf.
+for h in "$P" "$M"; do
+	mkdir "$h/$parent/halfparent"
+	xattr "$h/$parent" set "trusted.carapace.new.$dead" halfparent
+done
+run cara --cgroup-parent "$parent/sub/deeper" --pids 10 true
+is "$RC" 0 "--cgroup-parent $parent/sub/deeper: carapace makes two folders"
+ok "a dead launcher's noted, unmarked parent folder two levels up is swept" \
+	test ! -e "$P/$parent/halfparent" -a ! -e "$M/$parent/halfparent"
+ok "the folders carapace made are gone, and the user's parent stays" \
+	test ! -e "$P/$parent/sub" -a -d "$P/$parent"
+is "$(xattr "$P/$parent" list)$(xattr "$M/$parent" list)" "" \
+	"no note is left on the user's parent, the dead one's nor the run's own"
 for h in "$P" "$M"; do rmdir "$h/$parent"; done
 # A parent that carapace made goes when it is empty.
 run cara --cgroup-parent "h4made-$$/sub" --pids 10 true
