@@ -41,9 +41,9 @@ mkdir -p "$HIERARCHY/$TEST_CGROUP_PARENT/left-cgroup"
 	echo "$!" >"$HIERARCHY/$TEST_CGROUP_PARENT/left-cgroup/cgroup.procs" )
 # A daemon's container, without the id or a cgroup (--privileged, no
 # limit): found as the daemon's descendant.
-# exec: the pid recorded is the launcher's, so that the kill below ends it.
-( sh -c 'exec env -i "$CARAPACE" run -q -r "$ROOTFS" --privileged --pids unlimited sleep 1002' \
-	</dev/null >/dev/null 2>&1 & echo "$!" >>"$PIDS" )
+# The launcher's pid is recorded too, so that the kill below ends it.
+( sh -c 'env -i "$CARAPACE" run -q -r "$ROOTFS" --privileged --pids unlimited sleep 1002 &
+	echo "$!" >>"$PIDS"; wait' </dev/null >/dev/null 2>&1 & echo "$!" >>"$PIDS" )
 mkdir "$TMPDIR/left-mount" "$TMPDIR/bound"
 mount -t tmpfs left-tmpfs "$TMPDIR/left-mount"
 mount --bind "$TMPDIR/bound" "$ELSEWHERE"
