@@ -132,8 +132,14 @@ is "$OUT" EPERM "a profile can name open_tree_attr (467), the last one carapace 
 # A profile that denies even execve: the command can't run, and carapace
 # ends instead of spinning in an _exit that the filter denies.
 printf 'default: errno\n' >"$work/deny-all"
-run timeout 20 "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/rootfs" --seccomp "$work/deny-all" true
-is "$RC" 126 "a profile that denies execve: exit 126, not a hang"
+# (ASan's runtime makes system calls of its own before a noreturn call, as
+# sigaltstack: denied, they end the ASan build with its exit 86.)
+if asan_build; then
+	skip "a profile that denies execve: the ASan build's runtime can't run under it"
+else
+	run timeout 20 "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/rootfs" --seccomp "$work/deny-all" true
+	is "$RC" 126 "a profile that denies execve: exit 126, not a hang"
+fi
 
 # A bad profile: exit 125 and one line that names the file and line.
 bad_profile() {	# DESC ERE CONTENT

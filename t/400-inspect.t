@@ -78,9 +78,11 @@ read_each='for p; do if [ -d "$p" ]; then ls -A "$p"; else head -c 1 "$p"; fi; d
 # shellcheck disable=SC2086 # the paths are words
 run "$CARAPACE" run -q -r "$ROOTFS" sh -c "$read_each" sh $claimed
 is "$OUT" end "every path the report calls masked reads as empty inside"
-# shellcheck disable=SC2086
-run "$CARAPACE" run -q -r "$ROOTFS" --privileged sh -c "$read_each" sh $claimed
-isnt "$OUT" end "unmasked (--privileged), the same paths have something to read"
+if asan_build; then skip_sealed_copy 1 --privileged; else
+	# shellcheck disable=SC2086
+	run "$CARAPACE" run -q -r "$ROOTFS" --privileged sh -c "$read_each" sh $claimed
+	isnt "$OUT" end "unmasked (--privileged), the same paths have something to read"
+fi
 
 # --- the report follows the options
 run inspect --privileged

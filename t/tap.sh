@@ -308,4 +308,13 @@ need_binary() { [ -x "$CARAPACE" ] || skip_all "no $CARAPACE: run make"; }
 # asan_build: $CARAPACE is make check-asan's build, dynamic and linked
 # with glibc and libasan, which the test rootfs and the VM don't have.
 asan_build() { case $CARAPACE in "$TOP"/build/asan/*) return 0 ;; esac; return 1; }
+# skip_sealed_copy N [WHAT]: N skips, for the asan_build's subtests that
+# need the sealed copy (--privileged, CAP_SYS_ADMIN, no Landlock): that copy
+# is carapace itself, exec'd in the container, where the ASan build can't run.
+skip_sealed_copy() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		skip "${2:+$2: }the sealed copy: the ASan build can't run in the rootfs"
+	done
+}
 need_rootfs() { [ -x "$ROOTFS/bin/busybox" ] || skip_all "no $ROOTFS: run ./setup.sh"; }
