@@ -238,6 +238,12 @@ static void drop_new_leaf_note(const struct cgroups *cg, const char *parent);
  */
 static void make_parent_folder(const struct cgroups *cg, const char *up, const char *path)
 {
+	/*
+	 * One that is there is not ours to note: killed at the mkdir, we
+	 * would leave a note naming the user's folder, for a sweep to take.
+	 */
+	if (!access(path, F_OK))
+		return;
 	note_new_leaf(cg, up, path + strlen(up) + 1);
 	if (mkdir(path, 0755) == 0)
 		mark_cgroup(cg, path, "parent");

@@ -142,6 +142,22 @@ for h in "$P" "$M"; do rmdir "$h/$parent"; done
 # A parent that carapace made goes when it is empty.
 run cara --cgroup-parent "h4made-$$/sub" --pids 10 true
 ok "a parent that carapace made is removed when empty" test ! -e "$P/h4made-$$"
+# A launcher killed at the mkdir of a parent folder that was already there
+# (strace's SIGKILL at its first mkdir): the folder is the user's, and no
+# note may name it for the next run's sweep to take while it is empty.
+if command -v strace >/dev/null; then
+	own_cgroup "h7user-$$"
+	for h in "$P" "$M"; do mkdir "$h/h7user-$$"; done
+	{ strace -f -qq -o /dev/null -e trace=mkdir -e inject=mkdir:signal=KILL:when=1 \
+		"$CARAPACE" run -q -r "$ROOTFS" --cgroup-parent "h7user-$$/sub" --pids 10 true \
+		</dev/null; } 2>/dev/null
+	run cara --cgroup-parent "h7user-$$-other" --pids 10 true
+	ok "a parent the user made stays after a launcher killed at its mkdir, and the next sweep" \
+		test -d "$P/h7user-$$" -a -d "$M/h7user-$$"
+	for h in "$P" "$M"; do rmdir "$h/h7user-$$/sub" "$h/h7user-$$" 2>/dev/null; done
+else
+	skip "no strace: it kills a launcher at its mkdir"
+fi
 no_leaks "the sweep: nothing left behind"
 
 # --- --name of a container whose launcher was killed a moment ago: its
