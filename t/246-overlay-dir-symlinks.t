@@ -10,17 +10,7 @@ need_root
 need_binary
 need_rootfs
 
-work=$(mktemp -d)
-user=carapace-t-ovldir
-racer=
-cleanup() {
-	[ -n "$racer" ] && kill "$racer" 2>/dev/null && wait "$racer" 2>/dev/null
-	id "$user" >/dev/null 2>&1 && userdel "$user"
-	rm -rf -- "$work"
-}
-trap cleanup EXIT
-chmod 755 "$work"
-useradd -r -M -s /bin/sh "$user"
+attacker_setup carapace-t-ovldir
 as() { setpriv --reuid="$user" --regid="$user" --clear-groups "$@"; }
 mkdir -m 700 "$work/hostdir"
 printf 'host root only\n' >"$work/hostdir/secret"

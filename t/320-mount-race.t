@@ -12,19 +12,7 @@ need_binary
 need_rootfs
 
 STARTS=${RACE_STARTS:-300}
-work=$(mktemp -d)
-user=carapace-t-race
-racer=
-cleanup() {
-	[ -n "$racer" ] && kill "$racer" 2>/dev/null && wait "$racer" 2>/dev/null
-	id "$user" >/dev/null 2>&1 && userdel "$user"
-	rm -rf -- "$work"
-}
-trap cleanup EXIT
-chmod 755 "$work"
-if command -v musl-gcc >/dev/null; then cc="musl-gcc -static"; else cc=gcc; fi
-$cc -O2 -Wall -o "$work/rename-race" "$TOP/t/rename-race.c" || { echo "Bail out! no C compiler"; exit 1; }
-useradd -r -M -s /bin/sh "$user"
+attacker_setup carapace-t-race racer
 cp -a "$ROOTFS" "$work/rootfs"
 R=$work/rootfs
 # The attacker's: the folder, its proc and dev (with bytes of its own where

@@ -318,3 +318,26 @@ skip_sealed_copy() {
 	done
 }
 need_rootfs() { [ -x "$ROOTFS/bin/busybox" ] || skip_all "no $ROOTFS: run ./setup.sh"; }
+
+# attacker_setup USER [racer]: the race tests' stage. $work, a folder of the
+# test's (755, so that USER may go through it); USER, a throwaway ordinary
+# user, the attacker, made now and removed at exit; with "racer", the
+# rename racer (t/rename-race.c) built as $work/rename-race. A test that
+# starts the racer puts its pid in $racer, and the exit ends it.
+attacker_setup() {
+	work=$(mktemp -d) user=$1 racer=
+	trap _attacker_cleanup EXIT
+	chmod 755 "$work"
+	if [ "${2:-}" = racer ]; then
+		local cc=gcc
+		command -v musl-gcc >/dev/null && cc="musl-gcc -static"
+		$cc -O2 -Wall -o "$work/rename-race" "$TOP/t/rename-race.c" ||
+			{ echo "Bail out! no C compiler"; exit 1; }
+	fi
+	useradd -r -M -s /bin/sh "$user"
+}
+_attacker_cleanup() {
+	[ -n "$racer" ] && kill "$racer" 2>/dev/null && wait "$racer" 2>/dev/null
+	id "$user" >/dev/null 2>&1 && userdel "$user"
+	rm -rf -- "$work"
+}
