@@ -1,5 +1,5 @@
 /*
- * cgroup.c: Cgroups: v2, v1 or hybrid, each controller where it really lives.
+ * cgroup.c: cgroups v2, v1 or hybrid, each controller where it really lives.
  *
  * SPDX-License-Identifier: MIT
  */

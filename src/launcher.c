@@ -1,5 +1,5 @@
 /*
- * launcher.c: The launcher: relays signals and the terminal, returns the status.
+ * launcher.c: the launcher relays signals and the terminal, and returns the status.
  *
  * SPDX-License-Identifier: MIT
  */

@@ -1,5 +1,5 @@
 /*
- * src/man.c: writes carapace(1), in roff, from the option tables of
+ * man.c: writes carapace(1), in roff, from the option tables of
  * src/options.c (make man). A build step, not a command of carapace: the
  * page would cost the binary 2 KB that its size limit does not have.
  *

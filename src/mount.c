@@ -1,5 +1,5 @@
 /*
- * mount.c: Mounts: the container's root and its standard filesystems.
+ * mount.c: the container's root and its standard filesystems.
  *
  * SPDX-License-Identifier: MIT
  */

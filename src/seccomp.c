@@ -1,5 +1,5 @@
 /*
- * seccomp.c: Seccomp: which system calls the workload may make, in classic BPF.
+ * seccomp.c: which system calls the workload may make, in classic BPF.
  *
  * SPDX-License-Identifier: MIT
  */

@@ -1,5 +1,5 @@
 /*
- * security.c: Security: users, capabilities, limits and fds.
+ * security.c: users, capabilities, limits and fds.
  *
  * SPDX-License-Identifier: MIT
  */

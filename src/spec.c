@@ -1,5 +1,5 @@
 /*
- * spec.c: Spec: everything that describes one container.
+ * spec.c: the spec's validation, before anything is made, and the text-file reader.
  *
  * SPDX-License-Identifier: MIT
  */

@@ -1,5 +1,5 @@
 /*
- * tar.c: Tarballs: a rootfs unpacked into memory, and nowhere else.
+ * tar.c: a rootfs tarball unpacked into memory, and nowhere else.
  *
  * SPDX-License-Identifier: MIT
  */

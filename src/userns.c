@@ -1,5 +1,5 @@
 /*
- * userns.c: User namespace: the launcher writes init's uid and gid maps.
+ * userns.c: the launcher writes init's uid and gid maps, and makes the idmapped root.
  *
  * SPDX-License-Identifier: MIT
  */

@@ -1,5 +1,5 @@
 /*
- * util.c: Basics: logging, fatal errors, allocators, cleanup.
+ * util.c: logging, fatal errors and how each process fails, allocators, cleanup.
  *
  * SPDX-License-Identifier: MIT
  */
