@@ -154,8 +154,134 @@ struct mount_spec {
 	enum mount_phase phase;
 };
 
+/* An OCI hook (config.json's hooks): run with the container's state JSON on stdin. */
+struct hook {
+	const char *path;	/* absolute, on the host */
+	char **args;		/* NULL-terminated; NULL: { path } */
+	char **env;		/* NULL-terminated; NULL: empty */
+	int timeout;		/* seconds; 0: none */
+};
+
+enum hook_kind {
+	HOOK_PRESTART, HOOK_CREATE_RUNTIME, HOOK_CREATE_CONTAINER, HOOK_START_CONTAINER,
+	HOOK_POSTSTART, HOOK_POSTSTOP, N_HOOK_KINDS
+};
+
+/* A device node of linux.devices: made in the container's /dev. */
+struct device_spec {
+	const char *path;	/* absolute, in the container */
+	char type;		/* 'c', 'b', 'p' (fifo) or 'u' (unbuffered char) */
+	int64_t major, minor;	/* -1: any, in a rule */
+	uint32_t mode;		/* permission bits; 0: 0666 */
+	uint32_t uid, gid;
+	bool ids_given;
+};
+
+/* A device cgroup rule of linux.resources.devices, in order. */
+struct device_rule {
+	bool allow;
+	char type;		/* 'a', 'c' or 'b' */
+	int64_t major, minor;	/* -1: any */
+	char access[4];		/* of "rwm" */
+};
+
+/* The OCI seccomp form (linux.seccomp), as parsed: src/seccomp.c compiles it. */
+enum seccomp_op {
+	SECCOMP_OP_NE, SECCOMP_OP_LT, SECCOMP_OP_LE, SECCOMP_OP_EQ, SECCOMP_OP_GE,
+	SECCOMP_OP_GT, SECCOMP_OP_MASKED_EQ,
+};
+
+struct seccomp_arg {
+	unsigned index;		/* 0 to 5 */
+	uint64_t value, value_two;
+	enum seccomp_op op;
+};
+
+struct seccomp_rule {
+	const char **names;	/* system calls; a name no table knows is skipped */
+	size_t names_len;
+	uint32_t action;	/* SECCOMP_RET_*, with the errno in SECCOMP_RET_DATA */
+	struct seccomp_arg args[6];
+	size_t args_len;
+};
+
+struct seccomp_profile {
+	uint32_t default_action;	/* SECCOMP_RET_*, with its errno */
+	uint32_t arches;	/* SECCOMP_ARCH_* bits that the profile names; 0: native */
+	unsigned flags;		/* SECCOMP_FILTER_FLAG_* */
+	struct seccomp_rule *rules;
+	size_t len;
+	const char *listener_path;	/* SCMP_ACT_NOTIFY's socket; NULL: none */
+};
+
+/* An OCI namespace to join (linux.namespaces[].path) instead of making one. */
+struct ns_join {
+	unsigned long type;	/* CLONE_NEW* */
+	const char *path;
+};
+
+struct key_value {
+	const char *key, *value;
+};
+
+struct hugetlb_limit {
+	const char *page_size;	/* "2MB", "1GB" */
+	uint64_t limit;		/* bytes */
+};
+
+struct oci_settings {
+	const char *bundle;	/* absolute; NULL: not an OCI container */
+	const char *domainname;
+	bool hostname_given;	/* OCI: no hostname, no sethostname */
+	struct ns_join *joins;	/* in the order given */
+	size_t joins_len;
+	struct hook *hooks[N_HOOK_KINDS];
+	size_t hooks_len[N_HOOK_KINDS];
+	struct key_value *annotations;
+	size_t annotations_len;
+	struct key_value *sysctls;	/* written under /proc/sys inside */
+	size_t sysctls_len;
+	struct device_spec *devices;	/* made in /dev, beside the default ones */
+	size_t devices_len;
+	struct device_rule *device_rules;	/* NULL: carapace's default list */
+	size_t device_rules_len;
+	bool device_rules_given;
+	unsigned long root_propagation;	/* MS_SHARED, MS_SLAVE, MS_PRIVATE...; 0: private */
+	struct {		/* process.user and the rest of process */
+		bool ids_given;		/* uid and gid below, numeric, as OCI gives them */
+		uint32_t uid, gid;
+		uint32_t *additional_gids;	/* exactly these: none from /etc/group */
+		size_t additional_gids_len;
+		int umask;		/* -1: unset */
+		bool oom_score_adj_given;
+		int oom_score_adj;
+		unsigned console_rows, console_cols;	/* 0: unset */
+		const char *apparmor_profile;
+		const char *selinux_label;
+	} process;
+	struct {		/* the five sets; given: they replace privileges.caps */
+		bool given;
+		uint64_t bounding, effective, inheritable, permitted, ambient;
+	} caps;
+	struct {		/* linux.resources beyond struct container's limits */
+		int64_t memory_reservation;	/* bytes; 0: unset */
+		bool disable_oom_killer;
+		int64_t memory_swappiness;	/* -1: unset */
+		uint64_t cpu_period;	/* us; 0: the kernel's */
+		const char *cpuset_mems;
+		uint16_t blkio_weight;	/* 10 to 1000; 0: unset */
+		struct hugetlb_limit *hugetlb;
+		size_t hugetlb_len;
+		struct key_value *unified;	/* cgroup v2 files and their values */
+		size_t unified_len;
+	} resources;
+	const struct seccomp_profile *seccomp;	/* NULL: privileges.seccomp decides */
+	bool personality_given;
+	unsigned long personality;	/* PER_LINUX, PER_LINUX32, with flags */
+};
+
 /*
- * The command line fills this, and an OCI config.json will fill the same
+ * The command line fills this, and an OCI config.json fills the same
  * struct; everything after parsing reads only this.
  */
 struct container {
@@ -223,6 +349,11 @@ struct container {
 		bool subreaper;
 		unsigned stop_timeout;	/* seconds */
 	} init;
+	/*
+	 * Settings that an OCI config.json gives (src/oci-config.c) and the
+	 * command line does not, or not yet: zero means "not asked for".
+	 */
+	struct oci_settings oci;
 };
 
 #define CAP(x) (1ULL << CAP_##x)
@@ -498,6 +629,14 @@ bool ipc_expect(int sock, enum msg_type want, int *fd);
 int open_pty(int sock);
 void bind_console(int pty_slave);
 bool wants_tty(const struct container *c);
+
+/* src/oci-config.c: the second front end, an OCI bundle's config.json */
+void oci_read_config(struct container *c, const char *bundle);
+/* Not static for t/unit.c and the fuzzer: JSON of LEN bytes, as if BUNDLE's. */
+void oci_parse_config(struct container *c, const char *json, size_t len, const char *bundle);
+
+/* src/hooks.c */
+void run_hooks(const struct container *c, enum hook_kind kind, const char *state_json);
 
 /* src/launcher.c */
 void launcher_on_exit(struct launcher *l);
