@@ -16,8 +16,12 @@
 #include "inspector.h"
 
 /* The life story, in the order it is told below. */
-static int cmd_run(int argc, char **argv, enum exec_action action);
-static int cmd_init(int argc, char **argv);
+static int run_container(int argc, char **argv, enum exec_action action);
+static void create_from_bundle(struct oci_args *a, struct container *c, struct runtime *rt,
+			       struct oci_state *st);
+static void hand_over(const struct oci_args *a, const struct container *c,
+		      const struct runtime *rt, struct oci_state *st, struct launcher *l);
+static void kill_and_wait(const struct oci_state *st);
 static void create_container(const struct container *c, struct runtime *rt,
 			     struct launcher *l);
 static void send_to_init(const struct launcher *l, enum msg_type type, int fd);
@@ -27,6 +31,8 @@ static bool wait_until_ready(struct launcher *l);
 __attribute__((noreturn))
 static void container_init(const struct container *c, const struct runtime *rt, int sock);
 static void become_root_inside(const struct runtime *rt, int sock);
+static int wait_for_start(const struct runtime *rt, int sock, int sigfd);
+static void check_command(const struct container *c);
 static const char *build_filesystem(const struct container *c, const struct runtime *rt,
 				    int root_tree);
 __attribute__((noreturn))
@@ -41,35 +47,46 @@ static void restore_signals(const struct saved_signals *saved);
 
 int main(int argc, char **argv)
 {
-	const char *cmd;
+	const struct command *cmd;
+	struct oci_args global;
+	int first;
 
 	if (argc > 0 && !strcmp(argv[0], SEALED_ARGV0))
 		return cmd_exec_sealed(argc, argv);
 	set_fail_mode(FAIL_LAUNCHER, -1);
 	refuse_sealed_reentry();
 	argv = copy_args(argc, argv);	/* init overwrites the original: hide_command_line */
-	cmd = argc > 1 ? argv[1] : NULL;
 	ensure_std_fds();
-	if (!cmd)
+	first = parse_global_options(&global, argc, argv);	/* --help and --version end here */
+	set_log_file(&global);
+	if (global.systemd_cgroup)
+		die(EXIT_CANT_RUN, "--systemd-cgroup: not supported: carapace writes the cgroup "
+		    "files itself, without systemd (use cgroupfs in the engine)");
+	if (first >= argc)
 		die(EXIT_CANT_RUN, "no command given (see carapace --help)");
-	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+	if (!strcmp(argv[first], "help")) {
 		usage(stdout);
 		return 0;
 	}
-	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
-		printf("carapace %s\n", CARAPACE_VERSION);
-		return 0;
-	}
-	if (!strcmp(cmd, "run"))
-		return cmd_run(argc - 1, argv + 1, EXEC_COMMAND);
-	if (!strcmp(cmd, "inspect"))
-		return cmd_run(argc - 1, argv + 1, EXEC_INSPECT);
-	if (!strcmp(cmd, "init"))
-		return cmd_init(argc - 1, argv + 1);
-	die(EXIT_CANT_RUN, "unknown command: %s (see carapace --help)", cmd);
+	cmd = find_command(argv[first]);
+	if (!cmd)
+		die(EXIT_CANT_RUN, "unknown command: %s (see carapace --help)", argv[first]);
+	return run_command(cmd, &global, argc - first, argv + first);
 }
 
-static int cmd_run(int argc, char **argv, enum exec_action action)
+int cmd_run(const struct oci_args *global, int argc, char **argv)
+{
+	(void)global;
+	return run_container(argc, argv, EXEC_COMMAND);
+}
+
+int cmd_inspect(const struct oci_args *global, int argc, char **argv)
+{
+	(void)global;
+	return run_container(argc, argv, EXEC_INSPECT);
+}
+
+static int run_container(int argc, char **argv, enum exec_action action)
 {
 	struct container c = { .process.action = action };
 	/*
@@ -80,7 +97,7 @@ static int cmd_run(int argc, char **argv, enum exec_action action)
 	struct launcher l = LAUNCHER_INIT;
 	int status;
 
-	rt.root_fd = rt.cg.v2_fd = -1;
+	rt.root_fd = rt.cg.v2_fd = rt.start_listener = -1;
 	parse_run_options(&c, argc, argv);
 	validate_spec(&c, &rt);
 	if (action == EXEC_INSPECT)	/* before the clone: the host's, to compare */
@@ -99,7 +116,7 @@ static int cmd_run(int argc, char **argv, enum exec_action action)
 	return status;
 }
 
-static int cmd_init(int argc, char **argv)
+int cmd_init(const struct oci_args *global, int argc, char **argv)
 {
 	struct container c = { 0 };	/* only its init's settings */
 	struct saved_signals saved;
@@ -107,6 +124,7 @@ static int cmd_init(int argc, char **argv)
 	int sigfd;
 	pid_t child;
 
+	(void)global;
 	if (getpid() != 1) {
 		if (!c.init.subreaper)
 			log_warn("not PID 1 and not a subreaper (-s): orphans won't be reaped");
@@ -129,6 +147,127 @@ static int cmd_init(int argc, char **argv)
 		die_exec(program[0]);
 	}
 	return init_loop(sigfd, child, c.init.forward_to_group);
+}
+
+/*
+ * OCI create: the container, set up from the bundle, with init waiting
+ * for start; its state on disk. Returns once init lives on its own, a
+ * child of whoever is the caller's subreaper (conmon, containerd's shim).
+ */
+int cmd_create(const struct oci_args *global, int argc, char **argv)
+{
+	struct oci_args a = *global;
+	struct container c = { .process.action = EXEC_COMMAND };
+	/* Static, as run's: the clean-up at exit reads them. */
+	static struct runtime rt;
+	static struct oci_state st;
+	struct launcher l = LAUNCHER_INIT;
+
+	rt.root_fd = rt.cg.v2_fd = rt.start_listener = -1;
+	if (parse_oci_options(&a, "create", argc, argv) != argc)
+		die(EXIT_CANT_RUN, "create: one container ID only (see carapace create --help)");
+	create_from_bundle(&a, &c, &rt, &st);
+	l.detach = true;
+	create_container(&c, &rt, &l);
+	if (!wait_until_ready(&l))
+		exit(supervise(&l));	/* init failed and said why: its status, after clean-up */
+	hand_over(&a, &c, &rt, &st, &l);
+	return 0;
+}
+
+/* The bundle's container, checked; its state folder made and removed at exit until handed over. */
+static void create_from_bundle(struct oci_args *a, struct container *c, struct runtime *rt,
+			       struct oci_state *st)
+{
+	char *bundle = realpath(a->bundle ? a->bundle : ".", NULL);
+
+	if (!bundle)
+		die_errno("--bundle: %s", a->bundle ? a->bundle : ".");
+	state_create(st, a);
+	state_remove_on_exit(st);	/* first: it goes last, after init and the cgroups */
+	oci_read_config(c, bundle);
+	c->root.no_pivot |= a->no_pivot;
+	c->process.preserve_fds = a->preserve_fds;
+	if (c->process.tty == TTY_ALWAYS && !a->console_socket)
+		die(EXIT_CANT_RUN, "create: process.terminal is true: give --console-socket");
+	if (c->process.tty != TTY_ALWAYS && a->console_socket)
+		die(EXIT_CANT_RUN, "create: --console-socket: process.terminal is not true");
+	c->process.tty = c->process.tty == TTY_ALWAYS ? TTY_ALWAYS : TTY_NEVER;
+	validate_spec(c, rt);
+	build_seccomp(c, &rt->filter);
+	rt->new_keyring = !a->no_new_keyring;
+	rt->start_listener = listen_for_start(st);
+	st->bundle = bundle;
+	st->rootfs = (char *)c->root.path;
+	st->annotations = c->oci.annotations;
+	st->annotations_len = c->oci.annotations_len;
+}
+
+/*
+ * Init is set up and waits for start: the pty to the console socket, the
+ * pid to the pid file and the state to disk, then init is told to outlive
+ * us. Until init has closed its end, a death of ours is its death too.
+ */
+static void hand_over(const struct oci_args *a, const struct container *c,
+		      const struct runtime *rt, struct oci_state *st, struct launcher *l)
+{
+	struct ipc_msg m;
+	char *cgroups = cgroups_describe(&rt->cg);
+
+	(void)c;
+	if (l->pty >= 0)
+		send_console(a->console_socket, l->pty);
+	st->pid = l->init;
+	st->start_time = process_start_time(l->init);
+	st->created = rfc3339_now();
+	state_write_file(st, "cgroups", cgroups);
+	free(cgroups);
+	state_write(st);
+	if (a->pid_file)
+		write_pid_file(a->pid_file, l->init);
+	send_to_init(l, MSG_DETACH, -1);
+	if (ipc_recv(l->sock, &m) != 0)	/* EOF: init has let go of us */
+		die(EXIT_CANT_RUN, "create: init did not take the hand-over");
+	keep_cgroups();
+	state_keep();
+	launcher_hand_over(l);
+}
+
+/*
+ * OCI start: init of a created container runs the process. Returns once
+ * the process is exec'd; an error before that (the exec's) is printed,
+ * and its status returned.
+ */
+int cmd_start(const struct oci_args *global, int argc, char **argv)
+{
+	struct oci_args a = *global;
+	struct oci_state st;
+	enum oci_status status;
+	autoclose int conn = -1;
+	struct ipc_msg m;
+	int code = 0;
+
+	if (parse_oci_options(&a, "start", argc, argv) != argc)
+		die(EXIT_CANT_RUN, "start: one container ID only");
+	if (!state_open(&st, &a, a.id))
+		die(EXIT_CANT_RUN, "container %s does not exist", a.id ? a.id : "");
+	status = state_status(&st);
+	if (status != STATUS_CREATED)
+		die(EXIT_CANT_RUN, "start: %s: cannot start a container that is %s", st.id,
+		    status_name(status));
+	conn = connect_to_init(&st);
+	if (!ipc_send(conn, &IPC_MSG(MSG_START)))
+		die_errno("start: %s: tell init", st.id);
+	st.started = true;
+	state_write(&st);
+	unlinkat(st.dir_fd, "start", 0);
+	/* Until the exec, the process reports its own errors here; then EOF. */
+	while (ipc_recv(conn, &m) > 0)
+		if (m.type == MSG_ERROR) {
+			log_error("%s", m.text);
+			code = m.code;
+		}
+	return code;
 }
 
 /* ------------------------------------------------------------------ */
@@ -263,6 +402,8 @@ static bool wait_until_ready(struct launcher *l)
 			return true;
 		if (type != MSG_PTY)
 			return false;	/* an error, or init died */
+		if (l->detach)	/* the engine's to relay, not ours */
+			continue;
 		if (fcntl(l->pty, F_SETFL, O_NONBLOCK))
 			die_errno("fcntl: pty");
 		copy_window_size(l);
@@ -294,8 +435,7 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Host fds that the launcher inherited stop here. */
-	syscall(SYS_close_range, 3 + c->process.preserve_fds, sock - 1, 0);
-	syscall(SYS_close_range, sock + 1, ~0U, 0);
+	close_fds_but(3 + c->process.preserve_fds, sock, rt->start_listener);
 	if (!ipc_expect(sock, MSG_GO, &root_tree))	/* EOF: a launcher that died early */
 		_exit(EXIT_CANT_RUN);
 	if (c->namespaces & CLONE_NEWUSER)
@@ -308,6 +448,8 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 	/* Now that init is in its cgroups, they become its cgroup namespace's root. */
 	if (rt->cg.ndirs && (c->namespaces & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP))
 		die_errno("unshare: cgroup namespace");
+	if (rt->new_keyring)
+		join_new_keyring();
 	root_mode = build_filesystem(c, rt, root_tree);
 	if (sethostname(c->hostname, strlen(c->hostname)))
 		die_errno("sethostname: %s", c->hostname);
@@ -320,11 +462,17 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 			bind_console(pty_slave);
 	}
 
+	if (rt->start_listener >= 0)	/* as runc: a command not there fails create */
+		check_command(c);
 	/* Before "ready": a signal the launcher forwards from then on is kept. */
 	sigfd = init_take_signals(&saved);
+	if (c->oci.bundle)	/* an engine's process gets what OCI says: no inherited SIG_IGN */
+		sigemptyset(&saved.ignored);
 	/* Not sent: the launcher is gone, and PDEATHSIG ends us. */
 	ipc_send(sock, &IPC_MSG(MSG_READY));
-	if (!ipc_expect(sock, MSG_START, NULL))
+	if (rt->start_listener >= 0)
+		sock = wait_for_start(rt, sock, sigfd);
+	else if (!ipc_expect(sock, MSG_START, NULL))
 		_exit(EXIT_CANT_RUN);
 
 	/*
@@ -365,6 +513,71 @@ static void become_root_inside(const struct runtime *rt, int sock)
 	if (poll(&(struct pollfd){ .fd = sock, .events = POLLIN }, 1, 0) == 1 &&
 	    recv(sock, &(char){ 0 }, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
 		_exit(EXIT_CANT_RUN);
+}
+
+/*
+ * OCI: create hands init over and exits; init then waits for start's
+ * connection, which carries "start" and, until the exec, the process's
+ * errors. A signal meanwhile (kill of a created container) ends init
+ * as it would end the process.
+ */
+static int wait_for_start(const struct runtime *rt, int sock, int sigfd)
+{
+	if (!ipc_expect(sock, MSG_DETACH, NULL))
+		_exit(EXIT_CANT_RUN);
+	/* From here on init outlives create: the caller's subreaper reaps it. */
+	prctl(PR_SET_PDEATHSIG, 0);
+	close(sock);	/* the EOF that tells create so */
+	set_fail_mode(FAIL_PRINT, -1);
+	for (;;) {
+		struct pollfd p[2] = { { rt->start_listener, POLLIN, 0 }, { sigfd, POLLIN, 0 } };
+		struct signalfd_siginfo si;
+		int conn;
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			_exit(EXIT_CANT_RUN);
+		if ((p[1].revents & POLLIN) && read(sigfd, &si, sizeof si) == sizeof si &&
+		    ends_created_container((int)si.ssi_signo))
+			_exit(128 + (int)si.ssi_signo);
+		if (!(p[0].revents & POLLIN))
+			continue;
+		conn = accept4(rt->start_listener, NULL, NULL, SOCK_CLOEXEC);
+		if (conn >= 0 && ipc_expect(conn, MSG_START, NULL)) {
+			close(rt->start_listener);
+			set_fail_mode(FAIL_REPORT, conn);
+			return conn;
+		}
+		if (conn >= 0)
+			close(conn);
+	}
+}
+
+/*
+ * Create fails for a command that isn't there, as with runc, so that the
+ * engine says "not found" (127) before anything runs. The exec checks again.
+ */
+static void check_command(const struct container *c)
+{
+	const char *cmd = c->process.argv[0], *path = env_get(c->process.env, "PATH");
+	char file[PATH_MAX];
+
+	if (strchr(cmd, '/')) {
+		if (access(cmd, X_OK))
+			die_exec(cmd);
+		return;
+	}
+	for (const char *p = path ? path : ""; path; p++) {
+		const char *end = strchrnul(p, ':');
+
+		if (snprintf(file, sizeof file, "%.*s/%s", (int)(end - p), p, cmd) < (int)sizeof file &&
+		    !access(file, X_OK))
+			return;
+		if (!*end)
+			break;
+		p = end;
+	}
+	errno = ENOENT;
+	die_exec(cmd);
 }
 
 /* ------------------------------------------------------------------ */
@@ -536,4 +749,54 @@ static void restore_signals(const struct saved_signals *saved)
 	for (int sig = 1; sig < NSIG; sig++)
 		sigaction(sig, sigismember(&saved->ignored, sig) ? &ign : &dfl, NULL);
 	sigprocmask(SIG_SETMASK, &saved->mask, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* The end: delete removes what create left                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * OCI delete: a stopped container's cgroups and state; a created one is
+ * killed first, a running one only with --force. Deleting what isn't
+ * there is no error with --force: engines delete twice, to be sure.
+ */
+int cmd_delete(const struct oci_args *global, int argc, char **argv)
+{
+	struct oci_args a = *global;
+	struct oci_state st;
+	enum oci_status status;
+	char *cgroups;
+
+	if (parse_oci_options(&a, "delete", argc, argv) != argc)
+		die(EXIT_CANT_RUN, "delete: one container ID only");
+	if (!state_open(&st, &a, a.id)) {
+		if (a.force)
+			return 0;
+		die(EXIT_CANT_RUN, "container %s does not exist", a.id ? a.id : "");
+	}
+	status = state_status(&st);
+	if (status == STATUS_RUNNING && !a.force)
+		die(EXIT_CANT_RUN, "delete: %s: cannot delete a container that is running "
+		    "(stop it, or use --force)", st.id);
+	if (status != STATUS_STOPPED)
+		kill_and_wait(&st);
+	cgroups = state_read_file(&st, "cgroups");
+	if (cgroups && !cgroups_remove_described(cgroups))
+		die(EXIT_CANT_RUN, "delete: %s: its cgroups could not be removed", st.id);
+	state_remove(&st);
+	return 0;
+}
+
+/* SIGKILL to init ends the container: its pid namespace goes with it. */
+static void kill_and_wait(const struct oci_state *st)
+{
+	autoclose int pidfd = state_pidfd(st);
+
+	if (pidfd < 0)
+		return;
+	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) && errno != ESRCH)
+		die_errno("delete: %s: kill its init", st->id);
+	/* Readable once it has exited, reaped by its parent or not. */
+	if (poll(&(struct pollfd){ .fd = pidfd, .events = POLLIN }, 1, 10000) != 1)
+		die(EXIT_CANT_RUN, "delete: %s: init %d did not exit", st->id, (int)st->pid);
 }

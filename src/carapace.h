@@ -40,6 +40,7 @@
 #include <sys/sendfile.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -54,6 +55,7 @@
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <linux/filter.h>
+#include <linux/keyctl.h>
 #include <linux/landlock.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
@@ -93,6 +95,7 @@ enum msg_type {
 	MSG_START = 'S',	/* launcher -> init: run the workload */
 	MSG_ERROR = 'E',	/* container -> launcher: a fatal error, its code and text */
 	MSG_PTY = 'P',		/* init -> launcher: the pty master, as SCM_RIGHTS */
+	MSG_DETACH = 'D',	/* create -> init: outlive me; init closes the socket */
 };
 
 /*
@@ -440,6 +443,8 @@ struct runtime {
 				 * the host's devices are kept shut */
 	struct cgroups cg;	/* the container's own, if it has any */
 	struct seccomp_filter filter;	/* the workload's, unless it is unconfined */
+	int start_listener;	/* OCI create: init waits there for start; -1: run's way */
+	bool new_keyring;	/* OCI: a session keyring of the container's own */
 };
 
 /*
@@ -505,9 +510,51 @@ struct launcher {
 	bool reaped;
 	struct termios saved_termios;	/* stdin's, before set_raw_terminal */
 	bool termios_saved;
+	bool detach;		/* OCI create: hand init over, keep no terminal */
 };
 
 #define LAUNCHER_INIT { .init = -1, .pidfd = -1, .sock = -1, .sigfd = -1, .pty = -1 }
+
+/*
+ * The OCI runtime's command line (runc's): the global options that come
+ * before the command, and each command's own. A field left 0 or NULL was
+ * not given.
+ */
+struct oci_args {
+	const char *root;	/* --root: where the state folders are */
+	const char *log;	/* --log: errors go there too */
+	const char *log_format;	/* text or json */
+	bool systemd_cgroup;
+	const char *bundle;	/* create's: default the current folder */
+	const char *pid_file;
+	const char *console_socket;
+	int preserve_fds;
+	bool no_pivot, no_new_keyring;
+	bool force;		/* delete's */
+	bool all;		/* kill's: every process of its cgroups */
+	bool quiet;		/* list's -q */
+	const char *format;	/* list's: table or json */
+	const char *id;		/* the operand */
+};
+
+/* What a container's state folder holds (src/state.c), as read back. */
+enum oci_status { STATUS_CREATING, STATUS_CREATED, STATUS_RUNNING, STATUS_PAUSED,
+		  STATUS_STOPPED };
+
+struct oci_state {
+	char id[1025];
+	int root_fd;		/* the --root folder */
+	int dir_fd;		/* the container's, flocked while a command works on it */
+	pid_t pid;		/* init's, on the host; 0: none yet */
+	unsigned long long start_time;	/* its /proc/PID/stat field 22: a pid reused is not it */
+	bool started;		/* start has run */
+	char *bundle;
+	char *created;		/* RFC 3339, UTC */
+	uid_t owner;
+	struct key_value *annotations;
+	size_t annotations_len;
+	char *rootfs;		/* the root's absolute path */
+};
 
 /* Functions and tables, by the file that defines them. */
 
@@ -529,6 +576,7 @@ int sys_move_mount(int from, int to);
 int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct mount_attr *attr);
 __attribute__((format(printf, 2, 3)))
 void log_msg(enum log_level level, const char *fmt, ...);
+void json_string(FILE *out, const char *s);
 
 /* src/options.c */
 void usage(FILE *out);
@@ -538,6 +586,11 @@ const char *env_get(char **env, const char *name);
 void env_set(struct container *c, char *entry);
 bool ranges_overlap(uint64_t a, uint64_t n, uint64_t b, uint64_t m);
 void parse_run_options(struct container *c, int argc, char **argv);
+struct command;
+const struct command *find_command(const char *name);
+int run_command(const struct command *cmd, const struct oci_args *global, int argc, char **argv);
+int parse_global_options(struct oci_args *a, int argc, char **argv);
+int parse_oci_options(struct oci_args *a, const char *name, int argc, char **argv);
 char **parse_init_options(struct container *c, int argc, char **argv);
 /* Not static for t/unit.c, which tests them alone. */
 int64_t parse_size(const char *opt, const char *s);
@@ -545,7 +598,13 @@ uint64_t parse_cpus(const char *s);
 void parse_ulimit(struct container *c, const char *arg);
 void check_cpuset(const char *arg);
 
-/* carapace.c */
+/* carapace.c: the commands, as src/options.c's table runs them */
+int cmd_run(const struct oci_args *global, int argc, char **argv);
+int cmd_inspect(const struct oci_args *global, int argc, char **argv);
+int cmd_init(const struct oci_args *global, int argc, char **argv);
+int cmd_create(const struct oci_args *global, int argc, char **argv);
+int cmd_start(const struct oci_args *global, int argc, char **argv);
+int cmd_delete(const struct oci_args *global, int argc, char **argv);
 void exec_command(char **argv, char **env);
 __attribute__((noreturn))
 void die_exec(const char *cmd);
@@ -561,6 +620,10 @@ void validate_spec(struct container *c, struct runtime *rt);
 void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless);
 void join_cgroups(const struct cgroups *cg, pid_t pid, bool v2_done);
 void report_cgroups(const struct cgroups *cg, const struct container *c);
+void keep_cgroups(void);
+char *cgroups_describe(const struct cgroups *cg);
+bool cgroups_remove_described(const char *text);
+int cgroups_signal_all(const char *text, int sig);
 
 /* src/userns.c */
 int idmapped_root(const struct container *c, const struct runtime *rt, pid_t pid);
@@ -601,6 +664,8 @@ void resolve_user(const struct container *c, struct user_ids *u);
 void set_rlimits(const struct container *c);
 void limit_caps(uint64_t keep, const struct user_ids *user);
 void cloexec_from(int first);
+void close_fds_but(int first, int keep, int also);
+void join_new_keyring(void);
 void ensure_std_fds(void);
 
 /* src/seccomp.c */
@@ -619,6 +684,7 @@ void hide_command_line(void);
 int init_take_signals(struct saved_signals *saved);
 int exit_status(int status);
 int init_loop(int sigfd, pid_t workload, bool to_group);
+bool ends_created_container(int sig);
 
 /* src/ipc.c */
 bool ipc_send(int sock, const struct ipc_msg *m);
@@ -629,6 +695,7 @@ bool ipc_expect(int sock, enum msg_type want, int *fd);
 int open_pty(int sock);
 void bind_console(int pty_slave);
 bool wants_tty(const struct container *c);
+void send_console(const char *socket_path, int pty_master);
 
 /* src/oci-config.c: the second front end, an OCI bundle's config.json */
 void oci_read_config(struct container *c, const char *bundle);
@@ -638,9 +705,39 @@ void oci_parse_config(struct container *c, const char *json, size_t len, const c
 /* src/hooks.c */
 void run_hooks(const struct container *c, enum hook_kind kind, const char *state_json);
 
+/* src/state.c */
+bool valid_container_id(const char *id);
+const char *state_root_path(const struct oci_args *a);
+void state_create(struct oci_state *st, const struct oci_args *a);
+bool state_open(struct oci_state *st, const struct oci_args *a, const char *id);
+void state_write(const struct oci_state *st);
+void state_write_file(const struct oci_state *st, const char *name, const char *text);
+char *state_read_file(const struct oci_state *st, const char *name);
+void state_remove(struct oci_state *st);
+void state_remove_on_exit(struct oci_state *st);
+void state_keep(void);
+void state_close(struct oci_state *st);
+int listen_for_start(const struct oci_state *st);
+int connect_to_init(const struct oci_state *st);
+void write_pid_file(const char *path, pid_t pid);
+char *rfc3339_now(void);
+unsigned long long process_start_time(pid_t pid);
+enum oci_status state_status(const struct oci_state *st);
+const char *status_name(enum oci_status s);
+int state_pidfd(const struct oci_state *st);
+char *state_json(const struct oci_state *st, bool pretty);
+
+/* src/oci-cli.c */
+int cmd_state(const struct oci_args *global, int argc, char **argv);
+int cmd_kill(const struct oci_args *global, int argc, char **argv);
+int cmd_list(const struct oci_args *global, int argc, char **argv);
+int parse_signal(const char *s);
+void set_log_file(const struct oci_args *a);
+
 /* src/launcher.c */
 void launcher_on_exit(struct launcher *l);
 void launcher_done(struct launcher *l);
+void launcher_hand_over(struct launcher *l);
 void set_raw_terminal(struct launcher *l);
 void copy_window_size(const struct launcher *l);
 enum msg_type read_container_msg(struct launcher *l);

@@ -592,7 +592,14 @@ static struct cgroups *cgroups_at_exit;
 
 static void remove_cgroups_at_exit(void)
 {
-	remove_cgroups(cgroups_at_exit);
+	if (cgroups_at_exit)
+		remove_cgroups(cgroups_at_exit);
+}
+
+/* OCI create: the cgroups outlive the launcher; delete removes them. */
+void keep_cgroups(void)
+{
+	cgroups_at_exit = NULL;
 }
 
 /*

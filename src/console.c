@@ -94,3 +94,37 @@ bool wants_tty(const struct container *c)
 	return c->process.tty == TTY_ALWAYS ||
 	       (c->process.tty == TTY_AUTO && isatty(STDIN_FILENO));
 }
+
+/*
+ * OCI create: the pty's master to the engine's console socket, as
+ * SCM_RIGHTS with its name as the payload, as runc sends it. The engine
+ * (conmon, the shim) relays the terminal from then on.
+ */
+void send_console(const char *socket_path, int pty_master)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char payload[] = "/dev/ptmx";
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl = { 0 };
+	struct iovec iov = { payload, sizeof payload - 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			      .msg_controllen = sizeof ctl.buf };
+	autoclose int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	if (strlen(socket_path) >= sizeof sa.sun_path)
+		die(EXIT_CANT_RUN, "--console-socket: %s: longer than a socket's path may be",
+		    socket_path);
+	strcpy(sa.sun_path, socket_path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa))
+		die_errno("--console-socket: %s", socket_path);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &pty_master, sizeof(int));
+	while (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			die_errno("--console-socket: %s: send the pty", socket_path);
+}

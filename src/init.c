@@ -105,3 +105,14 @@ int init_loop(int sigfd, pid_t workload, bool to_group)
 		}
 	}
 }
+
+/*
+ * A signal to a created container, whose process doesn't run yet: those
+ * whose default is to go on (a child's end, a window's change) keep it
+ * waiting; any other ends it, as it would end the process.
+ */
+bool ends_created_container(int sig)
+{
+	return sig != SIGCHLD && sig != SIGWINCH && sig != SIGURG && sig != SIGCONT &&
+	       sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU;
+}

@@ -66,6 +66,13 @@ void launcher_done(struct launcher *l)
 	exiting = NULL;
 }
 
+/* OCI create: init lives on without the launcher, whose clean-up then leaves it be. */
+void launcher_hand_over(struct launcher *l)
+{
+	exiting = NULL;
+	l->init = -1;
+}
+
 void set_raw_terminal(struct launcher *l)
 {
 	struct termios raw;

@@ -15,6 +15,7 @@
  */
 struct cmdline {
 	struct container c;
+	struct oci_args oci;		/* the OCI commands' options */
 	const struct command *cmd;
 	uint64_t caps_added, caps_dropped;	/* on docker's set, in order */
 	bool stop_timeout_given;
@@ -53,6 +54,7 @@ struct command {
 	const char *summary;	/* its line in carapace --help */
 	const char *about;	/* the first lines of its own --help */
 	const struct option_def *options;
+	int (*run)(const struct oci_args *global, int argc, char **argv);
 };
 
 static unsigned long parse_number(const char *opt, const char *s, unsigned long max)
@@ -852,21 +854,183 @@ static const struct option_def init_options[] = {
 	{ 0 }
 };
 
-enum { CMD_RUN, CMD_INSPECT, CMD_INIT, N_COMMANDS };
+static int parse_options(struct cmdline *cl, int argc, char **argv);
 
+static void preserve_fds_oci_option(struct cmdline *cl, char *arg)
+{
+	cl->oci.preserve_fds = (int)parse_number("--preserve-fds", arg, 1000);
+}
+
+static void debug_option(struct cmdline *cl, char *arg)
+{
+	(void)cl, (void)arg;
+	log_threshold = LOG_DEBUG;
+}
+
+static void log_format_option(struct cmdline *cl, char *arg)
+{
+	if (strcmp(arg, "text") && strcmp(arg, "json"))
+		die(EXIT_CANT_RUN, "--log-format: text or json, not '%s'", arg);
+	cl->oci.log_format = arg;
+}
+
+/* runc's --rootless true|false|auto: carapace tells by its effective uid. */
+static void rootless_option(struct cmdline *cl, char *arg)
+{
+	(void)cl;
+	if (strcmp(arg, "true") && strcmp(arg, "false") && strcmp(arg, "auto"))
+		die(EXIT_CANT_RUN, "--rootless: true, false or auto, not '%s'", arg);
+}
+
+static void version_option(struct cmdline *cl, char *arg)
+{
+	(void)cl, (void)arg;
+	printf("carapace %s\n", CARAPACE_VERSION);
+	exit(0);
+}
+
+static void global_help_option(struct cmdline *cl, char *arg)
+{
+	(void)cl, (void)arg;
+	usage(stdout);
+	exit(0);
+}
+
+/* Before the command, as runc takes them: engines give them to every command. */
+static const struct option_def global_options[] = {
+	{ "root", 0, "DIR", "OCI: the containers' state (default /run/carapace; rootless:\n"
+	  "$XDG_RUNTIME_DIR/carapace)", STRING(oci.root) },
+	{ "log", 0, "FILE", "OCI: write errors to FILE too", STRING(oci.log) },
+	{ "log-format", 0, "FORMAT", "OCI: text, or json (one object a line, as runc's)",
+	  CALLS(log_format_option) },
+	{ "debug", 0, NULL, "say what carapace does", CALLS(debug_option) },
+	{ "systemd-cgroup", 0, NULL, "refused: carapace writes cgroupfs itself, without systemd",
+	  FLAG(oci.systemd_cgroup) },
+	{ "rootless", 0, "true|false|auto", "taken for runc's sake: carapace tells by its uid",
+	  CALLS(rootless_option) },
+	{ "help", 'h', NULL, "show this help (carapace COMMAND --help for a command)",
+	  CALLS(global_help_option) },
+	{ "version", 'V', NULL, "show the version", CALLS(version_option) },
+	{ 0 }
+};
+
+static const struct option_def create_options[] = {
+	{ "bundle", 'b', "DIR", "the bundle: config.json and the root it names (default .)",
+	  STRING(oci.bundle) },
+	{ "pid-file", 0, "FILE", "write the container's pid (its init's, on the host) to FILE",
+	  STRING(oci.pid_file) },
+	{ "console-socket", 0, "SOCKET", "with terminal: true, send the pty's master there",
+	  STRING(oci.console_socket) },
+	{ "preserve-fds", 0, "N", "pass fds 3 to 2+N to the process", CALLS(preserve_fds_oci_option) },
+	{ "no-pivot", 0, NULL, "use MS_MOVE and chroot instead of pivot_root (less safe)",
+	  FLAG(oci.no_pivot) },
+	{ "no-new-keyring", 0, NULL, "keep the caller's session keyring (default: a new one)",
+	  FLAG(oci.no_new_keyring) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
+static const struct option_def help_only_options[] = {
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
+static const struct option_def kill_options[] = {
+	{ "all", 'a', NULL, "signal every process of the container, not only its init",
+	  FLAG(oci.all) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
+static const struct option_def delete_options[] = {
+	{ "force", 'f', NULL, "kill a running container first", FLAG(oci.force) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
+static const struct option_def list_options[] = {
+	{ "quiet", 'q', NULL, "only the IDs", FLAG(oci.quiet) },
+	{ "format", 'f', "FORMAT", "table (the default) or json", STRING(oci.format) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
+enum { CMD_RUN, CMD_INSPECT, CMD_INIT, CMD_CREATE, CMD_START, CMD_STATE, CMD_KILL,
+       CMD_DELETE, CMD_LIST, N_COMMANDS };
+/* The commands, in carapace --help's order; main() runs them from here. */
 static const struct command commands[N_COMMANDS] = {
 	[CMD_RUN] = { "run", "COMMAND [ARG...]", "run a command in a new container",
-		      "Run COMMAND in a new container.", run_options },
+		      "Run COMMAND in a new container.", run_options, cmd_run },
 	[CMD_INSPECT] = { "inspect", "[COMMAND [ARG...]]",
 			  "report what a command would get in that container",
 			  "Make the container as run would, and report from inside what COMMAND\n"
 			  "would get instead of running it: namespaces, ids, capabilities,\n"
-			  "seccomp, cgroup limits, masked paths and mounts.", run_options },
+			  "seccomp, cgroup limits, masked paths and mounts.", run_options,
+			  cmd_inspect },
 	[CMD_INIT] = { "init", "PROGRAM [ARG...]",
 		       "run a program under carapace's init, without namespaces",
 		       "Run PROGRAM under carapace's init, without namespaces (like tini).",
-		       init_options },
+		       init_options, cmd_init },
+	[CMD_CREATE] = { "create", "ID", "OCI: set a bundle's container up; start runs it",
+			 "Make container ID from an OCI bundle (config.json and its root), with\n"
+			 "carapace's init as its PID 1, and return: its process waits for start.",
+			 create_options, cmd_create },
+	[CMD_START] = { "start", "ID", "OCI: run the process of a created container",
+			"Run the process of container ID, made by create.", help_only_options,
+			cmd_start },
+	[CMD_STATE] = { "state", "ID", "OCI: print a container's state as JSON",
+			"Print the state of container ID, as the OCI runtime spec says.",
+			help_only_options, cmd_state },
+	[CMD_KILL] = { "kill", "ID [SIGNAL]", "OCI: send a signal to a container",
+		       "Send SIGNAL (a number or a name; default TERM) to the init of container\n"
+		       "ID, which passes it on to the process; KILL ends the container.",
+		       kill_options, cmd_kill },
+	[CMD_DELETE] = { "delete", "ID", "OCI: remove a stopped container",
+			 "Remove container ID: its cgroups and its state. A running one only with\n"
+			 "--force, which kills it first.", delete_options, cmd_delete },
+	[CMD_LIST] = { "list", "", "OCI: list the containers",
+		       "List the containers under --root.", list_options, cmd_list },
 };
+
+const struct command *find_command(const char *name)
+{
+	for (int i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+int run_command(const struct command *cmd, const struct oci_args *global, int argc, char **argv)
+{
+	return cmd->run(global, argc, argv);
+}
+
+/* The global options into A; returns the command's index in ARGV. */
+int parse_global_options(struct oci_args *a, int argc, char **argv)
+{
+	/* No name: its errors read "carapace: unknown option: ...". */
+	static const struct command global = { "", "COMMAND", "", "", global_options, NULL };
+	struct cmdline cl = { .cmd = &global };
+	int first = parse_options(&cl, argc, argv);
+
+	*a = cl.oci;
+	return first;
+}
+
+/*
+ * An OCI command's options into A (which holds the global ones), and its
+ * ID operand; returns the index of the operand after it.
+ */
+int parse_oci_options(struct oci_args *a, const char *name, int argc, char **argv)
+{
+	struct cmdline cl = { .oci = *a, .cmd = find_command(name) };
+	int first = parse_options(&cl, argc, argv);
+
+	*a = cl.oci;
+	if (cl.cmd->operands[0] && first < argc)
+		a->id = argv[first++];
+	return first;
+}
 
 static const char exit_statuses[] =
 	"the command's, 128+N if signal N killed it, 125 if carapace\n"
@@ -876,13 +1040,13 @@ static const char exit_statuses[] =
 
 void usage(FILE *out)
 {
-	fprintf(out, "Usage: carapace COMMAND [OPTIONS] ...\n\nCommands:\n");
+	fprintf(out, "Usage: carapace [OPTIONS] COMMAND [OPTIONS] ...\n\nCommands:\n");
 	for (int i = 0; i < N_COMMANDS; i++)
 		fprintf(out, "  %-7s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\nOptions:\n"
-		"  -h, --help     show this help (carapace COMMAND --help for a command)\n"
-		"  -V, --version  show the version\n\n"
-		"Exit status: %s\n", exit_statuses);
+	fprintf(out, "\nOptions, before the command:\n");
+	for (const struct option_def *o = global_options; o->name; o++)
+		print_option(out, o);
+	fprintf(out, "\nExit status: %s\n", exit_statuses);
 }
 
 /* The man page, made from the same tables: roff, for man -l or groff -man. */
@@ -957,18 +1121,20 @@ static void die_bad_option(const char *cmd, int c, int argc, char **argv)
 {
 	/* musl leaves optind past argc after a trailing short option. */
 	const char *arg = optind - 1 < argc ? argv[optind - 1] : "";
+	char prefix[64];
 
+	snprintf(prefix, sizeof prefix, "%s%s", cmd, *cmd ? ": " : "");
 	if (c == ':' && !strncmp(arg, "--", 2))
-		die(EXIT_CANT_RUN, "%s: option %s needs an argument", cmd, arg);
+		die(EXIT_CANT_RUN, "%soption %s needs an argument", prefix, arg);
 	if (c == ':')
-		die(EXIT_CANT_RUN, "%s: option -%c needs an argument", cmd, optopt);
+		die(EXIT_CANT_RUN, "%soption -%c needs an argument", prefix, optopt);
 	/* --NAME=VALUE for an option that takes none: optopt is that option's value. */
 	if (optopt && !strncmp(arg, "--", 2) && strchr(arg, '='))
-		die(EXIT_CANT_RUN, "%s: option %.*s takes no argument", cmd,
+		die(EXIT_CANT_RUN, "%soption %.*s takes no argument", prefix,
 		    (int)strcspn(arg, "="), arg);
 	if (optopt && optopt < 256)
-		die(EXIT_CANT_RUN, "%s: unknown option: -%c", cmd, optopt);
-	die(EXIT_CANT_RUN, "%s: unknown option: %s", cmd, arg);
+		die(EXIT_CANT_RUN, "%sunknown option: -%c", prefix, optopt);
+	die(EXIT_CANT_RUN, "%sunknown option: %s", prefix, arg);
 }
 
 /* getopt_long's value for O, of TABLE: its letter, or past all letters, its place. */
@@ -1014,6 +1180,7 @@ static int parse_options(struct cmdline *cl, int argc, char **argv)
 
 	make_getopt_tables(table, &longopts, &shortopts);
 	opterr = 0;
+	optind = 0;	/* a new scan: glibc's getopt needs 0 to start over with "+" */
 	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		for (o = table; o->name && option_value(table, o) != opt; o++)
 			;

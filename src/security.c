@@ -218,3 +218,31 @@ void ensure_std_fds(void)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
 			die_errno("open: /dev/null");
 }
+
+/* Closes every fd from FIRST up but KEEP and ALSO (-1: none): init's host fds stop here. */
+void close_fds_but(int first, int keep, int also)
+{
+	int a = keep < also ? keep : also, b = keep < also ? also : keep;
+
+	if (a < 0)	/* one of them, or none, to keep */
+		a = b;
+	if (a >= first) {
+		syscall(SYS_close_range, first, a - 1, 0);
+		first = a + 1;
+	}
+	if (b > a && b >= first) {
+		syscall(SYS_close_range, first, b - 1, 0);
+		first = b + 1;
+	}
+	syscall(SYS_close_range, first, ~0U, 0);
+}
+
+/*
+ * OCI, as runc: a session keyring of the container's own, so that the
+ * caller's keys (its session's) are not the container's.
+ */
+void join_new_keyring(void)
+{
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
+		die_errno("keyctl: join a new session keyring");
+}

@@ -20,7 +20,7 @@ static struct {
 } fail = { FAIL_PRINT, -1, 0 };
 
 /* The launcher's clean-up, in the order registered (on_launcher_exit). */
-static void (*cleanup[4])(void);
+static void (*cleanup[8])(void);
 static size_t cleanup_len;
 
 /*
@@ -119,6 +119,64 @@ static void format_text(char *out, size_t size, const char *fmt, va_list ap)
 		memcpy(out + size - 4, "...", 4);
 }
 
+/* --log: where errors go too, as text or as runc's JSON lines; -1: nowhere. */
+static struct {
+	int fd;
+	bool json;
+} log_file = { -1, false };
+
+/* S as a JSON string, quoted, with what JSON requires escaped. */
+void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+void set_log_file(const struct oci_args *a)
+{
+	if (!a->log)
+		return;
+	log_file.json = a->log_format && !strcmp(a->log_format, "json");
+	log_file.fd = open(a->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (log_file.fd < 0)
+		die_errno("--log: %s", a->log);
+}
+
+/* One line of LEVEL into the --log file: engines read the last error from it. */
+static void write_log_file(enum log_level level, const char *line)
+{
+	static const char *const levels[] = { "error", "warning", "info", "debug" };
+	char *text = NULL, stamp[32];
+	size_t len = 0;
+	struct timespec ts;
+	struct tm tm;
+	FILE *f;
+
+	if (log_file.fd < 0 || !(f = open_memstream(&text, &len)))
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (log_file.json) {
+		fprintf(f, "{\"level\":\"%s\",\"msg\":", levels[level]);
+		json_string(f, line);
+		fprintf(f, ",\"time\":\"%s.%09ldZ\"}\n", stamp, ts.tv_nsec);
+	} else {
+		fprintf(f, "%s.%09ldZ %s: %s\n", stamp, ts.tv_nsec, levels[level], line);
+	}
+	if (!fclose(f))
+		(void)!write(log_file.fd, text, len);
+	free(text);
+}
+
 __attribute__((format(printf, 2, 3)))
 void log_msg(enum log_level level, const char *fmt, ...)
 {
@@ -133,6 +191,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	escape_controls(line, sizeof line, buf);
 	dprintf(STDERR_FILENO, "carapace: %s%s\n",
 		level == LOG_WARN ? "warning: " : "", line);
+	write_log_file(level, line);
 }
 
 
@@ -154,6 +213,7 @@ static void fail_with(int code, int err, const char *msg)
 		_exit(code);
 	}
 	dprintf(STDERR_FILENO, "carapace: %s\n", m.text);
+	write_log_file(LOG_ERROR, m.text);
 	if (mode == FAIL_LAUNCHER)
 		exit(code);
 	_exit(code);

@@ -177,7 +177,7 @@ no_leaks "bad files and values: nothing left behind"
 # --- the command line as a whole
 bad "no arguments" '^carapace: no command given \(see carapace --help\)$' "$C"
 bad "unknown command" '^carapace: unknown command: frob' "$C" frob
-bad "unknown option before the command" '^carapace: unknown command: --frob' "$C" --frob
+bad "unknown option before the command" '^carapace: unknown option: --frob' "$C" --frob
 
 # --- user namespace maps
 R=(run -r "$ROOTFS")

@@ -837,6 +837,66 @@ static void test_passwd(void)
 	free(path);
 }
 
+static void parse_signal_of(const void *arg)
+{
+	parse_signal(arg);
+}
+
+/* The OCI state folder's pieces: IDs, signals, the state file and its JSON. */
+static void test_oci_state(void)
+{
+	struct oci_args a = { .root = scratch };
+	struct key_value ann[] = { { "a\"b", "line\nbreak %20 x" } };
+	struct oci_state st, back;
+	char *json;
+
+	ok(valid_container_id("c1") && valid_container_id("a.b_c+d-e") &&
+	   valid_container_id("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
+	   "container IDs: letters, digits and _.+-");
+	ok(!valid_container_id("") && !valid_container_id(".") && !valid_container_id("..") &&
+	   !valid_container_id("a/b") && !valid_container_id("a b") && !valid_container_id("é"),
+	   "container IDs: not empty, not . or .., no slash, space or other byte");
+	is_num(parse_signal("15") * 1000 + parse_signal("TERM"), 15015, "signals: 15 and TERM");
+	is_num(parse_signal("SIGKILL") * 1000 + parse_signal("sigusr1"), 9010,
+	       "signals: SIGKILL and sigusr1");
+	is_num(parse_signal("RTMIN+2"), SIGRTMIN + 2, "signals: RTMIN+2");
+	dies(parse_signal_of, "0", "kill: not a signal: '0'", "signals: 0 is refused");
+	dies(parse_signal_of, "65", "kill: not a signal: '65'", "signals: 65 is refused");
+	dies(parse_signal_of, "15x", "kill: not a signal: '15x'", "signals: 15x is refused");
+
+	a.id = "unit-state";
+	state_create(&st, &a);
+	st.pid = getpid();
+	st.start_time = process_start_time(getpid());
+	st.bundle = "/b u n\ndle";
+	st.rootfs = "/r";
+	st.created = "2026-12-02T00:00:00.000000000Z";
+	st.annotations = ann;
+	st.annotations_len = 1;
+	state_write(&st);
+	state_close(&st);
+	if (ok(state_open(&back, &a, "unit-state"), "state: what was written reads back")) {
+		is_num(back.pid, getpid(), "state: the pid");
+		is_str(back.bundle, "/b u n\ndle", "state: a bundle path with spaces and a newline");
+		is_str(back.annotations_len == 1 ? back.annotations[0].value : NULL,
+		       "line\nbreak %20 x", "state: an annotation, escaped and back");
+		is_str(status_name(state_status(&back)), "created", "state: a live init not started: created");
+		back.start_time++;
+		is_str(status_name(state_status(&back)), "stopped",
+		       "state: another start time is another process: stopped");
+		back.start_time--;
+		json = state_json(&back, false);
+		ok(strstr(json, "\"bundle\": \"/b u n\\ndle\"") &&
+		   strstr(json, "{\"a\\\"b\": \"line\\nbreak %20 x\"}"),
+		   "state JSON: strings escaped as JSON");
+		free(json);
+		state_remove(&back);
+		state_close(&back);
+	}
+	ok(!state_open(&back, &a, "unit-state"), "state: gone once removed");
+	state_close(&back);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -855,6 +915,7 @@ int main(void)
 	test_tar_bad();
 	test_seccomp();
 	test_passwd();
+	test_oci_state();
 	remove_tree(scratch);
 	printf("1..%d\n", tests);
 	return failures ? 1 : 0;

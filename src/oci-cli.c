@@ -1,0 +1,159 @@
+/*
+ * oci-cli.c: the OCI commands that look at or signal a container without
+ * changing its life: state, kill and list. create, start and delete are
+ * its life, and carapace.c tells them.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "carapace.h"
+
+static const struct {
+	const char *name;
+	int number;
+} signal_names[] = {
+	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL },
+	{ "TRAP", SIGTRAP }, { "ABRT", SIGABRT }, { "IOT", SIGIOT }, { "BUS", SIGBUS },
+	{ "FPE", SIGFPE }, { "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },
+	{ "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM },
+	{ "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP },
+	{ "TSTP", SIGTSTP }, { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU }, { "URG", SIGURG },
+	{ "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+	{ "WINCH", SIGWINCH }, { "IO", SIGIO }, { "POLL", SIGPOLL }, { "PWR", SIGPWR },
+	{ "SYS", SIGSYS },
+};
+
+/* A signal as engines give it: 15, TERM, SIGTERM, or RTMIN+N. */
+int parse_signal(const char *s)
+{
+	const char *name = strncasecmp(s, "SIG", 3) ? s : s + 3;
+	char *end;
+	long n;
+
+	if (isdigit((unsigned char)*s)) {
+		n = strtol(s, &end, 10);
+		if (!*end && n > 0 && n < NSIG)
+			return (int)n;
+	}
+	for (size_t i = 0; i < sizeof signal_names / sizeof signal_names[0]; i++)
+		if (!strcasecmp(name, signal_names[i].name))
+			return signal_names[i].number;
+	if (!strncasecmp(name, "RTMIN+", 6) && isdigit((unsigned char)name[6])) {
+		n = strtol(name + 6, &end, 10);
+		if (!*end && SIGRTMIN + n <= SIGRTMAX)
+			return SIGRTMIN + (int)n;
+	}
+	die(EXIT_CANT_RUN, "kill: not a signal: '%s'", s);
+}
+
+static void open_existing(struct oci_state *st, const struct oci_args *a)
+{
+	if (!state_open(st, a, a->id))
+		die(EXIT_CANT_RUN, "container %s does not exist", a->id ? a->id : "");
+}
+
+int cmd_state(const struct oci_args *global, int argc, char **argv)
+{
+	struct oci_args a = *global;
+	struct oci_state st;
+	char *json;
+
+	if (parse_oci_options(&a, "state", argc, argv) != argc)
+		die(EXIT_CANT_RUN, "state: one container ID only");
+	open_existing(&st, &a);
+	json = state_json(&st, true);
+	printf("%s\n", json);
+	free(json);
+	return 0;
+}
+
+/*
+ * To init, by a pidfd checked against the state's start time: never to a
+ * process that took a dead init's pid. Init passes it on to the process;
+ * KILL ends init, and with it the container. --all: every process of the
+ * container's cgroups too.
+ */
+int cmd_kill(const struct oci_args *global, int argc, char **argv)
+{
+	struct oci_args a = *global;
+	struct oci_state st;
+	int rest = parse_oci_options(&a, "kill", argc, argv);
+	int sig = rest < argc ? parse_signal(argv[rest++]) : SIGTERM;
+	autoclose int pidfd = -1;
+
+	if (rest != argc)
+		die(EXIT_CANT_RUN, "kill: expected ID [SIGNAL]");
+	open_existing(&st, &a);
+	if (a.all) {
+		char *cgroups = state_read_file(&st, "cgroups");
+
+		if (cgroups && cgroups_signal_all(cgroups, sig) < 0)
+			die_errno("kill: %s: signal its cgroups", st.id);
+		free(cgroups);
+	}
+	pidfd = state_pidfd(&st);
+	if (pidfd < 0 && a.all)
+		return 0;
+	if (pidfd < 0)
+		die(EXIT_CANT_RUN, "kill: %s: container not running", st.id);
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0)) {
+		if (errno == ESRCH)
+			die(EXIT_CANT_RUN, "kill: %s: container not running", st.id);
+		die_errno("kill: %s", st.id);
+	}
+	return 0;
+}
+
+static void list_one(FILE *out, const struct oci_args *a, const char *id, bool *first)
+{
+	struct oci_state st = { .root_fd = -1, .dir_fd = -1 };
+	char *json;
+
+	if (!valid_container_id(id) || !state_open(&st, a, id) || !st.pid) {
+		state_close(&st);
+		return;
+	}
+	if (a->quiet) {
+		fprintf(out, "%s\n", id);
+	} else if (a->format && !strcmp(a->format, "json")) {
+		json = state_json(&st, false);
+		fprintf(out, "%s%s", *first ? "" : ",", json);
+		free(json);
+	} else {
+		enum oci_status s = state_status(&st);
+
+		fprintf(out, "%-20s %-8d %-10s %-40s %s\n", id,
+			s == STATUS_STOPPED ? 0 : (int)st.pid, status_name(s),
+			st.bundle ? st.bundle : "", st.created ? st.created : "");
+	}
+	*first = false;
+	state_close(&st);
+}
+
+int cmd_list(const struct oci_args *global, int argc, char **argv)
+{
+	struct oci_args a = *global;
+	bool json, first = true;
+	struct dirent *e;
+	DIR *d;
+
+	if (parse_oci_options(&a, "list", argc, argv) != argc)
+		die(EXIT_CANT_RUN, "list: takes no operand");
+	if (a.format && strcmp(a.format, "table") && strcmp(a.format, "json"))
+		die(EXIT_CANT_RUN, "list: --format: table or json, not '%s'", a.format);
+	json = a.format && !strcmp(a.format, "json") && !a.quiet;
+	d = opendir(state_root_path(&a));
+	if (!d && errno != ENOENT)
+		die_errno("--root: %s", state_root_path(&a));
+	if (json)
+		fputc('[', stdout);
+	else if (!a.quiet)
+		printf("%-20s %-8s %-10s %-40s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED");
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			list_one(stdout, &a, e->d_name, &first);
+	if (json)
+		puts("]");
+	if (d)
+		closedir(d);
+	return 0;
+}

@@ -1,0 +1,497 @@
+/*
+ * state.c: an OCI container's state folder, ROOT/ID: what create leaves on
+ * disk for start, state, kill and delete, which are other processes.
+ *
+ * Every file in it is written whole to a temporary name and renamed into
+ * place, so that a reader after any crash sees the old text or the new,
+ * never half of one. A command that changes a container holds an flock on
+ * its folder: two calls on one ID at once run one after the other.
+ *
+ * The folder holds:
+ *   state    what state prints: pid, its start time, bundle, created...
+ *   cgroups  the cgroups create made, for delete (src/cgroup.c's text)
+ *   start    the socket init listens on until start connects
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "carapace.h"
+
+/*
+ * As runc's rule, and a file name in any case: letters, digits, and
+ * "_.+-", not "." nor "..", at most 1024 bytes.
+ */
+bool valid_container_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (!n || n > 1024 || !strcmp(id, ".") || !strcmp(id, ".."))
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_.+-", *p))
+			return false;
+	return true;
+}
+
+/* --root, or /run/carapace for root, $XDG_RUNTIME_DIR/carapace for a user. */
+const char *state_root_path(const struct oci_args *a)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (a->root)
+		return a->root;
+	if (geteuid() == 0)
+		return "/run/carapace";
+	if (!xdg || xdg[0] != '/')
+		die(EXIT_CANT_RUN, "--root: not given, and XDG_RUNTIME_DIR is not set");
+	return xasprintf("%s/carapace", xdg);
+}
+
+/* The --root folder, made if missing (0700: the states are the owner's business). */
+static int open_state_root(const struct oci_args *a, bool make)
+{
+	const char *path = state_root_path(a);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	/* Only the last component is made: its parent must be there (/run, $XDG_RUNTIME_DIR). */
+	if (fd < 0 && errno == ENOENT && make) {
+		if (mkdir(path, 0700) && errno != EEXIST)
+			die_errno("--root: %s", path);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0 && errno == ENOENT && !make)
+		return -1;
+	if (fd < 0)
+		die_errno("--root: %s", path);
+	return fd;
+}
+
+static void lock_folder(int fd, const char *id)
+{
+	while (flock(fd, LOCK_EX))
+		if (errno != EINTR)
+			die_errno("state: %s: lock", id);
+}
+
+static void check_id(const char *id)
+{
+	if (!id)
+		die(EXIT_CANT_RUN, "no container ID given");
+	if (!valid_container_id(id))
+		die(EXIT_CANT_RUN, "%.64s: not a valid container ID (letters, digits and _.+- only)",
+		    id);
+}
+
+/* A new state folder for A->id, locked; dies if the ID is taken. */
+void state_create(struct oci_state *st, const struct oci_args *a)
+{
+	check_id(a->id);
+	*st = (struct oci_state){ .root_fd = open_state_root(a, true), .dir_fd = -1,
+				  .owner = geteuid() };
+	snprintf(st->id, sizeof st->id, "%s", a->id);
+	if (mkdirat(st->root_fd, st->id, 0700)) {
+		if (errno == EEXIST)
+			die(EXIT_CANT_RUN, "container with id exists: %s", st->id);
+		die_errno("state: %s/%s", state_root_path(a), st->id);
+	}
+	st->dir_fd = openat(st->root_fd, st->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (st->dir_fd < 0)
+		die_errno("state: %s", st->id);
+	lock_folder(st->dir_fd, st->id);
+}
+
+/* Percent-escapes what would end a line or a field: values stay one word. */
+static void put_escaped(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= ' ' || *p == '%' || *p >= 0x7f)
+			fprintf(f, "%%%02x", *p);
+		else
+			fputc(*p, f);
+}
+
+static char *unescape(const char *s)
+{
+	char *out = xrealloc(NULL, strlen(s) + 1), *o = out;
+
+	for (; *s; s++) {
+		unsigned v;
+
+		if (*s == '%' && sscanf(s + 1, "%2x", &v) == 1 && isxdigit((unsigned char)s[1]) &&
+		    isxdigit((unsigned char)s[2]) && v) {
+			*o++ = (char)v;
+			s += 2;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* NAME's TEXT, whole or not at all. */
+void state_write_file(const struct oci_state *st, const char *name, const char *text)
+{
+	char tmp[64];
+	size_t len = strlen(text);
+	int fd;
+
+	snprintf(tmp, sizeof tmp, ".%s.new", name);
+	fd = openat(st->dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die_errno("state: %s: %s", st->id, name);
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(fd, text + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			die_errno("state: %s: write %s", st->id, name);
+		}
+		done += (size_t)n;
+	}
+	if (close(fd) || renameat(st->dir_fd, tmp, st->dir_fd, name))
+		die_errno("state: %s: %s", st->id, name);
+}
+
+/* The whole of NAME, or NULL if there is none. */
+char *state_read_file(const struct oci_state *st, const char *name)
+{
+	autoclose int fd = openat(st->dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	size_t len = 0, size = 4096;
+	char *buf;
+
+	if (fd < 0 && errno == ENOENT)
+		return NULL;
+	if (fd < 0)
+		die_errno("state: %s: %s", st->id, name);
+	buf = xrealloc(NULL, size);
+	for (;;) {
+		ssize_t n = read(fd, buf + len, size - len - 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die_errno("state: %s: read %s", st->id, name);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len + 1 == size) {
+			if (size >= (16 << 20))
+				die(EXIT_CANT_RUN, "state: %s: %s: too large", st->id, name);
+			buf = xrealloc(buf, size *= 2);
+		}
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+void state_write(const struct oci_state *st)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		die_errno("state: %s", st->id);
+	fprintf(f, "pid %d\nstart_time %llu\nstarted %d\nowner %u\ncreated ", (int)st->pid,
+		st->start_time, st->started, (unsigned)st->owner);
+	put_escaped(f, st->created ? st->created : "");
+	fputs("\nbundle ", f);
+	put_escaped(f, st->bundle ? st->bundle : "");
+	fputs("\nrootfs ", f);
+	put_escaped(f, st->rootfs ? st->rootfs : "");
+	fputc('\n', f);
+	for (size_t i = 0; i < st->annotations_len; i++) {
+		fputs("annotation ", f);
+		put_escaped(f, st->annotations[i].key);
+		fputc(' ', f);
+		put_escaped(f, st->annotations[i].value);
+		fputc('\n', f);
+	}
+	if (fclose(f))
+		die_errno("state: %s", st->id);
+	state_write_file(st, "state", text);
+	free(text);
+}
+
+static void parse_state_line(struct oci_state *st, char *line)
+{
+	char *key = line, *value = strchr(line, ' '), *second;
+
+	if (!value)
+		return;
+	*value++ = '\0';
+	if (!strcmp(key, "pid"))
+		st->pid = (pid_t)strtol(value, NULL, 10);
+	else if (!strcmp(key, "start_time"))
+		st->start_time = strtoull(value, NULL, 10);
+	else if (!strcmp(key, "started"))
+		st->started = *value == '1';
+	else if (!strcmp(key, "owner"))
+		st->owner = (uid_t)strtoul(value, NULL, 10);
+	else if (!strcmp(key, "created"))
+		st->created = unescape(value);
+	else if (!strcmp(key, "bundle"))
+		st->bundle = unescape(value);
+	else if (!strcmp(key, "rootfs"))
+		st->rootfs = unescape(value);
+	else if (!strcmp(key, "annotation") && (second = strchr(value, ' '))) {
+		*second++ = '\0';
+		st->annotations = xrealloc(st->annotations,
+					   (st->annotations_len + 1) * sizeof *st->annotations);
+		st->annotations[st->annotations_len++] =
+			(struct key_value){ unescape(value), unescape(second) };
+	}
+}
+
+/*
+ * The state of container ID, its folder locked; false if there is no such
+ * container (its folder gone, or being removed).
+ */
+bool state_open(struct oci_state *st, const struct oci_args *a, const char *id)
+{
+	char *text;
+
+	check_id(id);
+	*st = (struct oci_state){ .root_fd = open_state_root(a, false), .dir_fd = -1 };
+	snprintf(st->id, sizeof st->id, "%s", id);
+	if (st->root_fd < 0)
+		return false;
+	st->dir_fd = openat(st->root_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (st->dir_fd < 0 && errno == ENOENT)
+		return false;
+	if (st->dir_fd < 0)
+		die_errno("state: %s", id);
+	lock_folder(st->dir_fd, id);
+	/* Removed while we waited for the lock: delete unlinks "state" last but one. */
+	text = state_read_file(st, "state");
+	if (!text) {
+		struct stat sb;
+
+		/* A create that died before its first write: a folder to remove, no more. */
+		return !fstat(st->dir_fd, &sb) && sb.st_nlink > 0 &&
+		       faccessat(st->dir_fd, ".removing", F_OK, 0);
+	}
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+		parse_state_line(st, line);
+	free(text);
+	return true;
+}
+
+/* PID's start time, field 22 of /proc/PID/stat; 0 if it is gone or a zombie. */
+unsigned long long process_start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+	autoclose int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || (n = read(fd, buf, sizeof buf - 1)) <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The name may hold spaces and parentheses: the fields start after the last ')'. */
+	if (!(p = strrchr(buf, ')')) || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+		return 0;
+	p += 2;
+	for (int field = 3; field < 22 && p; field++)
+		if ((p = strchr(p, ' ')))
+			p++;
+	if (p)
+		t = strtoull(p, NULL, 10);
+	return t;
+}
+
+static bool init_alive(const struct oci_state *st)
+{
+	return st->pid > 0 && st->start_time && process_start_time(st->pid) == st->start_time;
+}
+
+enum oci_status state_status(const struct oci_state *st)
+{
+	if (!st->pid)
+		return STATUS_CREATING;
+	if (!init_alive(st))
+		return STATUS_STOPPED;
+	return st->started ? STATUS_RUNNING : STATUS_CREATED;
+}
+
+const char *status_name(enum oci_status s)
+{
+	static const char *const names[] = { "creating", "created", "running", "paused",
+					     "stopped" };
+
+	return names[s];
+}
+
+/*
+ * A pidfd on the container's init, or -1 if it is gone: opened first, then
+ * checked, so that the pid it holds can't be another process's.
+ */
+int state_pidfd(const struct oci_state *st)
+{
+	int fd;
+
+	if (st->pid <= 0)
+		return -1;
+	fd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+	if (fd < 0)
+		return -1;
+	if (!init_alive(st)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The runtime spec's state, as runc prints it: pid 0 once stopped. */
+char *state_json(const struct oci_state *st, bool pretty)
+{
+	enum oci_status status = state_status(st);
+	const char *nl = pretty ? "\n" : "", *ind = pretty ? "  " : "";
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		die_errno("state: %s", st->id);
+	fprintf(f, "{%s%s\"ociVersion\": \"1.0.2\",%s%s\"id\": ", nl, ind, nl, ind);
+	json_string(f, st->id);
+	fprintf(f, ",%s%s\"pid\": %d,%s%s\"status\": \"%s\",%s%s\"bundle\": ", nl, ind,
+		status == STATUS_STOPPED ? 0 : (int)st->pid, nl, ind, status_name(status), nl, ind);
+	json_string(f, st->bundle ? st->bundle : "");
+	fprintf(f, ",%s%s\"rootfs\": ", nl, ind);
+	json_string(f, st->rootfs ? st->rootfs : "");
+	fprintf(f, ",%s%s\"created\": ", nl, ind);
+	json_string(f, st->created ? st->created : "");
+	fprintf(f, ",%s%s\"owner\": \"\",%s%s\"annotations\": {", nl, ind, nl, ind);
+	for (size_t i = 0; i < st->annotations_len; i++) {
+		fputs(i ? ", " : "", f);
+		json_string(f, st->annotations[i].key);
+		fputs(": ", f);
+		json_string(f, st->annotations[i].value);
+	}
+	fprintf(f, "}%s}", nl);
+	if (fclose(f))
+		die_errno("state: %s", st->id);
+	return text;
+}
+
+/*
+ * The folder's files, then the folder. ".removing" first: a command that
+ * waited on the lock and finds it knows the container is gone.
+ */
+void state_remove(struct oci_state *st)
+{
+	static const char *const files[] = { "start", "cgroups", ".state.new", ".cgroups.new",
+					     "state" };
+	int fd = openat(st->dir_fd, ".removing", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+		if (unlinkat(st->dir_fd, files[i], 0) && errno != ENOENT)
+			log_warn("state: %s: remove %s: %s", st->id, files[i], strerror(errno));
+	unlinkat(st->dir_fd, ".removing", 0);
+	if (unlinkat(st->root_fd, st->id, AT_REMOVEDIR) && errno != ENOENT)
+		log_warn("state: %s: remove its folder: %s", st->id, strerror(errno));
+}
+
+/* Create's folder, until it is handed over (state_keep): removed on any way out. */
+static struct oci_state *state_at_exit;
+
+static void remove_state_at_exit(void)
+{
+	if (state_at_exit)
+		state_remove(state_at_exit);
+}
+
+void state_remove_on_exit(struct oci_state *st)
+{
+	state_at_exit = st;
+	on_launcher_exit(remove_state_at_exit);
+}
+
+void state_keep(void)
+{
+	state_at_exit = NULL;
+}
+
+/*
+ * The socket init waits on until start connects: in the state folder,
+ * reached through /proc/self/fd, so that a long --root doesn't overflow
+ * sun_path. Only the folder's owner may connect: the folder is 0700.
+ */
+static struct sockaddr_un start_socket_address(const struct oci_state *st, socklen_t *len)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/start", st->dir_fd);
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(sa.sun_path) + 1);
+	return sa;
+}
+
+int listen_for_start(const struct oci_state *st)
+{
+	socklen_t len;
+	struct sockaddr_un sa = start_socket_address(st, &len);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, len) || listen(fd, 4))
+		die_errno("create: %s: the start socket", st->id);
+	return fd;
+}
+
+int connect_to_init(const struct oci_state *st)
+{
+	socklen_t len;
+	struct sockaddr_un sa = start_socket_address(st, &len);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, len))
+		die_errno("start: %s: reach its init", st->id);
+	return fd;
+}
+
+/* PID into PATH, whole or not at all, as engines read it the moment create returns. */
+void write_pid_file(const char *path, pid_t pid)
+{
+	char *tmp = xasprintf("%s.carapace-new", path), text[24];
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int n = snprintf(text, sizeof text, "%d", (int)pid);
+
+	if (fd < 0)
+		die_errno("--pid-file: %s", tmp);
+	if (write(fd, text, (size_t)n) != n || close(fd) || rename(tmp, path)) {
+		int err = errno;
+
+		unlink(tmp);
+		errno = err;
+		die_errno("--pid-file: %s", path);
+	}
+	free(tmp);
+}
+
+/* Now, as RFC 3339 in UTC with nanoseconds: the state's "created". */
+char *rfc3339_now(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char stamp[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+	return xasprintf("%s.%09ldZ", stamp, ts.tv_nsec);
+}
+
+/* Its fds, and the lock with them. */
+void state_close(struct oci_state *st)
+{
+	if (st->dir_fd >= 0)
+		close(st->dir_fd);
+	if (st->root_fd >= 0)
+		close(st->root_fd);
+	st->dir_fd = st->root_fd = -1;
+}

@@ -1,0 +1,213 @@
+#!/bin/bash
+# The OCI runtime's life cycle as engines drive it: create returns with the
+# container set up and waiting, its init a child of the caller's subreaper
+# (t/oci-reaper.py plays conmon's part); start runs the process; state, kill,
+# list and delete; the exit status reaches the reaper. Bad input and every
+# way of ending leave nothing behind: no state folder, cgroup or process.
+. "$(dirname "$0")/tap.sh"
+need_root
+need_binary
+need_rootfs
+command -v python3 >/dev/null || skip_all "needs python3"
+
+STATE=$TMPDIR/state
+B=$TMPDIR/bundle
+REAPER=$TOP/t/oci-reaper.py
+oci() { "$CARAPACE" --root "$STATE" "$@"; }
+
+# bundle ID [make-bundle options] -- ARGS...: a bundle in $B/ID, in the test's cgroup parent.
+bundle() {
+	local id=$1; shift
+	"$TOP/t/oci/make-bundle.py" "$B/$id" "$ROOTFS" "/$TEST_CGROUP_PARENT/$id" "$@"
+}
+
+# create_bg ID: create under the reaper, in the background; the reaper's
+# status lines go to $B/ID.status, the container's output to $B/ID.out.
+create_bg() {
+	local id=$1
+	rm -f "$B/$id.status" "$B/$id.pid"
+	"$REAPER" "$B/$id.pid" "$B/$id.status" \
+		"$CARAPACE" --root "$STATE" create --bundle "$B/$id" --pid-file "$B/$id.pid" "$id" \
+		>"$B/$id.out" 2>"$B/$id.err" </dev/null &
+	REAPER_PID=$!
+	wait_for "$B/$id.status" '^(created|create) '
+}
+
+# status_of ID: the "status" of carapace state's JSON.
+status_of() {
+	oci state "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])'
+}
+
+snapshot_host
+
+# --- the whole life: create, start, the exit status, delete
+bundle c1 -- sh -c 'echo "pid1: $(cat /proc/1/comm)"; echo "me: $$"; exit 42'
+create_bg c1
+like "$(cat "$B/c1.status")" '^created [0-9]+$' "create returns, with its init left behind"
+PID=$(cat "$B/c1.pid")
+ok "the pid file names a live process" kill -0 "$PID"
+is "$(status_of c1)" created "state says created"
+run oci state c1
+like "$OUT" "\"pid\": $PID," "state's pid is the pid file's"
+like "$OUT" "\"bundle\": \"$B/c1\"" "state names the bundle"
+is "$(cat "$B/c1.out")" "" "the process does not run before start"
+run oci start c1
+is "$RC" 0 "start succeeds"
+wait "$REAPER_PID"
+is "$?" 42 "the reaper gets the process's exit status from the pid it waited for"
+is "$(cat "$B/c1.status" | tail -1)" "exit 42" "the pid in the pid file exits with it"
+like "$(cat "$B/c1.out")" "pid1: (carapace|init)" "carapace's init is PID 1 in the container"
+like "$(cat "$B/c1.out")" "me: [0-9]+" "the process runs under it"
+is "$(status_of c1)" stopped "state says stopped once it exited"
+like "$(oci state c1)" '"pid": 0,' "a stopped container's pid is 0, as runc's"
+run oci delete c1
+is "$RC:$ERR" "0:" "delete of a stopped container succeeds"
+ok "its state folder is gone" test ! -e "$STATE/c1"
+run oci state c1
+is "$RC" 125 "state of a deleted container fails"
+like "$ERR" '^carapace: container c1 does not exist$' "and says it does not exist (podman reads this)"
+run oci delete --force c1
+is "$RC:$ERR" "0:" "delete --force of what is gone is no error (engines delete twice)"
+
+# --- kill reaches the process; KILL ends the container
+bundle c2 -- sh -c 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do sleep 0.1; done'
+create_bg c2
+oci start c2
+wait_for "$B/c2.out" '^ready$'
+is "$(status_of c2)" running "state says running after start"
+run oci start c2
+is "$RC" 125 "start of a running container fails"
+like "$ERR" 'cannot start a container that is running' "and says why"
+run oci delete c2
+is "$RC" 125 "delete of a running container without --force fails"
+like "$ERR" 'cannot delete a container that is running' "and says why"
+ok "the container still runs" kill -0 "$(cat "$B/c2.pid")"
+run oci kill c2 TERM
+is "$RC" 0 "kill c2 TERM"
+wait "$REAPER_PID"
+is "$?" 3 "TERM reached the process, which trapped it and exited 3"
+like "$(cat "$B/c2.out")" 'got TERM' "the process saw TERM"
+oci delete c2
+
+bundle c3 -- sh -c 'trap "" TERM; echo ready; while :; do sleep 0.1; done'
+create_bg c3
+oci start c3
+wait_for "$B/c3.out" '^ready$'
+run oci kill c3 9
+is "$RC" 0 "kill c3 9 (a number, as engines give it)"
+wait "$REAPER_PID"
+is "$?" 137 "KILL ends the container: 137"
+run oci kill c3 15
+is "$RC" 125 "kill of a stopped container fails"
+like "$ERR" 'container not running' "in the words containerd's shim looks for"
+oci delete c3
+no_leaks "the whole life leaves nothing behind"
+
+# --- ways of ending before start
+bundle c4 -- sleep 1000
+create_bg c4
+run oci delete c4
+is "$RC" 0 "delete of a created container, never started"
+wait "$REAPER_PID"
+is "$?" 137 "its init was killed"
+ok "no state folder" test ! -e "$STATE/c4"
+
+create_bg c4
+kill -9 "$(cat "$B/c4.pid")"
+wait "$REAPER_PID"
+is "$(status_of c4)" stopped "a created container whose init was killed is stopped"
+run oci delete c4
+is "$RC" 0 "and delete removes it"
+
+create_bg c4
+run oci kill c4 TERM
+wait "$REAPER_PID"
+is "$?" 143 "TERM to a created container ends it (128+15)"
+oci delete c4
+no_leaks "create then delete, kill -9 or TERM: nothing left behind"
+
+# --- create killed at any moment: delete --force cleans what it left
+for delay in 0.001 0.005 0.01 0.02 0.04; do
+	rm -f "$B/c5.pid"
+	"$CARAPACE" --root "$STATE" create --bundle "$B/c4" --pid-file "$B/c5.pid" c5 \
+		</dev/null >/dev/null 2>&1 &
+	sleep "$delay"
+	kill -9 $! 2>/dev/null
+	wait $! 2>/dev/null
+	[ -s "$B/c5.pid" ] && kill -9 "$(cat "$B/c5.pid")" 2>/dev/null
+	oci delete --force c5 2>/dev/null
+done
+ok "no state folder after creates killed at any moment" test ! -e "$STATE/c5"
+no_leaks "nor a cgroup nor a process"
+
+# --- bad input
+bundle c6 -- true
+create_bg c6
+run oci create --bundle "$B/c6" c6
+is "$RC" 125 "create of an ID that exists fails"
+like "$ERR" '^carapace: container with id exists: c6$' "and says so"
+is "$(status_of c6)" created "the first container is untouched"
+oci delete c6
+wait "$REAPER_PID"
+
+for id in ../x . .. 'a b' "$(printf 'x%.0s' {1..1100})"; do
+	run oci create --bundle "$B/c6" "$id"
+	is "$RC" 125 "create refuses the ID '${id:0:20}'"
+done
+like "$ERR" 'not a valid container ID' "and says why"
+run oci state nosuch
+like "$RC:$ERR" '^125:carapace: container nosuch does not exist$' "state of an unknown ID"
+run oci start nosuch
+is "$RC" 125 "start of an unknown ID"
+run oci kill nosuch
+is "$RC" 125 "kill of an unknown ID"
+run oci kill c6 NOSIG
+like "$RC:$ERR" "^125:carapace: kill: not a signal: 'NOSIG'$" "kill with a bad signal"
+run oci create --bundle "$TMPDIR/nosuch" c7
+like "$RC:$ERR" '^125:carapace: ' "create with a missing bundle fails"
+ok "and leaves no state folder" test ! -e "$STATE/c7"
+: >"$TMPDIR/afile"
+run "$CARAPACE" --root "$TMPDIR/afile/x" create --bundle "$B/c6" c7
+like "$RC:$ERR" '^125:carapace: --root: ' "a --root that can't be made fails"
+run "$CARAPACE" --systemd-cgroup --root "$STATE" create --bundle "$B/c6" c7
+like "$RC:$ERR" '^125:carapace: --systemd-cgroup: not supported' "--systemd-cgroup is refused"
+
+bundle c8 -- /bin/nosuch-command
+run "$REAPER" "$B/c8.pid" "$B/c8.status" "$CARAPACE" --root "$STATE" create --bundle "$B/c8" \
+	--pid-file "$B/c8.pid" c8
+is "$RC" 127 "create of a command that isn't there fails with 127"
+like "$ERR" 'nosuch-command: No such file or directory' "in words podman maps to 127"
+ok "and leaves no state folder" test ! -e "$STATE/c8"
+
+# --- --log in runc's JSON lines, which engines read the error from
+run "$CARAPACE" --root "$STATE" --log "$TMPDIR/log.json" --log-format=json create \
+	--bundle "$B/c8" c8
+is "$RC" 127 "the same with --log-format=json"
+run python3 -c 'import json,sys
+for l in open(sys.argv[1]): d = json.loads(l)
+print(d["level"], d["msg"], "time" in d)' "$TMPDIR/log.json"
+like "$OUT" '^error exec: /bin/nosuch-command: No such file or directory True$' \
+	"the log file's last line is the error, as JSON"
+
+# --- two calls on one ID at once are one after the other
+bundle c9 -- sleep 1000
+create_bg c9
+exec {lock}<"$STATE/c9"
+flock "$lock"
+run timeout 1 "$CARAPACE" --root "$STATE" state c9
+is "$RC" 124 "state waits while another call holds the container's lock"
+exec {lock}<&-
+is "$(status_of c9)" created "and answers once it is free"
+
+# --- list
+run oci list -q
+is "$OUT" c9 "list -q names the container"
+run oci list --format json
+run python3 -c 'import json,sys; l = json.loads(sys.argv[1]); print(l[0]["id"], l[0]["status"])' "$OUT"
+is "$OUT" "c9 created" "list --format json is the containers' state"
+oci delete --force c9
+wait "$REAPER_PID"
+no_leaks "bad input, the lock and list leave nothing behind"
+ok "the state root is empty" test -z "$(ls -A "$STATE")"
+
+done_testing
