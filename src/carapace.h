@@ -597,6 +597,8 @@ int64_t parse_size(const char *opt, const char *s);
 uint64_t parse_cpus(const char *s);
 void parse_ulimit(struct container *c, const char *arg);
 void check_cpuset(const char *arg);
+int rlimit_resource(const char *name);
+const char *tmpfs_bounded(const char *data);
 
 /* carapace.c: the commands, as src/options.c's table runs them */
 int cmd_run(const struct oci_args *global, int argc, char **argv);
