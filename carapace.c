@@ -170,7 +170,7 @@ int cmd_create(const struct oci_args *global, int argc, char **argv)
 	l.detach = true;
 	create_container(&c, &rt, &l);
 	if (!wait_until_ready(&l))
-		exit(supervise(&l));	/* init failed and said why: its status, after clean-up */
+		exit(launcher_wait_init(&l));	/* init failed and said why: its status */
 	hand_over(&a, &c, &rt, &st, &l);
 	return 0;
 }

@@ -740,6 +740,7 @@ void set_log_file(const struct oci_args *a);
 void launcher_on_exit(struct launcher *l);
 void launcher_done(struct launcher *l);
 void launcher_hand_over(struct launcher *l);
+int launcher_wait_init(struct launcher *l);
 void set_raw_terminal(struct launcher *l);
 void copy_window_size(const struct launcher *l);
 enum msg_type read_container_msg(struct launcher *l);

@@ -66,6 +66,18 @@ void launcher_done(struct launcher *l)
 	exiting = NULL;
 }
 
+/* Init's status once it has ended on its own (a failed create): nothing to relay. */
+int launcher_wait_init(struct launcher *l)
+{
+	int status;
+
+	while (waitpid(l->init, &status, 0) < 0)
+		if (errno != EINTR)
+			die_errno("waitpid: init");
+	l->reaped = true;
+	return exit_status(status);
+}
+
 /* OCI create: init lives on without the launcher, whose clean-up then leaves it be. */
 void launcher_hand_over(struct launcher *l)
 {
