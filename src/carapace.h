@@ -529,6 +529,7 @@ int sys_move_mount(int from, int to);
 int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct mount_attr *attr);
 __attribute__((format(printf, 2, 3)))
 void log_msg(enum log_level level, const char *fmt, ...);
+char *find_program(const char *name);
 
 /* src/options.c */
 void usage(FILE *out);
@@ -544,6 +545,13 @@ int64_t parse_size(const char *opt, const char *s);
 uint64_t parse_cpus(const char *s);
 void parse_ulimit(struct container *c, const char *arg);
 void check_cpuset(const char *arg);
+/* Called by validate_spec, until the command line's own defaults call them. */
+void make_privileged(struct container *c);
+bool tarball_name(const char *path);
+char *absolute_path(const char *what, const char *path);
+void default_id_map(struct id_map *map, const char *file, const char *user, uint32_t own,
+		    bool have_helper);
+void adapt_mounts_to_userns(struct container *c);
 
 /* carapace.c */
 void exec_command(char **argv, char **env);
@@ -555,6 +563,7 @@ bool path_within(const char *path, const char *dir);
 bool open_text_file(struct text_file *t, const char *what, const char *path);
 char *next_line(struct text_file *t);
 void close_text_file(struct text_file *t);
+bool id_mapped(const struct id_map *map, uint32_t id);
 void validate_spec(struct container *c, struct runtime *rt);
 
 /* src/cgroup.c */

@@ -59,56 +59,12 @@ static void validate_limits(struct container *c, const struct runtime *rt)
 					   (unsigned long)now_ms() & 0xffffff);
 }
 
-/* --privileged: every capability, the host's devices, nothing masked. */
-static void make_privileged(struct container *c)
-{
-	for (size_t i = 0; i < c->mounts_len; i++) {
-		struct mount_spec *m = &c->mounts[i];
-
-		/* The /dev made before the root change: carapace's, not a user's. */
-		if (m->phase == MOUNT_BEFORE_ROOT_CHANGE && !strcmp(m->target, "/dev")) {
-			m->type = m->source = "devtmpfs";
-			m->data = NULL;
-		}
-	}
-	c->privileges.caps = (1ULL << N_CAPS) - 1;
-	c->privileges.masked_paths = c->privileges.readonly_paths = no_paths;
-	c->privileges.seccomp = "unconfined";
-	c->privileges.no_new_privs = false;
-}
-
-/* A file is a rootfs if its name says it is a tarball; compression is sniffed. */
-static bool tarball_name(const char *path)
-{
-	static const char *const suffixes[] = {
-		".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tar.zst",
-	};
-	size_t n = strlen(path);
-
-	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-		size_t k = strlen(suffixes[i]);
-
-		if (n > k && !strcmp(path + n - k, suffixes[i]))
-			return true;
-	}
-	return false;
-}
-
 /* True if PATH is DIR or lies below it; both absolute and canonical. */
 bool path_within(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);
 
 	return !strcmp(dir, "/") || (!strncmp(path, dir, n) && (!path[n] || path[n] == '/'));
-}
-
-static char *absolute_path(const char *what, const char *path)
-{
-	char *abs = realpath(path, NULL);
-
-	if (!abs)
-		die_errno("%s: %s", what, path);
-	return abs;
 }
 
 /*
@@ -137,7 +93,7 @@ static uint32_t host_id(const struct id_map *map, uint32_t id)
 	return (uint32_t)-1;
 }
 
-static bool id_mapped(const struct id_map *map, uint32_t id)
+bool id_mapped(const struct id_map *map, uint32_t id)
 {
 	return host_id(map, id) != (uint32_t)-1;
 }
@@ -262,88 +218,11 @@ void close_text_file(struct text_file *t)
 	*t = (struct text_file){ 0 };
 }
 
-/* NAME's full path in $PATH, or NULL. */
-static char *find_program(const char *name)
-{
-	const char *path = getenv("PATH");
-
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
-	for (const char *dir = path;; dir++) {
-		size_t n = strcspn(dir, ":");
-		char *full = xasprintf("%.*s/%s", (int)n, dir, name);
-
-		if (n && access(full, X_OK) == 0)
-			return full;
-		free(full);
-		if (!dir[n])
-			return NULL;
-		dir += n;
-	}
-}
-
-/* Appends the ranges that FILE (/etc/subuid, /etc/subgid) gives USER, or ID, from INSIDE on. */
-static void add_subordinate_ranges(struct id_map *map, const char *file, const char *user,
-				   unsigned long id, uint32_t inside)
-{
-	struct text_file t;
-	char *line, owner[256], start_s[16], count_s[16], end;
-	unsigned long start, count;
-	size_t max = sizeof map->ranges / sizeof map->ranges[0];
-
-	if (!open_text_file(&t, "--userns: the host's ", file))
-		return;
-	while ((line = next_line(&t))) {
-		bool numeric;
-
-		/* A whole line, and all of it: too long a field is no match. */
-		if (sscanf(line, "%255[^:]:%15[0-9]:%15[0-9]%c", owner, start_s, count_s, &end) != 3)
-			continue;
-		numeric = strspn(owner, "0123456789") == strlen(owner);
-		if (numeric ? strtoul(owner, NULL, 10) != id : !user || strcmp(owner, user))
-			continue;
-		start = strtoul(start_s, NULL, 10);
-		count = strtoul(count_s, NULL, 10);
-		if (!count || start + count > UINT32_MAX || inside + count > UINT32_MAX)
-			continue;
-		for (size_t i = 0; i < map->len; i++)
-			if (ranges_overlap(start, count, map->ranges[i].outside,
-					   map->ranges[i].count))
-				die(EXIT_CANT_RUN, "%s: %s's ranges overlap", file, owner);
-		if (map->len == max) {
-			log_warn("%s: only the first %zu ranges are used", file, max);
-			break;
-		}
-		map->ranges[map->len++] = (struct id_range){ inside, (uint32_t)start, (uint32_t)count };
-		inside += count;
-	}
-	close_text_file(&t);
-}
-
 /* Only OWN, once: the map that an ordinary user may write without help. */
 static bool only_own_id(const struct id_map *map, uint32_t own)
 {
 	return map->len == 1 && map->ranges[0].inside == 0 && map->ranges[0].outside == own &&
 	       map->ranges[0].count == 1;
-}
-
-/*
- * Root inside, someone else outside. Root gives the maps, or takes its
- * /etc/subuid ranges; an ordinary user is root inside, and has its ranges
- * from 1 up when newuidmap and newgidmap can write them.
- */
-static void default_id_map(struct id_map *map, const char *file, const char *user, uint32_t own,
-			   bool have_helper)
-{
-	if (own == 0) {
-		add_subordinate_ranges(map, file, user, own, 0);
-		if (!map->len)
-			die(EXIT_CANT_RUN, "--userns: give --uidmap, or give root a range in %s", file);
-		return;
-	}
-	map->ranges[map->len++] = (struct id_range){ 0, own, 1 };
-	if (have_helper)
-		add_subordinate_ranges(map, file, user, own, 1);
 }
 
 static void validate_userns(struct container *c, struct runtime *rt)
@@ -384,25 +263,6 @@ static void validate_userns(struct container *c, struct runtime *rt)
 		    "with newuidmap and newgidmap (package uidmap)");
 	rt->newuidmap = newuidmap;
 	rt->newgidmap = newgidmap;
-}
-
-/* A user namespace mounts no devtmpfs: devpts's gid=5 and /dev need what is allowed there. */
-static void adapt_mounts_to_userns(struct container *c)
-{
-	for (size_t i = 0; i < c->mounts_len && (c->namespaces & CLONE_NEWUSER); i++) {
-		struct mount_spec *m = &c->mounts[i];
-
-		if (m->phase != MOUNT_BEFORE_ROOT_CHANGE)	/* the user's are as asked */
-			continue;
-		if (!strcmp(m->type, "devpts") && !id_mapped(&c->userns.gids, 5))
-			m->data = "newinstance,ptmxmode=0666,mode=0620";
-		if (!strcmp(m->type, "devtmpfs")) {	/* --privileged: the host's /dev */
-			m->type = "bind";
-			m->source = "/dev";
-			m->flags = MS_BIND | MS_REC | MS_NOSUID;
-			m->propagation = MS_PRIVATE | MS_REC;
-		}
-	}
 }
 
 /* Checks what can be checked before any namespace exists. */
