@@ -545,13 +545,6 @@ int64_t parse_size(const char *opt, const char *s);
 uint64_t parse_cpus(const char *s);
 void parse_ulimit(struct container *c, const char *arg);
 void check_cpuset(const char *arg);
-/* Called by validate_spec, until the command line's own defaults call them. */
-void make_privileged(struct container *c);
-bool tarball_name(const char *path);
-char *absolute_path(const char *what, const char *path);
-void default_id_map(struct id_map *map, const char *file, const char *user, uint32_t own,
-		    bool have_helper);
-void adapt_mounts_to_userns(struct container *c);
 
 /* carapace.c */
 void exec_command(char **argv, char **env);
@@ -564,6 +557,7 @@ bool open_text_file(struct text_file *t, const char *what, const char *path);
 char *next_line(struct text_file *t);
 void close_text_file(struct text_file *t);
 bool id_mapped(const struct id_map *map, uint32_t id);
+bool valid_cgroup_path(const char *p, bool nested);
 void validate_spec(struct container *c, struct runtime *rt);
 
 /* src/cgroup.c */

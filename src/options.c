@@ -644,6 +644,14 @@ static void overlay_dir_option(struct cmdline *cl, char *arg)
 	cl->c.root.overlay_dir = arg;
 }
 
+/* Checked here too: rootless, with no limit, the name makes no cgroup and is dropped. */
+static void name_option(struct cmdline *cl, char *arg)
+{
+	if (!valid_cgroup_path(arg, false))
+		die(EXIT_CANT_RUN, "--name: not a valid name: '%s'", arg);
+	cl->c.limits.name = arg;
+}
+
 static void rootfs_size_option(struct cmdline *cl, char *arg)
 {
 	cl->c.root.size = parse_size("--rootfs-size", arg);
@@ -812,7 +820,7 @@ static const struct option_def run_options[] = {
 	{ "cgroup-parent", 0, "PATH", "parent cgroup, from the hierarchy's root (default carapace)",
 	  STRING(c.limits.parent) },
 	{ "name", 0, "NAME", "container name, also its cgroup's (default: unique)",
-	  STRING(c.limits.name) },
+	  CALLS(name_option) },
 	{ "user", 'u', "USER[:GROUP]", "run as USER (name or number, from the container's /etc/passwd)",
 	  STRING(c.privileges.user) },
 	{ "group-add", 0, "GROUP", "add a supplementary group (repeatable)", CALLS(group_add_option) },
@@ -1105,7 +1113,7 @@ static void cmdline_defaults(struct cmdline *cl)
 /* The defaults that depend on the host, or on other options: once all are parsed. */
 
 /* --privileged: every capability, the host's devices, nothing masked. */
-void make_privileged(struct container *c)
+static void make_privileged(struct container *c)
 {
 	for (size_t i = 0; i < c->mounts_len; i++) {
 		struct mount_spec *m = &c->mounts[i];
@@ -1123,7 +1131,7 @@ void make_privileged(struct container *c)
 }
 
 /* A file is a rootfs if its name says it is a tarball; compression is sniffed. */
-bool tarball_name(const char *path)
+static bool tarball_name(const char *path)
 {
 	static const char *const suffixes[] = {
 		".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tar.zst",
@@ -1139,7 +1147,7 @@ bool tarball_name(const char *path)
 	return false;
 }
 
-char *absolute_path(const char *what, const char *path)
+static char *absolute_path(const char *what, const char *path)
 {
 	char *abs = realpath(path, NULL);
 
@@ -1191,7 +1199,7 @@ static void add_subordinate_ranges(struct id_map *map, const char *file, const c
  * /etc/subuid ranges; an ordinary user is root inside, and has its ranges
  * from 1 up when newuidmap and newgidmap can write them.
  */
-void default_id_map(struct id_map *map, const char *file, const char *user, uint32_t own,
+static void default_id_map(struct id_map *map, const char *file, const char *user, uint32_t own,
 			   bool have_helper)
 {
 	if (own == 0) {
@@ -1206,7 +1214,7 @@ void default_id_map(struct id_map *map, const char *file, const char *user, uint
 }
 
 /* A user namespace mounts no devtmpfs: devpts's gid=5 and /dev need what is allowed there. */
-void adapt_mounts_to_userns(struct container *c)
+static void adapt_mounts_to_userns(struct container *c)
 {
 	for (size_t i = 0; i < c->mounts_len && (c->namespaces & CLONE_NEWUSER); i++) {
 		struct mount_spec *m = &c->mounts[i];
@@ -1224,6 +1232,102 @@ void adapt_mounts_to_userns(struct container *c)
 	}
 }
 
+/*
+ * A user namespace when run by an ordinary user (the kernel gives it no
+ * other way in), or when id maps are given; and the maps not given: the
+ * gids as the uids (as podman does), or the defaults from /etc/subuid.
+ */
+static void userns_defaults(struct container *c, bool rootless)
+{
+	struct id_map *uids = &c->userns.uids, *gids = &c->userns.gids;
+	char *newuidmap, *newgidmap, *line, *field[7];
+	const char *user;
+	bool helpers;
+
+	if (rootless || uids->len || gids->len)
+		c->namespaces |= CLONE_NEWUSER;
+	if (!(c->namespaces & CLONE_NEWUSER))
+		return;
+	if (uids->len && !gids->len)
+		*gids = *uids;
+	if (uids->len && gids->len)
+		return;
+	newuidmap = find_program("newuidmap");
+	newgidmap = find_program("newgidmap");
+	helpers = newuidmap && newgidmap;
+	free(newuidmap);
+	free(newgidmap);
+	/* The host's name for the user, by which /etc/subuid may know it. */
+	line = find_entry(HOST_FILE, "/etc/passwd", NULL, geteuid(), field);
+	user = line ? field[0] : NULL;
+	if (!uids->len)
+		default_id_map(uids, "/etc/subuid", user, geteuid(), helpers);
+	if (!gids->len)
+		default_id_map(gids, "/etc/subgid", user, getegid(), helpers);
+}
+
+/*
+ * What the rootfs is, a folder or a tarball (by its name: compression is
+ * sniffed later), and the paths made absolute, as the spec has them.
+ */
+static void root_paths(struct container *c)
+{
+	struct stat st;
+
+	if (stat(c->root.path, &st))
+		die_errno("rootfs: %s", c->root.path);
+	c->root.tarball = S_ISREG(st.st_mode) && tarball_name(c->root.path);
+	if (!S_ISDIR(st.st_mode) && !c->root.tarball)
+		die(EXIT_CANT_RUN, "rootfs: %s: %s", c->root.path, strerror(ENOTDIR));
+	c->root.path = absolute_path("rootfs", c->root.path);
+	if (c->root.overlay_dir)
+		c->root.overlay_dir = absolute_path("--overlay-dir", c->root.overlay_dir);
+}
+
+/*
+ * Every container but a privileged one has a cgroup: devices need one.
+ * Rootless, the kernel keeps host devices shut, and a cgroup is made only
+ * for a limit (with --name, if given, as its name): as a cgroup needs a
+ * delegation there, the default pids limit is none.
+ */
+static void cgroup_defaults(struct container *c, bool rootless)
+{
+	bool any;
+
+	if (c->limits.pids_default && rootless) {
+		log_debug("cgroup: rootless: no default pids limit (give --pids for one)");
+		c->limits.pids = -1;
+		c->limits.pids_default = false;
+	}
+	any = c->limits.pids >= 0 || c->limits.memory >= 0 ||
+	      c->limits.memory_swap != -1 || c->limits.cpu_quota ||
+	      c->limits.cpu_weight || c->limits.cpu_shares || c->limits.cpuset_cpus;
+	if (rootless && !any)
+		c->limits.name = NULL;
+	else if ((any || !c->privileges.privileged) && !c->limits.name)
+		c->limits.name = xasprintf("carapace-%d-%lx", (int)getpid(),
+					   (unsigned long)now_ms() & 0xffffff);
+}
+
+/*
+ * The command line's defaults that depend on the host (who runs it, its
+ * /etc/subuid, what the rootfs is) or on other options (--privileged,
+ * --userns), once all are parsed: validate_spec only checks the spec.
+ */
+static void cmdline_host_defaults(struct container *c)
+{
+	bool rootless = geteuid() != 0;
+
+	userns_defaults(c, rootless);
+	root_paths(c);
+	if (!env_get(c->process.env, "HOSTNAME"))	/* -e HOSTNAME=x wins, as in docker */
+		env_set(c, xasprintf("HOSTNAME=%s", c->hostname));
+	if (c->privileges.privileged)
+		make_privileged(c);
+	adapt_mounts_to_userns(c);
+	cgroup_defaults(c, rootless);
+}
+
 void parse_run_options(struct container *c, int argc, char **argv)
 {
 	struct cmdline cl = { .c = *c };
@@ -1238,6 +1342,7 @@ void parse_run_options(struct container *c, int argc, char **argv)
 		die(EXIT_CANT_RUN, "run: no command given (see carapace run --help)");
 	c->process.argv = argv + optind;
 	root_defaults(c);
+	cmdline_host_defaults(c);
 }
 
 /* carapace init's options: only what init.forward_to_group and init.subreaper say. */
