@@ -110,7 +110,8 @@ static const struct mount_type {
 	{ "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5,max=128" },
 };
 
-static const char default_path[] =
+/* Not const: an environment's entries are execve's char *, and none is cast. */
+static char default_path[] =
 	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 const char *env_get(char **env, const char *name)
@@ -1047,7 +1048,7 @@ static void env_defaults(struct container *c)
 
 	c->process.env = NULL;
 	c->process.env_len = 0;
-	env_set(c, (char *)default_path);
+	env_set(c, default_path);
 	env_set(c, "HOME=/root");
 	if (getenv("TERM"))
 		env_set(c, xasprintf("TERM=%s", getenv("TERM")));

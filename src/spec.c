@@ -272,7 +272,7 @@ static void validate_userns(const struct container *c, struct runtime *rt)
  *   none), seccomp and no_new_privs (privileged only says: the host's
  *   devices, no device cgroup; what else --privileged means is applied).
  */
-void validate_spec(struct container *c, struct runtime *rt)
+void validate_spec(const struct container *c, struct runtime *rt)
 {
 	int fd;
 
