@@ -31,6 +31,7 @@ static bool wait_until_ready(struct launcher *l);
 __attribute__((noreturn))
 static void container_init(const struct container *c, const struct runtime *rt, int sock);
 static void become_root_inside(const struct runtime *rt, int sock);
+static void close_host_fds(const struct container *c, const struct runtime *rt, int sock);
 static int wait_for_start(const struct runtime *rt, int sock, int sigfd);
 static void check_command(const struct container *c);
 static const char *build_filesystem(const struct container *c, const struct runtime *rt,
@@ -435,7 +436,7 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Host fds that the launcher inherited stop here. */
-	close_fds_but(3 + c->process.preserve_fds, sock, rt->start_listener);
+	close_host_fds(c, rt, sock);
 	if (!ipc_expect(sock, MSG_GO, &root_tree))	/* EOF: a launcher that died early */
 		_exit(EXIT_CANT_RUN);
 	if (c->namespaces & CLONE_NEWUSER)
@@ -515,6 +516,22 @@ static void become_root_inside(const struct runtime *rt, int sock)
 	if (poll(&(struct pollfd){ .fd = sock, .events = POLLIN }, 1, 0) == 1 &&
 	    recv(sock, &(char){ 0 }, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
 		_exit(EXIT_CANT_RUN);
+}
+
+/*
+ * All but the socket to the launcher and, for OCI, the start socket and
+ * the locks on the cgroup leaves: create exits, and init holds them while
+ * it lives, so that no sweep of stale leaves takes its cgroups for a dead
+ * launcher's.
+ */
+static void close_host_fds(const struct container *c, const struct runtime *rt, int sock)
+{
+	int keep[2 + N_CTL] = { sock, rt->start_listener };
+	size_t n = 2;
+
+	for (size_t i = 0; rt->start_listener >= 0 && i < rt->cg.ndirs; i++)
+		keep[n++] = rt->cg.dirs[i].lock_fd;
+	close_fds_except(3 + c->process.preserve_fds, keep, n);
 }
 
 /*

@@ -670,7 +670,7 @@ void resolve_user(const struct container *c, struct user_ids *u);
 void set_rlimits(const struct container *c);
 void limit_caps(uint64_t keep, const struct user_ids *user);
 void cloexec_from(int first);
-void close_fds_but(int first, int keep, int also);
+void close_fds_except(int first, int *keep, size_t n);
 void join_new_keyring(void);
 void ensure_std_fds(void);
 

@@ -219,20 +219,23 @@ void ensure_std_fds(void)
 			die_errno("open: /dev/null");
 }
 
-/* Closes every fd from FIRST up but KEEP and ALSO (-1: none): init's host fds stop here. */
-void close_fds_but(int first, int keep, int also)
+/* Closes every fd from FIRST up but the N in KEEP (-1s are none): init's host fds stop here. */
+void close_fds_except(int first, int *keep, size_t n)
 {
-	int a = keep < also ? keep : also, b = keep < also ? also : keep;
+	/* In order, so that each gap between two kept fds is one close_range. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
 
-	if (a < 0)	/* one of them, or none, to keep */
-		a = b;
-	if (a >= first) {
-		syscall(SYS_close_range, first, a - 1, 0);
-		first = a + 1;
-	}
-	if (b > a && b >= first) {
-		syscall(SYS_close_range, first, b - 1, 0);
-		first = b + 1;
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < first)
+			continue;
+		if (keep[i] > first)
+			syscall(SYS_close_range, first, keep[i] - 1, 0);
+		first = keep[i] + 1;
 	}
 	syscall(SYS_close_range, first, ~0U, 0);
 }

@@ -199,6 +199,28 @@ is "$RC" 124 "state waits while another call holds the container's lock"
 exec {lock}<&-
 is "$(status_of c9)" created "and answers once it is free"
 
+
+# --- a terminal: the pty's master goes to the engine's console socket
+bundle c10 --tty -- sh -c 'echo "tty: $(tty)"; echo done'
+"$TOP/t/oci/console-receiver.py" "$TMPDIR/console.sock" "$TMPDIR/console.out" &
+RECEIVER=$!
+for i in $(seq 200); do [ -e "$TMPDIR/console.out.ready" ] && break; sleep 0.05; done
+run oci create --bundle "$B/c10" --pid-file "$B/c10.pid" --console-socket "$TMPDIR/console.sock" c10
+is "$RC:$ERR" "0:" "create --console-socket"
+run oci start c10
+wait "$RECEIVER"
+like "$(head -1 "$TMPDIR/console.out")" '^got 1 fd, payload b./dev/ptmx., isatty True$' \
+	"the console socket got one fd, a terminal"
+like "$(cat "$TMPDIR/console.out")" 'tty: /dev/(pts/[0-9]+|console)' "the process's stdin is that terminal"
+like "$(cat "$TMPDIR/console.out")" 'done' "and its output comes through it"
+oci delete --force c10
+run oci create --bundle "$B/c10" c10
+like "$RC:$ERR" '^125:carapace: create: process.terminal is true: give --console-socket$' \
+	"terminal: true without --console-socket is refused"
+run oci create --bundle "$B/c9" --console-socket "$TMPDIR/console.sock" c10
+like "$RC:$ERR" '^125:carapace: create: --console-socket: process.terminal is not true$' \
+	"--console-socket without terminal: true is refused"
+
 # --- list
 run oci list -q
 is "$OUT" c9 "list -q names the container"
