@@ -763,9 +763,10 @@ static void write_limits(const struct cgroups *cg, const struct container *c)
 	else if (c->limits.cpu_shares)
 		write_limit(cg, CTL_CPU, "cpu.shares", "%llu",
 			    (unsigned long long)c->limits.cpu_shares);
-	if (cpuset && !cg->v1_mount[CTL_CPUSET] && c->limits.cpuset_cpus)
-		write_limit(cg, CTL_CPUSET, "cpuset.cpus", "%s", c->limits.cpuset_cpus);
-	else if (cpuset) {
+	if (cpuset && !cg->v1_mount[CTL_CPUSET]) {
+		if (c->limits.cpuset_cpus)	/* v2: an empty one is its parent's */
+			write_limit(cg, CTL_CPUSET, "cpuset.cpus", "%s", c->limits.cpuset_cpus);
+	} else if (cpuset) {
 		/* v1 runs nothing in a cpuset without CPUs or memory nodes */
 		if (!c->oci.resources.cpuset_mems)
 			copy_cpuset(cpuset, "cpuset.mems");
@@ -1401,15 +1402,15 @@ void cgroups_path_split(struct container *c, const char *cgroups_path)
 	const char *p = cgroups_path, *slash;
 
 	if (*p != '/' && strchr(p, ':'))
-		die(EXIT_CANT_RUN, "linux.cgroupsPath: '%s': the systemd form (slice:prefix:name) "
+		die(EXIT_CANT_RUN, "config.json: linux.cgroupsPath: '%s': the systemd form (slice:prefix:name) "
 		    "needs systemd's cgroup manager, and carapace has none: give a path", p);
 	while (*p == '/')
 		p++;
 	slash = strrchr(p, '/');
 	if (!*p || (slash && !slash[1]))
-		die(EXIT_CANT_RUN, "linux.cgroupsPath: '%s': no cgroup name at its end", cgroups_path);
+		die(EXIT_CANT_RUN, "config.json: linux.cgroupsPath: '%s': no cgroup name at its end", cgroups_path);
 	if (*cgroups_path == '/' && !slash)
-		die(EXIT_CANT_RUN, "linux.cgroupsPath: '%s': carapace makes no container's cgroup "
+		die(EXIT_CANT_RUN, "config.json: linux.cgroupsPath: '%s': carapace makes no container's cgroup "
 		    "at a hierarchy's root: give /PARENT/NAME", cgroups_path);
 	c->limits.name = xasprintf("%s", slash ? slash + 1 : p);
 	if (*cgroups_path == '/')

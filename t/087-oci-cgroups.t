@@ -172,12 +172,56 @@ is "$OUT" "carapace/b c" "a relative b/c: under carapace's parent"
 split c
 is "$OUT" "carapace c" "a relative c: carapace/c"
 split system.slice:docker:abc
-like "$RC:$ERR" "^125:carapace: linux.cgroupsPath: 'system.slice:docker:abc': the systemd form .*carapace has none" \
+like "$RC:$ERR" "^125:carapace: config.json: linux.cgroupsPath: 'system.slice:docker:abc': the systemd form .*carapace has none" \
 	"the systemd form: a clear error"
 split /c
 like "$RC:$ERR" "^125:.*at a hierarchy's root" "/c: no leaf at a hierarchy's root"
 split /a/
 like "$RC:$ERR" "^125:.*no cgroup name at its end" "/a/: no name"
+
+# --- through carapace run --bundle: seen from inside, and enforced
+if [ -x "$ROOTFS/bin/busybox" ]; then
+	b=$TMPDIR/bundle
+	oci_bundle "$b"
+	oci_patch "$b" '
+r = c["linux"]["resources"] = {}
+r["memory"] = {"limit": 67108864, "reservation": 33554432, "swappiness": 7, "disableOOMKiller": True}
+r["cpu"] = {"quota": 25000, "period": 50000, "mems": "0"}
+r["devices"] = [{"allow": False, "access": "rwm"},
+		{"allow": True, "type": "c", "major": 1, "minor": 11, "access": "r"}]
+if '"$hugetlb_v2"' == "true":
+	r["hugepageLimits"] = [{"pageSize": "2MB", "limit": 4194304}]
+	r["unified"] = {"hugetlb.1GB.max": "0"}
+for k in ("bounding", "effective", "permitted"):
+	c["process"]["capabilities"][k].append("CAP_MKNOD")
+c["process"]["args"] = ["sh", "-c", """cd /sys/fs/cgroup
+cat memory/memory.soft_limit_in_bytes memory/memory.swappiness cpu/cpu.cfs_period_us cpu/cpu.cfs_quota_us cpuset/cpuset.mems
+grep oom_kill_disable memory/memory.oom_control
+cat unified/hugetlb.2MB.max unified/hugetlb.1GB.max 2>/dev/null
+mknod /dev/k c 1 11 && head -c0 /dev/k && echo kmsg read
+(: >/dev/k) 2>/dev/null || echo kmsg write denied
+mknod /dev/l b 7 0 && { head -c0 /dev/l 2>/dev/null || echo loop denied; }
+: >/dev/null && echo null ok"""]
+'
+	oci_run "$b"
+	want="33554432 7 50000 25000 0 oom_kill_disable 1"
+	$hugetlb_v2 && want+=" 4194304 0"
+	is "$RC:$(echo $OUT)" "0:$want kmsg read kmsg write denied loop denied null ok" \
+		"run --bundle: each limit seen inside; c 1:11 r allowed, its write and b 7:0 denied, /dev/null kept ($ERR)"
+	oci_patch "$b" 'c["linux"]["resources"] = {"unified": {"memory.high": "10M"}}'
+	oci_run "$b"
+	like "$RC:$ERR" "^125:.*linux.resources.unified: memory.high: the memory controller is not on cgroup v2" \
+		"run --bundle: a unified key of a v1 controller is refused"
+	oci_patch "$b" 'c["linux"]["resources"] = {"devices": [{"allow": True, "type": "x"}]}'
+	oci_run "$b"
+	like "$RC:$ERR" "^125:carapace: config.json: linux.resources.devices\[0\].type: not a, c or b: 'x'" \
+		"run --bundle: a bad device rule"
+	oci_patch "$b" 'c["linux"]["cgroupsPath"] = "machine.slice:libpod:x"'
+	oci_run "$b"
+	like "$RC:$ERR" "^125:.*the systemd form" "run --bundle: a systemd cgroupsPath"
+else
+	skip "no rootfs"; skip "no rootfs"; skip "no rootfs"; skip "no rootfs"
+fi
 
 no_leaks
 done_testing

@@ -204,13 +204,13 @@ like "$ERR" 'cgroup: unified mode' "cgroup v2: -v names the unified mode"
 if [ -x /bin/oci-cgroups ]; then
 	G=/sys/fs/cgroup/$TEST_CGROUP_PARENT/ocires
 	run oci-cgroups create "$TEST_CGROUP_PARENT" ocires reservation=33554432 quota=25000 \
-		period=50000 device=allow:c:1:11:r unified=cgroup.max.descendants=5
+		period=50000 mems=0 device=allow:c:1:11:r unified=cgroup.max.descendants=5
 	is "$RC" 0 "cgroup v2, OCI: the cgroups are made ($ERR)"
 	printf '%s\n' "$OUT" >/tmp/ocires
 	opid=$(sed -n 's/^pid //p' <<<"$ERR")
 	like "$OUT" "^v2 leaf ours /sys/fs/cgroup $TEST_CGROUP_PARENT/ocires\$" "cgroup v2, OCI: described as a v2 leaf"
-	is "$(cat $G/memory.low) $(cat $G/cpu.max) $(cat $G/cgroup.max.descendants)" \
-		"33554432 25000 50000 5" "cgroup v2, OCI: memory.low, cpu.max's period, unified's file"
+	is "$(cat $G/memory.low) $(cat $G/cpu.max) $(cat $G/cpuset.mems) $(cat $G/cgroup.max.descendants)" \
+		"33554432 25000 50000 0 5" "cgroup v2, OCI: memory.low, cpu.max's period, cpuset.mems, unified's file"
 	mknod /tmp/kmsg-oci c 1 11
 	run sh -c "echo \$\$ >$G/cgroup.procs && exec head -c0 /tmp/kmsg-oci"
 	is "$RC" 0 "cgroup v2, OCI: the BPF program allows a rule's c 1:11 r"
