@@ -185,11 +185,12 @@ if [ -x "$ROOTFS/bin/busybox" ]; then
 	oci_bundle "$b"
 	oci_patch "$b" '
 r = c["linux"]["resources"] = {}
-r["memory"] = {"limit": 67108864, "reservation": 33554432, "swappiness": 7, "disableOOMKiller": True}
+r["memory"] = {"reservation": 33554432, "swappiness": 7, "disableOOMKiller": True}
 r["cpu"] = {"quota": 25000, "period": 50000, "mems": "0"}
 r["devices"] = [{"allow": False, "access": "rwm"},
-		{"allow": True, "type": "c", "major": 1, "minor": 11, "access": "r"}]
-if '"$hugetlb_v2"' == "true":
+		{"allow": True, "type": "c", "major": 1, "minor": 11, "access": "r"},
+		{"allow": True, "type": "b", "major": 7, "minor": 0, "access": "r"}]
+if "'"$hugetlb_v2"'" == "true":
 	r["hugepageLimits"] = [{"pageSize": "2MB", "limit": 4194304}]
 	r["unified"] = {"hugetlb.1GB.max": "0"}
 for k in ("bounding", "effective", "permitted"):
@@ -198,16 +199,16 @@ c["process"]["args"] = ["sh", "-c", """cd /sys/fs/cgroup
 cat memory/memory.soft_limit_in_bytes memory/memory.swappiness cpu/cpu.cfs_period_us cpu/cpu.cfs_quota_us cpuset/cpuset.mems
 grep oom_kill_disable memory/memory.oom_control
 cat unified/hugetlb.2MB.max unified/hugetlb.1GB.max 2>/dev/null
-mknod /dev/k c 1 11 && head -c0 /dev/k && echo kmsg read
-(: >/dev/k) 2>/dev/null || echo kmsg write denied
-mknod /dev/l b 7 0 && { head -c0 /dev/l 2>/dev/null || echo loop denied; }
+mknod /dev/k c 1 11 && { (: >/dev/k) 2>/dev/null || echo kmsg write denied; }
+mknod /dev/l0 b 7 0 && head -c0 /dev/l0 && echo loop0 read
+mknod /dev/l1 b 7 1 && { head -c0 /dev/l1 2>/dev/null || echo loop1 denied; }
 : >/dev/null && echo null ok"""]
 '
 	oci_run "$b"
 	want="33554432 7 50000 25000 0 oom_kill_disable 1"
 	$hugetlb_v2 && want+=" 4194304 0"
-	is "$RC:$(echo $OUT)" "0:$want kmsg read kmsg write denied loop denied null ok" \
-		"run --bundle: each limit seen inside; c 1:11 r allowed, its write and b 7:0 denied, /dev/null kept ($ERR)"
+	is "$RC:$(echo $OUT)" "0:$want kmsg write denied loop0 read loop1 denied null ok" \
+		"run --bundle: each limit seen inside; c 1:11 r: no write; b 7:0 r: read; b 7:1 denied; /dev/null kept ($ERR)"
 	oci_patch "$b" 'c["linux"]["resources"] = {"unified": {"memory.high": "10M"}}'
 	oci_run "$b"
 	like "$RC:$ERR" "^125:.*linux.resources.unified: memory.high: the memory controller is not on cgroup v2" \
