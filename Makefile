@@ -76,7 +76,11 @@ build/unit/carapace.o: carapace.c src/carapace.h build/include/.stamp
 build/unit/unit: t/unit.c $(UNIT_OBJS)
 	$(CC) $(CFLAGS) -static -o $@ t/unit.c $(UNIT_OBJS)
 
-unit: build/unit/unit
+# t/oci-cgroups.c, src/cgroup.c's OCI side driven alone (t/087-oci-cgroups.t).
+build/unit/oci-cgroups: t/oci-cgroups.c $(UNIT_OBJS)
+	$(CC) $(CFLAGS) -static -o $@ t/oci-cgroups.c $(UNIT_OBJS)
+
+unit: build/unit/unit build/unit/oci-cgroups
 
 # AddressSanitizer and UBSan need glibc's gcc and a dynamic binary (ASan
 # can't be static): build/asan/carapace, beside ./carapace, and the suite

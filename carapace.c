@@ -20,7 +20,7 @@ static int run_container(int argc, char **argv, enum exec_action action);
 static void create_from_bundle(struct oci_args *a, struct container *c, struct runtime *rt,
 			       struct oci_state *st);
 static void hand_over(const struct oci_args *a, const struct container *c,
-		      const struct runtime *rt, struct oci_state *st, struct launcher *l);
+		      struct runtime *rt, struct oci_state *st, struct launcher *l);
 static void kill_and_wait(const struct oci_state *st);
 static void create_container(const struct container *c, struct runtime *rt,
 			     struct launcher *l);
@@ -210,7 +210,7 @@ static void create_from_bundle(struct oci_args *a, struct container *c, struct r
  * us. Until init has closed its end, a death of ours is its death too.
  */
 static void hand_over(const struct oci_args *a, const struct container *c,
-		      const struct runtime *rt, struct oci_state *st, struct launcher *l)
+		      struct runtime *rt, struct oci_state *st, struct launcher *l)
 {
 	struct ipc_msg m;
 	char *cgroups = cgroups_describe(&rt->cg);
@@ -229,7 +229,7 @@ static void hand_over(const struct oci_args *a, const struct container *c,
 	send_to_init(l, MSG_DETACH, -1);
 	if (ipc_recv(l->sock, &m) != 0)	/* EOF: init has let go of us */
 		die(EXIT_CANT_RUN, "create: init did not take the hand-over");
-	keep_cgroups();
+	cgroups_outlive_launcher(&rt->cg);
 	state_keep();
 	launcher_hand_over(l);
 }

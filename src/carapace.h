@@ -386,7 +386,8 @@ struct cgroup_dir {
 };
 
 enum controller {
-	CTL_PIDS, CTL_MEMORY, CTL_CPU, CTL_CPUSET, CTL_CPUACCT, CTL_FREEZER, CTL_DEVICES, N_CTL
+	CTL_PIDS, CTL_MEMORY, CTL_CPU, CTL_CPUSET, CTL_CPUACCT, CTL_FREEZER, CTL_DEVICES,
+	CTL_BLKIO, CTL_HUGETLB, N_CTL
 };
 
 struct cgroups {
@@ -626,10 +627,12 @@ void validate_spec(const struct container *c, struct runtime *rt);
 void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless);
 void join_cgroups(const struct cgroups *cg, pid_t pid, bool v2_done);
 void report_cgroups(const struct cgroups *cg, const struct container *c);
-void keep_cgroups(void);
+void cgroups_outlive_launcher(struct cgroups *cg);
 char *cgroups_describe(const struct cgroups *cg);
 bool cgroups_remove_described(const char *text);
 int cgroups_signal_all(const char *text, int sig);
+bool cgroups_have_procs(const char *text);
+void cgroups_path_split(struct container *c, const char *cgroups_path);
 
 /* src/userns.c */
 int idmapped_root(const struct container *c, const struct runtime *rt, pid_t pid);

@@ -6,8 +6,14 @@
 #include "carapace.h"
 
 static const char *const controller_names[N_CTL] = {
-	"pids", "memory", "cpu", "cpuset", "cpuacct", "freezer", "devices",
+	"pids", "memory", "cpu", "cpuset", "cpuacct", "freezer", "devices", "blkio", "hugetlb",
 };
+
+/* cgroup v2 calls blkio "io"; the others keep their names. */
+static const char *v2_name(int ctl)
+{
+	return ctl == CTL_BLKIO ? "io" : controller_names[ctl];
+}
 
 
 /* Rootless, a cgroup the user may not write is a missing delegation: say so. */
@@ -61,7 +67,7 @@ static int controller_bit(const char *name, size_t len)
 	for (int i = 0; i < N_CTL; i++)
 		if (strlen(controller_names[i]) == len && !strncmp(name, controller_names[i], len))
 			return i;
-	return -1;
+	return len == 2 && !strncmp(name, "io", 2) ? CTL_BLKIO : -1;
 }
 
 /* Learns, from this process's mountinfo, which hierarchy holds each controller. */
@@ -107,6 +113,44 @@ static void cgroup_detect(struct cgroups *cg)
 	cg->mode = !v1 ? "unified" : cg->v2_mount ? "hybrid" : "legacy";
 }
 
+/* linux.resources.unified's KEY: the controller its prefix names, -1 for "cgroup.", -2 for none. */
+static int unified_controller(const char *key)
+{
+	size_t n = strcspn(key, ".");
+
+	if (n == 6 && !strncmp(key, "cgroup", 6))
+		return -1;
+	if (n == 2 && !strncmp(key, "io", 2))
+		return CTL_BLKIO;
+	if (n == 5 && !strncmp(key, "blkio", 5))	/* v1's name is no v2 file's */
+		return -2;
+	int ctl = controller_bit(key, n);
+
+	return ctl < 0 || ctl == CTL_CPUACCT || ctl == CTL_FREEZER || ctl == CTL_DEVICES ? -2 : ctl;
+}
+
+/* What an OCI config's resources beyond the command line's limits need. */
+static unsigned oci_controllers_needed(const struct container *c)
+{
+	const typeof(c->oci.resources) *r = &c->oci.resources;
+	unsigned need = 0;
+
+	if (r->memory_reservation || r->disable_oom_killer || r->memory_swappiness >= 0)
+		need |= 1u << CTL_MEMORY;
+	if (r->cpu_period)
+		need |= 1u << CTL_CPU;
+	if (r->cpuset_mems)
+		need |= 1u << CTL_CPUSET;
+	if (r->blkio_weight)
+		need |= 1u << CTL_BLKIO;
+	if (r->hugetlb_len)
+		need |= 1u << CTL_HUGETLB;
+	for (size_t i = 0; i < r->unified_len; i++)
+		if (unified_controller(r->unified[i].key) >= 0)
+			need |= 1u << unified_controller(r->unified[i].key);
+	return need;
+}
+
 /* The limits' controllers; cpuacct, freezer and cpu's usage come along if they exist. */
 static unsigned controllers_needed(const struct container *c)
 {
@@ -120,11 +164,12 @@ static unsigned controllers_needed(const struct container *c)
 		need |= 1u << CTL_CPU;
 	if (c->limits.cpuset_cpus)
 		need |= 1u << CTL_CPUSET;
-	return need;
+	return need | oci_controllers_needed(c);
 }
 
 static const char *const limit_option[N_CTL] = {
 	"--pids", "--memory", "--cpus", "--cpuset-cpus", "", "", "devices",
+	"linux.resources.blockIO", "linux.resources.hugepageLimits",
 };
 
 /* The leaf that holds controller CTL, or NULL. */
@@ -168,6 +213,49 @@ static void cgroup_plan(struct cgroups *cg, const struct container *c, unsigned 
 	}
 }
 
+/*
+ * linux.resources.unified: each key a file of the v2 leaf, checked before
+ * any cgroup exists: a name (no '/', no "..") of a controller that cgroup
+ * v2 holds on this host. That the file exists, the write finds out.
+ */
+static void check_unified(const struct cgroups *cg, const struct container *c)
+{
+	for (size_t i = 0; i < c->oci.resources.unified_len; i++) {
+		const char *key = c->oci.resources.unified[i].key;
+		int ctl = unified_controller(key);
+
+		if (!*key || strchr(key, '/') || strstr(key, "..") || key[0] == '.' ||
+		    !strchr(key, '.'))
+			die(EXIT_CANT_RUN, "linux.resources.unified: not a cgroup file name: '%s'",
+			    key);
+		if (!cg->v2_mount)
+			die(EXIT_CANT_RUN, "linux.resources.unified: %s: the host has no cgroup v2",
+			    key);
+		if (ctl == -2)
+			die(EXIT_CANT_RUN, "linux.resources.unified: %s: not a file of a cgroup v2 "
+			    "controller carapace manages", key);
+		if (ctl >= 0 && (cg->v1_mount[ctl] || !(cg->v2_ctls & (1u << ctl))))
+			die(EXIT_CANT_RUN, "linux.resources.unified: %s: the %s controller is not "
+			    "on cgroup v2 on this host%s", key, v2_name(ctl),
+			    cg->v1_mount[ctl] ? " (it is on v1)" : "");
+	}
+}
+
+/* A "cgroup." key of unified needs a v2 leaf even if no controller does. */
+static void plan_v2_leaf(struct cgroups *cg, const struct container *c)
+{
+	for (size_t i = 0; i < cg->ndirs; i++)
+		if (cg->dirs[i].v2)
+			return;
+	if (!c->oci.resources.unified_len)
+		return;
+	cg->dirs[cg->ndirs].mount = cg->v2_mount;
+	cg->dirs[cg->ndirs].path = xasprintf("%s/%s/%s", cg->v2_mount, c->limits.parent,
+					     c->limits.name);
+	cg->dirs[cg->ndirs].v2 = true;
+	cg->ndirs++;
+}
+
 /* A new v1 cpuset has no CPUs and no memory nodes: it inherits its parent's. */
 static void copy_cpuset(const char *dir, const char *file)
 {
@@ -192,11 +280,11 @@ static void enable_controllers(const struct cgroups *cg, const char *dir, unsign
 	for (char *nl = strchr(enabled, '\n'); nl; nl = strchr(nl, '\n'))
 		*nl = ' ';
 	for (int ctl = 0; ctl < N_CTL; ctl++) {
-		snprintf(word, sizeof word, " %s ", controller_names[ctl]);
+		snprintf(word, sizeof word, " %s ", v2_name(ctl));
 		if (ctls & (1u << ctl) && ctl != CTL_CPUACCT && ctl != CTL_FREEZER &&
 		    ctl != CTL_DEVICES && !strstr(enabled, word))
 			snprintf(list + strlen(list), sizeof list - strlen(list), "+%s ",
-				 controller_names[ctl]);
+				 v2_name(ctl));
 	}
 	if (*list && write_file(dir, "cgroup.subtree_control", list))
 		die_cgroup(cg, "cgroup: %s/cgroup.subtree_control: %s", dir, list);
@@ -205,7 +293,9 @@ static void enable_controllers(const struct cgroups *cg, const char *dir, unsign
 /*
  * Carapace removes only the cgroups it made, and knows them by a mark, an
  * xattr (a trusted one needs root; cgroup2 lets a delegated user set user.
- * ones): "leaf" on a container's leaf, "parent" on a parent it made.
+ * ones): "leaf" on a container's leaf, "parent" on a parent it made,
+ * "oci" on the leaf of an OCI container, which outlives its launcher
+ * (carapace create exits; carapace delete removes it).
  */
 static const char *mark_name(const struct cgroups *cg)
 {
@@ -341,6 +431,24 @@ static void kill_stale_tasks(const char *leaf)
 }
 
 /*
+ * An OCI container's leaf outlives its launcher, whose flock goes with it:
+ * a free flock is no sign of a dead container there. Its processes are
+ * never killed here, and the leaf goes only if it is empty: the kernel's
+ * rmdir of a cgroup that holds a process fails (EBUSY), at once.
+ */
+static bool sweep_oci_leaf(const char *leaf, int fd)
+{
+	char buf[16];
+
+	if (flock(fd, LOCK_EX | LOCK_NB) || read_file(leaf, "cgroup.procs", buf, sizeof buf))
+		return false;	/* its creator lives, or the container does */
+	if (rmdir(leaf))
+		return errno == ENOENT;
+	log_debug("cgroup: removed the empty OCI container's %s", leaf);
+	return true;
+}
+
+/*
  * A launcher holds an flock on each of its leaves for its whole life, and
  * marks them. A marked leaf whose flock is free is a killed launcher's:
  * its tasks die, and it goes, if they die within TRIES * 5 ms. True if
@@ -352,6 +460,8 @@ static bool sweep_leaf(const struct cgroups *cg, const char *leaf, int tries)
 
 	if (fd < 0)
 		return errno == ENOENT;
+	if (has_mark(cg, fd, "oci"))
+		return sweep_oci_leaf(leaf, fd);
 	if (!has_mark(cg, fd, "leaf") || flock(fd, LOCK_EX | LOCK_NB))
 		return false;	/* another tool's, or a living container's */
 	for (int i = 0; rmdir(leaf); i++) {
@@ -417,6 +527,7 @@ static void sweep_new_leaf_note(const struct cgroups *cg, const char *parent,
 		autoclose int fd = open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		if (fd >= 0 && !has_mark(cg, fd, "leaf") && !has_mark(cg, fd, "parent") &&
+		    !has_mark(cg, fd, "oci") &&
 		    !flock(fd, LOCK_EX | LOCK_NB) &&
 		    rmdir(leaf) == 0)
 			log_debug("cgroup: removed the unmarked %s of launcher %ld", leaf, pid);
@@ -493,7 +604,7 @@ static bool make_noted_leaf(const struct cgroups *cg, struct cgroup_dir *d,
 		return false;
 	}
 	/* Only now, locked: a sweeper never takes a marked leaf that lives. */
-	mark_cgroup(cg, d->path, "leaf");
+	mark_cgroup(cg, d->path, c->oci.bundle ? "oci" : "leaf");
 	return true;
 }
 
@@ -528,6 +639,80 @@ static void write_limit(const struct cgroups *cg, enum controller ctl, const cha
 		die_cgroup(cg, "%s: %s/%s: %s", limit_option[ctl], dir, file, value);
 }
 
+/* A hugepage size as the kernel names its files: digits, then KB, MB or GB. */
+static bool valid_page_size(const char *size)
+{
+	size_t n = strspn(size, "0123456789");
+
+	return n && n < 12 && (!strcmp(size + n, "KB") || !strcmp(size + n, "MB") ||
+			       !strcmp(size + n, "GB"));
+}
+
+/* The blkio weight: v1's blkio.weight, else BFQ's; v2's io.weight, else io.bfq.weight. */
+static void write_blkio_weight(const struct cgroups *cg, unsigned weight)
+{
+	const char *dir = cgroup_dir_of(cg, CTL_BLKIO);
+	bool v1 = cg->v1_mount[CTL_BLKIO];
+	const char *plain = v1 ? "blkio.weight" : "io.weight";
+	const char *bfq = v1 ? "blkio.bfq.weight" : "io.bfq.weight";
+	char value[32];
+
+	snprintf(value, sizeof value, v1 ? "%u" : "default %u", weight);
+	if (!write_file(dir, plain, value))
+		return;
+	if (errno == ENOENT && !write_file(dir, bfq, value))
+		return;
+	if (errno == ENOENT)
+		die(EXIT_CANT_RUN, "linux.resources.blockIO.weight: the host's %s controller has "
+		    "no weight (no %s nor %s: no CFQ or BFQ I/O scheduler)",
+		    v1 ? "blkio" : "io", plain, bfq);
+	die_cgroup(cg, "linux.resources.blockIO.weight: %s/%s: %s", dir, plain, value);
+}
+
+/* linux.resources beyond the command line's limits; unified last, as it overrides. */
+static void write_oci_limits(const struct cgroups *cg, const struct container *c)
+{
+	const typeof(c->oci.resources) *r = &c->oci.resources;
+	bool v1_memory = cg->v1_mount[CTL_MEMORY];
+	const char *v2_dir = NULL;
+
+	if (r->memory_reservation)
+		write_limit(cg, CTL_MEMORY, v1_memory ? "memory.soft_limit_in_bytes" : "memory.low",
+			    "%lld", (long long)r->memory_reservation);
+	if (c->oci.bundle && r->memory_swappiness >= 0 && v1_memory)
+		write_limit(cg, CTL_MEMORY, "memory.swappiness", "%lld",
+			    (long long)r->memory_swappiness);
+	else if (c->oci.bundle && r->memory_swappiness >= 0)
+		log_debug("linux.resources.memory.swappiness: ignored: cgroup v2 has none");
+	if (r->disable_oom_killer && v1_memory)
+		write_limit(cg, CTL_MEMORY, "memory.oom_control", "1");
+	else if (r->disable_oom_killer)
+		die(EXIT_CANT_RUN, "linux.resources.memory.disableOOMKiller: cgroup v2 can't "
+		    "disable the OOM killer (memory.oom.group is the opposite)");
+	if (r->cpuset_mems)
+		write_limit(cg, CTL_CPUSET, "cpuset.mems", "%s", r->cpuset_mems);
+	if (r->blkio_weight)
+		write_blkio_weight(cg, r->blkio_weight);
+	for (size_t i = 0; i < r->hugetlb_len; i++) {
+		const char *size = r->hugetlb[i].page_size;
+		char file[64];
+
+		if (!valid_page_size(size))
+			die(EXIT_CANT_RUN, "linux.resources.hugepageLimits: not a page size: '%s'",
+			    size);
+		snprintf(file, sizeof file, cg->v1_mount[CTL_HUGETLB] ?
+			 "hugetlb.%s.limit_in_bytes" : "hugetlb.%s.max", size);
+		write_limit(cg, CTL_HUGETLB, file, "%llu", (unsigned long long)r->hugetlb[i].limit);
+	}
+	for (size_t i = 0; i < cg->ndirs; i++)
+		if (cg->dirs[i].v2)
+			v2_dir = cg->dirs[i].path;
+	for (size_t i = 0; i < r->unified_len; i++)
+		if (write_file(v2_dir, r->unified[i].key, r->unified[i].value))
+			die_cgroup(cg, "linux.resources.unified: %s/%s: %s", v2_dir,
+				   r->unified[i].key, r->unified[i].value);
+}
+
 static void write_limits(const struct cgroups *cg, const struct container *c)
 {
 	bool v2 = cg->v2_mount && !cg->v1_mount[CTL_CPU];
@@ -552,13 +737,18 @@ static void write_limits(const struct cgroups *cg, const struct container *c)
 			write_limit(cg, CTL_MEMORY, "memory.swap.max", "%lld",
 				    (long long)(c->limits.memory_swap - c->limits.memory));
 	}
+	unsigned long long period = c->oci.resources.cpu_period ?: 100000;
+
 	if (c->limits.cpu_quota && v2)
-		write_limit(cg, CTL_CPU, "cpu.max", "%llu 100000",
-			    (unsigned long long)c->limits.cpu_quota);
-	else if (c->limits.cpu_quota) {
-		write_limit(cg, CTL_CPU, "cpu.cfs_period_us", "100000");
-		write_limit(cg, CTL_CPU, "cpu.cfs_quota_us", "%llu",
-			    (unsigned long long)c->limits.cpu_quota);
+		write_limit(cg, CTL_CPU, "cpu.max", "%llu %llu",
+			    (unsigned long long)c->limits.cpu_quota, period);
+	else if (c->oci.resources.cpu_period && v2)	/* a period alone: no quota */
+		write_limit(cg, CTL_CPU, "cpu.max", "max %llu", period);
+	else if (c->limits.cpu_quota || c->oci.resources.cpu_period) {
+		write_limit(cg, CTL_CPU, "cpu.cfs_period_us", "%llu", period);
+		if (c->limits.cpu_quota)
+			write_limit(cg, CTL_CPU, "cpu.cfs_quota_us", "%llu",
+				    (unsigned long long)c->limits.cpu_quota);
 	}
 	/* Weight and shares map onto each other as runc and crun convert them. */
 	if (c->limits.cpu_weight && !v2)
@@ -573,12 +763,19 @@ static void write_limits(const struct cgroups *cg, const struct container *c)
 	else if (c->limits.cpu_shares)
 		write_limit(cg, CTL_CPU, "cpu.shares", "%llu",
 			    (unsigned long long)c->limits.cpu_shares);
-	if (cpuset && !cg->v1_mount[CTL_CPUSET])
-		write_limit(cg, CTL_CPUSET, "cpuset.cpus", "%s", c->limits.cpuset_cpus);
-	else if (cpuset) {
-		copy_cpuset(cpuset, "cpuset.mems");
-		write_limit(cg, CTL_CPUSET, "cpuset.cpus", "%s", c->limits.cpuset_cpus);
+	if (cpuset && !cg->v1_mount[CTL_CPUSET]) {
+		if (c->limits.cpuset_cpus)	/* v2: an empty one is its parent's */
+			write_limit(cg, CTL_CPUSET, "cpuset.cpus", "%s", c->limits.cpuset_cpus);
+	} else if (cpuset) {
+		/* v1 runs nothing in a cpuset without CPUs or memory nodes */
+		if (!c->oci.resources.cpuset_mems)
+			copy_cpuset(cpuset, "cpuset.mems");
+		if (c->limits.cpuset_cpus)
+			write_limit(cg, CTL_CPUSET, "cpuset.cpus", "%s", c->limits.cpuset_cpus);
+		else
+			copy_cpuset(cpuset, "cpuset.cpus");
 	}
+	write_oci_limits(cg, c);
 }
 
 static void remove_cgroups(struct cgroups *cg);
@@ -596,54 +793,130 @@ static void remove_cgroups_at_exit(void)
 		remove_cgroups(cgroups_at_exit);
 }
 
-/* OCI create: the cgroups outlive the launcher; delete removes them. */
-void keep_cgroups(void)
+/*
+ * carapace create: the container is up and lives on after its launcher;
+ * carapace delete removes its cgroups (cgroups_remove_described). Only
+ * the flocks go with the launcher: the sweep knows an "oci" leaf.
+ */
+void cgroups_outlive_launcher(struct cgroups *cg)
 {
-	cgroups_at_exit = NULL;
+	if (cgroups_at_exit == cg)
+		cgroups_at_exit = NULL;
 }
 
 /*
- * The devices a container may read and write; mknod of any is allowed.
+ * The devices a container may read and write, after mknod of any.
  * Not 5:1, the host's system console: a node of it, made or shipped in a
  * rootfs, would write to it and could make it a controlling terminal.
  * A container's /dev/console is a bind of its own pty (see bind_console).
  * 5:2 is every devpts instance's ptmx, the container's own included.
+ * Applied in order from "deny all", as v1's devices.allow and .deny are;
+ * an OCI config's linux.resources.devices come before them (as runc puts
+ * its own allowed devices last): the devices the runtime spec says every
+ * container has stay usable.
  */
-static const struct { char type; int major, minor; } allowed_devices[] = {
-	{ 'c', 1, 3 }, { 'c', 1, 5 }, { 'c', 1, 7 }, { 'c', 1, 8 }, { 'c', 1, 9 },
-	{ 'c', 5, 0 }, { 'c', 5, 2 }, { 'c', 136, -1 },
+static const struct device_rule default_device_rules[] = {
+	{ true, 'c', -1, -1, "m" }, { true, 'b', -1, -1, "m" },
+	{ true, 'c', 1, 3, "rwm" }, { true, 'c', 1, 5, "rwm" }, { true, 'c', 1, 7, "rwm" },
+	{ true, 'c', 1, 8, "rwm" }, { true, 'c', 1, 9, "rwm" }, { true, 'c', 5, 0, "rwm" },
+	{ true, 'c', 5, 2, "rwm" }, { true, 'c', 136, -1, "rwm" },
 };
-#define N_ALLOWED_DEVICES (sizeof allowed_devices / sizeof allowed_devices[0])
+#define N_DEFAULT_RULES (sizeof default_device_rules / sizeof default_device_rules[0])
 
-static void confine_devices_v1(const char *dir)
+/* The container's rules, in order: the config's, then the defaults. */
+static struct device_rule *device_rules(const struct container *c, size_t *n)
 {
-	char rule[64];
+	size_t extra = c->oci.device_rules_given ? c->oci.device_rules_len : 0;
+	struct device_rule *rules = xrealloc(NULL, (extra + N_DEFAULT_RULES) * sizeof *rules);
 
-	if (write_file(dir, "devices.deny", "a") || write_file(dir, "devices.allow", "c *:* m") ||
-	    write_file(dir, "devices.allow", "b *:* m"))
-		die_errno("cgroup: %s/devices.allow", dir);
-	for (size_t i = 0; i < N_ALLOWED_DEVICES; i++) {
-		if (allowed_devices[i].minor < 0)
-			snprintf(rule, sizeof rule, "%c %d:* rwm", allowed_devices[i].type,
-				 allowed_devices[i].major);
-		else
-			snprintf(rule, sizeof rule, "%c %d:%d rwm", allowed_devices[i].type,
-				 allowed_devices[i].major, allowed_devices[i].minor);
-		if (write_file(dir, "devices.allow", rule))
-			die_errno("cgroup: %s/devices.allow: %s", dir, rule);
+	for (size_t i = 0; i < extra; i++) {
+		const struct device_rule *r = &c->oci.device_rules[i];
+
+		if ((r->type != 'a' && r->type != 'c' && r->type != 'b') ||
+		    r->major < -1 || r->major > INT32_MAX || r->minor < -1 ||
+		    r->minor > INT32_MAX || strspn(r->access, "rwm") != strlen(r->access))
+			die(EXIT_CANT_RUN, "linux.resources.devices: rule %zu: not a device rule "
+			    "(type a, c or b; major and minor -1 or more; access of rwm)", i + 1);
+		rules[i] = *r;
+		if (!*r->access)	/* none said: all three, as runc reads it */
+			strcpy(rules[i].access, "rwm");
+	}
+	memcpy(rules + extra, default_device_rules, sizeof default_device_rules);
+	*n = extra + N_DEFAULT_RULES;
+	return rules;
+}
+
+static void device_number(char *buf, size_t size, int64_t n)
+{
+	if (n < 0)
+		snprintf(buf, size, "*");
+	else
+		snprintf(buf, size, "%lld", (long long)n);
+}
+
+static void confine_devices_v1(const char *dir, const struct device_rule *rules, size_t n)
+{
+	char rule[96], major[24], minor[24];
+
+	if (write_file(dir, "devices.deny", "a"))
+		die_errno("cgroup: %s/devices.deny: a", dir);
+	for (size_t i = 0; i < n; i++) {
+		const char *file = rules[i].allow ? "devices.allow" : "devices.deny";
+
+		device_number(major, sizeof major, rules[i].major);
+		device_number(minor, sizeof minor, rules[i].minor);
+		snprintf(rule, sizeof rule, "%c %s:%s %s", rules[i].type, major, minor,
+			 rules[i].access);
+		if (write_file(dir, file, rule))
+			die_errno("cgroup: %s/%s: %s", dir, file, rule);
 	}
 }
 
 #define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 
+static int access_bits(const char *access)
+{
+	return (strchr(access, 'm') ? BPF_DEVCG_ACC_MKNOD : 0) |
+	       (strchr(access, 'r') ? BPF_DEVCG_ACC_READ : 0) |
+	       (strchr(access, 'w') ? BPF_DEVCG_ACC_WRITE : 0);
+}
+
+/*
+ * One rule's test: if the access matches it, answer. R2 holds the type,
+ * R3 the access, R4 the major, R5 the minor. An allow rule must cover
+ * every access asked for; a deny rule matches one that asks any it names.
+ */
+static int emit_device_rule(struct bpf_insn *prog, int n, const struct device_rule *r)
+{
+	int start = n, acc = access_bits(r->access);
+
+	if (r->type != 'a')
+		prog[n++] = INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_2, 0, 0,
+				 r->type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK);
+	if (r->major >= 0)
+		prog[n++] = INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_4, 0, 0, (int32_t)r->major);
+	if (r->minor >= 0)
+		prog[n++] = INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_5, 0, 0, (int32_t)r->minor);
+	prog[n++] = INSN(BPF_ALU | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_3, 0, 0);
+	prog[n++] = INSN(BPF_ALU | BPF_AND | BPF_K, BPF_REG_1, 0, 0, r->allow ? ~acc & 7 : acc);
+	prog[n++] = INSN(BPF_JMP | (r->allow ? BPF_JNE : BPF_JEQ) | BPF_K, BPF_REG_1, 0, 0, 0);
+	prog[n++] = INSN(BPF_ALU | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, r->allow);
+	prog[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	for (int i = start; i < n - 2; i++)	/* each test's "no" skips the rule */
+		if (BPF_CLASS(prog[i].code) == BPF_JMP)
+			prog[i].off = (short)(n - i - 1);
+	return n;
+}
+
 /*
  * v2 has no devices controller: a BPF_PROG_TYPE_CGROUP_DEVICE program on
- * the leaf answers 1 (allow) or 0 (deny) for each access. Returns false
- * where the kernel can't load or attach one.
+ * the leaf answers 1 (allow) or 0 (deny) for each access, from the same
+ * rules: the last that matches decides, as the last write does on v1, and
+ * none is "deny". Returns false where the kernel can't load or attach one.
  */
-static bool confine_devices_v2(int cgroup_fd)
+static bool confine_devices_v2(int cgroup_fd, const struct device_rule *rules, size_t nrules)
 {
-	struct bpf_insn prog[64];
+	struct bpf_insn *prog = xrealloc(NULL, (8 + 9 * nrules) * sizeof *prog);
 	int n = 0, prog_fd;
 	union bpf_attr attr;
 
@@ -653,24 +926,9 @@ static bool confine_devices_v2(int cgroup_fd)
 	prog[n++] = INSN(BPF_ALU | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_2, 0, 0);
 	prog[n++] = INSN(BPF_ALU | BPF_RSH | BPF_K, BPF_REG_3, 0, 0, 16);		/* access */
 	prog[n++] = INSN(BPF_ALU | BPF_AND | BPF_K, BPF_REG_2, 0, 0, 0xffff);		/* type */
-	prog[n++] = INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_3, 0, 0, BPF_DEVCG_ACC_MKNOD);
-	int jump_to_allow[N_ALLOWED_DEVICES + 1], njumps = 0;
-	jump_to_allow[njumps++] = n - 1;
-	prog[n++] = INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_2, 0, 2 * N_ALLOWED_DEVICES, BPF_DEVCG_DEV_CHAR);
-	for (size_t i = 0; i < N_ALLOWED_DEVICES; i++) {
-		/* major matches and (any minor or minor matches) -> allow */
-		bool any = allowed_devices[i].minor < 0;
-
-		prog[n++] = INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_4, 0, 1, allowed_devices[i].major);
-		prog[n++] = any ? INSN(BPF_JMP | BPF_JA, 0, 0, 0, 0) :
-			INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_5, 0, 0, allowed_devices[i].minor);
-		jump_to_allow[njumps++] = n - 1;
-	}
+	for (size_t i = nrules; i-- > 0;)
+		n = emit_device_rule(prog, n, &rules[i]);
 	prog[n++] = INSN(BPF_ALU | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);		/* deny */
-	prog[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
-	for (int j = 0; j < njumps; j++)	/* each jump lands on "allow" */
-		prog[jump_to_allow[j]].off = (short)(n - jump_to_allow[j] - 1);
-	prog[n++] = INSN(BPF_ALU | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1);		/* allow */
 	prog[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 
 	memset(&attr, 0, sizeof attr);
@@ -679,6 +937,7 @@ static bool confine_devices_v2(int cgroup_fd)
 	attr.insn_cnt = (uint32_t)n;
 	attr.license = (uint64_t)(uintptr_t)"GPL";
 	prog_fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
+	free(prog);
 	if (prog_fd < 0)
 		return false;
 	memset(&attr, 0, sizeof attr);
@@ -692,18 +951,23 @@ static bool confine_devices_v2(int cgroup_fd)
 }
 
 /* Container root holds MKNOD: the device cgroup keeps host devices shut. */
-static void confine_devices(struct cgroups *cg)
+static void confine_devices(struct cgroups *cg, const struct container *c)
 {
 	const char *dir = cgroup_dir_of(cg, CTL_DEVICES);
+	size_t n;
+	struct device_rule *rules = device_rules(c, &n);
 
 	if (cg->v1_mount[CTL_DEVICES]) {
-		confine_devices_v1(dir);
+		confine_devices_v1(dir, rules, n);
 		cg->devices_confined = true;
-	} else if (cg->v2_fd >= 0 && confine_devices_v2(cg->v2_fd)) {
+	} else if (cg->v2_fd >= 0 && confine_devices_v2(cg->v2_fd, rules, n)) {
 		cg->devices_confined = true;
+	} else if (c->oci.device_rules_given) {
+		die_errno("linux.resources.devices: no device cgroup on this host");
 	} else {
 		log_debug("devices: no device cgroup (%s): dropping CAP_MKNOD", strerror(errno));
 	}
+	free(rules);
 }
 
 /* Before the clone: the leaves exist and hold every limit. */
@@ -712,12 +976,14 @@ void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless
 	unsigned need = controllers_needed(c);
 
 	cgroup_detect(cg);
+	check_unified(cg, c);
 	cg->rootless = rootless;
 	/* Rootless: nothing but what was asked for, as nothing else is delegated. */
 	cgroup_plan(cg, c, need, cg->rootless ? 0 : (1u << CTL_FREEZER) |
 		    (c->limits.pids_default ? 1u << CTL_PIDS : 0) |
 		    (c->privileges.privileged ? 0 : 1u << CTL_DEVICES) |
 		    (log_threshold >= LOG_DEBUG ? 1u << CTL_CPUACCT : 0));
+	plan_v2_leaf(cg, c);
 	if (!cg->ndirs)
 		die(EXIT_CANT_RUN, "cgroup: no cgroup hierarchy is mounted");
 	log_debug("cgroup: %s mode, leaf %s/%s", cg->mode, c->limits.parent, c->limits.name);
@@ -738,7 +1004,7 @@ void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless
 		if (cg->dirs[i].v2)
 			cg->v2_fd = open(cg->dirs[i].path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgroup_dir_of(cg, CTL_DEVICES))
-		confine_devices(cg);
+		confine_devices(cg, c);
 }
 
 /* After the clone, for what CLONE_INTO_CGROUP didn't do. */
@@ -843,4 +1109,312 @@ void report_cgroups(const struct cgroups *cg, const struct container *c)
 	v = read_number(cg, CTL_PIDS, "pids.peak", NULL);
 	if (v >= 0)
 		log_debug("usage: peak pids %lld", v);
+}
+
+/*
+ * An OCI container's cgroups, described for its state file, so that a
+ * later carapace (delete, kill --all, state) finds them: one line per
+ * folder, "v1|v2 leaf|parent ours|theirs MOUNT PATH", PATH from MOUNT, the
+ * parent folders from the top down before each hierarchy's leaf. "ours"
+ * is carapace's to remove: a leaf this launcher made, a parent folder
+ * carapace made (its mark) or its default "carapace".
+ */
+static void describe_dir(char **text, size_t *len, const struct cgroups *cg,
+			 const struct cgroup_dir *d)
+{
+	const char *rel = d->path + strlen(d->mount) + 1;
+	char *line;
+
+	for (const char *slash = strchr(rel, '/'); slash; slash = strchr(slash + 1, '/')) {
+		char *dir = xasprintf("%s/%.*s", d->mount, (int)(slash - rel), rel);
+		autoclose int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		bool ours = (fd >= 0 && has_mark(cg, fd, "parent")) ||
+			    (slash - rel == 8 && !strncmp(rel, "carapace", 8));
+
+		line = xasprintf("%s parent %s %s %.*s\n", d->v2 ? "v2" : "v1",
+				 ours ? "ours" : "theirs", d->mount, (int)(slash - rel), rel);
+		*text = xrealloc(*text, *len + strlen(line) + 1);
+		strcpy(*text + *len, line);
+		*len += strlen(line);
+		free(line);
+		free(dir);
+	}
+	line = xasprintf("%s leaf %s %s %s\n", d->v2 ? "v2" : "v1",
+			 d->created ? "ours" : "theirs", d->mount, rel);
+	*text = xrealloc(*text, *len + strlen(line) + 1);
+	strcpy(*text + *len, line);
+	*len += strlen(line);
+	free(line);
+}
+
+char *cgroups_describe(const struct cgroups *cg)
+{
+	char *text = xrealloc(NULL, 1);
+	size_t len = 0;
+
+	*text = '\0';
+	for (size_t i = 0; i < cg->ndirs; i++)
+		describe_dir(&text, &len, cg, &cg->dirs[i]);
+	return text;
+}
+
+/* A described folder, as read back. */
+struct described {
+	bool v2, leaf, ours;
+	const char *mount;	/* the host's own mount point, from mountinfo */
+	char *path;		/* MOUNT/PATH */
+};
+
+/* PATH is a relative cgroup path: no "", "." or ".." name, no spaces. */
+static bool valid_described_path(const char *path)
+{
+	if (!*path || *path == '/' || strlen(path) > PATH_MAX / 2)
+		return false;
+	for (const char *seg = path; *seg; seg += *seg == '/') {
+		size_t n = strcspn(seg, "/");
+
+		if (!n || (n == 1 && seg[0] == '.') || (n == 2 && !strncmp(seg, "..", 2)))
+			return false;
+		seg += n;
+	}
+	return !strpbrk(path, " \t\n");
+}
+
+/*
+ * One line of a description, checked: a state file is trusted only as far
+ * as its folder's permissions, so MOUNT must be one of this host's cgroup
+ * hierarchies, of the version said, and PATH must stay below it.
+ */
+static bool parse_described(const struct cgroups *host, char *line, struct described *out)
+{
+	char *field[6], *save = NULL;
+	int n = 0;
+
+	/* mountinfo escapes a space (\040), and a path has none */
+	for (char *f = strtok_r(line, " ", &save); f && n < 6; f = strtok_r(NULL, " ", &save))
+		field[n++] = f;
+	if (n != 5 || (strcmp(field[0], "v1") && strcmp(field[0], "v2")) ||
+	    (strcmp(field[1], "leaf") && strcmp(field[1], "parent")) ||
+	    (strcmp(field[2], "ours") && strcmp(field[2], "theirs")) ||
+	    !valid_described_path(field[4]))
+		return false;
+	out->v2 = field[0][1] == '2';
+	out->leaf = field[1][0] == 'l';
+	out->ours = field[2][0] == 'o';
+	out->mount = NULL;
+	if (out->v2 && host->v2_mount && !strcmp(field[3], host->v2_mount))
+		out->mount = host->v2_mount;
+	for (int ctl = 0; !out->v2 && ctl < N_CTL; ctl++)
+		if (host->v1_mount[ctl] && !strcmp(field[3], host->v1_mount[ctl]))
+			out->mount = host->v1_mount[ctl];
+	if (!out->mount)
+		return false;
+	out->path = xasprintf("%s/%s", out->mount, field[4]);
+	return true;
+}
+
+/*
+ * Reads TEXT into CG (the host's hierarchies, and the leaves as dirs) and
+ * PARENTS (every line, in order). False, with errno EINVAL and a log
+ * line, for a line that is not one cgroups_describe writes for this host.
+ */
+static bool read_description(const char *text, struct cgroups *cg, struct described **lines,
+			     size_t *nlines)
+{
+	char *copy = xasprintf("%s", text), *save = NULL;
+
+	memset(cg, 0, sizeof *cg);
+	cg->v2_fd = -1;
+	cgroup_detect(cg);
+	*lines = NULL;
+	*nlines = 0;
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct described d;
+
+		if (!parse_described(cg, line, &d)) {
+			log_error("cgroup: the state's cgroups: not a cgroup of this host: '%s'", line);
+			free(copy);
+			errno = EINVAL;
+			return false;
+		}
+		*lines = xrealloc(*lines, (*nlines + 1) * sizeof **lines);
+		(*lines)[(*nlines)++] = d;
+		if (d.leaf && cg->ndirs < N_CTL) {
+			struct cgroup_dir *dir = &cg->dirs[cg->ndirs++];
+
+			dir->mount = d.mount;
+			dir->path = d.path;
+			dir->v2 = d.v2;
+			dir->created = d.ours;
+			for (int ctl = 0; ctl < N_CTL; ctl++)	/* the freezer, for kill_cgroup */
+				if (!d.v2 && cg->v1_mount[ctl] == d.mount)
+					dir->ctls |= 1u << ctl;
+		}
+	}
+	free(copy);
+	return true;
+}
+
+static void free_description(struct described *lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(lines[i].path);
+	free(lines);
+}
+
+/* DIR's pids, all of them, in a buffer to free; NULL if it can't be read. */
+static char *read_procs(const char *dir)
+{
+	char *path = xasprintf("%s/cgroup.procs", dir), *buf = NULL;
+	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0, size = 0;
+	ssize_t n;
+
+	free(path);
+	if (fd < 0)
+		return NULL;
+	do {
+		if (len + 4096 > size)
+			buf = xrealloc(buf, size = len + 65536);
+		n = read(fd, buf + len, size - len - 1);
+		len += n > 0 ? (size_t)n : 0;
+	} while (n > 0);
+	buf[len] = '\0';
+	return buf;
+}
+
+/*
+ * carapace delete: kills what is left in the described leaves (cgroup.kill
+ * on v2, else frozen and killed until empty) and removes the folders that
+ * are ours, children first. One already gone is fine; a parent another
+ * container still uses stays. False, with errno and a log line, if a leaf
+ * can't be removed.
+ */
+bool cgroups_remove_described(const char *text)
+{
+	struct cgroups cg;
+	struct described *lines;
+	size_t n;
+	bool ok = true;
+
+	if (!read_description(text, &cg, &lines, &n))
+		return false;
+	for (size_t i = 0; i < cg.ndirs; i++)
+		if (cg.dirs[i].created)
+			kill_cgroup(&cg, &cg.dirs[i]);
+	for (size_t i = n; i-- > 0;) {
+		int tries = 0, err;
+
+		if (!lines[i].ours)
+			continue;
+		while (rmdir(lines[i].path) && errno == EBUSY && lines[i].leaf && tries++ < 200)
+			usleep(5000);	/* a dying task may hold the cgroup for a moment */
+		err = errno;
+		if (!access(lines[i].path, F_OK) && lines[i].leaf) {
+			log_error("cgroup: rmdir %s: %s", lines[i].path, strerror(err));
+			errno = err;
+			ok = false;
+		}
+	}
+	free_description(lines, n);
+	return ok;
+}
+
+/* The leaf to signal: v2's if there is one, as one hierarchy holds every process. */
+static const struct cgroup_dir *signal_leaf(const struct cgroups *cg)
+{
+	for (size_t i = 0; i < cg->ndirs; i++)
+		if (cg->dirs[i].v2)
+			return &cg->dirs[i];
+	return cg->ndirs ? &cg->dirs[0] : NULL;
+}
+
+/*
+ * carapace kill --all: SIG to every process in the container's cgroups,
+ * frozen meanwhile on v1 (where a freezer is), so that none forks past
+ * it. Returns how many were signalled, or -1 with errno.
+ */
+int cgroups_signal_all(const char *text, int sig)
+{
+	struct cgroups cg;
+	struct described *lines;
+	const struct cgroup_dir *leaf;
+	const char *freezer;
+	char *procs, *save = NULL;
+	size_t n;
+	int count = 0;
+
+	if (!read_description(text, &cg, &lines, &n))
+		return -1;
+	leaf = signal_leaf(&cg);
+	freezer = cgroup_dir_of(&cg, CTL_FREEZER);
+	procs = leaf ? read_procs(leaf->path) : NULL;
+	if (!procs) {
+		free_description(lines, n);
+		errno = leaf ? errno : ENOENT;
+		return -1;
+	}
+	if (freezer && write_file(freezer, "freezer.state", "FROZEN") == 0) {
+		char *all = read_procs(leaf->path);	/* once frozen, the whole list */
+
+		if (all) {
+			free(procs);
+			procs = all;
+		}
+	}
+	for (char *p = strtok_r(procs, "\n", &save); p; p = strtok_r(NULL, "\n", &save))
+		count += kill((pid_t)atoi(p), sig) == 0;
+	if (freezer)
+		write_file(freezer, "freezer.state", "THAWED");
+	free(procs);
+	free_description(lines, n);
+	return count;
+}
+
+/* Whether any described leaf still holds a process. */
+bool cgroups_have_procs(const char *text)
+{
+	struct cgroups cg;
+	struct described *lines;
+	size_t n;
+	bool any = false;
+
+	if (!read_description(text, &cg, &lines, &n))
+		return false;
+	for (size_t i = 0; i < cg.ndirs && !any; i++) {
+		char buf[16];
+
+		any = read_file(cg.dirs[i].path, "cgroup.procs", buf, sizeof buf) > 0;
+	}
+	free_description(lines, n);
+	return any;
+}
+
+/*
+ * linux.cgroupsPath into the parent and the leaf. "/a/b/c": parent "a/b",
+ * leaf "c", from each hierarchy's root. Relative, "b/c" or "c": below
+ * carapace's own parent, "carapace" (the runtime spec leaves a relative
+ * path's place to the runtime). "slice:prefix:name" is systemd's form,
+ * which only a systemd cgroup manager reads: carapace has none.
+ */
+void cgroups_path_split(struct container *c, const char *cgroups_path)
+{
+	const char *p = cgroups_path, *slash;
+
+	if (*p != '/' && strchr(p, ':'))
+		die(EXIT_CANT_RUN, "config.json: linux.cgroupsPath: '%s': the systemd form (slice:prefix:name) "
+		    "needs systemd's cgroup manager, and carapace has none: give a path", p);
+	while (*p == '/')
+		p++;
+	slash = strrchr(p, '/');
+	if (!*p || (slash && !slash[1]))
+		die(EXIT_CANT_RUN, "config.json: linux.cgroupsPath: '%s': no cgroup name at its end", cgroups_path);
+	if (*cgroups_path == '/' && !slash)
+		die(EXIT_CANT_RUN, "config.json: linux.cgroupsPath: '%s': carapace makes no container's cgroup "
+		    "at a hierarchy's root: give /PARENT/NAME", cgroups_path);
+	c->limits.name = xasprintf("%s", slash ? slash + 1 : p);
+	if (*cgroups_path == '/')
+		c->limits.parent = xasprintf("%.*s", (int)(slash - p), p);
+	else
+		c->limits.parent = slash ? xasprintf("carapace/%.*s", (int)(slash - p), p) : "carapace";
 }

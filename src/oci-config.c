@@ -1217,25 +1217,10 @@ static void parse_gid_mappings(struct oci *o, int t)
 	for_each(o, t, gid_mapping);
 }
 
-/* "/a/b/c": parent a/b, leaf c, from the hierarchy's root. */
+/* Its forms (absolute, relative, systemd's) are src/cgroup.c's: cgroups_path_split. */
 static void parse_cgroups_path(struct oci *o, int t)
 {
-	char *path = string(o, t), *p = path, *slash;
-
-	if (strchr(path, ':'))
-		bad(o, "a systemd slice:prefix:name, but carapace makes cgroupfs paths only "
-		    "(podman: cgroup_manager = \"cgroupfs\"): '%s'", path);
-	while (*p == '/')
-		p++;
-	while (*p && p[strlen(p) - 1] == '/')
-		p[strlen(p) - 1] = '\0';
-	if (!*p)
-		bad(o, "names no cgroup: '%s'", path);
-	slash = strrchr(p, '/');
-	o->c->limits.name = slash ? slash + 1 : p;
-	if (slash)
-		*slash = '\0';
-	o->c->limits.parent = slash ? p : "/";
+	cgroups_path_split(o->c, string(o, t));
 }
 
 static void string_list(struct oci *o, int t, const char *const **out)
@@ -1404,11 +1389,131 @@ static void resources_cpu(struct oci *o, int t)
 	parse_fields(o, t, fields);
 }
 
+static void blkio_weight(struct oci *o, int t)
+{
+	int64_t v = integer(o, t, 0, 1000);
+
+	if (v && v < 10)
+		bad(o, "not from 10 to 1000: %" PRId64, v);
+	o->c->oci.resources.blkio_weight = (uint16_t)v;
+}
+
+static void resources_blkio(struct oci *o, int t)
+{
+	static const struct field fields[] = { { "weight", blkio_weight }, { 0 } };
+
+	parse_fields(o, t, fields);
+}
+
+/* {"pageSize": "2MB", "limit": N}: src/cgroup.c checks the size's form. */
+static void hugetlb_limit(struct oci *o, int t, size_t i)
+{
+	struct hugetlb_limit *h = &o->c->oci.resources.hugetlb[i];
+	int size = member(o, t, "pageSize"), limit = member(o, t, "limit");
+	size_t mark;
+
+	expect_type(o, t, JSMN_OBJECT, "an object");
+	if (size < 0 || limit < 0)
+		bad(o, "needs pageSize and limit");
+	mark = push_key(o, "pageSize");
+	h->page_size = string(o, size);
+	pop(o, mark);
+	mark = push_key(o, "limit");
+	h->limit = unsigned_integer(o, limit, UINT64_MAX);
+	pop(o, mark);
+}
+
+static void resources_hugetlb(struct oci *o, int t)
+{
+	typeof(o->c->oci.resources) *r = &o->c->oci.resources;
+
+	expect_type(o, t, JSMN_ARRAY, "an array");
+	r->hugetlb_len = (size_t)o->tok[t].size;
+	r->hugetlb = xrealloc(NULL, (r->hugetlb_len + 1) * sizeof *r->hugetlb);
+	for_each(o, t, hugetlb_limit);
+}
+
+/* {"file": "value"}: src/cgroup.c checks each name against the host. */
+static void resources_unified(struct oci *o, int obj)
+{
+	typeof(o->c->oci.resources) *r = &o->c->oci.resources;
+	int t = obj + 1;
+
+	expect_type(o, obj, JSMN_OBJECT, "an object");
+	r->unified_len = (size_t)o->tok[obj].size;
+	r->unified = xrealloc(NULL, (r->unified_len + 1) * sizeof *r->unified);
+	for (size_t i = 0; i < r->unified_len; i++) {
+		r->unified[i].key = string(o, t);
+		size_t mark = push_key(o, r->unified[i].key);
+
+		r->unified[i].value = string(o, t + 1);
+		pop(o, mark);
+		t = skip(o, t + 1);
+	}
+}
+
+/* {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"} */
+static void device_rule(struct oci *o, int t, size_t i)
+{
+	struct device_rule *r = &o->c->oci.device_rules[i];
+	int allow = member(o, t, "allow"), type = member(o, t, "type");
+	int major = member(o, t, "major"), minor = member(o, t, "minor");
+	int access = member(o, t, "access");
+	size_t mark;
+	char *s;
+
+	expect_type(o, t, JSMN_OBJECT, "an object");
+	if (allow < 0)
+		bad(o, "needs allow");
+	r->allow = boolean(o, allow);
+	r->type = 'a';	/* the spec's default: all */
+	r->major = r->minor = -1;
+	if (type >= 0 && !is_null(o, type)) {
+		mark = push_key(o, "type");
+		s = string(o, type);
+		if (strcmp(s, "a") && strcmp(s, "c") && strcmp(s, "b"))
+			bad(o, "not a, c or b: '%s'", s);
+		r->type = s[0];
+		pop(o, mark);
+	}
+	if (major >= 0 && !is_null(o, major)) {
+		mark = push_key(o, "major");
+		r->major = integer(o, major, -1, INT32_MAX);
+		pop(o, mark);
+	}
+	if (minor >= 0 && !is_null(o, minor)) {
+		mark = push_key(o, "minor");
+		r->minor = integer(o, minor, -1, INT32_MAX);
+		pop(o, mark);
+	}
+	if (access >= 0 && !is_null(o, access)) {
+		mark = push_key(o, "access");
+		s = string(o, access);
+		if (strlen(s) > 3 || strspn(s, "rwm") != strlen(s))
+			bad(o, "not of r, w and m: '%s'", s);
+		strcpy(r->access, s);
+		pop(o, mark);
+	}
+}
+
+static void resources_devices(struct oci *o, int t)
+{
+	struct oci_settings *s = &o->c->oci;
+
+	expect_type(o, t, JSMN_ARRAY, "an array");
+	s->device_rules_len = (size_t)o->tok[t].size;
+	s->device_rules = xrealloc(NULL, (s->device_rules_len + 1) * sizeof *s->device_rules);
+	s->device_rules_given = true;
+	for_each(o, t, device_rule);
+}
+
 static void parse_resources(struct oci *o, int t)
 {
 	static const struct field fields[] = {
 		{ "pids", resources_pids }, { "memory", resources_memory },
-		{ "cpu", resources_cpu }, { 0 }
+		{ "cpu", resources_cpu }, { "blockIO", resources_blkio },
+		{ "hugepageLimits", resources_hugetlb }, { "unified", resources_unified },
+		{ "devices", resources_devices }, { 0 }
 	};
 
 	parse_fields(o, t, fields);

@@ -6,6 +6,7 @@
 #   CARAPACE     the carapace binary to test (static)
 #   DEBUG_EXIT   the built t/vm/debug-exit.c helper
 #   SECCOMP_PROBE the built t/seccomp-probe.c (goes into the container rootfs)
+#   OCI_CGROUPS  the built t/oci-cgroups.c (optional: /bin/oci-cgroups)
 #   BASH_STATIC  a static bash: t/tap.sh needs bash, busybox has only ash
 #   KERNEL_DIR   the unpacked kernel package, for its modules
 #   VM_CACHE     scratch space (default build/vm)
@@ -58,6 +59,7 @@ ln -s busybox "$stage/bin/sh"
 cp -- "$BASH_STATIC" "$stage/bin/bash"
 cp -- "$CARAPACE" "$stage/bin/carapace"
 cp -- "$DEBUG_EXIT" "$stage/bin/debug-exit"
+[ -z "${OCI_CGROUPS:-}" ] || cp -- "$OCI_CGROUPS" "$stage/bin/oci-cgroups"
 
 # tap.sh resolves paths with GNU `realpath -m`; busybox's realpath has no
 # options and fails on paths that don't exist yet.

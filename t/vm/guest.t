@@ -198,6 +198,40 @@ run cara /bin/sh -c 'echo x > /dev/null && head -c 4 /dev/zero | wc -c'
 is "$RC $OUT" "0 4" "cgroup v2: allowed devices still work"
 run "$CARAPACE" run --verbose -r "$ROOTFS" --pids 10 --memory 64m /bin/true
 like "$ERR" 'cgroup: unified mode' "cgroup v2: -v names the unified mode"
+
+# An OCI container's cgroups on v2 (t/oci-cgroups.c, as carapace create and
+# delete would; t/087-oci-cgroups.t does the same on the hybrid host).
+if [ -x /bin/oci-cgroups ]; then
+	G=/sys/fs/cgroup/$TEST_CGROUP_PARENT/ocires
+	run oci-cgroups create "$TEST_CGROUP_PARENT" ocires reservation=33554432 quota=25000 \
+		period=50000 mems=0 device=allow:c:1:11:r unified=cgroup.max.descendants=5
+	is "$RC" 0 "cgroup v2, OCI: the cgroups are made ($ERR)"
+	printf '%s\n' "$OUT" >/tmp/ocires
+	opid=$(sed -n 's/^pid //p' <<<"$ERR")
+	like "$OUT" "^v2 leaf ours /sys/fs/cgroup $TEST_CGROUP_PARENT/ocires\$" "cgroup v2, OCI: described as a v2 leaf"
+	is "$(cat $G/memory.low) $(cat $G/cpu.max) $(cat $G/cpuset.mems) $(cat $G/cgroup.max.descendants)" \
+		"33554432 25000 50000 0 5" "cgroup v2, OCI: memory.low, cpu.max's period, cpuset.mems, unified's file"
+	mknod /tmp/kmsg-oci c 1 11
+	run sh -c "echo \$\$ >$G/cgroup.procs && exec head -c0 /tmp/kmsg-oci"
+	is "$RC" 0 "cgroup v2, OCI: the BPF program allows a rule's c 1:11 r"
+	run sh -c "echo \$\$ >$G/cgroup.procs && exec sh -c ': >/tmp/kmsg-oci'"
+	like "$RC $OUT$ERR" '^[1-9].*ermitted' "cgroup v2, OCI: not for writing"
+	run sh -c "echo \$\$ >$G/cgroup.procs && exec head -c0 /dev/null"
+	is "$RC" 0 "cgroup v2, OCI: the defaults after the rules"
+	rm -f /tmp/kmsg-oci
+	run oci-cgroups remove /tmp/ocires
+	is "$RC:$ERR" "0:" "cgroup v2, OCI: removed, its process killed (cgroup.kill)"
+	for i in $(seq 100); do kill -0 "$opid" 2>/dev/null || break; sleep 0.05; done
+	nok "cgroup v2, OCI: the process is gone" kill -0 "$opid" 2>/dev/null
+	ok "cgroup v2, OCI: the leaf is gone" test ! -d "$G"
+	run oci-cgroups create "$TEST_CGROUP_PARENT" ocibad no-oom
+	like "$RC:$ERR" "^125:.*disableOOMKiller: cgroup v2 can't disable the OOM killer" \
+		"cgroup v2, OCI: disableOOMKiller is refused"
+	run oci-cgroups create "$TEST_CGROUP_PARENT" ocibad unified=memory.nosuch=1
+	like "$RC:$ERR" "^125:.*memory.nosuch: 1: No such file" "cgroup v2, OCI: a unified file that does not exist"
+else
+	skip "no /bin/oci-cgroups in this initramfs"
+fi
 like "$ERR" 'usage: peak memory [0-9]+ KiB' "cgroup v2: -v reports peak memory"
 run cara --memory banana /bin/true
 is "$RC" 125 "cgroup v2: --memory banana exits 125"

@@ -100,8 +100,11 @@ if [ ! -x "$seccomp_probe" ] || [ "$TOP/t/seccomp-probe.c" -nt "$seccomp_probe" 
 		die "cannot build seccomp-probe"
 fi
 
+# t/oci-cgroups.c, linked with the modules as they are built for $CARAPACE.
+make -s -C "$TOP" build/unit/oci-cgroups >&2 || die "cannot build build/unit/oci-cgroups"
+
 initramfs=$VM_CACHE/initramfs.cpio.gz
-SECCOMP_PROBE=$seccomp_probe \
+OCI_CGROUPS=$TOP/build/unit/oci-cgroups SECCOMP_PROBE=$seccomp_probe \
 KERNEL_DIR=$kdir DEBUG_EXIT=$debug_exit BASH_STATIC=$bashdir/bin/bash-static \
 	"$HERE/build-initramfs.sh" "$initramfs" || die "cannot build the initramfs"
 
