@@ -130,8 +130,13 @@ void json_string(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		static const char controls[] = "\b\f\n\r\t", letters[] = "bfnrt";
+		const char *c = *p ? strchr(controls, *p) : NULL;
+
 		if (*p == '"' || *p == '\\')
 			fprintf(out, "\\%c", *p);
+		else if (c)
+			fprintf(out, "\\%c", letters[c - controls]);
 		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(out, "\\u%04x", *p);
 		else

@@ -896,6 +896,8 @@ static void test_oci_state(void)
 	}
 	ok(!state_open(&back, &a, "unit-state"), "state: gone once removed");
 	state_close(&back);
+}
+
 /* --- src/spec.c validate_spec: it checks the spec, fills struct runtime, and changes nothing */
 
 /* The spec that the command line makes of ARGS, as after "carapace". */
