@@ -54,8 +54,9 @@ carapace: $(OBJS)
 
 # carapace(1), made from the option tables by a tool built for it: a
 # command of carapace's own would cost the binary 2 KB of its size limit.
-MAN_OBJS = build/src/man.o build/src/options.o build/src/shared.o build/src/util.o \
-	   build/src/spec.o build/src/security.o
+# The option tables name the commands' functions: it links all of carapace,
+# with carapace.c's main renamed, as t/unit.c does.
+MAN_OBJS = build/src/man.o $(filter-out build/carapace.o,$(OBJS)) build/unit/carapace.o
 
 build/mkman: $(MAN_OBJS)
 	$(CC) -static $(LTO) -O2 -o $@ $(MAN_OBJS)

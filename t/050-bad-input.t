@@ -223,7 +223,7 @@ like "$OUT" '^Usage: carapace ' "carapace --help prints usage on stdout"
 like "$OUT" '^ +run ' "carapace --help lists run"
 is "$ERR" "" "carapace --help prints nothing on stderr"
 run "$C" -h
-is "$RC:$(printf '%s\n' "$OUT" | head -n 1)" "0:Usage: carapace COMMAND [OPTIONS] ..." "carapace -h is --help"
+is "$RC:$(printf '%s\n' "$OUT" | head -n 1)" "0:Usage: carapace [OPTIONS] COMMAND [OPTIONS] ..." "carapace -h is --help"
 run "$C" run --help
 is "$RC" 0 "carapace run --help exits 0"
 like "$OUT" '^Usage: carapace run ' "carapace run --help prints run's usage"
