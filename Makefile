@@ -29,6 +29,7 @@ build/include/.stamp:
 	ln -sfn $(HOST_INC)/linux build/include/linux
 	ln -sfn $(HOST_INC)/asm-generic build/include/asm-generic
 	ln -sfn $(ARCH_INC)/asm build/include/asm
+	ln -sfn $(HOST_INC)/jsmn.h build/include/jsmn.h
 	touch $@
 
 # src/man.c is not carapace's: it is the tool that writes the man page.
@@ -157,7 +158,7 @@ rootfs/bin/busybox: setup.sh
 	./setup.sh rootfs
 
 # Installs the Debian packages the build and the tests need, when missing.
-DEPS = musl-tools busybox-static tini tmux qemu-system-x86 cpio uidmap
+DEPS = musl-tools libjsmn-dev busybox-static tini tmux qemu-system-x86 cpio uidmap
 deps:
 	@missing=; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
