@@ -13,6 +13,8 @@ int main(int argc, char **argv)
 {
 	struct container c = { .privileges.seccomp = argc > 1 ? argv[1] : "/dev/stdin" };
 
-	build_seccomp(&c);
+	static struct seccomp_filter f;
+
+	build_seccomp(&c, &f);
 	return 0;
 }
