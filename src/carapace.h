@@ -645,6 +645,9 @@ void oci_parse_config(struct container *c, const char *json, size_t len, const c
 
 /* src/oci-seccomp.c: linux.seccomp, the JSON object of LEN bytes, into c->oci.seccomp */
 void oci_parse_seccomp(struct container *c, const char *json, size_t len);
+/* The same form in a --seccomp file: its errors begin with WHAT and JOIN, "seccomp: FILE" ": ". */
+void parse_seccomp_json(struct container *c, const char *json, size_t len, const char *what,
+			const char *join);
 
 /* src/hooks.c */
 void run_hooks(const struct container *c, enum hook_kind kind, const char *state_json);

@@ -14,11 +14,13 @@ struct json {
 	const char *js;
 	jsmntok_t *t;
 	int n;
+	const char *what, *join;	/* for errors: "config.json: linux.seccomp" and ".",
+					 * or "seccomp: FILE" and ": ", then the field */
 };
 
 /* The one line of bad input: FIELD is the path below linux.seccomp, or "". */
-__attribute__((noreturn, format(printf, 2, 3)))
-static void bad(const char *field, const char *fmt, ...)
+__attribute__((noreturn, format(printf, 3, 4)))
+static void bad(const struct json *j, const char *field, const char *fmt, ...)
 {
 	char why[512];
 	va_list ap;
@@ -26,7 +28,7 @@ static void bad(const char *field, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
-	die(EXIT_CANT_RUN, "config.json: linux.seccomp%s%s: %s", *field ? "." : "", field, why);
+	die(EXIT_CANT_RUN, "%s%s%s: %s", j->what, *field ? j->join : "", field, why);
 }
 
 /* The index after token I and all it holds. */
@@ -45,7 +47,7 @@ static void need_type(const struct json *j, int i, jsmntype_t type, const char *
 	};
 
 	if (j->t[i].type != type)
-		bad(field, "not %s", names[type]);
+		bad(j, field, "not %s", names[type]);
 }
 
 /* A null value of an optional field is as good as none: Go writes nil slices so. */
@@ -98,7 +100,7 @@ static char *json_string(const struct json *j, int i, const char *field)
 		unsigned cp = 0;
 
 		if ((unsigned char)*s < 0x20)
-			bad(field, "a control character in a string");
+			bad(j, field, "a control character in a string");
 		if (*s != '\\') {
 			*o++ = *s++;
 			continue;
@@ -115,16 +117,16 @@ static char *json_string(const struct json *j, int i, const char *field)
 				int d = s + k < end ? hex_digit(s[k]) : -1;
 
 				if (d < 0)
-					bad(field, "a bad \\u escape");
+					bad(j, field, "a bad \\u escape");
 				cp = cp << 4 | (unsigned)d;
 			}
 			if (!cp || (cp >= 0xd800 && cp <= 0xdfff))
-				bad(field, "\\u%04x can't be in a string here", cp);
+				bad(j, field, "\\u%04x can't be in a string here", cp);
 			o += put_utf8(o, cp);
 			s += 4;
 			break;
 		default:
-			bad(field, "a bad escape in a string");
+			bad(j, field, "a bad escape in a string");
 		}
 		s += 2;
 	}
@@ -140,17 +142,17 @@ static uint64_t json_uint(const struct json *j, int i, uint64_t max, const char 
 
 	need_type(j, i, JSMN_PRIMITIVE, field);
 	if (s == end || *s < '0' || *s > '9' || (*s == '0' && end - s > 1))
-		bad(field, "'%.*s' is not a whole number from 0", (int)(end - s), s);
+		bad(j, field, "'%.*s' is not a whole number from 0", (int)(end - s), s);
 	for (; s < end; s++) {
 		if (*s < '0' || *s > '9')
-			bad(field, "'%.*s' is not a whole number", (int)(j->t[i].end - j->t[i].start),
+			bad(j, field, "'%.*s' is not a whole number", (int)(j->t[i].end - j->t[i].start),
 			    j->js + j->t[i].start);
 		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
-			bad(field, "more than %llu", (unsigned long long)max);
+			bad(j, field, "more than %llu", (unsigned long long)max);
 		v = v * 10 + (uint64_t)(*s - '0');
 	}
 	if (v > max)
-		bad(field, "%llu is more than %llu", (unsigned long long)v, (unsigned long long)max);
+		bad(j, field, "%llu is more than %llu", (unsigned long long)v, (unsigned long long)max);
 	return v;
 }
 
@@ -171,18 +173,18 @@ static const struct {
 };
 
 /* ERRNO_RET: errnoRet's value, or -1 when not given. */
-static uint32_t parse_action(const char *name, int64_t errno_ret, const char *field)
+static uint32_t parse_action(const struct json *j, const char *name, int64_t errno_ret, const char *field)
 {
 	for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
 		if (!strcmp(name, actions[i].name))
 			return actions[i].ret | (actions[i].takes_errno ?
 						 (uint32_t)(errno_ret < 0 ? EPERM : errno_ret) : 0);
 	if (!strcmp(name, "SCMP_ACT_NOTIFY"))
-		bad(field, "SCMP_ACT_NOTIFY needs a seccomp agent, which carapace does not support");
-	bad(field, "unknown action '%.64s'", name);
+		bad(j, field, "SCMP_ACT_NOTIFY needs a seccomp agent, which carapace does not support");
+	bad(j, field, "unknown action '%.64s'", name);
 }
 
-static enum seccomp_op parse_op(const char *name, const char *field)
+static enum seccomp_op parse_op(const struct json *j, const char *name, const char *field)
 {
 	static const char *const ops[] = {
 		[SECCOMP_OP_NE] = "SCMP_CMP_NE", [SECCOMP_OP_LT] = "SCMP_CMP_LT",
@@ -194,7 +196,7 @@ static enum seccomp_op parse_op(const char *name, const char *field)
 	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
 		if (!strcmp(name, ops[i]))
 			return (enum seccomp_op)i;
-	bad(field, "unknown op '%.64s'", name);
+	bad(j, field, "unknown op '%.64s'", name);
 }
 
 /* One of a rule's args: {index, value, valueTwo, op}; returns the next token. */
@@ -218,10 +220,10 @@ static int parse_arg(const struct json *j, int i, struct seccomp_arg *a, const c
 		else if (key_is(j, i, "valueTwo"))
 			a->value_two = json_uint(j, i + 1, UINT64_MAX, sub);
 		else if (key_is(j, i, "op"))
-			a->op = parse_op(json_string(j, i + 1, sub), sub), op_given = true;
+			a->op = parse_op(j, json_string(j, i + 1, sub), sub), op_given = true;
 	}
 	if (!index_given || !value_given || !op_given)
-		bad(field, "needs %s", !index_given ? "an index" : !value_given ? "a value" : "an op");
+		bad(j, field, "needs %s", !index_given ? "an index" : !value_given ? "a value" : "an op");
 	return i;
 }
 
@@ -231,7 +233,7 @@ static void parse_args(const struct json *j, int i, struct seccomp_rule *r, cons
 
 	need_type(j, i, JSMN_ARRAY, field);
 	if (j->t[i].size > 6)
-		bad(field, "%d comparisons: at most 6", j->t[i].size);
+		bad(j, field, "%d comparisons: at most 6", j->t[i].size);
 	r->args_len = (size_t)j->t[i].size;
 	i++;
 	for (size_t k = 0; k < r->args_len; k++) {
@@ -246,7 +248,7 @@ static void parse_names(const struct json *j, int i, struct seccomp_rule *r, con
 
 	need_type(j, i, JSMN_ARRAY, field);
 	if (!j->t[i].size)
-		bad(field, "no system call named");
+		bad(j, field, "no system call named");
 	r->names_len = (size_t)j->t[i].size;
 	r->names = xrealloc(NULL, r->names_len * sizeof *r->names);
 	for (size_t k = 0; k < r->names_len; k++) {
@@ -279,11 +281,11 @@ static int parse_rule(const struct json *j, int i, struct seccomp_rule *r, const
 			parse_args(j, i + 1, r, sub);
 	}
 	if (!r->names)
-		bad(field, "no names");
+		bad(j, field, "no names");
 	if (action < 0)
-		bad(field, "no action");
+		bad(j, field, "no action");
 	snprintf(sub, sizeof sub, "%s.action", field);
-	r->action = parse_action(json_string(j, action, sub), errno_ret, sub);
+	r->action = parse_action(j, json_string(j, action, sub), errno_ret, sub);
 	return i;
 }
 
@@ -336,7 +338,7 @@ static void parse_arches(const struct json *j, int i, struct seccomp_profile *p)
 			for (size_t o = 0; o < sizeof others / sizeof others[0]; o++)
 				known |= !strcmp(name, others[o]);
 			if (!known)
-				bad(field, "unknown architecture '%.64s'", name);
+				bad(j, field, "unknown architecture '%.64s'", name);
 			p->arches |= SECCOMP_ARCH_BIT_OTHER;
 		}
 	}
@@ -371,7 +373,7 @@ static void parse_flags(const struct json *j, int i, struct seccomp_profile *p)
 		while (f < sizeof flags / sizeof flags[0] && strcmp(name, flags[f].name))
 			f++;
 		if (f == sizeof flags / sizeof flags[0])
-			bad(field, "unknown flag '%.64s'", name);
+			bad(j, field, "unknown flag '%.64s'", name);
 		p->flags |= flags[f].flag;
 	}
 }
@@ -381,22 +383,26 @@ static void tokenize(struct json *j, const char *json, size_t len)
 {
 	jsmn_parser parser;
 
+	if (memchr(json, '\0', len))
+		bad(j, "", "a NUL byte");	/* where jsmn would stop */
 	jsmn_init(&parser);
 	j->n = jsmn_parse(&parser, json, len, NULL, 0);
 	if (j->n < 1)
-		bad("", "not valid JSON");
+		bad(j, "", "not valid JSON");
 	j->t = xrealloc(NULL, (size_t)j->n * sizeof *j->t);
 	jsmn_init(&parser);
 	if (jsmn_parse(&parser, json, len, j->t, (unsigned)j->n) != j->n)
-		bad("", "not valid JSON");
+		bad(j, "", "not valid JSON");
 	if (j->t[0].type != JSMN_OBJECT || skip(j, 0) != j->n)
-		bad("", "not one JSON object");
+		bad(j, "", "not one JSON object");
 }
 
-void oci_parse_seccomp(struct container *c, const char *json, size_t len)
+/* JSON of LEN bytes into c->oci.seccomp; errors begin with WHAT, then JOIN and the field. */
+void parse_seccomp_json(struct container *c, const char *json, size_t len, const char *what,
+			const char *join)
 {
 	struct seccomp_profile *p = xrealloc(NULL, sizeof *p);
-	struct json j = { .js = json };
+	struct json j = { .js = json, .what = what, .join = join };
 	int64_t errno_ret = -1;
 	int action = -1;
 
@@ -420,13 +426,18 @@ void oci_parse_seccomp(struct container *c, const char *json, size_t len)
 		else if (key_is(&j, i, "syscalls"))
 			parse_rules(&j, i + 1, p);
 		else
-			log_debug("config.json: linux.seccomp.%.*s: not known, ignored",
+			log_debug("%s%s%.*s: not known, ignored", what, join,
 				  j.t[i].end - j.t[i].start, json + j.t[i].start);
 	}
 	if (action < 0)
-		bad("defaultAction", "missing");
-	p->default_action = parse_action(json_string(&j, action, "defaultAction"), errno_ret,
+		bad(&j, "defaultAction", "missing");
+	p->default_action = parse_action(&j, json_string(&j, action, "defaultAction"), errno_ret,
 					 "defaultAction");
 	free(j.t);
 	c->oci.seccomp = p;
+}
+
+void oci_parse_seccomp(struct container *c, const char *json, size_t len)
+{
+	parse_seccomp_json(c, json, len, "config.json: linux.seccomp", ".");
 }

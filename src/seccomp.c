@@ -373,8 +373,13 @@ static int split_words(char *line, char **word, int max)
 	return n;
 }
 
-/* Reads a profile (its format: t/README-seccomp.md); returns its default action. */
-static uint32_t read_profile(struct seccomp_rules *r, const char *path)
+/*
+ * Reads a profile (its format: t/README-seccomp.md); returns its default
+ * action. One that begins with "{" is the OCI form, as docker's
+ * --security-opt seccomp=FILE takes it too: read into *JSON, for oci_rules.
+ */
+static uint32_t read_profile(struct seccomp_rules *r, const char *path,
+			     const struct seccomp_profile **json)
 {
 	bool have_default = false;
 	struct text_file t;
@@ -383,6 +388,14 @@ static uint32_t read_profile(struct seccomp_rules *r, const char *path)
 
 	if (!open_text_file(&t, "seccomp: ", path))
 		die_errno("seccomp: %s", path);
+	if (t.data[strspn(t.data, " \t\r\n")] == '{') {
+		struct container parsed = { 0 };
+
+		parse_seccomp_json(&parsed, t.data, t.len, xasprintf("seccomp: %s", path), ": ");
+		close_text_file(&t);
+		*json = parsed.oci.seccomp;
+		return 0;
+	}
 	while ((buf = next_line(&t))) {
 		int n;
 
@@ -674,6 +687,7 @@ void build_seccomp(const struct container *c, struct seccomp_filter *f)
 {
 	const char *name = c->oci.seccomp ? "config.json" :
 			   c->privileges.seccomp ? c->privileges.seccomp : "default";
+	const struct seccomp_profile *oci = c->oci.seccomp;
 	struct seccomp_rules rules;
 	struct range ranges[N_SYSCALLS + 2];
 	uint32_t above = RET_ENOSYS;
@@ -686,19 +700,20 @@ void build_seccomp(const struct container *c, struct seccomp_filter *f)
 		return;
 	rules.top = -1;
 	rules.oci = NULL;
-	if (c->oci.seccomp) {
-		above = oci_rules(&rules, c->oci.seccomp);
-		f->flags = c->oci.seccomp->flags;
-		if (c->oci.seccomp->arches & (SECCOMP_ARCH_BIT_X86 | SECCOMP_ARCH_BIT_X32))
-			log_debug("seccomp: config.json: i386 and x32 system calls are killed, "
-				  "though the profile lists them");
-	} else if (!c->privileges.seccomp) {
+	if (!oci && !c->privileges.seccomp)
 		default_rules(&rules, c->privileges.caps);
-	} else if (read_profile(&rules, c->privileges.seccomp) == SECCOMP_RET_ALLOW) {
+	else if (!oci && read_profile(&rules, c->privileges.seccomp, &oci) == SECCOMP_RET_ALLOW &&
+		 !oci)
 		above = SECCOMP_RET_ALLOW;
+	if (oci) {
+		above = oci_rules(&rules, oci);
+		f->flags = oci->flags;
+		if (oci->arches & (SECCOMP_ARCH_BIT_X86 | SECCOMP_ARCH_BIT_X32))
+			log_debug("seccomp: %s: i386 and x32 system calls are killed, though "
+				  "the profile lists them", name);
 	}
 	/* The report comes after the filter: without write, it would end in silence. */
-	if (c->process.action == EXEC_INSPECT && !c->oci.seccomp &&
+	if (c->process.action == EXEC_INSPECT && !oci &&
 	    verdict(&rules, __NR_write, above) != SECCOMP_RET_ALLOW)
 		die(EXIT_CANT_RUN, "inspect: seccomp: %s: the profile denies write, which the "
 		    "report needs", name);
