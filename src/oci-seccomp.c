@@ -31,6 +31,17 @@ static void bad(const struct json *j, const char *field, const char *fmt, ...)
 	die(EXIT_CANT_RUN, "%s%s%s: %s", j->what, *field ? j->join : "", field, why);
 }
 
+/* A field's path for errors, cut if it must be (a key of 100 KB). */
+__attribute__((format(printf, 3, 4)))
+static void name_field(char *out, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out, size, fmt, ap);
+	va_end(ap);
+}
+
 /* The index after token I and all it holds. */
 static int skip(const struct json *j, int i)
 {
@@ -209,7 +220,7 @@ static int parse_arg(const struct json *j, int i, struct seccomp_arg *a, const c
 	need_type(j, i, JSMN_OBJECT, field);
 	end = skip(j, i);
 	for (i++; i < end; i = skip(j, i + 1)) {
-		snprintf(sub, sizeof sub, "%s.%.*s", field, j->t[i].end - j->t[i].start,
+		name_field(sub, sizeof sub, "%s.%.*s", field, j->t[i].end - j->t[i].start,
 			 j->js + j->t[i].start);
 		if (is_null(j, i + 1))
 			continue;
@@ -237,7 +248,7 @@ static void parse_args(const struct json *j, int i, struct seccomp_rule *r, cons
 	r->args_len = (size_t)j->t[i].size;
 	i++;
 	for (size_t k = 0; k < r->args_len; k++) {
-		snprintf(sub, sizeof sub, "%s[%zu]", field, k);
+		name_field(sub, sizeof sub, "%s[%zu]", field, k);
 		i = parse_arg(j, i, &r->args[k], sub);
 	}
 }
@@ -252,7 +263,7 @@ static void parse_names(const struct json *j, int i, struct seccomp_rule *r, con
 	r->names_len = (size_t)j->t[i].size;
 	r->names = xrealloc(NULL, r->names_len * sizeof *r->names);
 	for (size_t k = 0; k < r->names_len; k++) {
-		snprintf(sub, sizeof sub, "%s[%zu]", field, k);
+		name_field(sub, sizeof sub, "%s[%zu]", field, k);
 		r->names[k] = json_string(j, i + 1 + (int)k, sub);
 	}
 }
@@ -267,7 +278,7 @@ static int parse_rule(const struct json *j, int i, struct seccomp_rule *r, const
 	need_type(j, i, JSMN_OBJECT, field);
 	end = skip(j, i);
 	for (i++; i < end; i = skip(j, i + 1)) {
-		snprintf(sub, sizeof sub, "%s.%.*s", field, j->t[i].end - j->t[i].start,
+		name_field(sub, sizeof sub, "%s.%.*s", field, j->t[i].end - j->t[i].start,
 			 j->js + j->t[i].start);
 		if (is_null(j, i + 1))
 			continue;
@@ -284,7 +295,7 @@ static int parse_rule(const struct json *j, int i, struct seccomp_rule *r, const
 		bad(j, field, "no names");
 	if (action < 0)
 		bad(j, field, "no action");
-	snprintf(sub, sizeof sub, "%s.action", field);
+	name_field(sub, sizeof sub, "%s.action", field);
 	r->action = parse_action(j, json_string(j, action, sub), errno_ret, sub);
 	return i;
 }
@@ -299,7 +310,7 @@ static void parse_rules(const struct json *j, int i, struct seccomp_profile *p)
 	memset(p->rules, 0, p->len * sizeof *p->rules);
 	i++;
 	for (size_t k = 0; k < p->len; k++) {
-		snprintf(field, sizeof field, "syscalls[%zu]", k);
+		name_field(field, sizeof field, "syscalls[%zu]", k);
 		i = parse_rule(j, i, &p->rules[k], field);
 	}
 }
@@ -326,7 +337,7 @@ static void parse_arches(const struct json *j, int i, struct seccomp_profile *p)
 		const char *name;
 		bool known = false;
 
-		snprintf(field, sizeof field, "architectures[%d]", k);
+		name_field(field, sizeof field, "architectures[%d]", k);
 		name = json_string(j, i + 1 + k, field);
 		if (!strcmp(name, "SCMP_ARCH_X86_64"))
 			p->arches |= SECCOMP_ARCH_BIT_X86_64;
@@ -368,7 +379,7 @@ static void parse_flags(const struct json *j, int i, struct seccomp_profile *p)
 		const char *name;
 		size_t f = 0;
 
-		snprintf(field, sizeof field, "flags[%d]", k);
+		name_field(field, sizeof field, "flags[%d]", k);
 		name = json_string(j, i + 1 + k, field);
 		while (f < sizeof flags / sizeof flags[0] && strcmp(name, flags[f].name))
 			f++;

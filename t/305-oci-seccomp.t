@@ -139,37 +139,44 @@ bad_json "SCMP_ACT_NOTIFY" \
 	'{"defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": "/run/agent.sock"}'
 bad_json "broken JSON" "not valid JSON" '{"defaultAction": "SCMP_ACT_ALLOW",'
 
-# --- through an OCI bundle: linux.seccomp of config.json
-if "$CARAPACE" run --help 2>&1 | grep -q -- --bundle; then
-	mkdir "$work/bundle"
-	mv "$work/rootfs" "$work/bundle/rootfs"
-	bundle() {	# SECCOMP ARGS...: config.json with linux.seccomp SECCOMP, then run ARGS
-		local seccomp=$1 args
+# --- through an OCI bundle: linux.seccomp of config.json (t/tap.sh's oci_bundle)
+if type oci_bundle >/dev/null 2>&1 && "$CARAPACE" run --help 2>&1 | grep -q -- --bundle; then
+	b=$work/bundle
+	oci_bundle "$b" oci-seccomp
+	ln -sfn "$work/rootfs" "$b/rootfs"
+	bundle() {	# PROFILE ARGS...: run ARGS with PROFILE as linux.seccomp
+		local profile=$1 args
 		shift
 		args=$(printf '"%s",' "$@")
-		cat >"$work/bundle/config.json" <<-JSON
-		{"ociVersion": "1.0.2",
-		 "process": {"args": [${args%,}], "cwd": "/", "env": ["PATH=/bin:/usr/bin"],
-			     "user": {"uid": 0, "gid": 0}},
-		 "root": {"path": "rootfs"},
-		 "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc"},
-					  {"type": "uts"}, {"type": "network"}],
-			   "cgroupsPath": "$TEST_CGROUP_PARENT/oci-seccomp",
-			   "seccomp": $seccomp}}
-		JSON
-		run "$CARAPACE" run --bundle "$work/bundle" oci-seccomp-$$
+		oci_patch "$b" "c['linux']['seccomp'] = json.load(open('$profile'));
+c['process']['args'] = [${args%,}]"
+		oci_run "$b"
 	}
-	bundle "$(cat "$work/personality.json")" seccomp-probe personality 0xffffffff
-	is "$OUT" EPERM "bundle: linux.seccomp's rules apply (personality(0xffffffff) denied)"
-	bundle "$(cat "$work/personality.json")" seccomp-probe personality 0
-	is "$OUT" ok "bundle: ... and its args (personality(0) allowed)"
-	bundle "$(cat "$work/kill.json")" seccomp-probe keyctl
+	bundle "$work/personality.json" seccomp-probe personality 0xffffffff
+	is "$OUT" EPERM "bundle: linux.seccomp's rules apply: personality(0xffffffff) is denied"
+	bundle "$work/personality.json" seccomp-probe personality 0
+	is "$OUT" ok "bundle: ... and its args: personality(0) runs"
+	bundle "$work/enosys.json" seccomp-probe syscall 83 /tmp/y 0700
+	is "$OUT" ENOSYS "bundle: errnoRet 38 gives ENOSYS"
+	bundle "$work/high.json" seccomp-probe personality 0x100000000
+	is "$OUT" ENOSYS "bundle: a rule for 1 << 32 matches it, on all 64 bits"
+	bundle "$work/kill.json" seccomp-probe keyctl
 	is "$RC" 159 "bundle: SCMP_ACT_KILL_PROCESS gives 159"
-	bundle "$(cat "$podman")" sh -c "$everyday"
+	bundle "$podman" sh -c "$everyday"
 	is "$RC:$OUT" 0:fine "bundle: podman's default profile runs busybox sh"
-	bundle '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 6, "value": 0, "op": "SCMP_CMP_EQ"}]}]}' true
+	bundle "$podman" seccomp-probe x32
+	is "$RC" 159 "bundle: podman's profile: an x32 call is killed"
+	oci_patch "$b" "del c['linux']['seccomp']"
+	oci_run "$b" sh -c 'grep ^Seccomp: /proc/self/status'
+	is "$OUT" "Seccomp:	0" "bundle: no linux.seccomp, no filter (as runc)"
+	printf '%s\n' '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 6, "value": 0, "op": "SCMP_CMP_EQ"}]}]}' >"$work/bad.json"
+	bundle "$work/bad.json" true
 	is "$RC:$ERR" "125:carapace: config.json: linux.seccomp.syscalls[0].args[0].index: 6 is more than 5" \
-		"bundle: a bad index: one line that names the field, exit 125"
+		"bundle: a bad index: exit 125, one line that names the field"
+	printf '%s\n' '{"defaultAction": "SCMP_ACT_KILL_PROCESS", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_JUMP"}]}' >"$work/bad.json"
+	bundle "$work/bad.json" true
+	is "$RC:$ERR" "125:carapace: config.json: linux.seccomp.syscalls[0].action: unknown action 'SCMP_ACT_JUMP'" \
+		"bundle: an unknown action: exit 125, one line"
 else
 	skip "no run --bundle in this build yet"
 fi
