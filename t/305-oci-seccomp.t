@@ -145,11 +145,11 @@ if type oci_bundle >/dev/null 2>&1 && "$CARAPACE" run --help 2>&1 | grep -q -- -
 	oci_bundle "$b" oci-seccomp
 	ln -sfn "$work/rootfs" "$b/rootfs"
 	bundle() {	# PROFILE ARGS...: run ARGS with PROFILE as linux.seccomp
-		local profile=$1 args
+		local profile=$1
 		shift
-		args=$(printf '"%s",' "$@")
-		oci_patch "$b" "c['linux']['seccomp'] = json.load(open('$profile'));
-c['process']['args'] = [${args%,}]"
+		printf '%s\0' "$@" >"$work/args"
+		oci_patch "$b" "c['linux']['seccomp'] = json.load(open('$profile'))
+c['process']['args'] = open('$work/args').read().split('\0')[:-1]"
 		oci_run "$b"
 	}
 	bundle "$work/personality.json" seccomp-probe personality 0xffffffff
