@@ -29,7 +29,6 @@ build/include/.stamp:
 	ln -sfn $(HOST_INC)/linux build/include/linux
 	ln -sfn $(HOST_INC)/asm-generic build/include/asm-generic
 	ln -sfn $(ARCH_INC)/asm build/include/asm
-	ln -sfn $(HOST_INC)/jsmn.h build/include/jsmn.h
 	touch $@
 
 # jsmn (Debian's libjsmn-dev), the JSON tokenizer, header only: linked in
