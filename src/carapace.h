@@ -208,10 +208,16 @@ struct seccomp_rule {
 	size_t args_len;
 };
 
+/* The ABIs a profile names (architectures): bits of seccomp_profile.arches. */
+enum {
+	SECCOMP_ARCH_BIT_X86_64 = 1, SECCOMP_ARCH_BIT_X86 = 2, SECCOMP_ARCH_BIT_X32 = 4,
+	SECCOMP_ARCH_BIT_OTHER = 8,	/* another machine's: can't run here */
+};
+
 struct seccomp_profile {
 	uint32_t default_action;	/* SECCOMP_RET_*, with its errno */
-	uint32_t arches;	/* SECCOMP_ARCH_* bits that the profile names; 0: native */
-	unsigned flags;		/* SECCOMP_FILTER_FLAG_* */
+	uint32_t arches;	/* SECCOMP_ARCH_BIT_* that the profile names; 0: native */
+	unsigned flags;		/* SECCOMP_FILTER_FLAG_*, as seccomp(2) takes them */
 	struct seccomp_rule *rules;
 	size_t len;
 	const char *listener_path;	/* SCMP_ACT_NOTIFY's socket; NULL: none */
@@ -425,6 +431,7 @@ struct mount_state {
 struct seccomp_filter {
 	struct sock_filter insns[BPF_MAXINSNS];
 	size_t start;
+	unsigned flags;		/* seccomp(2)'s SECCOMP_FILTER_FLAG_*: an OCI profile's */
 };
 
 /*
@@ -680,6 +687,7 @@ void ensure_std_fds(void);
 /* src/seccomp.c */
 void build_seccomp(const struct container *c, struct seccomp_filter *f);
 void install_seccomp(const struct seccomp_filter *f);
+int syscall_number(const char *name, size_t len);
 
 /* src/hostbin.c */
 void exec_sealed(int sealed, int sock, char **argv, char **env);
@@ -710,6 +718,12 @@ void send_console(const char *socket_path, int pty_master);
 void oci_read_config(struct container *c, const char *bundle);
 /* Not static for t/unit.c and the fuzzer: JSON of LEN bytes, as if BUNDLE's. */
 void oci_parse_config(struct container *c, const char *json, size_t len, const char *bundle);
+
+/* src/oci-seccomp.c: linux.seccomp, the JSON object of LEN bytes, into c->oci.seccomp */
+void oci_parse_seccomp(struct container *c, const char *json, size_t len);
+/* The same form in a --seccomp file: its errors begin with WHAT and JOIN, "seccomp: FILE" ": ". */
+void parse_seccomp_json(struct container *c, const char *json, size_t len, const char *what,
+			const char *join);
 
 /* src/hooks.c */
 void run_hooks(const struct container *c, enum hook_kind kind, const char *state_json);

@@ -1519,13 +1519,19 @@ static void parse_resources(struct oci *o, int t)
 	parse_fields(o, t, fields);
 }
 
+/* linux.seccomp: src/oci-seccomp.c reads the object's own text. */
+static void parse_seccomp(struct oci *o, int t)
+{
+	oci_parse_seccomp(o->c, o->text + o->tok[t].start, (size_t)(o->tok[t].end - o->tok[t].start));
+}
+
 static void parse_linux(struct oci *o, int t)
 {
 	static const struct field fields[] = {
 		{ "namespaces", parse_namespaces }, { "uidMappings", parse_uid_mappings },
 		{ "gidMappings", parse_gid_mappings }, { "cgroupsPath", parse_cgroups_path },
 		{ "resources", parse_resources }, { "maskedPaths", parse_masked_paths },
-		{ "readonlyPaths", parse_readonly_paths }, { 0 }
+		{ "readonlyPaths", parse_readonly_paths }, { "seccomp", parse_seccomp }, { 0 }
 	};
 
 	parse_fields(o, t, fields);

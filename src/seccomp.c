@@ -258,15 +258,23 @@ static const struct {
 
 #define RET_EPERM (SECCOMP_RET_ERRNO | EPERM)
 #define RET_ENOSYS (SECCOMP_RET_ERRNO | ENOSYS)
-/* Not a return value but "allowed with safe arguments": see emit_leaf(). */
+/*
+ * Not return values (no action has them: KILL_THREAD carries no data),
+ * but "allowed with safe arguments" and "an OCI profile's rules with
+ * args decide": see emit_leaf().
+ */
 #define RET_CHECK_ARGS 1u
+#define RET_OCI_ARGS 2u
 
 struct seccomp_rules {
 	uint32_t ret[N_SYSCALLS];	/* by system call number */
 	int top;			/* the highest number a rule names */
+	const struct seccomp_profile *oci;	/* RET_OCI_ARGS's rules */
+	uint32_t fallback[N_SYSCALLS];	/* RET_OCI_ARGS: when none of them matches */
 };
 
-static int syscall_number(const char *name, size_t len)
+/* NAME's number on x86-64, or -1; for src/oci-seccomp.c's profiles too. */
+int syscall_number(const char *name, size_t len)
 {
 	const char *p = syscall_names;
 
@@ -365,8 +373,13 @@ static int split_words(char *line, char **word, int max)
 	return n;
 }
 
-/* Reads a profile (its format: t/README-seccomp.md); returns its default action. */
-static uint32_t read_profile(struct seccomp_rules *r, const char *path)
+/*
+ * Reads a profile (its format: t/README-seccomp.md); returns its default
+ * action. One that begins with "{" is the OCI form, as docker's
+ * --security-opt seccomp=FILE takes it too: read into *JSON, for oci_rules.
+ */
+static uint32_t read_profile(struct seccomp_rules *r, const char *path,
+			     const struct seccomp_profile **json)
 {
 	bool have_default = false;
 	struct text_file t;
@@ -375,6 +388,14 @@ static uint32_t read_profile(struct seccomp_rules *r, const char *path)
 
 	if (!open_text_file(&t, "seccomp: ", path))
 		die_errno("seccomp: %s", path);
+	if (t.data[strspn(t.data, " \t\r\n")] == '{') {
+		struct container parsed = { 0 };
+
+		parse_seccomp_json(&parsed, t.data, t.len, xasprintf("seccomp: %s", path), ": ");
+		close_text_file(&t);
+		*json = parsed.oci.seccomp;
+		return 0;
+	}
 	while ((buf = next_line(&t))) {
 		int n;
 
@@ -404,6 +425,60 @@ static uint32_t read_profile(struct seccomp_rules *r, const char *path)
 	return dflt;
 }
 
+static bool rule_names(const struct seccomp_rule *rule, int nr)
+{
+	for (size_t i = 0; i < rule->names_len; i++)
+		if (syscall_number(rule->names[i], strlen(rule->names[i])) == nr)
+			return true;
+	return false;
+}
+
+/*
+ * An OCI profile (linux.seccomp): for each system call, its rules are
+ * tried in the profile's order, and the first that matches decides; one
+ * without args always matches, so the rules after it never apply. A call
+ * with rules with args up to there is RET_OCI_ARGS, which emit_oci_rules
+ * makes. Names that x86-64 lacks (i386's, other machines') are skipped,
+ * as runc does. Returns the action of numbers above the highest named.
+ */
+static uint32_t oci_rules(struct seccomp_rules *r, const struct seccomp_profile *p)
+{
+	bool decided[N_SYSCALLS] = { false };
+
+	r->oci = p;
+	for (size_t nr = 0; nr < N_SYSCALLS; nr++)
+		r->ret[nr] = p->default_action;
+	for (size_t k = 0; k < p->len; k++) {
+		const struct seccomp_rule *rule = &p->rules[k];
+
+		for (size_t i = 0; i < rule->names_len; i++) {
+			int nr = syscall_number(rule->names[i], strlen(rule->names[i]));
+
+			if (nr < 0) {
+				log_debug("seccomp: config.json: no system call %.64s on "
+					  SECCOMP_ARCH_NAME ", skipped", rule->names[i]);
+				continue;
+			}
+			if (decided[nr])
+				continue;
+			if (nr > r->top)
+				r->top = nr;
+			if (rule->args_len && r->ret[nr] != RET_OCI_ARGS) {
+				r->ret[nr] = RET_OCI_ARGS;
+				r->fallback[nr] = p->default_action;
+			} else if (!rule->args_len) {
+				*(r->ret[nr] == RET_OCI_ARGS ? &r->fallback[nr] : &r->ret[nr]) =
+					rule->action;
+				decided[nr] = true;
+			}
+		}
+	}
+	/* As runc: ENOSYS, so that libc falls back from a call the profile predates. */
+	if (p->default_action == SECCOMP_RET_ALLOW || p->default_action == SECCOMP_RET_LOG)
+		return p->default_action;
+	return RET_ENOSYS;
+}
+
 /* System call numbers from FIRST up to the next range's FIRST get RET. */
 struct range {
 	uint32_t first;
@@ -413,7 +488,7 @@ struct range {
 static void add_range(struct range *ranges, size_t *n, uint32_t first, uint32_t ret)
 {
 	/* An argument check is made for one system call: never merged. */
-	if (*n && ranges[*n - 1].ret == ret && ret != RET_CHECK_ARGS)
+	if (*n && ranges[*n - 1].ret == ret && ret != RET_CHECK_ARGS && ret != RET_OCI_ARGS)
 		return;
 	ranges[(*n)++] = (struct range){ first, ret };
 }
@@ -442,8 +517,108 @@ static void emit(struct seccomp_filter *f, const struct sock_filter *insns, size
 #define CLONE_NEW_NAMESPACES (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | \
 			      CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
 
-static void emit_leaf(struct seccomp_filter *f, const struct range *r)
+/* Where an argument's two halves are: x86-64 is little-endian. */
+#define ARG_LOW(i) (offsetof(struct seccomp_data, args) + 8 * (i))
+#define ARG_HIGH(i) (ARG_LOW(i) + 4)
+
+/*
+ * One comparison of an OCI rule, on all 64 bits: the high words first,
+ * and the low ones only where the high ones don't decide. It falls
+ * through when it holds and jumps to FAIL, the next rule, when not.
+ */
+static void emit_compare(struct seccomp_filter *f, const struct seccomp_arg *a, size_t fail)
 {
+	enum { NEXT = 0, PASS = -1, NO = -2 };	/* jump targets, resolved below */
+	uint32_t hi = (uint32_t)(a->value >> 32), lo = (uint32_t)a->value;
+	uint32_t want_hi = (uint32_t)(a->value_two >> 32), want_lo = (uint32_t)a->value_two;
+	struct step { uint16_t code; uint32_t k; int jt, jf; } s[6];
+	struct sock_filter out[6];
+	size_t n = 0, end = f->start;
+#define STEP(c, k, t, e) (s[n++] = (struct step){ (c), (k), (t), (e) })
+#define JMP(op) (BPF_JMP | BPF_K | (op))
+#define LOAD (BPF_LD | BPF_W | BPF_ABS)
+
+	STEP(LOAD, (uint32_t)ARG_HIGH(a->index), NEXT, NEXT);
+	switch (a->op) {
+	case SECCOMP_OP_EQ:
+		STEP(JMP(BPF_JEQ), hi, NEXT, NO);
+		STEP(LOAD, (uint32_t)ARG_LOW(a->index), NEXT, NEXT);
+		STEP(JMP(BPF_JEQ), lo, PASS, NO);
+		break;
+	case SECCOMP_OP_NE:
+		STEP(JMP(BPF_JEQ), hi, NEXT, PASS);
+		STEP(LOAD, (uint32_t)ARG_LOW(a->index), NEXT, NEXT);
+		STEP(JMP(BPF_JEQ), lo, NO, PASS);
+		break;
+	case SECCOMP_OP_GT:
+	case SECCOMP_OP_GE:
+		STEP(JMP(BPF_JGT), hi, PASS, NEXT);
+		STEP(JMP(BPF_JEQ), hi, NEXT, NO);
+		STEP(LOAD, (uint32_t)ARG_LOW(a->index), NEXT, NEXT);
+		STEP(JMP(a->op == SECCOMP_OP_GT ? BPF_JGT : BPF_JGE), lo, PASS, NO);
+		break;
+	case SECCOMP_OP_LT:
+	case SECCOMP_OP_LE:
+		STEP(JMP(BPF_JGT), hi, NO, NEXT);
+		STEP(JMP(BPF_JEQ), hi, NEXT, PASS);
+		STEP(LOAD, (uint32_t)ARG_LOW(a->index), NEXT, NEXT);
+		STEP(JMP(a->op == SECCOMP_OP_LT ? BPF_JGE : BPF_JGT), lo, NO, PASS);
+		break;
+	case SECCOMP_OP_MASKED_EQ:	/* (arg & value) == valueTwo */
+		STEP(BPF_ALU | BPF_AND | BPF_K, hi, NEXT, NEXT);
+		STEP(JMP(BPF_JEQ), want_hi, NEXT, NO);
+		STEP(LOAD, (uint32_t)ARG_LOW(a->index), NEXT, NEXT);
+		STEP(BPF_ALU | BPF_AND | BPF_K, lo, NEXT, NEXT);
+		STEP(JMP(BPF_JEQ), want_lo, PASS, NO);
+		break;
+	}
+	/* Step B lands at END - N + B; a rule is short, so FAIL is near. */
+	for (size_t b = 0; b < n; b++) {
+		int to[] = { [-NEXT] = 0, [-PASS] = (int)(n - b - 1),
+			     [-NO] = (int)(fail - (end - n + b) - 1) };
+
+		out[b] = (struct sock_filter){ s[b].code, (uint8_t)to[-s[b].jt],
+					       (uint8_t)to[-s[b].jf], s[b].k };
+	}
+	emit(f, out, n);
+#undef STEP
+#undef JMP
+#undef LOAD
+}
+
+/*
+ * System call NR's OCI rules with args, in order, then what decides when
+ * none matches. Each rule is its comparisons, then its action: one that
+ * fails jumps past the action, to the next rule.
+ */
+static void emit_oci_rules(struct seccomp_filter *f, const struct seccomp_rules *r, int nr)
+{
+	size_t last = 0;
+
+	while (last < r->oci->len &&
+	       (r->oci->rules[last].args_len || !rule_names(&r->oci->rules[last], nr)))
+		last++;
+	EMIT(f, RET(r->fallback[nr]));
+	for (size_t k = last; k-- > 0;) {
+		const struct seccomp_rule *rule = &r->oci->rules[k];
+		size_t next;
+
+		if (!rule->args_len || !rule_names(rule, nr))
+			continue;
+		next = f->start;
+		EMIT(f, RET(rule->action));
+		for (size_t i = rule->args_len; i-- > 0;)
+			emit_compare(f, &rule->args[i], next);
+	}
+}
+
+static void emit_leaf(struct seccomp_filter *f, const struct seccomp_rules *rules,
+		      const struct range *r)
+{
+	if (r->ret == RET_OCI_ARGS) {
+		emit_oci_rules(f, rules, (int)r->first);
+		return;
+	}
 	if (r->ret != RET_CHECK_ARGS) {
 		EMIT(f, RET(r->ret));
 		return;
@@ -467,17 +642,18 @@ static void emit_leaf(struct seccomp_filter *f, const struct range *r)
 }
 
 /* A binary search on the system call number, down to its range's action. */
-static void emit_tree(struct seccomp_filter *f, const struct range *r, size_t n)
+static void emit_tree(struct seccomp_filter *f, const struct seccomp_rules *rules,
+		      const struct range *r, size_t n)
 {
 	size_t half = n / 2, right, skip;
 
 	if (n == 1) {
-		emit_leaf(f, r);
+		emit_leaf(f, rules, r);
 		return;
 	}
-	emit_tree(f, r + half, n - half);
+	emit_tree(f, rules, r + half, n - half);
 	right = f->start;
-	emit_tree(f, r, half);
+	emit_tree(f, rules, r, half);
 	skip = right - f->start;
 	if (skip <= 255)
 		EMIT(f, BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, r[half].first, skip, 0));
@@ -500,42 +676,60 @@ static uint32_t verdict(const struct seccomp_rules *r, size_t nr, uint32_t above
  * with the x32 bit, -1 among them) are killed, not denied: their numbers
  * mean other system calls, so no rule here applies to them, and a 32-bit
  * program that got ENOSYS would fail in odd ways, while SIGSYS says what
- * happened. Numbers above the highest one the
+ * happened. An OCI profile that lists SCMP_ARCH_X86 or SCMP_ARCH_X32
+ * changes nothing: its rules name x86-64's numbers, carapace has no
+ * table of the others, and their default action would let a 32-bit
+ * program around a deny list. Numbers above the highest one the
  * profile names get ENOSYS, as with runc: libc then falls back from a
  * system call the profile predates to the older one.
  */
 void build_seccomp(const struct container *c, struct seccomp_filter *f)
 {
+	const char *name = c->oci.seccomp ? "config.json" :
+			   c->privileges.seccomp ? c->privileges.seccomp : "default";
+	const struct seccomp_profile *oci = c->oci.seccomp;
 	struct seccomp_rules rules;
 	struct range ranges[N_SYSCALLS + 2];
 	uint32_t above = RET_ENOSYS;
 	size_t n = 0;
 
 	f->start = BPF_MAXINSNS;	/* no program */
-	if (c->privileges.seccomp && !strcmp(c->privileges.seccomp, "unconfined"))
+	f->flags = 0;
+	if (!c->oci.seccomp && c->privileges.seccomp &&
+	    !strcmp(c->privileges.seccomp, "unconfined"))
 		return;
 	rules.top = -1;
-	if (!c->privileges.seccomp)
+	rules.oci = NULL;
+	if (!oci && !c->privileges.seccomp)
 		default_rules(&rules, c->privileges.caps);
-	else if (read_profile(&rules, c->privileges.seccomp) == SECCOMP_RET_ALLOW)
+	else if (!oci && read_profile(&rules, c->privileges.seccomp, &oci) == SECCOMP_RET_ALLOW &&
+		 !oci)
 		above = SECCOMP_RET_ALLOW;
+	if (oci) {
+		above = oci_rules(&rules, oci);
+		f->flags = oci->flags;
+		if (oci->arches & (SECCOMP_ARCH_BIT_X86 | SECCOMP_ARCH_BIT_X32))
+			log_debug("seccomp: %s: i386 and x32 system calls are killed, though "
+				  "the profile lists them", name);
+	}
 	/* The report comes after the filter: without write, it would end in silence. */
-	if (c->process.action == EXEC_INSPECT &&
+	if (c->process.action == EXEC_INSPECT && !oci &&
 	    verdict(&rules, __NR_write, above) != SECCOMP_RET_ALLOW)
 		die(EXIT_CANT_RUN, "inspect: seccomp: %s: the profile denies write, which the "
-		    "report needs", c->privileges.seccomp ? c->privileges.seccomp : "default");
+		    "report needs", name);
 	for (size_t nr = 0; nr < N_SYSCALLS; nr++)
 		add_range(ranges, &n, nr, verdict(&rules, nr, above));
 	add_range(ranges, &n, N_SYSCALLS, above);
 	add_range(ranges, &n, SECCOMP_FOREIGN_NR, SECCOMP_RET_KILL_PROCESS);
-	emit_tree(f, ranges, n);
+	emit_tree(f, &rules, ranges, n);
 	EMIT(f, LD(arch), JEQ(SECCOMP_AUDIT_ARCH, 1, 0), RET(SECCOMP_RET_KILL_PROCESS), LD(nr));
-	log_debug("seccomp: %s: %zu ranges, %zu instructions",
-		  c->privileges.seccomp ? c->privileges.seccomp : "default", n,
-		  BPF_MAXINSNS - f->start);
+	log_debug("seccomp: %s: %zu ranges, %zu instructions", name, n, BPF_MAXINSNS - f->start);
 }
 
-/* In the workload: F, as build_seccomp made it; nothing for "unconfined". */
+/*
+ * In the workload: F, as build_seccomp made it; nothing for "unconfined".
+ * seccomp(2), not prctl, as only it takes an OCI profile's flags.
+ */
 void install_seccomp(const struct seccomp_filter *f)
 {
 	struct sock_fprog prog = {
@@ -543,6 +737,6 @@ void install_seccomp(const struct seccomp_filter *f)
 		.filter = (struct sock_filter *)f->insns + f->start,
 	};
 
-	if (prog.len && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+	if (prog.len && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, f->flags, &prog))
 		die_errno("seccomp: install the filter");
 }

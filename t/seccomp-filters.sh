@@ -8,7 +8,8 @@
 #
 # The option sets: the default, capabilities that let system calls through,
 # --allow-new-privs, and profiles with each default action, one of which
-# names every system call carapace knows. Run as root, from the top folder.
+# names every system call carapace knows, and podman's default profile in
+# the OCI form. Run as root, from the top folder.
 set -eu
 carapace=$(realpath "${1:-./carapace}")
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,7 +59,7 @@ workload_of() {
 }
 
 while read -r opts; do
-	echo "== ${opts:-(default)}" | sed "s|$work/||g"
+	echo "== ${opts:-(default)}" | sed -e "s|$work/||g" -e "s|$top/||g"
 	# shellcheck disable=SC2086 # the options are words
 	"$carapace" run -q -r "$top/rootfs" $opts sleep 30 &
 	launcher=$!
@@ -76,4 +77,5 @@ done <<EOF
 --seccomp $work/every-kill
 --seccomp $work/few --allow-new-privs
 --seccomp $work/few
+--seccomp $top/t/oci-seccomp/podman.json
 EOF

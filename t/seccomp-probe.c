@@ -13,7 +13,7 @@
  *   clone FLAGS      clone(FLAGS), the child exits at once
  *   clone3           clone3 without flags
  *   socket DOMAIN    socket(DOMAIN, SOCK_STREAM, 0)
- *   syscall NR       system call NR with zero arguments
+ *   syscall NR [A..] system call NR with arguments A (up to 6, 64-bit), the rest 0
  *   bench N [NR [A]] N calls of NR (default getppid), with A as first
  *                    argument; prints the nanoseconds per call
  *
@@ -115,8 +115,13 @@ int main(int argc, char **argv)
 		ret = child_exits(syscall(SYS_clone3, &ca, sizeof ca));
 	} else if (!strcmp(call, "socket"))
 		ret = socket((int)arg, SOCK_STREAM, 0);
-	else if (!strcmp(call, "syscall"))
-		ret = syscall(arg, 0, 0, 0, 0, 0, 0);
+	else if (!strcmp(call, "syscall")) {
+		unsigned long a[6] = { 0 };
+
+		for (int i = 0; i < 6 && i + 3 < argc; i++)
+			a[i] = strtoul(argv[i + 3], NULL, 0);
+		ret = syscall(arg, a[0], a[1], a[2], a[3], a[4], a[5]);
+	}
 	else if (!strcmp(call, "bench"))
 		return bench(arg > 0 ? arg : 1000000, argc > 3 ? strtol(argv[3], NULL, 0) : SYS_getppid,
 			     argc > 4 ? strtol(argv[4], NULL, 0) : 0);

@@ -725,6 +725,348 @@ static void test_seccomp(void)
 	}
 }
 
+/* --- src/oci-seccomp.c and src/seccomp.c: OCI profiles, compiled and run here */
+
+/*
+ * Classic BPF as seccomp runs it, enough for carapace's filters: loads of
+ * seccomp_data words, AND, jumps and returns. Any other instruction, a
+ * jump out of the program or an unaligned load fails the test (~0u).
+ */
+static uint32_t run_bpf(const struct seccomp_filter *f, const struct seccomp_data *d)
+{
+	const struct sock_filter *p = f->insns + f->start;
+	size_t len = BPF_MAXINSNS - f->start;
+	uint32_t a = 0, word;
+
+	for (size_t pc = 0; pc < len; pc++) {
+		const struct sock_filter *i = &p[pc];
+		bool jump;
+
+		switch (i->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (i->k % 4 || i->k + 4 > sizeof *d)
+				return ~0u;
+			memcpy(&word, (const char *)d + i->k, 4);
+			a = word;
+			continue;
+		case BPF_ALU | BPF_AND | BPF_K:
+			a &= i->k;
+			continue;
+		case BPF_RET | BPF_K:
+			return i->k;
+		case BPF_JMP | BPF_JA:
+			pc += i->k;
+			continue;
+		case BPF_JMP | BPF_JEQ | BPF_K: jump = a == i->k; break;
+		case BPF_JMP | BPF_JGT | BPF_K: jump = a > i->k; break;
+		case BPF_JMP | BPF_JGE | BPF_K: jump = a >= i->k; break;
+		case BPF_JMP | BPF_JSET | BPF_K: jump = a & i->k; break;
+		default:
+			return ~0u;
+		}
+		pc += jump ? i->jt : i->jf;
+	}
+	return ~0u;	/* fell off the end */
+}
+
+static struct seccomp_filter oci_filter;
+
+/* Parses JSON as linux.seccomp and compiles it into oci_filter. */
+static void compile_oci(const void *json)
+{
+	struct container c = { 0 };
+
+	oci_parse_seccomp(&c, json, strlen(json));
+	build_seccomp(&c, &oci_filter);
+}
+
+/* What oci_filter says to system call NR with arguments A0 and A1 on x86-64. */
+static uint32_t oci_verdict(int nr, uint64_t a0, uint64_t a1)
+{
+	struct seccomp_data d = { .nr = nr, .arch = AUDIT_ARCH_X86_64, .args = { a0, a1 } };
+
+	return run_bpf(&oci_filter, &d);
+}
+
+static bool op_holds(enum seccomp_op op, uint64_t arg, uint64_t v, uint64_t v2)
+{
+	switch (op) {
+	case SECCOMP_OP_NE: return arg != v;
+	case SECCOMP_OP_LT: return arg < v;
+	case SECCOMP_OP_LE: return arg <= v;
+	case SECCOMP_OP_EQ: return arg == v;
+	case SECCOMP_OP_GE: return arg >= v;
+	case SECCOMP_OP_GT: return arg > v;
+	case SECCOMP_OP_MASKED_EQ: return (arg & v) == v2;
+	}
+	return false;
+}
+
+/* Each op against values whose words differ alone, and their neighbours. */
+static void test_oci_seccomp_ops(void)
+{
+	static const char *const ops[] = { "NE", "LT", "LE", "EQ", "GE", "GT", "MASKED_EQ" };
+	static const uint64_t values[] = {
+		0, 1, 0xfffffffe, 0xffffffff, 0x100000000, 0x100000001, 0x1ffffffff,
+		0x8000000000000000, 0xffffffff00000000, 0xfffffffffffffffe, UINT64_MAX,
+	};
+	const size_t nv = sizeof values / sizeof values[0];
+
+	for (size_t op = 0; op < sizeof ops / sizeof ops[0]; op++) {
+		size_t wrong = 0, tried = 0;
+
+		for (size_t v = 0; v < nv; v++) {
+			uint64_t v2 = values[(v + 3) % nv] & values[v];
+			char *json = xasprintf("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
+				"[{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38,"
+				"\"args\":[{\"index\":1,\"value\":%llu,\"valueTwo\":%llu,"
+				"\"op\":\"SCMP_CMP_%s\"}]}]}", (unsigned long long)values[v],
+				(unsigned long long)v2, ops[op]);
+
+			compile_oci(json);
+			free(json);
+			for (size_t a = 0; a < nv; a++)
+				for (int delta = -1; delta <= 1; delta++) {
+					uint64_t arg = values[a] + (uint64_t)(int64_t)delta;
+					uint32_t want = op_holds((enum seccomp_op)op, arg, values[v], v2) ?
+						SECCOMP_RET_ERRNO | 38 : SECCOMP_RET_ALLOW;
+
+					tried++;
+					if (oci_verdict(SYS_getpid, 0, arg) != want && !wrong++)
+						printf("# SCMP_CMP_%s %#llx (%#llx): arg %#llx: got %#x\n",
+						       ops[op], (unsigned long long)values[v],
+						       (unsigned long long)v2, (unsigned long long)arg,
+						       oci_verdict(SYS_getpid, 0, arg));
+				}
+		}
+		ok(!wrong, "oci seccomp: SCMP_CMP_%s on all 64 bits: %zu comparisons as C makes them",
+		   ops[op], tried);
+	}
+}
+
+static void test_oci_seccomp_rules(void)
+{
+	compile_oci("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38,"
+		    " \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"],"
+		    " \"syscalls\": ["
+		    "{\"names\": [\"no_such_call\", \"read\", \"clock_settime64\"], \"action\": \"SCMP_ACT_ALLOW\"},"
+		    "{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ALLOW\","
+		    "  \"args\": [{\"index\": 0, \"value\": 0, \"op\": \"SCMP_CMP_EQ\"}]},"
+		    "{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ALLOW\","
+		    "  \"args\": [{\"index\": 0, \"value\": 8, \"valueTwo\": 0, \"op\": \"SCMP_CMP_EQ\"}]},"
+		    "{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 22,"
+		    "  \"args\": [{\"index\": 0, \"value\": 16, \"op\": \"SCMP_CMP_EQ\"},"
+		    "            {\"index\": 2, \"value\": 9, \"op\": \"SCMP_CMP_EQ\"}]},"
+		    "{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ALLOW\"},"
+		    "{\"names\": [\"socket\", \"getppid\"], \"action\": \"SCMP_ACT_KILL_PROCESS\"},"
+		    "{\"names\": [\"getpid\"], \"action\": \"SCMP_ACT_ERRNO\"},"
+		    "{\"names\": [\"gettid\"], \"action\": \"SCMP_ACT_LOG\"},"
+		    "{\"names\": [\"getuid\"], \"action\": \"SCMP_ACT_TRACE\", \"errnoRet\": 7},"
+		    "{\"names\": [\"getgid\"], \"action\": \"SCMP_ACT_KILL\"},"
+		    "{\"names\": [\"geteuid\"], \"action\": \"SCMP_ACT_TRAP\"}"
+		    "]}");
+	is_num(oci_verdict(SYS_read, 0, 0), SECCOMP_RET_ALLOW,
+	       "oci seccomp: a rule's names the table lacks are skipped, the others kept");
+	is_num(oci_verdict(SYS_write, 0, 0), SECCOMP_RET_ERRNO | 38,
+	       "oci seccomp: what no rule names gets the default action, defaultErrnoRet's errno");
+	is_num(oci_verdict(SYS_personality, 0, 0), SECCOMP_RET_ALLOW, "oci seccomp: personality(0) matches its rule");
+	is_num(oci_verdict(SYS_personality, 8, 0), SECCOMP_RET_ALLOW, "oci seccomp: personality(8) matches the second rule");
+	is_num(oci_verdict(SYS_personality, 0xffffffff, 0), SECCOMP_RET_ERRNO | 38,
+	       "oci seccomp: personality(0xffffffff) matches none: the default action");
+	is_num(oci_verdict(SYS_personality, 0x100000000, 0), SECCOMP_RET_ERRNO | 38,
+	       "oci seccomp: personality(0x100000000), 0 in its low word, matches none");
+	{
+		struct seccomp_data d = { .nr = SYS_socket, .arch = AUDIT_ARCH_X86_64,
+					  .args = { 16, 3, 9 } };
+
+		is_num(run_bpf(&oci_filter, &d), SECCOMP_RET_ERRNO | 22,
+		       "oci seccomp: a rule matches when all its args do (socket(16, 3, 9))");
+		d.args[2] = 0;
+		is_num(run_bpf(&oci_filter, &d), SECCOMP_RET_ALLOW,
+		       "oci seccomp: ... and one arg that fails moves on to the next rule");
+	}
+	is_num(oci_verdict(SYS_getppid, 0, 0), SECCOMP_RET_KILL_PROCESS,
+	       "oci seccomp: a rule after another rule's name still applies to its other names");
+	is_num(oci_verdict(SYS_getpid, 0, 0), SECCOMP_RET_ERRNO | EPERM,
+	       "oci seccomp: SCMP_ACT_ERRNO without errnoRet is EPERM");
+	is_num(oci_verdict(SYS_gettid, 0, 0), SECCOMP_RET_LOG, "oci seccomp: SCMP_ACT_LOG");
+	is_num(oci_verdict(SYS_getuid, 0, 0), SECCOMP_RET_TRACE | 7, "oci seccomp: SCMP_ACT_TRACE with its errnoRet");
+	is_num(oci_verdict(SYS_getgid, 0, 0), SECCOMP_RET_KILL_THREAD, "oci seccomp: SCMP_ACT_KILL kills the thread");
+	is_num(oci_verdict(SYS_geteuid, 0, 0), SECCOMP_RET_TRAP, "oci seccomp: SCMP_ACT_TRAP");
+	is_num(oci_verdict(SYS_exit_group, 0, 0), SECCOMP_RET_ALLOW, "oci seccomp: exit_group always passes");
+	is_num(oci_verdict(SYS_mkdirat, 0, 0), SECCOMP_RET_ERRNO | ENOSYS,
+	       "oci seccomp: a number above the highest named gets ENOSYS");
+	is_num(oci_verdict(0x40000000 | SYS_read, 0, 0), SECCOMP_RET_KILL_PROCESS,
+	       "oci seccomp: an x32 call is killed though the profile lists SCMP_ARCH_X32");
+	{
+		struct seccomp_data d = { .nr = 3, .arch = AUDIT_ARCH_I386 };
+
+		is_num(run_bpf(&oci_filter, &d), SECCOMP_RET_KILL_PROCESS,
+		       "oci seccomp: an i386 call is killed though the profile lists SCMP_ARCH_X86");
+	}
+	is_num(oci_filter.flags, 0, "oci seccomp: no flags given, none passed");
+	compile_oci("{\"defaultAction\":\"SCMP_ACT_LOG\",\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\","
+		    "\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\",\"SECCOMP_FILTER_FLAG_TSYNC\","
+		    "\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"],\"listenerPath\":\"/run/agent.sock\","
+		    "\"listenerMetadata\":\"x\",\"comment\":{\"a\":[1,2]},\"syscalls\":[]}");
+	is_num(oci_filter.flags, SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW |
+	       SECCOMP_FILTER_FLAG_TSYNC, "oci seccomp: flags go to seccomp(2), but WAIT_KILLABLE_RECV");
+	is_num(oci_verdict(SYS_read, 0, 0), SECCOMP_RET_LOG,
+	       "oci seccomp: an unknown field is ignored, and SCMP_ACT_LOG is the default");
+	is_num(oci_verdict(1000, 0, 0), SECCOMP_RET_LOG, "oci seccomp: default LOG: unknown numbers too");
+}
+
+/* Installs oci_filter and makes system call NR(A0): exits with its errno, 0 if none. */
+static void probe_oci_filter(const void *arg)
+{
+	const long *call = arg;
+	long r;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		die_errno("unit: no_new_privs");
+	install_seccomp(&oci_filter);
+	errno = 0;
+	r = syscall(call[0], call[1]);
+	syscall(SYS_exit_group, r == -1 ? errno : 0);
+}
+
+static void test_oci_seccomp_installed(void)
+{
+	long personality_high[] = { SYS_personality, 0x100000000 },
+	     personality_zero[] = { SYS_personality, 0 }, getppid[] = { SYS_getppid, 0 };
+
+	compile_oci("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"],"
+		    "\"syscalls\":[{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ERRNO\","
+		    "\"errnoRet\":38,\"args\":[{\"index\":0,\"value\":4294967296,\"op\":\"SCMP_CMP_EQ\"}]},"
+		    "{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_KILL_PROCESS\"}]}");
+	is_num(in_child(probe_oci_filter, personality_high).code, ENOSYS,
+	       "oci seccomp, installed with a flag: personality(1 << 32) gets errnoRet 38 (ENOSYS)");
+	is_num(in_child(probe_oci_filter, personality_zero).code, 0,
+	       "oci seccomp, installed: personality(0), the same low word, runs");
+	is_num(in_child(probe_oci_filter, getppid).code, 128 + SIGSYS,
+	       "oci seccomp, installed: SCMP_ACT_KILL_PROCESS ends it with SIGSYS");
+}
+
+/* Compiles the profile in PATH into oci_filter; false if there is no PATH. */
+static bool compile_oci_file(const char *path)
+{
+	struct text_file t;
+
+	if (!open_text_file(&t, "", path))
+		return false;
+	compile_oci(t.data);
+	close_text_file(&t);
+	return true;
+}
+
+/*
+ * podman's default profile: as podman 4.3 writes it into config.json
+ * (t/oci-seccomp/podman.json, the suite being run from the top folder),
+ * and as containers-common ships it, where the host has it: in that
+ * form, its rules' includes and excludes are ignored fields.
+ */
+static void test_oci_seccomp_podman(void)
+{
+	static const char *const busybox_needs[] = {
+		"execve", "brk", "mmap", "arch_prctl", "set_tid_address", "read", "write", "openat",
+		"close", "fstat", "newfstatat", "ioctl", "getdents64", "rt_sigaction", "clone",
+		"wait4", "exit_group", "getpid", "getuid", "fcntl", "dup2", "pipe2", "uname",
+	};
+	bool compiled = compile_oci_file("t/oci-seccomp/podman.json");
+	size_t denied = 0;
+
+	if (!ok(compiled, "oci seccomp: podman's profile, from its config.json, compiles "
+		"(%zu instructions)", BPF_MAXINSNS - oci_filter.start))
+		return;
+	for (size_t i = 0; i < sizeof busybox_needs / sizeof busybox_needs[0]; i++)
+		if (oci_verdict(syscall_number(busybox_needs[i], strlen(busybox_needs[i])), 0, 0) !=
+		    SECCOMP_RET_ALLOW && ++denied)
+			printf("# %s is denied\n", busybox_needs[i]);
+	ok(!denied, "oci seccomp: podman's: what busybox sh needs runs");
+	is_num(oci_verdict(SYS_kexec_load, 0, 0), SECCOMP_RET_ERRNO | EPERM,
+	       "oci seccomp: podman's: kexec_load gets EPERM");
+	is_num(oci_verdict(SYS_bpf, 0, 0), SECCOMP_RET_ERRNO | EPERM,
+	       "oci seccomp: podman's: bpf, without CAP_SYS_ADMIN, gets EPERM");
+	is_num(oci_verdict(SYS_personality, 0x20008, 0), SECCOMP_RET_ALLOW,
+	       "oci seccomp: podman's: personality(UNAME26 | PER_LINUX32) runs");
+	is_num(oci_verdict(SYS_personality, 0x40008, 0), SECCOMP_RET_ERRNO | ENOSYS,
+	       "oci seccomp: podman's: personality(0x40008) gets the default, ENOSYS");
+	is_num(oci_verdict(SYS_add_key, 0, 0), SECCOMP_RET_ERRNO | ENOSYS,
+	       "oci seccomp: podman's: add_key, named by no rule, gets ENOSYS");
+	if (!compile_oci_file("/usr/share/containers/seccomp.json")) {
+		ok(true, "# SKIP no /usr/share/containers/seccomp.json");
+		return;
+	}
+	is_num(oci_verdict(SYS_read, 0, 0), SECCOMP_RET_ALLOW,
+	       "oci seccomp: containers-common's seccomp.json compiles too; read runs");
+	is_num(oci_verdict(SYS_socket, 16, 0), SECCOMP_RET_ALLOW,
+	       "oci seccomp: containers-common's: socket(AF_NETLINK, 0, 0) runs");
+}
+
+struct bad_oci { const char *json, *msg, *desc; };
+
+static void parse_bad_oci(const void *arg)
+{
+	compile_oci(((const struct bad_oci *)arg)->json);
+}
+
+static void test_oci_seccomp_bad(void)
+{
+#define RULE(x) "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[" x "]}"
+#define ARG(x) RULE("{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[" x "]}")
+	static const struct bad_oci bad[] = {
+		{ "{}", ".defaultAction: missing", "no defaultAction" },
+		{ "{\"defaultAction\":\"SCMP_ACT_DENY\"}", ".defaultAction: unknown action 'SCMP_ACT_DENY'",
+		  "an unknown default action" },
+		{ "{\"defaultAction\":\"SCMP_ACT_NOTIFY\"}",
+		  ".defaultAction: SCMP_ACT_NOTIFY needs a seccomp agent, which carapace does not support",
+		  "SCMP_ACT_NOTIFY" },
+		{ "{\"defaultAction\":7}", ".defaultAction: not a string", "a number for an action" },
+		{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":-1}",
+		  ".defaultErrnoRet: '-1' is not a whole number from 0", "a negative errno" },
+		{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":4096}",
+		  ".defaultErrnoRet: 4096 is more than 4095", "an errno over 4095" },
+		{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1.5}",
+		  ".defaultErrnoRet: '1.5' is not a whole number", "a fraction" },
+		{ "[1]", ": not one JSON object", "an array" },
+		{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\"", ": not valid JSON", "JSON cut short" },
+		{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_Z80\"]}",
+		  ".architectures[0]: unknown architecture 'SCMP_ARCH_Z80'", "an unknown architecture" },
+		{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_NEW_LISTENER\"]}",
+		  ".flags[0]: unknown flag 'SECCOMP_FILTER_FLAG_NEW_LISTENER'", "an unknown flag" },
+		{ RULE("{\"action\":\"SCMP_ACT_ALLOW\"}"), ".syscalls[0]: no names", "a rule without names" },
+		{ RULE("{\"names\":[],\"action\":\"SCMP_ACT_ALLOW\"}"), ".syscalls[0].names: no system call named",
+		  "a rule with no names" },
+		{ RULE("{\"names\":[\"read\"]}"), ".syscalls[0]: no action", "a rule without an action" },
+		{ RULE("{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"},{\"names\":[\"read\"],"
+		       "\"action\":\"SCMP_ACT_NOTHING\"}"),
+		  ".syscalls[1].action: unknown action 'SCMP_ACT_NOTHING'", "an unknown action" },
+		{ RULE("{\"names\":[\"read\",3],\"action\":\"SCMP_ACT_ALLOW\"}"),
+		  ".syscalls[0].names[1]: not a string", "a number for a name" },
+		{ ARG("{\"index\":6,\"value\":0,\"op\":\"SCMP_CMP_EQ\"}"),
+		  ".syscalls[0].args[0].index: 6 is more than 5", "index 6" },
+		{ ARG("{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_LIKE\"}"),
+		  ".syscalls[0].args[0].op: unknown op 'SCMP_CMP_LIKE'", "an unknown op" },
+		{ ARG("{\"index\":0,\"op\":\"SCMP_CMP_EQ\"}"), ".syscalls[0].args[0]: needs a value",
+		  "an arg without a value" },
+		{ ARG("{\"index\":0,\"value\":18446744073709551616,\"op\":\"SCMP_CMP_EQ\"}"),
+		  ".syscalls[0].args[0].value: more than 18446744073709551615", "a value over 64 bits" },
+		{ ARG("{\"index\":0,\"value\":true,\"op\":\"SCMP_CMP_EQ\"}"),
+		  ".syscalls[0].args[0].value: 'true' is not a whole number from 0", "true for a value" },
+		{ RULE("{\"names\":[\"re\\u0000ad\"],\"action\":\"SCMP_ACT_ALLOW\"}"),
+		  ".syscalls[0].names[0]: \\u0000 can't be in a string here", "a NUL in a name" },
+	};
+#undef RULE
+#undef ARG
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *msg = xasprintf("config.json: linux.seccomp%s", bad[i].msg), desc[128];
+
+		snprintf(desc, sizeof desc, "oci seccomp: %s: refused in one line", bad[i].desc);
+		dies(parse_bad_oci, &bad[i], msg, desc);
+		free(msg);
+	}
+}
+
 /* --- src/security.c find_entry and src/spec.c's text files */
 
 /* Reads every line of PATH, as a name that isn't there does. */
@@ -1072,6 +1414,11 @@ int main(void)
 	test_tar_good();
 	test_tar_bad();
 	test_seccomp();
+	test_oci_seccomp_ops();
+	test_oci_seccomp_rules();
+	test_oci_seccomp_installed();
+	test_oci_seccomp_podman();
+	test_oci_seccomp_bad();
 	test_passwd();
 	test_oci_state();
 	test_validate_spec();
