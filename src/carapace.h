@@ -585,7 +585,7 @@ int sys_move_mount(int from, int to);
 int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct mount_attr *attr);
 __attribute__((format(printf, 2, 3)))
 void log_msg(enum log_level level, const char *fmt, ...);
-void json_string(FILE *out, const char *s);
+void json_write_string(FILE *out, const char *s);
 char *find_program(const char *name);
 
 /* src/options.c */

@@ -357,20 +357,20 @@ char *state_json(const struct oci_state *st, bool pretty)
 	if (!f)
 		die_errno("state: %s", st->id);
 	fprintf(f, "{%s%s\"ociVersion\": \"1.0.2\",%s%s\"id\": ", nl, ind, nl, ind);
-	json_string(f, st->id);
+	json_write_string(f, st->id);
 	fprintf(f, ",%s%s\"pid\": %d,%s%s\"status\": \"%s\",%s%s\"bundle\": ", nl, ind,
 		status == STATUS_STOPPED ? 0 : (int)st->pid, nl, ind, status_name(status), nl, ind);
-	json_string(f, st->bundle ? st->bundle : "");
+	json_write_string(f, st->bundle ? st->bundle : "");
 	fprintf(f, ",%s%s\"rootfs\": ", nl, ind);
-	json_string(f, st->rootfs ? st->rootfs : "");
+	json_write_string(f, st->rootfs ? st->rootfs : "");
 	fprintf(f, ",%s%s\"created\": ", nl, ind);
-	json_string(f, st->created ? st->created : "");
+	json_write_string(f, st->created ? st->created : "");
 	fprintf(f, ",%s%s\"owner\": \"\",%s%s\"annotations\": {", nl, ind, nl, ind);
 	for (size_t i = 0; i < st->annotations_len; i++) {
 		fputs(i ? ", " : "", f);
-		json_string(f, st->annotations[i].key);
+		json_write_string(f, st->annotations[i].key);
 		fputs(": ", f);
-		json_string(f, st->annotations[i].value);
+		json_write_string(f, st->annotations[i].value);
 	}
 	fprintf(f, "}%s}", nl);
 	if (fclose(f))

@@ -126,7 +126,7 @@ static struct {
 } log_file = { -1, false };
 
 /* S as a JSON string, quoted, with what JSON requires escaped. */
-void json_string(FILE *out, const char *s)
+void json_write_string(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -172,7 +172,7 @@ static void write_log_file(enum log_level level, const char *line)
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
 	if (log_file.json) {
 		fprintf(f, "{\"level\":\"%s\",\"msg\":", levels[level]);
-		json_string(f, line);
+		json_write_string(f, line);
 		fprintf(f, ",\"time\":\"%s.%09ldZ\"}\n", stamp, ts.tv_nsec);
 	} else {
 		fprintf(f, "%s.%09ldZ %s: %s\n", stamp, ts.tv_nsec, levels[level], line);
