@@ -198,6 +198,9 @@ run cara /bin/sh -c 'echo x > /dev/null && head -c 4 /dev/zero | wc -c'
 is "$RC $OUT" "0 4" "cgroup v2: allowed devices still work"
 run "$CARAPACE" run --verbose -r "$ROOTFS" --pids 10 --memory 64m /bin/true
 like "$ERR" 'cgroup: unified mode' "cgroup v2: -v names the unified mode"
+like "$ERR" 'usage: peak memory [0-9]+ KiB' "cgroup v2: -v reports peak memory"
+run cara --memory banana /bin/true
+is "$RC" 125 "cgroup v2: --memory banana exits 125"
 
 # An OCI container's cgroups on v2 (t/oci-cgroups.c, as carapace create and
 # delete would; t/087-oci-cgroups.t does the same on the hybrid host).
@@ -232,9 +235,7 @@ if [ -x /bin/oci-cgroups ]; then
 else
 	skip "no /bin/oci-cgroups in this initramfs"
 fi
-like "$ERR" 'usage: peak memory [0-9]+ KiB' "cgroup v2: -v reports peak memory"
-run cara --memory banana /bin/true
-is "$RC" 125 "cgroup v2: --memory banana exits 125"
+
 # A launcher killed by SIGKILL: init dies with it, the next run sweeps the leaf.
 "$CARAPACE" run -q -r "$ROOTFS" --name stale --pids 10 /bin/sleep 100 </dev/null 2>/dev/null &
 killer=$!
