@@ -637,6 +637,9 @@ void oci_read_config(struct container *c, const char *bundle);
 /* Not static for t/unit.c and the fuzzer: JSON of LEN bytes, as if BUNDLE's. */
 void oci_parse_config(struct container *c, const char *json, size_t len, const char *bundle);
 
+/* src/oci-seccomp.c: linux.seccomp, the JSON object of LEN bytes, into c->oci.seccomp */
+void oci_parse_seccomp(struct container *c, const char *json, size_t len);
+
 /* src/hooks.c */
 void run_hooks(const struct container *c, enum hook_kind kind, const char *state_json);
 
