@@ -352,6 +352,9 @@ static int check_value(struct oci *o, int t, int depth)
 
 	if (depth > DEPTH_MAX)
 		bad(o, "nested more than %d deep", DEPTH_MAX);
+	/* "a": "b": "c" or [ "a": 1 ]: jsmn makes a value of "b", or of "a", a key. */
+	if ((k->type == JSMN_STRING || k->type == JSMN_PRIMITIVE) && k->size)
+		die_syntax(o->text, (size_t)outer_end(o, t), "unexpected text");
 	if (k->type == JSMN_STRING) {
 		if (!(s = unescape(o->text + k->start, (size_t)(k->end - k->start), &why)))
 			bad(o, "%s", why);
