@@ -46,6 +46,15 @@ is "$OUT" "$(printf 'timer_list-visible\nsys-rw')" \
 	"maskedPaths and readonlyPaths []: nothing masked, nothing read-only"
 is "$(cat "$rw/rootfs/written" 2>/dev/null)" hi "root.readonly false: the bundle's rootfs is written"
 
+# containerd 1.6's own config.json (as ctr run wrote it: t/fuzz/oci/), on the
+# copy: only its command, to end, and its cgroup, the test's, are changed.
+cp "$TOP/t/fuzz/oci/containerd.json" "$rw/config.json"
+oci_patch "$rw" 'c["process"]["args"] = ["sh", "-c", "cat /proc/self/status | grep ^CapBnd; hostname"]
+c["linux"]["cgroupsPath"] = "/" + os.environ["TEST_CGROUP_PARENT"] + "/containerd"'
+oci_run "$rw"
+is "$RC:$OUT" "0:$(printf 'CapBnd:\t00000000a80425fb\n%s' "$(hostname)")" \
+	"containerd's config.json runs: its capabilities, and the host's hostname in its UTS namespace"
+
 # Mounts, in order: a tmpfs with its options, a bind relative to the bundle, read-only.
 oci_bundle "$b"
 mkdir -p "$b/data"
