@@ -69,6 +69,18 @@ like "$OUT" "^/mnt tmpfs rw,nosuid,nodev,noexec,.*size=1024k" "the tmpfs has its
 like "$OUT" "/mnt/data [^ ]+ ro," "the bind is read-only"
 like "$OUT" "$(printf '700\npayload\nbind-ro')" "mode=700, and the bind's source is the bundle's data"
 
+# The atime options: on a new filesystem and on a bind (relatime, the
+# kernel's default, shows unless another mode is asked for).
+oci_bundle "$b"
+oci_patch "$b" 'c["mounts"] += [
+ {"destination": "/mnt", "type": "tmpfs", "options": ["noatime", "nodiratime"]},
+ {"destination": "/mnt/data", "type": "bind", "source": "data", "options": ["rbind", "noatime"]},
+ {"destination": "/tmp", "type": "tmpfs", "options": ["strictatime"]}]
+c["process"]["args"] = ["sh", "-c", "grep -E \" /(mnt|mnt/data|tmp) \" /proc/self/mountinfo | cut -d\" \" -f5,6 | sort"]'
+oci_run "$b"
+is "$OUT" "$(printf '/mnt rw,noatime,nodiratime\n/mnt/data rw,noatime\n/tmp rw')" \
+	"noatime, nodiratime and strictatime, on a tmpfs and on a bind"
+
 # Namespaces: as listed, and only those.
 host_net=$(readlink /proc/self/ns/net) host_uts=$(readlink /proc/self/ns/uts)
 oci_bundle "$b"
