@@ -46,6 +46,11 @@ build/%.o: %.c src/carapace.h src/shared.h inspector.h build/include/.stamp buil
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# The config.json reader runs once per container and is all small
+# functions and messages: -Os saves 8 KB of the binary (239,288 bytes
+# against 231,096), at no cost anyone could measure.
+build/src/oci-config.o: CFLAGS += -Os
+
 build/inspector.o: inspector.cpp inspector.h src/shared.h build/include/.stamp
 	$(CXX) $(CXXFLAGS) -c -o $@ inspector.cpp
 
@@ -115,10 +120,11 @@ build/asan/unit: t/unit.c $(filter-out build/asan/carapace.o,$(ASAN_OBJS)) build
 check-asan: deps build/asan/carapace build/asan/unit rootfs/bin/busybox
 	CARAPACE=build/asan/carapace prove t/
 
-# afl++ harnesses of the tar reader and the seccomp profile parser
-# (t/fuzz/*.c), linked with the modules built by afl-cc, with ASan and
-# UBSan; their seed corpora are t/fuzz/tar/ and t/fuzz/seccomp/. make fuzz
-# builds them; make fuzz-tar and make fuzz-seccomp run one for
+# afl++ harnesses of the tar reader, the seccomp profile parser and the
+# config.json reader (t/fuzz/*.c), linked with the modules built by afl-cc,
+# with ASan and UBSan; their seed corpora are t/fuzz/tar/, t/fuzz/seccomp/
+# and t/fuzz/oci/. make fuzz builds them; make fuzz-tar, make fuzz-seccomp
+# and make fuzz-oci run one for
 # FUZZ_SECONDS, as root (the tar harness unpacks into a private tmpfs),
 # with findings in build/fuzz/out-*/. (UBSan's checks that need C++'s RTTI
 # are off for inspector.cpp, which has none.)
@@ -147,10 +153,10 @@ build/fuzz/inspector.o: inspector.cpp build/include/.stamp | fuzz-deps
 		-fno-sanitize=function,vptr \
 		-isystem build/include -c -o $@ inspector.cpp
 
-build/fuzz/tar build/fuzz/seccomp: build/fuzz/%: t/fuzz/%.c $(FUZZ_OBJS) t/asan-options.c
+build/fuzz/tar build/fuzz/seccomp build/fuzz/oci: build/fuzz/%: t/fuzz/%.c $(FUZZ_OBJS) t/asan-options.c
 	$(FUZZ_CC) -std=gnu11 $(WARN) $(FUZZ_FLAGS) -isystem build/include -o $@ $^
 
-fuzz: build/fuzz/tar build/fuzz/seccomp
+fuzz: build/fuzz/tar build/fuzz/seccomp build/fuzz/oci
 
 # afl-fuzz's checks of the machine (core_pattern, the CPU governor) are for
 # long campaigns; a short run skips them. A second run goes on from the first.
@@ -159,6 +165,11 @@ FUZZ_ENV = AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=
 
 fuzz-tar: build/fuzz/tar
 	$(FUZZ_ENV) afl-fuzz -V $(FUZZ_SECONDS) -i t/fuzz/tar -o build/fuzz/out-tar -- build/fuzz/tar
+
+# config.json (src/oci-config.c); its seeds are the engines' own (podman
+# 4.3's, containerd 1.6's, as h3 caught them) and one with every field.
+fuzz-oci: build/fuzz/oci
+	$(FUZZ_ENV) afl-fuzz -V $(FUZZ_SECONDS) -i t/fuzz/oci -o build/fuzz/out-oci -- build/fuzz/oci @@
 
 fuzz-seccomp: build/fuzz/seccomp
 	$(FUZZ_ENV) afl-fuzz -V $(FUZZ_SECONDS) -i t/fuzz/seccomp -o build/fuzz/out-seccomp \
@@ -205,4 +216,4 @@ install: carapace build/carapace.1
 clean:
 	rm -rf build carapace
 
-.PHONY: all deps man run check check-vm bench size install clean unit check-asan fuzz fuzz-deps fuzz-tar fuzz-seccomp
+.PHONY: all deps man run check check-vm bench size install clean unit check-asan fuzz fuzz-deps fuzz-tar fuzz-seccomp fuzz-oci

@@ -499,12 +499,18 @@ static void remount_bind(const struct mount_spec *m, int tree)
 		die_mount(m, "propagation");
 }
 
+/* The atime flags a mount may ask for (config.json's noatime, strictatime...). */
+#define MS_ATIME_FLAGS (MS_RELATIME | MS_NOATIME | MS_STRICTATIME)
+
 static unsigned mount_attrs(unsigned long flags)
 {
 	return (flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
 	       (flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
 	       (flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
-	       (flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+	       (flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0) |
+	       (flags & MS_NOATIME ? MOUNT_ATTR_NOATIME :
+		flags & MS_STRICTATIME ? MOUNT_ATTR_STRICTATIME : 0) |
+	       (flags & MS_NODIRATIME ? MOUNT_ATTR_NODIRATIME : 0);
 }
 
 /*
@@ -516,6 +522,8 @@ static void attach_bind(const struct mount_spec *m, int tree, int target)
 	unsigned rec = m->flags & MS_REC ? AT_RECURSIVE : 0;
 	struct mount_attr all = {
 		.attr_set = mount_attrs(m->flags),
+		/* An atime mode replaces the tree's: the kernel wants the old one cleared. */
+		.attr_clr = m->flags & MS_ATIME_FLAGS ? MOUNT_ATTR__ATIME : 0,
 		.propagation = m->propagation & MS_REC ? m->propagation & ~MS_REC : MS_PRIVATE,
 	};
 	/* "slave" without the r is for the top mount: the ones below stay private. */

@@ -352,6 +352,9 @@ static int check_value(struct oci *o, int t, int depth)
 
 	if (depth > DEPTH_MAX)
 		bad(o, "nested more than %d deep", DEPTH_MAX);
+	/* "a": "b": "c" or [ "a": 1 ]: jsmn makes a value of "b", or of "a", a key. */
+	if ((k->type == JSMN_STRING || k->type == JSMN_PRIMITIVE) && k->size)
+		die_syntax(o->text, (size_t)outer_end(o, t), "unexpected text");
 	if (k->type == JSMN_STRING) {
 		if (!(s = unescape(o->text + k->start, (size_t)(k->end - k->start), &why)))
 			bad(o, "%s", why);
@@ -590,6 +593,21 @@ static int member(const struct oci *o, int obj, const char *key)
 		t = skip(o, t + 1);
 	}
 	return -1;
+}
+
+/* KEY's value in OBJ, an integer from MIN to MAX, into *V; false if absent. */
+static bool member_integer(struct oci *o, int obj, const char *key, int64_t min, int64_t max,
+			   int64_t *v)
+{
+	int t = member(o, obj, key);
+	size_t mark;
+
+	if (t < 0)
+		return false;
+	mark = push_key(o, key);
+	*v = integer(o, t, min, max);
+	pop(o, mark);
+	return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1058,8 +1076,10 @@ static void finish_mount(struct oci *o, struct mount_spec *m, bool *early)
 		if (!m->propagation)
 			m->propagation = MS_PRIVATE | MS_REC;
 	} else {
-		if (m->propagation)
-			bad(o, "options: propagation is for binds only");
+		/* Every mount carapace makes is private: only a bind may be shared or a slave. */
+		if (m->propagation & ~(MS_PRIVATE | MS_REC))
+			bad(o, "options: shared, slave and unbindable are for binds only");
+		m->propagation = 0;
 		if (!m->source || !*m->source)
 			m->source = m->type;
 		if (!strcmp(m->type, "tmpfs") && m->data)
@@ -1389,108 +1409,92 @@ static void resources_cpu(struct oci *o, int t)
 	parse_fields(o, t, fields);
 }
 
-static void blkio_weight(struct oci *o, int t)
-{
-	int64_t v = integer(o, t, 0, 1000);
+/* linux.devices: nodes made in /dev */
 
-	if (v && v < 10)
-		bad(o, "not from 10 to 1000: %" PRId64, v);
-	o->c->oci.resources.blkio_weight = (uint16_t)v;
+static void device_type(struct oci *o, int t, char *type)
+{
+	char *s = string(o, t);
+
+	if (strlen(s) != 1 || !strchr("cbup", s[0]))
+		bad(o, "not c, b, u or p: '%s'", s);
+	*type = s[0];
 }
 
-static void resources_blkio(struct oci *o, int t)
+static void parse_device(struct oci *o, int t, size_t i)
 {
-	static const struct field fields[] = { { "weight", blkio_weight }, { 0 } };
-
-	parse_fields(o, t, fields);
-}
-
-/* {"pageSize": "2MB", "limit": N}: src/cgroup.c checks the size's form. */
-static void hugetlb_limit(struct oci *o, int t, size_t i)
-{
-	struct hugetlb_limit *h = &o->c->oci.resources.hugetlb[i];
-	int size = member(o, t, "pageSize"), limit = member(o, t, "limit");
+	struct device_spec *d = &o->c->oci.devices[i];
+	int type = member(o, t, "type"), path = member(o, t, "path");
 	size_t mark;
+	int64_t v;
 
 	expect_type(o, t, JSMN_OBJECT, "an object");
-	if (size < 0 || limit < 0)
-		bad(o, "needs pageSize and limit");
-	mark = push_key(o, "pageSize");
-	h->page_size = string(o, size);
+	if (type < 0 || path < 0)
+		bad(o, "needs type and path");
+	*d = (struct device_spec){ .major = -1, .minor = -1 };
+	mark = push_key(o, "type");
+	device_type(o, type, &d->type);
 	pop(o, mark);
-	mark = push_key(o, "limit");
-	h->limit = unsigned_integer(o, limit, UINT64_MAX);
+	mark = push_key(o, "path");
+	d->path = string(o, path);
+	expect_absolute(o, d->path);
 	pop(o, mark);
+	/* Major and minor, but for a fifo; a major has 12 bits, a minor 20. */
+	if ((!member_integer(o, t, "major", 0, 4095, &d->major) ||
+	     !member_integer(o, t, "minor", 0, 1048575, &d->minor)) && d->type != 'p')
+		bad(o, "needs major and minor");
+	if (member_integer(o, t, "fileMode", 0, 07777, &v))
+		d->mode = (uint32_t)v;
+	if (member_integer(o, t, "uid", 0, UINT32_MAX - 1, &v))
+		d->uid = (uint32_t)v, d->ids_given = true;
+	if (member_integer(o, t, "gid", 0, UINT32_MAX - 1, &v))
+		d->gid = (uint32_t)v, d->ids_given = true;
 }
 
-static void resources_hugetlb(struct oci *o, int t)
+static void parse_devices(struct oci *o, int t)
 {
-	typeof(o->c->oci.resources) *r = &o->c->oci.resources;
+	struct oci_settings *s = &o->c->oci;
 
 	expect_type(o, t, JSMN_ARRAY, "an array");
-	r->hugetlb_len = (size_t)o->tok[t].size;
-	r->hugetlb = xrealloc(NULL, (r->hugetlb_len + 1) * sizeof *r->hugetlb);
-	for_each(o, t, hugetlb_limit);
+	s->devices_len = (size_t)o->tok[t].size;
+	s->devices = xrealloc(NULL, (s->devices_len + 1) * sizeof *s->devices);
+	for_each(o, t, parse_device);
 }
 
-/* {"file": "value"}: src/cgroup.c checks each name against the host. */
-static void resources_unified(struct oci *o, int obj)
-{
-	typeof(o->c->oci.resources) *r = &o->c->oci.resources;
-	int t = obj + 1;
-
-	expect_type(o, obj, JSMN_OBJECT, "an object");
-	r->unified_len = (size_t)o->tok[obj].size;
-	r->unified = xrealloc(NULL, (r->unified_len + 1) * sizeof *r->unified);
-	for (size_t i = 0; i < r->unified_len; i++) {
-		r->unified[i].key = string(o, t);
-		size_t mark = push_key(o, r->unified[i].key);
-
-		r->unified[i].value = string(o, t + 1);
-		pop(o, mark);
-		t = skip(o, t + 1);
-	}
-}
-
-/* {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"} */
-static void device_rule(struct oci *o, int t, size_t i)
+/* linux.resources.devices: the device cgroup's rules, in order */
+static void parse_device_rule(struct oci *o, int t, size_t i)
 {
 	struct device_rule *r = &o->c->oci.device_rules[i];
-	int allow = member(o, t, "allow"), type = member(o, t, "type");
-	int major = member(o, t, "major"), minor = member(o, t, "minor");
-	int access = member(o, t, "access");
+	int allow = member(o, t, "allow"), type = member(o, t, "type"), access;
 	size_t mark;
-	char *s;
 
 	expect_type(o, t, JSMN_OBJECT, "an object");
 	if (allow < 0)
-		bad(o, "needs allow");
+		bad(o, "allow: missing");
+	*r = (struct device_rule){ .type = 'a', .major = -1, .minor = -1 };
+	mark = push_key(o, "allow");
 	r->allow = boolean(o, allow);
-	r->type = 'a';	/* the spec's default: all */
-	r->major = r->minor = -1;
-	if (type >= 0 && !is_null(o, type)) {
+	pop(o, mark);
+	if (type >= 0) {
+		char *s;
+
 		mark = push_key(o, "type");
 		s = string(o, type);
-		if (strcmp(s, "a") && strcmp(s, "c") && strcmp(s, "b"))
+		if (strlen(s) != 1 || !strchr("acb", s[0]))
 			bad(o, "not a, c or b: '%s'", s);
 		r->type = s[0];
 		pop(o, mark);
 	}
-	if (major >= 0 && !is_null(o, major)) {
-		mark = push_key(o, "major");
-		r->major = integer(o, major, -1, INT32_MAX);
-		pop(o, mark);
-	}
-	if (minor >= 0 && !is_null(o, minor)) {
-		mark = push_key(o, "minor");
-		r->minor = integer(o, minor, -1, INT32_MAX);
-		pop(o, mark);
-	}
-	if (access >= 0 && !is_null(o, access)) {
+	member_integer(o, t, "major", -1, 4095, &r->major);	/* -1 or absent: any */
+	member_integer(o, t, "minor", -1, 1048575, &r->minor);
+	strcpy(r->access, "rwm");
+	if ((access = member(o, t, "access")) >= 0) {
+		char *s;
+
 		mark = push_key(o, "access");
 		s = string(o, access);
-		if (strlen(s) > 3 || strspn(s, "rwm") != strlen(s))
-			bad(o, "not of r, w and m: '%s'", s);
+		if (!*s || strlen(s) > 3 || strspn(s, "rwm") != strlen(s) ||
+		    (strlen(s) > 1 && (s[0] == s[1] || (s[2] && (s[2] == s[0] || s[2] == s[1])))))
+			bad(o, "not of r, w and m, each once: '%s'", s);
 		strcpy(r->access, s);
 		pop(o, mark);
 	}
@@ -1501,19 +1505,300 @@ static void resources_devices(struct oci *o, int t)
 	struct oci_settings *s = &o->c->oci;
 
 	expect_type(o, t, JSMN_ARRAY, "an array");
+	s->device_rules_given = true;
 	s->device_rules_len = (size_t)o->tok[t].size;
 	s->device_rules = xrealloc(NULL, (s->device_rules_len + 1) * sizeof *s->device_rules);
-	s->device_rules_given = true;
-	for_each(o, t, device_rule);
+	for_each(o, t, parse_device_rule);
+}
+
+/* An object of strings into key-value pairs, in order (duplicates: tokenize refused them). */
+static void key_values(struct oci *o, int t, struct key_value **out, size_t *len)
+{
+	size_t n = (size_t)o->tok[t].size;
+	int k = t + 1;
+
+	expect_type(o, t, JSMN_OBJECT, "an object");
+	*out = xrealloc(NULL, (n + 1) * sizeof **out);
+	*len = n;
+	for (size_t i = 0; i < n; i++) {
+		char *key = string(o, k);
+		size_t mark = push_key(o, key);
+
+		(*out)[i] = (struct key_value){ key, string(o, k + 1) };
+		pop(o, mark);
+		k = skip(o, k + 1);
+	}
+}
+
+static void parse_annotations(struct oci *o, int t)
+{
+	key_values(o, t, &o->c->oci.annotations, &o->c->oci.annotations_len);
+}
+
+static void parse_sysctl(struct oci *o, int t)
+{
+	struct oci_settings *s = &o->c->oci;
+
+	key_values(o, t, &s->sysctls, &s->sysctls_len);
+	for (size_t i = 0; i < s->sysctls_len; i++) {
+		const char *key = s->sysctls[i].key;
+		size_t mark = push_key(o, key);
+
+		/* Written as /proc/sys/KEY, dots for slashes: no "..", no empty name. */
+		if (!*key || strstr(key, "..") || strchr(key, '/') || key[0] == '.' ||
+		    key[strlen(key) - 1] == '.')
+			bad(o, "not a sysctl name");
+		pop(o, mark);
+	}
+}
+
+static void resources_unified(struct oci *o, int t)
+{
+	struct oci_settings *s = &o->c->oci;
+
+	key_values(o, t, &s->resources.unified, &s->resources.unified_len);
+	for (size_t i = 0; i < s->resources.unified_len; i++) {
+		const char *key = s->resources.unified[i].key;
+		size_t mark = push_key(o, key);
+
+		/* A file of the container's cgroup, "memory.high": nothing else. */
+		if (!*key || strchr(key, '/') || key[0] == '.' || !strchr(key, '.'))
+			bad(o, "not a cgroup file's name");
+		pop(o, mark);
+	}
+}
+
+static void hugepage_limit(struct oci *o, int t, size_t i)
+{
+	struct hugetlb_limit *h = &o->c->oci.resources.hugetlb[i];
+	int size = member(o, t, "pageSize"), limit = member(o, t, "limit");
+	size_t mark;
+	char *s;
+
+	expect_type(o, t, JSMN_OBJECT, "an object");
+	if (size < 0 || limit < 0)
+		bad(o, "needs pageSize and limit");
+	mark = push_key(o, "pageSize");
+	s = string(o, size);
+	/* "2MB", "1GB": a part of the cgroup's file names, hugetlb.2MB.max. */
+	if (!isdigit((unsigned char)s[0]) || strspn(s, "0123456789") + 2 != strlen(s) ||
+	    !strchr("KMG", s[strlen(s) - 2]) || s[strlen(s) - 1] != 'B')
+		bad(o, "not a page size like 2MB: '%s'", s);
+	h->page_size = s;
+	pop(o, mark);
+	mark = push_key(o, "limit");
+	h->limit = unsigned_integer(o, limit, UINT64_MAX);
+	pop(o, mark);
+}
+
+static void resources_hugepages(struct oci *o, int t)
+{
+	struct oci_settings *s = &o->c->oci;
+
+	expect_type(o, t, JSMN_ARRAY, "an array");
+	s->resources.hugetlb_len = (size_t)o->tok[t].size;
+	s->resources.hugetlb = xrealloc(NULL, (s->resources.hugetlb_len + 1) *
+					sizeof *s->resources.hugetlb);
+	for_each(o, t, hugepage_limit);
+}
+
+static void blkio_weight(struct oci *o, int t)
+{
+	int64_t v = integer(o, t, 0, 1000);
+
+	if (v && v < 10)
+		bad(o, "not from 10 to 1000: %" PRId64, v);
+	o->c->oci.resources.blkio_weight = (uint16_t)v;
+}
+
+/* Lists carapace can't apply: fine when empty, as engines send them. */
+static void empty_or_refused(struct oci *o, int t, const char *why)
+{
+	if ((o->tok[t].type == JSMN_ARRAY || o->tok[t].type == JSMN_OBJECT) && !o->tok[t].size)
+		return;
+	if (o->tok[t].type == JSMN_PRIMITIVE && o->text[o->tok[t].start] == '0' &&
+	    o->tok[t].end - o->tok[t].start == 1)
+		return;
+	bad(o, "%s", why);
+}
+
+static void blkio_unsupported(struct oci *o, int t)
+{
+	empty_or_refused(o, t, "carapace sets only blockIO.weight");
+}
+
+static void resources_block_io(struct oci *o, int t)
+{
+	static const struct field fields[] = {
+		{ "weight", blkio_weight }, { "leafWeight", blkio_unsupported },
+		{ "weightDevice", blkio_unsupported },
+		{ "throttleReadBpsDevice", blkio_unsupported },
+		{ "throttleWriteBpsDevice", blkio_unsupported },
+		{ "throttleReadIOPSDevice", blkio_unsupported },
+		{ "throttleWriteIOPSDevice", blkio_unsupported }, { 0 }
+	};
+
+	parse_fields(o, t, fields);
+}
+
+static void resources_network(struct oci *o, int t)
+{
+	/* net_cls and net_prio: cgroup v1 only; the spec lets a runtime go without. */
+	expect_type(o, t, JSMN_OBJECT, "an object");
+	log_debug("config.json: %s: ignored (net_cls and net_prio are cgroup v1's)", o->path);
+}
+
+static void resources_rdma(struct oci *o, int t)
+{
+	expect_type(o, t, JSMN_OBJECT, "an object");
+	empty_or_refused(o, t, "carapace sets no RDMA limits");
+}
+
+static void parse_root_propagation(struct oci *o, int t)
+{
+	char *s = string(o, t);
+
+	for (size_t i = 0; i < sizeof mount_words / sizeof mount_words[0]; i++)
+		if (mount_words[i].propagation && !strcmp(s, mount_words[i].word)) {
+			o->c->oci.root_propagation = mount_words[i].propagation;
+			return;
+		}
+	bad(o, "not a propagation (private, rslave, shared...): '%s'", s);
+}
+
+static void personality_domain(struct oci *o, int t)
+{
+	char *s = string(o, t);
+
+	if (!strcmp(s, "LINUX"))
+		o->c->oci.personality = PER_LINUX;
+	else if (!strcmp(s, "LINUX32"))
+		o->c->oci.personality = PER_LINUX32;
+	else
+		bad(o, "not LINUX or LINUX32: '%s'", s);
+}
+
+static void personality_flags(struct oci *o, int t)
+{
+	size_t n;
+	char **flags = string_array(o, t, &n);
+
+	/* The spec names none yet. */
+	if (n)
+		bad(o, "carapace knows no personality flag: '%s'", flags[0]);
+}
+
+static void parse_personality(struct oci *o, int t)
+{
+	static const struct field fields[] = {
+		{ "domain", personality_domain }, { "flags", personality_flags }, { 0 }
+	};
+
+	parse_fields(o, t, fields);
+	if (member(o, t, "domain") < 0)
+		bad(o, "domain: missing");
+	o->c->oci.personality_given = true;
+}
+
+static void parse_mount_label(struct oci *o, int t)
+{
+	if (*string(o, t))
+		bad(o, "carapace has no SELinux support");
+}
+
+static void parse_intel_rdt(struct oci *o, int t)
+{
+	expect_type(o, t, JSMN_OBJECT, "an object");
+	bad(o, "carapace has no Intel RDT support");
+}
+
+static void parse_time_offsets(struct oci *o, int t)
+{
+	expect_type(o, t, JSMN_OBJECT, "an object");
+	empty_or_refused(o, t, "carapace makes no time namespace");
+}
+
+static void parse_net_devices(struct oci *o, int t)
+{
+	expect_type(o, t, JSMN_OBJECT, "an object");
+	empty_or_refused(o, t, "carapace moves no network device");
+}
+
+/* hooks */
+
+static void hook_path(struct oci *o, int t, struct hook *h)
+{
+	h->path = string(o, t);
+	expect_absolute(o, h->path);
+}
+
+static void parse_hook(struct oci *o, int t, struct hook *h)
+{
+	int path = member(o, t, "path"), args = member(o, t, "args"), env = member(o, t, "env");
+	size_t mark;
+	int64_t v;
+
+	expect_type(o, t, JSMN_OBJECT, "an object");
+	if (path < 0)
+		bad(o, "path: missing");
+	mark = push_key(o, "path");
+	hook_path(o, path, h);
+	pop(o, mark);
+	if (args >= 0) {
+		mark = push_key(o, "args");
+		h->args = string_array(o, args, NULL);
+		pop(o, mark);
+	}
+	if (env >= 0) {
+		mark = push_key(o, "env");
+		h->env = string_array(o, env, NULL);
+		pop(o, mark);
+	}
+	if (member_integer(o, t, "timeout", 1, INT_MAX, &v))
+		h->timeout = (int)v;
+}
+
+static const char *const hook_names[N_HOOK_KINDS] = {
+	[HOOK_PRESTART] = "prestart", [HOOK_CREATE_RUNTIME] = "createRuntime",
+	[HOOK_CREATE_CONTAINER] = "createContainer", [HOOK_START_CONTAINER] = "startContainer",
+	[HOOK_POSTSTART] = "poststart", [HOOK_POSTSTOP] = "poststop",
+};
+
+static void parse_hooks(struct oci *o, int t)
+{
+	struct oci_settings *s = &o->c->oci;
+
+	expect_type(o, t, JSMN_OBJECT, "an object");
+	for (int kind = 0; kind < N_HOOK_KINDS; kind++) {
+		int list = member(o, t, hook_names[kind]);
+		size_t mark, n;
+
+		if (list < 0)
+			continue;
+		mark = push_key(o, hook_names[kind]);
+		expect_type(o, list, JSMN_ARRAY, "an array");
+		n = (size_t)o->tok[list].size;
+		s->hooks[kind] = xrealloc(NULL, (n + 1) * sizeof *s->hooks[kind]);
+		s->hooks_len[kind] = n;
+		for (size_t i = 0, h = (size_t)list + 1; i < n; i++, h = (size_t)skip(o, (int)h)) {
+			size_t m = push_index(o, i);
+
+			s->hooks[kind][i] = (struct hook){ 0 };
+			parse_hook(o, (int)h, &s->hooks[kind][i]);
+			pop(o, m);
+		}
+		pop(o, mark);
+	}
 }
 
 static void parse_resources(struct oci *o, int t)
 {
 	static const struct field fields[] = {
 		{ "pids", resources_pids }, { "memory", resources_memory },
-		{ "cpu", resources_cpu }, { "blockIO", resources_blkio },
-		{ "hugepageLimits", resources_hugetlb }, { "unified", resources_unified },
-		{ "devices", resources_devices }, { 0 }
+		{ "cpu", resources_cpu }, { "devices", resources_devices },
+		{ "blockIO", resources_block_io }, { "hugepageLimits", resources_hugepages },
+		{ "unified", resources_unified }, { "network", resources_network },
+		{ "rdma", resources_rdma }, { 0 }
 	};
 
 	parse_fields(o, t, fields);
@@ -1531,7 +1816,12 @@ static void parse_linux(struct oci *o, int t)
 		{ "namespaces", parse_namespaces }, { "uidMappings", parse_uid_mappings },
 		{ "gidMappings", parse_gid_mappings }, { "cgroupsPath", parse_cgroups_path },
 		{ "resources", parse_resources }, { "maskedPaths", parse_masked_paths },
-		{ "readonlyPaths", parse_readonly_paths }, { "seccomp", parse_seccomp }, { 0 }
+		{ "readonlyPaths", parse_readonly_paths }, { "devices", parse_devices },
+		{ "sysctl", parse_sysctl }, { "rootfsPropagation", parse_root_propagation },
+		{ "personality", parse_personality }, { "seccomp", parse_seccomp },
+		{ "mountLabel", parse_mount_label }, { "intelRdt", parse_intel_rdt },
+		{ "timeOffsets", parse_time_offsets }, { "netDevices", parse_net_devices },
+		{ 0 }
 	};
 
 	parse_fields(o, t, fields);
@@ -1547,6 +1837,7 @@ static void parse_top(struct oci *o)
 		{ "ociVersion", parse_version }, { "process", parse_process },
 		{ "root", parse_root }, { "hostname", parse_hostname },
 		{ "domainname", parse_domainname }, { "mounts", parse_mounts },
+		{ "hooks", parse_hooks }, { "annotations", parse_annotations },
 		{ "linux", parse_linux }, { 0 }
 	};
 
@@ -1565,6 +1856,8 @@ static void oci_defaults(struct oci *o)
 	struct container *c = o->c;
 	struct utsname u;
 
+	if (c->process.tty == TTY_AUTO)	/* no terminal: none, whatever stdin is */
+		c->process.tty = TTY_NEVER;
 	if (!c->process.env)
 		c->process.env = xrealloc(NULL, sizeof(char *)), c->process.env[0] = NULL;
 	if (!c->privileges.masked_paths)
@@ -1578,6 +1871,11 @@ static void oci_defaults(struct oci *o)
 		push_key(o, "hostname");
 		bad(o, "needs a UTS namespace of the container's own");
 	}
+	if (c->oci.domainname && !o->uts_ns) {
+		o->path_len = 0;
+		push_key(o, "domainname");
+		bad(o, "needs a UTS namespace of the container's own");
+	}
 	if (!c->hostname)	/* as a new UTS namespace has it: init sets none */
 		c->hostname = xasprintf("%s", uname(&u) ? "" : u.nodename);
 	if ((c->userns.uids.len || c->userns.gids.len) && !o->user_ns)
@@ -1586,6 +1884,9 @@ static void oci_defaults(struct oci *o)
 		bad(o, "linux.namespaces: carapace needs a mount namespace of the container's own");
 	if (!c->limits.parent)
 		c->limits.parent = "carapace";
+	if (!c->limits.name)	/* unique, as the command line's: carapace-PID-TIME */
+		c->limits.name = xasprintf("carapace-%d-%lx", (int)getpid(),
+					   (unsigned long)now_ms() & 0xffffff);
 	if (!c->limits.pids)
 		c->limits.pids = -1;
 	if (!c->limits.memory)
@@ -1616,6 +1917,18 @@ void oci_parse_config(struct container *c, const char *json, size_t len, const c
 	free(o.tok);
 }
 
+/* Whether the config sets a limit that needs a cgroup of the container's own. */
+static bool limits_asked(const struct container *c)
+{
+	const struct oci_settings *s = &c->oci;
+
+	return c->limits.pids >= 0 || c->limits.memory >= 0 || c->limits.memory_swap != -1 ||
+	       c->limits.cpu_quota || c->limits.cpu_shares || c->limits.cpuset_cpus ||
+	       s->resources.memory_reservation || s->resources.disable_oom_killer ||
+	       s->resources.memory_swappiness >= 0 || s->resources.cpuset_mems ||
+	       s->resources.blkio_weight || s->resources.hugetlb_len || s->resources.unified_len;
+}
+
 /* BUNDLE/config.json into C: all that the container is. */
 void oci_read_config(struct container *c, const char *bundle)
 {
@@ -1635,5 +1948,12 @@ void oci_read_config(struct container *c, const char *bundle)
 		die_errno("config.json: root.path: %s", c->root.path);
 	if (!S_ISDIR(st.st_mode))
 		die(EXIT_CANT_RUN, "config.json: root.path: %s: %s", c->root.path, strerror(ENOTDIR));
+	if (!(c->root.path = realpath(c->root.path, NULL)))
+		die_errno("config.json: root.path");
+	/* Rootless, a cgroup needs a delegation: as runc, none unless a limit asks. */
+	if (geteuid() && !limits_asked(c)) {
+		log_debug("cgroup: none: rootless, and config.json asks for no limit");
+		c->limits.name = NULL;
+	}
 	free(path);
 }

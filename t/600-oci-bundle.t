@@ -46,6 +46,15 @@ is "$OUT" "$(printf 'timer_list-visible\nsys-rw')" \
 	"maskedPaths and readonlyPaths []: nothing masked, nothing read-only"
 is "$(cat "$rw/rootfs/written" 2>/dev/null)" hi "root.readonly false: the bundle's rootfs is written"
 
+# containerd 1.6's own config.json (as ctr run wrote it: t/fuzz/oci/), on the
+# copy: only its command, to end, and its cgroup, the test's, are changed.
+cp "$TOP/t/fuzz/oci/containerd.json" "$rw/config.json"
+oci_patch "$rw" 'c["process"]["args"] = ["sh", "-c", "cat /proc/self/status | grep ^CapBnd; hostname"]
+c["linux"]["cgroupsPath"] = "/" + os.environ["TEST_CGROUP_PARENT"] + "/containerd"'
+oci_run "$rw"
+is "$RC:$OUT" "0:$(printf 'CapBnd:\t00000000a80425fb\n%s' "$(hostname)")" \
+	"containerd's config.json runs: its capabilities, and the host's hostname in its UTS namespace"
+
 # Mounts, in order: a tmpfs with its options, a bind relative to the bundle, read-only.
 oci_bundle "$b"
 mkdir -p "$b/data"
@@ -59,6 +68,18 @@ is "$RC" 0 "runs with more mounts"
 like "$OUT" "^/mnt tmpfs rw,nosuid,nodev,noexec,.*size=1024k" "the tmpfs has its flags and size"
 like "$OUT" "/mnt/data [^ ]+ ro," "the bind is read-only"
 like "$OUT" "$(printf '700\npayload\nbind-ro')" "mode=700, and the bind's source is the bundle's data"
+
+# The atime options: on a new filesystem and on a bind (relatime, the
+# kernel's default, shows unless another mode is asked for).
+oci_bundle "$b"
+oci_patch "$b" 'c["mounts"] += [
+ {"destination": "/mnt", "type": "tmpfs", "options": ["noatime", "nodiratime"]},
+ {"destination": "/mnt/data", "type": "bind", "source": "data", "options": ["rbind", "noatime"]},
+ {"destination": "/tmp", "type": "tmpfs", "options": ["strictatime"]}]
+c["process"]["args"] = ["sh", "-c", "grep -E \" /(mnt|mnt/data|tmp) \" /proc/self/mountinfo | cut -d\" \" -f5,6 | sort"]'
+oci_run "$b"
+is "$OUT" "$(printf '/mnt rw,noatime,nodiratime\n/mnt/data rw,noatime\n/tmp rw')" \
+	"noatime, nodiratime and strictatime, on a tmpfs and on a bind"
 
 # Namespaces: as listed, and only those.
 host_net=$(readlink /proc/self/ns/net) host_uts=$(readlink /proc/self/ns/uts)

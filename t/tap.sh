@@ -404,7 +404,7 @@ oci_bundle() {
 # statements: oci_patch "$b" 'c["process"]["args"] = ["true"]'.
 oci_patch() {
 	python3 - "$1/config.json" "$2" <<-'PY'
-	import json, sys
+	import json, os, sys
 	path, code = sys.argv[1], sys.argv[2]
 	with open(path) as f:
 	    c = json.load(f)

@@ -1397,6 +1397,382 @@ static void test_validate_spec(void)
 	     "validate_spec: a devtmpfs in a user namespace");
 }
 
+/* --- src/oci-config.c: config.json */
+
+/* A config.json that sets every field carapace reads, as engines write them. */
+static const char full_config[] =
+	"{ \"ociVersion\": \"1.0.2-dev\",\n"
+	"  \"process\": { \"terminal\": true, \"consoleSize\": { \"height\": 25, \"width\": 80 },\n"
+	"    \"user\": { \"uid\": 1000, \"gid\": 100, \"umask\": 18, \"additionalGids\": [ 5, 6 ] },\n"
+	"    \"args\": [ \"sh\", \"-c\", \"a\\u00e9\\ud83d\\ude00\\n\\t\\\"\\\\\\/\" ],\n"
+	"    \"env\": [ \"PATH=/bin\", \"A=b=c\" ], \"cwd\": \"/work\",\n"
+	"    \"capabilities\": { \"bounding\": [ \"CAP_KILL\", \"CAP_CHOWN\" ],\n"
+	"      \"permitted\": [ \"CAP_KILL\" ], \"effective\": [ \"CAP_KILL\" ],\n"
+	"      \"inheritable\": [], \"ambient\": [ \"CAP_KILL\" ] },\n"
+	"    \"rlimits\": [ { \"type\": \"RLIMIT_NOFILE\", \"soft\": 1024, \"hard\": 18446744073709551615 } ],\n"
+	"    \"noNewPrivileges\": true, \"oomScoreAdj\": -500, \"apparmorProfile\": \"\",\n"
+	"    \"selinuxLabel\": \"\" },\n"
+	"  \"root\": { \"path\": \"rootfs\", \"readonly\": true },\n"
+	"  \"hostname\": \"h\", \"domainname\": \"d\",\n"
+	"  \"mounts\": [\n"
+	"    { \"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\" },\n"
+	"    { \"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\",\n"
+	"      \"options\": [ \"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\" ] },\n"
+	"    { \"destination\": \"/sys/fs/cgroup\", \"type\": \"cgroup\", \"source\": \"cgroup\",\n"
+	"      \"options\": [ \"rprivate\", \"ro\" ] },\n"
+	"    { \"destination\": \"/data\", \"type\": \"bind\", \"source\": \"data\",\n"
+	"      \"options\": [ \"rbind\", \"ro\", \"nosuid\", \"rslave\" ] },\n"
+	"    { \"destination\": \"/run\", \"type\": \"tmpfs\", \"options\": [ \"noexec\", \"sync\" ] } ],\n"
+	"  \"hooks\": { \"prestart\": [ { \"path\": \"/bin/hook\", \"args\": [ \"hook\", \"x\" ],\n"
+	"      \"env\": [ \"A=1\" ], \"timeout\": 5 } ],\n"
+	"    \"poststop\": [ { \"path\": \"/bin/a\" }, { \"path\": \"/bin/b\" } ] },\n"
+	"  \"annotations\": { \"org.example/key\": \"value\" },\n"
+	"  \"x-extension\": { \"anything\": [ 1, 2.5e3, null, true ] },\n"
+	"  \"linux\": {\n"
+	"    \"namespaces\": [ { \"type\": \"pid\" }, { \"type\": \"mount\" }, { \"type\": \"uts\" },\n"
+	"      { \"type\": \"user\" }, { \"type\": \"network\", \"path\": \"/run/netns/x\" } ],\n"
+	"    \"uidMappings\": [ { \"containerID\": 0, \"hostID\": 100000, \"size\": 65536 } ],\n"
+	"    \"gidMappings\": [ { \"containerID\": 0, \"hostID\": 200000, \"size\": 65536 } ],\n"
+	"    \"cgroupsPath\": \"/machine/pod1/ctr\",\n"
+	"    \"resources\": { \"pids\": { \"limit\": 100 },\n"
+	"      \"memory\": { \"limit\": 67108864, \"swap\": -1, \"reservation\": 1048576,\n"
+	"        \"swappiness\": 18446744073709551615, \"disableOOMKiller\": true },\n"
+	"      \"cpu\": { \"shares\": 512, \"quota\": 50000, \"period\": 100000, \"cpus\": \"0\",\n"
+	"        \"mems\": \"0\" },\n"
+	"      \"devices\": [ { \"allow\": false, \"access\": \"rwm\" },\n"
+	"        { \"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 3, \"access\": \"rw\" } ],\n"
+	"      \"blockIO\": { \"weight\": 500 },\n"
+	"      \"hugepageLimits\": [ { \"pageSize\": \"2MB\", \"limit\": 4194304 } ],\n"
+	"      \"unified\": { \"memory.high\": \"50M\" }, \"network\": { \"classID\": 1 } },\n"
+	"    \"devices\": [ { \"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, \"minor\": 229,\n"
+	"      \"fileMode\": 438, \"uid\": 0, \"gid\": 0 }, { \"path\": \"/dev/p\", \"type\": \"p\" } ],\n"
+	"    \"sysctl\": { \"net.ipv4.ip_forward\": \"1\" },\n"
+	"    \"rootfsPropagation\": \"rslave\",\n"
+	"    \"personality\": { \"domain\": \"LINUX32\" },\n"
+	"    \"maskedPaths\": [ \"/proc/kcore\" ], \"readonlyPaths\": [],\n"
+	"    \"mountLabel\": \"\" } }\n";
+
+static struct container parsed;
+
+static void parse_of(const void *json)
+{
+	parsed = (struct container){ 0 };
+	oci_parse_config(&parsed, json, strlen(json), "/bundle");
+}
+
+static void test_oci_full(void)
+{
+	struct container *c = &parsed;
+	const struct mount_spec *m;
+
+	lives(parse_of, full_config, "oci: a config.json with every field parses");
+	parse_of(full_config);
+	is_str(c->process.argv[2], "a\xc3\xa9\xf0\x9f\x98\x80\n\t\"\\/",
+	       "oci: escapes, \\u and a surrogate pair, into UTF-8");
+	is_num(c->process.tty, TTY_ALWAYS, "oci: terminal");
+	is_str(c->process.env[1], "A=b=c", "oci: env as given");
+	is_num((long long)c->process.env_len, 2, "oci: env: nothing added");
+	is_str(c->process.cwd, "/work", "oci: cwd");
+	is_num(c->oci.process.uid * 1000 + c->oci.process.gid, 1000100, "oci: uid and gid");
+	is_num(c->oci.process.additional_gids_len * 100 + c->oci.process.additional_gids[1], 206,
+	       "oci: additionalGids");
+	is_num(c->oci.process.umask, 18, "oci: umask");
+	is_num(c->oci.process.console_rows * 1000 + c->oci.process.console_cols, 25080,
+	       "oci: consoleSize");
+	is_num(c->oci.process.oom_score_adj, -500, "oci: oomScoreAdj");
+	is_num((long long)c->privileges.caps, (long long)CAP(KILL), "oci: caps: bounding and permitted");
+	is_num((long long)c->oci.caps.bounding, (long long)(CAP(KILL) | CAP(CHOWN)),
+	       "oci: the bounding set");
+	is_num((long long)c->oci.caps.ambient, (long long)CAP(KILL), "oci: the ambient set");
+	is_num(c->privileges.rlimits[0].resource, RLIMIT_NOFILE, "oci: an rlimit's type");
+	ok(c->privileges.rlimits[0].limit.rlim_max == RLIM_INFINITY,
+	   "oci: an rlimit of 2^64-1 is unlimited");
+	ok(c->privileges.no_new_privs, "oci: noNewPrivileges");
+	is_str(c->root.path, "/bundle/rootfs", "oci: root.path, relative to the bundle");
+	ok(c->root.readonly && !c->root.rw && !c->root.overlay, "oci: root.readonly");
+	is_str(c->hostname, "h", "oci: hostname");
+	is_str(c->oci.domainname, "d", "oci: domainname");
+	is_num((long long)c->mounts_len, 4, "oci: mounts, the cgroup one left to carapace");
+	m = &c->mounts[1];
+	is_str(m->data, "mode=755,size=65536k,nr_inodes=16385", "oci: a tmpfs's data, its inodes bounded");
+	is_num((long long)m->flags, MS_NOSUID | MS_STRICTATIME, "oci: a tmpfs's flags");
+	is_num(m->phase, MOUNT_BEFORE_ROOT_CHANGE, "oci: the kernel's filesystems first, before the root change");
+	m = &c->mounts[2];
+	is_str(m->source, "/bundle/data", "oci: a bind's source, relative to the bundle");
+	is_num((long long)m->flags, MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID, "oci: a bind's flags");
+	is_num((long long)m->propagation, MS_SLAVE | MS_REC, "oci: a bind's propagation");
+	is_num(m->phase, MOUNT_AFTER_ROOT_CHANGE, "oci: a bind after the root change");
+	m = &c->mounts[3];
+	is_str(m->data, "sync", "oci: sync goes to the filesystem");
+	is_num(m->phase, MOUNT_AFTER_ROOT_CHANGE, "oci: a tmpfs after a bind comes after too");
+	is_str(m->source, "tmpfs", "oci: no source: the type");
+	is_num((long long)c->namespaces, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWUSER,
+	       "oci: namespaces");
+	ok(c->oci.joins_len == 1 && c->oci.joins[0].type == CLONE_NEWNET &&
+	   !strcmp(c->oci.joins[0].path, "/run/netns/x"), "oci: a namespace's path: joined");
+	ok(c->userns.uids.len == 1 && c->userns.uids.ranges[0].outside == 100000 &&
+	   c->userns.gids.ranges[0].outside == 200000 && c->userns.gids.ranges[0].count == 65536,
+	   "oci: uid and gid maps");
+	is_str(c->limits.parent, "machine/pod1", "oci: cgroupsPath's parent");
+	is_str(c->limits.name, "ctr", "oci: cgroupsPath's leaf");
+	is_num(c->limits.pids, 100, "oci: pids");
+	is_num(c->limits.memory, 67108864, "oci: memory");
+	is_num(c->limits.memory_swap, -2, "oci: swap -1: unlimited");
+	is_num(c->oci.resources.memory_reservation, 1048576, "oci: memory reservation");
+	is_num(c->oci.resources.memory_swappiness, -1, "oci: swappiness 2^64-1: unset");
+	ok(c->oci.resources.disable_oom_killer, "oci: disableOOMKiller");
+	is_num((long long)(c->limits.cpu_shares * 1000000 + c->limits.cpu_quota), 512050000,
+	       "oci: cpu shares and quota");
+	is_num((long long)c->oci.resources.cpu_period, 100000, "oci: cpu period");
+	is_str(c->oci.resources.cpuset_mems, "0", "oci: cpu mems");
+	ok(c->oci.device_rules_given && c->oci.device_rules_len == 2 &&
+	   !c->oci.device_rules[0].allow && c->oci.device_rules[0].type == 'a' &&
+	   c->oci.device_rules[0].major == -1 && c->oci.device_rules[1].minor == 3 &&
+	   !strcmp(c->oci.device_rules[1].access, "rw"), "oci: device cgroup rules");
+	is_num(c->oci.resources.blkio_weight, 500, "oci: blockIO weight");
+	ok(c->oci.resources.hugetlb_len == 1 && !strcmp(c->oci.resources.hugetlb[0].page_size, "2MB") &&
+	   c->oci.resources.hugetlb[0].limit == 4194304, "oci: hugepage limits");
+	ok(c->oci.resources.unified_len == 1 && !strcmp(c->oci.resources.unified[0].key, "memory.high"),
+	   "oci: unified");
+	ok(c->oci.devices_len == 2 && c->oci.devices[0].major == 10 && c->oci.devices[0].mode == 0666 &&
+	   c->oci.devices[0].ids_given && c->oci.devices[1].type == 'p' && !c->oci.devices[1].ids_given,
+	   "oci: devices");
+	ok(c->oci.sysctls_len == 1 && !strcmp(c->oci.sysctls[0].value, "1"), "oci: sysctl");
+	is_num((long long)c->oci.root_propagation, MS_SLAVE | MS_REC, "oci: rootfsPropagation");
+	ok(c->oci.personality_given && c->oci.personality == PER_LINUX32, "oci: personality");
+	ok(c->oci.hooks_len[HOOK_PRESTART] == 1 && c->oci.hooks[HOOK_PRESTART][0].timeout == 5 &&
+	   !strcmp(c->oci.hooks[HOOK_PRESTART][0].args[1], "x") &&
+	   !strcmp(c->oci.hooks[HOOK_PRESTART][0].env[0], "A=1"), "oci: a hook");
+	ok(c->oci.hooks_len[HOOK_POSTSTOP] == 2 && !c->oci.hooks[HOOK_POSTSTOP][1].args &&
+	   !strcmp(c->oci.hooks[HOOK_POSTSTOP][1].path, "/bin/b"), "oci: hooks in order");
+	ok(c->oci.annotations_len == 1 && !strcmp(c->oci.annotations[0].key, "org.example/key"),
+	   "oci: annotations");
+	ok(c->privileges.masked_paths[0] && !strcmp(c->privileges.masked_paths[0], "/proc/kcore") &&
+	   !c->privileges.masked_paths[1] && !c->privileges.readonly_paths[0],
+	   "oci: maskedPaths and readonlyPaths, as given");
+	is_str(c->privileges.seccomp, "unconfined", "oci: no linux.seccomp: no filter");
+}
+
+/* The smallest config.json, with TAIL's members added. */
+static char *minimal(const char *tail)
+{
+	return xasprintf("{ \"ociVersion\": \"1.0.0\", \"root\": { \"path\": \"/r\" }, "
+			 "\"process\": { \"args\": [ \"sh\" ], \"cwd\": \"/\" }, "
+			 "\"linux\": { \"namespaces\": [ { \"type\": \"mount\" } ] }%s%s }",
+			 *tail ? ", " : "", tail);
+}
+
+static void test_oci_defaults(void)
+{
+	struct container *c = &parsed;
+	char *json = minimal("");
+
+	lives(parse_of, json, "oci: the smallest config.json");
+	parse_of(json);
+	ok(c->process.env && !c->process.env[0], "oci: no env: empty");
+	ok(c->root.rw && !c->root.readonly, "oci: no root.readonly: the rootfs is written");
+	ok(c->privileges.masked_paths && !c->privileges.masked_paths[0], "oci: no maskedPaths: none");
+	is_num((long long)c->privileges.caps, 0, "oci: no capabilities: none");
+	is_str(c->limits.parent, "carapace", "oci: no cgroupsPath: parent carapace");
+	ok(c->limits.name && !strncmp(c->limits.name, "carapace-", 9), "oci: no cgroupsPath: a unique leaf");
+	is_num(c->limits.pids * 10 + c->limits.memory, -11, "oci: no resources: no limits");
+	ok(!c->oci.hostname_given, "oci: no hostname: none set");
+	is_num(c->process.tty, TTY_NEVER, "oci: no terminal: none");
+	free(json);
+	json = xasprintf("{ \"ociVersion\": \"1.0.0\", \"root\": { \"path\": \"/r\" }, "
+			 "\"process\": { \"args\": [ \"sh\" ], \"cwd\": \"/\" }, \"linux\": { "
+			 "\"namespaces\": [ { \"type\": \"mount\" } ], \"cgroupsPath\": \"/a/b/ctr\" } }");
+	parse_of(json);
+	ok(!strcmp(c->limits.parent, "a/b") && !strcmp(c->limits.name, "ctr"),
+	   "oci: cgroupsPath /a/b/ctr: parent a/b, leaf ctr");
+	free(json);
+}
+
+static void test_oci_bad(void)
+{
+	static const struct { const char *json, *message, *desc; } bad[] = {
+		{ "{", "line 1, column 2: not valid JSON: it ends too soon", "JSON cut short" },
+		{ "[]", "not a JSON object", "not an object" },
+		{ "{} {}", "line 1, column 3: not valid JSON: more than one value", "two values" },
+		{ "{\"a\": 1 \"b\": 2}", "line 1, column 8: not valid JSON: expected ','",
+		  "a missing comma" },
+		{ "{\"a\": [1 2]}", "line 1, column 10: not valid JSON: expected ','",
+		  "a missing comma in an array" },
+		{ "{\"a\": 1,}", "line 1, column 8: not valid JSON: unexpected text", "a trailing comma" },
+		{ "{\"a\" 1}", "line 1, column 6: not valid JSON", "a missing colon" },
+		{ "{\"x\": {\"a\": \"b\": \"c\"}, \"y\": 1}",
+		  "line 1, column 16: not valid JSON: unexpected text", "a value with a colon after it" },
+		{ "{\"a\": [\"b\": 1]}", "line 1, column 11: not valid JSON: unexpected text",
+		  "a key in an array" },
+		{ "{\"a\": 1: 2}", "line 1, column 10: not valid JSON",
+		  "a number with a colon after it" },
+		{ "{\"a\": tru}", "line 1, column 7: not valid JSON: not a number, true, false or null",
+		  "a bad primitive" },
+		{ "{\"a\": 01}", "line 1, column 7: not valid JSON: not a number, true, false or null",
+		  "a leading zero" },
+		{ "{\"a\": \"\\x\"}", "line 1, column 7: not valid JSON", "an invalid escape" },
+		{ "{\"a\": \"\\u0000\"}", "a: a string with a NUL (\\u0000) in it", "\\u0000" },
+		{ "{\"a\": \"\\ud800\"}", "a: a string with a lone UTF-16 surrogate", "a lone surrogate" },
+		{ "{\"a\": \"\\udc00\\ud800\"}", "a: a string with a lone UTF-16 surrogate",
+		  "surrogates the wrong way round" },
+		{ "{\"a\": \"\t\"}", "a: a control character in a string (escape it)",
+		  "a raw tab in a string" },
+		{ "{\"a\": \"\xc3\"}", "a: a string that is not UTF-8", "cut UTF-8" },
+		{ "{\"a\": \"\xc0\xaf\"}", "a: a string that is not UTF-8", "overlong UTF-8" },
+		{ "{\"a\": 1, \"a\": 2}", "a: given twice", "a key twice" },
+		{ "{\"a\": {\"b\": 1, \"\\u0062\": 2}}", "a.b: given twice", "a key twice, once escaped" },
+		{ "{\"ociVersion\": \"1.0.0\"}", "root: missing", "no root" },
+		{ "{\"ociVersion\": 1}", "ociVersion: not a string but a number", "a number for a string" },
+		{ "{\"ociVersion\": \"0.9\"}", "ociVersion: carapace reads the runtime spec 1.x, not '0.9'",
+		  "another version" },
+	};
+	static const struct { const char *tail, *message, *desc; } bad_field[] = {
+		{ "\"hostname\": \"h\"", "hostname: needs a UTS namespace of the container's own",
+		  "a hostname without a UTS namespace" },
+		{ "\"mounts\": [ { \"destination\": \"x\", \"type\": \"tmpfs\" } ]",
+		  "mounts[0].destination: not an absolute path: 'x'", "a relative destination" },
+		{ "\"mounts\": [ { \"destination\": \"/x\", \"type\": \"tmpfs\", \"options\": [ \"nodev\", \"fast\" ] } ]",
+		  "mounts[0].options[1]: unknown option 'fast' (of the mount on /x)", "an unknown mount option" },
+		{ "\"mounts\": [ { \"destination\": \"/x\", \"type\": \"bind\", \"source\": \"/\", \"options\": [ \"size=1m\" ] } ]",
+		  "mounts[0]: options: 'size=1m' is a filesystem's, not for a bind", "data for a bind" },
+		{ "\"mounts\": [ { \"destination\": \"/x\", \"type\": \"tmpfs\", \"options\": [ \"rshared\" ] } ]",
+		  "mounts[0]: options: shared, slave and unbindable are for binds only",
+		  "shared for a new filesystem" },
+		{ "\"mounts\": [ { \"destination\": \"/x\", \"type\": \"tmpfs\", \"options\": [ \"remount\" ] } ]",
+		  "mounts[0].options[0]: 'remount': carapace makes every mount anew", "remount" },
+		{ "\"mounts\": [ { \"destination\": \"/x\" } ]",
+		  "mounts[0]: type: missing, and no bind or rbind in options", "a mount without a type" },
+		{ "\"mounts\": [ { \"destination\": \"/x\", \"type\": \"bind\", \"source\": \"/\", \"uidMappings\": [ { } ] } ]",
+		  "mounts[0].uidMappings: carapace makes no idmapped mounts", "an idmapped mount" },
+		{ "\"process\": { \"args\": [], \"cwd\": \"/\" }",
+		  "process.args: empty: it needs at least the command", "no command" },
+		{ "\"process\": { \"args\": [ \"sh\", 1 ], \"cwd\": \"/\" }",
+		  "process.args[1]: not a string but a number", "a number in args" },
+		{ "\"process\": { \"args\": [ \"sh\" ], \"cwd\": \"/\", \"env\": [ \"NOVALUE\" ] }",
+		  "process.env[0]: not NAME=VALUE: 'NOVALUE'", "an env entry without =" },
+		{ "\"process\": { \"args\": [ \"sh\" ], \"cwd\": \"/\", \"user\": { \"uid\": 1e3, \"gid\": 0 } }",
+		  "process.user.uid: not an integer: 1e3", "an exponent for an integer" },
+		{ "\"process\": { \"args\": [ \"sh\" ], \"cwd\": \"/\", \"user\": { \"uid\": 4294967295, \"gid\": 0 } }",
+		  "process.user.uid: out of range (0 to 4294967294): 4294967295", "uid -1" },
+		{ "\"process\": { \"args\": [ \"sh\" ], \"cwd\": \"/\", \"oomScoreAdj\": 99999999999999999999 }",
+		  "process.oomScoreAdj: out of range: 99999999999999999999", "an overflow" },
+		{ "\"process\": { \"args\": [ \"sh\" ], \"cwd\": \"/\", \"terminal\": \"yes\" }",
+		  "process.terminal: not a boolean but a string", "a string for a boolean" },
+		{ "\"process\": { \"args\": [ \"sh\" ], \"cwd\": \"/\", \"selinuxLabel\": \"system_u:x\" }",
+		  "process.selinuxLabel: carapace has no SELinux support: 'system_u:x'", "an SELinux label" },
+		{ "\"process\": { \"args\": [ \"sh\" ], \"cwd\": \"/\", \"rlimits\": [ "
+		  "{ \"type\": \"RLIMIT_CORE\", \"soft\": 0, \"hard\": 0 }, { \"type\": \"RLIMIT_CORE\", \"soft\": 0, \"hard\": 0 } ] }",
+		  "process.rlimits[1].type: RLIMIT_CORE is given twice", "an rlimit twice" },
+		{ "\"process\": { \"args\": [ \"sh\" ], \"cwd\": \"/\", \"rlimits\": [ "
+		  "{ \"type\": \"RLIMIT_SPEED\", \"soft\": 0, \"hard\": 0 } ] }",
+		  "process.rlimits[0].type: not a resource limit: 'RLIMIT_SPEED'", "an unknown rlimit" },
+		{ "\"linux\": { \"namespaces\": [ { \"type\": \"mount\" }, { \"type\": \"time\" } ] }",
+		  "linux.namespaces[1].type: carapace makes no time namespace", "a time namespace" },
+		{ "\"linux\": { \"namespaces\": [ { \"type\": \"mount\" }, { \"type\": \"mount\" } ] }",
+		  "linux.namespaces[1].type: 'mount' is given twice", "a namespace twice" },
+		{ "\"linux\": { \"namespaces\": [ { \"type\": \"pid\" } ] }",
+		  "linux.namespaces: carapace needs a mount namespace of the container's own",
+		  "no mount namespace" },
+		{ "\"linux\": { \"namespaces\": [ { \"type\": \"mount\" } ], \"uidMappings\": [ "
+		  "{ \"containerID\": 0, \"hostID\": 1, \"size\": 1 } ] }",
+		  "linux.uidMappings: given without a user namespace", "maps without a user namespace" },
+		{ "\"linux\": { \"namespaces\": [ { \"type\": \"mount\" }, { \"type\": \"user\" } ], \"uidMappings\": [ "
+		  "{ \"containerID\": 0, \"hostID\": 1, \"size\": 10 }, { \"containerID\": 5, \"hostID\": 100, \"size\": 1 } ] }",
+		  "linux.uidMappings[1]: overlaps an earlier range", "overlapping maps" },
+		{ "\"linux\": { \"namespaces\": [ { \"type\": \"mount\" } ], \"cgroupsPath\": \"system.slice:crio:x\" }",
+		  "linux.cgroupsPath: 'system.slice:crio:x': the systemd form (slice:prefix:name) needs "
+		  "systemd's cgroup manager, and carapace has none: give a path", "a systemd cgroup path" },
+		{ "\"linux\": { \"namespaces\": [ { \"type\": \"mount\" } ], \"intelRdt\": { } }",
+		  "linux.intelRdt: carapace has no Intel RDT support", "intelRdt" },
+		{ "\"linux\": { \"namespaces\": [ { \"type\": \"mount\" } ], \"mountLabel\": \"x\" }",
+		  "linux.mountLabel: carapace has no SELinux support", "a mount label" },
+		{ "\"linux\": { \"namespaces\": [ { \"type\": \"mount\" } ], \"rootfsPropagation\": \"half\" }",
+		  "linux.rootfsPropagation: not a propagation (private, rslave, shared...): 'half'",
+		  "an unknown propagation" },
+		{ "\"linux\": { \"namespaces\": [ { \"type\": \"mount\" } ], \"personality\": { \"domain\": \"BSD\" } }",
+		  "linux.personality.domain: not LINUX or LINUX32: 'BSD'", "an unknown personality" },
+		{ "\"linux\": { \"namespaces\": [ { \"type\": \"mount\" } ], \"devices\": [ "
+		  "{ \"path\": \"/dev/x\", \"type\": \"x\", \"major\": 1, \"minor\": 1 } ] }",
+		  "linux.devices[0].type: not c, b, u or p: 'x'", "an unknown device type" },
+		{ "\"linux\": { \"namespaces\": [ { \"type\": \"mount\" } ], \"devices\": [ "
+		  "{ \"path\": \"/dev/x\", \"type\": \"c\" } ] }",
+		  "linux.devices[0]: needs major and minor", "a device without numbers" },
+		{ "\"linux\": { \"namespaces\": [ { \"type\": \"mount\" } ], \"resources\": { \"devices\": [ "
+		  "{ \"allow\": true, \"access\": \"rwx\" } ] } }",
+		  "linux.resources.devices[0].access: not of r, w and m, each once: 'rwx'",
+		  "a device rule's access" },
+		{ "\"linux\": { \"namespaces\": [ { \"type\": \"mount\" } ], \"resources\": { \"memory\": "
+		  "{ \"limit\": 100, \"swap\": 50 } } }",
+		  "linux.resources.memory: swap: less than limit (swap is memory and swap together)",
+		  "swap below memory" },
+		{ "\"linux\": { \"namespaces\": [ { \"type\": \"mount\" } ], \"resources\": { \"cpu\": "
+		  "{ \"shares\": 1 } } }", "linux.resources.cpu.shares: not from 2 to 262144: 1",
+		  "cpu shares out of range" },
+		{ "\"linux\": { \"namespaces\": [ { \"type\": \"mount\" } ], \"resources\": { \"blockIO\": "
+		  "{ \"throttleReadBpsDevice\": [ { \"major\": 8, \"minor\": 0, \"rate\": 1 } ] } } }",
+		  "linux.resources.blockIO.throttleReadBpsDevice: carapace sets only blockIO.weight",
+		  "a blockIO throttle" },
+		{ "\"linux\": { \"namespaces\": [ { \"type\": \"mount\" } ], \"sysctl\": { \"../x\": \"1\" } }",
+		  "linux.sysctl.../x: not a sysctl name", "a sysctl that is a path" },
+		{ "\"linux\": { \"namespaces\": [ { \"type\": \"mount\" } ], \"resources\": { \"unified\": "
+		  "{ \"../cgroup.procs\": \"1\" } } }",
+		  "linux.resources.unified.../cgroup.procs: not a cgroup file's name", "a unified key that is a path" },
+		{ "\"hooks\": { \"prestart\": [ { \"path\": \"hook\" } ] }",
+		  "hooks.prestart[0].path: not an absolute path: 'hook'", "a relative hook path" },
+		{ "\"hooks\": { \"poststop\": [ { \"path\": \"/h\", \"timeout\": 0 } ] }",
+		  "hooks.poststop[0].timeout: out of range (1 to 2147483647): 0", "a hook's timeout of 0" },
+		{ "\"annotations\": { \"a\": 1 }", "annotations.a: not a string but a number",
+		  "an annotation that is no string" },
+	};
+	char deep[256];
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *msg = xasprintf("config.json: %s", bad[i].message), desc[160];
+
+		snprintf(desc, sizeof desc, "oci: %s is refused", bad[i].desc);
+		dies(parse_of, bad[i].json, msg, desc);
+		free(msg);
+	}
+	for (size_t i = 0; i < sizeof bad_field / sizeof bad_field[0]; i++) {
+		/* A later member replaces the minimal one's: no key is given twice. */
+		char *json = minimal(""), *msg = xasprintf("config.json: %s", bad_field[i].message);
+		const char *key = bad_field[i].tail + 1;
+		char *at, desc[160];
+		size_t n = strcspn(key, "\"");
+
+		if (!strncmp(key, "process", n) || !strncmp(key, "linux", n)) {
+			at = strstr(json, !strncmp(key, "process", n) ? "\"process\"" : "\"linux\"");
+			*at = '\0';
+			free(json);
+			json = xasprintf("%.*s%s%s }", (int)(at - json), json, bad_field[i].tail,
+					 strncmp(key, "linux", n) ? ", \"linux\": { \"namespaces\": "
+					 "[ { \"type\": \"mount\" } ] }" : "");
+		} else {
+			free(json);
+			json = minimal(bad_field[i].tail);
+		}
+		snprintf(desc, sizeof desc, "oci: %s is refused", bad_field[i].desc);
+		dies(parse_of, json, msg, desc);
+		free(json), free(msg);
+	}
+	memset(deep, '[', sizeof deep);
+	memcpy(deep, "{\"a\":", 5);
+	deep[sizeof deep - 1] = '\0';
+	{
+		char *json = xasprintf("%s%.*s}", deep, (int)sizeof deep - 6, deep + 5);
+
+		for (char *p = json + sizeof deep - 1; *p && *p != '}'; p++)
+			*p = ']';
+		char want[512] = "config.json: a";
+
+		for (int d = 0; d < 64; d++)
+			strcat(want, "[0]");
+		strcat(want, ": nested more than 64 deep");
+		dies(parse_of, json, want, "oci: JSON nested too deep is refused");
+		free(json);
+	}
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -1422,6 +1798,9 @@ int main(void)
 	test_passwd();
 	test_oci_state();
 	test_validate_spec();
+	test_oci_full();
+	test_oci_defaults();
+	test_oci_bad();
 	remove_tree(scratch);
 	printf("1..%d\n", tests);
 	return failures ? 1 : 0;
