@@ -1005,6 +1005,23 @@ static int make_device(int dev_dir, const char *name, dev_t dev, bool bind)
 	return node;
 }
 
+/* The /dev tmpfs carapace made, opened from its mount's fd for real (mknodat). */
+static int open_dev_tmpfs(const struct mount_state *ms)
+{
+	const char *rel = "";
+	const struct made_mount *mnt = mount_holding(ms, "/dev", &rel, false);
+	struct statfs sfs;
+	int dev;
+
+	/* The mount's fd is O_PATH, not enough for mknodat: open it again, for real. */
+	errno = ENOENT;
+	if (!mnt || *rel || (dev = openat(mnt->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die_errno("open: /dev");
+	if (fstatfs(dev, &sfs) || sfs.f_type != TMPFS_MAGIC)
+		die(EXIT_CANT_RUN, "mount: /dev: not the expected filesystem");
+	return dev;
+}
+
 /* On the /dev tmpfs carapace made, from its mount's fd. */
 void populate_dev(struct mount_state *ms, bool bind)
 {
@@ -1017,17 +1034,8 @@ void populate_dev(struct mount_state *ms, bool bind)
 		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
 		{ "pts/ptmx", "ptmx" },
 	};
-	const char *rel = "";
-	const struct made_mount *mnt = mount_holding(ms, "/dev", &rel, false);
-	autoclose int dev = -1;
-	struct statfs sfs;
+	autoclose int dev = open_dev_tmpfs(ms);
 
-	/* The mount's fd is O_PATH, not enough for mknodat: open it again, for real. */
-	errno = ENOENT;
-	if (!mnt || *rel || (dev = openat(mnt->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		die_errno("open: /dev");
-	if (fstatfs(dev, &sfs) || sfs.f_type != TMPFS_MAGIC)
-		die(EXIT_CANT_RUN, "mount: /dev: not the expected filesystem");
 	for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
 		int node = make_device(dev, nodes[i].name, makedev(nodes[i].maj, nodes[i].min), bind);
 
