@@ -427,4 +427,6 @@ void validate_spec(struct container *c, struct runtime *rt)
 		make_privileged(c);
 	adapt_mounts_to_userns(c);
 	validate_limits(c, rt);
+	open_ns_joins(c, rt);
+	check_lsm_labels(c);
 }
