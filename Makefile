@@ -31,12 +31,18 @@ build/include/.stamp:
 	ln -sfn $(ARCH_INC)/asm build/include/asm
 	touch $@
 
+# jsmn (Debian's libjsmn-dev), the JSON tokenizer, header only: linked in
+# beside the kernel's headers, as musl-gcc searches none of the host's.
+build/include/jsmn.h: build/include/.stamp
+	@test -f $(HOST_INC)/jsmn.h || $(MAKE) --no-print-directory deps
+	ln -sfn $(HOST_INC)/jsmn.h $@
+
 # src/man.c is not carapace's: it is the tool that writes the man page.
 C_SRCS  = carapace.c $(filter-out src/man.c,$(wildcard src/*.c))
 C_OBJS  = $(patsubst %.c,build/%.o,$(C_SRCS))
 OBJS    = $(C_OBJS) build/inspector.o
 
-build/%.o: %.c src/carapace.h src/shared.h inspector.h build/include/.stamp
+build/%.o: %.c src/carapace.h src/shared.h inspector.h build/include/.stamp build/include/jsmn.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -80,7 +86,7 @@ ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all
 ASAN_OBJS  = $(patsubst %.c,build/asan/%.o,$(C_SRCS) t/asan-options.c) build/asan/inspector.o
 
-build/asan/%.o: %.c src/carapace.h build/include/.stamp
+build/asan/%.o: %.c src/carapace.h build/include/.stamp build/include/jsmn.h
 	@mkdir -p $(dir $@)
 	$(ASAN_CC) -std=gnu11 $(WARN) $(ASAN_FLAGS) -isystem build/include -c -o $@ $<
 
@@ -120,7 +126,7 @@ FUZZ_OBJS    = $(patsubst %.c,build/fuzz/%.o,$(filter-out carapace.c,$(C_SRCS)))
 fuzz-deps:
 	@command -v $(FUZZ_CC) >/dev/null || $(MAKE) --no-print-directory deps DEPS=afl++
 
-build/fuzz/%.o: %.c src/carapace.h build/include/.stamp | fuzz-deps
+build/fuzz/%.o: %.c src/carapace.h build/include/.stamp build/include/jsmn.h | fuzz-deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=gnu11 $(WARN) $(FUZZ_FLAGS) -isystem build/include -c -o $@ $<
 
@@ -157,7 +163,7 @@ rootfs/bin/busybox: setup.sh
 	./setup.sh rootfs
 
 # Installs the Debian packages the build and the tests need, when missing.
-DEPS = musl-tools busybox-static tini tmux qemu-system-x86 cpio uidmap
+DEPS = musl-tools libjsmn-dev busybox-static tini tmux qemu-system-x86 cpio uidmap
 deps:
 	@missing=; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

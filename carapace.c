@@ -312,7 +312,9 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 	if (rt->cg.ndirs && (c->namespaces & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP))
 		die_errno("unshare: cgroup namespace");
 	root_mode = build_filesystem(c, rt, root_tree);
-	if (sethostname(c->hostname, strlen(c->hostname)))
+	/* A config.json without a hostname keeps the UTS namespace's, maybe one joined. */
+	if ((!c->oci.bundle || c->oci.hostname_given) &&
+	    sethostname(c->hostname, strlen(c->hostname)))
 		die_errno("sethostname: %s", c->hostname);
 	set_domainname(c);
 	if (c->namespaces & CLONE_NEWNET)

@@ -547,6 +547,8 @@ int64_t parse_size(const char *opt, const char *s);
 uint64_t parse_cpus(const char *s);
 void parse_ulimit(struct container *c, const char *arg);
 void check_cpuset(const char *arg);
+int rlimit_resource(const char *name);
+const char *tmpfs_bounded(const char *data);
 
 /* carapace.c */
 void exec_command(char **argv, char **env);

@@ -19,6 +19,8 @@ struct cmdline {
 	uint64_t caps_added, caps_dropped;	/* on docker's set, in order */
 	bool stop_timeout_given;
 	bool new_privs_allowed;
+	const char *bundle;	/* --bundle: the config gives the rest */
+	const char *not_with_bundle;	/* the first option given that it can't have */
 };
 
 /*
@@ -36,6 +38,7 @@ struct option_def {
 	enum option_kind kind;
 	unsigned short field;
 	void (*call)(struct cmdline *cl, char *arg);
+	bool with_bundle;	/* may go with --bundle, which gives the container */
 };
 
 /* FIELD's offset; one of another type than TYPE does not compile. */
@@ -221,6 +224,15 @@ static const struct { const char *name; int resource; } rlimit_names[] = {
 	{ "rtprio", RLIMIT_RTPRIO }, { "rttime", RLIMIT_RTTIME },
 	{ "sigpending", RLIMIT_SIGPENDING }, { "stack", RLIMIT_STACK },
 };
+
+/* The resource of a limit's NAME: "nofile", or "NOFILE" (config.json's RLIMIT_NOFILE); -1: none. */
+int rlimit_resource(const char *name)
+{
+	for (size_t i = 0; i < sizeof rlimit_names / sizeof rlimit_names[0]; i++)
+		if (!strcasecmp(name, rlimit_names[i].name))
+			return rlimit_names[i].resource;
+	return -1;
+}
 
 static rlim_t parse_rlim(const char *arg, const char *s, size_t len)
 {
@@ -439,7 +451,7 @@ static void mount_words(const struct mount_spec *m, struct mount_opts *o, char *
  * would let empty files, which size= doesn't count, fill the host's kernel
  * memory, which no OOM kill of the container gives back.
  */
-static const char *tmpfs_bounded(const char *data)
+const char *tmpfs_bounded(const char *data)
 {
 	const char *size = NULL;
 	unsigned long long v, bytes;
@@ -764,6 +776,8 @@ static void help_option(struct cmdline *cl, char *arg)
 /* The tables: the one place that says which options there are. */
 
 static const struct option_def run_options[] = {
+	{ "bundle", 'b', "DIR", "run the OCI bundle DIR: its config.json gives the container\n"
+	  "and the command, instead of the other options", STRING(bundle), .with_bundle = true },
 	{ "rootfs", 'r', "DIR", "root filesystem (default $CARAPACE_ROOTFS, else ./rootfs)\n"
 	  "or a tarball, .tar[.gz|.xz], unpacked into memory", STRING(c.root.path) },
 	{ "volume", 'v', "SRC:DST[:OPTS]",
@@ -811,8 +825,8 @@ static const struct option_def run_options[] = {
 	  CALLS(cpuset_cpus_option) },
 	{ "cgroup-parent", 0, "PATH", "parent cgroup, from the hierarchy's root (default carapace)",
 	  STRING(c.limits.parent) },
-	{ "name", 0, "NAME", "container name, also its cgroup's (default: unique)",
-	  STRING(c.limits.name) },
+	{ "name", 'n', "NAME", "container name, also its cgroup's (default: unique)",
+	  STRING(c.limits.name), .with_bundle = true },
 	{ "user", 'u', "USER[:GROUP]", "run as USER (name or number, from the container's /etc/passwd)",
 	  STRING(c.privileges.user) },
 	{ "group-add", 0, "GROUP", "add a supplementary group (repeatable)", CALLS(group_add_option) },
@@ -830,13 +844,15 @@ static const struct option_def run_options[] = {
 	  CALLS(ulimit_option) },
 	{ "privileged", 0, NULL, "all capabilities, host devices, no masking (unsafe)",
 	  FLAG(c.privileges.privileged) },
-	{ "json", 0, NULL, "inspect only: write the report as JSON", FLAG(c.inspect.json) },
+	{ "json", 0, NULL, "inspect only: write the report as JSON", FLAG(c.inspect.json),
+	  .with_bundle = true },
 	{ "seccomp", 0, "PROFILE", "system call filter file, or unconfined (default: docker's)",
 	  STRING(c.privileges.seccomp) },
 	{ "allow-new-privs", 0, NULL, "let setuid and file capabilities raise privileges",
 	  FLAG(new_privs_allowed) },
-	{ "quiet", 'q', NULL, "no banner, no warnings", CALLS(quiet_option) },
-	{ "verbose", 0, NULL, "say what carapace does", CALLS(verbose_option) },
+	{ "quiet", 'q', NULL, "no banner, no warnings", CALLS(quiet_option), .with_bundle = true },
+	{ "verbose", 0, NULL, "say what carapace does", CALLS(verbose_option),
+	  .with_bundle = true },
 	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
 	{ 0 }
 };
@@ -1019,6 +1035,8 @@ static int parse_options(struct cmdline *cl, int argc, char **argv)
 			;
 		if (!o->name)
 			die_bad_option(cl->cmd->name, opt, argc, argv);
+		if (!o->with_bundle && !cl->not_with_bundle)
+			cl->not_with_bundle = o->name;
 		if (o->kind == SET_STRING)
 			*(const char **)((char *)cl + o->field) = optarg;
 		else if (o->kind == SET_TRUE)
@@ -1102,12 +1120,33 @@ static void cmdline_defaults(struct cmdline *cl)
 	env_defaults(c);
 }
 
+/* With --bundle, config.json says what the container is: no option may say otherwise. */
+static void bundle_options(const struct cmdline *cl, int operands)
+{
+	const char *cmd = cl->cmd->name;
+
+	if (cl->not_with_bundle)
+		die(EXIT_CANT_RUN, "%s: --bundle: config.json gives the container, not --%s "
+		    "(only --name, --quiet and --verbose go with it)", cmd, cl->not_with_bundle);
+	if (operands > 0)
+		die(EXIT_CANT_RUN, "%s: --bundle: config.json gives the command (process.args), "
+		    "not the command line", cmd);
+	if (cl->c.inspect.json && cl->c.process.action != EXEC_INSPECT)
+		die(EXIT_CANT_RUN, "run: --json: only carapace inspect has it");
+}
+
 void parse_run_options(struct container *c, int argc, char **argv)
 {
 	struct cmdline cl = { .c = *c };
 
 	cl.cmd = &commands[c->process.action == EXEC_INSPECT ? CMD_INSPECT : CMD_RUN];
 	optind = parse_options(&cl, argc, argv);
+	if (cl.bundle) {
+		bundle_options(&cl, argc - optind);
+		*c = cl.c;
+		oci_read_config(c, cl.bundle);
+		return;
+	}
 	cmdline_defaults(&cl);
 	*c = cl.c;
 	if (c->inspect.json && c->process.action != EXEC_INSPECT)

@@ -421,7 +421,8 @@ void validate_spec(struct container *c, struct runtime *rt)
 		die(EXIT_CANT_RUN, "--workdir: not an absolute path: '%s'", c->process.cwd);
 	if (strlen(c->hostname) > 64 || !*c->hostname)
 		die(EXIT_CANT_RUN, "--hostname: must have 1 to 64 characters: '%s'", c->hostname);
-	if (!env_get(c->process.env, "HOSTNAME"))	/* -e HOSTNAME=x wins, as in docker */
+	/* -e HOSTNAME=x wins, as in docker; a config.json's env is as given. */
+	if (!c->oci.bundle && !env_get(c->process.env, "HOSTNAME"))
 		env_set(c, xasprintf("HOSTNAME=%s", c->hostname));
 	if (c->privileges.privileged)
 		make_privileged(c);

@@ -341,3 +341,78 @@ _attacker_cleanup() {
 	id "$user" >/dev/null 2>&1 && userdel "$user"
 	rm -rf -- "$work"
 }
+
+# oci_bundle DIR [NAME]: an OCI bundle in DIR (made if missing): a minimal
+# valid config.json, as runc spec writes it but with a read-only root (the
+# test rootfs, through DIR/rootfs, a symlink to it, as root.path is relative
+# to the bundle), the usual mounts and namespaces, the command sh -c true,
+# and its cgroup NAME (default: the folder's name) under the test's parent.
+oci_bundle() {
+	local dir=$1 name=${2:-$(basename "$1")}
+	mkdir -p "$dir"
+	ln -sfn "$ROOTFS" "$dir/rootfs"
+	cat >"$dir/config.json" <<-JSON
+	{
+		"ociVersion": "1.0.2",
+		"process": {
+			"terminal": false,
+			"user": { "uid": 0, "gid": 0 },
+			"args": [ "sh", "-c", "true" ],
+			"env": [ "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm" ],
+			"cwd": "/",
+			"capabilities": {
+				"bounding": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
+				"effective": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
+				"permitted": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
+				"ambient": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ]
+			},
+			"rlimits": [ { "type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024 } ],
+			"noNewPrivileges": true
+		},
+		"root": { "path": "rootfs", "readonly": true },
+		"hostname": "oci",
+		"mounts": [
+			{ "destination": "/proc", "type": "proc", "source": "proc" },
+			{ "destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+			  "options": [ "nosuid", "strictatime", "mode=755", "size=65536k" ] },
+			{ "destination": "/dev/pts", "type": "devpts", "source": "devpts",
+			  "options": [ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5" ] },
+			{ "destination": "/dev/shm", "type": "tmpfs", "source": "shm",
+			  "options": [ "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" ] },
+			{ "destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue",
+			  "options": [ "nosuid", "noexec", "nodev" ] },
+			{ "destination": "/sys", "type": "sysfs", "source": "sysfs",
+			  "options": [ "nosuid", "noexec", "nodev", "ro" ] },
+			{ "destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+			  "options": [ "nosuid", "noexec", "nodev", "relatime", "ro" ] }
+		],
+		"linux": {
+			"cgroupsPath": "/$TEST_CGROUP_PARENT/$name",
+			"namespaces": [ { "type": "pid" }, { "type": "network" }, { "type": "ipc" },
+					{ "type": "uts" }, { "type": "mount" }, { "type": "cgroup" } ],
+			"maskedPaths": [ "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+					 "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+					 "/sys/firmware", "/proc/scsi" ],
+			"readonlyPaths": [ "/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq",
+					   "/proc/sys", "/proc/sysrq-trigger" ]
+		}
+	}
+	JSON
+}
+
+# oci_patch DIR PYTHON...: edits DIR/config.json, as c, with python3
+# statements: oci_patch "$b" 'c["process"]["args"] = ["true"]'.
+oci_patch() {
+	python3 - "$1/config.json" "$2" <<-'PY'
+	import json, sys
+	path, code = sys.argv[1], sys.argv[2]
+	with open(path) as f:
+	    c = json.load(f)
+	exec(code)
+	with open(path, "w") as f:
+	    json.dump(c, f, indent=1)
+	PY
+}
+
+# oci_run DIR [ARGS...]: carapace run --bundle DIR, quietly, as run captures it.
+oci_run() { local dir=$1; shift; run "$CARAPACE" run -q --bundle "$dir" "$@"; }
