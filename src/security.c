@@ -264,11 +264,20 @@ static void apply_cap_sets(struct cap_sets s, const struct user_ids *user)
 	s.permitted &= now.permitted;
 	s.effective &= s.permitted;
 	set_caps(&s, "effective and permitted");
-	for (int cap = 0; cap < 64; cap++)
-		if ((s.ambient & (1ULL << cap)) &&
-		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0))
-			die_errno("process.capabilities.ambient: %s: must be permitted and "
-				  "inheritable too", cap_name(cap));
+	/*
+	 * The kernel raises an ambient capability only if it is permitted and
+	 * inheritable too. runc's own default config.json lists ambient ones
+	 * with no inheritable set: skipped, as runc skips them.
+	 */
+	for (int cap = 0; cap < 64; cap++) {
+		if (!(s.ambient & (1ULL << cap)))
+			continue;
+		if (!(s.permitted & s.inheritable & (1ULL << cap)))
+			log_debug("capabilities: ambient %s: not permitted and inheritable: skipped",
+				  cap_name(cap));
+		else if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0))
+			die_errno("process.capabilities.ambient: %s", cap_name(cap));
+	}
 }
 
 /*
