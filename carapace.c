@@ -301,6 +301,7 @@ static void create_container(const struct container *c, struct runtime *rt,
 	    !c->privileges.privileged)
 		rt->caps &= ~CAP(MKNOD);
 	launcher_on_exit(l);
+	join_namespaces(rt);	/* OCI's, by path: init is born in them */
 	/* With a cgroup of its own, init makes its cgroup namespace once inside. */
 	l->init = clone_container(c->namespaces & ~(rt->cg.ndirs ? CLONE_NEWCGROUP : 0UL),
 				  rt->cg.v2_fd, &l->pidfd, &in_cgroup);
@@ -319,6 +320,7 @@ static void create_container(const struct container *c, struct runtime *rt,
 	l->sock = socks[0];
 	if (rt->cg.ndirs)
 		join_cgroups(&rt->cg, l->init, in_cgroup);
+	set_oom_score_adj(c, l->init);
 	if (c->namespaces & CLONE_NEWUSER)
 		write_id_maps(c, rt, l->init);
 	if (c->namespaces & CLONE_NEWUSER && !rt->rootless && !c->root.tarball &&
@@ -432,6 +434,7 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 	set_fail_mode(FAIL_REPORT, sock);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	hide_command_line();	/* before any process of the container exists */
+	reap_as_subreaper();	/* in a pid namespace joined, where init is not PID 1 */
 	/* The launcher's blocked signals are its own business, not the workload's. */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -456,14 +459,16 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 	if ((!c->oci.bundle || c->oci.hostname_given) &&
 	    sethostname(c->hostname, strlen(c->hostname)))
 		die_errno("sethostname: %s", c->hostname);
+	set_domainname(c);
 	if (c->namespaces & CLONE_NEWNET)
 		set_loopback_up();
 	if (wants_tty(c)) {
-		pty_slave = open_pty(sock);
+		pty_slave = open_pty(c, sock);
 		/* --privileged has the host's devtmpfs: its console is the host's business. */
 		if (!c->privileges.privileged)
 			bind_console(pty_slave);
 	}
+	set_root_propagation(c);	/* last of the mounts */
 
 	if (rt->start_listener >= 0)	/* as runc: a command not there fails create */
 		check_command(c);
@@ -620,8 +625,10 @@ static const char *build_filesystem(const struct container *c, const struct runt
 	if (root_readonly(&ms, c, root_tree))
 		make_submounts_readonly(root);
 	mount_filesystems(&ms, c, root, trees, MOUNT_BEFORE_ROOT_CHANGE);
-	if (!c->privileges.privileged)
+	if (!c->privileges.privileged) {
 		populate_dev(&ms, c->namespaces & CLONE_NEWUSER);
+		make_devices(&ms, c, c->namespaces & CLONE_NEWUSER);
+	}
 	close(root);
 	root_mode = change_root(&ms, c);
 	log_debug("root: entered with %s", root_mode);
@@ -634,6 +641,7 @@ static const char *build_filesystem(const struct container *c, const struct runt
 	close_all(trees, c->mounts_len);
 	if (root_readonly(&ms, c, root_tree))
 		make_root_readonly();
+	write_sysctls(&ms, c);	/* before /proc/sys turns read-only */
 	/* Anything that masks paths comes after this line: after every user mount. */
 	make_paths_readonly(&ms, root, c->privileges.readonly_paths);
 	mask_paths(&ms, root, c->privileges.masked_paths);
@@ -653,6 +661,7 @@ static void start_container_workload(const struct container *c, const struct run
 {
 	struct user_ids user;
 	char cwd[PATH_MAX], **env = c->process.env;
+	bool as_user = c->privileges.user || c->oci.process.ids_given;
 	int sealed;
 
 	set_fail_mode(FAIL_REPORT, sock);	/* its own errors, up to the exec */
@@ -665,12 +674,12 @@ static void start_container_workload(const struct container *c, const struct run
 			if (dup2(pty_slave, fd) < 0)
 				die_errno("dup2: pty");
 	}
-	if (c->privileges.user) {
+	if (as_user)
 		resolve_user(c, &user);
-		if (!c->process.home_set)
-			env = env_with_home(c, user.home);
-	}
+	if (c->privileges.user && !c->process.home_set)
+		env = env_with_home(c, user.home);
 	set_rlimits(c);
+	set_process_traits(c);
 	if (chdir(c->process.cwd))
 		die_errno("workdir: %s", c->process.cwd);
 	/* A cwd outside the root, like a leaked fd's, reads "(unreachable)". */
@@ -686,10 +695,11 @@ static void start_container_workload(const struct container *c, const struct run
 	 */
 	if (!c->privileges.no_new_privs)
 		install_seccomp(&rt->filter);
-	limit_caps(rt->caps, c->privileges.user ? &user : NULL);
+	limit_workload_caps(c, rt->caps, as_user ? &user : NULL);
 	cloexec_from(3 + c->process.preserve_fds);
 	for (int fd = 3; fd < 3 + c->process.preserve_fds; fd++)
 		fcntl(fd, F_SETFD, 0);
+	apply_apparmor_profile(c);
 	restore_signals(saved);
 	if (c->privileges.no_new_privs) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))

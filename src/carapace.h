@@ -454,6 +454,9 @@ struct runtime {
 	struct seccomp_filter filter;	/* the workload's, unless it is unconfined */
 	int start_listener;	/* OCI create: init waits there for start; -1: run's way */
 	bool new_keyring;	/* OCI: a session keyring of the container's own */
+	struct joined_ns { unsigned long type; int fd; } joins[8];	/* OCI's namespaces
+				 * by path, open from validation to the clone */
+	size_t joins_len;
 };
 
 /*
@@ -664,6 +667,9 @@ void mount_cgroupfs(struct mount_state *ms, const struct cgroups *cg);
 void mask_paths(const struct mount_state *ms, int root, const char *const *paths);
 void make_paths_readonly(const struct mount_state *ms, int root, const char *const *paths);
 void populate_dev(struct mount_state *ms, bool bind);
+void make_devices(const struct mount_state *ms, const struct container *c, bool bind);
+int open_procfs(const struct mount_state *ms);
+void set_root_propagation(const struct container *c);
 void set_loopback_up(void);
 
 /* src/security.c */
@@ -679,6 +685,11 @@ char *find_entry(enum whose_file whose, const char *file, const char *name, long
 void resolve_user(const struct container *c, struct user_ids *u);
 void set_rlimits(const struct container *c);
 void limit_caps(uint64_t keep, const struct user_ids *user);
+void limit_workload_caps(const struct container *c, uint64_t caps, const struct user_ids *user);
+void check_lsm_labels(const struct container *c);
+void set_oom_score_adj(const struct container *c, pid_t pid);
+void set_process_traits(const struct container *c);
+void apply_apparmor_profile(const struct container *c);
 void cloexec_from(int first);
 void close_fds_except(int first, int *keep, size_t n);
 void join_new_keyring(void);
@@ -709,10 +720,17 @@ int ipc_recv(int sock, struct ipc_msg *m);
 bool ipc_expect(int sock, enum msg_type want, int *fd);
 
 /* src/console.c */
-int open_pty(int sock);
+int open_pty(const struct container *c, int sock);
 void bind_console(int pty_slave);
 bool wants_tty(const struct container *c);
 void send_console(const char *socket_path, int pty_master);
+
+/* src/namespaces.c */
+void open_ns_joins(const struct container *c, struct runtime *rt);
+void join_namespaces(struct runtime *rt);
+void reap_as_subreaper(void);
+void set_domainname(const struct container *c);
+void write_sysctls(const struct mount_state *ms, const struct container *c);
 
 /* src/oci-config.c: the second front end, an OCI bundle's config.json */
 void oci_read_config(struct container *c, const char *bundle);

@@ -5,14 +5,22 @@
  */
 #include "carapace.h"
 
-/* A pty from the container's own devpts; the master goes to the launcher. */
-int open_pty(int sock)
+/*
+ * A pty from the container's own devpts, of OCI's consoleSize if given;
+ * the master goes to the launcher. A terminal that the launcher itself
+ * runs on gives the pty its size after this, and at each resize.
+ */
+int open_pty(const struct container *c, int sock)
 {
+	struct winsize ws = { .ws_row = (unsigned short)c->oci.process.console_rows,
+			      .ws_col = (unsigned short)c->oci.process.console_cols };
 	int unlock = 0;
 	autoclose int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	int slave;
 	struct ipc_msg m = IPC_MSG(MSG_PTY);
 
+	if (ws.ws_row != c->oci.process.console_rows || ws.ws_col != c->oci.process.console_cols)
+		die(EXIT_CANT_RUN, "process.consoleSize: more than %u rows or columns", USHRT_MAX);
 	if (master < 0)
 		die_errno("open: /dev/pts/ptmx");
 	if (ioctl(master, TIOCSPTLCK, &unlock))
@@ -20,6 +28,8 @@ int open_pty(int sock)
 	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
 		die_errno("ioctl: TIOCGPTPEER");
+	if ((ws.ws_row || ws.ws_col) && ioctl(slave, TIOCSWINSZ, &ws))
+		die_errno("process.consoleSize: ioctl: TIOCSWINSZ");
 	m.fd = master;
 	if (!ipc_send(sock, &m))
 		die_errno("sendmsg: %c", MSG_PTY);

@@ -1013,6 +1013,23 @@ static int make_device(int dev_dir, const char *name, dev_t dev, bool bind)
 	return node;
 }
 
+/* The /dev tmpfs carapace made, opened from its mount's fd for real (mknodat). */
+static int open_dev_tmpfs(const struct mount_state *ms)
+{
+	const char *rel = "";
+	const struct made_mount *mnt = mount_holding(ms, "/dev", &rel, false);
+	struct statfs sfs;
+	int dev;
+
+	/* The mount's fd is O_PATH, not enough for mknodat: open it again, for real. */
+	errno = ENOENT;
+	if (!mnt || *rel || (dev = openat(mnt->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die_errno("open: /dev");
+	if (fstatfs(dev, &sfs) || sfs.f_type != TMPFS_MAGIC)
+		die(EXIT_CANT_RUN, "mount: /dev: not the expected filesystem");
+	return dev;
+}
+
 /* On the /dev tmpfs carapace made, from its mount's fd. */
 void populate_dev(struct mount_state *ms, bool bind)
 {
@@ -1025,17 +1042,8 @@ void populate_dev(struct mount_state *ms, bool bind)
 		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
 		{ "pts/ptmx", "ptmx" },
 	};
-	const char *rel = "";
-	const struct made_mount *mnt = mount_holding(ms, "/dev", &rel, false);
-	autoclose int dev = -1;
-	struct statfs sfs;
+	autoclose int dev = open_dev_tmpfs(ms);
 
-	/* The mount's fd is O_PATH, not enough for mknodat: open it again, for real. */
-	errno = ENOENT;
-	if (!mnt || *rel || (dev = openat(mnt->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		die_errno("open: /dev");
-	if (fstatfs(dev, &sfs) || sfs.f_type != TMPFS_MAGIC)
-		die(EXIT_CANT_RUN, "mount: /dev: not the expected filesystem");
 	for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
 		int node = make_device(dev, nodes[i].name, makedev(nodes[i].maj, nodes[i].min), bind);
 
@@ -1047,6 +1055,159 @@ void populate_dev(struct mount_state *ms, bool bind)
 	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
 		if (symlinkat(links[i][0], dev, links[i][1]))
 			die_errno("symlink: /dev/%s", links[i][1]);
+}
+
+/* What a linux.devices type is as a file: 0 for none. */
+static mode_t device_file_type(char type)
+{
+	return type == 'c' || type == 'u' ? S_IFCHR : type == 'b' ? S_IFBLK :
+	       type == 'p' ? S_IFIFO : 0;
+}
+
+/*
+ * The folder that D's node goes in, below DEV (the /dev tmpfs), made on
+ * the way: one name at a time, no symlink followed, none on another mount
+ * (a volume on /dev/x is a host folder). *NAME: the node's own name.
+ */
+static int open_device_dir(int dev, const struct device_spec *d, char *buf, size_t size,
+			   const char **name)
+{
+	const char *rel = path_below(d->path, "/dev");
+	struct stat top, st;
+	char *save = NULL, *next;
+	int dir;
+
+	if (d->path[0] != '/' || !rel || !*rel || has_dot_names(d->path) ||
+	    strlen(rel) >= size || rel[strlen(rel) - 1] == '/')
+		die(EXIT_CANT_RUN, "linux.devices: %s: not a file's path under /dev", d->path);
+	snprintf(buf, size, "%s", rel);
+	if (fstat(dev, &top) || (dir = fcntl(dev, F_DUPFD_CLOEXEC, 0)) < 0)
+		die_errno("linux.devices: /dev");
+	*name = strtok_r(buf, "/", &save);
+	for (; (next = strtok_r(NULL, "/", &save)); *name = next) {
+		int sub;
+
+		if (mkdirat(dir, *name, 0755) && errno != EEXIST)
+			die_errno("linux.devices: %s: mkdir %s", d->path, *name);
+		sub = openat(dir, *name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(dir);
+		if ((dir = sub) < 0)
+			die_errno("linux.devices: %s: %s", d->path, *name);
+		if (fstat(dir, &st) || st.st_dev != top.st_dev)
+			die(EXIT_CANT_RUN, "linux.devices: %s: %s: not on the container's /dev",
+			    d->path, *name);
+	}
+	return dir;
+}
+
+/* The host's node at D's path, bound onto a file made as NAME in DIR. */
+static void bind_device(int dir, const char *name, const struct device_spec *d)
+{
+	struct mount_attr nosuid_noexec = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC };
+	autoclose int target = -1, node = -1;
+	struct stat st;
+
+	if ((node = sys_open_tree(AT_FDCWD, d->path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)) < 0)
+		die_errno("linux.devices: %s: the host's node, to bind in a user namespace",
+			  d->path);
+	if (fstat(node, &st) || (st.st_mode & S_IFMT) != device_file_type(d->type) ||
+	    st.st_rdev != makedev(d->major, d->minor))
+		die(EXIT_CANT_RUN, "linux.devices: %s: the host's node is not that device", d->path);
+	if ((target = openat(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+			     0600)) < 0)
+		die_errno("linux.devices: %s", d->path);
+	if (sys_mount_setattr(node, "", AT_EMPTY_PATH, &nosuid_noexec) && errno != ENOSYS)
+		die_errno("linux.devices: %s: mount_setattr", d->path);
+	if (sys_move_mount(node, target))
+		die_errno("linux.devices: bind %s", d->path);
+}
+
+/*
+ * One linux.devices node: made with mknod, its mode exact (the umask
+ * aside) and owned as asked; in a user namespace, where the kernel makes
+ * no device node, the host's node bound, with the host's mode and owner,
+ * as runc does. A fifo can be made anywhere. A node there already (one of
+ * the defaults) is kept if it is that device.
+ */
+static void make_oci_device(int dev, const struct device_spec *d, bool bind)
+{
+	mode_t type = device_file_type(d->type), old_umask;
+	dev_t rdev = type == S_IFIFO ? 0 : makedev(d->major, d->minor);
+	autoclose int dir = -1, node = -1;
+	const char *name;
+	char buf[PATH_MAX];
+	struct stat st, dir_st;
+	bool made = true;
+	int rc;
+
+	if (!type)
+		die(EXIT_CANT_RUN, "linux.devices: %s: type '%c': not c, u, b or p", d->path, d->type);
+	dir = open_device_dir(dev, d, buf, sizeof buf, &name);
+	if (bind && type != S_IFIFO) {
+		bind_device(dir, name, d);
+	} else {
+		old_umask = umask(0);
+		rc = mknodat(dir, name, type | (d->mode ? d->mode & 0777 : 0666), rdev);
+		umask(old_umask);
+		if (rc && errno != EEXIST)
+			die_errno("linux.devices: mknod %s", d->path);
+		made = rc == 0;
+	}
+	if ((node = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0 || fstat(node, &st) ||
+	    fstat(dir, &dir_st))
+		die_errno("linux.devices: %s", d->path);
+	if ((st.st_mode & S_IFMT) != type || (type != S_IFIFO && st.st_rdev != rdev) ||
+	    (!bind && st.st_dev != dir_st.st_dev))
+		die(EXIT_CANT_RUN, "linux.devices: %s: %s", d->path,
+		    made ? "not the expected device" : "there already, as another file");
+	if (made && !bind && d->ids_given && fchownat(node, "", d->uid, d->gid, AT_EMPTY_PATH))
+		die_errno("linux.devices: %s: chown %u:%u", d->path, d->uid, d->gid);
+}
+
+/* Before the root change, on the /dev tmpfs, after the default nodes. */
+void make_devices(const struct mount_state *ms, const struct container *c, bool bind)
+{
+	autoclose int dev = -1;
+
+	if (!c->oci.devices_len)
+		return;
+	dev = open_dev_tmpfs(ms);
+	for (size_t i = 0; i < c->oci.devices_len; i++)
+		make_oci_device(dev, &c->oci.devices[i], bind);
+}
+
+/*
+ * The procfs carapace mounted on the container's /proc, by its mount's
+ * fd: nothing the rootfs holds, nor a volume. -1: there is none.
+ */
+int open_procfs(const struct mount_state *ms)
+{
+	const char *rel = "";
+	const struct made_mount *proc = mount_holding(ms, "/proc", &rel, true);
+	struct statfs sfs;
+	int fd;
+
+	if (!proc || *rel || strcmp(proc->type, "proc"))
+		return -1;
+	if ((fd = fcntl(proc->fd, F_DUPFD_CLOEXEC, 0)) < 0 || fstatfs(fd, &sfs) ||
+	    sfs.f_type != PROC_SUPER_MAGIC)
+		die(EXIT_CANT_RUN, "/proc: not the container's procfs");
+	return fd;
+}
+
+/*
+ * linux.rootfsPropagation: the container's "/" (and, with MS_REC, every
+ * mount below it) after the root change, in its own mount namespace,
+ * whose mounts were all made private first: shared or slave propagates
+ * nothing from the host, only among the container's mounts. Last of all
+ * mounts: an unbindable /dev/pts could not be bound on /dev/console.
+ */
+void set_root_propagation(const struct container *c)
+{
+	unsigned long flags = c->oci.root_propagation;
+
+	if (flags && mount(NULL, "/", NULL, flags, NULL))
+		die_errno("linux.rootfsPropagation: /");
 }
 
 void set_loopback_up(void)

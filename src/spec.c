@@ -288,4 +288,6 @@ void validate_spec(const struct container *c, struct runtime *rt)
 	if (strlen(c->hostname) > 64 || !*c->hostname)
 		die(EXIT_CANT_RUN, "--hostname: must have 1 to 64 characters: '%s'", c->hostname);
 	validate_limits(c);
+	open_ns_joins(c, rt);
+	check_lsm_labels(c);
 }
