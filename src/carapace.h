@@ -64,6 +64,8 @@
 #include "shared.h"
 
 #define CARAPACE_VERSION "0.1.0"
+/* The runtime spec's version that carapace implements: the state's and spec's ociVersion. */
+#define OCI_VERSION "1.0.2"
 
 /* Exit codes, as docker, runc and crun use them. */
 enum {
@@ -637,6 +639,9 @@ void oci_parse_config(struct container *c, const char *json, size_t len, const c
 
 /* src/hooks.c */
 void run_hooks(const struct container *c, enum hook_kind kind, const char *state_json);
+/* The runtime spec's state, as JSON (hooks' stdin, carapace state): malloc'd. */
+char *oci_state_json(const char *id, const char *status, pid_t pid, const char *bundle,
+		     const struct key_value *annotations, size_t n);
 
 /* src/launcher.c */
 void launcher_on_exit(struct launcher *l);
