@@ -66,6 +66,10 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, EXEC_INSPECT);
 	if (!strcmp(cmd, "init"))
 		return cmd_init(argc - 1, argv + 1);
+	if (!strcmp(cmd, "spec"))
+		return cmd_spec(argc - 1, argv + 1);
+	if (!strcmp(cmd, "features"))
+		return cmd_features(argc - 1, argv + 1);
 	die(EXIT_CANT_RUN, "unknown command: %s (see carapace --help)", cmd);
 }
 

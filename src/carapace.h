@@ -533,6 +533,13 @@ __attribute__((format(printf, 2, 3)))
 void log_msg(enum log_level level, const char *fmt, ...);
 
 /* src/options.c */
+extern const uint64_t default_caps;
+/* As podman's: plenty for a service, far below the host's pid_max (run's and spec's). */
+#define DEFAULT_PIDS 2048
+#define N_DEFAULT_MOUNTS 6
+extern const struct mount_spec default_mounts[N_DEFAULT_MOUNTS];
+const char *parse_spec_options(int argc, char **argv, bool *rootless);
+void parse_features_options(int argc, char **argv);
 void usage(FILE *out);
 void print_man(FILE *out);
 extern const char *const no_paths[];
@@ -636,6 +643,10 @@ bool wants_tty(const struct container *c);
 void oci_read_config(struct container *c, const char *bundle);
 /* Not static for t/unit.c and the fuzzer: JSON of LEN bytes, as if BUNDLE's. */
 void oci_parse_config(struct container *c, const char *json, size_t len, const char *bundle);
+
+/* src/oci-spec.c */
+int cmd_spec(int argc, char **argv);
+int cmd_features(int argc, char **argv);
 
 /* src/hooks.c */
 void run_hooks(const struct container *c, enum hook_kind kind, const char *state_json);

@@ -19,6 +19,7 @@ struct cmdline {
 	uint64_t caps_added, caps_dropped;	/* on docker's set, in order */
 	bool stop_timeout_given;
 	bool new_privs_allowed;
+	bool rootless;		/* carapace spec --rootless */
 };
 
 /*
@@ -69,8 +70,8 @@ static unsigned long parse_number(const char *opt, const char *s, unsigned long 
 	return v;
 }
 
-/* Docker's default capability set. */
-static const uint64_t default_caps = CAP(CHOWN) | CAP(DAC_OVERRIDE) | CAP(FSETID) |
+/* Docker's default capability set (also carapace spec's). */
+const uint64_t default_caps = CAP(CHOWN) | CAP(DAC_OVERRIDE) | CAP(FSETID) |
 	CAP(FOWNER) | CAP(MKNOD) | CAP(NET_RAW) | CAP(SETGID) | CAP(SETUID) |
 	CAP(SETFCAP) | CAP(SETPCAP) | CAP(NET_BIND_SERVICE) | CAP(SYS_CHROOT) |
 	CAP(KILL) | CAP(AUDIT_WRITE);
@@ -79,8 +80,8 @@ const char *const no_paths[] = { NULL };
 
 /* The command line's bound on the root's tmpfs: --rootfs-size. */
 #define DEFAULT_ROOTFS_SIZE ((int64_t)512 << 20)
-/* The filesystems every container gets, as OCI's default config has them. */
-static const struct mount_spec default_mounts[] = {
+/* The filesystems every container gets, as OCI's default config has them (and carapace spec's). */
+const struct mount_spec default_mounts[N_DEFAULT_MOUNTS] = {
 	{ "proc", "proc", "/proc", MS_SAFE, 0, NULL, NULL, MOUNT_BEFORE_ROOT_CHANGE },
 	{ "sysfs", "sysfs", "/sys", MS_SAFE | MS_RDONLY, 0, NULL, NULL, MOUNT_BEFORE_ROOT_CHANGE },
 	/* ~15 entries are carapace's. tmpfs's default inode count, half of RAM's
@@ -633,9 +634,6 @@ static void root_defaults(struct container *c)
 			       c->limits.memory / 2 : DEFAULT_ROOTFS_SIZE;
 }
 
-/* As podman's: plenty for a service, far below the host's pid_max. */
-#define DEFAULT_PIDS 2048
-
 /* The options' own handlers: those that are more than a field to fill. */
 
 static void overlay_dir_option(struct cmdline *cl, char *arg)
@@ -852,7 +850,21 @@ static const struct option_def init_options[] = {
 	{ 0 }
 };
 
-enum { CMD_RUN, CMD_INSPECT, CMD_INIT, N_COMMANDS };
+static const struct option_def spec_options[] = {
+	{ "bundle", 'b', "DIR", "write DIR/config.json (default: ./config.json)",
+	  STRING(c.oci.bundle) },
+	{ "rootless", 0, NULL, "for an ordinary user: a user namespace mapping only you",
+	  FLAG(rootless) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
+static const struct option_def help_only[] = {
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
+enum { CMD_RUN, CMD_INSPECT, CMD_INIT, CMD_SPEC, CMD_FEATURES, N_COMMANDS };
 
 static const struct command commands[N_COMMANDS] = {
 	[CMD_RUN] = { "run", "COMMAND [ARG...]", "run a command in a new container",
@@ -866,6 +878,13 @@ static const struct command commands[N_COMMANDS] = {
 		       "run a program under carapace's init, without namespaces",
 		       "Run PROGRAM under carapace's init, without namespaces (like tini).",
 		       init_options },
+	[CMD_SPEC] = { "spec", "", "write a config.json with carapace's secure defaults",
+		       "Write an OCI config.json with carapace's defaults: docker's capabilities,\n"
+		       "masked and read-only paths, no_new_privs, pids 2048. An existing one is\n"
+		       "never overwritten.", spec_options },
+	[CMD_FEATURES] = { "features", "", "print what carapace supports, as runc features",
+			   "Print, as JSON, what carapace supports of the OCI runtime spec.",
+			   help_only },
 };
 
 static const char exit_statuses[] =
@@ -878,7 +897,7 @@ void usage(FILE *out)
 {
 	fprintf(out, "Usage: carapace COMMAND [OPTIONS] ...\n\nCommands:\n");
 	for (int i = 0; i < N_COMMANDS; i++)
-		fprintf(out, "  %-7s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nOptions:\n"
 		"  -h, --help     show this help (carapace COMMAND --help for a command)\n"
 		"  -V, --version  show the version\n\n"
@@ -1128,4 +1147,23 @@ char **parse_init_options(struct container *c, int argc, char **argv)
 	if (first >= argc)
 		die(EXIT_CANT_RUN, "init: no program given (see carapace init --help)");
 	return argv + first;
+}
+
+/* carapace spec's options; returns the bundle (NULL: the working folder). */
+const char *parse_spec_options(int argc, char **argv, bool *rootless)
+{
+	struct cmdline cl = { .cmd = &commands[CMD_SPEC] };
+
+	if (parse_options(&cl, argc, argv) < argc)
+		die(EXIT_CANT_RUN, "spec: takes no operand: %s", argv[optind]);
+	*rootless = cl.rootless;
+	return cl.c.oci.bundle;
+}
+
+void parse_features_options(int argc, char **argv)
+{
+	struct cmdline cl = { .cmd = &commands[CMD_FEATURES] };
+
+	if (parse_options(&cl, argc, argv) < argc)
+		die(EXIT_CANT_RUN, "features: takes no operand: %s", argv[optind]);
 }
