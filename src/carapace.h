@@ -233,6 +233,7 @@ struct hugetlb_limit {
 
 struct oci_settings {
 	const char *bundle;	/* absolute; NULL: not an OCI container */
+	const char *id;		/* the state's id (create's operand); NULL: limits.name's */
 	const char *domainname;
 	bool hostname_given;	/* OCI: no hostname, no sethostname */
 	struct ns_join *joins;	/* in the order given */
@@ -650,6 +651,9 @@ int cmd_features(int argc, char **argv);
 
 /* src/hooks.c */
 void run_hooks(const struct container *c, enum hook_kind kind, const char *state_json);
+/* run_hooks with the state of C; PID -1: inside, init's own host pid. */
+void run_state_hooks(const struct container *c, enum hook_kind kind, const char *status,
+		     pid_t pid);
 /* The runtime spec's state, as JSON (hooks' stdin, carapace state): malloc'd. */
 char *oci_state_json(const char *id, const char *status, pid_t pid, const char *bundle,
 		     const struct key_value *annotations, size_t n);

@@ -135,6 +135,46 @@ void run_hooks(const struct container *c, enum hook_kind kind, const char *state
 	}
 }
 
+/*
+ * The container's pid on the host, for the hooks that run inside it: init
+ * reads it from the host's /proc while that is still its /proc (before
+ * the root change), and the workload, forked later, inherits it.
+ */
+static pid_t init_host_pid;
+
+static pid_t own_host_pid(void)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof buf - 1);
+
+	buf[n > 0 ? n : 0] = '\0';
+	return n > 0 ? (pid_t)atoi(buf) : 0;
+}
+
+/*
+ * Runs the hooks of KIND with the container's state: STATUS, and PID its
+ * init's on the host; -1: this process is init or the workload, inside,
+ * whose host pid init found itself (at its createContainer call, which
+ * comes first).
+ */
+void run_state_hooks(const struct container *c, enum hook_kind kind, const char *status,
+		     pid_t pid)
+{
+	char *state;
+
+	if (pid < 0 && !init_host_pid &&
+	    (c->oci.hooks_len[HOOK_CREATE_CONTAINER] || c->oci.hooks_len[HOOK_START_CONTAINER]))
+		init_host_pid = own_host_pid();
+	if (!c->oci.hooks_len[kind])
+		return;
+	state = oci_state_json(c->oci.id ? c->oci.id : c->limits.name ? c->limits.name : "",
+			       status, pid < 0 ? init_host_pid : pid,
+			       c->oci.bundle ? c->oci.bundle : "", c->oci.annotations,
+			       c->oci.annotations_len);
+	run_hooks(c, kind, state);
+	free(state);
+}
+
 /* The state JSON, as it is built. */
 struct json_buf {
 	char *s;
