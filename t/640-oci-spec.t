@@ -8,6 +8,8 @@ need_root
 need_binary
 need_rootfs
 
+valid_json() { python3 -m json.tool "$1" >/dev/null; }
+
 snapshot_host
 b=$TMPDIR/bundle
 mkdir -p "$b"
@@ -16,7 +18,7 @@ mkdir -p "$b"
 cd "$b" && run "$CARAPACE" spec && cd - >/dev/null
 is "$RC" 0 "carapace spec: exit 0"
 is "$OUT$ERR" "" "carapace spec: says nothing"
-ok "config.json is valid JSON" python3 -m json.tool "$b/config.json" >/dev/null
+ok "config.json is valid JSON" valid_json "$b/config.json"
 check='import json, sys
 c = json.load(open(sys.argv[1]))
 p, l = c["process"], c["linux"]
@@ -99,7 +101,7 @@ mkdir -p "$r"
 chown 65534:65534 "$r"
 run setpriv --reuid=65534 --regid=65534 --clear-groups "$CARAPACE" spec --rootless --bundle "$r"
 is "$RC:$ERR" "0:" "carapace spec --rootless as nobody"
-ok "its config.json is valid JSON" python3 -m json.tool "$r/config.json" >/dev/null
+ok "its config.json is valid JSON" valid_json "$r/config.json"
 run python3 -c 'import json, sys
 c = json.load(open(sys.argv[1])); l = c["linux"]
 print([n["type"] for n in l["namespaces"]], l["uidMappings"], l["gidMappings"], "resources" in l)
@@ -124,7 +126,7 @@ run "$CARAPACE" features
 is "$RC" 0 "carapace features: exit 0"
 features=$OUT
 printf '%s\n' "$features" >"$TMPDIR/features.json"
-ok "its output is valid JSON" python3 -m json.tool "$TMPDIR/features.json" >/dev/null
+ok "its output is valid JSON" valid_json "$TMPDIR/features.json"
 run python3 -c 'import json, sys
 f = json.load(open(sys.argv[1])); l = f["linux"]
 print(sorted(f), sorted(l))
