@@ -108,12 +108,15 @@ static int run_container(int argc, char **argv, enum exec_action action)
 	l.sigfd = launcher_signals();
 	l.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
 	create_container(&c, &rt, &l);
-	if (wait_until_ready(&l))
+	if (wait_until_ready(&l)) {
 		send_to_init(&l, MSG_START, -1);
+		run_state_hooks(&c, HOOK_POSTSTART, "running", l.init);
+	}
 	status = supervise(&l);
 	if (rt.cg.ndirs)
 		report_cgroups(&rt.cg, &c);
 	launcher_done(&l);	/* l goes with this frame: its clean-up now, not at exit */
+	run_state_hooks(&c, HOOK_POSTSTOP, "stopped", 0);
 	return status;
 }
 
@@ -323,6 +326,8 @@ static void create_container(const struct container *c, struct runtime *rt,
 	set_oom_score_adj(c, l->init);
 	if (c->namespaces & CLONE_NEWUSER)
 		write_id_maps(c, rt, l->init);
+	run_state_hooks(c, HOOK_PRESTART, "creating", l->init);	/* namespaces made */
+	run_state_hooks(c, HOOK_CREATE_RUNTIME, "creating", l->init);
 	if (c->namespaces & CLONE_NEWUSER && !rt->rootless && !c->root.tarball &&
 	    (root_tree = idmapped_root(c, rt, l->init)) >= 0) {
 		send_to_init(l, MSG_GO, root_tree);
@@ -630,6 +635,7 @@ static const char *build_filesystem(const struct container *c, const struct runt
 		make_devices(&ms, c, c->namespaces & CLONE_NEWUSER);
 	}
 	close(root);
+	run_state_hooks(c, HOOK_CREATE_CONTAINER, "creating", -1);	/* the host's paths still */
 	root_mode = change_root(&ms, c);
 	log_debug("root: entered with %s", root_mode);
 	if (rt->cg.ndirs)
@@ -685,6 +691,7 @@ static void start_container_workload(const struct container *c, const struct run
 	/* A cwd outside the root, like a leaked fd's, reads "(unreachable)". */
 	if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/')
 		die(EXIT_CANT_RUN, "workdir: %s: outside the container", c->process.cwd);
+	run_state_hooks(c, HOOK_START_CONTAINER, "created", -1);	/* the container's paths */
 	sealed = guard_host_binary(c);
 	/*
 	 * Installing a filter takes no_new_privs or CAP_SYS_ADMIN. With

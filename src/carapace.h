@@ -66,6 +66,8 @@
 #include "shared.h"
 
 #define CARAPACE_VERSION "0.1.0"
+/* The runtime spec's version that carapace implements: the state's and spec's ociVersion. */
+#define OCI_VERSION "1.0.2"
 
 /* Exit codes, as docker, runc and crun use them. */
 enum {
@@ -240,6 +242,7 @@ struct hugetlb_limit {
 
 struct oci_settings {
 	const char *bundle;	/* absolute; NULL: not an OCI container */
+	const char *id;		/* the state's id (create's operand); NULL: limits.name's */
 	const char *domainname;
 	bool hostname_given;	/* OCI: no hostname, no sethostname */
 	struct ns_join *joins;	/* in the order given */
@@ -592,6 +595,13 @@ void json_write_string(FILE *out, const char *s);
 char *find_program(const char *name);
 
 /* src/options.c */
+extern const uint64_t default_caps;
+/* As podman's: plenty for a service, far below the host's pid_max (run's and spec's). */
+#define DEFAULT_PIDS 2048
+#define N_DEFAULT_MOUNTS 6
+extern const struct mount_spec default_mounts[N_DEFAULT_MOUNTS];
+const char *parse_spec_options(int argc, char **argv, bool *rootless);
+void parse_features_options(int argc, char **argv);
 void usage(FILE *out);
 void print_man(FILE *out);
 extern const char *const no_paths[];
@@ -742,9 +752,18 @@ void oci_parse_seccomp(struct container *c, const char *json, size_t len);
 /* The same form in a --seccomp file: its errors begin with WHAT and JOIN, "seccomp: FILE" ": ". */
 void parse_seccomp_json(struct container *c, const char *json, size_t len, const char *what,
 			const char *join);
+/* src/oci-spec.c */
+int cmd_spec(const struct oci_args *global, int argc, char **argv);
+int cmd_features(const struct oci_args *global, int argc, char **argv);
 
 /* src/hooks.c */
 void run_hooks(const struct container *c, enum hook_kind kind, const char *state_json);
+/* run_hooks with the state of C; PID -1: inside, init's own host pid. */
+void run_state_hooks(const struct container *c, enum hook_kind kind, const char *status,
+		     pid_t pid);
+/* The runtime spec's state, as JSON (hooks' stdin, carapace state): malloc'd. */
+char *oci_state_json(const char *id, const char *status, pid_t pid, const char *bundle,
+		     const struct key_value *annotations, size_t n);
 
 /* src/state.c */
 bool valid_container_id(const char *id);

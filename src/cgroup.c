@@ -982,6 +982,8 @@ void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless
 	cgroup_plan(cg, c, need, cg->rootless ? 0 : (1u << CTL_FREEZER) |
 		    (c->limits.pids_default ? 1u << CTL_PIDS : 0) |
 		    (c->privileges.privileged ? 0 : 1u << CTL_DEVICES) |
+		    /* An engine's container is charged and counted apart, limit or not. */
+		    (c->oci.bundle ? 1u << CTL_MEMORY | 1u << CTL_PIDS : 0) |
 		    (log_threshold >= LOG_DEBUG ? 1u << CTL_CPUACCT : 0));
 	plan_v2_leaf(cg, c);
 	if (!cg->ndirs)

@@ -22,6 +22,7 @@ struct cmdline {
 	bool new_privs_allowed;
 	const char *bundle;	/* --bundle: the config gives the rest */
 	const char *not_with_bundle;	/* the first option given that it can't have */
+	bool rootless;		/* carapace spec --rootless */
 };
 
 /*
@@ -74,8 +75,8 @@ static unsigned long parse_number(const char *opt, const char *s, unsigned long 
 	return v;
 }
 
-/* Docker's default capability set. */
-static const uint64_t default_caps = CAP(CHOWN) | CAP(DAC_OVERRIDE) | CAP(FSETID) |
+/* Docker's default capability set (also carapace spec's). */
+const uint64_t default_caps = CAP(CHOWN) | CAP(DAC_OVERRIDE) | CAP(FSETID) |
 	CAP(FOWNER) | CAP(MKNOD) | CAP(NET_RAW) | CAP(SETGID) | CAP(SETUID) |
 	CAP(SETFCAP) | CAP(SETPCAP) | CAP(NET_BIND_SERVICE) | CAP(SYS_CHROOT) |
 	CAP(KILL) | CAP(AUDIT_WRITE);
@@ -84,8 +85,8 @@ const char *const no_paths[] = { NULL };
 
 /* The command line's bound on the root's tmpfs: --rootfs-size. */
 #define DEFAULT_ROOTFS_SIZE ((int64_t)512 << 20)
-/* The filesystems every container gets, as OCI's default config has them. */
-static const struct mount_spec default_mounts[] = {
+/* The filesystems every container gets, as OCI's default config has them (and carapace spec's). */
+const struct mount_spec default_mounts[N_DEFAULT_MOUNTS] = {
 	{ "proc", "proc", "/proc", MS_SAFE, 0, NULL, NULL, MOUNT_BEFORE_ROOT_CHANGE },
 	{ "sysfs", "sysfs", "/sys", MS_SAFE | MS_RDONLY, 0, NULL, NULL, MOUNT_BEFORE_ROOT_CHANGE },
 	/* ~15 entries are carapace's. tmpfs's default inode count, half of RAM's
@@ -648,9 +649,6 @@ static void root_defaults(struct container *c)
 			       c->limits.memory / 2 : DEFAULT_ROOTFS_SIZE;
 }
 
-/* As podman's: plenty for a service, far below the host's pid_max. */
-#define DEFAULT_PIDS 2048
-
 /* The options' own handlers: those that are more than a field to fill. */
 
 static void overlay_dir_option(struct cmdline *cl, char *arg)
@@ -881,6 +879,16 @@ static const struct option_def init_options[] = {
 
 static int parse_options(struct cmdline *cl, int argc, char **argv);
 
+static const struct option_def spec_options[] = {
+	{ "bundle", 'b', "DIR", "write DIR/config.json (default: ./config.json)",
+	  STRING(c.oci.bundle) },
+	{ "rootless", 0, NULL, "for an ordinary user: a user namespace mapping only you",
+	  FLAG(rootless) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
+
 static void preserve_fds_oci_option(struct cmdline *cl, char *arg)
 {
 	cl->oci.preserve_fds = (int)parse_number("--preserve-fds", arg, 1000);
@@ -981,7 +989,7 @@ static const struct option_def list_options[] = {
 };
 
 enum { CMD_RUN, CMD_INSPECT, CMD_INIT, CMD_CREATE, CMD_START, CMD_STATE, CMD_KILL,
-       CMD_DELETE, CMD_LIST, N_COMMANDS };
+       CMD_DELETE, CMD_LIST, CMD_SPEC, CMD_FEATURES, N_COMMANDS };
 /* The commands, in carapace --help's order; main() runs them from here. */
 static const struct command commands[N_COMMANDS] = {
 	[CMD_RUN] = { "run", "COMMAND [ARG...]", "run a command in a new container",
@@ -1015,6 +1023,13 @@ static const struct command commands[N_COMMANDS] = {
 			 "--force, which kills it first.", delete_options, cmd_delete },
 	[CMD_LIST] = { "list", "", "OCI: list the containers",
 		       "List the containers under --root.", list_options, cmd_list },
+	[CMD_SPEC] = { "spec", "", "OCI: write a config.json with carapace's secure defaults",
+		       "Write an OCI config.json with carapace's defaults: docker's capabilities,\n"
+		       "masked and read-only paths, no_new_privs, pids 2048. An existing one is\n"
+		       "never overwritten.", spec_options, cmd_spec },
+	[CMD_FEATURES] = { "features", "", "OCI: print what carapace supports, as runc features",
+			   "Print, as JSON, what carapace supports of the OCI runtime spec.",
+			   help_only_options, cmd_features },
 };
 
 const struct command *find_command(const char *name)
@@ -1067,7 +1082,7 @@ void usage(FILE *out)
 {
 	fprintf(out, "Usage: carapace [OPTIONS] COMMAND [OPTIONS] ...\n\nCommands:\n");
 	for (int i = 0; i < N_COMMANDS; i++)
-		fprintf(out, "  %-7s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nOptions, before the command:\n");
 	for (const struct option_def *o = global_options; o->name; o++)
 		print_option(out, o);
@@ -1562,4 +1577,23 @@ char **parse_init_options(struct container *c, int argc, char **argv)
 	if (first >= argc)
 		die(EXIT_CANT_RUN, "init: no program given (see carapace init --help)");
 	return argv + first;
+}
+
+/* carapace spec's options; returns the bundle (NULL: the working folder). */
+const char *parse_spec_options(int argc, char **argv, bool *rootless)
+{
+	struct cmdline cl = { .cmd = &commands[CMD_SPEC] };
+
+	if (parse_options(&cl, argc, argv) < argc)
+		die(EXIT_CANT_RUN, "spec: takes no operand: %s", argv[optind]);
+	*rootless = cl.rootless;
+	return cl.c.oci.bundle;
+}
+
+void parse_features_options(int argc, char **argv)
+{
+	struct cmdline cl = { .cmd = &commands[CMD_FEATURES] };
+
+	if (parse_options(&cl, argc, argv) < argc)
+		die(EXIT_CANT_RUN, "features: takes no operand: %s", argv[optind]);
 }

@@ -82,6 +82,8 @@ is "$(table run_options | wc -l)" 43 "run_options has the 43 options of run and 
 is "$(table init_options | wc -l)" 5 "init_options has the 5 options of init"
 check_table run_options run inspect
 check_table init_options init
+check_table spec_options spec
+check_table help_only_options features start state
 if [ -s "$work/man.txt" ]; then
 	for cmd in run inspect init; do
 		like "$(cat "$work/man.txt")" "^   carapace $cmd\$" "the man page has a section for $cmd"

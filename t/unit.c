@@ -1773,6 +1773,139 @@ static void test_oci_bad(void)
 	}
 }
 
+/* The state JSON: exact, escaped, valid whatever bytes it is given. */
+static void test_state_json(void)
+{
+	static const struct key_value notes[] = {
+		{ "org.example/a", "1" }, { "b\"q", "line\nnext\ttab\x01" },
+	};
+	char *s;
+
+	s = oci_state_json("abc", "created", 42, "/srv/b", NULL, 0);
+	is_str(s, "{\"ociVersion\":\"" OCI_VERSION "\",\"id\":\"abc\",\"status\":\"created\","
+	       "\"pid\":42,\"bundle\":\"/srv/b\"}", "state: the spec's members, in order");
+	free(s);
+	s = oci_state_json("abc", "stopped", 0, "/b", NULL, 0);
+	is_str(s, "{\"ociVersion\":\"" OCI_VERSION "\",\"id\":\"abc\",\"status\":\"stopped\","
+	       "\"bundle\":\"/b\"}", "state: no pid when there is none");
+	free(s);
+	s = oci_state_json("x", "running", 7, "/b", notes, 2);
+	is_str(s, "{\"ociVersion\":\"" OCI_VERSION "\",\"id\":\"x\",\"status\":\"running\","
+	       "\"pid\":7,\"bundle\":\"/b\",\"annotations\":{\"org.example/a\":\"1\","
+	       "\"b\\\"q\":\"line\\u000anext\\u0009tab\\u0001\"}}",
+	       "state: annotations, quotes and control characters escaped");
+	free(s);
+	s = oci_state_json("q\"\\", "created", 1, "/\xc3\xa9/\xf0\x9f\x90\xa2/\xff/\xe2\x82/\xc0\xaf/"
+			   "\xed\xa0\x80/\x7f", NULL, 0);
+	is_str(s, "{\"ociVersion\":\"" OCI_VERSION "\",\"id\":\"q\\\"\\\\\",\"status\":\"created\","
+	       "\"pid\":1,\"bundle\":\"/\xc3\xa9/\xf0\x9f\x90\xa2/\\ufffd/\\ufffd\\ufffd/"
+	       "\\ufffd\\ufffd/\\ufffd\\ufffd\\ufffd/\\u007f\"}",
+	       "state: valid UTF-8 kept; a stray, cut, overlong or surrogate byte is U+FFFD");
+	free(s);
+}
+
+/* run_hooks(KIND) on HOOKS, in a child: its stderr gets the hooks' stdout. */
+struct hooks_case {
+	enum hook_kind kind;
+	struct hook *hooks;
+	size_t n;
+	const char *state;
+};
+
+static void call_hooks(const void *arg)
+{
+	const struct hooks_case *hc = arg;
+	struct container c = { 0 };
+
+	c.oci.hooks[hc->kind] = hc->hooks;
+	c.oci.hooks_len[hc->kind] = hc->n;
+	run_hooks(&c, hc->kind, hc->state);
+}
+
+static bool hooks_give(const struct hooks_case *hc, int code, const char *err, const char *desc)
+{
+	struct outcome o = in_child(call_hooks, hc);
+	bool pass = o.code == code && !strcmp(o.err, err);
+
+	if (!ok(pass, "%s", desc)) {
+		printf("#      got: exit %d, '%s'\n", o.code, o.err);
+		printf("# expected: exit %d, '%s'\n", code, err);
+	}
+	return pass;
+}
+
+#define SH(...) (char *[]){ "sh", "-c", __VA_ARGS__, NULL }
+
+static void test_hooks(void)
+{
+	static const char state[] = "{\"id\":\"h\"}";
+	char *env_ab[] = { "A=1", "B=two words", NULL };
+	struct hook cat = { "/bin/cat", NULL, NULL, 0 };
+	struct hook env_given = { "/usr/bin/env", (char *[]){ "env", NULL }, env_ab, 0 };
+	struct hook env_none = { "/usr/bin/env", (char *[]){ "env", NULL }, NULL, 0 };
+	struct hook argv0 = { "/bin/sh", SH("echo $0 $1", "zero", "one"), NULL, 0 };
+	struct hook two[] = { { "/bin/sh", SH("echo one"), NULL, 0 },
+			      { "/bin/sh", SH("echo two"), NULL, 0 } };
+	struct hook fails[] = { { "/bin/sh", SH("exit 3"), NULL, 0 },
+				{ "/bin/sh", SH("echo after"), NULL, 0 } };
+	struct hook killed = { "/bin/sh", SH("kill -9 $$"), NULL, 0 };
+	struct hook missing = { "/nonexistent/hook", NULL, NULL, 0 };
+	struct hook hangs = { "/bin/sh", SH("sleep 100; :"), NULL, 1 };	/* a child of the hook */
+	struct hook ignores_stdin = { "/bin/true", NULL, NULL, 0 };
+	struct hook deaf_hang = { "/bin/sh", SH("exec sleep 100"), NULL, 1 };
+	struct hook fds = { "/bin/ls", (char *[]){ "ls", "/proc/self/fd", NULL }, NULL, 0 };
+	struct hook closes_stdin = { "/bin/sh", SH("exec <&-; sleep 0.2"), NULL, 0 };
+	char *big = xrealloc(NULL, 300000);
+	int leak;
+
+	memset(big, 'x', 299999);
+	big[299999] = '\0';
+	hooks_give(&(struct hooks_case){ HOOK_PRESTART, &cat, 1, state }, 0, state,
+		   "hooks: the state on stdin, stdout to carapace's stderr, path as argv[0]");
+	hooks_give(&(struct hooks_case){ HOOK_CREATE_RUNTIME, &env_given, 1, state }, 0,
+		   "A=1\nB=two words\n", "hooks: the environment exactly as given");
+	hooks_give(&(struct hooks_case){ HOOK_CREATE_RUNTIME, &env_none, 1, state }, 0, "",
+		   "hooks: no env: an empty environment");
+	hooks_give(&(struct hooks_case){ HOOK_CREATE_CONTAINER, &argv0, 1, state }, 0,
+		   "zero one\n", "hooks: args as given, args[0] the hook's argv[0]");
+	hooks_give(&(struct hooks_case){ HOOK_START_CONTAINER, two, 2, state }, 0, "one\ntwo\n",
+		   "hooks: in the order given");
+	hooks_give(&(struct hooks_case){ HOOK_PRESTART, fails, 2, state }, 125,
+		   "carapace: hook prestart /bin/sh: exited with 3\n",
+		   "hooks: a failing prestart hook is fatal, and the next one doesn't run");
+	hooks_give(&(struct hooks_case){ HOOK_POSTSTART, fails, 2, state }, 0,
+		   "carapace: warning: hook poststart /bin/sh: exited with 3\nafter\n",
+		   "hooks: a failing poststart hook is a warning, and the next one runs");
+	hooks_give(&(struct hooks_case){ HOOK_POSTSTOP, &killed, 1, state }, 0,
+		   "carapace: warning: hook poststop /bin/sh: killed by signal 9\n",
+		   "hooks: a poststop hook killed by a signal is a warning");
+	hooks_give(&(struct hooks_case){ HOOK_CREATE_CONTAINER, &killed, 1, state }, 125,
+		   "carapace: hook createContainer /bin/sh: killed by signal 9\n",
+		   "hooks: a createContainer hook killed by a signal is fatal");
+	hooks_give(&(struct hooks_case){ HOOK_CREATE_RUNTIME, &missing, 1, state }, 125,
+		   "carapace: hook: exec: /nonexistent/hook: No such file or directory\n"
+		   "carapace: hook createRuntime /nonexistent/hook: exited with 127\n",
+		   "hooks: a hook that isn't there: 127, fatal");
+	hooks_give(&(struct hooks_case){ HOOK_PRESTART, &hangs, 1, state }, 125,
+		   "carapace: hook prestart /bin/sh: timed out after 1 s, killed\n",
+		   "hooks: a hook past its timeout is killed, fatal before the start");
+	hooks_give(&(struct hooks_case){ HOOK_POSTSTOP, &hangs, 1, state }, 0,
+		   "carapace: warning: hook poststop /bin/sh: timed out after 1 s, killed\n",
+		   "hooks: a poststop hook past its timeout is killed, a warning");
+	hooks_give(&(struct hooks_case){ HOOK_PRESTART, &ignores_stdin, 1, big }, 0, "",
+		   "hooks: a hook that exits without reading 300 KB of state");
+	hooks_give(&(struct hooks_case){ HOOK_PRESTART, &closes_stdin, 1, big }, 0, "",
+		   "hooks: a hook that closes its stdin unread: no SIGPIPE for carapace");
+	hooks_give(&(struct hooks_case){ HOOK_PRESTART, &deaf_hang, 1, big }, 125,
+		   "carapace: hook prestart /bin/sh: timed out after 1 s, killed\n",
+		   "hooks: the timeout holds while the state fills the pipe, unread");
+	leak = open("/dev/null", O_RDONLY);	/* no O_CLOEXEC: the hook must not get it */
+	hooks_give(&(struct hooks_case){ HOOK_PRESTART, &fds, 1, state }, 0, "0\n1\n2\n3\n",
+		   "hooks: only fds 0, 1 and 2 (and ls's own 3) in the hook");
+	close(leak);
+	free(big);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -1801,6 +1934,8 @@ int main(void)
 	test_oci_full();
 	test_oci_defaults();
 	test_oci_bad();
+	test_state_json();
+	test_hooks();
 	remove_tree(scratch);
 	printf("1..%d\n", tests);
 	return failures ? 1 : 0;
