@@ -6,13 +6,6 @@
 # storage and state in the test's folder; the runtime keeps its state in
 # its default root (podman passes no --root), where each test looks for
 # what is left. ENGINE_RUNTIME=/usr/sbin/runc proves the harness.
-# An engine's daemons (conmon, the shims) leave their parent, and podman
-# waits for conmon to be gone: where pid 1 is slow to reap (as on the test
-# VM) a zombie conmon holds each podman run for 20 s. Under tini -s, a
-# subreaper, the test's own tini reaps them at once.
-if [ -z "${ENGINE_SUBREAPER:-}" ] && command -v tini >/dev/null; then
-	ENGINE_SUBREAPER=1 exec tini -s -- "$BASH" "$0" "$@"
-fi
 . "$(dirname "$0")/tap.sh"
 need_root
 command -v podman >/dev/null || skip_all "podman is not installed (apt-get install podman)"
@@ -46,8 +39,13 @@ start_snapshot=$_tap_snapshot
 # its name, hence the name in runtime_supports_json); it is $RUNTIME. The
 # host's limits: root's hard nofile is 20000 here, and the bounding set
 # lacks CAP_SYS_RESOURCE, so podman's default ulimits can't be raised to.
+# Its run folder and tmp_dir are in a short folder of their own: under a
+# long path (as $TMPDIR's) conmon's attach socket fails, and each podman run
+# then waits 20 s for an exit code that comes another way.
 eng=$TMPDIR/podman
-mkdir -p "$eng/root" "$eng/run" "$eng/tmp" "$eng/net" "$eng/volumes"
+short=$(mktemp -d /tmp/pm.XXXXXX) || { echo "Bail out! no folder in /tmp"; exit 1; }
+ENGINE_DIRS=$short
+mkdir -p "$eng/root" "$short/run" "$short/tmp" "$eng/net" "$eng/volumes"
 cat >"$eng/containers.conf" <<EOF
 [containers]
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
@@ -57,7 +55,7 @@ ${INIT:+init_path = \"$INIT\"}
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$eng/events.log"
-tmp_dir = "$eng/tmp"
+tmp_dir = "$short/tmp"
 static_dir = "$eng/root/libpod"
 volume_path = "$eng/volumes"
 runtime = "carapace"
@@ -71,7 +69,7 @@ cat >"$eng/storage.conf" <<EOF
 [storage]
 driver = "overlay"
 graphroot = "$eng/root"
-runroot = "$eng/run"
+runroot = "$short/run"
 # Not the driver's bind of its folder on itself, which comes and goes.
 [storage.options.overlay]
 skip_mount_home = "true"
@@ -88,10 +86,12 @@ cleanup() {
 	podman rm -a -f -t 0 >/dev/null 2>&1
 	podman rmi -a -f >/dev/null 2>&1
 	# The overlay driver binds its folder on itself.
-	awk -v d="$eng" 'substr($5, 1, length(d) + 1) == d "/" { print $5 }' /proc/self/mountinfo |
-		sort -r | while read -r m; do umount "$m"; done
-	drop_engine_cgroups
 	local d
+	for d in "$eng" "$short"; do
+		awk -v d="$d" 'substr($5, 1, length(d) + 1) == d "/" { print $5 }' /proc/self/mountinfo
+	done | sort -r | while read -r m; do umount "$m"; done
+	rm -rf --one-file-system -- "$short"
+	drop_engine_cgroups
 	for d in "${made_dirs[@]}"; do
 		[ "$d" = /run/containers/networks ] && rm -f "$d/ipam.db"
 		rmdir "$d" 2>/dev/null
@@ -343,7 +343,11 @@ nothing_left "podman run --network none: nothing left"
 
 # -p 8080:80 needs podman's bridge (netavark, iptables): in a network
 # namespace of the test's, so that nothing of it touches the host's. httpd
-# serves a volume; the host side fetches from 127.0.0.1:8080.
+# serves a volume; the host side fetches from 127.0.0.1:8080, with curl or
+# GNU wget (busybox's wget dies of SIGSEGV in such a namespace here).
+fetch=
+if command -v curl >/dev/null; then fetch="curl -sS --max-time 2"
+elif command -v wget >/dev/null; then fetch="wget -q -T 2 -O -"; fi
 snapshot_host
 www=$(mktemp -d)
 echo "served by httpd" >"$www/index.html"
@@ -353,13 +357,15 @@ ip link set lo up
 podman run -d --network bridge -p 8080:80 -v "$www:/www:ro" --cgroup-parent "/$TEST_CGROUP_PARENT" \
 	--cidfile "$cid" "$IMAGE" httpd -f -p 80 -h /www >/dev/null || exit 1
 for i in \$(seq 25); do
-	out=\$(busybox wget -q -T 1 -O - http://127.0.0.1:8080/ 2>&1) && break
+	out=\$($fetch http://127.0.0.1:8080/ 2>&1) && break
 	sleep 0.2
 done
 echo "fetched: \$out"
 podman rm -f -t 0 "\$(cat "$cid")" >/dev/null
 EOF
-if command -v netavark >/dev/null || [ -x /usr/lib/podman/netavark ]; then
+if [ -z "$fetch" ]; then
+	skip "podman run -p 8080:80: no curl nor wget to fetch with (apt-get install curl)"
+elif command -v netavark >/dev/null || [ -x /usr/lib/podman/netavark ]; then
 	run timeout -k 5 120 unshare --net bash "$TMPDIR/port.sh"
 	last_id >/dev/null
 	is "$OUT" "fetched: served by httpd" "podman run -p 8080:80 httpd: 127.0.0.1:8080 serves the container's page"

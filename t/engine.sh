@@ -23,7 +23,8 @@ engine_state_dir() { printf '%s\n' "$@" >>"$_engine_state_dirs"; }
 # - processes that carry the test's CARAPACE_TEST_ID but are not the test
 #   shell's descendants: an engine's daemons that went away from it (a
 #   containerd shim, which inherits containerd's environment);
-# - network namespaces that an engine pins under /run/netns.
+# - network namespaces that an engine pins under /run/netns;
+# - mounts under $ENGINE_DIRS, the engine's folders outside $TMPDIR.
 host_state_extra() {
 	local d
 	while IFS= read -r d; do
@@ -57,6 +58,9 @@ host_state_extra() {
 					print "engine process " pid " (" comm[pid] ")"
 		}'
 	for d in /run/netns/*; do [ -e "$d" ] && echo "netns $d"; done
+	for d in ${ENGINE_DIRS:-}; do
+		awk -v d="$d" 'substr($5, 1, length(d) + 1) == d "/" { print "mount " $5 }' /proc/self/mountinfo
+	done
 }
 
 # drop_engine_cgroups: the engine's own cgroups under the test's parent go
