@@ -84,3 +84,7 @@ drop_engine_cgroups() {
 # nothing_left DESC: the engine's cgroups dropped, no_leaks.
 nothing_left() { drop_engine_cgroups; no_leaks "$1"; }
 
+
+# live_pid PID: PID is a number above 1 and a live process (kill -0 of an
+# empty or 0 pid would signal the test's own group, and pass).
+live_pid() { [[ ${1:-} =~ ^[0-9]+$ ]] && [ "$1" -gt 1 ] && kill -0 "$1"; }
