@@ -50,6 +50,8 @@ NS=$TEST_CGROUP_PARENT
 # The runtime's --root (the shim adds the namespace).
 RROOT=$eng/runtime-root
 c() { timeout -k 5 60 ctr --address "$sock" --namespace "$NS" "$@"; }
+# cq ARGS...: c, quiet: for the checks that expect a failure, and cleanups.
+cq() { c "$@" >/dev/null 2>&1; }
 
 daemon=
 cleanup() {
@@ -134,7 +136,7 @@ snapshot_host
 run crun r1 --rm "$IMAGE" r1 sh -c 'echo hello from $$'
 like "$OUT" '^hello from [0-9]+$' "ctr run --rm: the workload's stdout"
 is "$RC" 0 "ctr run --rm: exit code 0"
-nok "ctr run --rm: the container is gone" c container info r1
+nok "ctr run --rm: the container is gone" cq container info r1
 nothing_left "ctr run --rm: nothing left"
 
 # One line, not up to EOF: ctr forwards its stdin's EOF late or never when
@@ -161,7 +163,7 @@ run crun r5 --rm "$IMAGE" r5 /no/such/command
 isnt "$RC" 0 "ctr run of a missing command: fails"
 like "$ERR" 'OCI runtime create failed: .*/no/such/command' "ctr run of a missing command: containerd shows the runtime's error"
 unlike "$ERR" 'unable to retrieve OCI runtime error' "ctr run of a missing command: the runtime's --log has it, as JSON"
-c container delete r5 >/dev/null 2>&1
+cq container delete r5
 nothing_left "ctr run of a missing command: nothing left"
 
 snapshot_host
@@ -202,8 +204,8 @@ ok "ctr task kill: the task stops" wait_status d1 STOPPED
 run c task delete d1
 is "$RC" 0 "ctr task delete: exits 0"
 like "$ERR" 'exit code 7' "ctr task delete: the task's exit code, 7"
-nok "ctr task delete: the task is gone" c task ps d1
-c container delete d1
+nok "ctr task delete: the task is gone" cq task ps d1
+cq container delete d1
 nothing_left "ctr run -d, task kill, task delete: nothing left"
 
 snapshot_host
@@ -213,18 +215,18 @@ c task kill -s KILL d2
 ok "ctr task kill -s KILL: the task stops" wait_status d2 STOPPED
 run c task delete d2
 like "$ERR" 'exit code 137' "ctr task delete after KILL: exit code 137"
-c container delete d2
+cq container delete d2
 nothing_left "ctr task kill -s KILL, delete: nothing left"
 
 # ctr task delete of a running task is refused; with -f it is killed.
 snapshot_host
 crun d3 -d "$IMAGE" d3 sleep 1000 >/dev/null
 wait_status d3 RUNNING >/dev/null
-nok "ctr task delete of a running task: refused" c task delete d3
+nok "ctr task delete of a running task: refused" cq task delete d3
 is "$(task_status d3)" RUNNING "ctr task delete refused: still running"
-ok "ctr task delete -f of a running task" c task delete -f d3
-nok "ctr task delete -f: the task is gone" c task ps d3
-c container delete d3
+ok "ctr task delete -f of a running task" cq task delete -f d3
+nok "ctr task delete -f: the task is gone" cq task ps d3
+cq container delete d3
 nothing_left "ctr task delete -f: nothing left"
 rm -rf -- "$out"
 
