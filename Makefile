@@ -54,7 +54,8 @@ carapace: $(OBJS)
 
 # carapace(1), made from the option tables by a tool built for it: a
 # command of carapace's own would cost the binary 2 KB of its size limit.
-MAN_OBJS = build/src/man.o build/src/options.o build/src/shared.o build/src/util.o
+MAN_OBJS = build/src/man.o build/src/options.o build/src/shared.o build/src/util.o \
+	   build/src/spec.o build/src/security.o
 
 build/mkman: $(MAN_OBJS)
 	$(CC) -static $(LTO) -O2 -o $@ $(MAN_OBJS)

@@ -432,8 +432,9 @@ struct runtime {
 	bool rootless;		/* run by an ordinary user */
 	int root_fd;		/* O_PATH on the rootfs folder, as validated, for root's
 				 * --userns; else -1 */
-	const char *newuidmap;	/* the helpers that write the id maps; NULL: carapace does */
-	const char *newgidmap;
+	char *newuidmap;	/* the helpers that write the id maps, their argv[0];
+				 * NULL: carapace does */
+	char *newgidmap;
 	bool deny_setgroups;	/* the kernel's rule for a map written without them */
 	unsigned long long host_ns[8];	/* inspect's, by inspector_host_namespaces() */
 	uint64_t caps;		/* the workload's: the spec's, but CAP_MKNOD only where
@@ -529,6 +530,7 @@ int sys_move_mount(int from, int to);
 int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct mount_attr *attr);
 __attribute__((format(printf, 2, 3)))
 void log_msg(enum log_level level, const char *fmt, ...);
+char *find_program(const char *name);
 
 /* src/options.c */
 void usage(FILE *out);
@@ -557,7 +559,9 @@ bool path_within(const char *path, const char *dir);
 bool open_text_file(struct text_file *t, const char *what, const char *path);
 char *next_line(struct text_file *t);
 void close_text_file(struct text_file *t);
-void validate_spec(struct container *c, struct runtime *rt);
+bool id_mapped(const struct id_map *map, uint32_t id);
+bool valid_cgroup_path(const char *p, bool nested);
+void validate_spec(const struct container *c, struct runtime *rt);
 
 /* src/cgroup.c */
 void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless);

@@ -23,6 +23,7 @@ bool ipc_send(int sock, const struct ipc_msg *m)
 	size_t len = strnlen(m->text, sizeof m->text);
 	struct ipc_header h = { .type = (uint32_t)m->type, .code = m->code,
 				.err = m->err, .len = (uint32_t)len };
+	/* The one const cast: struct iovec has no const pointer, and sendmsg only reads it. */
 	struct iovec iov[2] = { { &h, sizeof h }, { (char *)m->text, len } };
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };

@@ -113,7 +113,8 @@ static const struct mount_type {
 	{ "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5,max=128" },
 };
 
-static const char default_path[] =
+/* Not const: an environment's entries are execve's char *, and none is cast. */
+static char default_path[] =
 	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 const char *env_get(char **env, const char *name)
@@ -656,6 +657,14 @@ static void overlay_dir_option(struct cmdline *cl, char *arg)
 	cl->c.root.overlay_dir = arg;
 }
 
+/* Checked here too: rootless, with no limit, the name makes no cgroup and is dropped. */
+static void name_option(struct cmdline *cl, char *arg)
+{
+	if (!valid_cgroup_path(arg, false))
+		die(EXIT_CANT_RUN, "--name: not a valid name: '%s'", arg);
+	cl->c.limits.name = arg;
+}
+
 static void rootfs_size_option(struct cmdline *cl, char *arg)
 {
 	cl->c.root.size = parse_size("--rootfs-size", arg);
@@ -826,7 +835,7 @@ static const struct option_def run_options[] = {
 	{ "cgroup-parent", 0, "PATH", "parent cgroup, from the hierarchy's root (default carapace)",
 	  STRING(c.limits.parent) },
 	{ "name", 'n', "NAME", "container name, also its cgroup's (default: unique)",
-	  STRING(c.limits.name), .with_bundle = true },
+	  CALLS(name_option), .with_bundle = true },
 	{ "user", 'u', "USER[:GROUP]", "run as USER (name or number, from the container's /etc/passwd)",
 	  STRING(c.privileges.user) },
 	{ "group-add", 0, "GROUP", "add a supplementary group (repeatable)", CALLS(group_add_option) },
@@ -1057,7 +1066,7 @@ static void env_defaults(struct container *c)
 
 	c->process.env = NULL;
 	c->process.env_len = 0;
-	env_set(c, (char *)default_path);
+	env_set(c, default_path);
 	env_set(c, "HOME=/root");
 	if (getenv("TERM"))
 		env_set(c, xasprintf("TERM=%s", getenv("TERM")));
@@ -1135,6 +1144,224 @@ static void bundle_options(const struct cmdline *cl, int operands)
 		die(EXIT_CANT_RUN, "run: --json: only carapace inspect has it");
 }
 
+/* The defaults that depend on the host, or on other options: once all are parsed. */
+
+/* --privileged: every capability, the host's devices, nothing masked. */
+static void make_privileged(struct container *c)
+{
+	for (size_t i = 0; i < c->mounts_len; i++) {
+		struct mount_spec *m = &c->mounts[i];
+
+		/* The /dev made before the root change: carapace's, not a user's. */
+		if (m->phase == MOUNT_BEFORE_ROOT_CHANGE && !strcmp(m->target, "/dev")) {
+			m->type = m->source = "devtmpfs";
+			m->data = NULL;
+		}
+	}
+	c->privileges.caps = (1ULL << N_CAPS) - 1;
+	c->privileges.masked_paths = c->privileges.readonly_paths = no_paths;
+	c->privileges.seccomp = "unconfined";
+	c->privileges.no_new_privs = false;
+}
+
+/* A file is a rootfs if its name says it is a tarball; compression is sniffed. */
+static bool tarball_name(const char *path)
+{
+	static const char *const suffixes[] = {
+		".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tar.zst",
+	};
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		size_t k = strlen(suffixes[i]);
+
+		if (n > k && !strcmp(path + n - k, suffixes[i]))
+			return true;
+	}
+	return false;
+}
+
+static char *absolute_path(const char *what, const char *path)
+{
+	char *abs = realpath(path, NULL);
+
+	if (!abs)
+		die_errno("%s: %s", what, path);
+	return abs;
+}
+
+/* Appends the ranges that FILE (/etc/subuid, /etc/subgid) gives USER, or ID, from INSIDE on. */
+static void add_subordinate_ranges(struct id_map *map, const char *file, const char *user,
+				   unsigned long id, uint32_t inside)
+{
+	struct text_file t;
+	char *line, owner[256], start_s[16], count_s[16], end;
+	unsigned long start, count;
+	size_t max = sizeof map->ranges / sizeof map->ranges[0];
+
+	if (!open_text_file(&t, "--userns: the host's ", file))
+		return;
+	while ((line = next_line(&t))) {
+		bool numeric;
+
+		/* A whole line, and all of it: too long a field is no match. */
+		if (sscanf(line, "%255[^:]:%15[0-9]:%15[0-9]%c", owner, start_s, count_s, &end) != 3)
+			continue;
+		numeric = strspn(owner, "0123456789") == strlen(owner);
+		if (numeric ? strtoul(owner, NULL, 10) != id : !user || strcmp(owner, user))
+			continue;
+		start = strtoul(start_s, NULL, 10);
+		count = strtoul(count_s, NULL, 10);
+		if (!count || start + count > UINT32_MAX || inside + count > UINT32_MAX)
+			continue;
+		for (size_t i = 0; i < map->len; i++)
+			if (ranges_overlap(start, count, map->ranges[i].outside,
+					   map->ranges[i].count))
+				die(EXIT_CANT_RUN, "%s: %s's ranges overlap", file, owner);
+		if (map->len == max) {
+			log_warn("%s: only the first %zu ranges are used", file, max);
+			break;
+		}
+		map->ranges[map->len++] = (struct id_range){ inside, (uint32_t)start, (uint32_t)count };
+		inside += count;
+	}
+	close_text_file(&t);
+}
+
+/*
+ * Root inside, someone else outside. Root gives the maps, or takes its
+ * /etc/subuid ranges; an ordinary user is root inside, and has its ranges
+ * from 1 up when newuidmap and newgidmap can write them.
+ */
+static void default_id_map(struct id_map *map, const char *file, const char *user, uint32_t own,
+			   bool have_helper)
+{
+	if (own == 0) {
+		add_subordinate_ranges(map, file, user, own, 0);
+		if (!map->len)
+			die(EXIT_CANT_RUN, "--userns: give --uidmap, or give root a range in %s", file);
+		return;
+	}
+	map->ranges[map->len++] = (struct id_range){ 0, own, 1 };
+	if (have_helper)
+		add_subordinate_ranges(map, file, user, own, 1);
+}
+
+/* A user namespace mounts no devtmpfs: devpts's gid=5 and /dev need what is allowed there. */
+static void adapt_mounts_to_userns(struct container *c)
+{
+	for (size_t i = 0; i < c->mounts_len && (c->namespaces & CLONE_NEWUSER); i++) {
+		struct mount_spec *m = &c->mounts[i];
+
+		if (m->phase != MOUNT_BEFORE_ROOT_CHANGE)	/* the user's are as asked */
+			continue;
+		if (!strcmp(m->type, "devpts") && !id_mapped(&c->userns.gids, 5))
+			m->data = "newinstance,ptmxmode=0666,mode=0620";
+		if (!strcmp(m->type, "devtmpfs")) {	/* --privileged: the host's /dev */
+			m->type = "bind";
+			m->source = "/dev";
+			m->flags = MS_BIND | MS_REC | MS_NOSUID;
+			m->propagation = MS_PRIVATE | MS_REC;
+		}
+	}
+}
+
+/*
+ * A user namespace when run by an ordinary user (the kernel gives it no
+ * other way in), or when id maps are given; and the maps not given: the
+ * gids as the uids (as podman does), or the defaults from /etc/subuid.
+ */
+static void userns_defaults(struct container *c, bool rootless)
+{
+	struct id_map *uids = &c->userns.uids, *gids = &c->userns.gids;
+	char *newuidmap, *newgidmap, *line, *field[7];
+	const char *user;
+	bool helpers;
+
+	if (rootless || uids->len || gids->len)
+		c->namespaces |= CLONE_NEWUSER;
+	if (!(c->namespaces & CLONE_NEWUSER))
+		return;
+	if (uids->len && !gids->len)
+		*gids = *uids;
+	if (uids->len && gids->len)
+		return;
+	newuidmap = find_program("newuidmap");
+	newgidmap = find_program("newgidmap");
+	helpers = newuidmap && newgidmap;
+	free(newuidmap);
+	free(newgidmap);
+	/* The host's name for the user, by which /etc/subuid may know it. */
+	line = find_entry(HOST_FILE, "/etc/passwd", NULL, geteuid(), field);
+	user = line ? field[0] : NULL;
+	if (!uids->len)
+		default_id_map(uids, "/etc/subuid", user, geteuid(), helpers);
+	if (!gids->len)
+		default_id_map(gids, "/etc/subgid", user, getegid(), helpers);
+}
+
+/*
+ * What the rootfs is, a folder or a tarball (by its name: compression is
+ * sniffed later), and the paths made absolute, as the spec has them.
+ */
+static void root_paths(struct container *c)
+{
+	struct stat st;
+
+	if (stat(c->root.path, &st))
+		die_errno("rootfs: %s", c->root.path);
+	c->root.tarball = S_ISREG(st.st_mode) && tarball_name(c->root.path);
+	if (!S_ISDIR(st.st_mode) && !c->root.tarball)
+		die(EXIT_CANT_RUN, "rootfs: %s: %s", c->root.path, strerror(ENOTDIR));
+	c->root.path = absolute_path("rootfs", c->root.path);
+	if (c->root.overlay_dir)
+		c->root.overlay_dir = absolute_path("--overlay-dir", c->root.overlay_dir);
+}
+
+/*
+ * Every container but a privileged one has a cgroup: devices need one.
+ * Rootless, the kernel keeps host devices shut, and a cgroup is made only
+ * for a limit (with --name, if given, as its name): as a cgroup needs a
+ * delegation there, the default pids limit is none.
+ */
+static void cgroup_defaults(struct container *c, bool rootless)
+{
+	bool any;
+
+	if (c->limits.pids_default && rootless) {
+		log_debug("cgroup: rootless: no default pids limit (give --pids for one)");
+		c->limits.pids = -1;
+		c->limits.pids_default = false;
+	}
+	any = c->limits.pids >= 0 || c->limits.memory >= 0 ||
+	      c->limits.memory_swap != -1 || c->limits.cpu_quota ||
+	      c->limits.cpu_weight || c->limits.cpu_shares || c->limits.cpuset_cpus;
+	if (rootless && !any)
+		c->limits.name = NULL;
+	else if ((any || !c->privileges.privileged) && !c->limits.name)
+		c->limits.name = xasprintf("carapace-%d-%lx", (int)getpid(),
+					   (unsigned long)now_ms() & 0xffffff);
+}
+
+/*
+ * The command line's defaults that depend on the host (who runs it, its
+ * /etc/subuid, what the rootfs is) or on other options (--privileged,
+ * --userns), once all are parsed: validate_spec only checks the spec.
+ */
+static void cmdline_host_defaults(struct container *c)
+{
+	bool rootless = geteuid() != 0;
+
+	userns_defaults(c, rootless);
+	root_paths(c);
+	if (!env_get(c->process.env, "HOSTNAME"))	/* -e HOSTNAME=x wins, as in docker */
+		env_set(c, xasprintf("HOSTNAME=%s", c->hostname));
+	if (c->privileges.privileged)
+		make_privileged(c);
+	adapt_mounts_to_userns(c);
+	cgroup_defaults(c, rootless);
+}
+
 void parse_run_options(struct container *c, int argc, char **argv)
 {
 	struct cmdline cl = { .c = *c };
@@ -1155,6 +1382,7 @@ void parse_run_options(struct container *c, int argc, char **argv)
 		die(EXIT_CANT_RUN, "run: no command given (see carapace run --help)");
 	c->process.argv = argv + optind;
 	root_defaults(c);
+	cmdline_host_defaults(c);
 }
 
 /* carapace init's options: only what init.forward_to_group and init.subreaper say. */

@@ -34,14 +34,14 @@ static void write_proc_file(pid_t pid, const char *file, const char *text)
 }
 
 /* newuidmap PID IN OUT COUNT...: a setuid helper that checks /etc/subuid. */
-static void run_map_helper(const char *helper, pid_t pid, const struct id_map *map)
+static void run_map_helper(char *helper, pid_t pid, const struct id_map *map)
 {
 	char *argv[3 + 3 * sizeof map->ranges / sizeof map->ranges[0]], said[512] = "";
 	int argc = 0, status, out[2];
 	ssize_t n = 0;
 	pid_t child;
 
-	argv[argc++] = (char *)helper;
+	argv[argc++] = helper;
 	argv[argc++] = xasprintf("%d", (int)pid);
 	for (size_t i = 0; i < map->len; i++) {
 		argv[argc++] = xasprintf("%u", map->ranges[i].inside);

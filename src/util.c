@@ -1,5 +1,5 @@
 /*
- * util.c: logging, fatal errors and how each process fails, allocators, cleanup.
+ * util.c: logging, fatal errors and how each process fails, allocators, cleanup, $PATH.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -243,4 +243,24 @@ int sys_move_mount(int from, int to)
 int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct mount_attr *attr)
 {
 	return (int)syscall(SYS_mount_setattr, dfd, path, flags, attr, sizeof *attr);
+}
+
+/* NAME's full path in $PATH, or NULL. */
+char *find_program(const char *name)
+{
+	const char *path = getenv("PATH");
+
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+	for (const char *dir = path;; dir++) {
+		size_t n = strcspn(dir, ":");
+		char *full = xasprintf("%.*s/%s", (int)n, dir, name);
+
+		if (n && access(full, X_OK) == 0)
+			return full;
+		free(full);
+		if (!dir[n])
+			return NULL;
+		dir += n;
+	}
 }

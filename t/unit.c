@@ -1,8 +1,9 @@
 /*
  * t/unit.c: carapace's parsers tested alone, linked with the real modules
  * (the Makefile's build/unit/unit; t/015-unit.t runs it): the tar reader,
- * the seccomp profile reader, the size, CPU and limit options, and the
- * passwd and group reader. Prints TAP. An error path ends in die(), which
+ * the seccomp profile reader, the size, CPU and limit options, the
+ * passwd and group reader, and validate_spec, which must leave the spec
+ * as the front end made it. Prints TAP. An error path ends in die(), which
  * exits: each runs in a forked child, and the test checks its exit code
  * and its one line on stderr, as bubblewrap's test-utils.c and crun's
  * tests_libcrun_* do.
@@ -837,6 +838,163 @@ static void test_passwd(void)
 	free(path);
 }
 
+/* --- src/spec.c validate_spec: it checks the spec, fills struct runtime, and changes nothing */
+
+/* The spec that the command line makes of ARGS, as after "carapace". */
+static struct container cmdline_spec(const char *const *args)
+{
+	struct container c = { .process.action = EXEC_COMMAND };
+	char **argv;
+	int argc = 0;
+
+	while (args[argc])
+		argc++;
+	argv = xrealloc(NULL, (argc + 1) * sizeof *argv);
+	for (int i = 0; i <= argc; i++)
+		argv[i] = args[i] ? strdup(args[i]) : NULL;
+	optind = 0;	/* getopt starts afresh, on musl and on glibc */
+	parse_run_options(&c, argc, argv);
+	return c;
+}
+
+/* A spec's fields, its mounts and its environment, byte for byte. */
+struct spec_copy {
+	struct container c;
+	struct mount_spec *mounts;
+	char **env;
+};
+
+static struct spec_copy copy_spec(const struct container *c)
+{
+	struct spec_copy s;
+	size_t env_size = (c->process.env_len + 1) * sizeof *c->process.env;
+
+	memcpy(&s.c, c, sizeof *c);
+	s.mounts = xrealloc(NULL, c->mounts_len * sizeof *c->mounts + 1);
+	memcpy(s.mounts, c->mounts, c->mounts_len * sizeof *c->mounts);
+	s.env = xrealloc(NULL, env_size);
+	memcpy(s.env, c->process.env, env_size);
+	return s;
+}
+
+static bool same_spec(const struct spec_copy *s, const struct container *c)
+{
+	return !memcmp(&s->c, c, sizeof *c) &&
+	       !memcmp(s->mounts, c->mounts, c->mounts_len * sizeof *c->mounts) &&
+	       !memcmp(s->env, c->process.env, (c->process.env_len + 1) * sizeof *c->process.env);
+}
+
+static struct runtime validated(const struct container *c)
+{
+	struct runtime rt = { .root_fd = -1, .cg.v2_fd = -1 };
+
+	validate_spec(c, &rt);
+	return rt;
+}
+
+/* The command line's ARGS, validated: the spec stays as it was. */
+static struct runtime unchanged_by_validation(const char *const *args, const char *desc)
+{
+	struct container c = cmdline_spec(args);
+	struct spec_copy before = copy_spec(&c);
+	struct runtime rt = validated(&c);
+
+	ok(same_spec(&before, &c), "validate_spec leaves the spec as it was: %s", desc);
+	ok(rt.rootless == (geteuid() != 0), "validate_spec fills rt.rootless: %s", desc);
+	free(before.mounts);
+	free(before.env);
+	return rt;
+}
+
+/* A spec that a front end left short of what validate_spec needs. */
+enum spec_fault { RELATIVE_ROOT, FOLDER_AS_TARBALL, MAPS_WITHOUT_USERNS, DEVTMPFS_IN_USERNS };
+
+struct faulty_spec {
+	const struct container *c;
+	enum spec_fault fault;
+};
+
+static void validate_faulty(const void *arg)
+{
+	const struct faulty_spec *f = arg;
+	struct container c = *f->c;
+	struct mount_spec *mounts = xrealloc(NULL, c.mounts_len * sizeof *mounts);
+
+	memcpy(mounts, c.mounts, c.mounts_len * sizeof *mounts);
+	c.mounts = mounts;
+	if (f->fault == RELATIVE_ROOT)
+		c.root.path = "rootfs";
+	if (f->fault == FOLDER_AS_TARBALL)
+		c.root.tarball = true;
+	if (f->fault == MAPS_WITHOUT_USERNS) {
+		c.namespaces &= ~(unsigned long)CLONE_NEWUSER;
+		c.userns.uids = (struct id_map){ .ranges = { { 0, 100000, 1 } }, .len = 1 };
+	}
+	if (f->fault == DEVTMPFS_IN_USERNS && !(c.namespaces & CLONE_NEWUSER)) {
+		c.namespaces |= CLONE_NEWUSER;
+		c.userns.uids = c.userns.gids =
+			(struct id_map){ .ranges = { { 0, 100000, 65536 } }, .len = 1 };
+	}
+	if (f->fault == DEVTMPFS_IN_USERNS) {
+		for (size_t i = 0; i < c.mounts_len; i++)
+			if (!strcmp(c.mounts[i].target, "/dev"))
+				c.mounts[i].type = "devtmpfs";
+	}
+	validated(&c);
+}
+
+static void test_validate_spec(void)
+{
+	char *root = scratch_path("root"), *overlay = scratch_path("overlay");
+	char *tarball = write_file("root.tar", "", 0);
+	bool rootless = geteuid() != 0;
+	struct container c;
+	struct runtime rt;
+
+	if (mkdir(root, 0755) || mkdir(overlay, 0755)) {
+		perror("unit: mkdir");
+		exit(2);
+	}
+	unchanged_by_validation((const char *const[]){ "run", "--rootfs", root, "true", NULL },
+				"the defaults");
+	unchanged_by_validation((const char *const[]){ "run", "--rootfs", root, "--privileged",
+				"--overlay-dir", overlay, "--memory", "64m", "true", NULL },
+				"--privileged, --overlay-dir, --memory");
+	unchanged_by_validation((const char *const[]){ "run", "--rootfs", tarball,
+				"--name", "unit-test", "-e", "HOSTNAME=given", "true", NULL },
+				"a tarball, --name, -e HOSTNAME");
+	if (!rootless) {
+		rt = unchanged_by_validation((const char *const[]){ "run", "--rootfs", root,
+					     "--uidmap", "0:100000:65536", "true", NULL },
+					     "--uidmap, as root");
+		ok(rt.root_fd >= 0 && !rt.newuidmap && !rt.deny_setgroups,
+		   "validate_spec: root's --uidmap: the rootfs held as an fd, no helpers");
+	} else {
+		rt = unchanged_by_validation((const char *const[]){ "run", "--rootfs", root,
+					     "true", NULL }, "rootless");
+		ok(rt.root_fd < 0 && (rt.deny_setgroups || rt.newuidmap),
+		   "validate_spec: rootless: its own ids, or the helpers");
+	}
+
+	c = cmdline_spec((const char *const[]){ "run", "--rootfs", root, "true", NULL });
+	dies(validate_faulty, &(struct faulty_spec){ &c, RELATIVE_ROOT },
+	     "rootfs: not an absolute path: 'rootfs'", "validate_spec: a relative rootfs path");
+	{
+		char *msg = xasprintf("rootfs: %s: a tarball, but not a regular file", root);
+
+		dies(validate_faulty, &(struct faulty_spec){ &c, FOLDER_AS_TARBALL }, msg,
+		     "validate_spec: a folder given as a tarball");
+		free(msg);
+	}
+	dies(validate_faulty, &(struct faulty_spec){ &c, MAPS_WITHOUT_USERNS },
+	     rootless ? "rootless: an ordinary user needs a user namespace" :
+	     "--uidmap: id maps need a user namespace",
+	     "validate_spec: id maps, but no user namespace");
+	dies(validate_faulty, &(struct faulty_spec){ &c, DEVTMPFS_IN_USERNS },
+	     "/dev: devtmpfs: none can be mounted in a user namespace",
+	     "validate_spec: a devtmpfs in a user namespace");
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -855,6 +1013,7 @@ int main(void)
 	test_tar_bad();
 	test_seccomp();
 	test_passwd();
+	test_validate_spec();
 	remove_tree(scratch);
 	printf("1..%d\n", tests);
 	return failures ? 1 : 0;
