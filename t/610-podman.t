@@ -77,21 +77,33 @@ EOF
 export CONTAINERS_CONF=$eng/containers.conf CONTAINERS_STORAGE_CONF=$eng/storage.conf
 # Host folders that podman or netavark make when they are missing, and that
 # the test removes if it made them (netavark's ipam lock lives in one).
-host_dirs=(/run/containers/networks /run/containers /run/netns)
+host_dirs=(/run/containers/networks /run/containers)
 made_dirs=()
 for d in "${host_dirs[@]}"; do [ -e "$d" ] || made_dirs+=("$d"); done
+# Podman makes /run/netns a shared bind of itself, once, and keeps it: the
+# test's to remove, if it was not there, once no namespace is pinned in it.
+made_netns=
+[ -e /run/netns ] || made_netns=1
+drop_run_netns() {
+	[ -n "$made_netns" ] && [ -d /run/netns ] || return 0
+	[ -z "$(ls -A /run/netns)" ] || return 0
+	mountpoint -q /run/netns && umount /run/netns
+	rmdir /run/netns
+}
 
 IMAGE=localhost/carapace-test:latest
 cleanup() {
 	podman rm -a -f -t 0 >/dev/null 2>&1
 	podman rmi -a -f >/dev/null 2>&1
-	# The overlay driver binds its folder on itself.
+	# What podman failed to unmount (a container's root), so that no rm
+	# crosses it.
 	local d
 	for d in "$eng" "$short"; do
 		awk -v d="$d" 'substr($5, 1, length(d) + 1) == d "/" { print $5 }' /proc/self/mountinfo
 	done | sort -r | while read -r m; do umount "$m"; done
 	rm -rf --one-file-system -- "$short"
 	drop_engine_cgroups
+	drop_run_netns
 	for d in "${made_dirs[@]}"; do
 		[ "$d" = /run/containers/networks ] && rm -f "$d/ipam.db"
 		rmdir "$d" 2>/dev/null
@@ -376,6 +388,7 @@ else
 	skip "podman run -p 8080:80: no netavark (apt-get install netavark)"
 fi
 rm -rf -- "$www"
+drop_run_netns
 nothing_left "podman run -p 8080:80: nothing left"
 
 # --- the engine's own: its storage goes with the test.

@@ -58,6 +58,7 @@ host_state_extra() {
 					print "engine process " pid " (" comm[pid] ")"
 		}'
 	for d in /run/netns/*; do [ -e "$d" ] && echo "netns $d"; done
+	mountpoint -q /run/netns 2>/dev/null && echo "mount /run/netns"
 	for d in ${ENGINE_DIRS:-}; do
 		awk -v d="$d" 'substr($5, 1, length(d) + 1) == d "/" { print "mount " $5 }' /proc/self/mountinfo
 	done
