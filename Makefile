@@ -180,7 +180,8 @@ rootfs/bin/busybox: setup.sh
 	./setup.sh rootfs
 
 # Installs the Debian packages the build and the tests need, when missing.
-DEPS = musl-tools libjsmn-dev busybox-static tini tmux qemu-system-x86 cpio uidmap
+DEPS = musl-tools libjsmn-dev busybox-static tini tmux qemu-system-x86 cpio uidmap \
+	podman conmon catatonit netavark iptables curl containerd runc
 deps:
 	@missing=; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

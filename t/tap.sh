@@ -234,10 +234,14 @@ _tap_mounts() {
 		}' /proc/self/mountinfo
 }
 
+# A test may define host_state_extra to print more of what it owns, one
+# thing a line (an engine's state folders, its daemons): no_leaks reports
+# the lines that are new since snapshot_host too.
 _host_state() {
 	local dirs
 	dirs=$(_tap_cgroup_dirs)
 	_tap_mounts | sort
+	if declare -F host_state_extra >/dev/null; then host_state_extra | sort; fi
 	[ -n "$dirs" ] && printf 'cgroup %s\n' $dirs
 	# shellcheck disable=SC2086 # one directory a word: cgroup paths have no spaces
 	_tap_processes $dirs | sort

@@ -1,0 +1,239 @@
+#!/bin/bash
+# t/620-containerd.t: containerd (1.6) drives the runtime under test through
+# its runc shim (io.containerd.runc.v2), as ctr run --runc-binary does:
+# run with --rm, -t and -d, ctr task kill and delete, exit codes, the
+# runtime's error in --log. The test starts a containerd of its own (its
+# socket, root, state and config in the test's folder, no CRI plugin) and
+# stops it at the end; the runtime's --root is in the test's folder too.
+# ENGINE_RUNTIME=/usr/sbin/runc proves the harness.
+. "$(dirname "$0")/tap.sh"
+need_root
+command -v containerd >/dev/null || skip_all "containerd is not installed (apt-get install containerd)"
+command -v ctr >/dev/null || skip_all "ctr is not installed (apt-get install containerd)"
+command -v containerd-shim-runc-v2 >/dev/null || skip_all "containerd-shim-runc-v2 is not installed"
+need_rootfs
+. "$TOP/t/engine.sh"
+
+snapshot_host
+start_snapshot=$_tap_snapshot
+
+eng=$TMPDIR/containerd
+mkdir -p "$eng" "$eng/fifo"
+sock=$eng/containerd.sock
+cat >"$eng/config.toml" <<EOF
+version = 2
+root = "$eng/root"
+state = "$eng/state"
+disabled_plugins = [
+	"io.containerd.grpc.v1.cri",
+	"io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
+	"io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs",
+	"io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing",
+]
+[grpc]
+  address = "$sock"
+[ttrpc]
+  address = "$sock.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+EOF
+# The shims' sockets are in /run/containerd/s whatever the config says:
+# the test removes the folders it made.
+made_dirs=()
+for d in /run/containerd/s /run/containerd; do [ -e "$d" ] || made_dirs+=("$d"); done
+
+# The namespace is the test's cgroup parent: ctr's containers' cgroups are
+# /NAMESPACE/ID, under $TEST_CGROUP_PARENT.
+NS=$TEST_CGROUP_PARENT
+# The runtime's --root (the shim adds the namespace).
+RROOT=$eng/runtime-root
+c() { timeout -k 5 60 ctr --address "$sock" --namespace "$NS" "$@"; }
+# cq ARGS...: c, quiet: for the checks that expect a failure, and cleanups.
+cq() { c "$@" >/dev/null 2>&1; }
+
+daemon=
+cleanup() {
+	local id
+	if [ -n "$daemon" ]; then
+		for id in $(c task ls -q 2>/dev/null); do
+			c task kill -s KILL "$id" >/dev/null 2>&1
+			c task delete -f "$id" >/dev/null 2>&1
+		done
+		for id in $(c container ls -q 2>/dev/null); do c container delete "$id" >/dev/null 2>&1; done
+		c image rm "$IMAGE" >/dev/null 2>&1
+		kill -TERM "$daemon" 2>/dev/null && wait "$daemon"
+		daemon=
+	fi
+	awk -v d="$eng" 'substr($5, 1, length(d) + 1) == d "/" { print $5 }' /proc/self/mountinfo |
+		sort -r | while read -r m; do umount "$m"; done
+	drop_engine_cgroups
+	for d in "${made_dirs[@]}"; do rmdir "$d" 2>/dev/null; done
+}
+trap cleanup EXIT
+
+containerd --config "$eng/config.toml" >"$eng/log" 2>&1 &
+daemon=$!
+for ((i = 0; i < 100; i++)); do
+	[ -S "$sock" ] && c version >/dev/null 2>&1 && break
+	sleep 0.1
+done
+c version >/dev/null 2>&1 || { echo "Bail out! containerd did not start: $(tail -n 3 "$eng/log")"; exit 1; }
+
+# The image: an OCI image layout of the busybox rootfs, one layer, written
+# here (no registry is reachable) and imported with ctr.
+IMAGE=localhost/carapace-test:latest
+blob() { # FILE MEDIATYPE: moves FILE into the layout; prints its descriptor
+	local d s
+	d=$(sha256sum "$1" | cut -d' ' -f1) s=$(stat -c %s "$1")
+	mv "$1" "$img/blobs/sha256/$d"
+	printf '{"mediaType":"%s","digest":"sha256:%s","size":%s}' "$2" "$d" "$s"
+}
+img=$TMPDIR/image
+mkdir -p "$img/blobs/sha256"
+rootfs_tar "$TMPDIR/layer.tar"
+diff_id=$(sha256sum "$TMPDIR/layer.tar" | cut -d' ' -f1)
+layer=$(blob "$TMPDIR/layer.tar" application/vnd.oci.image.layer.v1.tar)
+printf '{"architecture":"%s","os":"linux","config":{"Env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+	"$(dpkg --print-architecture 2>/dev/null || echo amd64)" "$diff_id" >"$TMPDIR/config.json"
+config=$(blob "$TMPDIR/config.json" application/vnd.oci.image.config.v1+json)
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":%s,"layers":[%s]}' \
+	"$config" "$layer" >"$TMPDIR/manifest.json"
+manifest=$(blob "$TMPDIR/manifest.json" application/vnd.oci.image.manifest.v1+json)
+printf '{"schemaVersion":2,"manifests":[%s]}' \
+	"${manifest%\}},\"annotations\":{\"io.containerd.image.name\":\"$IMAGE\",\"org.opencontainers.image.ref.name\":\"latest\"}}" \
+	>"$img/index.json"
+echo '{"imageLayoutVersion":"1.0.0"}' >"$img/oci-layout"
+tar -C "$img" -cf "$TMPDIR/image.tar" . && rm -rf -- "$img"
+c image import --all-platforms "$TMPDIR/image.tar" >/dev/null ||
+	{ echo "Bail out! ctr image import failed"; exit 1; }
+rm -f "$TMPDIR/image.tar"
+c image ls -q | grep -qx "$IMAGE" || { echo "Bail out! no $IMAGE after the import"; exit 1; }
+
+# crun ID ARGS...: ctr run of the image with the runtime under test; ID's
+# state folder becomes one the leak checks look for.
+crun() {
+	local id=$1; shift
+	engine_state_dir "$RROOT/$NS/$id"
+	c run --runc-binary "$RUNTIME" --runc-root "$RROOT" --fifo-dir "$eng/fifo" "$@"
+}
+# task_status ID: RUNNING, STOPPED... from ctr task ls.
+task_status() { c task ls 2>/dev/null | awk -v id="$1" '$1 == id { print $3 }'; }
+# wait_status ID STATUS: until the task is in STATUS (10 s).
+wait_status() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(task_status "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	diag "task $1: $(task_status "$1"), not $2"
+	return 1
+}
+
+# --- ctr run --rm: output, stdin, exit codes.
+snapshot_host
+run crun r1 --rm "$IMAGE" r1 sh -c 'echo hello from $$'
+like "$OUT" '^hello from [0-9]+$' "ctr run --rm: the workload's stdout"
+is "$RC" 0 "ctr run --rm: exit code 0"
+nok "ctr run --rm: the container is gone" cq container info r1
+nothing_left "ctr run --rm: nothing left"
+
+# One line, not up to EOF: ctr forwards its stdin's EOF late or never when
+# the input came before the task started (cat then waits for ever).
+snapshot_host
+OUT=$(echo piped | crun r2 --rm "$IMAGE" r2 sh -c 'read -r line; echo "read: $line"' 2>&1)
+is "$OUT" "read: piped" "ctr run: the workload reads ctr's stdin"
+nothing_left "ctr run, stdin: nothing left"
+
+snapshot_host
+run crun r3 --rm "$IMAGE" r3 sh -c 'exit 42'
+is "$RC" 42 "ctr run --rm: exit code 42"
+nothing_left "ctr run --rm, exit 42: nothing left"
+
+snapshot_host
+run crun r4 --rm "$IMAGE" r4 sh -c 'no-such-command'
+is "$RC" 127 "ctr run --rm: a shell's missing command, exit code 127"
+nothing_left "ctr run --rm, exit 127: nothing left"
+
+# The runtime fails create: containerd reads why from the runtime's --log
+# (JSON lines) and says it.
+snapshot_host
+run crun r5 --rm "$IMAGE" r5 /no/such/command
+isnt "$RC" 0 "ctr run of a missing command: fails"
+like "$ERR" 'OCI runtime create failed: .*/no/such/command' "ctr run of a missing command: containerd shows the runtime's error"
+unlike "$ERR" 'unable to retrieve OCI runtime error' "ctr run of a missing command: the runtime's --log has it, as JSON"
+cq container delete r5
+nothing_left "ctr run of a missing command: nothing left"
+
+snapshot_host
+run crun r6 --rm "$IMAGE" r6 grep -E '^Sig(Ign|Blk):' /proc/self/status
+like "$OUT" '^SigIgn:[[:space:]]*0+$' "ctr run: the workload starts with no signal ignored"
+like "$OUT" '^SigBlk:[[:space:]]*0+$' "ctr run: the workload starts with no signal blocked"
+nothing_left "ctr run, signal masks: nothing left"
+
+# --- -t: the shim's pty, through the console socket; script plays the
+# terminal.
+snapshot_host
+engine_state_dir "$RROOT/$NS/t1"
+timeout -k 5 60 script -qec "ctr --address $sock --namespace $NS run --rm -t --runc-binary $RUNTIME --runc-root $RROOT --fifo-dir $eng/fifo $IMAGE t1 sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-ttys; exit 3'" /dev/null </dev/null >"$TMPDIR/tty.out" 2>&1
+RC=$?
+OUT=$(tr -d '\r' <"$TMPDIR/tty.out")
+like "$OUT" '/dev/pts/[0-9]+$' "ctr run -t: the workload's stdin is a pty"
+like "$OUT" '^both-ttys$' "ctr run -t: stdin and stdout are the terminal"
+is "$RC" 3 "ctr run -t: exit code 3"
+nothing_left "ctr run -t: nothing left"
+
+# --- -d, ctr task kill, ctr task delete. The workload writes to a folder of
+# the test's, bound in.
+out=$(mktemp -d)
+snapshot_host
+run crun d1 -d --mount "type=bind,src=$out,dst=/out,options=rbind:rw" "$IMAGE" d1 sh -c \
+	"trap 'echo got USR1 >>/out/log' USR1; trap 'echo got TERM >>/out/log; exit 7' TERM; echo started >/out/log; while :; do sleep 0.1; done"
+is "$RC" 0 "ctr run -d: exits 0"
+ok "ctr run -d: the workload runs" wait_for "$out/log" '^started$'
+is "$(task_status d1)" RUNNING "ctr task ls: RUNNING"
+pid=$(c task ls 2>/dev/null | awk '$1 == "d1" { print $2 }')
+ok "ctr task ls: the task's pid is a live process" live_pid "$pid"
+c task kill -s USR1 d1
+ok "ctr task kill -s USR1: the workload's trap ran" wait_for "$out/log" '^got USR1$'
+is "$(task_status d1)" RUNNING "ctr task kill -s USR1: still running"
+c task kill d1
+ok "ctr task kill: TERM, the workload's trap ran" wait_for "$out/log" '^got TERM$'
+ok "ctr task kill: the task stops" wait_status d1 STOPPED
+run c task delete d1
+is "$RC" 0 "ctr task delete: exits 0"
+like "$ERR" 'exit code 7' "ctr task delete: the task's exit code, 7"
+nok "ctr task delete: the task is gone" cq task ps d1
+cq container delete d1
+nothing_left "ctr run -d, task kill, task delete: nothing left"
+
+snapshot_host
+crun d2 -d "$IMAGE" d2 sleep 1000 >/dev/null
+wait_status d2 RUNNING >/dev/null
+c task kill -s KILL d2
+ok "ctr task kill -s KILL: the task stops" wait_status d2 STOPPED
+run c task delete d2
+like "$ERR" 'exit code 137' "ctr task delete after KILL: exit code 137"
+cq container delete d2
+nothing_left "ctr task kill -s KILL, delete: nothing left"
+
+# ctr task delete of a running task is refused; with -f it is killed.
+snapshot_host
+crun d3 -d "$IMAGE" d3 sleep 1000 >/dev/null
+wait_status d3 RUNNING >/dev/null
+nok "ctr task delete of a running task: refused" cq task delete d3
+is "$(task_status d3)" RUNNING "ctr task delete refused: still running"
+ok "ctr task delete -f of a running task" cq task delete -f d3
+nok "ctr task delete -f: the task is gone" cq task ps d3
+cq container delete d3
+nothing_left "ctr task delete -f: nothing left"
+rm -rf -- "$out"
+
+# --- the engine's own: the daemon stops, its mounts go.
+cleanup
+trap - EXIT
+_tap_snapshot=$start_snapshot
+no_leaks "containerd stopped, its folders and the test's cgroups removed: nothing left"
+
+done_testing
