@@ -1001,6 +1001,16 @@ static void mount_option(struct oci *o, struct mount_spec *m, const char *word, 
 	}
 	if (!strcmp(word, "remount"))
 		bad(o, "'remount': carapace makes every mount anew");
+	/*
+	 * podman's and crun's: fill a tmpfs with what the image has there.
+	 * carapace's tmpfs starts empty (README): only a tmpfs may ask.
+	 */
+	if (!strcmp(word, "tmpcopyup")) {
+		if (strcmp(m->type, "tmpfs"))
+			bad(o, "'tmpcopyup' is for a tmpfs (of the mount on %s)", m->target);
+		log_debug("config.json: %s: tmpcopyup: the tmpfs starts empty", m->target);
+		return;
+	}
 	if (!strchr(word, '=') && !in_list(data_words, word))
 		bad(o, "unknown option '%s' (of the mount on %s)", word, m->target);
 	if (strchr(word, ','))
@@ -1086,11 +1096,13 @@ static void finish_mount(struct oci *o, struct mount_spec *m, bool *early)
 			m->data = tmpfs_bounded(m->data);
 	}
 	/*
-	 * The list's kernel filesystems, up to the first other mount, go in
-	 * before the root change (in a user namespace, /proc and /sys can be
-	 * mounted only then); the rest after, on top, in the list's order.
+	 * The list's kernel filesystems go in before the root change (in a
+	 * user namespace, /proc and /sys can be mounted only then, and /dev
+	 * must be there for its nodes), in the list's order; the binds after,
+	 * on top, in the list's order. Engines sort their lists by depth, not
+	 * by kind: podman puts a volume on /data before the /dev tmpfs.
 	 */
-	*early = *early && !bind && early_type(m->type);
+	*early = !bind && early_type(m->type);
 	m->phase = *early ? MOUNT_BEFORE_ROOT_CHANGE : MOUNT_AFTER_ROOT_CHANGE;
 }
 
@@ -1930,6 +1942,20 @@ static bool limits_asked(const struct container *c)
 }
 
 /* BUNDLE/config.json into C: all that the container is. */
+/*
+ * The container's /sys/fs/cgroup shows its own cgroups only from a cgroup
+ * namespace of its own: without one (podman's default on v1), the
+ * hierarchies mounted there would be the host's whole trees. So carapace
+ * makes one unless the config joins one.
+ */
+static void own_cgroup_namespace(struct container *c)
+{
+	for (size_t i = 0; i < c->oci.joins_len; i++)
+		if (c->oci.joins[i].type == CLONE_NEWCGROUP)
+			return;
+	c->namespaces |= CLONE_NEWCGROUP;
+}
+
 void oci_read_config(struct container *c, const char *bundle)
 {
 	struct text_file t;
@@ -1942,6 +1968,7 @@ void oci_read_config(struct container *c, const char *bundle)
 	if (!open_text_file(&t, "", path))
 		die(EXIT_CANT_RUN, "config.json: %s: %s", path, strerror(errno));
 	oci_parse_config(c, t.data, t.len, abs);
+	own_cgroup_namespace(c);
 	/* The tokens point into it no more; strings are copies. */
 	close_text_file(&t);
 	if (stat(c->root.path, &st))
