@@ -472,6 +472,14 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 		/* --privileged has the host's devtmpfs: its console is the host's business. */
 		if (!c->privileges.privileged)
 			bind_console(pty_slave);
+		/*
+		 * OCI create: the caller waits for create's stdio to close
+		 * (containerd's shim reads its stderr to the end), and its
+		 * process has the pty, not create's stdio: init lets go of them.
+		 */
+		for (int fd = 0; fd < 3 && rt->start_listener >= 0; fd++)
+			if (dup2(pty_slave, fd) < 0)
+				die_errno("dup2: pty");
 	}
 	set_root_propagation(c);	/* last of the mounts */
 

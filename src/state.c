@@ -52,10 +52,20 @@ static int open_state_root(const struct oci_args *a, bool make)
 	const char *path = state_root_path(a);
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	/* Only the last component is made: its parent must be there (/run, $XDG_RUNTIME_DIR). */
+	/* Made with its missing parents, as runc does: containerd names one per namespace. */
 	if (fd < 0 && errno == ENOENT && make) {
-		if (mkdir(path, 0700) && errno != EEXIST)
-			die_errno("--root: %s", path);
+		char *p = xasprintf("%s", path);
+
+		for (char *slash = strchr(p + 1, '/');; slash = strchr(slash + 1, '/')) {
+			if (slash)
+				*slash = '\0';
+			if (mkdir(p, 0700) && errno != EEXIST)
+				die_errno("--root: %s", p);
+			if (!slash)
+				break;
+			*slash = '/';
+		}
+		free(p);
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	if (fd < 0 && errno == ENOENT && !make)
