@@ -190,6 +190,8 @@ static void create_from_bundle(struct oci_args *a, struct container *c, struct r
 	state_create(st, a);
 	state_remove_on_exit(st);	/* first: it goes last, after init and the cgroups */
 	oci_read_config(c, bundle);
+	c->oci.id = st->id;
+	state_save_config(st, bundle);
 	c->root.no_pivot |= a->no_pivot;
 	c->process.preserve_fds = a->preserve_fds;
 	if (c->process.tty == TTY_ALWAYS && !a->console_socket)
@@ -271,6 +273,8 @@ int cmd_start(const struct oci_args *global, int argc, char **argv)
 			log_error("%s", m.text);
 			code = m.code;
 		}
+	if (!code)	/* after the process's exec, before start returns */
+		state_run_hooks(&st, state_read_file(&st, "config.json"), HOOK_POSTSTART);
 	return code;
 }
 
@@ -809,7 +813,7 @@ int cmd_delete(const struct oci_args *global, int argc, char **argv)
 	struct oci_args a = *global;
 	struct oci_state st;
 	enum oci_status status;
-	char *cgroups;
+	char *cgroups, *config;
 
 	if (parse_oci_options(&a, "delete", argc, argv) != argc)
 		die(EXIT_CANT_RUN, "delete: one container ID only");
@@ -827,7 +831,10 @@ int cmd_delete(const struct oci_args *global, int argc, char **argv)
 	cgroups = state_read_file(&st, "cgroups");
 	if (cgroups && !cgroups_remove_described(cgroups))
 		die(EXIT_CANT_RUN, "delete: %s: its cgroups could not be removed", st.id);
+	config = state_read_file(&st, "config.json");
 	state_remove(&st);
+	/* Once the container is gone, before delete returns; a failure is a warning. */
+	state_run_hooks(&st, config, HOOK_POSTSTOP);
 	return 0;
 }
 

@@ -777,6 +777,8 @@ void state_remove(struct oci_state *st);
 void state_remove_on_exit(struct oci_state *st);
 void state_keep(void);
 void state_close(struct oci_state *st);
+void state_save_config(const struct oci_state *st, const char *bundle);
+void state_run_hooks(const struct oci_state *st, const char *config, enum hook_kind kind);
 int listen_for_start(const struct oci_state *st);
 int connect_to_init(const struct oci_state *st);
 void write_pid_file(const char *path, pid_t pid);

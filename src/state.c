@@ -11,6 +11,7 @@
  *   state    what state prints: pid, its start time, bundle, created...
  *   cgroups  the cgroups create made, for delete (src/cgroup.c's text)
  *   start    the socket init listens on until start connects
+ *   config.json  the bundle's, as create read it: the hooks of start and delete
  *
  * SPDX-License-Identifier: MIT
  */
@@ -394,8 +395,8 @@ char *state_json(const struct oci_state *st, bool pretty)
  */
 void state_remove(struct oci_state *st)
 {
-	static const char *const files[] = { "start", "cgroups", ".state.new", ".cgroups.new",
-					     "state" };
+	static const char *const files[] = { "start", "cgroups", "config.json", ".state.new",
+					     ".cgroups.new", ".config.json.new", "state" };
 	int fd = openat(st->dir_fd, ".removing", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 
 	if (fd >= 0)
@@ -504,4 +505,36 @@ void state_close(struct oci_state *st)
 	if (st->root_fd >= 0)
 		close(st->root_fd);
 	st->dir_fd = st->root_fd = -1;
+}
+
+/* BUNDLE/config.json, as create read it, into the folder: start's and delete's hooks are in it. */
+void state_save_config(const struct oci_state *st, const char *bundle)
+{
+	struct text_file t;
+	char *path = xasprintf("%s/config.json", bundle);
+
+	if (!open_text_file(&t, "", path))
+		die_errno("config.json: %s", path);
+	state_write_file(st, "config.json", t.data);
+	close_text_file(&t);
+	free(path);
+}
+
+/*
+ * The hooks of KIND in CONFIG, the text state_save_config kept, with the
+ * state on their stdin: poststart for start, poststop for delete.
+ */
+void state_run_hooks(const struct oci_state *st, const char *config, enum hook_kind kind)
+{
+	struct container c = { 0 };
+	char *json;
+
+	if (!config || !strstr(config, "\"hooks\""))
+		return;
+	oci_parse_config(&c, config, strlen(config), st->bundle);
+	if (!c.oci.hooks_len[kind])
+		return;
+	json = state_json(st, false);
+	run_hooks(&c, kind, json);
+	free(json);
 }

@@ -221,6 +221,20 @@ run oci create --bundle "$B/c9" --console-socket "$TMPDIR/console.sock" c10
 like "$RC:$ERR" '^125:carapace: create: --console-socket: process.terminal is not true$' \
 	"--console-socket without terminal: true is refused"
 
+# --- hooks at their moments: prestart in create, poststart in start, poststop in delete
+printf '#!/bin/sh\n{ printf "%%s " "$1"; cat; echo; } >>"%s/hooks.log"\n' "$TMPDIR" >"$TMPDIR/hook"
+chmod +x "$TMPDIR/hook"
+hooks=$(printf '{"prestart":[{"path":"%s","args":["hook","prestart"]}],"poststart":[{"path":"%s","args":["hook","poststart"]}],"poststop":[{"path":"%s","args":["hook","poststop"]}]}' "$TMPDIR/hook" "$TMPDIR/hook" "$TMPDIR/hook")
+bundle c11 --set "hooks=$hooks" -- sleep 1000
+create_bg c11
+like "$(sed -n 1p "$TMPDIR/hooks.log")" '^prestart \{.*"id": ?"c11".*"status": ?"creating"' "prestart runs in create, with the state on its stdin"
+oci start c11
+like "$(sed -n 2p "$TMPDIR/hooks.log")" '^poststart \{.*"status": ?"running"' "poststart runs in start, once the process runs"
+oci delete --force c11
+wait "$REAPER_PID"
+like "$(sed -n 3p "$TMPDIR/hooks.log")" '^poststop \{.*"status": ?"stopped"' "poststop runs in delete, once the container is gone"
+ok "and delete removed the state folder first" test ! -e "$STATE/c11"
+
 # --- list
 run oci list -q
 is "$OUT" c9 "list -q names the container"

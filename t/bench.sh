@@ -178,6 +178,39 @@ if read -r _ ovl _ < <(grep '^carapace-overlay ' "$results"); then
 			o / c <= 1.3 ? "met" : "NOT met" }'
 fi
 
+# OCI: create + start + delete of /bin/true, as engines drive a runtime, the
+# same three calls for each in one bash -c (so each pays the same shell).
+echo
+note "OCI create + start + delete of /bin/true: $BENCH_RUNS runs each after 3 warm-ups"
+oci_results=$tmp/oci-times
+: >"$oci_results"
+for name in carapace crun runc; do
+	bin=$name; [ "$name" = carapace ] && bin=$CARAPACE
+	command -v "$bin" >/dev/null || { note "$name: skipped, no $bin"; continue; }
+	wrap=; [ "$name" = crun ] && wrap=$crun_ns
+	mkdir -p "$tmp/oci-$name"
+	r=$(q "$bin" --root "$tmp/oci-$name")
+	cmd=$(q bash -c "$r create --bundle $(q "$(bundle /bin/true)") $id-oci && $r start $id-oci &&
+		$r delete --force $id-oci")
+	if ! err=$(eval "$wrap $cmd" 2>&1 </dev/null); then
+		note "$name: skipped, it fails: $(printf '%s' "$err" | head -n 1)"
+		eval "$r delete --force $id-oci" >/dev/null 2>&1
+		continue
+	fi
+	eval "$wrap $(q "$BASH" "$self" __time "$name" "$cmd" "$oci_results")" ||
+		note "$name: timing failed"
+done
+read -r _ obase _ < <(grep '^carapace ' "$oci_results") || obase=-
+printf '%-16s %10s %22s %14s\n' name "median ms" "mean ± sd ms" carapace/peer
+while read -r name med mean sd; do
+	printf '%-16s %10.2f %13.2f ± %5.2f %14s\n' "$name" "$med" "$mean" "$sd" "$(ratio "$obase" "$med")"
+done <"$oci_results"
+if read -r _ ocrun _ < <(grep '^crun ' "$oci_results") && [ "$obase" != - ]; then
+	awk -v c="$obase" -v p="$ocrun" 'BEGIN {
+		printf "# target: OCI create+start+delete <= 0.5x crun: %.2fx, %s\n", c / p,
+			c / p <= 0.5 ? "met" : "NOT met" }'
+fi
+
 # launcher_hwm I: VmHWM of NAME's launcher process alone, read while the
 # workload sleeps; GNU time can only tell the biggest process of the tree.
 launcher_hwm() {
