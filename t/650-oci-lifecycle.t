@@ -235,6 +235,26 @@ wait "$REAPER_PID"
 like "$(sed -n 3p "$TMPDIR/hooks.log")" '^poststop \{.*"status": ?"stopped"' "poststop runs in delete, once the container is gone"
 ok "and delete removed the state folder first" test ! -e "$STATE/c11"
 
+# --- rootless: an ordinary user's containers, in $XDG_RUNTIME_DIR/carapace
+RL=$TMPDIR/rootless
+mkdir -p "$RL/b" && chmod 777 "$RL" "$RL/b"
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups env XDG_RUNTIME_DIR="$RL" "$@"; }
+(cd "$RL/b" && as_nobody "$CARAPACE" spec --rootless)
+python3 -c 'import json, sys
+c = json.load(open(sys.argv[1])); c["root"] = {"path": sys.argv[2], "readonly": True}
+c["process"]["args"] = ["sh", "-c", "cat /proc/self/uid_map >/tmp/x 2>&1; id -u; exit 7"]
+c["process"]["terminal"] = False; json.dump(c, open(sys.argv[1], "w"))' "$RL/b/config.json" "$ROOTFS"
+run as_nobody "$CARAPACE" create --bundle "$RL/b" r1
+is "$RC:$ERR" "0:" "rootless create, state in \$XDG_RUNTIME_DIR/carapace"
+is "$(stat -c %U:%a "$RL/carapace/r1" 2>/dev/null)" "nobody:700" "its state folder is the user's, 0700"
+run as_nobody "$CARAPACE" start r1
+is "$RC" 0 "rootless start"
+for i in $(seq 100); do as_nobody "$CARAPACE" state r1 | grep -q '"stopped"' && break; sleep 0.05; done
+like "$(as_nobody "$CARAPACE" state r1)" '"status": "stopped"' "the process ran and ended"
+run as_nobody "$CARAPACE" delete r1
+is "$RC:$ERR" "0:" "rootless delete"
+ok "nothing left in the user's state root" test -z "$(ls -A "$RL/carapace")"
+
 # --- list
 run oci list -q
 is "$OUT" c9 "list -q names the container"
