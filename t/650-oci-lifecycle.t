@@ -255,6 +255,15 @@ run as_nobody "$CARAPACE" delete r1
 is "$RC:$ERR" "0:" "rootless delete"
 ok "nothing left in the user's state root" test -z "$(ls -A "$RL/carapace")"
 
+# --- a config without a cgroup namespace (containerd's) still sees only its own cgroups
+bundle c12 -- sh -c 'cat /proc/self/cgroup | grep -c ":/\$"; ls /sys/fs/cgroup/pids | grep -c carapace-test'
+create_bg c12
+oci start c12
+wait "$REAPER_PID"
+is "$(cat "$B/c12.out" | tr '\n' ' ')" "$(grep -c . /proc/self/cgroup) 0 " \
+	"its cgroups are the roots of its own cgroup namespace, and no host cgroup shows"
+oci delete c12
+
 # --- list
 run oci list -q
 is "$OUT" c9 "list -q names the container"
