@@ -264,6 +264,17 @@ is "$(cat "$B/c12.out" | tr '\n' ' ')" "$(grep -c . /proc/self/cgroup) 0 " \
 	"its cgroups are the roots of its own cgroup namespace, and no host cgroup shows"
 oci delete c12
 
+# --- kill --all: every process of the container's cgroups
+bundle c13 -- sh -c 'sleep 1000 & echo ready; wait'
+create_bg c13
+oci start c13
+wait_for "$B/c13.out" '^ready$'
+run oci kill --all c13 KILL
+is "$RC" 0 "kill --all c13 KILL"
+wait "$REAPER_PID"
+is "$?" 137 "the container ends: 137"
+oci delete c13
+
 # --- list
 run oci list -q
 is "$OUT" c9 "list -q names the container"
