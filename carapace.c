@@ -41,6 +41,7 @@ static void start_container_workload(const struct container *c, const struct run
 				     int sock, int pty_slave, const struct saved_signals *saved);
 static char **env_with_home(const struct container *c, const char *home);
 static void restore_signals(const struct saved_signals *saved);
+static void reset_reserved_signal(int sig);
 
 /* ------------------------------------------------------------------ */
 /* Commands: carapace run, inspect and init                           */
@@ -795,8 +796,28 @@ static void restore_signals(const struct saved_signals *saved)
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 
 	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, sigismember(&saved->ignored, sig) ? &ign : &dfl, NULL);
+		if (sigaction(sig, sigismember(&saved->ignored, sig) ? &ign : &dfl, NULL) &&
+		    errno == EINVAL && sig > SIGSYS)
+			reset_reserved_signal(sig);
 	sigprocmask(SIG_SETMASK, &saved->mask, NULL);
+}
+
+/*
+ * The real-time signals that libc keeps for itself (32 to 34 in musl)
+ * can't be set through sigaction(), yet an ignored one passes through
+ * exec: the kernel's call makes it the default again, as an engine's
+ * process must start with no signal ignored.
+ */
+static void reset_reserved_signal(int sig)
+{
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} dfl = { SIG_DFL, 0, NULL, 0 };
+
+	syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
 }
 
 /* ------------------------------------------------------------------ */

@@ -275,6 +275,14 @@ wait "$REAPER_PID"
 is "$?" 137 "the container ends: 137"
 oci delete c13
 
+# --- the process starts with no signal ignored, even one libc keeps for itself
+# (34 is musl's: its sigaction() refuses it; conmon ignores SIGPIPE, a CI runner more)
+bundle c14 -- grep SigIgn /proc/self/status
+run python3 -c 'import os, signal, sys
+for s in (signal.SIGPIPE, signal.SIGINT, 34): signal.signal(s, signal.SIG_IGN)
+os.execv(sys.argv[1], sys.argv[1:])' "$CARAPACE" run -q --bundle "$B/c14"
+like "$OUT" '^SigIgn:[[:space:]]*0+$' "ignored PIPE, INT and signal 34 come to the process as the default"
+
 # --- list
 run oci list -q
 is "$OUT" c9 "list -q names the container"
