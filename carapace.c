@@ -492,8 +492,10 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 		check_command(c);
 	/* Before "ready": a signal the launcher forwards from then on is kept. */
 	sigfd = init_take_signals(&saved);
-	if (c->oci.bundle)	/* an engine's process gets what OCI says: no inherited SIG_IGN */
+	if (c->oci.bundle) {	/* an engine's process gets what OCI says: no inherited SIG_IGN */
 		sigemptyset(&saved.ignored);
+		saved.all_default = true;
+	}
 	/* Not sent: the launcher is gone, and PDEATHSIG ends us. */
 	ipc_send(sock, &IPC_MSG(MSG_READY));
 	if (rt->start_listener >= 0)
@@ -797,7 +799,7 @@ static void restore_signals(const struct saved_signals *saved)
 
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sigaction(sig, sigismember(&saved->ignored, sig) ? &ign : &dfl, NULL) &&
-		    errno == EINVAL && sig > SIGSYS)
+		    errno == EINVAL && sig > SIGSYS && saved->all_default)
 			reset_reserved_signal(sig);
 	sigprocmask(SIG_SETMASK, &saved->mask, NULL);
 }
@@ -806,7 +808,8 @@ static void restore_signals(const struct saved_signals *saved)
  * The real-time signals that libc keeps for itself (32 to 34 in musl)
  * can't be set through sigaction(), yet an ignored one passes through
  * exec: the kernel's call makes it the default again, as an engine's
- * process must start with no signal ignored.
+ * process must start with no signal ignored. (run and init pass ignored
+ * signals on, as any exec does: these too.)
  */
 static void reset_reserved_signal(int sig)
 {

@@ -505,6 +505,7 @@ struct user_ids {
 struct saved_signals {
 	sigset_t mask;
 	sigset_t ignored;
+	bool all_default;	/* OCI: none ignored, libc's own real-time signals neither */
 };
 
 /* The launcher's side of one container, from the clone to init's exit. */
