@@ -1,0 +1,127 @@
+#!/bin/bash
+# Attacks on the OCI runtime's life cycle: what the container's process
+# inherits (fds), forged or moved state (pid reuse, symlinks), IDs, the pid
+# file, and a create killed at each step. Each claim of README's "The OCI
+# runtime" that is about safety gets a test that tries to break it.
+. "$(dirname "$0")/tap.sh"
+need_root
+need_binary
+need_rootfs
+command -v python3 >/dev/null || skip_all "needs python3"
+
+STATE=$TMPDIR/state
+B=$TMPDIR/bundle
+REAPER=$TOP/t/oci-reaper.py
+oci() { "$CARAPACE" --root "$STATE" "$@"; }
+bundle() {
+	local id=$1; shift
+	"$TOP/t/oci/make-bundle.py" "$B/$id" "$ROOTFS" "/$TEST_CGROUP_PARENT/$id" "$@"
+}
+# create_bg ID [create options]: create under the reaper, in the background.
+create_bg() {
+	local id=$1; shift
+	rm -f "$B/$id.status" "$B/$id.pid"
+	"$REAPER" "$B/$id.pid" "$B/$id.status" \
+		"$CARAPACE" --root "$STATE" "$@" create --bundle "$B/$id" --pid-file "$B/$id.pid" "$id" \
+		>"$B/$id.out" 2>"$B/$id.err" </dev/null &
+	REAPER_PID=$!
+	wait_for "$B/$id.status" '^(created|create) '
+}
+status_of() {
+	oci state "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])'
+}
+
+snapshot_host
+mkdir -p "$STATE"
+
+# --- the process inherits no fd of carapace's: not the state folder, the
+# start socket, the cgroup locks nor the --log file
+bundle fds -- sh -c 'ls -l /proc/self/fd/ | sed -n "s/.* \([0-9]*\) -> \(.*\)/\1 \2/p"'
+create_bg fds --log "$TMPDIR/log"
+run oci --log "$TMPDIR/log" start fds
+is "$RC" 0 "start of the fd probe"
+wait "$REAPER_PID"
+FDS=$(awk '$1 > 2' "$B/fds.out" | grep -v "/proc/.*/fd")
+is "$FDS" "" "the process has only fds 0, 1, 2 (and ls's own)"
+unlike "$(cat "$B/fds.out")" "$STATE|/sys/fs/cgroup|$TMPDIR/log|socket" "none of them is carapace's"
+oci delete fds
+
+# --- what init holds while created: only its socket, and the cgroup locks
+bundle held -- true
+create_bg held --log "$TMPDIR/log"
+PID=$(cat "$B/held.pid")
+INITFDS=$(ls -l /proc/$PID/fd/ | sed -n 's/.* \([0-9]*\) -> \(.*\)/\1 \2/p')
+note "$INITFDS"
+unlike "$INITFDS" "$TMPDIR/log|$STATE/held\$" "init holds neither the log nor the state folder"
+oci delete held
+wait "$REAPER_PID"
+
+# --- pid reuse: a state whose pid is now another process's (same start time check)
+bundle reuse -- true
+create_bg reuse
+INIT=$(cat "$B/reuse.pid")
+sleep 1000 & VICTIM=$!
+sed -i "s/^pid .*/pid $VICTIM/" "$STATE/reuse/state"
+is "$(status_of reuse)" stopped "a pid whose start time differs is not the container's"
+run oci kill reuse KILL
+is "$RC" 125 "kill refuses it"
+ok "the other process is not signalled" kill -0 "$VICTIM"
+run oci delete reuse
+is "$RC" 0 "delete removes the state"
+ok "and does not signal the other process either" kill -0 "$VICTIM"
+kill "$VICTIM"; wait "$VICTIM" 2>/dev/null
+kill -KILL "$INIT" 2>/dev/null; wait "$REAPER_PID"
+
+# --- a symlink in the state root is no container
+mkdir -p "$TMPDIR/elsewhere"
+echo "pid $$" >"$TMPDIR/elsewhere/state"
+echo keep >"$TMPDIR/elsewhere/cgroups"
+ln -s "$TMPDIR/elsewhere" "$STATE/link"
+run oci delete --force link
+ok "delete --force through a symlink leaves its target's files" test -e "$TMPDIR/elsewhere/state" -a -e "$TMPDIR/elsewhere/cgroups"
+run oci state link
+is "$RC" 125 "state of a symlinked folder fails"
+rm "$STATE/link"
+
+# --- IDs that are paths
+for id in ../x a/b . .. "" "$(printf 'a\nb')"; do
+	run oci create --bundle "$B/held" "$id"
+	is "$RC" 125 "create refuses ID '$id'"
+done
+ok "nothing was made outside the root" test ! -e "$TMPDIR/x"
+
+# --- the pid file: a symlink there is replaced, not written through
+bundle pf -- true
+echo precious >"$TMPDIR/target"
+ln -sf "$TMPDIR/target" "$B/pf.pid"
+"$REAPER" "$B/pf.pid.r" "$B/pf.status" "$CARAPACE" --root "$STATE" create --bundle "$B/pf" --pid-file "$B/pf.pid" pf </dev/null >/dev/null 2>&1 &
+REAPER_PID=$!
+for i in $(seq 100); do [ -e "$STATE/pf/state" ] && break; sleep 0.1; done
+sleep 0.5
+is "$(cat "$TMPDIR/target")" precious "the pid file's symlink target is untouched"
+oci delete --force pf
+wait "$REAPER_PID" 2>/dev/null
+
+# --- a create SIGKILLed at each rename of its files (config.json, cgroups
+# and state are renameat's, the pid file is rename's): README says what is
+# left is a folder that state reports as stopped and delete --force
+# removes, with the cgroups.
+if command -v strace >/dev/null; then
+	bundle killed -- true
+	for at in renameat:1 renameat:2 renameat:3 rename:1; do
+		strace -o /dev/null -e inject=${at%:*}:signal=KILL:when=${at#*:} \
+			"$CARAPACE" --root "$STATE" create --bundle "$B/killed" --pid-file "$B/killed.pid" killed \
+			</dev/null >/dev/null 2>&1
+		is "$(status_of killed)" stopped "create killed at $at: state says stopped"
+		run oci delete --force killed
+		is "$RC" 0 "create killed at $at: delete --force succeeds"
+		ok "create killed at $at: its folder is gone" test ! -e "$STATE/killed"
+		left=$(ls -d /sys/fs/cgroup/*/"$TEST_CGROUP_PARENT"/killed /sys/fs/cgroup/"$TEST_CGROUP_PARENT"/killed 2>/dev/null)
+		is "$left" "" "create killed at $at: its cgroups are gone"
+	done
+else
+	skip "no strace: a create killed at its renames"
+fi
+
+no_leaks
+done_testing
