@@ -56,6 +56,42 @@ unlike "$INITFDS" "$TMPDIR/log|$STATE/held\$" "init holds neither the log nor th
 oci delete held
 wait "$REAPER_PID"
 
+# --- the container's processes can't reach init's fds (the cgroup locks,
+# its socket to start): init is not dumpable
+bundle peek -- sh -c 'n=0; for f in /proc/1/fd/*; do readlink "$f" >/dev/null 2>&1 && n=$((n+1)); ls "$f/" >/dev/null 2>&1 && n=$((n+1)); cat "$f" >/dev/null 2>&1 && n=$((n+1)); done; echo "fds followed: $n"; cat /proc/1/environ >/dev/null 2>&1 && echo "environ open" || echo "environ shut"'
+create_bg peek
+oci start peek
+wait "$REAPER_PID"
+is "$(cat "$B/peek.out")" "$(printf 'fds followed: 0\nenviron shut')" "the process can't read, follow or open init's fds (cgroup locks among them), nor its environ"
+oci delete peek
+
+# --- a signal to a created container: TERM ends it, WINCH and CONT don't
+bundle sig -- true
+create_bg sig
+oci kill sig WINCH
+oci kill sig CONT
+sleep 0.2
+is "$(status_of sig)" created "WINCH and CONT leave a created container waiting"
+oci kill sig TERM
+wait "$REAPER_PID"
+is "$(tail -1 "$B/sig.status")" "exit 143" "TERM ends it, with 128+15"
+is "$(cat "$B/sig.out")" "" "and its process never ran"
+run oci start sig
+is "$RC" 125 "start of the ended container fails"
+oci delete sig
+
+# --- two starts at once: the process runs once
+bundle twice -- sh -c 'echo ran'
+create_bg twice
+oci start twice 2>"$B/twice.e1" & S1=$!
+oci start twice 2>"$B/twice.e2" & S2=$!
+wait "$S1"; R1=$?; wait "$S2"; R2=$?
+wait "$REAPER_PID"
+is "$(sort <<<"$R1 $R2" | tr '\n' ' ')" "$( [ "$R1" = 0 ] && echo "0 $R2 " || echo "$R1 0 ")" "one start succeeds"
+ok "the other fails" test "$R1" != "$R2"
+is "$(grep -c ran "$B/twice.out")" 1 "the process ran once"
+oci delete twice
+
 # --- pid reuse: a state whose pid is now another process's (same start time check)
 bundle reuse -- true
 create_bg reuse
