@@ -92,6 +92,28 @@ ok "the other fails" test "$R1" != "$R2"
 is "$(grep -c ran "$B/twice.out")" 1 "the process ran once"
 oci delete twice
 
+# --- init closes the launcher's --log fd with the other host fds: it must
+# not write its log lines to that number afterwards, where another file of
+# its (in the container's root, its console) may be
+if command -v strace >/dev/null; then
+	bundle dbg -- true
+	strace -f -s 256 -o "$TMPDIR/dbg.trace" -e trace=write -e signal=none \
+		"$CARAPACE" --debug --log "$TMPDIR/dbg.log" --root "$STATE" create --bundle "$B/dbg" dbg \
+		</dev/null >/dev/null 2>&1 &
+	TRACER=$!
+	for i in $(seq 100); do [ -e "$STATE/dbg/state" ] && break; sleep 0.1; done
+	sleep 0.3
+	oci delete --force dbg
+	wait "$TRACER"
+	LAUNCHER=$(head -1 "$TMPDIR/dbg.trace" | cut -d' ' -f1)
+	STRAY=$(grep -E '^[0-9]+ +write\([0-9]+, "20[0-9-]+T[0-9:.]+Z (debug|info|warning|error): ' "$TMPDIR/dbg.trace" |
+		grep -v "^$LAUNCHER ")
+	is "$STRAY" "" "only the launcher writes --log lines: init writes none to a closed fd's number"
+	like "$(cat "$TMPDIR/dbg.log")" "debug: " "the launcher's debug lines are in the log"
+else
+	skip "no strace: init and the --log fd"
+fi
+
 # --- pid reuse: a state whose pid is now another process's (same start time check)
 bundle reuse -- true
 create_bg reuse
@@ -150,6 +172,8 @@ if command -v strace >/dev/null; then
 		strace -o /dev/null -e inject=${at%:*}:signal=KILL:when=${at#*:} \
 			"$CARAPACE" --root "$STATE" create --bundle "$B/killed" --pid-file "$B/killed.pid" killed \
 			</dev/null >/dev/null 2>&1
+		# Init dies of its parent-death signal, a moment after create.
+		for i in $(seq 100); do [ "$(status_of killed)" = stopped ] && break; sleep 0.1; done
 		is "$(status_of killed)" stopped "create killed at $at: state says stopped"
 		run oci delete --force killed
 		is "$RC" 0 "create killed at $at: delete --force succeeds"
