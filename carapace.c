@@ -554,6 +554,7 @@ static void close_host_fds(const struct container *c, const struct runtime *rt, 
 	for (size_t i = 0; rt->start_listener >= 0 && i < rt->cg.ndirs; i++)
 		keep[n++] = rt->cg.dirs[i].lock_fd;
 	close_fds_except(3 + c->process.preserve_fds, keep, n);
+	forget_log_file();	/* its lines go to stderr alone: create's, the engine's */
 }
 
 /*

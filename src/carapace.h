@@ -798,6 +798,7 @@ int cmd_kill(const struct oci_args *global, int argc, char **argv);
 int cmd_list(const struct oci_args *global, int argc, char **argv);
 int parse_signal(const char *s);
 void set_log_file(const struct oci_args *a);
+void forget_log_file(void);
 
 /* src/launcher.c */
 void launcher_on_exit(struct launcher *l);
