@@ -204,6 +204,7 @@ static void create_from_bundle(struct oci_args *a, struct container *c, struct r
 	build_seccomp(c, &rt->filter);
 	rt->new_keyring = !a->no_new_keyring;
 	rt->start_listener = listen_for_start(st);
+	rt->state = st;
 	st->bundle = bundle;
 	st->rootfs = (char *)c->root.path;
 	st->annotations = c->oci.annotations;
@@ -219,7 +220,6 @@ static void hand_over(const struct oci_args *a, const struct container *c,
 		      struct runtime *rt, struct oci_state *st, struct launcher *l)
 {
 	struct ipc_msg m;
-	char *cgroups = cgroups_describe(&rt->cg);
 
 	(void)c;
 	if (l->pty >= 0)
@@ -227,8 +227,6 @@ static void hand_over(const struct oci_args *a, const struct container *c,
 	st->pid = l->init;
 	st->start_time = process_start_time(l->init);
 	st->created = rfc3339_now();
-	state_write_file(st, "cgroups", cgroups);
-	free(cgroups);
 	state_write(st);
 	if (a->pid_file)
 		write_pid_file(a->pid_file, l->init);
@@ -297,6 +295,8 @@ static void create_container(const struct container *c, struct runtime *rt,
 		die_errno("socketpair");
 	if (c->limits.name)
 		create_cgroups(&rt->cg, c, rt->rootless);	/* first, so that its clean-up runs last */
+	if (rt->state)	/* a create killed from here on: delete still finds them */
+		state_note_cgroups(rt->state, &rt->cg);
 	else if (rt->rootless)
 		log_debug("cgroup: none: rootless, and no limit asked for");
 	/*
@@ -557,6 +557,7 @@ static void close_host_fds(const struct container *c, const struct runtime *rt, 
 	for (size_t i = 0; rt->start_listener >= 0 && i < rt->cg.ndirs; i++)
 		keep[n++] = rt->cg.dirs[i].lock_fd;
 	close_fds_except(3 + c->process.preserve_fds, keep, n);
+	forget_log_file();	/* its lines go to stderr alone: create's, the engine's */
 }
 
 /*

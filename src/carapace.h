@@ -456,6 +456,8 @@ struct runtime {
 	struct cgroups cg;	/* the container's own, if it has any */
 	struct seccomp_filter filter;	/* the workload's, unless it is unconfined */
 	int start_listener;	/* OCI create: init waits there for start; -1: run's way */
+	const struct oci_state *state;	/* OCI create: its folder, which notes the
+				 * cgroups as soon as they are made; else NULL */
 	bool new_keyring;	/* OCI: a session keyring of the container's own */
 	struct joined_ns { unsigned long type; int fd; } joins[8];	/* OCI's namespaces
 				 * by path, open from validation to the clone */
@@ -771,6 +773,7 @@ bool valid_container_id(const char *id);
 const char *state_root_path(const struct oci_args *a);
 void state_create(struct oci_state *st, const struct oci_args *a);
 bool state_open(struct oci_state *st, const struct oci_args *a, const char *id);
+void state_note_cgroups(const struct oci_state *st, const struct cgroups *cg);
 void state_write(const struct oci_state *st);
 void state_write_file(const struct oci_state *st, const char *name, const char *text);
 char *state_read_file(const struct oci_state *st, const char *name);
@@ -796,6 +799,7 @@ int cmd_kill(const struct oci_args *global, int argc, char **argv);
 int cmd_list(const struct oci_args *global, int argc, char **argv);
 int parse_signal(const char *s);
 void set_log_file(const struct oci_args *a);
+void forget_log_file(void);
 
 /* src/launcher.c */
 void launcher_on_exit(struct launcher *l);

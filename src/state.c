@@ -110,6 +110,15 @@ void state_create(struct oci_state *st, const struct oci_args *a)
 	lock_folder(st->dir_fd, st->id);
 }
 
+/* The cgroups create made, for delete: written as soon as they are there. */
+void state_note_cgroups(const struct oci_state *st, const struct cgroups *cg)
+{
+	char *text = cgroups_describe(cg);
+
+	state_write_file(st, "cgroups", text);
+	free(text);
+}
+
 /* Percent-escapes what would end a line or a field: values stay one word. */
 static void put_escaped(FILE *f, const char *s)
 {
@@ -319,11 +328,13 @@ static bool init_alive(const struct oci_state *st)
 	return st->pid > 0 && st->start_time && process_start_time(st->pid) == st->start_time;
 }
 
+/*
+ * No pid: no state was written, and state_open got the lock, which create
+ * holds until it exits: a create that died before its state. Stopped.
+ */
 enum oci_status state_status(const struct oci_state *st)
 {
-	if (!st->pid)
-		return STATUS_CREATING;
-	if (!init_alive(st))
+	if (!st->pid || !init_alive(st))
 		return STATUS_STOPPED;
 	return st->started ? STATUS_RUNNING : STATUS_CREATED;
 }
