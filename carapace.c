@@ -184,15 +184,16 @@ int cmd_create(const struct oci_args *global, int argc, char **argv)
 static void create_from_bundle(struct oci_args *a, struct container *c, struct runtime *rt,
 			       struct oci_state *st)
 {
-	char *bundle = realpath(a->bundle ? a->bundle : ".", NULL);
+	char *bundle = realpath(a->bundle ? a->bundle : ".", NULL), *config;
 
 	if (!bundle)
 		die_errno("--bundle: %s", a->bundle ? a->bundle : ".");
 	state_create(st, a);
 	state_remove_on_exit(st);	/* first: it goes last, after init and the cgroups */
-	oci_read_config(c, bundle);
+	config = oci_read_config(c, bundle);
 	c->oci.id = st->id;
-	state_save_config(st, bundle);
+	state_write_file(st, "config.json", config);	/* as read: not read again */
+	free(config);
 	c->root.no_pivot |= a->no_pivot;
 	c->process.preserve_fds = a->preserve_fds;
 	if (c->process.tty == TTY_ALWAYS && !a->console_socket)

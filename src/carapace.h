@@ -746,7 +746,7 @@ void set_domainname(const struct container *c);
 void write_sysctls(const struct mount_state *ms, const struct container *c);
 
 /* src/oci-config.c: the second front end, an OCI bundle's config.json */
-void oci_read_config(struct container *c, const char *bundle);
+char *oci_read_config(struct container *c, const char *bundle);
 /* Not static for t/unit.c and the fuzzer: JSON of LEN bytes, as if BUNDLE's. */
 void oci_parse_config(struct container *c, const char *json, size_t len, const char *bundle);
 
@@ -781,7 +781,6 @@ void state_remove(struct oci_state *st);
 void state_remove_on_exit(struct oci_state *st);
 void state_keep(void);
 void state_close(struct oci_state *st);
-void state_save_config(const struct oci_state *st, const char *bundle);
 void state_run_hooks(const struct oci_state *st, const char *config, enum hook_kind kind);
 int listen_for_start(const struct oci_state *st);
 int connect_to_init(const struct oci_state *st);

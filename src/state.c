@@ -47,6 +47,25 @@ const char *state_root_path(const struct oci_args *a)
 	return xasprintf("%s/carapace", xdg);
 }
 
+/*
+ * The states are trusted (delete runs the hooks of a saved config, and
+ * removes the cgroups a state names): only from a folder that no one but
+ * us can write to.
+ */
+static void check_state_root(int fd, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		die_errno("--root: %s", path);
+	if (st.st_uid != geteuid())
+		die(EXIT_CANT_RUN, "--root: %s: belongs to uid %u, not to this user (uid %u)",
+		    path, (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		die(EXIT_CANT_RUN, "--root: %s: others may write to it (mode %04o)", path,
+		    (unsigned)(st.st_mode & 07777));
+}
+
 /* The --root folder, made if missing (0700: the states are the owner's business). */
 static int open_state_root(const struct oci_args *a, bool make)
 {
@@ -73,6 +92,7 @@ static int open_state_root(const struct oci_args *a, bool make)
 		return -1;
 	if (fd < 0)
 		die_errno("--root: %s", path);
+	check_state_root(fd, path);
 	return fd;
 }
 
@@ -480,7 +500,12 @@ int connect_to_init(const struct oci_state *st)
 void write_pid_file(const char *path, pid_t pid)
 {
 	char *tmp = xasprintf("%s.carapace-new", path), text[24];
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int fd;
+
+	/* A new file of ours, never one that was there (or a link's target). */
+	if (unlink(tmp) && errno != ENOENT)
+		die_errno("--pid-file: %s", tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	int n = snprintf(text, sizeof text, "%d", (int)pid);
 
 	if (fd < 0)
@@ -518,21 +543,8 @@ void state_close(struct oci_state *st)
 	st->dir_fd = st->root_fd = -1;
 }
 
-/* BUNDLE/config.json, as create read it, into the folder: start's and delete's hooks are in it. */
-void state_save_config(const struct oci_state *st, const char *bundle)
-{
-	struct text_file t;
-	char *path = xasprintf("%s/config.json", bundle);
-
-	if (!open_text_file(&t, "", path))
-		die_errno("config.json: %s", path);
-	state_write_file(st, "config.json", t.data);
-	close_text_file(&t);
-	free(path);
-}
-
 /*
- * The hooks of KIND in CONFIG, the text state_save_config kept, with the
+ * The hooks of KIND in CONFIG, the text create kept (read once), with the
  * state on their stdin: poststart for start, poststop for delete.
  */
 void state_run_hooks(const struct oci_state *st, const char *config, enum hook_kind kind)

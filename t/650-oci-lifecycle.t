@@ -169,6 +169,13 @@ ok "and leaves no state folder" test ! -e "$STATE/c7"
 : >"$TMPDIR/afile"
 run "$CARAPACE" --root "$TMPDIR/afile/x" create --bundle "$B/c6" c7
 like "$RC:$ERR" '^125:carapace: --root: ' "a --root that can't be made fails"
+mkdir -m 777 "$TMPDIR/open-root" && chmod 777 "$TMPDIR/open-root"
+run "$CARAPACE" --root "$TMPDIR/open-root" create --bundle "$B/c6" c7
+like "$RC:$ERR" '^125:carapace: --root: .*: others may write to it \(mode 0777\)$' "a --root others may write to is refused"
+mkdir "$TMPDIR/their-root" && chown 65534 "$TMPDIR/their-root"
+run "$CARAPACE" --root "$TMPDIR/their-root" state c7
+like "$RC:$ERR" '^125:carapace: --root: .*: belongs to uid 65534, not to this user \(uid 0\)$' "a --root of another user's is refused"
+ok "and nothing was made in them" test -z "$(ls -A "$TMPDIR/open-root")$(ls -A "$TMPDIR/their-root")"
 run "$CARAPACE" --systemd-cgroup --root "$STATE" create --bundle "$B/c6" c7
 like "$RC:$ERR" '^125:carapace: --systemd-cgroup: not supported' "--systemd-cgroup is refused"
 
