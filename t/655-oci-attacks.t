@@ -172,7 +172,7 @@ if command -v strace >/dev/null; then
 		# In a subshell: the shell's own "Killed" line goes with its stderr.
 		(strace -o /dev/null -e inject=${at%:*}:signal=KILL:when=${at#*:} \
 			"$CARAPACE" --root "$STATE" create --bundle "$B/killed" --pid-file "$B/killed.pid" killed \
-			</dev/null >/dev/null 2>&1) 2>/dev/null
+			</dev/null >/dev/null 2>&1; true) 2>/dev/null
 		# Init dies of its parent-death signal, a moment after create.
 		for i in $(seq 100); do [ "$(status_of killed)" = stopped ] && break; sleep 0.1; done
 		is "$(status_of killed)" stopped "create killed at $at: state says stopped"
