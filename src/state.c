@@ -319,13 +319,29 @@ static bool init_alive(const struct oci_state *st)
 	return st->pid > 0 && st->start_time && process_start_time(st->pid) == st->start_time;
 }
 
+/*
+ * Whether pause froze it: the freezer's state, through the described
+ * cgroups (a state file is checked like any other). Read only for a live,
+ * started container: a file and mountinfo, no more.
+ */
+static bool container_frozen(const struct oci_state *st)
+{
+	char *cgroups = state_read_file(st, "cgroups");
+	bool frozen = cgroups && cgroups_frozen(cgroups) == 1;
+
+	free(cgroups);
+	return frozen;
+}
+
 enum oci_status state_status(const struct oci_state *st)
 {
 	if (!st->pid)
 		return STATUS_CREATING;
 	if (!init_alive(st))
 		return STATUS_STOPPED;
-	return st->started ? STATUS_RUNNING : STATUS_CREATED;
+	if (!st->started)
+		return STATUS_CREATED;
+	return container_frozen(st) ? STATUS_PAUSED : STATUS_RUNNING;
 }
 
 const char *status_name(enum oci_status s)
