@@ -41,6 +41,7 @@ static void start_container_workload(const struct container *c, const struct run
 				     int sock, int pty_slave, const struct saved_signals *saved);
 static char **env_with_home(const struct container *c, const char *home);
 static void restore_signals(const struct saved_signals *saved);
+static void reset_reserved_signal(int sig);
 
 /* ------------------------------------------------------------------ */
 /* Commands: carapace run, inspect and init                           */
@@ -183,15 +184,16 @@ int cmd_create(const struct oci_args *global, int argc, char **argv)
 static void create_from_bundle(struct oci_args *a, struct container *c, struct runtime *rt,
 			       struct oci_state *st)
 {
-	char *bundle = realpath(a->bundle ? a->bundle : ".", NULL);
+	char *bundle = realpath(a->bundle ? a->bundle : ".", NULL), *config;
 
 	if (!bundle)
 		die_errno("--bundle: %s", a->bundle ? a->bundle : ".");
 	state_create(st, a);
 	state_remove_on_exit(st);	/* first: it goes last, after init and the cgroups */
-	oci_read_config(c, bundle);
+	config = oci_read_config(c, bundle);
 	c->oci.id = st->id;
-	state_save_config(st, bundle);
+	state_write_file(st, "config.json", config);	/* as read: not read again */
+	free(config);
 	c->root.no_pivot |= a->no_pivot;
 	c->process.preserve_fds = a->preserve_fds;
 	if (c->process.tty == TTY_ALWAYS && !a->console_socket)
@@ -203,6 +205,7 @@ static void create_from_bundle(struct oci_args *a, struct container *c, struct r
 	build_seccomp(c, &rt->filter);
 	rt->new_keyring = !a->no_new_keyring;
 	rt->start_listener = listen_for_start(st);
+	rt->state = st;
 	st->bundle = bundle;
 	st->rootfs = (char *)c->root.path;
 	st->annotations = c->oci.annotations;
@@ -218,7 +221,6 @@ static void hand_over(const struct oci_args *a, const struct container *c,
 		      struct runtime *rt, struct oci_state *st, struct launcher *l)
 {
 	struct ipc_msg m;
-	char *cgroups = cgroups_describe(&rt->cg);
 
 	(void)c;
 	if (l->pty >= 0)
@@ -226,8 +228,6 @@ static void hand_over(const struct oci_args *a, const struct container *c,
 	st->pid = l->init;
 	st->start_time = process_start_time(l->init);
 	st->created = rfc3339_now();
-	state_write_file(st, "cgroups", cgroups);
-	free(cgroups);
 	state_write(st);
 	if (a->pid_file)
 		write_pid_file(a->pid_file, l->init);
@@ -296,6 +296,8 @@ static void create_container(const struct container *c, struct runtime *rt,
 		die_errno("socketpair");
 	if (c->limits.name)
 		create_cgroups(&rt->cg, c, rt->rootless);	/* first, so that its clean-up runs last */
+	if (rt->state)	/* a create killed from here on: delete still finds them */
+		state_note_cgroups(rt->state, &rt->cg);
 	else if (rt->rootless)
 		log_debug("cgroup: none: rootless, and no limit asked for");
 	/*
@@ -491,8 +493,10 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 		check_command(c);
 	/* Before "ready": a signal the launcher forwards from then on is kept. */
 	sigfd = init_take_signals(&saved);
-	if (c->oci.bundle)	/* an engine's process gets what OCI says: no inherited SIG_IGN */
+	if (c->oci.bundle) {	/* an engine's process gets what OCI says: no inherited SIG_IGN */
 		sigemptyset(&saved.ignored);
+		saved.all_default = true;
+	}
 	/* Not sent: the launcher is gone, and PDEATHSIG ends us. */
 	ipc_send(sock, &IPC_MSG(MSG_READY));
 	if (rt->start_listener >= 0)
@@ -554,6 +558,7 @@ static void close_host_fds(const struct container *c, const struct runtime *rt, 
 	for (size_t i = 0; rt->start_listener >= 0 && i < rt->cg.ndirs; i++)
 		keep[n++] = rt->cg.dirs[i].lock_fd;
 	close_fds_except(3 + c->process.preserve_fds, keep, n);
+	forget_log_file();	/* its lines go to stderr alone: create's, the engine's */
 }
 
 /*
@@ -795,8 +800,29 @@ static void restore_signals(const struct saved_signals *saved)
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 
 	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, sigismember(&saved->ignored, sig) ? &ign : &dfl, NULL);
+		if (sigaction(sig, sigismember(&saved->ignored, sig) ? &ign : &dfl, NULL) &&
+		    errno == EINVAL && sig > SIGSYS && saved->all_default)
+			reset_reserved_signal(sig);
 	sigprocmask(SIG_SETMASK, &saved->mask, NULL);
+}
+
+/*
+ * The real-time signals that libc keeps for itself (32 to 34 in musl)
+ * can't be set through sigaction(), yet an ignored one passes through
+ * exec: the kernel's call makes it the default again, as an engine's
+ * process must start with no signal ignored. (run and init pass ignored
+ * signals on, as any exec does: these too.)
+ */
+static void reset_reserved_signal(int sig)
+{
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} dfl = { SIG_DFL, 0, NULL, 0 };
+
+	syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
 }
 
 /* ------------------------------------------------------------------ */

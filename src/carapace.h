@@ -456,6 +456,8 @@ struct runtime {
 	struct cgroups cg;	/* the container's own, if it has any */
 	struct seccomp_filter filter;	/* the workload's, unless it is unconfined */
 	int start_listener;	/* OCI create: init waits there for start; -1: run's way */
+	const struct oci_state *state;	/* OCI create: its folder, which notes the
+				 * cgroups as soon as they are made; else NULL */
 	bool new_keyring;	/* OCI: a session keyring of the container's own */
 	struct joined_ns { unsigned long type; int fd; } joins[8];	/* OCI's namespaces
 				 * by path, open from validation to the clone */
@@ -505,6 +507,7 @@ struct user_ids {
 struct saved_signals {
 	sigset_t mask;
 	sigset_t ignored;
+	bool all_default;	/* OCI: none ignored, libc's own real-time signals neither */
 };
 
 /* The launcher's side of one container, from the clone to init's exit. */
@@ -746,7 +749,7 @@ void set_domainname(const struct container *c);
 void write_sysctls(const struct mount_state *ms, const struct container *c);
 
 /* src/oci-config.c: the second front end, an OCI bundle's config.json */
-void oci_read_config(struct container *c, const char *bundle);
+char *oci_read_config(struct container *c, const char *bundle);
 /* Not static for t/unit.c and the fuzzer: JSON of LEN bytes, as if BUNDLE's. */
 void oci_parse_config(struct container *c, const char *json, size_t len, const char *bundle);
 
@@ -773,6 +776,7 @@ bool valid_container_id(const char *id);
 const char *state_root_path(const struct oci_args *a);
 void state_create(struct oci_state *st, const struct oci_args *a);
 bool state_open(struct oci_state *st, const struct oci_args *a, const char *id);
+void state_note_cgroups(const struct oci_state *st, const struct cgroups *cg);
 void state_write(const struct oci_state *st);
 void state_write_file(const struct oci_state *st, const char *name, const char *text);
 char *state_read_file(const struct oci_state *st, const char *name);
@@ -780,7 +784,6 @@ void state_remove(struct oci_state *st);
 void state_remove_on_exit(struct oci_state *st);
 void state_keep(void);
 void state_close(struct oci_state *st);
-void state_save_config(const struct oci_state *st, const char *bundle);
 void state_run_hooks(const struct oci_state *st, const char *config, enum hook_kind kind);
 int listen_for_start(const struct oci_state *st);
 int connect_to_init(const struct oci_state *st);
@@ -801,6 +804,7 @@ int cmd_resume(const struct oci_args *global, int argc, char **argv);
 int cmd_ps(const struct oci_args *global, int argc, char **argv);
 int parse_signal(const char *s);
 void set_log_file(const struct oci_args *a);
+void forget_log_file(void);
 
 /* src/launcher.c */
 void launcher_on_exit(struct launcher *l);

@@ -31,6 +31,7 @@ int init_take_signals(struct saved_signals *saved)
 	int fd;
 
 	sigemptyset(&saved->ignored);
+	saved->all_default = false;
 	sigfillset(&block);
 	for (int sig = 1; sig < NSIG; sig++) {
 		if (is_fault_signal(sig) || sig == SIGKILL || sig == SIGSTOP) {

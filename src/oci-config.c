@@ -1956,10 +1956,11 @@ static void own_cgroup_namespace(struct container *c)
 	c->namespaces |= CLONE_NEWCGROUP;
 }
 
-void oci_read_config(struct container *c, const char *bundle)
+/* Returns the text it read: create keeps it for the hooks of start and delete. */
+char *oci_read_config(struct container *c, const char *bundle)
 {
 	struct text_file t;
-	char *abs = realpath(bundle, NULL), *path;
+	char *abs = realpath(bundle, NULL), *path, *text;
 	struct stat st;
 
 	if (!abs)
@@ -1970,6 +1971,7 @@ void oci_read_config(struct container *c, const char *bundle)
 	oci_parse_config(c, t.data, t.len, abs);
 	own_cgroup_namespace(c);
 	/* The tokens point into it no more; strings are copies. */
+	text = xasprintf("%s", t.data);
 	close_text_file(&t);
 	if (stat(c->root.path, &st))
 		die_errno("config.json: root.path: %s", c->root.path);
@@ -1983,4 +1985,5 @@ void oci_read_config(struct container *c, const char *bundle)
 		c->limits.name = NULL;
 	}
 	free(path);
+	return text;
 }

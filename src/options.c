@@ -1572,7 +1572,7 @@ void parse_run_options(struct container *c, int argc, char **argv)
 	if (cl.bundle) {
 		bundle_options(&cl, argc - optind);
 		*c = cl.c;
-		oci_read_config(c, cl.bundle);
+		free(oci_read_config(c, cl.bundle));
 		return;
 	}
 	cmdline_defaults(&cl);

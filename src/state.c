@@ -47,6 +47,25 @@ const char *state_root_path(const struct oci_args *a)
 	return xasprintf("%s/carapace", xdg);
 }
 
+/*
+ * The states are trusted (delete runs the hooks of a saved config, and
+ * removes the cgroups a state names): only from a folder that no one but
+ * us can write to.
+ */
+static void check_state_root(int fd, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		die_errno("--root: %s", path);
+	if (st.st_uid != geteuid())
+		die(EXIT_CANT_RUN, "--root: %s: belongs to uid %u, not to this user (uid %u)",
+		    path, (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		die(EXIT_CANT_RUN, "--root: %s: others may write to it (mode %04o)", path,
+		    (unsigned)(st.st_mode & 07777));
+}
+
 /* The --root folder, made if missing (0700: the states are the owner's business). */
 static int open_state_root(const struct oci_args *a, bool make)
 {
@@ -73,6 +92,7 @@ static int open_state_root(const struct oci_args *a, bool make)
 		return -1;
 	if (fd < 0)
 		die_errno("--root: %s", path);
+	check_state_root(fd, path);
 	return fd;
 }
 
@@ -108,6 +128,15 @@ void state_create(struct oci_state *st, const struct oci_args *a)
 	if (st->dir_fd < 0)
 		die_errno("state: %s", st->id);
 	lock_folder(st->dir_fd, st->id);
+}
+
+/* The cgroups create made, for delete: written as soon as they are there. */
+void state_note_cgroups(const struct oci_state *st, const struct cgroups *cg)
+{
+	char *text = cgroups_describe(cg);
+
+	state_write_file(st, "cgroups", text);
+	free(text);
 }
 
 /* Percent-escapes what would end a line or a field: values stay one word. */
@@ -333,11 +362,13 @@ static bool container_frozen(const struct oci_state *st)
 	return frozen;
 }
 
+/*
+ * No pid: no state was written, and state_open got the lock, which create
+ * holds until it exits: a create that died before its state. Stopped.
+ */
 enum oci_status state_status(const struct oci_state *st)
 {
-	if (!st->pid)
-		return STATUS_CREATING;
-	if (!init_alive(st))
+	if (!st->pid || !init_alive(st))
 		return STATUS_STOPPED;
 	if (!st->started)
 		return STATUS_CREATED;
@@ -485,7 +516,12 @@ int connect_to_init(const struct oci_state *st)
 void write_pid_file(const char *path, pid_t pid)
 {
 	char *tmp = xasprintf("%s.carapace-new", path), text[24];
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int fd;
+
+	/* A new file of ours, never one that was there (or a link's target). */
+	if (unlink(tmp) && errno != ENOENT)
+		die_errno("--pid-file: %s", tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	int n = snprintf(text, sizeof text, "%d", (int)pid);
 
 	if (fd < 0)
@@ -523,21 +559,8 @@ void state_close(struct oci_state *st)
 	st->dir_fd = st->root_fd = -1;
 }
 
-/* BUNDLE/config.json, as create read it, into the folder: start's and delete's hooks are in it. */
-void state_save_config(const struct oci_state *st, const char *bundle)
-{
-	struct text_file t;
-	char *path = xasprintf("%s/config.json", bundle);
-
-	if (!open_text_file(&t, "", path))
-		die_errno("config.json: %s", path);
-	state_write_file(st, "config.json", t.data);
-	close_text_file(&t);
-	free(path);
-}
-
 /*
- * The hooks of KIND in CONFIG, the text state_save_config kept, with the
+ * The hooks of KIND in CONFIG, the text create kept (read once), with the
  * state on their stdin: poststart for start, poststop for delete.
  */
 void state_run_hooks(const struct oci_state *st, const char *config, enum hook_kind kind)

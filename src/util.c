@@ -155,6 +155,15 @@ void set_log_file(const struct oci_args *a)
 		die_errno("--log: %s", a->log);
 }
 
+/*
+ * Init closed the host's fds, the log's too: its number may be another
+ * file of init's now (in the container's root, its console). Never again.
+ */
+void forget_log_file(void)
+{
+	log_file.fd = -1;
+}
+
 /* One line of LEVEL into the --log file: engines read the last error from it. */
 static void write_log_file(enum log_level level, const char *line)
 {

@@ -169,6 +169,13 @@ ok "and leaves no state folder" test ! -e "$STATE/c7"
 : >"$TMPDIR/afile"
 run "$CARAPACE" --root "$TMPDIR/afile/x" create --bundle "$B/c6" c7
 like "$RC:$ERR" '^125:carapace: --root: ' "a --root that can't be made fails"
+mkdir -m 777 "$TMPDIR/open-root" && chmod 777 "$TMPDIR/open-root"
+run "$CARAPACE" --root "$TMPDIR/open-root" create --bundle "$B/c6" c7
+like "$RC:$ERR" '^125:carapace: --root: .*: others may write to it \(mode 0777\)$' "a --root others may write to is refused"
+mkdir "$TMPDIR/their-root" && chown 65534 "$TMPDIR/their-root"
+run "$CARAPACE" --root "$TMPDIR/their-root" state c7
+like "$RC:$ERR" '^125:carapace: --root: .*: belongs to uid 65534, not to this user \(uid 0\)$' "a --root of another user's is refused"
+ok "and nothing was made in them" test -z "$(ls -A "$TMPDIR/open-root")$(ls -A "$TMPDIR/their-root")"
 run "$CARAPACE" --systemd-cgroup --root "$STATE" create --bundle "$B/c6" c7
 like "$RC:$ERR" '^125:carapace: --systemd-cgroup: not supported' "--systemd-cgroup is refused"
 
@@ -234,6 +241,54 @@ oci delete --force c11
 wait "$REAPER_PID"
 like "$(sed -n 3p "$TMPDIR/hooks.log")" '^poststop \{.*"status": ?"stopped"' "poststop runs in delete, once the container is gone"
 ok "and delete removed the state folder first" test ! -e "$STATE/c11"
+
+# --- rootless: an ordinary user's containers, in $XDG_RUNTIME_DIR/carapace
+RL=$TMPDIR/rootless
+mkdir -p "$RL/b" && chmod 777 "$RL" "$RL/b"
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups env XDG_RUNTIME_DIR="$RL" "$@"; }
+(cd "$RL/b" && as_nobody "$CARAPACE" spec --rootless)
+python3 -c 'import json, sys
+c = json.load(open(sys.argv[1])); c["root"] = {"path": sys.argv[2], "readonly": True}
+c["process"]["args"] = ["sh", "-c", "cat /proc/self/uid_map >/tmp/x 2>&1; id -u; exit 7"]
+c["process"]["terminal"] = False; json.dump(c, open(sys.argv[1], "w"))' "$RL/b/config.json" "$ROOTFS"
+run as_nobody "$CARAPACE" create --bundle "$RL/b" r1
+is "$RC:$ERR" "0:" "rootless create, state in \$XDG_RUNTIME_DIR/carapace"
+is "$(stat -c %U:%a "$RL/carapace/r1" 2>/dev/null)" "nobody:700" "its state folder is the user's, 0700"
+run as_nobody "$CARAPACE" start r1
+is "$RC" 0 "rootless start"
+for i in $(seq 100); do as_nobody "$CARAPACE" state r1 | grep -q '"stopped"' && break; sleep 0.05; done
+like "$(as_nobody "$CARAPACE" state r1)" '"status": "stopped"' "the process ran and ended"
+run as_nobody "$CARAPACE" delete r1
+is "$RC:$ERR" "0:" "rootless delete"
+ok "nothing left in the user's state root" test -z "$(ls -A "$RL/carapace")"
+
+# --- a config without a cgroup namespace (containerd's) still sees only its own cgroups
+bundle c12 -- sh -c 'cat /proc/self/cgroup | grep -c ":/\$"; ls /sys/fs/cgroup/pids | grep -c carapace-test'
+create_bg c12
+oci start c12
+wait "$REAPER_PID"
+is "$(cat "$B/c12.out" | tr '\n' ' ')" "$(grep -c . /proc/self/cgroup) 0 " \
+	"its cgroups are the roots of its own cgroup namespace, and no host cgroup shows"
+oci delete c12
+
+# --- kill --all: every process of the container's cgroups
+bundle c13 -- sh -c 'sleep 1000 & echo ready; wait'
+create_bg c13
+oci start c13
+wait_for "$B/c13.out" '^ready$'
+run oci kill --all c13 KILL
+is "$RC" 0 "kill --all c13 KILL"
+wait "$REAPER_PID"
+is "$?" 137 "the container ends: 137"
+oci delete c13
+
+# --- the process starts with no signal ignored, even one libc keeps for itself
+# (34 is musl's: its sigaction() refuses it; conmon ignores SIGPIPE, a CI runner more)
+bundle c14 -- grep SigIgn /proc/self/status
+run python3 -c 'import os, signal, sys
+for s in (signal.SIGPIPE, signal.SIGINT, 34): signal.signal(s, signal.SIG_IGN)
+os.execv(sys.argv[1], sys.argv[1:])' "$CARAPACE" run -q --bundle "$B/c14"
+like "$OUT" '^SigIgn:[[:space:]]*0+$' "ignored PIPE, INT and signal 34 come to the process as the default"
 
 # --- list
 run oci list -q

@@ -190,8 +190,9 @@ for name in carapace crun runc; do
 	wrap=; [ "$name" = crun ] && wrap=$crun_ns
 	mkdir -p "$tmp/oci-$name"
 	r=$(q "$bin" --root "$tmp/oci-$name")
-	cmd=$(q bash -c "$r create --bundle $(q "$(bundle /bin/true)") $id-oci && $r start $id-oci &&
-		$r delete --force $id-oci")
+	# One line: hyperfine -N splits words as a shell does, but knows no $'\n'.
+	life="$r create --bundle $(q "$(bundle /bin/true)") $id-oci && $r start $id-oci"
+	cmd=$(q bash -c "$life && $r delete --force $id-oci")
 	if ! err=$(eval "$wrap $cmd" 2>&1 </dev/null); then
 		note "$name: skipped, it fails: $(printf '%s' "$err" | head -n 1)"
 		eval "$r delete --force $id-oci" >/dev/null 2>&1

@@ -1742,11 +1742,13 @@ static void test_oci_bad(void)
 
 		if (!strncmp(key, "process", n) || !strncmp(key, "linux", n)) {
 			at = strstr(json, !strncmp(key, "process", n) ? "\"process\"" : "\"linux\"");
+			char *old = json;
+
 			*at = '\0';
-			free(json);
-			json = xasprintf("%.*s%s%s }", (int)(at - json), json, bad_field[i].tail,
+			json = xasprintf("%.*s%s%s }", (int)(at - old), old, bad_field[i].tail,
 					 strncmp(key, "linux", n) ? ", \"linux\": { \"namespaces\": "
 					 "[ { \"type\": \"mount\" } ] }" : "");
+			free(old);
 		} else {
 			free(json);
 			json = minimal(bad_field[i].tail);
