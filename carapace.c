@@ -849,12 +849,14 @@ int cmd_delete(const struct oci_args *global, int argc, char **argv)
 		die(EXIT_CANT_RUN, "container %s does not exist", a.id ? a.id : "");
 	}
 	status = state_status(&st);
-	if (status == STATUS_RUNNING && !a.force)
-		die(EXIT_CANT_RUN, "delete: %s: cannot delete a container that is running "
-		    "(stop it, or use --force)", st.id);
+	if ((status == STATUS_RUNNING || status == STATUS_PAUSED) && !a.force)
+		die(EXIT_CANT_RUN, "delete: %s: cannot delete a container that is %s "
+		    "(stop it, or use --force)", st.id, status_name(status));
+	cgroups = state_read_file(&st, "cgroups");
+	if (status == STATUS_PAUSED && cgroups)
+		cgroups_freeze(cgroups, false);	/* a frozen init dies of KILL only once thawed (v1) */
 	if (status != STATUS_STOPPED)
 		kill_and_wait(&st);
-	cgroups = state_read_file(&st, "cgroups");
 	if (cgroups && !cgroups_remove_described(cgroups))
 		die(EXIT_CANT_RUN, "delete: %s: its cgroups could not be removed", st.id);
 	config = state_read_file(&st, "config.json");

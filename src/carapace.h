@@ -655,6 +655,9 @@ char *cgroups_describe(const struct cgroups *cg);
 bool cgroups_remove_described(const char *text);
 int cgroups_signal_all(const char *text, int sig);
 bool cgroups_have_procs(const char *text);
+int cgroups_freeze(const char *text, bool freeze);
+int cgroups_frozen(const char *text);
+pid_t *cgroups_pids(const char *text, size_t *count);
 void cgroups_path_split(struct container *c, const char *cgroups_path);
 
 /* src/userns.c */
@@ -796,6 +799,9 @@ char *state_json(const struct oci_state *st, bool pretty);
 int cmd_state(const struct oci_args *global, int argc, char **argv);
 int cmd_kill(const struct oci_args *global, int argc, char **argv);
 int cmd_list(const struct oci_args *global, int argc, char **argv);
+int cmd_pause(const struct oci_args *global, int argc, char **argv);
+int cmd_resume(const struct oci_args *global, int argc, char **argv);
+int cmd_ps(const struct oci_args *global, int argc, char **argv);
 int parse_signal(const char *s);
 void set_log_file(const struct oci_args *a);
 void forget_log_file(void);

@@ -1343,8 +1343,10 @@ int cgroups_signal_all(const char *text, int sig)
 	const struct cgroup_dir *leaf;
 	const char *freezer;
 	char *procs, *save = NULL;
+	char state[32];
 	size_t n;
 	int count = 0;
+	bool was_frozen;
 
 	if (!read_description(text, &cg, &lines, &n))
 		return -1;
@@ -1356,6 +1358,8 @@ int cgroups_signal_all(const char *text, int sig)
 		errno = leaf ? errno : ENOENT;
 		return -1;
 	}
+	was_frozen = freezer && read_file(freezer, "freezer.state", state, sizeof state) > 0 &&
+		     !strncmp(state, "FROZEN", 6);
 	if (freezer && write_file(freezer, "freezer.state", "FROZEN") == 0) {
 		char *all = read_procs(leaf->path);	/* once frozen, the whole list */
 
@@ -1366,11 +1370,159 @@ int cgroups_signal_all(const char *text, int sig)
 	}
 	for (char *p = strtok_r(procs, "\n", &save); p; p = strtok_r(NULL, "\n", &save))
 		count += kill((pid_t)atoi(p), sig) == 0;
-	if (freezer)
+	/* A paused container stays paused, but a frozen task dies of KILL only once thawed. */
+	if (freezer && (!was_frozen || sig == SIGKILL))
 		write_file(freezer, "freezer.state", "THAWED");
 	free(procs);
 	free_description(lines, n);
 	return count;
+}
+
+/*
+ * The leaf that freezes the container: its v1 freezer, where there is one
+ * (the one kill_cgroup uses), else its v2 leaf, whose cgroup.freeze holds
+ * every process as well. NULL if it has neither.
+ */
+static const struct cgroup_dir *freezer_leaf(const struct cgroups *cg)
+{
+	for (size_t i = 0; i < cg->ndirs; i++)
+		if (!cg->dirs[i].v2 && cg->dirs[i].ctls & (1u << CTL_FREEZER))
+			return &cg->dirs[i];
+	for (size_t i = 0; i < cg->ndirs; i++)
+		if (cg->dirs[i].v2)
+			return &cg->dirs[i];
+	return NULL;
+}
+
+/* Whether D is frozen, all of it: FROZEN on v1 (not FREEZING), "frozen 1" on v2. */
+static bool leaf_frozen(const struct cgroup_dir *d)
+{
+	char buf[512];
+
+	if (!d->v2)
+		return read_file(d->path, "freezer.state", buf, sizeof buf) > 0 &&
+		       !strncmp(buf, "FROZEN", 6);
+	if (read_file(d->path, "cgroup.events", buf, sizeof buf) <= 0)
+		return false;
+	return !strncmp(buf, "frozen 1", 8) || strstr(buf, "\nfrozen 1");
+}
+
+/*
+ * Asks D to be frozen (or thawed) and waits until it is: a v1 freezer may
+ * stay FREEZING while a task is busy in the kernel, so the wish is written
+ * again each round. False, with errno, if it can't be written or takes
+ * more than about 5 s.
+ */
+static bool set_frozen(const struct cgroup_dir *d, bool freeze)
+{
+	const char *file = d->v2 ? "cgroup.freeze" : "freezer.state";
+	const char *value = d->v2 ? (freeze ? "1" : "0") : (freeze ? "FROZEN" : "THAWED");
+
+	for (int round = 0; round < 1000; round++) {
+		if (write_file(d->path, file, value))
+			return false;
+		if (leaf_frozen(d) == freeze)
+			return true;
+		usleep(5000);
+	}
+	errno = ETIMEDOUT;
+	return false;
+}
+
+/*
+ * carapace pause / resume: freezes or thaws every process of the container.
+ * A pause that can't finish thaws what it froze. -1 with errno (ENOTSUP: no
+ * freezer; EINVAL: a description not of this host) on failure.
+ */
+int cgroups_freeze(const char *text, bool freeze)
+{
+	struct cgroups cg;
+	struct described *lines;
+	const struct cgroup_dir *leaf;
+	size_t n;
+	int ret = 0, err = 0;
+
+	if (!read_description(text, &cg, &lines, &n))
+		return -1;
+	leaf = freezer_leaf(&cg);
+	if (!leaf) {
+		err = ENOTSUP;
+	} else if (!set_frozen(leaf, freeze)) {
+		err = errno;
+		if (freeze)
+			set_frozen(leaf, false);
+	}
+	if (err) {
+		ret = -1;
+		errno = err;
+	}
+	free_description(lines, n);
+	return ret;
+}
+
+/* Whether the container is frozen: 1, 0, or -1 if it has no freezer (or TEXT is bad). */
+int cgroups_frozen(const char *text)
+{
+	struct cgroups cg;
+	struct described *lines;
+	const struct cgroup_dir *leaf;
+	size_t n;
+	int frozen;
+
+	if (!read_description(text, &cg, &lines, &n))
+		return -1;
+	leaf = freezer_leaf(&cg);
+	frozen = leaf ? leaf_frozen(leaf) : -1;
+	free_description(lines, n);
+	return frozen;
+}
+
+static int compare_pids(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * carapace ps: the host pids of every described leaf's cgroup.procs, sorted,
+ * each once (on v1 a process is in every hierarchy's leaf). NULL, with
+ * errno, if TEXT is bad or no leaf can be read.
+ */
+pid_t *cgroups_pids(const char *text, size_t *count)
+{
+	struct cgroups cg;
+	struct described *lines;
+	size_t n, len = 0, read_ok = 0;
+	pid_t *pids = NULL;
+
+	if (!read_description(text, &cg, &lines, &n))
+		return NULL;
+	for (size_t i = 0; i < cg.ndirs; i++) {
+		char *procs = read_procs(cg.dirs[i].path), *save = NULL;
+
+		if (!procs)
+			continue;
+		read_ok++;
+		for (char *p = strtok_r(procs, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
+			pids = xrealloc(pids, (len + 1) * sizeof *pids);
+			pids[len++] = (pid_t)atoi(p);
+		}
+		free(procs);
+	}
+	free_description(lines, n);
+	if (!read_ok) {
+		free(pids);
+		errno = cg.ndirs ? errno : ENOENT;
+		return NULL;
+	}
+	if (len)
+		qsort(pids, len, sizeof *pids, compare_pids);
+	*count = 0;
+	for (size_t i = 0; i < len; i++)
+		if (!*count || pids[*count - 1] != pids[i])
+			pids[(*count)++] = pids[i];
+	return pids ? pids : xrealloc(NULL, sizeof *pids);
 }
 
 /* Whether any described leaf still holds a process. */

@@ -157,3 +157,117 @@ int cmd_list(const struct oci_args *global, int argc, char **argv)
 		closedir(d);
 	return 0;
 }
+
+/* The described cgroups of a live container, or a clear error. */
+static char *live_cgroups(struct oci_state *st, const char *cmd, enum oci_status want)
+{
+	enum oci_status s = state_status(st);
+	char *cgroups;
+
+	if (s != want)
+		die(EXIT_CANT_RUN, "%s: %s: container not %s", cmd, st->id,
+		    want == STATUS_PAUSED ? "paused" : "running");
+	cgroups = state_read_file(st, "cgroups");
+	if (!cgroups)
+		die(EXIT_CANT_RUN, "%s: %s: no cgroups in its state", cmd, st->id);
+	return cgroups;
+}
+
+/* pause and resume: the freezer of the container's cgroups, v1's or v2's. */
+static int freeze_command(const struct oci_args *global, const char *cmd, int argc, char **argv,
+			  bool freeze)
+{
+	struct oci_args a = *global;
+	struct oci_state st;
+	char *cgroups;
+
+	if (parse_oci_options(&a, cmd, argc, argv) != argc || !a.id)
+		die(EXIT_CANT_RUN, "%s: one container ID", cmd);
+	open_existing(&st, &a);
+	cgroups = live_cgroups(&st, cmd, freeze ? STATUS_RUNNING : STATUS_PAUSED);
+	if (cgroups_freeze(cgroups, freeze) < 0) {
+		if (errno == ENOTSUP)
+			die(EXIT_CANT_RUN, "%s: %s: the container has no freezer cgroup "
+			    "(v1 freezer or v2 cgroup.freeze)", cmd, st.id);
+		die_errno("%s: %s: %s its cgroups", cmd, st.id, freeze ? "freeze" : "thaw");
+	}
+	free(cgroups);
+	return 0;
+}
+
+int cmd_pause(const struct oci_args *global, int argc, char **argv)
+{
+	return freeze_command(global, "pause", argc, argv, true);
+}
+
+int cmd_resume(const struct oci_args *global, int argc, char **argv)
+{
+	return freeze_command(global, "resume", argc, argv, false);
+}
+
+/* PID's command line, its arguments joined by spaces; its comm if it has none (a kernel thread, a zombie). */
+static void print_cmdline(pid_t pid)
+{
+	char path[64], buf[4096];
+	autoclose int fd = -1;
+	ssize_t n = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		n = read(fd, buf, sizeof buf - 1);
+	if (n <= 0) {
+		close(fd);
+		snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		n = fd >= 0 ? read(fd, buf + 1, sizeof buf - 3) : -1;
+		n = n > 0 ? n : 1;
+		buf[0] = '[';
+		buf[n] = ']';	/* over comm's newline */
+		n++;
+	}
+	for (ssize_t i = 0; i < n; i++)
+		buf[i] = buf[i] ? buf[i] : ' ';
+	while (n > 0 && buf[n - 1] == ' ')
+		n--;
+	printf("%.*s\n", (int)n, buf);
+}
+
+/* The container's processes as host pids: containerd's shim reads the JSON list. */
+int cmd_ps(const struct oci_args *global, int argc, char **argv)
+{
+	struct oci_args a = *global;
+	struct oci_state st;
+	bool json;
+	char *cgroups;
+	pid_t *pids;
+	size_t n;
+
+	if (parse_oci_options(&a, "ps", argc, argv) != argc || !a.id)
+		die(EXIT_CANT_RUN, "ps: one container ID");
+	if (a.format && strcmp(a.format, "table") && strcmp(a.format, "json"))
+		die(EXIT_CANT_RUN, "ps: --format: table or json, not '%s'", a.format);
+	json = a.format && !strcmp(a.format, "json");
+	open_existing(&st, &a);
+	cgroups = state_read_file(&st, "cgroups");
+	if (!cgroups)
+		die(EXIT_CANT_RUN, "ps: %s: no cgroups in its state", st.id);
+	pids = cgroups_pids(cgroups, &n);
+	if (!pids)
+		die_errno("ps: %s: read its cgroups", st.id);
+	if (!json)
+		printf("%-8s %s\n", "PID", "CMD");
+	for (size_t i = 0; i < n; i++) {
+		if (json) {
+			printf("%s%d", i ? "," : "[", (int)pids[i]);
+			continue;
+		}
+		printf("%-8d ", (int)pids[i]);
+		print_cmdline(pids[i]);
+	}
+	if (json)
+		puts(n ? "]" : "[]");
+	free(pids);
+	free(cgroups);
+	return 0;
+}

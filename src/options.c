@@ -988,8 +988,16 @@ static const struct option_def list_options[] = {
 	{ 0 }
 };
 
+static const struct option_def ps_options[] = {
+	{ "format", 'f', "FORMAT", "table (the default: PID and CMD) or json (a list of pids)",
+	  STRING(oci.format) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
 enum { CMD_RUN, CMD_INSPECT, CMD_INIT, CMD_CREATE, CMD_START, CMD_STATE, CMD_KILL,
-       CMD_DELETE, CMD_LIST, CMD_SPEC, CMD_FEATURES, N_COMMANDS };
+       CMD_DELETE, CMD_LIST, CMD_PS, CMD_PAUSE, CMD_RESUME, CMD_SPEC, CMD_FEATURES,
+       N_COMMANDS };
 /* The commands, in carapace --help's order; main() runs them from here. */
 static const struct command commands[N_COMMANDS] = {
 	[CMD_RUN] = { "run", "COMMAND [ARG...]", "run a command in a new container",
@@ -1023,6 +1031,17 @@ static const struct command commands[N_COMMANDS] = {
 			 "--force, which kills it first.", delete_options, cmd_delete },
 	[CMD_LIST] = { "list", "", "OCI: list the containers",
 		       "List the containers under --root.", list_options, cmd_list },
+	[CMD_PS] = { "ps", "ID", "OCI: list a container's processes, as host pids",
+		     "List the processes of container ID, from its cgroups, as host pids:\n"
+		     "PID and CMD, or with --format json a list of pids (containerd reads it).",
+		     ps_options, cmd_ps },
+	[CMD_PAUSE] = { "pause", "ID", "OCI: freeze every process of a container",
+			"Freeze every process of running container ID: the v1 freezer cgroup, or\n"
+			"v2's cgroup.freeze. state then says paused; resume thaws it.",
+			help_only_options, cmd_pause },
+	[CMD_RESUME] = { "resume", "ID", "OCI: thaw a paused container",
+			 "Thaw every process of container ID, paused by pause.", help_only_options,
+			 cmd_resume },
 	[CMD_SPEC] = { "spec", "", "OCI: write a config.json with carapace's secure defaults",
 		       "Write an OCI config.json with carapace's defaults: docker's capabilities,\n"
 		       "masked and read-only paths, no_new_privs, pids 2048. An existing one is\n"

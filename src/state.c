@@ -349,6 +349,20 @@ static bool init_alive(const struct oci_state *st)
 }
 
 /*
+ * Whether pause froze it: the freezer's state, through the described
+ * cgroups (a state file is checked like any other). Read only for a live,
+ * started container: a file and mountinfo, no more.
+ */
+static bool container_frozen(const struct oci_state *st)
+{
+	char *cgroups = state_read_file(st, "cgroups");
+	bool frozen = cgroups && cgroups_frozen(cgroups) == 1;
+
+	free(cgroups);
+	return frozen;
+}
+
+/*
  * No pid: no state was written, and state_open got the lock, which create
  * holds until it exits: a create that died before its state. Stopped.
  */
@@ -356,7 +370,9 @@ enum oci_status state_status(const struct oci_state *st)
 {
 	if (!st->pid || !init_alive(st))
 		return STATUS_STOPPED;
-	return st->started ? STATUS_RUNNING : STATUS_CREATED;
+	if (!st->started)
+		return STATUS_CREATED;
+	return container_frozen(st) ? STATUS_PAUSED : STATUS_RUNNING;
 }
 
 const char *status_name(enum oci_status s)

@@ -83,7 +83,9 @@ is "$(table init_options | wc -l)" 5 "init_options has the 5 options of init"
 check_table run_options run inspect
 check_table init_options init
 check_table spec_options spec
-check_table help_only_options features start state
+check_table help_only_options features start state pause resume
+is "$(table ps_options | wc -l)" 2 "ps_options has the 2 options of ps"
+check_table ps_options ps
 if [ -s "$work/man.txt" ]; then
 	for cmd in run inspect init; do
 		like "$(cat "$work/man.txt")" "^   carapace $cmd\$" "the man page has a section for $cmd"

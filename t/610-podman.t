@@ -275,6 +275,25 @@ is "$RC" 0 "podman rm -f of a running container: exits 0"
 nok "podman rm -f: the container is gone" podman container exists "$id"
 nothing_left "podman rm -f of a running container: nothing left"
 
+# --- pause and unpause: the counting stops, state says paused, then it goes on.
+snapshot_host
+new_cid
+id=$(prun -d "$IMAGE" sh -c 'i=0; while :; do i=$((i+1)); echo $i; sleep 0.05; done')
+last_id >/dev/null
+wait_logs "$id" '^3$' >/dev/null
+run timeout 60 podman pause "$id"
+is "$RC" 0 "podman pause: exits 0"
+is "$(inspect "$id" '{{.State.Status}}')" paused "podman pause: podman says paused"
+before=$(podman logs "$id" 2>/dev/null | tail -n 1)
+sleep 0.5
+is "$(podman logs "$id" 2>/dev/null | tail -n 1)" "$before" "podman pause: no count while paused"
+run timeout 60 podman unpause "$id"
+is "$RC" 0 "podman unpause: exits 0"
+is "$(inspect "$id" '{{.State.Status}}')" running "podman unpause: running again"
+ok "podman unpause: it counts on" wait_logs "$id" "^$((before + 2))\$"
+podman rm -f -t 0 "$id" >/dev/null
+nothing_left "podman pause, unpause: nothing left"
+
 # --- --init: podman's init (catatonit) runs the workload, its parent.
 snapshot_host
 if [ -n "$INIT" ]; then

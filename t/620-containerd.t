@@ -228,6 +228,32 @@ ok "ctr task delete -f of a running task" cq task delete -f d3
 nok "ctr task delete -f: the task is gone" cq task ps d3
 cq container delete d3
 nothing_left "ctr task delete -f: nothing left"
+
+# ctr task ps lists the task's processes (the runtime's ps --format json);
+# pause stops the counting, resume lets it go on.
+snapshot_host
+crun d4 -d --mount "type=bind,src=$out,dst=/out,options=rbind:rw" "$IMAGE" d4 sh -c \
+	'i=0; while :; do i=$((i+1)); echo $i >>/out/count; sleep 0.05; done' >/dev/null
+wait_for "$out/count" '^3$'
+pid=$(c task ls 2>/dev/null | awk '$1 == "d4" { print $2 }')
+run c task ps d4
+is "$RC" 0 "ctr task ps: exits 0"
+like "$OUT" "^$pid( |\$)" "ctr task ps: lists the task's pid"
+ok "ctr task ps: more than init (its child, the workload)" \
+	test "$(printf '%s\n' "$OUT" | sed 1d | grep -c '^[0-9]')" -ge 2
+run c task pause d4
+is "$RC" 0 "ctr task pause: exits 0"
+is "$(task_status d4)" PAUSED "ctr task ls: PAUSED"
+before=$(tail -n 1 "$out/count")
+sleep 0.5
+is "$(tail -n 1 "$out/count")" "$before" "ctr task pause: no count while paused"
+run c task resume d4
+is "$RC" 0 "ctr task resume: exits 0"
+is "$(task_status d4)" RUNNING "ctr task resume: RUNNING"
+ok "ctr task resume: it counts on" wait_for "$out/count" "^$((before + 2))\$"
+cq task delete -f d4
+cq container delete d4
+nothing_left "ctr task ps, pause, resume: nothing left"
 rm -rf -- "$out"
 
 # --- the engine's own: the daemon stops, its mounts go.
