@@ -612,16 +612,9 @@ static void check_command(const struct container *c)
 			die_exec(cmd);
 		return;
 	}
-	for (const char *p = path ? path : ""; path; p++) {
-		const char *end = strchrnul(p, ':');
-
-		if (snprintf(file, sizeof file, "%.*s/%s", (int)(end - p), p, cmd) < (int)sizeof file &&
-		    !access(file, X_OK))
+	while (next_in_path(&path, cmd, file))
+		if (!access(file, X_OK))
 			return;
-		if (!*end)
-			break;
-		p = end;
-	}
 	errno = ENOENT;
 	die_exec(cmd);
 }
@@ -763,25 +756,17 @@ static char **env_with_home(const struct container *c, const char *home)
 void exec_command(char **argv, char **env)
 {
 	const char *path = env_get(env, "PATH");
+	char file[PATH_MAX];
 	int err = ENOENT;
 
 	if (strchr(argv[0], '/') || !path) {
 		execve(argv[0], argv, env);
 		return;
 	}
-	for (const char *p = path;; p++) {
-		const char *end = strchrnul(p, ':');
-		char file[PATH_MAX];
-
-		if (snprintf(file, sizeof file, "%.*s/%s", (int)(end - p), p, argv[0])
-		    < (int)sizeof file) {
-			execve(file, argv, env);
-			if (errno != ENOENT && errno != ENOTDIR)
-				err = errno;
-		}
-		if (!*end)
-			break;
-		p = end;
+	while (next_in_path(&path, argv[0], file)) {
+		execve(file, argv, env);
+		if (errno != ENOENT && errno != ENOTDIR)
+			err = errno;
 	}
 	errno = err;
 }

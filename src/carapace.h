@@ -595,6 +595,8 @@ int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct mount_at
 __attribute__((format(printf, 2, 3)))
 void log_msg(enum log_level level, const char *fmt, ...);
 void json_write_string(FILE *out, const char *s);
+char *rfc3339_now(void);
+bool next_in_path(const char **path, const char *name, char file[PATH_MAX]);
 char *find_program(const char *name);
 
 /* src/options.c */
@@ -788,7 +790,6 @@ void state_run_hooks(const struct oci_state *st, const char *config, enum hook_k
 int listen_for_start(const struct oci_state *st);
 int connect_to_init(const struct oci_state *st);
 void write_pid_file(const char *path, pid_t pid);
-char *rfc3339_now(void);
 unsigned long long process_start_time(pid_t pid);
 enum oci_status state_status(const struct oci_state *st);
 const char *status_name(enum oci_status s);

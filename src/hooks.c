@@ -175,75 +175,12 @@ void run_state_hooks(const struct container *c, enum hook_kind kind, const char 
 	free(state);
 }
 
-/* The state JSON, as it is built. */
-struct json_buf {
-	char *s;
-	size_t len, size;
-};
-
-static void json_add(struct json_buf *b, const char *s, size_t n)
+static void json_member(FILE *f, const char *key, const char *value)
 {
-	if (b->len + n + 1 > b->size) {
-		b->size = (b->len + n + 1) * 2;
-		b->s = xrealloc(b->s, b->size);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-/* The length of the valid UTF-8 sequence at S (1 to 4), or 0 if none starts there. */
-static size_t utf8_length(const unsigned char *s)
-{
-	size_t n = s[0] < 0xc2 ? 0 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : s[0] < 0xf5 ? 4 : 0;
-
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	/* Overlong forms, UTF-16 surrogates, and past U+10FFFF */
-	if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
-	    (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
-		return 0;
-	return n;
-}
-
-/*
- * S as a JSON string: quotes, backslashes and control characters escaped,
- * and a byte that is no part of valid UTF-8 (a path may hold any) as
- * U+FFFD, as Go's encoder does, so that the output is always valid JSON.
- */
-static void json_string(struct json_buf *b, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	json_add(b, "\"", 1);
-	while (*p) {
-		char esc[8];
-		size_t n = *p < 0x80 ? 1 : utf8_length(p);
-
-		if (*p == '"' || *p == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)*p;
-			json_add(b, esc, 2);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			json_add(b, esc, (size_t)snprintf(esc, sizeof esc, "\\u%04x", *p));
-		} else if (n == 0) {
-			json_add(b, "\\ufffd", 6);
-			n = 1;
-		} else {
-			json_add(b, (const char *)p, n);
-		}
-		p += n ? n : 1;
-	}
-	json_add(b, "\"", 1);
-}
-
-static void json_member(struct json_buf *b, const char *key, const char *value)
-{
-	json_add(b, ",", b->len > 1);
-	json_string(b, key);
-	json_add(b, ":", 1);
-	json_string(b, value);
+	fputc(',', f);
+	json_write_string(f, key);
+	fputc(':', f);
+	json_write_string(f, value);
 }
 
 /*
@@ -253,26 +190,31 @@ static void json_member(struct json_buf *b, const char *key, const char *value)
 char *oci_state_json(const char *id, const char *status, pid_t pid, const char *bundle,
 		     const struct key_value *annotations, size_t n)
 {
-	struct json_buf b = { 0 };
-	char num[32];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
 
-	json_add(&b, "{", 1);
-	json_member(&b, "ociVersion", OCI_VERSION);
-	json_member(&b, "id", id);
-	json_member(&b, "status", status);
+	if (!f)
+		die_errno("state: %s", id);
+	fputs("{\"ociVersion\":", f);
+	json_write_string(f, OCI_VERSION);
+	json_member(f, "id", id);
+	json_member(f, "status", status);
 	if (pid > 0)
-		json_add(&b, num, (size_t)snprintf(num, sizeof num, ",\"pid\":%d", (int)pid));
-	json_member(&b, "bundle", bundle);
+		fprintf(f, ",\"pid\":%d", (int)pid);
+	json_member(f, "bundle", bundle);
 	if (n) {
-		json_add(&b, ",\"annotations\":{", 16);
+		fputs(",\"annotations\":{", f);
 		for (size_t i = 0; i < n; i++) {
-			json_add(&b, ",", i > 0);
-			json_string(&b, annotations[i].key);
-			json_add(&b, ":", 1);
-			json_string(&b, annotations[i].value);
+			fputs(i ? "," : "", f);
+			json_write_string(f, annotations[i].key);
+			fputc(':', f);
+			json_write_string(f, annotations[i].value);
 		}
-		json_add(&b, "}", 1);
+		fputc('}', f);
 	}
-	json_add(&b, "}", 1);
-	return b.s;
+	fputc('}', f);
+	if (fclose(f))
+		die_errno("state: %s", id);
+	return text;
 }

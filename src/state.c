@@ -536,19 +536,6 @@ void write_pid_file(const char *path, pid_t pid)
 	free(tmp);
 }
 
-/* Now, as RFC 3339 in UTC with nanoseconds: the state's "created". */
-char *rfc3339_now(void)
-{
-	struct timespec ts;
-	struct tm tm;
-	char stamp[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-	return xasprintf("%s.%09ldZ", stamp, ts.tv_nsec);
-}
-
 /* Its fds, and the lock with them. */
 void state_close(struct oci_state *st)
 {

@@ -119,28 +119,53 @@ static void format_text(char *out, size_t size, const char *fmt, va_list ap)
 		memcpy(out + size - 4, "...", 4);
 }
 
+/* "2026-12-02T03:53:41.550325730Z" and its NUL: at most 40 bytes with a year past 9999. */
+#define RFC3339_LEN 48
+
 /* --log: where errors go too, as text or as runc's JSON lines; -1: nowhere. */
 static struct {
 	int fd;
 	bool json;
 } log_file = { -1, false };
 
-/* S as a JSON string, quoted, with what JSON requires escaped. */
+/* The length of the valid UTF-8 sequence at S (1 to 4), or 0 if none starts there. */
+static size_t utf8_length(const unsigned char *s)
+{
+	size_t n = s[0] < 0x80 ? 1 : s[0] < 0xc2 ? 0 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 :
+		   s[0] < 0xf5 ? 4 : 0;
+
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	/* Overlong forms, UTF-16 surrogates, and past U+10FFFF */
+	if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
+	    (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
+		return 0;
+	return n;
+}
+
+/*
+ * S as a JSON string: quotes, backslashes and control characters escaped,
+ * and a byte that is no part of valid UTF-8 (a path may hold any) as
+ * U+FFFD, as Go's encoder does, so that the output is always valid JSON.
+ */
 void json_write_string(FILE *out, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
+
 	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		static const char controls[] = "\b\f\n\r\t", letters[] = "bfnrt";
-		const char *c = *p ? strchr(controls, *p) : NULL;
+	while (*p) {
+		size_t n = utf8_length(p);
 
 		if (*p == '"' || *p == '\\')
 			fprintf(out, "\\%c", *p);
-		else if (c)
-			fprintf(out, "\\%c", letters[c - controls]);
 		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(out, "\\u%04x", *p);
+		else if (n == 0)
+			fputs("\\ufffd", out);
 		else
-			fputc(*p, out);
+			fwrite(p, 1, n, out);
+		p += n ? n : 1;
 	}
 	fputc('"', out);
 }
@@ -165,26 +190,44 @@ void forget_log_file(void)
 }
 
 /* One line of LEVEL into the --log file: engines read the last error from it. */
+/* Now, as RFC 3339 in UTC with nanoseconds, into OUT: no allocation, for the error path too. */
+static void rfc3339_stamp(char out[RFC3339_LEN])
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(out, RFC3339_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, RFC3339_LEN - n, ".%09ldZ", ts.tv_nsec);
+}
+
+/* The same, allocated: the state's "created". */
+char *rfc3339_now(void)
+{
+	char stamp[RFC3339_LEN];
+
+	rfc3339_stamp(stamp);
+	return xasprintf("%s", stamp);
+}
+
 static void write_log_file(enum log_level level, const char *line)
 {
 	static const char *const levels[] = { "error", "warning", "info", "debug" };
-	char *text = NULL, stamp[32];
+	char *text = NULL, stamp[RFC3339_LEN];
 	size_t len = 0;
-	struct timespec ts;
-	struct tm tm;
 	FILE *f;
 
 	if (log_file.fd < 0 || !(f = open_memstream(&text, &len)))
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+	rfc3339_stamp(stamp);
 	if (log_file.json) {
 		fprintf(f, "{\"level\":\"%s\",\"msg\":", levels[level]);
 		json_write_string(f, line);
-		fprintf(f, ",\"time\":\"%s.%09ldZ\"}\n", stamp, ts.tv_nsec);
+		fprintf(f, ",\"time\":\"%s\"}\n", stamp);
 	} else {
-		fprintf(f, "%s.%09ldZ %s: %s\n", stamp, ts.tv_nsec, levels[level], line);
+		fprintf(f, "%s %s: %s\n", stamp, levels[level], line);
 	}
 	if (!fclose(f))
 		(void)!write(log_file.fd, text, len);
@@ -319,22 +362,34 @@ int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct mount_at
 	return (int)syscall(SYS_mount_setattr, dfd, path, flags, attr, sizeof *attr);
 }
 
-/* NAME's full path in $PATH, or NULL. */
+/*
+ * The next place to look for NAME in the colon-separated list *PATH:
+ * "DIR/NAME" into FILE; false past the list's end, which *PATH then is
+ * (NULL). A DIR too long for PATH_MAX is skipped.
+ */
+bool next_in_path(const char **path, const char *name, char file[PATH_MAX])
+{
+	while (*path) {
+		const char *dir = *path, *end = strchrnul(dir, ':');
+		int n = snprintf(file, PATH_MAX, "%.*s/%s", (int)(end - dir), dir, name);
+
+		*path = *end ? end + 1 : NULL;
+		if (n < PATH_MAX)
+			return true;
+	}
+	return false;
+}
+
+/* NAME's full path in the host's $PATH, or NULL; an empty entry is no folder. */
 char *find_program(const char *name)
 {
 	const char *path = getenv("PATH");
+	char file[PATH_MAX];
 
 	if (!path || !*path)
 		path = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
-	for (const char *dir = path;; dir++) {
-		size_t n = strcspn(dir, ":");
-		char *full = xasprintf("%.*s/%s", (int)n, dir, name);
-
-		if (n && access(full, X_OK) == 0)
-			return full;
-		free(full);
-		if (!dir[n])
-			return NULL;
-		dir += n;
-	}
+	while (next_in_path(&path, name, file))
+		if (strcmp(file + 1, name) && access(file, X_OK) == 0)
+			return xasprintf("%s", file);
+	return NULL;
 }

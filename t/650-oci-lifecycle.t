@@ -10,33 +10,7 @@ need_binary
 need_rootfs
 command -v python3 >/dev/null || skip_all "needs python3"
 
-STATE=$TMPDIR/state
-B=$TMPDIR/bundle
-REAPER=$TOP/t/oci-reaper.py
-oci() { "$CARAPACE" --root "$STATE" "$@"; }
-
-# bundle ID [make-bundle options] -- ARGS...: a bundle in $B/ID, in the test's cgroup parent.
-bundle() {
-	local id=$1; shift
-	"$TOP/t/oci/make-bundle.py" "$B/$id" "$ROOTFS" "/$TEST_CGROUP_PARENT/$id" "$@"
-}
-
-# create_bg ID: create under the reaper, in the background; the reaper's
-# status lines go to $B/ID.status, the container's output to $B/ID.out.
-create_bg() {
-	local id=$1
-	rm -f "$B/$id.status" "$B/$id.pid"
-	"$REAPER" "$B/$id.pid" "$B/$id.status" \
-		"$CARAPACE" --root "$STATE" create --bundle "$B/$id" --pid-file "$B/$id.pid" "$id" \
-		>"$B/$id.out" 2>"$B/$id.err" </dev/null &
-	REAPER_PID=$!
-	wait_for "$B/$id.status" '^(created|create) '
-}
-
-# status_of ID: the "status" of carapace state's JSON.
-status_of() {
-	oci state "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])'
-}
+oci_lifecycle
 
 snapshot_host
 

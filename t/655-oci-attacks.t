@@ -9,27 +9,7 @@ need_binary
 need_rootfs
 command -v python3 >/dev/null || skip_all "needs python3"
 
-STATE=$TMPDIR/state
-B=$TMPDIR/bundle
-REAPER=$TOP/t/oci-reaper.py
-oci() { "$CARAPACE" --root "$STATE" "$@"; }
-bundle() {
-	local id=$1; shift
-	"$TOP/t/oci/make-bundle.py" "$B/$id" "$ROOTFS" "/$TEST_CGROUP_PARENT/$id" "$@"
-}
-# create_bg ID [create options]: create under the reaper, in the background.
-create_bg() {
-	local id=$1; shift
-	rm -f "$B/$id.status" "$B/$id.pid"
-	"$REAPER" "$B/$id.pid" "$B/$id.status" \
-		"$CARAPACE" --root "$STATE" "$@" create --bundle "$B/$id" --pid-file "$B/$id.pid" "$id" \
-		>"$B/$id.out" 2>"$B/$id.err" </dev/null &
-	REAPER_PID=$!
-	wait_for "$B/$id.status" '^(created|create) '
-}
-status_of() {
-	oci state "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])'
-}
+oci_lifecycle
 
 snapshot_host
 mkdir -p "$STATE"

@@ -420,3 +420,39 @@ oci_patch() {
 
 # oci_run DIR [ARGS...]: carapace run --bundle DIR, quietly, as run captures it.
 oci_run() { local dir=$1; shift; run "$CARAPACE" run -q --bundle "$dir" "$@"; }
+
+# oci_lifecycle: the OCI life cycle as engines drive it, for t/650, t/655 and
+# t/660. Sets STATE (the --root), B (the bundles' folder) and REAPER, and
+# defines:
+#   oci ARGS...          carapace --root $STATE ARGS...
+#   bundle ID [make-bundle options] -- ARGS...
+#                        a bundle in $B/ID (t/oci/make-bundle.py), in the
+#                        test's cgroup parent
+#   create_bg ID [GLOBAL OPTIONS...]
+#                        create under t/oci-reaper.py (conmon's part), in the
+#                        background: the reaper's status lines go to
+#                        $B/ID.status, the container's output to $B/ID.out,
+#                        its pid to $B/ID.pid; REAPER_PID is the reaper's
+#   status_of ID         the "status" of carapace state's JSON
+oci_lifecycle() {
+	STATE=$TMPDIR/state
+	B=$TMPDIR/bundle
+	REAPER=$TOP/t/oci-reaper.py
+	oci() { "$CARAPACE" --root "$STATE" "$@"; }
+	bundle() {
+		local id=$1; shift
+		"$TOP/t/oci/make-bundle.py" "$B/$id" "$ROOTFS" "/$TEST_CGROUP_PARENT/$id" "$@"
+	}
+	create_bg() {
+		local id=$1; shift
+		rm -f "$B/$id.status" "$B/$id.pid"
+		"$REAPER" "$B/$id.pid" "$B/$id.status" \
+			"$CARAPACE" --root "$STATE" "$@" create --bundle "$B/$id" --pid-file "$B/$id.pid" "$id" \
+			>"$B/$id.out" 2>"$B/$id.err" </dev/null &
+		REAPER_PID=$!
+		wait_for "$B/$id.status" '^(created|create) '
+	}
+	status_of() {
+		oci state "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])'
+	}
+}

@@ -1229,8 +1229,8 @@ static void test_oci_state(void)
 		       "state: another start time is another process: stopped");
 		back.start_time--;
 		json = state_json(&back, false);
-		ok(strstr(json, "\"bundle\": \"/b u n\\ndle\"") &&
-		   strstr(json, "{\"a\\\"b\": \"line\\nbreak %20 x\"}"),
+		ok(strstr(json, "\"bundle\": \"/b u n\\u000adle\"") &&
+		   strstr(json, "{\"a\\\"b\": \"line\\u000abreak %20 x\"}"),
 		   "state JSON: strings escaped as JSON");
 		free(json);
 		state_remove(&back);
