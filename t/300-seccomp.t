@@ -6,15 +6,11 @@
 need_root
 need_binary
 need_rootfs
-command -v musl-gcc >/dev/null || skip_all "no musl-gcc to build t/seccomp-probe.c"
 
 snapshot_host
 work=$(mktemp -d)
 trap 'rm -rf -- "$work"' EXIT
-cp -a "$ROOTFS" "$work/rootfs"
-# build/include has the kernel headers that musl lacks (make puts them there).
-musl-gcc -static -O2 -isystem "$TOP/build/include" -o "$work/rootfs/bin/seccomp-probe" \
-	"$TOP/t/seccomp-probe.c" || skip_all "can't build t/seccomp-probe.c"
+probe_rootfs "$work/rootfs"
 
 box() { "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/rootfs" "$@"; }
 status_line() { printf '%s\n' "$OUT" | awk -v k="$1:" '$1 == k { print $2 }'; }

@@ -8,14 +8,11 @@
 need_root
 need_binary
 need_rootfs
-command -v musl-gcc >/dev/null || skip_all "no musl-gcc to build t/seccomp-probe.c"
 
 snapshot_host
 work=$(mktemp -d)
 trap 'rm -rf -- "$work"' EXIT
-cp -a "$ROOTFS" "$work/rootfs"
-musl-gcc -static -O2 -isystem "$TOP/build/include" -o "$work/rootfs/bin/seccomp-probe" \
-	"$TOP/t/seccomp-probe.c" || skip_all "can't build t/seccomp-probe.c"
+probe_rootfs "$work/rootfs"
 
 box() { "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/rootfs" "$@"; }
 # profile NAME DEFAULT RULES...: $work/NAME.json, each RULE one syscalls[] entry.

@@ -456,3 +456,14 @@ oci_lifecycle() {
 		oci state "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])'
 	}
 }
+
+# probe_rootfs DIR: a copy of the test rootfs in DIR with t/seccomp-probe.c
+# built into it as /bin/seccomp-probe (t/300, t/305); skips the test
+# without musl-gcc or when the probe doesn't build. build/include has the
+# kernel headers that musl lacks (make puts them there).
+probe_rootfs() {
+	command -v musl-gcc >/dev/null || skip_all "no musl-gcc to build t/seccomp-probe.c"
+	cp -a "$ROOTFS" "$1"
+	musl-gcc -static -O2 -isystem "$TOP/build/include" -o "$1/bin/seccomp-probe" \
+		"$TOP/t/seccomp-probe.c" || skip_all "can't build t/seccomp-probe.c"
+}
