@@ -34,12 +34,13 @@ int init_take_signals(struct saved_signals *saved)
 	saved->all_default = false;
 	sigfillset(&block);
 	for (int sig = 1; sig < NSIG; sig++) {
+		/* First: an inherited ignored fault signal passes on, as tini's does. */
+		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			sigaddset(&saved->ignored, sig);
 		if (is_fault_signal(sig) || sig == SIGKILL || sig == SIGSTOP) {
 			sigdelset(&block, sig);
 			continue;
 		}
-		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
-			sigaddset(&saved->ignored, sig);
 		sigaction(sig, &sa, NULL);
 	}
 	if (sigprocmask(SIG_SETMASK, &block, &saved->mask))

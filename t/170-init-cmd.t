@@ -152,6 +152,13 @@ OUT=$( (trap '' USR1; exec "$CARAPACE" init -s -- sh -c 'kill -USR1 $$; echo sur
 is "$OUT" survived "an inherited ignored USR1 stays ignored in the program"
 run init -s -- sh -c 'kill -USR1 $$; echo survived'
 is "$RC" 138 "without it, USR1 kills the program (138)"
+# Fault signals too (tini keeps them; init itself never blocks them). SEGV is
+# signal 11 (mask 0x400), BUS signal 7 (0x40); each is checked on its own.
+for sig in SEGV:400 BUS:40; do
+	OUT=$( (trap '' "${sig%:*}"; exec "$CARAPACE" init -s -- cat /proc/self/status) 2>&1 | grep '^SigIgn')
+	want=$(printf '%016x' $(( 0x${sig#*:} | 0x$(grep '^SigIgn' /proc/self/status | cut -f2) )))
+	is "$OUT" "SigIgn:	$want" "an inherited ignored ${sig%:*} stays ignored in the program"
+done
 # init's own handlers and blocked set don't leak into the program.
 # (cat, not grep: GNU grep catches SEGV itself.)
 # The baseline is what this shell passes on: a CI runner may ignore some.
