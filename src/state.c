@@ -12,6 +12,7 @@
  *   cgroups  the cgroups create made, for delete (src/cgroup.c's text)
  *   start    the socket init listens on until start connects
  *   config.json  the bundle's, as create read it: the hooks of start and delete
+ *   caps     the process's capabilities as create allowed them (hex): exec's bound
  *
  * SPDX-License-Identifier: MIT
  */
@@ -442,8 +443,9 @@ char *state_json(const struct oci_state *st, bool pretty)
  */
 void state_remove(struct oci_state *st)
 {
-	static const char *const files[] = { "start", "cgroups", "config.json", ".state.new",
-					     ".cgroups.new", ".config.json.new", "state" };
+	static const char *const files[] = { "start", "cgroups", "config.json", "caps",
+					     ".state.new", ".cgroups.new", ".config.json.new",
+					     ".caps.new", "state" };
 	int fd = openat(st->dir_fd, ".removing", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 
 	if (fd >= 0)
