@@ -305,12 +305,8 @@ static void create_container(const struct container *c, struct runtime *rt,
 	if (!(c->namespaces & CLONE_NEWUSER) && !rt->cg.devices_confined &&
 	    !c->privileges.privileged)
 		rt->caps &= ~CAP(MKNOD);
-	if (rt->state) {	/* what exec may give, no more: the workload's own */
-		char caps[24];
-
-		snprintf(caps, sizeof caps, "%llx", (unsigned long long)rt->caps);
-		state_write_file(rt->state, "caps", caps);
-	}
+	if (rt->state)	/* what exec may give, no more: the workload's own */
+		state_note_caps(rt->state, c, rt->caps);
 	launcher_on_exit(l);
 	join_namespaces(rt);	/* OCI's, by path: init is born in them */
 	/* With a cgroup of its own, init makes its cgroup namespace once inside. */

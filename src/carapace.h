@@ -799,6 +799,7 @@ const char *state_root_path(const struct oci_args *a);
 void state_create(struct oci_state *st, const struct oci_args *a);
 bool state_open(struct oci_state *st, const struct oci_args *a, const char *id);
 void state_note_cgroups(const struct oci_state *st, const struct cgroups *cg);
+void state_note_caps(const struct oci_state *st, const struct container *c, uint64_t caps);
 void state_write(const struct oci_state *st);
 void state_write_file(const struct oci_state *st, const char *name, const char *text);
 char *state_read_file(const struct oci_state *st, const char *name);

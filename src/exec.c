@@ -63,30 +63,36 @@ static void kill_joiner_at_exit(void)
 /* What to run: the container's settings, and exec's options on them  */
 /* ------------------------------------------------------------------ */
 
-/* run --name's registration: its options as a NUL-separated argv ("run" first). */
+/*
+ * run --name's registration: its options as a NUL-separated argv, paths
+ * absolute, without "run" and the command: parsed as run's, with a
+ * stand-in command that exec's replaces.
+ */
 static bool load_run_args(struct container *c, const struct oci_state *st)
 {
 	autoclose int fd = openat(st->dir_fd, "run-args", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat sb;
-	char *text, **argv = NULL;
+	char *text, **argv = xrealloc(NULL, 2 * sizeof *argv);
 	ssize_t n;
-	int argc = 0;
+	int argc = 1;
 
 	if (fd < 0 && errno == ENOENT)
 		return false;
 	if (fd < 0 || fstat(fd, &sb))
 		die_errno("exec: %s: run-args", st->id);
-	if (!S_ISREG(sb.st_mode) || sb.st_size <= 0 || sb.st_size > (1 << 20))
+	if (!S_ISREG(sb.st_mode) || sb.st_size > (1 << 20))
 		die(EXIT_CANT_RUN, "exec: %s: run-args: not a file of its size", st->id);
 	text = xrealloc(NULL, (size_t)sb.st_size + 1);
 	n = read(fd, text, (size_t)sb.st_size);
 	if (n != sb.st_size)
 		die(EXIT_CANT_RUN, "exec: %s: run-args: short read", st->id);
 	text[n] = '\0';
+	argv[0] = "run";
 	for (char *p = text; p < text + n; p += strlen(p) + 1) {
-		argv = xrealloc(argv, ((size_t)argc + 2) * sizeof *argv);
+		argv = xrealloc(argv, ((size_t)argc + 3) * sizeof *argv);
 		argv[argc++] = p;
 	}
+	argv[argc++] = "true";
 	argv[argc] = NULL;
 	parse_run_options(c, argc, argv);
 	return true;
@@ -107,22 +113,30 @@ static void load_container(struct container *c, const struct oci_state *st)
 }
 
 /*
- * What create withheld from the container's capabilities (CAP_MKNOD where
- * the host's devices are not kept shut), as its state says; for a state
- * without it, MKNOD unless a user namespace or --privileged makes it safe.
+ * The bounding set the container's own process got, from the sets its
+ * state notes ("bounding 0xHEX"): the spec's less what create withheld
+ * (CAP_MKNOD where the host's devices are not kept shut). For a state
+ * without it, the spec's less MKNOD, unless a user namespace or
+ * --privileged makes MKNOD harmless.
  */
-static uint64_t withheld_caps(const struct container *c, const struct oci_state *st)
+static uint64_t container_bounding(const struct container *c, const struct oci_state *st)
 {
-	char *text = state_read_file(st, "caps"), *end;
-	uint64_t allowed;
+	uint64_t spec = c->oci.caps.given ? c->oci.caps.bounding : c->privileges.caps;
+	char *text = state_read_file(st, "caps"), *line, *end;
+	uint64_t bounding;
 
-	if (!text)
-		return (c->namespaces & CLONE_NEWUSER) || c->privileges.privileged ? 0 : CAP(MKNOD);
-	allowed = strtoull(text, &end, 16);
-	if (end == text || (*end && *end != '\n'))
-		die(EXIT_CANT_RUN, "exec: %s: caps: not a capability set: '%.32s'", st->id, text);
+	if (!text || !(line = strstr(text, "bounding ")) || (line != text && line[-1] != '\n')) {
+		free(text);
+		if ((c->namespaces & CLONE_NEWUSER) || c->privileges.privileged)
+			return spec;
+		return spec & ~CAP(MKNOD);
+	}
+	errno = 0;
+	bounding = strtoull(line + 9, &end, 16);
+	if (errno || end == line + 9 || (*end && *end != '\n'))
+		die(EXIT_CANT_RUN, "exec: %s: caps: not a capability set: '%.32s'", st->id, line);
 	free(text);
-	return c->privileges.caps & ~allowed;
+	return bounding & spec;
 }
 
 static const char *first_cap_name(uint64_t set)
@@ -190,7 +204,7 @@ static void read_process_file(struct container *c, const char *path)
  * --cap's, all within what the container's own process may have.
  */
 static void bound_caps(struct container *c, struct runtime *rt, uint64_t caps_added,
-		       uint64_t withheld, uint64_t bounding)
+		       uint64_t bounding)
 {
 	typeof(c->oci.caps) *o = &c->oci.caps;
 	uint64_t wanted;
@@ -212,16 +226,14 @@ static void bound_caps(struct container *c, struct runtime *rt, uint64_t caps_ad
 	if (wanted & ~bounding)
 		die(EXIT_CANT_RUN, "exec: --process: capabilities: CAP_%s: not in the container's "
 		    "bounding set", first_cap_name(wanted & ~bounding));
-	rt->caps = c->privileges.caps & ~withheld;
+	rt->caps = c->privileges.caps & bounding;
 }
 
 /* Exec's options onto the container's process; ARGV: the command, if no --process. */
 static void set_exec_process(struct container *c, struct runtime *rt, const struct oci_args *a,
 			     char **argv)
 {
-	uint64_t withheld = withheld_caps(c, &job.st);
-	uint64_t bounding = (c->oci.caps.given ? c->oci.caps.bounding : c->privileges.caps) &
-			    ~withheld;
+	uint64_t bounding = container_bounding(c, &job.st);
 
 	memset(c->oci.hooks_len, 0, sizeof c->oci.hooks_len);	/* the container's, not exec's */
 	c->process.action = EXEC_COMMAND;
@@ -249,7 +261,7 @@ static void set_exec_process(struct container *c, struct runtime *rt, const stru
 	}
 	c->privileges.no_new_privs |= a->exec.no_new_privs;
 	c->process.preserve_fds = a->preserve_fds;
-	bound_caps(c, rt, a->exec.caps, withheld, bounding);
+	bound_caps(c, rt, a->exec.caps, bounding);
 }
 
 /* ------------------------------------------------------------------ */
