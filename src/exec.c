@@ -235,6 +235,12 @@ static void set_exec_process(struct container *c, struct runtime *rt, const stru
 {
 	uint64_t bounding = container_bounding(c, &job.st);
 
+	typeof(c->oci.caps) *o = &c->oci.caps;
+
+	/* The container's own sets, as its process got them: less what create withheld. */
+	o->bounding &= bounding, o->effective &= bounding, o->permitted &= bounding;
+	o->inheritable &= bounding, o->ambient &= bounding;
+	c->privileges.caps &= bounding;
 	memset(c->oci.hooks_len, 0, sizeof c->oci.hooks_len);	/* the container's, not exec's */
 	c->process.action = EXEC_COMMAND;
 	if (a->exec.process) {
@@ -400,6 +406,19 @@ static void enter_root(const struct exec_job *j)
 	close(j->init_pidfd);
 }
 
+/*
+ * exec's environment is the host's, and on some kernels (6.18) the
+ * container's root may read /proc/PID/environ of a process that is not
+ * dumpable: the strings are wiped in place, before the joiner enters the
+ * container. The process gets the container's environment, a copy.
+ */
+static void hide_environment(void)
+{
+	for (char **e = environ; e && *e; e++)
+		memset(*e, 0, strlen(*e));
+	environ = NULL;
+}
+
 /* The process's signals: none blocked, none ignored (the engine's rule, as init's). */
 static void exec_signals(struct saved_signals *saved)
 {
@@ -427,6 +446,7 @@ static void join_container(struct exec_job *j, int sock)
 		_exit(EXIT_CANT_RUN);
 	set_fail_mode(FAIL_REPORT, sock);
 	hide_command_line();	/* the container may read /proc/PID/cmdline */
+	hide_environment();
 	close_fds_except(3 + j->c.process.preserve_fds, keep, sizeof keep / sizeof keep[0]);
 	forget_log_file();
 	if (!ipc_expect(sock, MSG_GO, NULL))	/* EOF: exec died */
@@ -559,7 +579,6 @@ static int run_exec(struct exec_job *j, const struct oci_args *a)
 		return s.code ? s.code : joined ? joined : EXIT_CANT_RUN;
 	l.init = s.pid;
 	launcher_on_exit(&l);	/* from here on, exec's death is the process's */
-	state_close(&j->st);	/* delete may go on: the process is the container's now */
 	if (s.code) {	/* it failed before its exec, and said why */
 		launcher_wait_init(&l);
 		launcher_done(&l);
@@ -619,5 +638,11 @@ int cmd_exec(const struct oci_args *global, int argc, char **argv)
 	check_terminal(&job.c, &a);
 	build_seccomp(&job.c, &job.rt.filter);
 	job.rt.exec_detach = a.exec.detach;
+	/*
+	 * Read all it needs: other commands on the container, another exec
+	 * too, go on meanwhile. The pidfd keeps init from being taken for
+	 * another process; if the container ends now, so does the joining.
+	 */
+	state_close(&job.st);
 	return run_exec(&job, &a);
 }

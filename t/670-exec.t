@@ -59,12 +59,12 @@ inside=$(oci exec e1 sh -c 'echo "pid $$"; cat /proc/1/cmdline | tr "\0" " "; ec
 	grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; cat /proc/self/cgroup | grep pids;
 	ls /proc/self/fd | tr "\n" " "; echo; dmesg >/dev/null 2>&1; echo "dmesg $?"')
 unlike "$inside" '^pid 1$' "inside, the process is not PID 1"
-like "$inside" $'\ncarapace init \n' "its PID 1 is the container's init"
-like "$inside" $'\nNoNewPrivs:\t1\n' "no_new_privs is set"
-like "$inside" $'\nSeccomp:\t2\n' "a seccomp filter is on"
-like "$inside" $'\n[0-9]+:pids:/\n' "its cgroup is the root of the container's cgroup namespace"
-like "$inside" $'\n0 1 2 3 \n' "it has fds 0, 1 and 2 only (3: ls's own folder)"
-like "$inside" $'\ndmesg 1$' "the container's seccomp filter denies syslog"
+like "$inside" '^carapace init $' "its PID 1 is the container's init"
+like "$inside" $'^NoNewPrivs:\t1$' "no_new_privs is set"
+like "$inside" $'^Seccomp:\t2$' "a seccomp filter is on"
+like "$inside" '^[0-9]+:pids:/$' "its cgroup is the root of the container's cgroup namespace"
+like "$inside" '^0 1 2 3 $' "it has fds 0, 1 and 2 only (3: ls's own folder)"
+like "$inside" '^dmesg 1$' "the container's seccomp filter denies syslog"
 
 # --- exit statuses
 run oci exec e1 sh -c 'exit 7'
