@@ -163,6 +163,23 @@ run oci exec e2 true
 is "$RC:$ERR" "125:carapace: exec: e2: container is not running (stopped)" "a stopped one: refused"
 oci delete e2
 
+# --- a container whose init entered its root by chroot (--no-pivot)
+bundle e3 -- sleep 1000
+oci create --no-pivot --bundle "$B/e3" --pid-file "$B/e3.pid" e3 </dev/null >/dev/null 2>&1
+oci start e3
+W3=$(workload_of e3)
+run oci exec e3 stat -c %d:%i /
+is "$OUT" "$(stat -L -c %d:%i "/proc/$W3/root/")" "create --no-pivot: exec's root is init's, not the mount namespace's"
+# --- a run --name registration: exec rebuilds run's settings from run-args
+# (NUL-separated, paths absolute, without "run" and the command), as run
+# writes them; here laid into e3's state by hand.
+printf -- '--rootfs\0%s\0-e\0FROMRUN=1\0' "$ROOTFS" >"$STATE/e3/run-args"
+run oci exec e3 sh -c 'echo "$FROMRUN $HOME"; grep ^Seccomp: /proc/self/status'
+is "$RC:$OUT" "0:1 /root
+Seccomp:	2" "exec takes run's environment and run's default seccomp filter from run-args"
+rm "$STATE/e3/run-args"
+oci delete --force e3
+
 # --- nothing changed, nothing left
 is "$(oci state e1)" "$state_before" "the container's state is as it was"
 is "$(pgrep -P "$(cat "$B/e1.pid")" | tr '\n' ' ')" "$W " "init has its own process only, again"
