@@ -163,6 +163,19 @@ run oci exec e2 true
 is "$RC:$ERR" "125:carapace: exec: e2: container is not running (stopped)" "a stopped one: refused"
 oci delete e2
 
+# --- a kernel whose setns takes no pidfd (before 5.8): one /proc/PID/ns file at a time
+cc=gcc
+command -v musl-gcc >/dev/null && cc="musl-gcc -static"
+if $cc -O2 -Wall -Werror -isystem "$TOP/build/include" -o "$TMPDIR/nosys-setns-pidfd" "$TOP/t/nosys-setns-pidfd.c"; then
+	run "$TMPDIR/nosys-setns-pidfd" "$CARAPACE" --root "$STATE" --debug exec e1 sh -c \
+		'for n in mnt pid net uts ipc cgroup user; do readlink /proc/self/ns/$n; done'
+	is "$RC:$OUT" "0:$(ns_of "$W")" "without setns by pidfd, exec joins the same namespaces"
+	like "$ERR" '^carapace: exec: setns by pidfd: Invalid argument: through /proc/PID/ns$' \
+		"  through the /proc/PID/ns files, and says so with --debug"
+else
+	fail "t/nosys-setns-pidfd.c builds with $cc"; skip "no t/nosys-setns-pidfd"
+fi
+
 # --- a container whose init entered its root by chroot (--no-pivot)
 bundle e3 -- sleep 1000
 oci create --no-pivot --bundle "$B/e3" --pid-file "$B/e3.pid" e3 </dev/null >/dev/null 2>&1
