@@ -149,6 +149,9 @@ run oci exec nosuch true
 is "$RC:$ERR" "125:carapace: exec: container nosuch does not exist" "an unknown ID: 125"
 run oci exec --bogus e1 true
 is "$RC:$ERR" "125:carapace: exec: unknown option: --bogus" "an unknown option: 125"
+run setpriv --reuid=65534 --regid=65534 --clear-groups "$CARAPACE" --root "$STATE" exec e1 true
+is "$RC:$ERR" "125:carapace: exec: not supported rootless: a container's init is not dumpable, and only root may enter its namespaces" \
+	"an ordinary user's exec: refused, and why"
 oci pause e1
 run oci exec e1 true
 is "$RC:$ERR" "125:carapace: exec: e1: container is paused (resume it first)" "a paused container: refused"
