@@ -90,13 +90,16 @@ fi
 oci delete --force u1
 
 # --- a SIGKILLed exec leaves no process, even one that changed its uid
-"$CARAPACE" --root "$STATE" exec -u nobody a1 sh -c 'echo ready; exec sleep 1000' >"$TMPDIR/k.out" &
-EXEC=$!
+# In a subshell, whose stderr takes the shell's own "Killed" line.
+{ "$CARAPACE" --root "$STATE" exec -u nobody a1 sh -c 'echo ready; exec sleep 1000' >"$TMPDIR/k.out" &
+  echo $! >"$TMPDIR/k.pid"; wait; } 2>/dev/null &
+OUTER=$!
 wait_for "$TMPDIR/k.out" '^ready$'
+EXEC=$(cat "$TMPDIR/k.pid")
 P=$(pgrep -P "$EXEC" | head -n 1)
 is "$(stat -c %u "/proc/$P" 2>/dev/null)" 65534 "exec -u nobody's process runs as nobody"
 kill -KILL "$EXEC"
-wait "$EXEC" 2>/dev/null
+wait "$OUTER"
 # Dead: gone, or a zombie that the host's init (its new parent) has yet to reap.
 dead() { [ ! -e "/proc/$1" ] || grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
 for i in $(seq 100); do dead "$P" && break; sleep 0.05; done
