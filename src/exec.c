@@ -451,6 +451,7 @@ static void join_container(struct exec_job *j, int sock)
 	forget_log_file();
 	if (!ipc_expect(sock, MSG_GO, NULL))	/* EOF: exec died */
 		_exit(EXIT_CANT_RUN);
+	set_oom_score_adj(&j->c, getpid());	/* by the host's /proc; the process inherits it */
 	enter_namespaces(j);
 	if (j->ns & CLONE_NEWUSER)
 		become_root_inside();

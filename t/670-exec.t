@@ -107,6 +107,9 @@ JSON
 run oci exec --process "$TMPDIR/process.json" e1
 is "$RC:$OUT" "0:world /dev 1000 1001 1002
 CapEff:	0000000000000020" "--process gives args, env, cwd, user and (ambient) capabilities"
+printf '{ "args": [ "/bin/cat", "/proc/self/oom_score_adj" ], "cwd": "/", "oomScoreAdj": 432 }' >"$TMPDIR/oom.json"
+run oci exec --process "$TMPDIR/oom.json" e1
+is "$RC:$OUT" "0:432" "--process: its oomScoreAdj"
 run oci exec --process "$TMPDIR/process.json" e1 true
 is "$RC:$ERR" "125:carapace: exec: e1: a command or --process, not both" "not both"
 printf '{ "args": [] , "cwd": "/" }' >"$TMPDIR/bad.json"
