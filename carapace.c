@@ -692,6 +692,8 @@ void start_container_workload(const struct container *c, const struct runtime *r
 		resolve_user(c, &user);
 	if (c->privileges.user && !c->process.home_set)
 		env = env_with_home(c, user.home);
+	else if (rt->exec_joined && as_user && !env_get(env, "HOME"))
+		env = env_with_home(c, exec_home(user.uid));	/* as runc: ctr gives none */
 	set_rlimits(c);
 	set_process_traits(c);
 	if (chdir(c->process.cwd))

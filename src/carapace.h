@@ -831,6 +831,7 @@ void forget_log_file(void);
 /* src/exec.c */
 int cmd_exec(const struct oci_args *global, int argc, char **argv);
 void exec_keep_parent(int sock, bool detach);
+const char *exec_home(uid_t uid);
 
 /* src/launcher.c */
 void launcher_on_exit(struct launcher *l);

@@ -352,6 +352,18 @@ void exec_keep_parent(int sock, bool detach)
 		_exit(EXIT_CANT_RUN);
 }
 
+/*
+ * The home of UID in the container's /etc/passwd, or "/": an engine's
+ * process file gives a named user's ids and often no HOME (ctr's --user),
+ * which runc then takes from there.
+ */
+const char *exec_home(uid_t uid)
+{
+	char *field[7], *line = find_entry(CONTAINER_FILE, "/etc/passwd", NULL, (long)uid, field);
+
+	return line && field[5] && *field[5] ? field[5] : "/";
+}
+
 /* Init's namespaces: all at once by its pidfd (5.8), else one /proc/PID/ns file at a time. */
 static void enter_namespaces(const struct exec_job *j)
 {

@@ -107,6 +107,10 @@ JSON
 run oci exec --process "$TMPDIR/process.json" e1
 is "$RC:$OUT" "0:world /dev 1000 1001 1002
 CapEff:	0000000000000020" "--process gives args, env, cwd, user and (ambient) capabilities"
+printf '{ "args": [ "sh", "-c", "echo $HOME" ], "env": [ "PATH=/bin" ], "cwd": "/", "user": { "uid": 65534, "gid": 65534 } }' >"$TMPDIR/home.json"
+run oci exec --process "$TMPDIR/home.json" e1
+is "$RC:$OUT" "0:$(awk -F: '$3 == 65534 { print $6; exit }' "$ROOTFS/etc/passwd")" \
+	"--process with a uid and no HOME: HOME from the container's /etc/passwd, as runc (ctr exec --user)"
 printf '{ "args": [ "/bin/cat", "/proc/self/oom_score_adj" ], "cwd": "/", "oomScoreAdj": 432 }' >"$TMPDIR/oom.json"
 run oci exec --process "$TMPDIR/oom.json" e1
 is "$RC:$OUT" "0:432" "--process: its oomScoreAdj"
