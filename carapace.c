@@ -25,7 +25,6 @@ static void kill_and_wait(const struct oci_state *st);
 static void create_container(const struct container *c, struct runtime *rt,
 			     struct launcher *l);
 static void send_to_init(const struct launcher *l, enum msg_type type, int fd);
-static int launcher_signals(void);
 static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, bool *in_cgroup);
 static bool wait_until_ready(struct launcher *l);
 __attribute__((noreturn))
@@ -36,9 +35,6 @@ static int wait_for_start(const struct runtime *rt, int sock, int sigfd);
 static void check_command(const struct container *c);
 static const char *build_filesystem(const struct container *c, const struct runtime *rt,
 				    int root_tree);
-__attribute__((noreturn))
-static void start_container_workload(const struct container *c, const struct runtime *rt,
-				     int sock, int pty_slave, const struct saved_signals *saved);
 static char **env_with_home(const struct container *c, const char *home);
 static void restore_signals(const struct saved_signals *saved);
 static void reset_reserved_signal(int sig);
@@ -309,6 +305,8 @@ static void create_container(const struct container *c, struct runtime *rt,
 	if (!(c->namespaces & CLONE_NEWUSER) && !rt->cg.devices_confined &&
 	    !c->privileges.privileged)
 		rt->caps &= ~CAP(MKNOD);
+	if (rt->state)	/* what exec may give, no more: the workload's own */
+		state_note_caps(rt->state, c, rt->caps);
 	launcher_on_exit(l);
 	join_namespaces(rt);	/* OCI's, by path: init is born in them */
 	/* With a cgroup of its own, init makes its cgroup namespace once inside. */
@@ -353,7 +351,7 @@ static void send_to_init(const struct launcher *l, enum msg_type type, int fd)
 		die_errno("sendmsg: %c", type);
 }
 
-static int launcher_signals(void)
+int launcher_signals(void)
 {
 	static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM,
 					 SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD };
@@ -670,10 +668,10 @@ static const char *build_filesystem(const struct container *c, const struct runt
 /* Workload: the child that init forks and that execs the command     */
 /* ------------------------------------------------------------------ */
 
-/* In the container: the workload's side of the fork, up to exec. */
+/* In the container: the workload's side of the fork (or of exec's clone), up to exec. */
 __attribute__((noreturn))
-static void start_container_workload(const struct container *c, const struct runtime *rt,
-				     int sock, int pty_slave, const struct saved_signals *saved)
+void start_container_workload(const struct container *c, const struct runtime *rt,
+			      int sock, int pty_slave, const struct saved_signals *saved)
 {
 	struct user_ids user;
 	char cwd[PATH_MAX], **env = c->process.env;
@@ -694,6 +692,8 @@ static void start_container_workload(const struct container *c, const struct run
 		resolve_user(c, &user);
 	if (c->privileges.user && !c->process.home_set)
 		env = env_with_home(c, user.home);
+	else if (rt->exec_joined && as_user && !env_get(env, "HOME"))
+		env = env_with_home(c, exec_home(user.uid));	/* as runc: ctr gives none */
 	set_rlimits(c);
 	set_process_traits(c);
 	if (chdir(c->process.cwd))
@@ -713,6 +713,8 @@ static void start_container_workload(const struct container *c, const struct run
 	if (!c->privileges.no_new_privs)
 		install_seccomp(&rt->filter);
 	limit_workload_caps(c, rt->caps, as_user ? &user : NULL);
+	if (rt->exec_joined)	/* the uid change cleared the parent-death signal */
+		exec_keep_parent(sock, rt->exec_detach);
 	cloexec_from(3 + c->process.preserve_fds);
 	for (int fd = 3; fd < 3 + c->process.preserve_fds; fd++)
 		fcntl(fd, F_SETFD, 0);

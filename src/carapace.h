@@ -98,6 +98,7 @@ enum msg_type {
 	MSG_ERROR = 'E',	/* container -> launcher: a fatal error, its code and text */
 	MSG_PTY = 'P',		/* init -> launcher: the pty master, as SCM_RIGHTS */
 	MSG_DETACH = 'D',	/* create -> init: outlive me; init closes the socket */
+	MSG_PID = 'I',		/* exec's joiner -> exec: the process's host pid, in code */
 };
 
 /*
@@ -462,6 +463,8 @@ struct runtime {
 	struct joined_ns { unsigned long type; int fd; } joins[8];	/* OCI's namespaces
 				 * by path, open from validation to the clone */
 	size_t joins_len;
+	bool exec_joined;	/* exec: the workload is exec's child, in init's namespaces */
+	bool exec_detach;	/* exec --detach: it outlives exec once it runs */
 };
 
 /*
@@ -553,6 +556,14 @@ struct oci_args {
 	bool quiet;		/* list's -q */
 	const char *format;	/* list's: table or json */
 	const char *id;		/* the operand */
+	struct {		/* exec's */
+		const char *process;	/* --process: a runtime spec process object */
+		bool detach, tty, no_new_privs;
+		const char *cwd, *user;
+		char **env;		/* NAME=VALUE */
+		size_t env_len;
+		uint64_t caps;		/* --cap: added, within the bounding set */
+	} exec;
 };
 
 /* What a container's state folder holds (src/state.c), as read back. */
@@ -637,6 +648,10 @@ int cmd_start(const struct oci_args *global, int argc, char **argv);
 int cmd_delete(const struct oci_args *global, int argc, char **argv);
 void exec_command(char **argv, char **env);
 __attribute__((noreturn))
+void start_container_workload(const struct container *c, const struct runtime *rt,
+			      int sock, int pty_slave, const struct saved_signals *saved);
+int launcher_signals(void);
+__attribute__((noreturn))
 void die_exec(const char *cmd);
 
 /* src/spec.c */
@@ -661,6 +676,8 @@ int cgroups_freeze(const char *text, bool freeze);
 int cgroups_frozen(const char *text);
 pid_t *cgroups_pids(const char *text, size_t *count);
 void cgroups_path_split(struct container *c, const char *cgroups_path);
+int cgroups_open_v2_leaf(const char *text);
+int cgroups_add_described(const char *text, pid_t pid);
 
 /* src/userns.c */
 int idmapped_root(const struct container *c, const struct runtime *rt, pid_t pid);
@@ -755,6 +772,9 @@ char *oci_read_config(struct container *c, const char *bundle);
 /* Not static for t/unit.c and the fuzzer: JSON of LEN bytes, as if BUNDLE's. */
 void oci_parse_config(struct container *c, const char *json, size_t len, const char *bundle);
 
+/* exec --process FILE: the runtime spec's process object alone, JSON of LEN bytes, into C */
+void oci_parse_process(struct container *c, const char *json, size_t len);
+
 /* src/oci-seccomp.c: linux.seccomp, the JSON object of LEN bytes, into c->oci.seccomp */
 void oci_parse_seccomp(struct container *c, const char *json, size_t len);
 /* The same form in a --seccomp file: its errors begin with WHAT and JOIN, "seccomp: FILE" ": ". */
@@ -779,6 +799,7 @@ const char *state_root_path(const struct oci_args *a);
 void state_create(struct oci_state *st, const struct oci_args *a);
 bool state_open(struct oci_state *st, const struct oci_args *a, const char *id);
 void state_note_cgroups(const struct oci_state *st, const struct cgroups *cg);
+void state_note_caps(const struct oci_state *st, const struct container *c, uint64_t caps);
 void state_write(const struct oci_state *st);
 void state_write_file(const struct oci_state *st, const char *name, const char *text);
 char *state_read_file(const struct oci_state *st, const char *name);
@@ -806,6 +827,11 @@ int cmd_ps(const struct oci_args *global, int argc, char **argv);
 int parse_signal(const char *s);
 void set_log_file(const struct oci_args *a);
 void forget_log_file(void);
+
+/* src/exec.c */
+int cmd_exec(const struct oci_args *global, int argc, char **argv);
+void exec_keep_parent(int sock, bool detach);
+const char *exec_home(uid_t uid);
 
 /* src/launcher.c */
 void launcher_on_exit(struct launcher *l);

@@ -1987,3 +1987,17 @@ char *oci_read_config(struct container *c, const char *bundle)
 	free(path);
 	return text;
 }
+
+/*
+ * exec --process FILE: a process object alone, as podman and containerd's
+ * shim write it; its fields replace the container's process.
+ */
+void oci_parse_process(struct container *c, const char *json, size_t len)
+{
+	struct oci o = { .c = c, .early = true };
+
+	tokenize(&o, json, len);
+	push_key(&o, "process");
+	parse_process(&o, 0);
+	free(o.tok);
+}

@@ -995,8 +995,62 @@ static const struct option_def ps_options[] = {
 	{ 0 }
 };
 
+/* exec's own handlers: what it adds to the process it runs (src/exec.c). */
+static void exec_env_option(struct cmdline *cl, char *arg)
+{
+	typeof(cl->oci.exec) *e = &cl->oci.exec;
+
+	if (!*arg || *arg == '=')
+		die(EXIT_CANT_RUN, "exec: --env: expected NAME=VALUE: '%s'", arg);
+	if (!strchr(arg, '=')) {
+		if (!getenv(arg))
+			return;
+		arg = xasprintf("%s=%s", arg, getenv(arg));
+	}
+	e->env = xrealloc(e->env, (e->env_len + 1) * sizeof *e->env);
+	e->env[e->env_len++] = arg;
+}
+
+static void exec_cap_option(struct cmdline *cl, char *arg)
+{
+	cl->oci.exec.caps |= parse_caps(arg);
+}
+
+static void interactive_option(struct cmdline *cl, char *arg)
+{
+	(void)cl, (void)arg;
+}
+
+static const struct option_def exec_options[] = {
+	{ "process", 'p', "FILE", "the process to run: a runtime spec process object (args,\n"
+	  "env, cwd, user, capabilities, rlimits...) instead of COMMAND", STRING(oci.exec.process) },
+	{ "detach", 'd', NULL, "return once the process runs: the caller, or its subreaper,\n"
+	  "waits for it", FLAG(oci.exec.detach) },
+	{ "tty", 't', NULL, "a pty from the container's devpts for the process", FLAG(oci.exec.tty) },
+	{ "interactive", 'i', NULL, "taken for docker's sake: stdin is always passed",
+	  CALLS(interactive_option) },
+	{ "console-socket", 0, "SOCKET", "with --tty, send the pty's master there",
+	  STRING(oci.console_socket) },
+	{ "pid-file", 0, "FILE", "write the process's pid, on the host, to FILE",
+	  STRING(oci.pid_file) },
+	{ "preserve-fds", 0, "N", "pass fds 3 to 2+N to the process (at most 1000)",
+	  CALLS(preserve_fds_oci_option) },
+	{ "cwd", 'w', "DIR", "working directory in the container (default: the container's)",
+	  STRING(oci.exec.cwd) },
+	{ "env", 'e', "NAME=VALUE", "set an environment variable (repeatable)",
+	  CALLS(exec_env_option) },
+	{ "user", 'u', "USER[:GROUP]", "user and group, names from the container's /etc/passwd\n"
+	  "and /etc/group, or numbers", STRING(oci.exec.user) },
+	{ "cap", 'c', "CAP", "add a capability the container's bounding set has (repeatable)",
+	  CALLS(exec_cap_option) },
+	{ "no-new-privs", 0, NULL, "set no_new_privs: setuid and file capabilities give nothing",
+	  FLAG(oci.exec.no_new_privs) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
 enum { CMD_RUN, CMD_INSPECT, CMD_INIT, CMD_CREATE, CMD_START, CMD_STATE, CMD_KILL,
-       CMD_DELETE, CMD_LIST, CMD_PS, CMD_PAUSE, CMD_RESUME, CMD_SPEC, CMD_FEATURES,
+       CMD_DELETE, CMD_LIST, CMD_PS, CMD_PAUSE, CMD_RESUME, CMD_EXEC, CMD_SPEC, CMD_FEATURES,
        N_COMMANDS };
 /* The commands, in carapace --help's order; main() runs them from here. */
 static const struct command commands[N_COMMANDS] = {
@@ -1042,6 +1096,12 @@ static const struct command commands[N_COMMANDS] = {
 	[CMD_RESUME] = { "resume", "ID", "OCI: thaw a paused container",
 			 "Thaw every process of container ID, paused by pause.", help_only_options,
 			 cmd_resume },
+	[CMD_EXEC] = { "exec", "ID [COMMAND [ARG...]]",
+		       "run a command in a running container (OCI and docker's form)",
+		       "Run COMMAND, or --process FILE's process, in running container ID (an\n"
+		       "OCI ID, or a name of carapace run --name): its namespaces, cgroup, root,\n"
+		       "user, capabilities, seccomp filter and rlimits. Its exit status is\n"
+		       "exec's, unless --detach.", exec_options, cmd_exec },
 	[CMD_SPEC] = { "spec", "", "OCI: write a config.json with carapace's secure defaults",
 		       "Write an OCI config.json with carapace's defaults: docker's capabilities,\n"
 		       "masked and read-only paths, no_new_privs, pids 2048. An existing one is\n"

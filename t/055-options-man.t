@@ -86,6 +86,8 @@ check_table spec_options spec
 check_table help_only_options features start state pause resume
 is "$(table ps_options | wc -l)" 2 "ps_options has the 2 options of ps"
 check_table ps_options ps
+is "$(table exec_options | wc -l)" 13 "exec_options has the 13 options of exec"
+check_table exec_options exec
 if [ -s "$work/man.txt" ]; then
 	for cmd in run inspect init; do
 		like "$(cat "$work/man.txt")" "^   carapace $cmd\$" "the man page has a section for $cmd"

@@ -258,6 +258,29 @@ is "$RC:$OUT" 0:ok "seccomp: unconfined, getpid through int 0x80 works on this k
 run cara /usr/local/bin/seccomp-probe i386
 is "$RC" 159 "seccomp: the default filter kills an i386 system call (int 0x80) with SIGSYS"
 
+# carapace exec on cgroup v2: the joiner is born in the container's leaf
+# (clone3's CLONE_INTO_CGROUP), and its process is in the same cgroup,
+# namespaces and root as the container's own (t/670-exec.t on the host).
+XB=/tmp/exec-bundle XS=/tmp/exec-state
+mkdir -p "$XB" "$XS" && chmod 700 "$XS" && ln -s "$ROOTFS" "$XB/rootfs"
+(cd "$XB" && "$CARAPACE" spec)
+sed -i 's/"terminal": true/"terminal": false/; s/^\([[:space:]]*\)"sh"$/\1"sleep", "1000"/' "$XB/config.json"
+"$CARAPACE" --root "$XS" create --bundle "$XB" --pid-file "$XS/x1.pid" x1 </dev/null >/dev/null 2>&1
+"$CARAPACE" --root "$XS" start x1
+XP=$(cat "$XS/x1.pid" 2>/dev/null)
+XW=$(cat "/proc/$XP/task/$XP/children" 2>/dev/null | tr -d ' ')
+run "$CARAPACE" --root "$XS" exec --detach --pid-file "$XS/e1.pid" x1 sleep 1000
+XE=$(cat "$XS/e1.pid" 2>/dev/null)
+is "$RC:$(cat "/proc/${XE:-0}/cgroup" 2>/dev/null)" "0:$(cat "/proc/${XW:-0}/cgroup" 2>/dev/null)" \
+	"cgroup v2: exec's process is in the container's cgroup"
+is "$(readlink "/proc/${XE:-0}/ns/pid")" "$(readlink "/proc/${XW:-0}/ns/pid")" \
+	"cgroup v2: and in its pid namespace"
+run "$CARAPACE" --root "$XS" exec x1 sh -c 'cat /proc/self/cgroup; exit 3'
+is "$RC:$OUT" "3:0::/" "cgroup v2: exec's status, and its cgroup the root of the container's namespace"
+[ -n "$XE" ] && kill -KILL "$XE"
+"$CARAPACE" --root "$XS" delete --force x1
+ok "cgroup v2: exec's container deleted, no state left" test ! -e "$XS/x1"
+
 # User namespaces on cgroup v2. Root with --uidmap: cgroup2 is mounted inside
 # the user namespace, and limits hold.
 run cara --uidmap 0:100000:65536 --pids 7 /bin/sh -c \
