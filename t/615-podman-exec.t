@@ -23,6 +23,18 @@ cg_file() {
 	cat "/sys/fs/cgroup/$1/$TEST_CGROUP_PARENT/libpod-$2/$3" 2>/dev/null ||
 		cat "/sys/fs/cgroup/$TEST_CGROUP_PARENT/libpod-$2/$3" 2>/dev/null
 }
+# in_cgroup ID CMDLINE: a process of the container's pids cgroup runs
+# CMDLINE (its words joined by spaces), within 5 s.
+in_cgroup() {
+	local i p
+	for ((i = 0; i < 50; i++)); do
+		for p in $(cg_file pids "$1" cgroup.procs); do
+			[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "$2 " ] && return 0
+		done
+		sleep 0.1
+	done
+	return 1
+}
 # rt ARGS...: the runtime itself, on podman's containers (its default root).
 rt() { timeout -k 5 60 "$RUNTIME" --root "$STATE_ROOT" "$@"; }
 # What the container's own process is: its credentials and security, as
@@ -74,8 +86,7 @@ is "${OUT%%--*}" "${OUT#*--
 " "podman exec: the process is in the cgroups of the container's pid 1"
 run pexec -d "$id" sleep 1000
 is "$RC" 0 "podman exec -d: exits 0"
-ok "podman exec -d: its process is in the container's cgroup" \
-	grep -qx "$(pgrep -f '^sleep 1000$' | head -n 1)" <(cg_file pids "$id" cgroup.procs)
+ok "podman exec -d: its process is in the container's cgroup" in_cgroup "$id" "sleep 1000"
 run pexec "$id" sh -c 'ps -o pid,comm | grep -c "sleep"'
 ok "podman exec -d: the process runs in the container" test "${OUT:-0}" -ge 1
 
