@@ -1,9 +1,9 @@
 #!/bin/bash
 # t/615-podman-exec.t: podman (4.3) gets into a running container through
 # the runtime under test (conmon calls its exec --detach --process): exit
-# codes 0, N, 126, 127 and 128+N, stdin, -t, -u, -w, -e, -d; the process
-# sees the container's namespaces, root, capabilities, no_new_privs,
-# seccomp and rlimits, and holds no host fd. pause and unpause (state
+# codes 0, N, 126, 127 and 128+N, stdin, -t, -u, -w, -e, -d and
+# --preserve-fds; the process sees the container's namespaces, root,
+# capabilities, no_new_privs, seccomp and rlimits, and holds no host fd. pause and unpause (state
 # paused, exec refused while paused), update (podman's, and the runtime's
 # own update --pids-limit on podman's container: podman 4.3 has no
 # --pids-limit), top, restart, and stop and rm leaving nothing.
@@ -116,6 +116,13 @@ like "$OUT" '^1000
 CapEff:[[:space:]]*0+$' "podman exec -u app: the user's ids from the container's passwd, no effective capability"
 run pexec -w /tmp "$id" pwd
 is "$OUT" /tmp "podman exec -w /tmp: the process's working directory"
+run pexec -w /nonexistent "$id" pwd
+is "$RC" 127 "podman exec -w of a missing folder: 127 (podman's word for the runtime's ENOENT)"
+like "$ERR" '/nonexistent' "podman exec -w of a missing folder: the error names it"
+run pexec -u app "$id" sh -c 'echo "$HOME"'
+is "$OUT" /home/app "podman exec -u app: HOME from the container's passwd"
+run pexec --preserve-fds 1 "$id" sh -c 'cat <&3' 3<<<"from fd 3"
+is "$OUT" "from fd 3" "podman exec --preserve-fds 1: the process reads podman's fd 3"
 run pexec -e FOO=bar -e PATH=/bin "$id" sh -c 'echo "$FOO $PATH"'
 is "$OUT" "bar /bin" "podman exec -e: the process's environment"
 
