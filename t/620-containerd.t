@@ -54,6 +54,13 @@ like "$OUT" '^SigIgn:[[:space:]]*0+$' "ctr run: the workload starts with no sign
 like "$OUT" '^SigBlk:[[:space:]]*0+$' "ctr run: the workload starts with no signal blocked"
 nothing_left "ctr run, signal masks: nothing left"
 
+# ctr's process env has no HOME: the runtime gives the user's, from the
+# image's /etc/passwd, as runc does.
+snapshot_host
+run crun r7 --rm "$IMAGE" r7 sh -c 'echo "$HOME"'
+is "$OUT" /root "ctr run: HOME, root's from the image's passwd"
+nothing_left "ctr run, HOME: nothing left"
+
 # --- -t: the shim's pty, through the console socket; script plays the
 # terminal.
 snapshot_host

@@ -101,6 +101,8 @@ run cx e1 u1 --user 1000:1000 -- sh -c 'id -u; id -g; grep CapEff /proc/self/sta
 like "$OUT" '^1000
 1000
 CapEff:[[:space:]]*0+$' "ctr task exec --user 1000:1000: uid and gid, no effective capability"
+run cx e1 u2 --user app -- sh -c 'echo "$HOME"'
+is "$OUT" /home/app "ctr task exec --user app: HOME from the container's passwd (ctr gives none)"
 run cx e1 w1 --cwd /tmp -- pwd
 is "$OUT" /tmp "ctr task exec --cwd /tmp: the process's working directory"
 
