@@ -39,10 +39,13 @@ else
 	done
 fi
 
-# --- TERM to all: the workload and its child trap it, and say so
+# --- TERM to all: the workload and its child trap it, and say so. The
+# workload may get TERM twice (from the cgroups', then init passes on
+# kill's own), and each ends a wait: it waits until the child is gone.
 bundle k2 -- sh -c "trap 'echo parent got TERM' TERM
 	sh -c 'trap \"echo child got TERM; exit 0\" TERM; echo ready; while :; do sleep 0.05; done' &
-	wait; wait"
+	child=\$!
+	while kill -0 \$child 2>/dev/null; do wait \$child; done; exit 0"
 create_bg k2
 oci start k2
 wait_for "$B/k2.out" '^ready$'
