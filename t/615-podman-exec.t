@@ -14,7 +14,7 @@ need_rootfs
 . "$TOP/t/engine.sh"
 
 # The runtime's exec is what this test is about (carapace's came with issue 13).
-"$RUNTIME" exec --help >/dev/null 2>&1 || skip_all "$RUNTIME has no exec command"
+runtime_has exec || skip_all "$RUNTIME has no exec command"
 podman_setup
 
 # pexec ARGS...: podman exec, bounded in time, with default signal
@@ -145,7 +145,7 @@ run pexec "$id" true
 is "$RC" 0 "podman exec after unpause: exit code 0"
 
 # --- update: podman's (memory, cpu), then the runtime's own --pids-limit
-if rt update --help >/dev/null 2>&1; then
+if runtime_has update; then
 	run timeout 60 podman update --memory 64m --memory-swap 64m --cpu-quota 50000 --cpu-period 100000 "$id"
 	is "$RC" 0 "podman update --memory 64m --cpu-quota 50000: exits 0"
 	[ "$RC" = 0 ] || diag "podman update: $ERR"

@@ -18,7 +18,7 @@ need_rootfs
 . "$TOP/t/engine.sh"
 
 # The runtime's exec is what this test is about (carapace's came with issue 13).
-"$RUNTIME" exec --help >/dev/null 2>&1 || skip_all "$RUNTIME has no exec command"
+runtime_has exec || skip_all "$RUNTIME has no exec command"
 containerd_setup
 
 # cx ID EXEC-ID [OPTIONS...] -- CMD ARGS...: ctr task exec, in ctr's order

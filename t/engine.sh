@@ -9,6 +9,12 @@
 RUNTIME=$(realpath -m "${ENGINE_RUNTIME:-$CARAPACE}")
 [ -x "$RUNTIME" ] || skip_all "no runtime $RUNTIME: run make, or set ENGINE_RUNTIME"
 
+# runtime_has COMMAND: the runtime under test knows COMMAND (a carapace
+# from before it says "unknown command"; runc and crun know them all).
+runtime_has() {
+	case $("$RUNTIME" "$1" 2>&1 </dev/null) in *"unknown command"*) return 1 ;; esac
+}
+
 # The busybox rootfs as a tar, the layer of the test's image.
 rootfs_tar() { tar -C "$ROOTFS" -cf "$1" .; }
 
