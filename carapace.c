@@ -690,7 +690,9 @@ void start_container_workload(const struct container *c, const struct runtime *r
 	}
 	if (as_user)
 		resolve_user(c, &user);
-	if (c->privileges.user && !c->process.home_set)
+	/* HOME: --user's, unless -e gave it; an OCI process's, unless its env has one (as runc). */
+	if ((c->privileges.user && !c->process.home_set) ||
+	    (c->oci.process.ids_given && !env_get(env, "HOME")))
 		env = env_with_home(c, user.home);
 	else if (rt->exec_joined && as_user && !env_get(env, "HOME"))
 		env = env_with_home(c, exec_home(user.uid));	/* as runc: ctr gives none */
@@ -738,7 +740,7 @@ void start_container_workload(const struct container *c, const struct runtime *r
 }
 
 /*
- * The workload's environment: the spec's, with the --user's home from its
+ * The workload's environment: the spec's, with the user's home from its
  * passwd entry for HOME. A copy, as the spec says what was asked for only.
  */
 static char **env_with_home(const struct container *c, const char *home)

@@ -70,7 +70,8 @@ int cmd_state(const struct oci_args *global, int argc, char **argv)
  * To init, by a pidfd checked against the state's start time: never to a
  * process that took a dead init's pid. Init passes it on to the process;
  * KILL ends init, and with it the container. --all: every process of the
- * container's cgroups too.
+ * container's cgroups too, and an init that is gone by then (the cgroups'
+ * signal ended it) is what was asked, not an error.
  */
 int cmd_kill(const struct oci_args *global, int argc, char **argv)
 {
@@ -96,6 +97,9 @@ int cmd_kill(const struct oci_args *global, int argc, char **argv)
 	if (pidfd < 0)
 		die(EXIT_CANT_RUN, "kill: %s: container not running", st.id);
 	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0)) {
+		/* --all's own signal may have ended init, and its reaper reaped it. */
+		if (errno == ESRCH && a.all)
+			return 0;
 		if (errno == ESRCH)
 			die(EXIT_CANT_RUN, "kill: %s: container not running", st.id);
 		die_errno("kill: %s", st.id);

@@ -101,11 +101,13 @@ static void add_member_groups(const char *user, struct user_ids *u)
 
 /*
  * OCI's process.user: uid, gid and additionalGids exactly, as numbers;
- * nothing from the container's /etc/passwd or /etc/group.
+ * nothing from the container's /etc/group, and from its /etc/passwd only
+ * the uid's home, which HOME gets when the process's env has none.
  */
 static void oci_user(const struct container *c, struct user_ids *u)
 {
 	size_t n = c->oci.process.additional_gids_len;
+	char *field[7];
 
 	if (n > sizeof u->groups / sizeof u->groups[0])
 		die(EXIT_CANT_RUN, "process.user.additionalGids: %zu: more than %zu", n,
@@ -115,6 +117,9 @@ static void oci_user(const struct container *c, struct user_ids *u)
 	for (size_t i = 0; i < n; i++)
 		u->groups[i] = c->oci.process.additional_gids[i];
 	u->ngroups = (int)n;
+	/* Only the home, for an env without HOME (engines give none): the ids are as given. */
+	if (find_entry(CONTAINER_FILE, "/etc/passwd", NULL, u->uid, field) && field[5] && *field[5])
+		snprintf(u->home, sizeof u->home, "%s", field[5]);
 }
 
 /*

@@ -12,15 +12,16 @@ snapshot_host
 b=$TMPDIR/bundle
 oci_bundle "$b"
 
-# The process: args, env exactly as given, cwd, and the exit code.
+# The process: args, env exactly as given (and HOME, which it lacks, from
+# the passwd, as runc and crun add it), cwd, and the exit code.
 oci_patch "$b" 'c["process"]["args"] = ["sh", "-c", "echo \"$0|$1|$FOO|$(pwd)\"; env | sort | tr \"\\n\" \" \"; exit 42", "a b", "c"]
 c["process"]["env"] = ["PATH=/bin:/sbin", "FOO=x=y \u00e9"]
 c["process"]["cwd"] = "/etc"'
 oci_run "$b"
 is "$RC" 42 "the workload's exit code comes through"
 is "$(printf '%s\n' "$OUT" | head -1)" "a b|c|x=y é|/etc" "args, env and cwd are the config's"
-is "$(printf '%s\n' "$OUT" | tail -1)" "FOO=x=y é PATH=/bin:/sbin PWD=/etc SHLVL=1 " \
-	"the environment is the config's, nothing added (but the shell's own)"
+is "$(printf '%s\n' "$OUT" | tail -1)" "FOO=x=y é HOME=/root PATH=/bin:/sbin PWD=/etc SHLVL=1 " \
+	"the environment is the config's, nothing added (but the shell's own, and root's HOME)"
 is "$ERR" "" "nothing on stderr"
 
 # The hostname, the read-only root, the masked and read-only paths.

@@ -1,7 +1,7 @@
 #!/bin/bash
 # t/605-oci-settings.t: what a config.json asks of the container's process
 # and namespaces takes effect inside it (`carapace run --bundle`): the
-# user's ids and groups exactly, umask, oomScoreAdj, consoleSize, the five
+# user's ids and groups exactly, HOME, umask, oomScoreAdj, consoleSize, the five
 # capability sets, personality, domainname, sysctls, namespaces joined by
 # path, rootfsPropagation and linux.devices; and bad input is refused.
 . "$(dirname "$0")/tap.sh"
@@ -56,6 +56,17 @@ is "$(status_field Groups | xargs)" "7 10 50" "additionalGids exactly: Groups is
 in_oci '{ "process": { "user": { "uid": 1000, "gid": 1000 } } }' 'grep Groups /proc/self/status'
 # The rootfs's /etc/group lists uid 1000's user (app) in staff (50): not taken.
 is "$RC $(status_field Groups | xargs)" "0 " "no additionalGids: no groups, though /etc/group has some for uid 1000"
+
+# --- HOME: the process's env's, or else the uid's home in the container's
+# /etc/passwd (engines give no HOME: runc does the same), or else /
+in_oci '{}' 'echo "$HOME"'
+is "$OUT" /root "no HOME in the env, uid 0: the passwd's /root"
+in_oci '{ "process": { "user": { "uid": 1000, "gid": 1000 } } }' 'echo "$HOME"'
+is "$OUT" /home/app "no HOME in the env, uid 1000: the passwd's /home/app"
+in_oci '{ "process": { "user": { "uid": 4242, "gid": 4242 } } }' 'echo "$HOME"'
+is "$OUT" / "no HOME in the env, a uid the passwd lacks: /"
+in_oci '{ "process": { "user": { "uid": 1000, "gid": 1000 }, "env": ["PATH=/bin", "HOME=/given"] } }' 'echo "$HOME"'
+is "$OUT" /given "HOME in the env: kept"
 
 # --- umask
 in_oci '{ "process": { "user": { "umask": 23 } } }' 'grep Umask /proc/self/status'

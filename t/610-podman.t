@@ -8,132 +8,10 @@
 # what is left. ENGINE_RUNTIME=/usr/sbin/runc proves the harness.
 . "$(dirname "$0")/tap.sh"
 need_root
-command -v podman >/dev/null || skip_all "podman is not installed (apt-get install podman)"
-command -v conmon >/dev/null || skip_all "conmon is not installed (apt-get install conmon)"
 need_rootfs
 . "$TOP/t/engine.sh"
 
-# Where the runtime keeps a container's state: its default --root.
-case ${RUNTIME##*/} in
-runc) STATE_ROOT=/run/runc ;;
-crun) STATE_ROOT=/run/crun ;;
-*) STATE_ROOT=/run/carapace ;;
-esac
-STATE_ROOT=${ENGINE_STATE_ROOT:-$STATE_ROOT}
-
-# podman --init's init: catatonit, or tini's static build.
-INIT=
-for f in /usr/libexec/podman/catatonit /usr/bin/catatonit /usr/bin/tini-static; do
-	[ -x "$f" ] && { INIT=$f; break; }
-done
-
-# conmon writes files in its folder (an "oom" file when the OOM killer
-# came): the test's.
-cd "$TMPDIR" || exit 1
-
-snapshot_host
-start_snapshot=$_tap_snapshot
-
-# Podman's configuration, storage and state, all in the test's folder. The
-# runtime is named carapace (podman keys what it expects of a runtime on
-# its name, hence the name in runtime_supports_json); it is $RUNTIME. The
-# host's limits: root's hard nofile is 20000 here, and the bounding set
-# lacks CAP_SYS_RESOURCE, so podman's default ulimits can't be raised to.
-# Its run folder and tmp_dir are in a short folder of their own: under a
-# long path (as $TMPDIR's) conmon's attach socket fails, and each podman run
-# then waits 20 s for an exit code that comes another way.
-eng=$TMPDIR/podman
-short=$(mktemp -d /tmp/pm.XXXXXX) || { echo "Bail out! no folder in /tmp"; exit 1; }
-ENGINE_DIRS=$short
-mkdir -p "$eng/root" "$short/run" "$short/tmp" "$eng/net" "$eng/volumes"
-cat >"$eng/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-netns = "none"
-${INIT:+init_path = \"$INIT\"}
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$eng/events.log"
-tmp_dir = "$short/tmp"
-static_dir = "$eng/root/libpod"
-volume_path = "$eng/volumes"
-runtime = "carapace"
-runtime_supports_json = ["crun", "runc", "kata", "runsc", "krun", "carapace"]
-[engine.runtimes]
-carapace = ["$RUNTIME"]
-[network]
-network_config_dir = "$eng/net"
-EOF
-cat >"$eng/storage.conf" <<EOF
-[storage]
-driver = "overlay"
-graphroot = "$eng/root"
-runroot = "$short/run"
-# Not the driver's bind of its folder on itself, which comes and goes.
-[storage.options.overlay]
-skip_mount_home = "true"
-EOF
-export CONTAINERS_CONF=$eng/containers.conf CONTAINERS_STORAGE_CONF=$eng/storage.conf
-# Host folders that podman or netavark make when they are missing, and that
-# the test removes if it made them (netavark's ipam lock lives in one).
-host_dirs=(/run/containers/networks /run/containers)
-made_dirs=()
-for d in "${host_dirs[@]}"; do [ -e "$d" ] || made_dirs+=("$d"); done
-# Podman makes /run/netns a shared bind of itself, once, and keeps it: the
-# test's to remove, if it was not there, once no namespace is pinned in it.
-made_netns=
-[ -e /run/netns ] || made_netns=1
-drop_run_netns() {
-	[ -n "$made_netns" ] && [ -d /run/netns ] || return 0
-	[ -z "$(ls -A /run/netns)" ] || return 0
-	mountpoint -q /run/netns && umount /run/netns
-	rmdir /run/netns
-}
-
-IMAGE=localhost/carapace-test:latest
-cleanup() {
-	podman rm -a -f -t 0 >/dev/null 2>&1
-	podman rmi -a -f >/dev/null 2>&1
-	# What podman failed to unmount (a container's root), so that no rm
-	# crosses it.
-	local d
-	for d in "$eng" "$short"; do
-		awk -v d="$d" 'substr($5, 1, length(d) + 1) == d "/" { print $5 }' /proc/self/mountinfo
-	done | sort -r | while read -r m; do umount "$m"; done
-	rm -rf --one-file-system -- "$short"
-	drop_engine_cgroups
-	drop_run_netns
-	for d in "${made_dirs[@]}"; do
-		[ "$d" = /run/containers/networks ] && rm -f "$d/ipam.db"
-		rmdir "$d" 2>/dev/null
-	done
-}
-trap cleanup EXIT
-
-rootfs_tar "$TMPDIR/rootfs.tar"
-podman import -q "$TMPDIR/rootfs.tar" "$IMAGE" >/dev/null ||
-	{ echo "Bail out! podman import failed"; exit 1; }
-rm -f "$TMPDIR/rootfs.tar"
-
-# prun ARGS...: podman run in the test's cgroup parent, bounded in time.
-# The run's container id goes to the file $cid, which new_cid names before
-# (in the test's shell, not in a prun's $(...)); last_id reads it, and the
-# container's state folder becomes one the leak checks look for.
-_runs=0
-new_cid() { _runs=$((_runs + 1)); cid=$TMPDIR/cid.$_runs; }
-# Default signal dispositions, not the test's (a shell's & ignores SIGINT),
-# so that what the workload gets is conmon's and the runtime's doing.
-prun() {
-	env --default-signal timeout -k 5 120 podman run --cgroup-parent "/$TEST_CGROUP_PARENT" --cidfile "$cid" "$@"
-}
-last_id() {
-	local id
-	id=$(cat "$cid" 2>/dev/null) && [ -n "$id" ] && engine_state_dir "$STATE_ROOT/$id"
-	echo "$id"
-}
-# inspect ID FORMAT: one of podman inspect's fields.
-inspect() { podman inspect -f "$2" "$1" 2>/dev/null; }
+podman_setup
 
 # --- podman run, the foreground: stdout, stdin, exit codes.
 snapshot_host
@@ -209,16 +87,6 @@ is "$RC" 3 "podman run -t: exit code 3"
 nothing_left "podman run -t: nothing left"
 
 # --- -d, logs, kill, stop.
-# wait_logs ID ERE: podman logs ID has a line matching ERE (10 s).
-wait_logs() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		podman logs "$1" 2>/dev/null | grep -Eq -- "$2" && return 0
-		sleep 0.1
-	done
-	diag "podman logs $1: no /$2/ in: $(podman logs "$1" 2>&1 | tail -n 5)"
-	return 1
-}
 # A workload that traps a signal, says so in its log, and goes on.
 trapper() { echo "trap 'echo got $1' $1; echo started; while :; do sleep 0.1; done"; }
 
@@ -412,9 +280,6 @@ drop_run_netns
 nothing_left "podman run -p 8080:80: nothing left"
 
 # --- the engine's own: its storage goes with the test.
-cleanup
-trap - EXIT
-_tap_snapshot=$start_snapshot
-no_leaks "podman's storage and the test's cgroups removed: nothing left"
+engine_done "podman's storage and the test's cgroups removed: nothing left"
 
 done_testing

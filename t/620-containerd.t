@@ -8,128 +8,10 @@
 # ENGINE_RUNTIME=/usr/sbin/runc proves the harness.
 . "$(dirname "$0")/tap.sh"
 need_root
-command -v containerd >/dev/null || skip_all "containerd is not installed (apt-get install containerd)"
-command -v ctr >/dev/null || skip_all "ctr is not installed (apt-get install containerd)"
-command -v containerd-shim-runc-v2 >/dev/null || skip_all "containerd-shim-runc-v2 is not installed"
 need_rootfs
 . "$TOP/t/engine.sh"
 
-snapshot_host
-start_snapshot=$_tap_snapshot
-
-eng=$TMPDIR/containerd
-mkdir -p "$eng" "$eng/fifo"
-sock=$eng/containerd.sock
-cat >"$eng/config.toml" <<EOF
-version = 2
-root = "$eng/root"
-state = "$eng/state"
-disabled_plugins = [
-	"io.containerd.grpc.v1.cri",
-	"io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
-	"io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs",
-	"io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing",
-]
-[grpc]
-  address = "$sock"
-[ttrpc]
-  address = "$sock.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-EOF
-# The shims' sockets are in /run/containerd/s whatever the config says:
-# the test removes the folders it made.
-made_dirs=()
-for d in /run/containerd/s /run/containerd; do [ -e "$d" ] || made_dirs+=("$d"); done
-
-# The namespace is the test's cgroup parent: ctr's containers' cgroups are
-# /NAMESPACE/ID, under $TEST_CGROUP_PARENT.
-NS=$TEST_CGROUP_PARENT
-# The runtime's --root (the shim adds the namespace).
-RROOT=$eng/runtime-root
-c() { timeout -k 5 60 ctr --address "$sock" --namespace "$NS" "$@"; }
-# cq ARGS...: c, quiet: for the checks that expect a failure, and cleanups.
-cq() { c "$@" >/dev/null 2>&1; }
-
-daemon=
-cleanup() {
-	local id
-	if [ -n "$daemon" ]; then
-		for id in $(c task ls -q 2>/dev/null); do
-			c task kill -s KILL "$id" >/dev/null 2>&1
-			c task delete -f "$id" >/dev/null 2>&1
-		done
-		for id in $(c container ls -q 2>/dev/null); do c container delete "$id" >/dev/null 2>&1; done
-		c image rm "$IMAGE" >/dev/null 2>&1
-		kill -TERM "$daemon" 2>/dev/null && wait "$daemon"
-		daemon=
-	fi
-	awk -v d="$eng" 'substr($5, 1, length(d) + 1) == d "/" { print $5 }' /proc/self/mountinfo |
-		sort -r | while read -r m; do umount "$m"; done
-	drop_engine_cgroups
-	for d in "${made_dirs[@]}"; do rmdir "$d" 2>/dev/null; done
-}
-trap cleanup EXIT
-
-containerd --config "$eng/config.toml" >"$eng/log" 2>&1 &
-daemon=$!
-for ((i = 0; i < 100; i++)); do
-	[ -S "$sock" ] && c version >/dev/null 2>&1 && break
-	sleep 0.1
-done
-c version >/dev/null 2>&1 || { echo "Bail out! containerd did not start: $(tail -n 3 "$eng/log")"; exit 1; }
-
-# The image: an OCI image layout of the busybox rootfs, one layer, written
-# here (no registry is reachable) and imported with ctr.
-IMAGE=localhost/carapace-test:latest
-blob() { # FILE MEDIATYPE: moves FILE into the layout; prints its descriptor
-	local d s
-	d=$(sha256sum "$1" | cut -d' ' -f1) s=$(stat -c %s "$1")
-	mv "$1" "$img/blobs/sha256/$d"
-	printf '{"mediaType":"%s","digest":"sha256:%s","size":%s}' "$2" "$d" "$s"
-}
-img=$TMPDIR/image
-mkdir -p "$img/blobs/sha256"
-rootfs_tar "$TMPDIR/layer.tar"
-diff_id=$(sha256sum "$TMPDIR/layer.tar" | cut -d' ' -f1)
-layer=$(blob "$TMPDIR/layer.tar" application/vnd.oci.image.layer.v1.tar)
-printf '{"architecture":"%s","os":"linux","config":{"Env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
-	"$(dpkg --print-architecture 2>/dev/null || echo amd64)" "$diff_id" >"$TMPDIR/config.json"
-config=$(blob "$TMPDIR/config.json" application/vnd.oci.image.config.v1+json)
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":%s,"layers":[%s]}' \
-	"$config" "$layer" >"$TMPDIR/manifest.json"
-manifest=$(blob "$TMPDIR/manifest.json" application/vnd.oci.image.manifest.v1+json)
-printf '{"schemaVersion":2,"manifests":[%s]}' \
-	"${manifest%\}},\"annotations\":{\"io.containerd.image.name\":\"$IMAGE\",\"org.opencontainers.image.ref.name\":\"latest\"}}" \
-	>"$img/index.json"
-echo '{"imageLayoutVersion":"1.0.0"}' >"$img/oci-layout"
-tar -C "$img" -cf "$TMPDIR/image.tar" . && rm -rf -- "$img"
-c image import --all-platforms "$TMPDIR/image.tar" >/dev/null ||
-	{ echo "Bail out! ctr image import failed"; exit 1; }
-rm -f "$TMPDIR/image.tar"
-c image ls -q | grep -qx "$IMAGE" || { echo "Bail out! no $IMAGE after the import"; exit 1; }
-
-# crun ID ARGS...: ctr run of the image with the runtime under test; ID's
-# state folder becomes one the leak checks look for.
-crun() {
-	local id=$1; shift
-	engine_state_dir "$RROOT/$NS/$id"
-	c run --runc-binary "$RUNTIME" --runc-root "$RROOT" --fifo-dir "$eng/fifo" "$@"
-}
-# task_status ID: RUNNING, STOPPED... from ctr task ls.
-task_status() { c task ls 2>/dev/null | awk -v id="$1" '$1 == id { print $3 }'; }
-# wait_status ID STATUS: until the task is in STATUS (10 s).
-wait_status() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ "$(task_status "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	diag "task $1: $(task_status "$1"), not $2"
-	return 1
-}
+containerd_setup
 
 # --- ctr run --rm: output, stdin, exit codes.
 snapshot_host
@@ -171,6 +53,13 @@ run crun r6 --rm "$IMAGE" r6 grep -E '^Sig(Ign|Blk):' /proc/self/status
 like "$OUT" '^SigIgn:[[:space:]]*0+$' "ctr run: the workload starts with no signal ignored"
 like "$OUT" '^SigBlk:[[:space:]]*0+$' "ctr run: the workload starts with no signal blocked"
 nothing_left "ctr run, signal masks: nothing left"
+
+# ctr's process env has no HOME: the runtime gives the user's, from the
+# image's /etc/passwd, as runc does.
+snapshot_host
+run crun r7 --rm "$IMAGE" r7 sh -c 'echo "$HOME"'
+is "$OUT" /root "ctr run: HOME, root's from the image's passwd"
+nothing_left "ctr run, HOME: nothing left"
 
 # --- -t: the shim's pty, through the console socket; script plays the
 # terminal.
@@ -257,9 +146,6 @@ nothing_left "ctr task ps, pause, resume: nothing left"
 rm -rf -- "$out"
 
 # --- the engine's own: the daemon stops, its mounts go.
-cleanup
-trap - EXIT
-_tap_snapshot=$start_snapshot
-no_leaks "containerd stopped, its folders and the test's cgroups removed: nothing left"
+engine_done "containerd stopped, its folders and the test's cgroups removed: nothing left"
 
 done_testing

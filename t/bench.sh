@@ -65,7 +65,12 @@ cleanup() {
 	# runc/crun remove their state and cgroups when `run` returns; this is
 	# only for an interrupted run. rmdir removes nothing but empty cgroups.
 	[ -d "$tmp/runc" ] && runc --root "$tmp/runc" delete -f "$id" >/dev/null 2>&1
-	find /sys/fs/cgroup -maxdepth 8 -type d -name "$id" -exec rmdir {} + 2>/dev/null
+	for r in "$tmp"/exec-*; do
+		[ -d "$r" ] || continue
+		case $r in *-carapace) b=$CARAPACE ;; *) b=${r##*/exec-} ;; esac
+		"$b" --root "$r" delete --force "$id-exec" >/dev/null 2>&1
+	done
+	find /sys/fs/cgroup -maxdepth 8 -type d \( -name "$id" -o -name "$id-*" \) -exec rmdir {} + 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -79,9 +84,10 @@ if [ ! -x "$ROOTFS/bin/true" ]; then
 	for applet in true sleep sh; do ln -s busybox "$ROOTFS/bin/$applet"; done
 fi
 
-# bundle PROGRAM ARG...: an OCI bundle (runc's default spec) running that.
+# bundle PROGRAM ARG...: an OCI bundle (runc's default spec) running that,
+# one for each command line (sleep 1 and sleep 1000 are two).
 bundle() {
-	local dir=$tmp/bundle-${1##*/} args root
+	local dir=$tmp/bundle-$(printf '%s' "${*##*/}" | tr -c '[:alnum:]' _) args root
 	if [ ! -e "$dir/config.json" ]; then
 		mkdir -p "$dir"
 		if command -v runc >/dev/null; then (cd "$dir" && runc spec); else (cd "$dir" && crun spec); fi
@@ -211,6 +217,35 @@ if read -r _ ocrun _ < <(grep '^crun ' "$oci_results") && [ "$obase" != - ]; the
 		printf "# target: OCI create+start+delete <= 0.5x crun: %.2fx, %s\n", c / p,
 			c / p <= 0.5 ? "met" : "NOT met" }'
 fi
+
+# exec: /bin/true into a running container (its init, sleep), as podman
+# exec and ctr task exec ask a runtime, for each runtime: create and start
+# once, then the timing of exec alone, then delete. For crun, all of it in
+# crun's mount namespace.
+echo
+note "OCI exec of /bin/true into a running container: $BENCH_RUNS runs each after 3 warm-ups"
+exec_results=$tmp/exec-times
+: >"$exec_results"
+for name in carapace crun runc; do
+	bin=$name; [ "$name" = carapace ] && bin=$CARAPACE
+	command -v "$bin" >/dev/null || { note "$name: skipped, no $bin"; continue; }
+	wrap=; [ "$name" = crun ] && wrap=$crun_ns
+	mkdir -p "$tmp/exec-$name"
+	r=$(q "$bin" --root "$tmp/exec-$name")
+	up="$r create --bundle $(q "$(bundle /bin/sleep 1000)") $id-exec </dev/null >/dev/null 2>&1 && $r start $id-exec"
+	timed="$r exec $id-exec /bin/true"
+	script="if ! err=\$( { $up; } 2>&1); then echo \"its create or start fails: \$err\"
+	elif ! err=\$($timed 2>&1 </dev/null); then echo \"it fails: \$err\"
+	else $(q "$BASH" "$self" __time "$name" "$timed" "$exec_results") || echo 'timing failed'; fi
+	$r delete --force $id-exec >/dev/null 2>&1"
+	why=$(eval "$wrap $(q bash -c "$script")" 2>&1)
+	[ -n "$why" ] && note "$name: skipped, $(printf '%s' "$why" | head -n 1)"
+done
+read -r _ ebase _ < <(grep '^carapace ' "$exec_results") || ebase=-
+printf '%-16s %10s %22s %14s\n' name "median ms" "mean ± sd ms" carapace/peer
+while read -r name med mean sd; do
+	printf '%-16s %10.2f %13.2f ± %5.2f %14s\n' "$name" "$med" "$mean" "$sd" "$(ratio "$ebase" "$med")"
+done <"$exec_results"
 
 # launcher_hwm I: VmHWM of NAME's launcher process alone, read while the
 # workload sleeps; GNU time can only tell the biggest process of the tree.
