@@ -713,56 +713,155 @@ static void write_oci_limits(const struct cgroups *cg, const struct container *c
 				   r->unified[i].key, r->unified[i].value);
 }
 
+/* pids.max: -1 is no limit. */
+static void write_pids_limit(const struct cgroups *cg, int64_t pids)
+{
+	if (pids < 0)
+		write_limit(cg, CTL_PIDS, "pids.max", "max");
+	else
+		write_limit(cg, CTL_PIDS, "pids.max", "%lld", (long long)pids);
+}
+
+/* A limit file's value: a number, or the version's word for none. */
+static void limit_value(char *buf, size_t size, bool v1, int64_t bytes)
+{
+	if (bytes < 0)
+		snprintf(buf, size, v1 ? "-1" : "max");
+	else
+		snprintf(buf, size, "%lld", (long long)bytes);
+}
+
+/*
+ * v1: the memory limit, then memory + swap; the kernel keeps memory at or
+ * below memory + swap, so a raise past it writes memory + swap first.
+ */
+static void write_memory_v1(const struct cgroups *cg, bool set_memory, int64_t memory,
+			    int64_t swap)
+{
+	const char *dir = cgroup_dir_of(cg, CTL_MEMORY);
+	char mem[32], memsw[32];
+
+	limit_value(mem, sizeof mem, true, memory);
+	limit_value(memsw, sizeof memsw, true, swap == -2 ? -1 : swap);
+	if (set_memory && write_file(dir, "memory.limit_in_bytes", mem)) {
+		if (errno != EINVAL || swap == -1)
+			die_cgroup(cg, "memory: %s/memory.limit_in_bytes: %s%s", dir, mem,
+				   errno == EINVAL ? " (above the memory + swap limit: give "
+				   "the swap limit too)" : "");
+		write_limit(cg, CTL_MEMORY, "memory.memsw.limit_in_bytes", "%s", memsw);
+		write_limit(cg, CTL_MEMORY, "memory.limit_in_bytes", "%s", mem);
+		return;
+	}
+	if (swap != -1)
+		write_limit(cg, CTL_MEMORY, "memory.memsw.limit_in_bytes", "%s", memsw);
+}
+
+/* v2's memory.max, and memory.swap.max: swap alone, beyond the memory limit. */
+static void write_memory_v2(const struct cgroups *cg, bool set_memory, int64_t memory,
+			    int64_t swap)
+{
+	const char *dir = cgroup_dir_of(cg, CTL_MEMORY);
+	char buf[64];
+
+	if (set_memory) {
+		limit_value(buf, sizeof buf, false, memory);
+		write_limit(cg, CTL_MEMORY, "memory.max", "%s", buf);
+	}
+	if (swap == -2)
+		write_limit(cg, CTL_MEMORY, "memory.swap.max", "max");
+	if (swap < 0)
+		return;
+	if (!set_memory) {	/* swap alone: beyond the limit in force */
+		if (read_file(dir, "memory.max", buf, sizeof buf) <= 0)
+			die_cgroup(cg, "memory: %s/memory.max", dir);
+		memory = isdigit((unsigned char)buf[0]) ? strtoll(buf, NULL, 10) : -1;
+	}
+	if (memory < 0 || swap < memory)
+		die(EXIT_CANT_RUN, "memory: swap %lld: %s", (long long)swap, memory < 0 ?
+		    "needs a memory limit (swap is memory and swap together)" :
+		    "less than the memory limit (swap is memory and swap together)");
+	write_limit(cg, CTL_MEMORY, "memory.swap.max", "%lld", (long long)(swap - memory));
+}
+
+/*
+ * The memory limit (SET_MEMORY: MEMORY's bytes, -1 none) and SWAP, memory
+ * and swap together: -1 keeps it, -2 is no limit.
+ */
+static void write_memory_limit(const struct cgroups *cg, bool set_memory, int64_t memory,
+			       int64_t swap)
+{
+	if (cg->v1_mount[CTL_MEMORY])
+		write_memory_v1(cg, set_memory, memory, swap);
+	else
+		write_memory_v2(cg, set_memory, memory, swap);
+}
+
+/*
+ * CPU time: QUOTA us (UINT64_MAX: none) per PERIOD us; 0 keeps either.
+ * v2's cpu.max takes the quota alone, and the period only with a quota:
+ * the one in force, read back.
+ */
+static void write_cpu_max(const struct cgroups *cg, uint64_t quota, uint64_t period)
+{
+	const char *dir = cgroup_dir_of(cg, CTL_CPU);
+	char now[64] = "max";
+
+	if (cg->v1_mount[CTL_CPU]) {
+		if (period)
+			write_limit(cg, CTL_CPU, "cpu.cfs_period_us", "%llu",
+				    (unsigned long long)period);
+		if (quota == UINT64_MAX)
+			write_limit(cg, CTL_CPU, "cpu.cfs_quota_us", "-1");
+		else if (quota)
+			write_limit(cg, CTL_CPU, "cpu.cfs_quota_us", "%llu",
+				    (unsigned long long)quota);
+		return;
+	}
+	if (quota && quota != UINT64_MAX)
+		snprintf(now, sizeof now, "%llu", (unsigned long long)quota);
+	else if (!quota && read_file(dir, "cpu.max", now, sizeof now) > 0)
+		now[strcspn(now, " \n")] = '\0';
+	if (period)
+		write_limit(cg, CTL_CPU, "cpu.max", "%s %llu", now, (unsigned long long)period);
+	else if (quota)
+		write_limit(cg, CTL_CPU, "cpu.max", "%s", now);
+}
+
+/* Weight and shares map onto each other as runc and crun convert them. */
+static void write_cpu_weight(const struct cgroups *cg, uint64_t weight)
+{
+	if (cg->v1_mount[CTL_CPU])
+		write_limit(cg, CTL_CPU, "cpu.shares", "%llu",
+			    (unsigned long long)(2 + (weight - 1) * 262142 / 9999));
+	else
+		write_limit(cg, CTL_CPU, "cpu.weight", "%llu", (unsigned long long)weight);
+}
+
+static void write_cpu_shares(const struct cgroups *cg, uint64_t shares)
+{
+	if (cg->v1_mount[CTL_CPU])
+		write_limit(cg, CTL_CPU, "cpu.shares", "%llu", (unsigned long long)shares);
+	else
+		write_limit(cg, CTL_CPU, "cpu.weight", "%llu",
+			    (unsigned long long)(1 + (shares - 2) * 9999 / 262142));
+}
+
+/* The limits of the command line (and their twins in an OCI config). */
 static void write_limits(const struct cgroups *cg, const struct container *c)
 {
-	bool v2 = cg->v2_mount && !cg->v1_mount[CTL_CPU];
 	const char *cpuset = cgroup_dir_of(cg, CTL_CPUSET);
 
 	/* The default: if pids exist. */
 	if (c->limits.pids >= 0 && cgroup_dir_of(cg, CTL_PIDS))
-		write_limit(cg, CTL_PIDS, "pids.max", "%lld", (long long)c->limits.pids);
-	if (c->limits.memory >= 0 && cg->v1_mount[CTL_MEMORY]) {
-		write_limit(cg, CTL_MEMORY, "memory.limit_in_bytes", "%lld",
-			    (long long)c->limits.memory);
-		if (c->limits.memory_swap == -2)	/* v1's own word for unlimited */
-			write_limit(cg, CTL_MEMORY, "memory.memsw.limit_in_bytes", "-1");
-		else if (c->limits.memory_swap != -1)
-			write_limit(cg, CTL_MEMORY, "memory.memsw.limit_in_bytes", "%lld",
-				    (long long)c->limits.memory_swap);
-	} else if (c->limits.memory >= 0) {
-		write_limit(cg, CTL_MEMORY, "memory.max", "%lld", (long long)c->limits.memory);
-		if (c->limits.memory_swap == -2)
-			write_limit(cg, CTL_MEMORY, "memory.swap.max", "max");
-		else if (c->limits.memory_swap >= 0)
-			write_limit(cg, CTL_MEMORY, "memory.swap.max", "%lld",
-				    (long long)(c->limits.memory_swap - c->limits.memory));
-	}
-	unsigned long long period = c->oci.resources.cpu_period ?: 100000;
-
-	if (c->limits.cpu_quota && v2)
-		write_limit(cg, CTL_CPU, "cpu.max", "%llu %llu",
-			    (unsigned long long)c->limits.cpu_quota, period);
-	else if (c->oci.resources.cpu_period && v2)	/* a period alone: no quota */
-		write_limit(cg, CTL_CPU, "cpu.max", "max %llu", period);
-	else if (c->limits.cpu_quota || c->oci.resources.cpu_period) {
-		write_limit(cg, CTL_CPU, "cpu.cfs_period_us", "%llu", period);
-		if (c->limits.cpu_quota)
-			write_limit(cg, CTL_CPU, "cpu.cfs_quota_us", "%llu",
-				    (unsigned long long)c->limits.cpu_quota);
-	}
-	/* Weight and shares map onto each other as runc and crun convert them. */
-	if (c->limits.cpu_weight && !v2)
-		write_limit(cg, CTL_CPU, "cpu.shares", "%llu",
-			    (unsigned long long)(2 + (c->limits.cpu_weight - 1) * 262142 / 9999));
-	else if (c->limits.cpu_weight)
-		write_limit(cg, CTL_CPU, "cpu.weight", "%llu",
-			    (unsigned long long)c->limits.cpu_weight);
-	if (c->limits.cpu_shares && v2)
-		write_limit(cg, CTL_CPU, "cpu.weight", "%llu",
-			    (unsigned long long)(1 + (c->limits.cpu_shares - 2) * 9999 / 262142));
-	else if (c->limits.cpu_shares)
-		write_limit(cg, CTL_CPU, "cpu.shares", "%llu",
-			    (unsigned long long)c->limits.cpu_shares);
+		write_pids_limit(cg, c->limits.pids);
+	if (c->limits.memory >= 0)
+		write_memory_limit(cg, true, c->limits.memory, c->limits.memory_swap);
+	if (c->limits.cpu_quota || c->oci.resources.cpu_period)
+		write_cpu_max(cg, c->limits.cpu_quota, c->oci.resources.cpu_period);
+	if (c->limits.cpu_weight)
+		write_cpu_weight(cg, c->limits.cpu_weight);
+	if (c->limits.cpu_shares)
+		write_cpu_shares(cg, c->limits.cpu_shares);
 	if (cpuset && !cg->v1_mount[CTL_CPUSET]) {
 		if (c->limits.cpuset_cpus)	/* v2: an empty one is its parent's */
 			write_limit(cg, CTL_CPUSET, "cpuset.cpus", "%s", c->limits.cpuset_cpus);
