@@ -1083,6 +1083,9 @@ void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless
 		    (c->privileges.privileged ? 0 : 1u << CTL_DEVICES) |
 		    /* An engine's container is charged and counted apart, limit or not. */
 		    (c->oci.bundle ? 1u << CTL_MEMORY | 1u << CTL_PIDS : 0) |
+		    /* and has a leaf for each limit that update may change, and for events' usage */
+		    (c->oci.bundle ? 1u << CTL_CPU | 1u << CTL_CPUACCT | 1u << CTL_CPUSET |
+		     1u << CTL_BLKIO : 0) |
 		    (log_threshold >= LOG_DEBUG ? 1u << CTL_CPUACCT : 0));
 	plan_v2_leaf(cg, c);
 	if (!cg->ndirs)
@@ -1160,8 +1163,9 @@ static void remove_cgroups(struct cgroups *cg)
 	cg->ndirs = 0;
 }
 
-static long long read_number(const struct cgroups *cg, enum controller ctl, const char *file,
-			     const char *key)
+/* FILE's number (KEY's, for a "KEY N" line) in CTL's leaf; -1 if there is none. */
+long long cgroup_number(const struct cgroups *cg, enum controller ctl, const char *file,
+			const char *key)
 {
 	const char *dir = cgroup_dir_of(cg, ctl);
 	char buf[4096];
@@ -1188,26 +1192,26 @@ void report_cgroups(const struct cgroups *cg, const struct container *c)
 	long long v;
 
 	if (cg->v1_mount[CTL_MEMORY])
-		v = read_number(cg, CTL_MEMORY, "memory.oom_control", "oom_kill");
+		v = cgroup_number(cg, CTL_MEMORY, "memory.oom_control", "oom_kill");
 	else
-		v = read_number(cg, CTL_MEMORY, "memory.events", "oom_kill");
+		v = cgroup_number(cg, CTL_MEMORY, "memory.events", "oom_kill");
 	if (v > 0)
 		log_error("container killed by the OOM killer (memory limit %lldM)",
 			  (long long)c->limits.memory >> 20);
 	if (log_threshold < LOG_DEBUG)
 		return;
 	v = cg->v1_mount[CTL_MEMORY] ?
-	    read_number(cg, CTL_MEMORY, "memory.max_usage_in_bytes", NULL) :
-	    read_number(cg, CTL_MEMORY, "memory.peak", NULL);
+	    cgroup_number(cg, CTL_MEMORY, "memory.max_usage_in_bytes", NULL) :
+	    cgroup_number(cg, CTL_MEMORY, "memory.peak", NULL);
 	if (v >= 0)
 		log_debug("usage: peak memory %lld KiB", v >> 10);
-	v = cg->v1_mount[CTL_CPUACCT] ? read_number(cg, CTL_CPUACCT, "cpuacct.usage", NULL) / 1000
-				     : read_number(cg, CTL_PIDS, "cpu.stat", "usage_usec");
+	v = cg->v1_mount[CTL_CPUACCT] ? cgroup_number(cg, CTL_CPUACCT, "cpuacct.usage", NULL) / 1000
+				     : cgroup_number(cg, CTL_PIDS, "cpu.stat", "usage_usec");
 	if (v < 0)
-		v = read_number(cg, CTL_MEMORY, "cpu.stat", "usage_usec");
+		v = cgroup_number(cg, CTL_MEMORY, "cpu.stat", "usage_usec");
 	if (v >= 0)
 		log_debug("usage: CPU time %lld.%03lld s", v / 1000000, v / 1000 % 1000);
-	v = read_number(cg, CTL_PIDS, "pids.peak", NULL);
+	v = cgroup_number(cg, CTL_PIDS, "pids.peak", NULL);
 	if (v >= 0)
 		log_debug("usage: peak pids %lld", v);
 }
@@ -1314,6 +1318,23 @@ static bool parse_described(const struct cgroups *host, char *line, struct descr
 	return true;
 }
 
+/* The controllers of the v2 leaf DIR (its cgroup.controllers) that v1 does not hold. */
+static unsigned v2_leaf_controllers(const struct cgroups *cg, const char *dir)
+{
+	char buf[512];
+	unsigned ctls = 0;
+
+	if (read_file(dir, "cgroup.controllers", buf, sizeof buf) < 0)
+		return 0;
+	for (char *o = strtok(buf, " \n"); o; o = strtok(NULL, " \n")) {
+		int bit = controller_bit(o, strlen(o));
+
+		if (bit >= 0 && !cg->v1_mount[bit])
+			ctls |= 1u << bit;
+	}
+	return ctls;
+}
+
 /*
  * Reads TEXT into CG (the host's hierarchies, and the leaves as dirs) and
  * PARENTS (every line, in order). False, with errno EINVAL and a log
@@ -1350,6 +1371,8 @@ static bool read_description(const char *text, struct cgroups *cg, struct descri
 			for (int ctl = 0; ctl < N_CTL; ctl++)	/* the freezer, for kill_cgroup */
 				if (!d.v2 && cg->v1_mount[ctl] == d.mount)
 					dir->ctls |= 1u << ctl;
+			if (d.v2)	/* update and events: what the leaf has on */
+				dir->ctls |= v2_leaf_controllers(cg, dir->path);
 		}
 	}
 	free(copy);
@@ -1641,6 +1664,93 @@ bool cgroups_have_procs(const char *text)
 	}
 	free_description(lines, n);
 	return any;
+}
+
+/* The controllers that an update of C's limits writes to (0 or NULL: a limit kept). */
+static unsigned update_controllers(const struct container *c)
+{
+	unsigned need = oci_controllers_needed(c);
+
+	if (c->limits.pids)
+		need |= 1u << CTL_PIDS;
+	if (c->limits.memory || c->limits.memory_swap > 0 || c->limits.memory_swap == -2)
+		need |= 1u << CTL_MEMORY;
+	if (c->limits.cpu_quota || c->limits.cpu_shares || c->limits.cpu_weight)
+		need |= 1u << CTL_CPU;
+	if (c->limits.cpuset_cpus)
+		need |= 1u << CTL_CPUSET;
+	return need;
+}
+
+/*
+ * carapace update: the limits C gives, written into the described leaves
+ * of a running container by the writers create uses: the kernel enforces
+ * them from the write on. A limit left 0 (NULL) is kept; pids and memory
+ * -1, a quota of UINT64_MAX and a swap of -2 are no limit. Dies on error.
+ */
+void cgroups_update(const char *text, const struct container *c)
+{
+	struct cgroups cg;
+	struct described *lines;
+	size_t n;
+	unsigned need = update_controllers(c);
+	int64_t swap = c->limits.memory_swap;
+
+	if (!read_description(text, &cg, &lines, &n))
+		die(EXIT_CANT_RUN, "update: the state's cgroups are not this host's");
+	cg.rootless = geteuid() != 0;
+	check_unified(&cg, c);
+	for (int ctl = 0; ctl < N_CTL; ctl++)
+		if (need & (1u << ctl) && !cgroup_dir_of(&cg, ctl))
+			die(EXIT_CANT_RUN, "update: the container has no %s cgroup of its own",
+			    cg.v1_mount[ctl] ? controller_names[ctl] : v2_name(ctl));
+	if (c->limits.pids)
+		write_pids_limit(&cg, c->limits.pids);
+	if (c->limits.memory || swap > 0 || swap == -2)
+		write_memory_limit(&cg, c->limits.memory, c->limits.memory,
+				   swap > 0 || swap == -2 ? swap : -1);
+	if (c->limits.cpu_quota || c->oci.resources.cpu_period)
+		write_cpu_max(&cg, c->limits.cpu_quota, c->oci.resources.cpu_period);
+	if (c->limits.cpu_weight)
+		write_cpu_weight(&cg, c->limits.cpu_weight);
+	if (c->limits.cpu_shares)
+		write_cpu_shares(&cg, c->limits.cpu_shares);
+	if (c->limits.cpuset_cpus)
+		write_limit(&cg, CTL_CPUSET, "cpuset.cpus", "%s", c->limits.cpuset_cpus);
+	write_oci_limits(&cg, c);
+	free_description(lines, n);
+}
+
+/*
+ * A container's cgroups, read back from their description (TEXT), for
+ * carapace events to read its usage from: cgroup_number and cgroup_read.
+ * NULL, with errno EINVAL, if TEXT is not this host's.
+ */
+struct cgroups *cgroups_load(const char *text)
+{
+	struct cgroups *cg = xrealloc(NULL, sizeof *cg);
+	struct described *lines;
+	size_t n;
+
+	if (!read_description(text, cg, &lines, &n)) {
+		free(cg);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)	/* the leaves' paths stay in cg->dirs */
+		if (!lines[i].leaf)
+			free(lines[i].path);
+	free(lines);
+	return cg;
+}
+
+/* FILE of CTL's leaf into BUF; its length, or -1 if the container has none. */
+ssize_t cgroup_read(const struct cgroups *cg, enum controller ctl, const char *file, char *buf,
+		    size_t size)
+{
+	const char *dir = cgroup_dir_of(cg, ctl);
+
+	*buf = '\0';
+	return dir ? read_file(dir, file, buf, size) : -1;
 }
 
 /*
