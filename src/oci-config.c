@@ -1365,9 +1365,10 @@ static void resources_memory(struct oci *o, int t)
 	};
 
 	parse_fields(o, t, fields);
-	if (o->c->limits.memory_swap >= 0 && o->c->limits.memory < 0)
+	/* swap 0 is none given (and -1, here -2, no limit): only a number of bytes needs one */
+	if (o->c->limits.memory_swap > 0 && o->c->limits.memory < 0)
 		bad(o, "swap: needs a limit too");
-	if (o->c->limits.memory_swap >= 0 && o->c->limits.memory_swap < o->c->limits.memory)
+	if (o->c->limits.memory_swap > 0 && o->c->limits.memory_swap < o->c->limits.memory)
 		bad(o, "swap: less than limit (swap is memory and swap together)");
 }
 

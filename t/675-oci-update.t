@@ -180,6 +180,11 @@ wait "$EVENTS"
 is "$?" 0 "the events stream of u2 ends with it, status 0"
 no_leaks "update and events leave nothing behind"
 
+# --- a config's memory limit of -1 (none) with no swap: taken, as runc takes it
+bundle u4 --set 'linux.resources.memory={"limit": -1}' -- true
+run "$CARAPACE" --root "$STATE" run -q --bundle "$B/u4"
+is "$RC:$ERR" "0:" "config.json: memory.limit -1 without swap runs (no 'swap: needs a limit')"
+
 # --- bad input: one line, 125
 one_line_125() { is "$RC:$(printf '%s\n' "$ERR" | wc -l)" "125:1" "$1: one line, 125"; }
 bundle u3 -- sleep 1000
