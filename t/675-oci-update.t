@@ -36,19 +36,23 @@ json_get() {
 # sh, a pids limit of 3 lets the subshell be and stops its fork.
 WAIT='mkfifo /dev/shm/f && exec 3<>/dev/shm/f'
 FORKER="$WAIT; echo ready; while read -r x <&3; do if (/bin/true && echo fork-ok); then :; else echo fork-failed; fi; done"
-# fork_inside ID: asks ID's forker for a fork; prints what it said.
-fork_inside() {
+# One that allocates (and touches) 32 MiB, dd's buffer, for each line: on
+# request, so that no allocation is under way when a lower limit is written
+# (v1 refuses one below the usage it can't reclaim, EBUSY).
+ALLOCATOR="$WAIT; echo ready; while read -r x <&3; do if dd if=/dev/zero of=/dev/null bs=32M count=1 2>/dev/null; then echo alloc-ok; else echo alloc-failed; fi; done"
+# ask_inside ID PREFIX: one request to ID's workload; prints its answer, PREFIX-*.
+ask_inside() {
 	local before i
-	before=$(grep -ac '^fork-' "$B/$1.out")
+	before=$(grep -ac "^$2-" "$B/$1.out")
 	echo go >"/proc/$(cat "$B/$1.pid")/root/dev/shm/f"
 	for i in $(seq 200); do
-		[ "$(grep -ac '^fork-' "$B/$1.out")" -gt "$before" ] && break
+		[ "$(grep -ac "^$2-" "$B/$1.out")" -gt "$before" ] && break
 		sleep 0.05
 	done
-	grep -a '^fork-' "$B/$1.out" | tail -n 1
+	grep -a "^$2-" "$B/$1.out" | tail -n 1
 }
-# One that allocates (and touches) 32 MiB every 0.1 s: dd's buffer.
-ALLOCATOR="$WAIT; while :; do if dd if=/dev/zero of=/dev/null bs=32M count=1 2>/dev/null; then echo alloc-ok; else echo alloc-failed; fi; read -t 0.1 x <&3; done"
+# fork_inside ID: asks ID's forker for a fork; prints what it said.
+fork_inside() { ask_inside "$1" fork; }
 
 snapshot_host
 
@@ -146,7 +150,8 @@ oci delete u1
 bundle u2 -- sh -c "$ALLOCATOR"
 create_bg u2
 oci start u2
-wait_for "$B/u2.out" '^alloc-ok$'
+wait_for "$B/u2.out" '^ready$'
+is "$(ask_inside u2 alloc)" alloc-ok "inside, 32 MiB can be allocated"
 oci events --interval 100ms u2 >"$B/u2.events" &
 EVENTS=$!
 wait_for "$B/u2.events" '"type":"stats"'
@@ -158,9 +163,7 @@ if v1 memory; then
 else
 	is "$(cat "$MEM/memory.max")" 16777216 "v2: memory.max says 16 MiB"
 fi
-: >"$B/u2.out"
-wait_for "$B/u2.out" '^alloc-failed$'
-ok "inside, the 32 MiB allocation fails" grep -qx alloc-failed "$B/u2.out"
+is "$(ask_inside u2 alloc)" alloc-failed "inside, the 32 MiB allocation fails"
 wait_for "$B/u2.events" '"type":"oom"'
 like "$(grep '"type":"oom"' "$B/u2.events" | head -n 1)" '^\{"type":"oom","id":"u2"\}$' \
 	"events says oom, for u2"
@@ -171,9 +174,7 @@ else
 fi
 run oci update --memory 256m --memory-swap 256m u2
 is "$RC:$ERR" "0:" "raising the limit again succeeds (memory + swap first on v1)"
-: >"$B/u2.out"
-wait_for "$B/u2.out" '^alloc-ok$'
-ok "inside, the allocation works again" grep -qx alloc-ok "$B/u2.out"
+is "$(ask_inside u2 alloc)" alloc-ok "inside, the allocation works again"
 oci delete --force u2
 wait "$REAPER_PID"
 wait "$EVENTS"
