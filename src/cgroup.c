@@ -1352,13 +1352,16 @@ static bool read_description(const char *text, struct cgroups *cg, struct descri
 	*nlines = 0;
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		struct described d;
+		char *fields = xasprintf("%s", line);	/* parse_described cuts it up */
 
-		if (!parse_described(cg, line, &d)) {
+		if (!parse_described(cg, fields, &d)) {
 			log_error("cgroup: the state's cgroups: not a cgroup of this host: '%s'", line);
+			free(fields);
 			free(copy);
 			errno = EINVAL;
 			return false;
 		}
+		free(fields);
 		*lines = xrealloc(*lines, (*nlines + 1) * sizeof **lines);
 		(*lines)[(*nlines)++] = d;
 		if (d.leaf && cg->ndirs < N_CTL) {
@@ -1695,15 +1698,21 @@ void cgroups_update(const char *text, const struct container *c)
 	size_t n;
 	unsigned need = update_controllers(c);
 	int64_t swap = c->limits.memory_swap;
+	bool v2_leaf = false;
 
 	if (!read_description(text, &cg, &lines, &n))
-		die(EXIT_CANT_RUN, "update: the state's cgroups are not this host's");
+		exit(EXIT_CANT_RUN);	/* its one line said which line is not this host's */
 	cg.rootless = geteuid() != 0;
 	check_unified(&cg, c);
 	for (int ctl = 0; ctl < N_CTL; ctl++)
 		if (need & (1u << ctl) && !cgroup_dir_of(&cg, ctl))
 			die(EXIT_CANT_RUN, "update: the container has no %s cgroup of its own",
 			    cg.v1_mount[ctl] ? controller_names[ctl] : v2_name(ctl));
+	for (size_t i = 0; i < cg.ndirs; i++)
+		v2_leaf |= cg.dirs[i].v2;
+	if (c->oci.resources.unified_len && !v2_leaf)
+		die(EXIT_CANT_RUN, "update: linux.resources.unified: the container has no cgroup v2 "
+		    "leaf");
 	if (c->limits.pids)
 		write_pids_limit(&cg, c->limits.pids);
 	if (c->limits.memory || swap > 0 || swap == -2)

@@ -1000,11 +1000,13 @@ static const struct option_def ps_options[] = {
 /* -1 (or unlimited) is no limit; else from 1 to MAX. */
 static int64_t limit_or_none(const char *opt, const char *arg, unsigned long max)
 {
+	unsigned long v;
+
 	if (!strcmp(arg, "-1") || !strcmp(arg, "unlimited"))
 		return -1;
-	if (!parse_number(opt, arg, max))
+	if (!(v = parse_number(opt, arg, max)))
 		die(EXIT_CANT_RUN, "%s: must be from 1 to %lu, or -1 (no limit): '%s'", opt, max, arg);
-	return (int64_t)parse_number(opt, arg, max);
+	return (int64_t)v;
 }
 
 static void update_memory_option(struct cmdline *cl, char *arg)

@@ -220,6 +220,15 @@ one_line_125 "update without an ID"
 run oci events --interval 5x u3
 like "$ERR" "^carapace: events: --interval: not a duration" "events --interval 5x"
 one_line_125 "  it"
+cp "$STATE/u3/cgroups" "$B/u3.cgroups"
+printf 'v1 leaf ours /etc passwd\n' >"$STATE/u3/cgroups"
+for cmd in "update --pids-limit 5" "events --stats"; do
+	# shellcheck disable=SC2086 # the command and its option, words
+	run oci $cmd u3
+	like "$ERR" "not a cgroup of this host: 'v1 leaf ours /etc passwd'" "$cmd with a forged cgroups file"
+	one_line_125 "  it"
+done
+cp "$B/u3.cgroups" "$STATE/u3/cgroups"
 run oci update --pids-limit 5 u3
 is "$RC:$(cat "$(cgdir pids u3)/pids.max")" "0:5" "update of a created (not started) container works"
 oci delete --force u3
