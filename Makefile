@@ -52,7 +52,8 @@ build/%.o: %.c src/carapace.h src/shared.h inspector.h build/include/.stamp buil
 # The same for the rest of the OCI front end and its commands, none of which
 # is on carapace run's path.
 OCI_OBJS = build/src/oci-config.o build/src/oci-seccomp.o build/src/oci-spec.o \
-	   build/src/oci-cli.o build/src/state.o build/src/hooks.o build/src/oci-update.o
+	   build/src/oci-cli.o build/src/state.o build/src/hooks.o
+OCI_OBJS += build/src/oci-update.o
 $(OCI_OBJS): CFLAGS += -Os
 
 build/inspector.o: inspector.cpp inspector.h src/shared.h build/include/.stamp

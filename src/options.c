@@ -1093,7 +1093,8 @@ static const struct option_def events_options[] = {
 
 enum { CMD_RUN, CMD_INSPECT, CMD_INIT, CMD_CREATE, CMD_START, CMD_STATE, CMD_KILL,
        CMD_DELETE, CMD_LIST, CMD_PS, CMD_PAUSE, CMD_RESUME, CMD_SPEC, CMD_FEATURES,
-       CMD_UPDATE, CMD_EVENTS, N_COMMANDS };
+       CMD_UPDATE, CMD_EVENTS,
+       N_COMMANDS };
 /* The commands, in carapace --help's order; main() runs them from here. */
 static const struct command commands[N_COMMANDS] = {
 	[CMD_RUN] = { "run", "COMMAND [ARG...]", "run a command in a new container",
