@@ -947,54 +947,6 @@ static const struct option_def global_options[] = {
 	{ 0 }
 };
 
-static const struct option_def create_options[] = {
-	{ "bundle", 'b', "DIR", "the bundle: config.json and the root it names (default .)",
-	  STRING(oci.bundle) },
-	{ "pid-file", 0, "FILE", "write the container's pid (its init's, on the host) to FILE",
-	  STRING(oci.pid_file) },
-	{ "console-socket", 0, "SOCKET", "with terminal: true, send the pty's master there",
-	  STRING(oci.console_socket) },
-	{ "preserve-fds", 0, "N", "pass fds 3 to 2+N to the process", CALLS(preserve_fds_oci_option) },
-	{ "no-pivot", 0, NULL, "use MS_MOVE and chroot instead of pivot_root (less safe)",
-	  FLAG(oci.no_pivot) },
-	{ "no-new-keyring", 0, NULL, "keep the caller's session keyring (default: a new one)",
-	  FLAG(oci.no_new_keyring) },
-	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
-	{ 0 }
-};
-
-static const struct option_def help_only_options[] = {
-	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
-	{ 0 }
-};
-
-static const struct option_def kill_options[] = {
-	{ "all", 'a', NULL, "signal every process of the container, not only its init",
-	  FLAG(oci.all) },
-	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
-	{ 0 }
-};
-
-static const struct option_def delete_options[] = {
-	{ "force", 'f', NULL, "kill a running container first", FLAG(oci.force) },
-	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
-	{ 0 }
-};
-
-static const struct option_def list_options[] = {
-	{ "quiet", 'q', NULL, "only the IDs", FLAG(oci.quiet) },
-	{ "format", 'f', "FORMAT", "table (the default) or json", STRING(oci.format) },
-	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
-	{ 0 }
-};
-
-static const struct option_def ps_options[] = {
-	{ "format", 'f', "FORMAT", "table (the default: PID and CMD) or json (a list of pids)",
-	  STRING(oci.format) },
-	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
-	{ 0 }
-};
-
 /* update: runc's flags; a limit not given is kept. */
 
 /* -1 (or unlimited) is no limit; else from 1 to MAX. */
@@ -1087,6 +1039,54 @@ static const struct option_def events_options[] = {
 	{ "stats", 0, NULL, "print one stats event and exit", FLAG(oci.stats) },
 	{ "interval", 0, "DURATION", "between stats events: 5s (the default), 500ms, 1m...",
 	  STRING(oci.interval) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
+static const struct option_def create_options[] = {
+	{ "bundle", 'b', "DIR", "the bundle: config.json and the root it names (default .)",
+	  STRING(oci.bundle) },
+	{ "pid-file", 0, "FILE", "write the container's pid (its init's, on the host) to FILE",
+	  STRING(oci.pid_file) },
+	{ "console-socket", 0, "SOCKET", "with terminal: true, send the pty's master there",
+	  STRING(oci.console_socket) },
+	{ "preserve-fds", 0, "N", "pass fds 3 to 2+N to the process", CALLS(preserve_fds_oci_option) },
+	{ "no-pivot", 0, NULL, "use MS_MOVE and chroot instead of pivot_root (less safe)",
+	  FLAG(oci.no_pivot) },
+	{ "no-new-keyring", 0, NULL, "keep the caller's session keyring (default: a new one)",
+	  FLAG(oci.no_new_keyring) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
+static const struct option_def help_only_options[] = {
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
+static const struct option_def kill_options[] = {
+	{ "all", 'a', NULL, "signal every process of the container, not only its init",
+	  FLAG(oci.all) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
+static const struct option_def delete_options[] = {
+	{ "force", 'f', NULL, "kill a running container first", FLAG(oci.force) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
+static const struct option_def list_options[] = {
+	{ "quiet", 'q', NULL, "only the IDs", FLAG(oci.quiet) },
+	{ "format", 'f', "FORMAT", "table (the default) or json", STRING(oci.format) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
+static const struct option_def ps_options[] = {
+	{ "format", 'f', "FORMAT", "table (the default: PID and CMD) or json (a list of pids)",
+	  STRING(oci.format) },
 	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
 	{ 0 }
 };
