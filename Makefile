@@ -53,6 +53,7 @@ build/%.o: %.c src/carapace.h src/shared.h inspector.h build/include/.stamp buil
 # is on carapace run's path.
 OCI_OBJS = build/src/oci-config.o build/src/oci-seccomp.o build/src/oci-spec.o \
 	   build/src/oci-cli.o build/src/state.o build/src/hooks.o
+OCI_OBJS += build/src/oci-update.o
 $(OCI_OBJS): CFLAGS += -Os
 
 build/inspector.o: inspector.cpp inspector.h src/shared.h build/include/.stamp

@@ -564,6 +564,9 @@ struct oci_args {
 		size_t env_len;
 		uint64_t caps;		/* --cap: added, within the bounding set */
 	} exec;
+	/* update's and events' (src/oci-update.c) */
+	bool stats;		/* events --stats: one stats event, then exit */
+	const char *interval;	/* events --interval: a duration, 5s */
 };
 
 /* What a container's state folder holds (src/state.c), as read back. */
@@ -630,6 +633,7 @@ const struct command *find_command(const char *name);
 int run_command(const struct command *cmd, const struct oci_args *global, int argc, char **argv);
 int parse_global_options(struct oci_args *a, int argc, char **argv);
 int parse_oci_options(struct oci_args *a, const char *name, int argc, char **argv);
+int parse_update_options(struct container *c, struct oci_args *a, int argc, char **argv);
 char **parse_init_options(struct container *c, int argc, char **argv);
 /* Not static for t/unit.c, which tests them alone. */
 int64_t parse_size(const char *opt, const char *s);
@@ -675,6 +679,12 @@ bool cgroups_have_procs(const char *text);
 int cgroups_freeze(const char *text, bool freeze);
 int cgroups_frozen(const char *text);
 pid_t *cgroups_pids(const char *text, size_t *count);
+void cgroups_update(const char *text, const struct container *c);
+struct cgroups *cgroups_load(const char *text);
+long long cgroup_number(const struct cgroups *cg, enum controller ctl, const char *file,
+			const char *key);
+ssize_t cgroup_read(const struct cgroups *cg, enum controller ctl, const char *file, char *buf,
+		    size_t size);
 void cgroups_path_split(struct container *c, const char *cgroups_path);
 int cgroups_open_v2_leaf(const char *text);
 int cgroups_add_described(const char *text, pid_t pid);
@@ -771,6 +781,8 @@ void write_sysctls(const struct mount_state *ms, const struct container *c);
 char *oci_read_config(struct container *c, const char *bundle);
 /* Not static for t/unit.c and the fuzzer: JSON of LEN bytes, as if BUNDLE's. */
 void oci_parse_config(struct container *c, const char *json, size_t len, const char *bundle);
+/* update's --resources: a linux.resources object, strictly (a key unknown is an error) */
+void oci_parse_resources(struct container *c, const char *json, size_t len);
 
 /* exec --process FILE: the runtime spec's process object alone, JSON of LEN bytes, into C */
 void oci_parse_process(struct container *c, const char *json, size_t len);
@@ -832,6 +844,10 @@ void forget_log_file(void);
 int cmd_exec(const struct oci_args *global, int argc, char **argv);
 void exec_keep_parent(int sock, bool detach);
 const char *exec_home(uid_t uid);
+/* src/oci-update.c */
+int cmd_update(const struct oci_args *global, int argc, char **argv);
+int cmd_events(const struct oci_args *global, int argc, char **argv);
+void read_resources(struct container *c, const char *path);
 
 /* src/launcher.c */
 void launcher_on_exit(struct launcher *l);

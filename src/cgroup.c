@@ -713,56 +713,155 @@ static void write_oci_limits(const struct cgroups *cg, const struct container *c
 				   r->unified[i].key, r->unified[i].value);
 }
 
+/* pids.max: -1 is no limit. */
+static void write_pids_limit(const struct cgroups *cg, int64_t pids)
+{
+	if (pids < 0)
+		write_limit(cg, CTL_PIDS, "pids.max", "max");
+	else
+		write_limit(cg, CTL_PIDS, "pids.max", "%lld", (long long)pids);
+}
+
+/* A limit file's value: a number, or the version's word for none. */
+static void limit_value(char *buf, size_t size, bool v1, int64_t bytes)
+{
+	if (bytes < 0)
+		snprintf(buf, size, v1 ? "-1" : "max");
+	else
+		snprintf(buf, size, "%lld", (long long)bytes);
+}
+
+/*
+ * v1: the memory limit, then memory + swap; the kernel keeps memory at or
+ * below memory + swap, so a raise past it writes memory + swap first.
+ */
+static void write_memory_v1(const struct cgroups *cg, bool set_memory, int64_t memory,
+			    int64_t swap)
+{
+	const char *dir = cgroup_dir_of(cg, CTL_MEMORY);
+	char mem[32], memsw[32];
+
+	limit_value(mem, sizeof mem, true, memory);
+	limit_value(memsw, sizeof memsw, true, swap == -2 ? -1 : swap);
+	if (set_memory && write_file(dir, "memory.limit_in_bytes", mem)) {
+		if (errno != EINVAL || swap == -1)
+			die_cgroup(cg, "memory: %s/memory.limit_in_bytes: %s%s", dir, mem,
+				   errno == EINVAL ? " (above the memory + swap limit: give "
+				   "the swap limit too)" : "");
+		write_limit(cg, CTL_MEMORY, "memory.memsw.limit_in_bytes", "%s", memsw);
+		write_limit(cg, CTL_MEMORY, "memory.limit_in_bytes", "%s", mem);
+		return;
+	}
+	if (swap != -1)
+		write_limit(cg, CTL_MEMORY, "memory.memsw.limit_in_bytes", "%s", memsw);
+}
+
+/* v2's memory.max, and memory.swap.max: swap alone, beyond the memory limit. */
+static void write_memory_v2(const struct cgroups *cg, bool set_memory, int64_t memory,
+			    int64_t swap)
+{
+	const char *dir = cgroup_dir_of(cg, CTL_MEMORY);
+	char buf[64];
+
+	if (set_memory) {
+		limit_value(buf, sizeof buf, false, memory);
+		write_limit(cg, CTL_MEMORY, "memory.max", "%s", buf);
+	}
+	if (swap == -2)
+		write_limit(cg, CTL_MEMORY, "memory.swap.max", "max");
+	if (swap < 0)
+		return;
+	if (!set_memory) {	/* swap alone: beyond the limit in force */
+		if (read_file(dir, "memory.max", buf, sizeof buf) <= 0)
+			die_cgroup(cg, "memory: %s/memory.max", dir);
+		memory = isdigit((unsigned char)buf[0]) ? strtoll(buf, NULL, 10) : -1;
+	}
+	if (memory < 0 || swap < memory)
+		die(EXIT_CANT_RUN, "memory: swap %lld: %s", (long long)swap, memory < 0 ?
+		    "needs a memory limit (swap is memory and swap together)" :
+		    "less than the memory limit (swap is memory and swap together)");
+	write_limit(cg, CTL_MEMORY, "memory.swap.max", "%lld", (long long)(swap - memory));
+}
+
+/*
+ * The memory limit (SET_MEMORY: MEMORY's bytes, -1 none) and SWAP, memory
+ * and swap together: -1 keeps it, -2 is no limit.
+ */
+static void write_memory_limit(const struct cgroups *cg, bool set_memory, int64_t memory,
+			       int64_t swap)
+{
+	if (cg->v1_mount[CTL_MEMORY])
+		write_memory_v1(cg, set_memory, memory, swap);
+	else
+		write_memory_v2(cg, set_memory, memory, swap);
+}
+
+/*
+ * CPU time: QUOTA us (UINT64_MAX: none) per PERIOD us; 0 keeps either.
+ * v2's cpu.max takes the quota alone, and the period only with a quota:
+ * the one in force, read back.
+ */
+static void write_cpu_max(const struct cgroups *cg, uint64_t quota, uint64_t period)
+{
+	const char *dir = cgroup_dir_of(cg, CTL_CPU);
+	char now[64] = "max";
+
+	if (cg->v1_mount[CTL_CPU]) {
+		if (period)
+			write_limit(cg, CTL_CPU, "cpu.cfs_period_us", "%llu",
+				    (unsigned long long)period);
+		if (quota == UINT64_MAX)
+			write_limit(cg, CTL_CPU, "cpu.cfs_quota_us", "-1");
+		else if (quota)
+			write_limit(cg, CTL_CPU, "cpu.cfs_quota_us", "%llu",
+				    (unsigned long long)quota);
+		return;
+	}
+	if (quota && quota != UINT64_MAX)
+		snprintf(now, sizeof now, "%llu", (unsigned long long)quota);
+	else if (!quota && read_file(dir, "cpu.max", now, sizeof now) > 0)
+		now[strcspn(now, " \n")] = '\0';
+	if (period)
+		write_limit(cg, CTL_CPU, "cpu.max", "%s %llu", now, (unsigned long long)period);
+	else if (quota)
+		write_limit(cg, CTL_CPU, "cpu.max", "%s", now);
+}
+
+/* Weight and shares map onto each other as runc and crun convert them. */
+static void write_cpu_weight(const struct cgroups *cg, uint64_t weight)
+{
+	if (cg->v1_mount[CTL_CPU])
+		write_limit(cg, CTL_CPU, "cpu.shares", "%llu",
+			    (unsigned long long)(2 + (weight - 1) * 262142 / 9999));
+	else
+		write_limit(cg, CTL_CPU, "cpu.weight", "%llu", (unsigned long long)weight);
+}
+
+static void write_cpu_shares(const struct cgroups *cg, uint64_t shares)
+{
+	if (cg->v1_mount[CTL_CPU])
+		write_limit(cg, CTL_CPU, "cpu.shares", "%llu", (unsigned long long)shares);
+	else
+		write_limit(cg, CTL_CPU, "cpu.weight", "%llu",
+			    (unsigned long long)(1 + (shares - 2) * 9999 / 262142));
+}
+
+/* The limits of the command line (and their twins in an OCI config). */
 static void write_limits(const struct cgroups *cg, const struct container *c)
 {
-	bool v2 = cg->v2_mount && !cg->v1_mount[CTL_CPU];
 	const char *cpuset = cgroup_dir_of(cg, CTL_CPUSET);
 
 	/* The default: if pids exist. */
 	if (c->limits.pids >= 0 && cgroup_dir_of(cg, CTL_PIDS))
-		write_limit(cg, CTL_PIDS, "pids.max", "%lld", (long long)c->limits.pids);
-	if (c->limits.memory >= 0 && cg->v1_mount[CTL_MEMORY]) {
-		write_limit(cg, CTL_MEMORY, "memory.limit_in_bytes", "%lld",
-			    (long long)c->limits.memory);
-		if (c->limits.memory_swap == -2)	/* v1's own word for unlimited */
-			write_limit(cg, CTL_MEMORY, "memory.memsw.limit_in_bytes", "-1");
-		else if (c->limits.memory_swap != -1)
-			write_limit(cg, CTL_MEMORY, "memory.memsw.limit_in_bytes", "%lld",
-				    (long long)c->limits.memory_swap);
-	} else if (c->limits.memory >= 0) {
-		write_limit(cg, CTL_MEMORY, "memory.max", "%lld", (long long)c->limits.memory);
-		if (c->limits.memory_swap == -2)
-			write_limit(cg, CTL_MEMORY, "memory.swap.max", "max");
-		else if (c->limits.memory_swap >= 0)
-			write_limit(cg, CTL_MEMORY, "memory.swap.max", "%lld",
-				    (long long)(c->limits.memory_swap - c->limits.memory));
-	}
-	unsigned long long period = c->oci.resources.cpu_period ?: 100000;
-
-	if (c->limits.cpu_quota && v2)
-		write_limit(cg, CTL_CPU, "cpu.max", "%llu %llu",
-			    (unsigned long long)c->limits.cpu_quota, period);
-	else if (c->oci.resources.cpu_period && v2)	/* a period alone: no quota */
-		write_limit(cg, CTL_CPU, "cpu.max", "max %llu", period);
-	else if (c->limits.cpu_quota || c->oci.resources.cpu_period) {
-		write_limit(cg, CTL_CPU, "cpu.cfs_period_us", "%llu", period);
-		if (c->limits.cpu_quota)
-			write_limit(cg, CTL_CPU, "cpu.cfs_quota_us", "%llu",
-				    (unsigned long long)c->limits.cpu_quota);
-	}
-	/* Weight and shares map onto each other as runc and crun convert them. */
-	if (c->limits.cpu_weight && !v2)
-		write_limit(cg, CTL_CPU, "cpu.shares", "%llu",
-			    (unsigned long long)(2 + (c->limits.cpu_weight - 1) * 262142 / 9999));
-	else if (c->limits.cpu_weight)
-		write_limit(cg, CTL_CPU, "cpu.weight", "%llu",
-			    (unsigned long long)c->limits.cpu_weight);
-	if (c->limits.cpu_shares && v2)
-		write_limit(cg, CTL_CPU, "cpu.weight", "%llu",
-			    (unsigned long long)(1 + (c->limits.cpu_shares - 2) * 9999 / 262142));
-	else if (c->limits.cpu_shares)
-		write_limit(cg, CTL_CPU, "cpu.shares", "%llu",
-			    (unsigned long long)c->limits.cpu_shares);
+		write_pids_limit(cg, c->limits.pids);
+	if (c->limits.memory >= 0)
+		write_memory_limit(cg, true, c->limits.memory, c->limits.memory_swap);
+	if (c->limits.cpu_quota || c->oci.resources.cpu_period)
+		write_cpu_max(cg, c->limits.cpu_quota, c->oci.resources.cpu_period);
+	if (c->limits.cpu_weight)
+		write_cpu_weight(cg, c->limits.cpu_weight);
+	if (c->limits.cpu_shares)
+		write_cpu_shares(cg, c->limits.cpu_shares);
 	if (cpuset && !cg->v1_mount[CTL_CPUSET]) {
 		if (c->limits.cpuset_cpus)	/* v2: an empty one is its parent's */
 			write_limit(cg, CTL_CPUSET, "cpuset.cpus", "%s", c->limits.cpuset_cpus);
@@ -984,6 +1083,9 @@ void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless
 		    (c->privileges.privileged ? 0 : 1u << CTL_DEVICES) |
 		    /* An engine's container is charged and counted apart, limit or not. */
 		    (c->oci.bundle ? 1u << CTL_MEMORY | 1u << CTL_PIDS : 0) |
+		    /* and has a leaf for each limit that update may change, and for events' usage */
+		    (c->oci.bundle ? 1u << CTL_CPU | 1u << CTL_CPUACCT | 1u << CTL_CPUSET |
+		     1u << CTL_BLKIO : 0) |
 		    (log_threshold >= LOG_DEBUG ? 1u << CTL_CPUACCT : 0));
 	plan_v2_leaf(cg, c);
 	if (!cg->ndirs)
@@ -1061,8 +1163,9 @@ static void remove_cgroups(struct cgroups *cg)
 	cg->ndirs = 0;
 }
 
-static long long read_number(const struct cgroups *cg, enum controller ctl, const char *file,
-			     const char *key)
+/* FILE's number (KEY's, for a "KEY N" line) in CTL's leaf; -1 if there is none. */
+long long cgroup_number(const struct cgroups *cg, enum controller ctl, const char *file,
+			const char *key)
 {
 	const char *dir = cgroup_dir_of(cg, ctl);
 	char buf[4096];
@@ -1089,26 +1192,26 @@ void report_cgroups(const struct cgroups *cg, const struct container *c)
 	long long v;
 
 	if (cg->v1_mount[CTL_MEMORY])
-		v = read_number(cg, CTL_MEMORY, "memory.oom_control", "oom_kill");
+		v = cgroup_number(cg, CTL_MEMORY, "memory.oom_control", "oom_kill");
 	else
-		v = read_number(cg, CTL_MEMORY, "memory.events", "oom_kill");
+		v = cgroup_number(cg, CTL_MEMORY, "memory.events", "oom_kill");
 	if (v > 0)
 		log_error("container killed by the OOM killer (memory limit %lldM)",
 			  (long long)c->limits.memory >> 20);
 	if (log_threshold < LOG_DEBUG)
 		return;
 	v = cg->v1_mount[CTL_MEMORY] ?
-	    read_number(cg, CTL_MEMORY, "memory.max_usage_in_bytes", NULL) :
-	    read_number(cg, CTL_MEMORY, "memory.peak", NULL);
+	    cgroup_number(cg, CTL_MEMORY, "memory.max_usage_in_bytes", NULL) :
+	    cgroup_number(cg, CTL_MEMORY, "memory.peak", NULL);
 	if (v >= 0)
 		log_debug("usage: peak memory %lld KiB", v >> 10);
-	v = cg->v1_mount[CTL_CPUACCT] ? read_number(cg, CTL_CPUACCT, "cpuacct.usage", NULL) / 1000
-				     : read_number(cg, CTL_PIDS, "cpu.stat", "usage_usec");
+	v = cg->v1_mount[CTL_CPUACCT] ? cgroup_number(cg, CTL_CPUACCT, "cpuacct.usage", NULL) / 1000
+				     : cgroup_number(cg, CTL_PIDS, "cpu.stat", "usage_usec");
 	if (v < 0)
-		v = read_number(cg, CTL_MEMORY, "cpu.stat", "usage_usec");
+		v = cgroup_number(cg, CTL_MEMORY, "cpu.stat", "usage_usec");
 	if (v >= 0)
 		log_debug("usage: CPU time %lld.%03lld s", v / 1000000, v / 1000 % 1000);
-	v = read_number(cg, CTL_PIDS, "pids.peak", NULL);
+	v = cgroup_number(cg, CTL_PIDS, "pids.peak", NULL);
 	if (v >= 0)
 		log_debug("usage: peak pids %lld", v);
 }
@@ -1215,6 +1318,23 @@ static bool parse_described(const struct cgroups *host, char *line, struct descr
 	return true;
 }
 
+/* The controllers of the v2 leaf DIR (its cgroup.controllers) that v1 does not hold. */
+static unsigned v2_leaf_controllers(const struct cgroups *cg, const char *dir)
+{
+	char buf[512];
+	unsigned ctls = 0;
+
+	if (read_file(dir, "cgroup.controllers", buf, sizeof buf) < 0)
+		return 0;
+	for (char *o = strtok(buf, " \n"); o; o = strtok(NULL, " \n")) {
+		int bit = controller_bit(o, strlen(o));
+
+		if (bit >= 0 && !cg->v1_mount[bit])
+			ctls |= 1u << bit;
+	}
+	return ctls;
+}
+
 /*
  * Reads TEXT into CG (the host's hierarchies, and the leaves as dirs) and
  * PARENTS (every line, in order). False, with errno EINVAL and a log
@@ -1232,13 +1352,16 @@ static bool read_description(const char *text, struct cgroups *cg, struct descri
 	*nlines = 0;
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		struct described d;
+		char *fields = xasprintf("%s", line);	/* parse_described cuts it up */
 
-		if (!parse_described(cg, line, &d)) {
+		if (!parse_described(cg, fields, &d)) {
 			log_error("cgroup: the state's cgroups: not a cgroup of this host: '%s'", line);
+			free(fields);
 			free(copy);
 			errno = EINVAL;
 			return false;
 		}
+		free(fields);
 		*lines = xrealloc(*lines, (*nlines + 1) * sizeof **lines);
 		(*lines)[(*nlines)++] = d;
 		if (d.leaf && cg->ndirs < N_CTL) {
@@ -1251,6 +1374,8 @@ static bool read_description(const char *text, struct cgroups *cg, struct descri
 			for (int ctl = 0; ctl < N_CTL; ctl++)	/* the freezer, for kill_cgroup */
 				if (!d.v2 && cg->v1_mount[ctl] == d.mount)
 					dir->ctls |= 1u << ctl;
+			if (d.v2)	/* update and events: what the leaf has on */
+				dir->ctls |= v2_leaf_controllers(cg, dir->path);
 		}
 	}
 	free(copy);
@@ -1542,6 +1667,99 @@ bool cgroups_have_procs(const char *text)
 	}
 	free_description(lines, n);
 	return any;
+}
+
+/* The controllers that an update of C's limits writes to (0 or NULL: a limit kept). */
+static unsigned update_controllers(const struct container *c)
+{
+	unsigned need = oci_controllers_needed(c);
+
+	if (c->limits.pids)
+		need |= 1u << CTL_PIDS;
+	if (c->limits.memory || c->limits.memory_swap > 0 || c->limits.memory_swap == -2)
+		need |= 1u << CTL_MEMORY;
+	if (c->limits.cpu_quota || c->limits.cpu_shares || c->limits.cpu_weight)
+		need |= 1u << CTL_CPU;
+	if (c->limits.cpuset_cpus)
+		need |= 1u << CTL_CPUSET;
+	return need;
+}
+
+/*
+ * carapace update: the limits C gives, written into the described leaves
+ * of a running container by the writers create uses: the kernel enforces
+ * them from the write on. A limit left 0 (NULL) is kept; pids and memory
+ * -1, a quota of UINT64_MAX and a swap of -2 are no limit. Dies on error.
+ */
+void cgroups_update(const char *text, const struct container *c)
+{
+	struct cgroups cg;
+	struct described *lines;
+	size_t n;
+	unsigned need = update_controllers(c);
+	int64_t swap = c->limits.memory_swap;
+	bool v2_leaf = false;
+
+	if (!read_description(text, &cg, &lines, &n))
+		exit(EXIT_CANT_RUN);	/* its one line said which line is not this host's */
+	cg.rootless = geteuid() != 0;
+	check_unified(&cg, c);
+	for (int ctl = 0; ctl < N_CTL; ctl++)
+		if (need & (1u << ctl) && !cgroup_dir_of(&cg, ctl))
+			die(EXIT_CANT_RUN, "update: the container has no %s cgroup of its own",
+			    cg.v1_mount[ctl] ? controller_names[ctl] : v2_name(ctl));
+	for (size_t i = 0; i < cg.ndirs; i++)
+		v2_leaf |= cg.dirs[i].v2;
+	if (c->oci.resources.unified_len && !v2_leaf)
+		die(EXIT_CANT_RUN, "update: linux.resources.unified: the container has no cgroup v2 "
+		    "leaf");
+	if (c->limits.pids)
+		write_pids_limit(&cg, c->limits.pids);
+	if (c->limits.memory || swap > 0 || swap == -2)
+		write_memory_limit(&cg, c->limits.memory, c->limits.memory,
+				   swap > 0 || swap == -2 ? swap : -1);
+	if (c->limits.cpu_quota || c->oci.resources.cpu_period)
+		write_cpu_max(&cg, c->limits.cpu_quota, c->oci.resources.cpu_period);
+	if (c->limits.cpu_weight)
+		write_cpu_weight(&cg, c->limits.cpu_weight);
+	if (c->limits.cpu_shares)
+		write_cpu_shares(&cg, c->limits.cpu_shares);
+	if (c->limits.cpuset_cpus)
+		write_limit(&cg, CTL_CPUSET, "cpuset.cpus", "%s", c->limits.cpuset_cpus);
+	write_oci_limits(&cg, c);
+	free_description(lines, n);
+}
+
+/*
+ * A container's cgroups, read back from their description (TEXT), for
+ * carapace events to read its usage from: cgroup_number and cgroup_read.
+ * NULL, with errno EINVAL, if TEXT is not this host's.
+ */
+struct cgroups *cgroups_load(const char *text)
+{
+	struct cgroups *cg = xrealloc(NULL, sizeof *cg);
+	struct described *lines;
+	size_t n;
+
+	if (!read_description(text, cg, &lines, &n)) {
+		free(cg);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)	/* the leaves' paths stay in cg->dirs */
+		if (!lines[i].leaf)
+			free(lines[i].path);
+	free(lines);
+	return cg;
+}
+
+/* FILE of CTL's leaf into BUF; its length, or -1 if the container has none. */
+ssize_t cgroup_read(const struct cgroups *cg, enum controller ctl, const char *file, char *buf,
+		    size_t size)
+{
+	const char *dir = cgroup_dir_of(cg, ctl);
+
+	*buf = '\0';
+	return dir ? read_file(dir, file, buf, size) : -1;
 }
 
 /*

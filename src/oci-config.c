@@ -32,7 +32,11 @@ struct oci {
 	bool uts_ns;		/* of its own, not joined: hostname may be set */
 	unsigned long ns_seen;	/* namespace types given so far */
 	bool early;		/* the mounts so far all go before the root change */
+	bool strict;		/* update's --resources: a key no field knows is an error */
 };
+
+/* What errors name first: the file, or update's option that gives the JSON. */
+static const char *document = "config.json";
 
 /* Errors name the field: "config.json: process.args[2]: not a string". */
 __attribute__((noreturn, format(printf, 2, 3)))
@@ -44,7 +48,7 @@ static void bad(const struct oci *o, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
-	die(EXIT_CANT_RUN, "config.json: %s%s%s", o->path, o->path_len ? ": " : "", why);
+	die(EXIT_CANT_RUN, "%s: %s%s%s", document, o->path, o->path_len ? ": " : "", why);
 }
 
 /* Appends ".KEY" (or KEY, first) or "[I]" to the path; returns its length before. */
@@ -277,7 +281,7 @@ static void die_syntax(const char *text, size_t at, const char *what)
 	for (size_t i = 0; i < at; i++, col++)
 		if (text[i] == '\n')
 			line++, col = 0;
-	die(EXIT_CANT_RUN, "config.json: line %d, column %d: not valid JSON%s%s", line, col,
+	die(EXIT_CANT_RUN, "%s: line %d, column %d: not valid JSON%s%s", document, line, col,
 	    *what ? ": " : "", what);
 }
 
@@ -392,10 +396,10 @@ static void tokenize(struct oci *o, const char *text, size_t len)
 	int n;
 
 	if (len > CONFIG_MAX)
-		die(EXIT_CANT_RUN, "config.json: larger than %d MiB", CONFIG_MAX >> 20);
+		die(EXIT_CANT_RUN, "%s: larger than %d MiB", document, CONFIG_MAX >> 20);
 	/* jsmn stops at a NUL as if the text ended there. */
 	if (memchr(text, '\0', len))
-		die(EXIT_CANT_RUN, "config.json: a NUL byte at byte %zu",
+		die(EXIT_CANT_RUN, "%s: a NUL byte at byte %zu", document,
 		    (size_t)((const char *)memchr(text, '\0', len) - text));
 	jsmn_init(&p);
 	if ((n = jsmn_parse(&p, text, len, NULL, 0)) < 0)
@@ -406,7 +410,7 @@ static void tokenize(struct oci *o, const char *text, size_t len)
 	if ((o->ntok = jsmn_parse(&p, text, len, o->tok, (unsigned)n + 1)) < 0)
 		die_syntax(text, p.pos, o->ntok == JSMN_ERROR_PART ? "it ends too soon" : "");
 	if (!o->ntok || o->tok[0].type != JSMN_OBJECT)
-		die(EXIT_CANT_RUN, "config.json: not a JSON object");
+		die(EXIT_CANT_RUN, "%s: not a JSON object", document);
 	expect_between(o, 0, o->tok[0].start, 0);
 	if (check_value(o, 0, 0) != o->ntok)
 		die_syntax(text, (size_t)o->tok[0].end, "more than one value");
@@ -541,7 +545,10 @@ struct field {
 	void (*parse)(struct oci *o, int value);
 };
 
-/* OBJ's members, each by its entry in FIELDS; a key it lacks is ignored (the spec's rule). */
+/*
+ * OBJ's members, each by its entry in FIELDS; a key it lacks is ignored
+ * (the spec's rule), but for update, which must not drop a limit asked for.
+ */
 static void parse_fields(struct oci *o, int obj, const struct field *fields)
 {
 	int t = obj + 1;
@@ -549,14 +556,19 @@ static void parse_fields(struct oci *o, int obj, const struct field *fields)
 	expect_type(o, obj, JSMN_OBJECT, "an object");
 	for (int i = 0; i < o->tok[obj].size; i++) {
 		char *key = string(o, t);
+		bool known = false;
 
 		for (const struct field *f = fields; f->key; f++) {
-			if (strcmp(f->key, key) || is_null(o, t + 1))
+			if (strcmp(f->key, key) || (known = true, is_null(o, t + 1)))
 				continue;
 			size_t mark = push_key(o, key);
 
 			f->parse(o, t + 1);
 			pop(o, mark);
+		}
+		if (o->strict && !known) {
+			push_key(o, key);
+			bad(o, "not a key carapace knows");
 		}
 		free(key);
 		t = skip(o, t + 1);
@@ -1353,9 +1365,10 @@ static void resources_memory(struct oci *o, int t)
 	};
 
 	parse_fields(o, t, fields);
-	if (o->c->limits.memory_swap >= 0 && o->c->limits.memory < 0)
+	/* swap 0 is none given (and -1, here -2, no limit): only a number of bytes needs one */
+	if (o->c->limits.memory_swap > 0 && o->c->limits.memory < 0)
 		bad(o, "swap: needs a limit too");
-	if (o->c->limits.memory_swap >= 0 && o->c->limits.memory_swap < o->c->limits.memory)
+	if (o->c->limits.memory_swap > 0 && o->c->limits.memory_swap < o->c->limits.memory)
 		bad(o, "swap: less than limit (swap is memory and swap together)");
 }
 
@@ -1927,6 +1940,26 @@ void oci_parse_config(struct container *c, const char *json, size_t len, const c
 		c->limits.name = name;
 	oci_defaults(&o);
 	free(o.tok);
+}
+
+/*
+ * carapace update's --resources: a linux.resources object of LEN bytes
+ * into C's limits, as config.json's; the keys that are there, no other.
+ * A cpu.quota of -1 (no limit) is UINT64_MAX, which update writes as none.
+ */
+void oci_parse_resources(struct container *c, const char *json, size_t len)
+{
+	struct oci o = { .c = c, .strict = true };
+	int quota;
+
+	document = "update: --resources";
+	tokenize(&o, json, len);
+	parse_resources(&o, 0);
+	quota = member(&o, 0, "cpu") >= 0 ? member(&o, member(&o, 0, "cpu"), "quota") : -1;
+	if (quota >= 0 && integer(&o, quota, -1, INT64_MAX) == -1)
+		c->limits.cpu_quota = UINT64_MAX;
+	free(o.tok);
+	document = "config.json";
 }
 
 /* Whether the config sets a limit that needs a cgroup of the container's own. */

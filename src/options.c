@@ -947,6 +947,102 @@ static const struct option_def global_options[] = {
 	{ 0 }
 };
 
+/* update: runc's flags; a limit not given is kept. */
+
+/* -1 (or unlimited) is no limit; else from 1 to MAX. */
+static int64_t limit_or_none(const char *opt, const char *arg, unsigned long max)
+{
+	unsigned long v;
+
+	if (!strcmp(arg, "-1") || !strcmp(arg, "unlimited"))
+		return -1;
+	if (!(v = parse_number(opt, arg, max)))
+		die(EXIT_CANT_RUN, "%s: must be from 1 to %lu, or -1 (no limit): '%s'", opt, max, arg);
+	return (int64_t)v;
+}
+
+static void update_memory_option(struct cmdline *cl, char *arg)
+{
+	cl->c.limits.memory = !strcmp(arg, "-1") ? -1 : parse_size("--memory", arg);
+	if (cl->c.limits.memory >= 0 && cl->c.limits.memory < MIN_MEMORY)
+		die(EXIT_CANT_RUN, "--memory: at least 6m: '%s'", arg);
+}
+
+static void memory_reservation_option(struct cmdline *cl, char *arg)
+{
+	cl->c.oci.resources.memory_reservation = parse_size("--memory-reservation", arg);
+}
+
+static void pids_limit_option(struct cmdline *cl, char *arg)
+{
+	cl->c.limits.pids = limit_or_none("--pids-limit", arg, 4194304);
+}
+
+static void cpu_quota_option(struct cmdline *cl, char *arg)
+{
+	int64_t v = limit_or_none("--cpu-quota", arg, 1000000000);
+
+	if (v >= 0 && v < 1000)
+		die(EXIT_CANT_RUN, "--cpu-quota: at least 1000 us, or -1 (no limit): '%s'", arg);
+	cl->c.limits.cpu_quota = v < 0 ? UINT64_MAX : (uint64_t)v;
+}
+
+static void cpu_period_option(struct cmdline *cl, char *arg)
+{
+	cl->c.oci.resources.cpu_period = parse_number("--cpu-period", arg, 1000000);
+	if (cl->c.oci.resources.cpu_period < 1000)
+		die(EXIT_CANT_RUN, "--cpu-period: must be from 1000 to 1000000 us: '%s'", arg);
+}
+
+static void cpuset_mems_option(struct cmdline *cl, char *arg)
+{
+	check_cpuset(arg);
+	cl->c.oci.resources.cpuset_mems = arg;
+}
+
+static void blkio_weight_option(struct cmdline *cl, char *arg)
+{
+	cl->c.oci.resources.blkio_weight = (uint16_t)parse_number("--blkio-weight", arg, 1000);
+	if (cl->c.oci.resources.blkio_weight < 10)
+		die(EXIT_CANT_RUN, "--blkio-weight: must be from 10 to 1000: '%s'", arg);
+}
+
+static void resources_option(struct cmdline *cl, char *arg)
+{
+	read_resources(&cl->c, arg);
+}
+
+static const struct option_def update_options[] = {
+	{ "resources", 'r', "FILE", "the limits as an OCI linux.resources JSON object (- for\n"
+	  "stdin), as engines send them; the options after it win", CALLS(resources_option) },
+	{ "memory", 0, "SIZE", "memory limit: bytes, or with k, m or g; -1: none",
+	  CALLS(update_memory_option) },
+	{ "memory-swap", 0, "SIZE", "memory plus swap limit; -1: unlimited swap",
+	  CALLS(memory_swap_option) },
+	{ "memory-reservation", 0, "SIZE", "memory soft limit (v1 soft_limit_in_bytes, v2 memory.low)",
+	  CALLS(memory_reservation_option) },
+	{ "pids-limit", 0, "N", "at most N processes; -1: no limit", CALLS(pids_limit_option) },
+	{ "cpu-quota", 0, "US", "CPU time in us per period; -1: no limit", CALLS(cpu_quota_option) },
+	{ "cpu-period", 0, "US", "the CPU quota's period, 1000 to 1000000 us",
+	  CALLS(cpu_period_option) },
+	{ "cpu-shares", 0, "N", "relative CPU shares, 2 to 262144 (v2: as cpu.weight)",
+	  CALLS(cpu_shares_option) },
+	{ "cpuset-cpus", 0, "LIST", "CPUs the container may use, e.g. 0-1,3",
+	  CALLS(cpuset_cpus_option) },
+	{ "cpuset-mems", 0, "LIST", "memory nodes the container may use", CALLS(cpuset_mems_option) },
+	{ "blkio-weight", 0, "N", "relative I/O weight, 10 to 1000", CALLS(blkio_weight_option) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
+static const struct option_def events_options[] = {
+	{ "stats", 0, NULL, "print one stats event and exit", FLAG(oci.stats) },
+	{ "interval", 0, "DURATION", "between stats events: 5s (the default), 500ms, 1m...",
+	  STRING(oci.interval) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
 static const struct option_def create_options[] = {
 	{ "bundle", 'b', "DIR", "the bundle: config.json and the root it names (default .)",
 	  STRING(oci.bundle) },
@@ -1050,8 +1146,8 @@ static const struct option_def exec_options[] = {
 };
 
 enum { CMD_RUN, CMD_INSPECT, CMD_INIT, CMD_CREATE, CMD_START, CMD_STATE, CMD_KILL,
-       CMD_DELETE, CMD_LIST, CMD_PS, CMD_PAUSE, CMD_RESUME, CMD_EXEC, CMD_SPEC, CMD_FEATURES,
-       N_COMMANDS };
+       CMD_DELETE, CMD_LIST, CMD_PS, CMD_PAUSE, CMD_RESUME, CMD_SPEC, CMD_FEATURES,
+       CMD_EXEC, CMD_UPDATE, CMD_EVENTS, N_COMMANDS };
 /* The commands, in carapace --help's order; main() runs them from here. */
 static const struct command commands[N_COMMANDS] = {
 	[CMD_RUN] = { "run", "COMMAND [ARG...]", "run a command in a new container",
@@ -1109,6 +1205,15 @@ static const struct command commands[N_COMMANDS] = {
 	[CMD_FEATURES] = { "features", "", "OCI: print what carapace supports, as runc features",
 			   "Print, as JSON, what carapace supports of the OCI runtime spec.",
 			   help_only_options, cmd_features },
+	[CMD_UPDATE] = { "update", "ID", "OCI: change the limits of a running container",
+			 "Change the cgroup limits of running container ID at once: the kernel\n"
+			 "enforces them from then on. A limit not given is kept.", update_options,
+			 cmd_update },
+	[CMD_EVENTS] = { "events", "ID", "OCI: print a container's usage and OOM kills as JSON",
+			 "Print events of container ID, one JSON object a line, as runc's: stats\n"
+			 "(cpu, memory, pids) every --interval, and oom when the OOM killer kills\n"
+			 "in it, until the container ends; with --stats, one stats event.",
+			 events_options, cmd_events },
 };
 
 const struct command *find_command(const char *name)
@@ -1147,6 +1252,21 @@ int parse_oci_options(struct oci_args *a, const char *name, int argc, char **arg
 
 	*a = cl.oci;
 	if (cl.cmd->operands[0] && first < argc)
+		a->id = argv[first++];
+	return first;
+}
+
+/* update's options into C (the limits to change) and A; returns the operand's index after ID. */
+int parse_update_options(struct container *c, struct oci_args *a, int argc, char **argv)
+{
+	struct cmdline cl = { .oci = *a, .cmd = &commands[CMD_UPDATE] };
+	int first;
+
+	cl.c.oci.resources.memory_swappiness = -1;	/* 0 is a value */
+	first = parse_options(&cl, argc, argv);
+	*a = cl.oci;
+	*c = cl.c;
+	if (first < argc)
 		a->id = argv[first++];
 	return first;
 }

@@ -88,6 +88,9 @@ is "$(table ps_options | wc -l)" 2 "ps_options has the 2 options of ps"
 check_table ps_options ps
 is "$(table exec_options | wc -l)" 13 "exec_options has the 13 options of exec"
 check_table exec_options exec
+is "$(table update_options | wc -l)" 12 "update_options has runc's 11 update flags and --help"
+check_table update_options update
+check_table events_options events
 if [ -s "$work/man.txt" ]; then
 	for cmd in run inspect init; do
 		like "$(cat "$work/man.txt")" "^   carapace $cmd\$" "the man page has a section for $cmd"

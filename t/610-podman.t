@@ -191,6 +191,29 @@ is "$(cat "/sys/fs/cgroup/pids/$TEST_CGROUP_PARENT/libpod-$id/pids.max" 2>/dev/n
 podman rm -f -t 0 "$id" >/dev/null
 nothing_left "podman run --pids-limit, outside: nothing left"
 
+# --- podman update (4.3 has no --pids-limit): the runtime's update
+# --resources FILE changes the memory limit at once, seen in the cgroup and
+# felt inside (the next 32 MiB allocation is OOM-killed), and the CPU shares.
+snapshot_host
+new_cid
+id=$(prun -d "$IMAGE" sh -c 'mkfifo /dev/shm/f && exec 3<>/dev/shm/f; echo started; while read -r x <&3; do if dd if=/dev/zero of=/dev/null bs=32M count=1 2>/dev/null; then echo alloc-ok; else echo alloc-failed; fi; done')
+last_id >/dev/null
+wait_logs "$id" '^started$' >/dev/null
+run timeout 60 podman update --memory 16m --memory-swap 16m --cpu-shares 512 "$id"
+is "$RC:$ERR" "0:" "podman update --memory 16m --memory-swap 16m --cpu-shares 512: exits 0"
+cg=/sys/fs/cgroup/memory/$TEST_CGROUP_PARENT/libpod-$id
+[ -d "$cg" ] || cg=/sys/fs/cgroup/$TEST_CGROUP_PARENT/libpod-$id
+is "$(cat "$cg/memory.limit_in_bytes" 2>/dev/null || cat "$cg/memory.max")" 16777216 \
+	"podman update: the memory limit is 16 MiB at once"
+cg=/sys/fs/cgroup/cpu/$TEST_CGROUP_PARENT/libpod-$id
+[ -d "$cg" ] || cg=/sys/fs/cgroup/$TEST_CGROUP_PARENT/libpod-$id
+is "$(cat "$cg/cpu.shares" 2>/dev/null || cat "$cg/cpu.weight")" \
+	"$([ -e "$cg/cpu.shares" ] && echo 512 || echo 20)" "podman update: the CPU shares (v2: weight)"
+echo go >"/proc/$(inspect "$id" '{{.State.Pid}}')/root/dev/shm/f"
+ok "podman update: inside, the next 32 MiB allocation fails" wait_logs "$id" '^alloc-failed$'
+podman rm -f -t 0 "$id" >/dev/null
+nothing_left "podman update: nothing left"
+
 snapshot_host
 new_cid
 run prun --rm --pids-limit 20 "$IMAGE" sh -c '

@@ -236,6 +236,54 @@ else
 	skip "no /bin/oci-cgroups in this initramfs"
 fi
 
+# carapace update and events of an OCI container on cgroup v2 (t/675-oci-update.t
+# does the same on the hybrid host): each limit in its v2 file, enforced inside.
+# The workload forks, or allocates 32 MiB, for each line written to its FIFO.
+OCI_STATE=/tmp/oci-state
+W='mkfifo /dev/shm/f && exec 3<>/dev/shm/f; echo ready; while read -r x <&3; do if (/bin/true && echo fork-ok); then :; else echo fork-failed; fi; if dd if=/dev/zero of=/dev/null bs=32M count=1 2>/dev/null; then echo alloc-ok; else echo alloc-failed; fi; done'
+oci_bundle /tmp/upd upd
+W=$W awk '/"args": \[ "sh", "-c", "true" \]/ { print "\"args\": [ \"sh\", \"-c\", \"" ENVIRON["W"] "\" ],"; next } { print }' \
+	/tmp/upd/config.json >/tmp/upd/config.new && mv /tmp/upd/config.new /tmp/upd/config.json
+oci() { "$CARAPACE" --root "$OCI_STATE" "$@"; }
+# ask_inside: one request to the workload; prints its two answers.
+ask_inside() {
+	local i
+	: >/tmp/upd.out
+	echo go >"/proc/$(cat /tmp/upd.pid)/root/dev/shm/f"
+	for i in $(seq 200); do grep -q '^alloc-' /tmp/upd.out && break; sleep 0.05; done
+	tr -d '\0' </tmp/upd.out | grep -E '^(fork|alloc)-' | tr '\n' ' '
+}
+# Its output appended (O_APPEND), so that ask_inside may empty the file.
+: >/tmp/upd.out
+oci create --bundle /tmp/upd --pid-file /tmp/upd.pid upd </dev/null >>/tmp/upd.out 2>&1
+run oci start upd
+is "$RC:$ERR" "0:" "cgroup v2, update: an OCI container is created and started"
+U=/sys/fs/cgroup/$TEST_CGROUP_PARENT/upd
+for i in $(seq 100); do grep -q ready /tmp/upd.out 2>/dev/null && break; sleep 0.05; done
+is "$(ask_inside)" "fork-ok alloc-ok " "cgroup v2, update: the workload forks and allocates"
+run oci update --pids-limit 3 --memory 16m --cpu-quota 50000 --cpu-period 200000 --cpu-shares 512 upd
+is "$RC:$ERR" "0:" "cgroup v2, update: runc's flags are taken"
+is "$(cat "$U/pids.max") $(cat "$U/memory.max") $(cat "$U/cpu.max") $(cat "$U/cpu.weight")" \
+	"3 16777216 50000 200000 20" "cgroup v2, update: pids.max, memory.max, cpu.max, cpu.weight"
+is "$(ask_inside)" "fork-failed alloc-failed " \
+	"cgroup v2, update: inside, the next fork fails and 32 MiB is OOM-killed"
+like "$(cat "$U/memory.events")" 'oom_kill [1-9]' "cgroup v2, update: memory.events counts the OOM kill"
+run oci events --stats upd
+like "$OUT" '^\{"type":"stats","id":"upd","data":\{"cpu":\{"usage":\{"total":[1-9].*"memory":\{.*"limit":16777216,.*"pids":\{"current":[0-9]+,"limit":3\}' \
+	"cgroup v2, events --stats: usage and the limits in runc's shape"
+printf '{"pids":{"limit":-1},"memory":{"limit":-1},"cpu":{"quota":-1}}' >/tmp/upd.json
+run oci update --resources /tmp/upd.json upd
+is "$RC:$(cat "$U/pids.max") $(cat "$U/memory.max") $(cut -d' ' -f1 "$U/cpu.max")" "0:max max max" \
+	"cgroup v2, update --resources: -1 is no limit"
+is "$(ask_inside)" "fork-ok alloc-ok " "cgroup v2, update: inside, both work again"
+printf '{"pids":{"limits":5}}' >/tmp/upd.json
+run oci update --resources /tmp/upd.json upd
+is "$RC:$ERR" "125:carapace: update: --resources: pids.limits: not a key carapace knows" \
+	"cgroup v2, update --resources: an unknown key, one line, 125"
+run oci delete --force upd
+is "$RC:$ERR" "0:" "cgroup v2, update: the container is deleted"
+ok "cgroup v2, update: its leaf is gone" test ! -e "$U"
+
 # A launcher killed by SIGKILL: init dies with it, the next run sweeps the leaf.
 "$CARAPACE" run -q -r "$ROOTFS" --name stale --pids 10 /bin/sleep 100 </dev/null 2>/dev/null &
 killer=$!
