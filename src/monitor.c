@@ -18,6 +18,7 @@
 #define LOG_MAX (1 << 20)
 
 static struct oci_state run_state;	/* the run's folder, until the process ends */
+static bool registered;			/* run_state is a folder: there is a root for it */
 static int notify_fd = -1;		/* run -d: the caller's socket until it runs */
 static bool running;			/* run -d: the caller was told */
 static int final_status = EXIT_CANT_RUN;	/* a monitor that dies records this */
@@ -28,7 +29,7 @@ static int log_out = -1;		/* run -d: the log's write end, our stderr once it run
 /* At the run's exit, last of its clean-up: the folder goes, or, detached, says how it ended. */
 static void end_run_state(void)
 {
-	if (run_state.dir_fd < 0)
+	if (!registered)
 		return;
 	state_lock(&run_state);
 	if (running) {
@@ -104,17 +105,28 @@ void register_run(const struct oci_args *global, struct container *c, struct run
 		  int argc, char **argv)
 {
 	struct oci_args a = *global;
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	size_t len;
 	char *text;
 
 	a.id = run_name(c);
+	/* An ordinary user with no runtime folder has no registry: a run goes on without. */
+	if (!a.root && geteuid() && (!xdg || xdg[0] != '/') && !c->process.detach) {
+		log_debug("run: not registered: no --root, and XDG_RUNTIME_DIR is not set");
+		return;
+	}
 	state_sweep(&a);	/* a killed run's name is free again */
-	if (state_open(&run_state, &a, a.id))
-		die(EXIT_CANT_RUN, "run: --name %s: a container of that name exists "
-		    "(carapace rm it, or take another name)", a.id);
+	if (state_open(&run_state, &a, a.id)) {
+		/* Its run lives (maybe still setting it up), or an OCI container's init does. */
+		if (state_owner_alive(&run_state) == 1 || state_status(&run_state) != STATUS_STOPPED)
+			die(EXIT_CANT_RUN, "--name: %s: a container of that name is running", a.id);
+		die(EXIT_CANT_RUN, "--name: %s: a stopped container has that name "
+		    "(carapace rm it, or take another)", a.id);
+	}
 	state_close(&run_state);
 	state_create(&run_state, &a);
 	state_take_owner(&run_state);	/* held, open, until this process ends */
+	registered = true;
 	on_launcher_exit(end_run_state);	/* first, so that it runs last */
 	text = run_args(c, argc, argv, &len);
 	state_write_data(&run_state, "run-args", text, len);
@@ -140,6 +152,8 @@ void register_run(const struct oci_args *global, struct container *c, struct run
 /* Init is ready and told to start: its pid and capabilities on record. */
 void note_started(const struct container *c, const struct runtime *rt, const struct launcher *l)
 {
+	if (!registered)
+		return;
 	state_lock(&run_state);
 	run_state.pid = l->init;
 	run_state.start_time = process_start_time(l->init);
@@ -228,6 +242,9 @@ void monitor_running(struct launcher *l)
 	if (null < 0 || dup2(null, STDOUT_FILENO) < 0 || dup2(log_out, STDERR_FILENO) < 0)
 		die_errno("run: --detach: its stdio");
 	close(null);
+	/* Like any daemon: no folder of the caller's kept busy (init has its own cwd). */
+	if (chdir("/"))
+		die_errno("run: --detach: chdir /");
 	running = true;
 	if (send(notify_fd, "r", 1, MSG_NOSIGNAL) != 1)
 		log_debug("run: --detach: the caller is gone");

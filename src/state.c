@@ -371,8 +371,11 @@ void state_sweep(const struct oci_args *a)
 	while ((e = readdir(d))) {
 		struct oci_state st = { .root_fd = -1, .dir_fd = -1 };
 
-		if (e->d_name[0] != '.' && valid_container_id(e->d_name))
-			open_state(&st, a, e->d_name, false);
+		/* Unlocked with no state: its maker (run or create) died before its first write. */
+		if (e->d_name[0] != '.' && valid_container_id(e->d_name) &&
+		    open_state(&st, a, e->d_name, false) &&
+		    faccessat(st.dir_fd, "state", F_OK, AT_SYMLINK_NOFOLLOW) && errno == ENOENT)
+			state_remove(&st);
 		state_close(&st);
 	}
 	closedir(d);
