@@ -175,8 +175,9 @@ void detach_run(struct container *c, struct runtime *rt, struct launcher *l)
 	pid_t pid;
 	char b;
 
-	if (wants_tty(c) && c->process.tty == TTY_ALWAYS)
+	if (c->process.tty == TTY_ALWAYS)
 		die(EXIT_CANT_RUN, "run: --detach: not with --tty (there is no terminal to attach)");
+	c->process.tty = TTY_NEVER;	/* whatever the caller's stdin is */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) ||
 	    pipe2(logs, O_CLOEXEC))
 		die_errno("run: --detach");

@@ -357,6 +357,19 @@ bool state_open(struct oci_state *st, const struct oci_args *a, const char *id)
 }
 
 /*
+ * Unlocked, with no state, and not just made (its maker takes the lock
+ * a moment after the mkdir): a run or create that died before its first
+ * write left it.
+ */
+static bool died_unwritten(const struct oci_state *st)
+{
+	struct stat sb;
+
+	return faccessat(st->dir_fd, "state", F_OK, AT_SYMLINK_NOFOLLOW) && errno == ENOENT &&
+	       !fstat(st->dir_fd, &sb) && sb.st_ctime + 5 < time(NULL);
+}
+
+/*
  * What the runs killed with SIGKILL left under --root, cleaned: run calls
  * it before it registers. Folders another command holds are left be.
  */
@@ -371,10 +384,8 @@ void state_sweep(const struct oci_args *a)
 	while ((e = readdir(d))) {
 		struct oci_state st = { .root_fd = -1, .dir_fd = -1 };
 
-		/* Unlocked with no state: its maker (run or create) died before its first write. */
 		if (e->d_name[0] != '.' && valid_container_id(e->d_name) &&
-		    open_state(&st, a, e->d_name, false) &&
-		    faccessat(st.dir_fd, "state", F_OK, AT_SYMLINK_NOFOLLOW) && errno == ENOENT)
+		    open_state(&st, a, e->d_name, false) && died_unwritten(&st))
 			state_remove(&st);
 		state_close(&st);
 	}

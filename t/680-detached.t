@@ -132,8 +132,12 @@ run cr list
 is "$RC" 0 "  the next command (list) runs"
 unlike "$OUT" "killed" "  and does not list it"
 root_empty "a SIGKILLed run, once list looked"
-# Killed between its folder's mkdir and its first write (t/130 does it at random): an empty folder.
+# Killed between its folder's mkdir and its first write (t/130 does it at random): an empty
+# folder, left be for 5 s (another run may be about to lock and write it).
 mkdir -m 0700 "$S/early"
+runs true
+ok "an empty folder made just now is left be" test -d "$S/early"
+sleep 6	# its ctime, which no tool sets, must be 5 s old
 runs true
 ok "a run killed before its first write: the next run removes its empty folder" test ! -e "$S/early"
 run runs --name killed true
@@ -194,6 +198,9 @@ like "$ERR" "nosuchcommand" "  the error reaches the caller"
 is "$OUT" "" "  and no name is printed"
 run rund -t --name tty true
 is "$RC" 125 "run -d -t: refused"
+is "$(timeout 20 "$CARAPACE" --root "$S" run -d -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" \
+	--name sub sleep 1000)" sub "run -d in \$(...): returns, as the monitor keeps none of its stdout"
+cr rm -f sub
 rund --name d2 sleep 1000 >/dev/null
 run rund --name d2 true
 is "$RC" 125 "run -d with a live container's name: refused"
