@@ -123,7 +123,7 @@ static int run_container(const struct oci_args *global, int argc, char **argv,
 	if (wait_until_ready(&l)) {
 		send_to_init(&l, MSG_START, -1);
 		if (action == EXEC_COMMAND)
-			note_started(&c, &rt, &l);
+			note_started(&l);
 		run_state_hooks(&c, HOOK_POSTSTART, "running", l.init);
 		monitor_running(&l);
 	}
@@ -324,6 +324,8 @@ static void create_container(const struct container *c, struct runtime *rt,
 	if (!(c->namespaces & CLONE_NEWUSER) && !rt->cg.devices_confined &&
 	    !c->privileges.privileged)
 		rt->caps &= ~CAP(MKNOD);
+	if (rt->state)	/* what exec may give, no more: the workload's own */
+		state_note_caps(rt->state, c, rt->caps);
 	launcher_on_exit(l);
 	join_namespaces(rt);	/* OCI's, by path: init is born in them */
 	/* With a cgroup of its own, init makes its cgroup namespace once inside. */

@@ -789,6 +789,7 @@ const char *state_root_path(const struct oci_args *a);
 void state_create(struct oci_state *st, const struct oci_args *a);
 bool state_open(struct oci_state *st, const struct oci_args *a, const char *id);
 void state_note_cgroups(const struct oci_state *st, const struct cgroups *cg);
+void state_note_caps(const struct oci_state *st, const struct container *c, uint64_t caps);
 void state_write(const struct oci_state *st);
 void state_write_file(const struct oci_state *st, const char *name, const char *text);
 char *state_read_file(const struct oci_state *st, const char *name);
@@ -840,7 +841,7 @@ int supervise(struct launcher *l);
 void register_run(const struct oci_args *global, struct container *c, struct runtime *rt,
 		  int argc, char **argv);
 void detach_run(struct container *c, struct runtime *rt, struct launcher *l);
-void note_started(const struct container *c, const struct runtime *rt, const struct launcher *l);
+void note_started(const struct launcher *l);
 void monitor_running(struct launcher *l);
 void monitor_exit_status(int status);
 int relay_log(struct launcher *l);

@@ -63,29 +63,6 @@ static char *command_line(char **argv)
 	return text;
 }
 
-/* The workload's capability sets as the run gives them, for exec and for people. */
-static void note_caps(const struct container *c, uint64_t caps)
-{
-	const typeof(c->oci.caps) *o = &c->oci.caps;
-	uint64_t withheld = c->privileges.caps & ~caps;
-	char *text;
-
-	if (o->given)
-		text = xasprintf("bounding %#llx\neffective %#llx\npermitted %#llx\n"
-				 "inheritable %#llx\nambient %#llx\n",
-				 (unsigned long long)(o->bounding & ~withheld),
-				 (unsigned long long)(o->effective & ~withheld),
-				 (unsigned long long)(o->permitted & ~withheld),
-				 (unsigned long long)(o->inheritable & ~withheld),
-				 (unsigned long long)(o->ambient & ~withheld));
-	else	/* root's; a --user other than root keeps the bounding set only */
-		text = xasprintf("bounding %#llx\neffective %#llx\npermitted %#llx\n"
-				 "inheritable 0\nambient 0\n", (unsigned long long)caps,
-				 (unsigned long long)caps, (unsigned long long)caps);
-	state_write_file(&run_state, "caps", text);
-	free(text);
-}
-
 /* The run's name: --name, or the cgroup's made-up one, or one made up here. */
 static const char *run_name(struct container *c)
 {
@@ -149,8 +126,8 @@ void register_run(const struct oci_args *global, struct container *c, struct run
 	state_unlock(&run_state);
 }
 
-/* Init is ready and told to start: its pid and capabilities on record. */
-void note_started(const struct container *c, const struct runtime *rt, const struct launcher *l)
+/* Init is ready and told to start: its pid on record (its caps are, since create_container). */
+void note_started(const struct launcher *l)
 {
 	if (!registered)
 		return;
@@ -159,7 +136,6 @@ void note_started(const struct container *c, const struct runtime *rt, const str
 	run_state.start_time = process_start_time(l->init);
 	run_state.started = true;
 	state_write(&run_state);
-	note_caps(c, rt->caps);
 	state_unlock(&run_state);
 }
 

@@ -12,13 +12,13 @@
  *   cgroups  the cgroups create made, for delete (src/cgroup.c's text)
  *   start    the socket init listens on until start connects
  *   config.json  the bundle's, as create read it: the hooks of start and delete
+ *   caps     the workload's capability sets, as allowed: exec's bound
  *
  * carapace run registers its container here too (src/monitor.c), with:
  *   owner    flocked by the run's launcher (run -d: its monitor) while it
  *            lives: free, with no exit recorded, the run was killed
  *   run-args run's options, NUL-separated, paths absolute (exec reads them)
  *   command  the workload's command line, for ps
- *   caps     the workload's capability sets
  *   log, log.1  run -d: the container's stdout and stderr
  *
  * SPDX-License-Identifier: MIT
@@ -144,6 +144,31 @@ void state_note_cgroups(const struct oci_state *st, const struct cgroups *cg)
 	char *text = cgroups_describe(cg);
 
 	state_write_file(st, "cgroups", text);
+	free(text);
+}
+
+/*
+ * The workload's five capability sets, "NAME 0xHEX" a line, as create
+ * allows them (CAPS: the spec's, less what the host's devices forbid):
+ * exec gives no capability beyond its bounding set.
+ */
+void state_note_caps(const struct oci_state *st, const struct container *c, uint64_t caps)
+{
+	const typeof(c->oci.caps) *o = &c->oci.caps;
+	uint64_t withheld = c->privileges.caps & ~caps;
+	unsigned long long set[5] = { caps, caps, caps, 0, 0 };
+	char *text;
+
+	if (o->given) {
+		set[0] = o->bounding & ~withheld;
+		set[1] = o->effective & ~withheld;
+		set[2] = o->permitted & ~withheld;
+		set[3] = o->inheritable & ~withheld;
+		set[4] = o->ambient & ~withheld;
+	}
+	text = xasprintf("bounding %#llx\neffective %#llx\npermitted %#llx\ninheritable %#llx\n"
+			 "ambient %#llx\n", set[0], set[1], set[2], set[3], set[4]);
+	state_write_file(st, "caps", text);
 	free(text);
 }
 
