@@ -189,7 +189,19 @@ is "$(state_field t1 exitStatus)" 137 "  KILL after the timeout: 137"
 rund --name f1 sh -c 'echo one; sleep 0.5; echo two' >/dev/null
 run timeout 20 "$CARAPACE" --root "$S" logs -f f1
 is "$RC:$OUT" "$(printf '0:one\ntwo')" "logs -f: follows until the container ends"
-for n in w1 t1 f1; do cr rm "$n"; done
+rund --name p1 sleep 1000 >/dev/null
+if cr pause p1 2>/dev/null; then
+	is "$(state_field p1 status)" paused "pause of a run -d container: state says paused"
+	like "$(cr ps)" "^p1 +paused " "  ps says paused"
+	run cr stop p1
+	is "$RC:$ERR" "0:" "stop of a paused container: thawed, then TERM"
+	is "$(state_field p1 exitStatus)" 143 "  TERM ended it: 143"
+else
+	skip "no freezer cgroup"; skip "no freezer cgroup"; skip "no freezer cgroup"
+	skip "no freezer cgroup"
+	cr stop -t 0 p1
+fi
+for n in w1 t1 f1 p1; do cr rm "$n"; done
 root_empty "wait, stop -t, logs -f"
 
 # --- run -d: bad input
