@@ -206,13 +206,22 @@ void monitor_running(struct launcher *l)
 
 	if (notify_fd < 0)
 		return;
-	while (l->sock >= 0)
+	while (l->sock >= 0) {
+		struct pollfd p[2] = { { l->sock, POLLIN, 0 }, { l->log_in, POLLIN, 0 } };
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			die_errno("poll");
+		if (p[1].revents && relay_log(l) == 0)	/* a hook's output, say: never a full pipe */
+			l->log_in = -1;
+		if (!p[0].revents)
+			continue;
 		if (!(type = read_container_msg(l))) {
 			close(l->sock);
 			l->sock = -1;
 		} else if (type == MSG_ERROR) {
 			failed = true;
 		}
+	}
 	if (failed)
 		return;	/* supervise gets the status: ours, for the caller */
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -472,6 +481,9 @@ static void list_one_for_people(const struct oci_args *a, const char *id)
 	else
 		snprintf(status, sizeof status, "%s", status_name(s));
 	command = state_read_file(&st, "command");
+	for (char *p = command; p && *p; p++)	/* one line a container, whatever its argv holds */
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = ' ';
 	/* To the second, as people read it: 2026-12-02T13:38:37Z. */
 	printf("%-24s %-11s %-8d %.19s%-2s %s\n", id, status, s == STATUS_STOPPED ? 0 : (int)st.pid,
 	       st.created ? st.created : "-", st.created && strlen(st.created) > 19 ? "Z" : "",
