@@ -243,6 +243,7 @@ struct hugetlb_limit {
 struct oci_settings {
 	const char *bundle;	/* absolute; NULL: not an OCI container */
 	const char *id;		/* the state's id (create's operand); NULL: limits.name's */
+	char *config_json;	/* run --bundle: config.json as read, for the state folder */
 	const char *domainname;
 	bool hostname_given;	/* OCI: no hostname, no sethostname */
 	struct ns_join *joins;	/* in the order given */

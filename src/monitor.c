@@ -105,9 +105,13 @@ void register_run(const struct oci_args *global, struct container *c, struct run
 	state_take_owner(&run_state);	/* held, open, until this process ends */
 	registered = true;
 	on_launcher_exit(end_run_state);	/* first, so that it runs last */
-	text = run_args(c, argc, argv, &len);
-	state_write_data(&run_state, "run-args", text, len);
-	free(text);
+	if (c->oci.config_json) {	/* run --bundle: the config as read, as create keeps it */
+		state_write_file(&run_state, "config.json", c->oci.config_json);
+	} else {
+		text = run_args(c, argc, argv, &len);
+		state_write_data(&run_state, "run-args", text, len);
+		free(text);
+	}
 	text = command_line(c->process.argv);
 	state_write_file(&run_state, "command", text);
 	free(text);

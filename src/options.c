@@ -937,8 +937,8 @@ static void global_help_option(struct cmdline *cl, char *arg)
 
 /* Before the command, as runc takes them: engines give them to every command. */
 static const struct option_def global_options[] = {
-	{ "root", 0, "DIR", "OCI: the containers' state (default /run/carapace; rootless:\n"
-	  "$XDG_RUNTIME_DIR/carapace)", STRING(oci.root) },
+	{ "root", 0, "DIR", "the containers' state, OCI's and run's (default /run/carapace;\n"
+	  "rootless: $XDG_RUNTIME_DIR/carapace)", STRING(oci.root) },
 	{ "log", 0, "FILE", "OCI: write errors to FILE too", STRING(oci.log) },
 	{ "log-format", 0, "FORMAT", "OCI: text, or json (one object a line, as runc's)",
 	  CALLS(log_format_option) },
@@ -1611,7 +1611,8 @@ void parse_run_options(struct container *c, int argc, char **argv)
 	if (cl.bundle) {
 		bundle_options(&cl, argc - optind);
 		*c = cl.c;
-		free(oci_read_config(c, cl.bundle));
+		/* Kept: run's registration saves it, as create does, for exec to read, not the bundle's. */
+		c->oci.config_json = oci_read_config(c, cl.bundle);
 		return;
 	}
 	cmdline_defaults(&cl);
@@ -1712,6 +1713,7 @@ static void put_arg(FILE *f, const char *arg)
  * carapace can parse from any folder (exec rebuilds the container's
  * settings from it): host paths absolute, the name and the rootfs as run
  * resolved them, and no --detach, which is no setting of the container.
+ * (run --bundle keeps its config.json instead, as create does.)
  */
 char *run_args(const struct container *c, int argc, char **argv, size_t *len)
 {
@@ -1725,10 +1727,8 @@ char *run_args(const struct container *c, int argc, char **argv, size_t *len)
 		die_errno("run-args");
 	put_arg(f, "--name");
 	put_arg(f, c->oci.id);
-	if (!c->oci.bundle) {
-		put_arg(f, "--rootfs");
-		put_arg(f, c->root.path);
-	}
+	put_arg(f, "--rootfs");
+	put_arg(f, c->root.path);
 	if (c->root.overlay_dir) {
 		put_arg(f, "--overlay-dir");
 		put_arg(f, c->root.overlay_dir);
@@ -1745,13 +1745,6 @@ char *run_args(const struct container *c, int argc, char **argv, size_t *len)
 		fprintf(f, "--%s%c", o->name, 0);
 		if (!o->arg)
 			continue;
-		if (!strcmp(o->name, "bundle")) {
-			char *abs = absolute_path("--bundle", optarg);
-
-			put_arg(f, abs);
-			free(abs);
-			continue;
-		}
 		char *arg = absolute_arg(o->name, optarg);
 
 		put_arg(f, arg);

@@ -204,6 +204,19 @@ fi
 for n in w1 t1 f1 p1; do cr rm "$n"; done
 root_empty "wait, stop -t, logs -f"
 
+# --- run -d --bundle: the config.json as run read it, kept as create keeps it (no run-args)
+oci_bundle "$TMPDIR/bb" bb
+sed -i 's|"args": \[ "sh", "-c", "true" \]|"args": [ "sh", "-c", "echo from the bundle; sleep 1000" ]|' \
+	"$TMPDIR/bb/config.json"
+run cr run -d -q --bundle "$TMPDIR/bb" --name bb
+is "$RC:$OUT" "0:bb" "run -d --bundle: the name"
+for ((i = 0; i < 200; i++)); do grep -q bundle "$S/bb/log" 2>/dev/null && break; sleep 0.05; done
+is "$(cr logs bb)" "from the bundle" "  its process's output in the log"
+is "$(state_field bb bundle)" "$TMPDIR/bb" "  state: the bundle's absolute path"
+ok "  the state folder keeps config.json as it was read" cmp -s "$S/bb/config.json" "$TMPDIR/bb/config.json"
+ok "  and no run-args: exec reads the kept config, not the bundle again" test ! -e "$S/bb/run-args"
+cr rm -f bb
+
 # --- run -d: bad input
 run rund --name bad nosuchcommand
 is "$RC" 127 "run -d of a missing command: 127"
