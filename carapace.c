@@ -16,7 +16,8 @@
 #include "inspector.h"
 
 /* The life story, in the order it is told below. */
-static int run_container(int argc, char **argv, enum exec_action action);
+static int run_container(const struct oci_args *global, int argc, char **argv,
+			 enum exec_action action);
 static void create_from_bundle(struct oci_args *a, struct container *c, struct runtime *rt,
 			       struct oci_state *st);
 static void hand_over(const struct oci_args *a, const struct container *c,
@@ -74,17 +75,21 @@ int main(int argc, char **argv)
 
 int cmd_run(const struct oci_args *global, int argc, char **argv)
 {
-	(void)global;
-	return run_container(argc, argv, EXEC_COMMAND);
+	return run_container(global, argc, argv, EXEC_COMMAND);
 }
 
 int cmd_inspect(const struct oci_args *global, int argc, char **argv)
 {
-	(void)global;
-	return run_container(argc, argv, EXEC_INSPECT);
+	return run_container(global, argc, argv, EXEC_INSPECT);
 }
 
-static int run_container(int argc, char **argv, enum exec_action action)
+/*
+ * run registers its container under --root (src/monitor.c), so that the
+ * OCI commands and exec find it; run -d forks there, and the fork, the
+ * monitor, goes on from here as the launcher.
+ */
+static int run_container(const struct oci_args *global, int argc, char **argv,
+			 enum exec_action action)
 {
 	struct container c = { .process.action = action };
 	/*
@@ -97,19 +102,29 @@ static int run_container(int argc, char **argv, enum exec_action action)
 
 	rt.root_fd = rt.cg.v2_fd = rt.start_listener = -1;
 	parse_run_options(&c, argc, argv);
+	if (c.process.detach && action == EXEC_INSPECT)
+		die(EXIT_CANT_RUN, "inspect: --detach: only carapace run has it");
 	validate_spec(&c, &rt);
 	if (action == EXEC_INSPECT)	/* before the clone: the host's, to compare */
 		inspector_host_namespaces(rt.host_ns);
 	build_seccomp(&c, &rt.filter);
+	if (c.process.detach)
+		detach_run(&c, &rt, &l);
+	if (action == EXEC_COMMAND)
+		register_run(global, &c, &rt, argc, argv);
 
 	l.sigfd = launcher_signals();
 	l.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
 	create_container(&c, &rt, &l);
 	if (wait_until_ready(&l)) {
 		send_to_init(&l, MSG_START, -1);
+		if (action == EXEC_COMMAND)
+			note_started(&l);
 		run_state_hooks(&c, HOOK_POSTSTART, "running", l.init);
+		monitor_running(&l);
 	}
 	status = supervise(&l);
+	monitor_exit_status(status);
 	if (rt.cg.ndirs)
 		report_cgroups(&rt.cg, &c);
 	launcher_done(&l);	/* l goes with this frame: its clean-up now, not at exit */
@@ -447,6 +462,10 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 	/* The launcher's blocked signals are its own business, not the workload's. */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* run -d: the monitor's log, in place of the caller's terminal. */
+	if (rt->detached && (dup2(rt->log_pipe, STDOUT_FILENO) < 0 ||
+			     dup2(rt->log_pipe, STDERR_FILENO) < 0))
+		die_errno("dup2: the log");
 	/* Host fds that the launcher inherited stop here. */
 	close_host_fds(c, rt, sock);
 	if (!ipc_expect(sock, MSG_GO, &root_tree))	/* EOF: a launcher that died early */

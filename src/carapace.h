@@ -244,6 +244,7 @@ struct hugetlb_limit {
 struct oci_settings {
 	const char *bundle;	/* absolute; NULL: not an OCI container */
 	const char *id;		/* the state's id (create's operand); NULL: limits.name's */
+	char *config_json;	/* run --bundle: config.json as read, for the state folder */
 	const char *domainname;
 	bool hostname_given;	/* OCI: no hostname, no sethostname */
 	struct ns_join *joins;	/* in the order given */
@@ -307,6 +308,7 @@ struct container {
 		enum tty_mode tty;
 		int preserve_fds;
 		enum exec_action action;
+		bool detach;		/* run -d: a monitor keeps it and its log */
 	} process;
 	struct {
 		bool json;
@@ -457,8 +459,10 @@ struct runtime {
 	struct cgroups cg;	/* the container's own, if it has any */
 	struct seccomp_filter filter;	/* the workload's, unless it is unconfined */
 	int start_listener;	/* OCI create: init waits there for start; -1: run's way */
-	const struct oci_state *state;	/* OCI create: its folder, which notes the
-				 * cgroups as soon as they are made; else NULL */
+	const struct oci_state *state;	/* OCI create's or run's folder, which notes
+				 * the cgroups as soon as they are made; else NULL */
+	bool detached;		/* run -d: init's stdout and stderr are log_pipe */
+	int log_pipe;		/* the write end of the monitor's log */
 	bool new_keyring;	/* OCI: a session keyring of the container's own */
 	struct joined_ns { unsigned long type; int fd; } joins[8];	/* OCI's namespaces
 				 * by path, open from validation to the clone */
@@ -532,9 +536,11 @@ struct launcher {
 	struct termios saved_termios;	/* stdin's, before set_raw_terminal */
 	bool termios_saved;
 	bool detach;		/* OCI create: hand init over, keep no terminal */
+	int log_in;		/* run -d: the container's stdout and stderr, or -1 */
 };
 
-#define LAUNCHER_INIT { .init = -1, .pidfd = -1, .sock = -1, .sigfd = -1, .pty = -1 }
+#define LAUNCHER_INIT { .init = -1, .pidfd = -1, .sock = -1, .sigfd = -1, .pty = -1, \
+			.log_in = -1 }
 
 /*
  * The OCI runtime's command line (runc's): the global options that come
@@ -555,6 +561,8 @@ struct oci_args {
 	bool all;		/* kill's: every process of its cgroups */
 	bool quiet;		/* list's -q */
 	const char *format;	/* list's: table or json */
+	bool follow;		/* logs -f */
+	const char *timeout;	/* stop -t SECONDS */
 	const char *id;		/* the operand */
 	struct {		/* exec's */
 		const char *process;	/* --process: a runtime spec process object */
@@ -586,6 +594,9 @@ struct oci_state {
 	struct key_value *annotations;
 	size_t annotations_len;
 	char *rootfs;		/* the root's absolute path */
+	bool detached;		/* run -d's: kept, with its log, until rm */
+	bool exited;		/* run -d's, ended: exit_status is its status */
+	int exit_status;
 };
 
 /* Functions and tables, by the file that defines them. */
@@ -820,6 +831,15 @@ void state_remove_on_exit(struct oci_state *st);
 void state_keep(void);
 void state_close(struct oci_state *st);
 void state_run_hooks(const struct oci_state *st, const char *config, enum hook_kind kind);
+/* carapace run's registration (h3): the owner lock its launcher or monitor holds */
+void state_write_data(const struct oci_state *st, const char *name, const char *data,
+		      size_t len);
+int state_take_owner(const struct oci_state *st);
+int state_owner_alive(const struct oci_state *st);
+bool state_wait_owner(const struct oci_state *st, int timeout_ms);
+void state_lock(const struct oci_state *st);
+void state_unlock(const struct oci_state *st);
+void state_sweep(const struct oci_args *a);
 int listen_for_start(const struct oci_state *st);
 int connect_to_init(const struct oci_state *st);
 void write_pid_file(const char *path, pid_t pid);
@@ -858,5 +878,21 @@ void set_raw_terminal(struct launcher *l);
 void copy_window_size(const struct launcher *l);
 enum msg_type read_container_msg(struct launcher *l);
 int supervise(struct launcher *l);
+
+/* src/monitor.c: run's registration, run -d's monitor, and the commands for people */
+void register_run(const struct oci_args *global, struct container *c, struct runtime *rt,
+		  int argc, char **argv);
+void detach_run(struct container *c, struct runtime *rt, struct launcher *l);
+void note_started(const struct launcher *l);
+void monitor_running(struct launcher *l);
+void monitor_exit_status(int status);
+int relay_log(struct launcher *l);
+int cmd_logs(const struct oci_args *global, int argc, char **argv);
+int cmd_stop(const struct oci_args *global, int argc, char **argv);
+int cmd_rm(const struct oci_args *global, int argc, char **argv);
+int cmd_wait(const struct oci_args *global, int argc, char **argv);
+void list_for_people(const struct oci_args *a);
+/* src/options.c: run's options again, for run-args */
+char *run_args(const struct container *c, int argc, char **argv, size_t *len);
 
 #endif /* CARAPACE_H */

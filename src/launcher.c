@@ -229,9 +229,9 @@ static bool relay_pty_output(struct launcher *l)
 int supervise(struct launcher *l)
 {
 	while (!l->reaped) {
-		struct pollfd p[4] = {
+		struct pollfd p[5] = {
 			{ l->sigfd, POLLIN, 0 }, { l->sock, POLLIN, 0 },
-			{ -1, POLLIN, 0 }, { -1, 0, 0 },
+			{ -1, POLLIN, 0 }, { -1, 0, 0 }, { l->log_in, POLLIN, 0 },
 		};
 		int timeout = -1;
 
@@ -244,7 +244,7 @@ int supervise(struct launcher *l)
 
 		if (next)
 			timeout = (int)(next > now_ms() ? next - now_ms() : 0);
-		if (poll(p, 4, timeout) < 0 && errno != EINTR)
+		if (poll(p, 5, timeout) < 0 && errno != EINTR)
 			die_errno("poll");
 		if (p[0].revents)
 			handle_launcher_signal(l);
@@ -254,6 +254,8 @@ int supervise(struct launcher *l)
 		}
 		if (p[2].revents && !relay_pty_output(l))
 			p[2].fd = -1;
+		if (p[4].revents && relay_log(l) == 0)
+			l->log_in = -1;	/* run -d's log: its end */
 		if (p[3].revents & POLLOUT)
 			flush_to_pty(l);
 		else if (p[3].revents)
@@ -270,6 +272,8 @@ int supervise(struct launcher *l)
 	while (l->sock >= 0 && read_container_msg(l))
 		;
 	while (l->pty >= 0 && relay_pty_output(l))
+		;
+	while (l->log_in >= 0 && relay_log(l) > 0)
 		;
 	return l->status;
 }

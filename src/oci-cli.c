@@ -247,10 +247,17 @@ int cmd_ps(const struct oci_args *global, int argc, char **argv)
 	pid_t *pids;
 	size_t n;
 
-	if (parse_oci_options(&a, "ps", argc, argv) != argc || !a.id)
-		die(EXIT_CANT_RUN, "ps: one container ID");
+	if (parse_oci_options(&a, "ps", argc, argv) != argc)
+		die(EXIT_CANT_RUN, "ps: one container ID, or none");
 	if (a.format && strcmp(a.format, "table") && strcmp(a.format, "json"))
 		die(EXIT_CANT_RUN, "ps: --format: table or json, not '%s'", a.format);
+	if (!a.id && !a.format) {	/* docker's ps: the containers */
+		list_for_people(&a);
+		return 0;
+	}
+	if (!a.id)
+		die(EXIT_CANT_RUN, "ps: --format: with a container ID (carapace list --format json "
+		    "for all)");
 	json = a.format && !strcmp(a.format, "json");
 	open_existing(&st, &a);
 	cgroups = state_read_file(&st, "cgroups");

@@ -657,12 +657,16 @@ static void overlay_dir_option(struct cmdline *cl, char *arg)
 	cl->c.root.overlay_dir = arg;
 }
 
-/* Checked here too: rootless, with no limit, the name makes no cgroup and is dropped. */
+/*
+ * Checked here too: rootless, with no limit, the name makes no cgroup and
+ * is dropped; it stays the container's ID in the state root (oci.id).
+ */
 static void name_option(struct cmdline *cl, char *arg)
 {
-	if (!valid_cgroup_path(arg, false))
-		die(EXIT_CANT_RUN, "--name: not a valid name: '%s'", arg);
-	cl->c.limits.name = arg;
+	if (!valid_cgroup_path(arg, false) || !valid_container_id(arg))
+		die(EXIT_CANT_RUN, "--name: not a valid name: '%.64s' (letters, digits and _.+- only)",
+		    arg);
+	cl->c.limits.name = cl->c.oci.id = arg;
 }
 
 static void rootfs_size_option(struct cmdline *cl, char *arg)
@@ -834,8 +838,10 @@ static const struct option_def run_options[] = {
 	  CALLS(cpuset_cpus_option) },
 	{ "cgroup-parent", 0, "PATH", "parent cgroup, from the hierarchy's root (default carapace)",
 	  STRING(c.limits.parent) },
-	{ "name", 'n', "NAME", "container name, also its cgroup's (default: unique)",
-	  CALLS(name_option), .with_bundle = true },
+	{ "name", 'n', "NAME", "container name, also its cgroup's and its ID under --root\n"
+	  "(default: unique)", CALLS(name_option), .with_bundle = true },
+	{ "detach", 'd', NULL, "run in the background: print the name and return; logs, stop,\n"
+	  "wait and rm take it from there", FLAG(c.process.detach), .with_bundle = true },
 	{ "user", 'u', "USER[:GROUP]", "run as USER (name or number, from the container's /etc/passwd)",
 	  STRING(c.privileges.user) },
 	{ "group-add", 0, "GROUP", "add a supplementary group (repeatable)", CALLS(group_add_option) },
@@ -931,8 +937,8 @@ static void global_help_option(struct cmdline *cl, char *arg)
 
 /* Before the command, as runc takes them: engines give them to every command. */
 static const struct option_def global_options[] = {
-	{ "root", 0, "DIR", "OCI: the containers' state (default /run/carapace; rootless:\n"
-	  "$XDG_RUNTIME_DIR/carapace)", STRING(oci.root) },
+	{ "root", 0, "DIR", "the containers' state, OCI's and run's (default /run/carapace;\n"
+	  "rootless: $XDG_RUNTIME_DIR/carapace)", STRING(oci.root) },
 	{ "log", 0, "FILE", "OCI: write errors to FILE too", STRING(oci.log) },
 	{ "log-format", 0, "FORMAT", "OCI: text, or json (one object a line, as runc's)",
 	  CALLS(log_format_option) },
@@ -1084,6 +1090,25 @@ static const struct option_def list_options[] = {
 	{ 0 }
 };
 
+static const struct option_def logs_options[] = {
+	{ "follow", 'f', NULL, "go on printing what it writes, until it ends", FLAG(oci.follow) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
+static const struct option_def stop_options[] = {
+	{ "time", 't', "SECONDS", "after TERM, wait this long before KILL (default 10)",
+	  STRING(oci.timeout) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
+static const struct option_def rm_options[] = {
+	{ "force", 'f', NULL, "kill a running container first", FLAG(oci.force) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
 static const struct option_def ps_options[] = {
 	{ "format", 'f', "FORMAT", "table (the default: PID and CMD) or json (a list of pids)",
 	  STRING(oci.format) },
@@ -1147,7 +1172,7 @@ static const struct option_def exec_options[] = {
 
 enum { CMD_RUN, CMD_INSPECT, CMD_INIT, CMD_CREATE, CMD_START, CMD_STATE, CMD_KILL,
        CMD_DELETE, CMD_LIST, CMD_PS, CMD_PAUSE, CMD_RESUME, CMD_SPEC, CMD_FEATURES,
-       CMD_EXEC, CMD_UPDATE, CMD_EVENTS, N_COMMANDS };
+       CMD_EXEC, CMD_UPDATE, CMD_EVENTS, CMD_LOGS, CMD_STOP, CMD_RM, CMD_WAIT, N_COMMANDS };
 /* The commands, in carapace --help's order; main() runs them from here. */
 static const struct command commands[N_COMMANDS] = {
 	[CMD_RUN] = { "run", "COMMAND [ARG...]", "run a command in a new container",
@@ -1181,9 +1206,11 @@ static const struct command commands[N_COMMANDS] = {
 			 "--force, which kills it first.", delete_options, cmd_delete },
 	[CMD_LIST] = { "list", "", "OCI: list the containers",
 		       "List the containers under --root.", list_options, cmd_list },
-	[CMD_PS] = { "ps", "ID", "OCI: list a container's processes, as host pids",
-		     "List the processes of container ID, from its cgroups, as host pids:\n"
-		     "PID and CMD, or with --format json a list of pids (containerd reads it).",
+	[CMD_PS] = { "ps", "[ID]", "list the containers, or a container's processes",
+		     "Without ID: the containers under --root, as docker ps: NAME, STATUS, PID,\n"
+		     "CREATED and COMMAND. With ID (OCI): the processes of container ID, from\n"
+		     "its cgroups, as host pids: PID and CMD, or with --format json a list of\n"
+		     "pids (containerd reads it).",
 		     ps_options, cmd_ps },
 	[CMD_PAUSE] = { "pause", "ID", "OCI: freeze every process of a container",
 			"Freeze every process of running container ID: the v1 freezer cgroup, or\n"
@@ -1214,6 +1241,18 @@ static const struct command commands[N_COMMANDS] = {
 			 "(cpu, memory, pids) every --interval, and oom when the OOM killer kills\n"
 			 "in it, until the container ends; with --stats, one stats event.",
 			 events_options, cmd_events },
+	[CMD_LOGS] = { "logs", "NAME", "print what a detached container wrote",
+		       "Print the stdout and stderr of container NAME, started with run -d, as\n"
+		       "its monitor kept them (the last 2 MiB at most).", logs_options, cmd_logs },
+	[CMD_STOP] = { "stop", "NAME", "stop a container: TERM, then KILL",
+		       "Send TERM to container NAME, and KILL if it still runs after --time\n"
+		       "seconds; return once it has ended.", stop_options, cmd_stop },
+	[CMD_RM] = { "rm", "NAME", "remove a stopped container started by run",
+		     "Remove container NAME, started with run -d: its state and its log. A\n"
+		     "running one only with --force, which kills it first.", rm_options, cmd_rm },
+	[CMD_WAIT] = { "wait", "NAME", "wait for a container to end; print its status",
+		       "Wait until container NAME, started with run -d, has ended, and print its\n"
+		       "exit status (128+N if signal N killed it).", help_only_options, cmd_wait },
 };
 
 const struct command *find_command(const char *name)
@@ -1752,7 +1791,8 @@ void parse_run_options(struct container *c, int argc, char **argv)
 	if (cl.bundle) {
 		bundle_options(&cl, argc - optind);
 		*c = cl.c;
-		free(oci_read_config(c, cl.bundle));
+		/* Kept: run's registration saves it, as create does, for exec to read, not the bundle's. */
+		c->oci.config_json = oci_read_config(c, cl.bundle);
 		return;
 	}
 	cmdline_defaults(&cl);
@@ -1795,4 +1835,104 @@ void parse_features_options(int argc, char **argv)
 
 	if (parse_options(&cl, argc, argv) < argc)
 		die(EXIT_CANT_RUN, "features: takes no operand: %s", argv[optind]);
+}
+
+/* A relative host path of a run option, from the folder run was started in. */
+static char *from_cwd(const char *path)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/' || !getcwd(cwd, sizeof cwd))
+		return xasprintf("%s", path);
+	return xasprintf("%s/%s", cwd, path);
+}
+
+/* OPT's ARG, with its host path absolute: -v SRC:..., --mount src=..., --seccomp FILE. */
+static char *absolute_arg(const char *opt, const char *arg)
+{
+	const char *colon = strchr(arg, ':');
+	char *out = NULL, *rest;
+	size_t len = 0;
+	FILE *f;
+
+	if (!strcmp(opt, "volume") && colon && arg[0] != '/') {
+		char *src = xasprintf("%.*s", (int)(colon - arg), arg), *abs = from_cwd(src);
+
+		out = xasprintf("%s%s", abs, colon);
+		free(src), free(abs);
+		return out;
+	}
+	if (!strcmp(opt, "seccomp") && strcmp(arg, "unconfined"))
+		return from_cwd(arg);
+	if (!strcmp(opt, "env") && !strchr(arg, '='))	/* NAME alone: the host's value now */
+		return xasprintf("%s=%s", arg, getenv(arg) ? getenv(arg) : "");
+	if (strcmp(opt, "mount") || !(f = open_memstream(&out, &len)))
+		return xasprintf("%s", arg);
+	rest = xasprintf("%s", arg);
+	for (char *save, *w = strtok_r(rest, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		char *v = strchr(w, '=');
+		bool src = v && (!strncmp(w, "src=", 4) || !strncmp(w, "source=", 7));
+		char *abs = src ? from_cwd(v + 1) : NULL;
+
+		fprintf(f, "%s%.*s%s", ftell(f) ? "," : "", src ? (int)(v + 1 - w) : (int)strlen(w),
+			w, abs ? abs : "");
+		free(abs);
+	}
+	fclose(f);
+	free(rest);
+	return out;
+}
+
+static void put_arg(FILE *f, const char *arg)
+{
+	fwrite(arg, 1, strlen(arg) + 1, f);
+}
+
+/*
+ * run's options again, as a NUL-separated argv without the command, that
+ * carapace can parse from any folder (exec rebuilds the container's
+ * settings from it): host paths absolute, the name and the rootfs as run
+ * resolved them, and no --detach, which is no setting of the container.
+ * (run --bundle keeps its config.json instead, as create does.)
+ */
+char *run_args(const struct container *c, int argc, char **argv, size_t *len)
+{
+	const struct option_def *table = run_options, *o;
+	struct option *longopts;
+	char *shortopts, *text = NULL;
+	FILE *f = open_memstream(&text, len);
+	int opt;
+
+	if (!f)
+		die_errno("run-args");
+	put_arg(f, "--name");
+	put_arg(f, c->oci.id);
+	put_arg(f, "--rootfs");
+	put_arg(f, c->root.path);
+	if (c->root.overlay_dir) {
+		put_arg(f, "--overlay-dir");
+		put_arg(f, c->root.overlay_dir);
+	}
+	make_getopt_tables(table, &longopts, &shortopts);
+	opterr = 0;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		for (o = table; o->name && option_value(table, o) != opt; o++)
+			;
+		if (!o->name || !strcmp(o->name, "name") || !strcmp(o->name, "rootfs") ||
+		    !strcmp(o->name, "overlay-dir") || !strcmp(o->name, "detach"))
+			continue;
+		fprintf(f, "--%s%c", o->name, 0);
+		if (!o->arg)
+			continue;
+		char *arg = absolute_arg(o->name, optarg);
+
+		put_arg(f, arg);
+		free(arg);
+	}
+	free(longopts);
+	free(shortopts);
+	if (fclose(f))
+		die_errno("run-args");
+	return text;
 }

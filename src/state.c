@@ -14,6 +14,13 @@
  *   config.json  the bundle's, as create read it: the hooks of start and delete
  *   caps     the workload's capability sets, as allowed: exec's bound
  *
+ * carapace run registers its container here too (src/monitor.c), with:
+ *   owner    flocked by the run's launcher (run -d: its monitor) while it
+ *            lives: free, with no exit recorded, the run was killed
+ *   run-args run's options, NUL-separated, paths absolute (exec reads them)
+ *   command  the workload's command line, for ps
+ *   log, log.1  run -d: the container's stdout and stderr
+ *
  * SPDX-License-Identifier: MIT
  */
 #include "carapace.h"
@@ -197,8 +204,14 @@ static char *unescape(const char *s)
 /* NAME's TEXT, whole or not at all. */
 void state_write_file(const struct oci_state *st, const char *name, const char *text)
 {
+	state_write_data(st, name, text, strlen(text));
+}
+
+/* NAME's LEN bytes of TEXT (NULs too: run-args), whole or not at all. */
+void state_write_data(const struct oci_state *st, const char *name, const char *text,
+		      size_t len)
+{
 	char tmp[64];
-	size_t len = strlen(text);
 	int fd;
 
 	snprintf(tmp, sizeof tmp, ".%s.new", name);
@@ -268,6 +281,10 @@ void state_write(const struct oci_state *st)
 	fputs("\nrootfs ", f);
 	put_escaped(f, st->rootfs ? st->rootfs : "");
 	fputc('\n', f);
+	if (st->detached)
+		fputs("detached 1\n", f);
+	if (st->exited)
+		fprintf(f, "exit_status %d\n", st->exit_status);
 	for (size_t i = 0; i < st->annotations_len; i++) {
 		fputs("annotation ", f);
 		put_escaped(f, st->annotations[i].key);
@@ -302,6 +319,12 @@ static void parse_state_line(struct oci_state *st, char *line)
 		st->bundle = unescape(value);
 	else if (!strcmp(key, "rootfs"))
 		st->rootfs = unescape(value);
+	else if (!strcmp(key, "detached"))
+		st->detached = *value == '1';
+	else if (!strcmp(key, "exit_status")) {
+		st->exited = true;
+		st->exit_status = (int)strtol(value, NULL, 10);
+	}
 	else if (!strcmp(key, "annotation") && (second = strchr(value, ' '))) {
 		*second++ = '\0';
 		st->annotations = xrealloc(st->annotations,
@@ -311,11 +334,14 @@ static void parse_state_line(struct oci_state *st, char *line)
 	}
 }
 
+static bool reap_abandoned(struct oci_state *st);
+
 /*
  * The state of container ID, its folder locked; false if there is no such
- * container (its folder gone, or being removed).
+ * container (its folder gone, or being removed). WAIT false: false too if
+ * another command holds its lock.
  */
-bool state_open(struct oci_state *st, const struct oci_args *a, const char *id)
+static bool open_state(struct oci_state *st, const struct oci_args *a, const char *id, bool wait)
 {
 	char *text;
 
@@ -329,6 +355,8 @@ bool state_open(struct oci_state *st, const struct oci_args *a, const char *id)
 		return false;
 	if (st->dir_fd < 0)
 		die_errno("state: %s", id);
+	if (!wait && flock(st->dir_fd, LOCK_EX | LOCK_NB))
+		return false;
 	lock_folder(st->dir_fd, id);
 	/* Removed while we waited for the lock: delete unlinks "state" last but one. */
 	text = state_read_file(st, "state");
@@ -342,6 +370,128 @@ bool state_open(struct oci_state *st, const struct oci_args *a, const char *id)
 	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
 		parse_state_line(st, line);
 	free(text);
+	/* A run whose launcher or monitor was killed: whoever looks first cleans up. */
+	if (!st->exited && state_owner_alive(st) == 0)
+		return reap_abandoned(st);
+	return true;
+}
+
+bool state_open(struct oci_state *st, const struct oci_args *a, const char *id)
+{
+	return open_state(st, a, id, true);
+}
+
+/*
+ * Unlocked, with no state, and not just made (its maker takes the lock
+ * a moment after the mkdir): a run or create that died before its first
+ * write left it.
+ */
+static bool died_unwritten(const struct oci_state *st)
+{
+	struct stat sb;
+
+	return faccessat(st->dir_fd, "state", F_OK, AT_SYMLINK_NOFOLLOW) && errno == ENOENT &&
+	       !fstat(st->dir_fd, &sb) && sb.st_ctime + 5 < time(NULL);
+}
+
+/*
+ * What the runs killed with SIGKILL left under --root, cleaned: run calls
+ * it before it registers. Folders another command holds are left be.
+ */
+void state_sweep(const struct oci_args *a)
+{
+	const char *path = state_root_path(a);
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		struct oci_state st = { .root_fd = -1, .dir_fd = -1 };
+
+		if (e->d_name[0] != '.' && valid_container_id(e->d_name) &&
+		    open_state(&st, a, e->d_name, false) && died_unwritten(&st))
+			state_remove(&st);
+		state_close(&st);
+	}
+	closedir(d);
+}
+
+/* The run's owner lock, taken for the life of the process (run, or run -d's monitor). */
+int state_take_owner(const struct oci_state *st)
+{
+	int fd = openat(st->dir_fd, "owner", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB))
+		die_errno("state: %s: its owner lock", st->id);
+	return fd;
+}
+
+/* 1: the run that made ST lives; 0: it has ended or was killed; -1: not a run's (OCI's). */
+int state_owner_alive(const struct oci_state *st)
+{
+	autoclose int fd = openat(st->dir_fd, "owner", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT ? -1 : 1;
+	return flock(fd, LOCK_SH | LOCK_NB) ? 1 : 0;
+}
+
+/*
+ * Until the run's launcher or monitor has exited (its clean-up done), at
+ * most TIMEOUT_MS (-1: no limit). The folder must not be locked by us.
+ */
+bool state_wait_owner(const struct oci_state *st, int timeout_ms)
+{
+	autoclose int fd = openat(st->dir_fd, "owner", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int64_t end = now_ms() + timeout_ms;
+
+	if (fd < 0)
+		return true;	/* removed with its folder, or never a run's */
+	while (flock(fd, LOCK_SH | (timeout_ms < 0 ? 0 : LOCK_NB))) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			die_errno("state: %s: wait for its owner", st->id);
+		if (timeout_ms >= 0 && now_ms() >= end)
+			return false;
+		if (errno == EWOULDBLOCK)
+			usleep(20000);
+	}
+	return true;
+}
+
+void state_lock(const struct oci_state *st)
+{
+	lock_folder(st->dir_fd, st->id);
+}
+
+void state_unlock(const struct oci_state *st)
+{
+	flock(st->dir_fd, LOCK_UN);
+}
+
+/*
+ * A run whose launcher (run -d: monitor) was killed: init died with it,
+ * of its parent-death signal. Its cgroups go, and its folder, but for a
+ * detached run's, which keeps its log until rm: it ended as by KILL.
+ */
+static bool reap_abandoned(struct oci_state *st)
+{
+	char *cgroups = state_read_file(st, "cgroups");
+	autoclose int pidfd = state_pidfd(st);
+
+	log_debug("state: %s: its run was killed: cleaning up", st->id);
+	if (pidfd >= 0 && !syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0))
+		poll(&(struct pollfd){ .fd = pidfd, .events = POLLIN }, 1, 10000);
+	if (cgroups && !cgroups_remove_described(cgroups))
+		log_warn("state: %s: its cgroups could not all be removed", st->id);
+	free(cgroups);
+	if (!st->detached) {
+		state_remove(st);
+		return false;
+	}
+	st->exited = true;
+	st->exit_status = 128 + SIGKILL;
+	state_write(st);
 	return true;
 }
 
@@ -449,6 +599,8 @@ char *state_json(const struct oci_state *st, bool pretty)
 	json_write_string(f, st->rootfs ? st->rootfs : "");
 	fprintf(f, ",%s%s\"created\": ", nl, ind);
 	json_write_string(f, st->created ? st->created : "");
+	if (st->exited)	/* run -d's, not the spec's: how it ended */
+		fprintf(f, ",%s%s\"exitStatus\": %d", nl, ind, st->exit_status);
 	fprintf(f, ",%s%s\"owner\": \"\",%s%s\"annotations\": {", nl, ind, nl, ind);
 	for (size_t i = 0; i < st->annotations_len; i++) {
 		fputs(i ? ", " : "", f);
@@ -468,9 +620,10 @@ char *state_json(const struct oci_state *st, bool pretty)
  */
 void state_remove(struct oci_state *st)
 {
-	static const char *const files[] = { "start", "cgroups", "config.json", "caps",
-					     ".state.new", ".cgroups.new", ".config.json.new",
-					     ".caps.new", "state" };
+	static const char *const files[] = { "start", "cgroups", "config.json", ".state.new",
+					     ".cgroups.new", ".config.json.new", "run-args",
+					     ".run-args.new", "command", ".command.new", "caps",
+					     ".caps.new", "log", "log.1", "owner", "state" };
 	int fd = openat(st->dir_fd, ".removing", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 
 	if (fd >= 0)

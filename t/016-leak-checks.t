@@ -81,7 +81,8 @@ fi
 like "$left" "^mount $child_tmp/left-mount \(tmpfs left-tmpfs\)\$" "  a mount in the test's folder"
 like "$left" "^mount $work/elsewhere \(" "  a bind of the test's folder elsewhere"
 is "$(echo "$left" | grep -c '^mount ')" 2 "  2 mounts in all"
-is "$(echo "$left" | grep -Evc "^(cgroup $leaf(/left-(cgroup|container))?|process .*|mount .*)\$")" 0 \
+like "$left" "^state folder /run/carapace/left-container\$" "  and the state folder its run registered"
+is "$(echo "$left" | grep -Evc "^(cgroup $leaf(/left-(cgroup|container))?|process .*|mount .*|state folder .*)\$")" 0 \
 	"  and nothing that isn't the test's"
 # shellcheck disable=SC2086
 kill $leak_pids 2>/dev/null

@@ -78,12 +78,15 @@ else
 fi
 
 # --- the tables, the help and the man page list the same options
-is "$(table run_options | wc -l)" 43 "run_options has the 43 options of run and inspect"
+is "$(table run_options | wc -l)" 44 "run_options has the 44 options of run and inspect"
 is "$(table init_options | wc -l)" 5 "init_options has the 5 options of init"
 check_table run_options run inspect
 check_table init_options init
 check_table spec_options spec
-check_table help_only_options features start state pause resume
+check_table help_only_options features start state pause resume wait
+check_table logs_options logs
+check_table stop_options stop
+check_table rm_options rm
 is "$(table ps_options | wc -l)" 2 "ps_options has the 2 options of ps"
 check_table ps_options ps
 is "$(table exec_options | wc -l)" 13 "exec_options has the 13 options of exec"

@@ -234,6 +234,16 @@ _tap_mounts() {
 		}' /proc/self/mountinfo
 }
 
+# The state folders that the test's runs registered under the default root
+# (carapace run registers every container: src/monitor.c): a run that was
+# given the test's cgroup parent names it in its run-args.
+_tap_states() {
+	local f
+	for f in /run/carapace/*/run-args; do
+		[ -f "$f" ] && grep -qzxF -- "$TEST_CGROUP_PARENT" "$f" && echo "state folder ${f%/run-args}"
+	done 2>/dev/null
+}
+
 # A test may define host_state_extra to print more of what it owns, one
 # thing a line (an engine's state folders, its daemons): no_leaks reports
 # the lines that are new since snapshot_host too.
@@ -241,6 +251,7 @@ _host_state() {
 	local dirs
 	dirs=$(_tap_cgroup_dirs)
 	_tap_mounts | sort
+	_tap_states
 	if declare -F host_state_extra >/dev/null; then host_state_extra | sort; fi
 	[ -n "$dirs" ] && printf 'cgroup %s\n' $dirs
 	# shellcheck disable=SC2086 # one directory a word: cgroup paths have no spaces

@@ -298,6 +298,22 @@ ok "cgroup v2: a later run removes the stale leaf of a SIGKILLed launcher" \
 	test ! -e /sys/fs/cgroup/carapace/stale
 ok "cgroup v2: no carapace cgroup remains" \
 	test -z "$(find /sys/fs/cgroup -name '*carapace*')"
+# run -d on cgroup v2: pause is cgroup.freeze, stop thaws first, the monitor removes the leaf.
+S=/tmp/detached-state
+mkdir -m 0700 "$S"
+run "$CARAPACE" --root "$S" run -d -q -r "$ROOTFS" --name bg /bin/sh -c \
+	'echo up; trap "exit 3" TERM; while :; do sleep 0.1; done'
+is "$RC:$OUT" "0:bg" "cgroup v2: run -d prints the name"
+run "$CARAPACE" --root "$S" pause bg
+is "$RC:$("$CARAPACE" --root "$S" ps | awk '$1 == "bg" { print $2 }')" "0:paused" \
+	"cgroup v2: pause of a run -d container (cgroup.freeze)"
+run "$CARAPACE" --root "$S" stop bg
+is "$RC:$("$CARAPACE" --root "$S" wait bg)" "0:3" "cgroup v2: stop thaws it; the trapped TERM: status 3"
+is "$("$CARAPACE" --root "$S" logs bg)" up "cgroup v2: the container's output is in its log"
+ok "cgroup v2: its monitor removed its leaf" test ! -e /sys/fs/cgroup/carapace/bg
+run "$CARAPACE" --root "$S" rm bg
+is "$RC:$(ls -A "$S")" "0:" "cgroup v2: rm leaves the state root empty"
+rmdir "$S"
 
 # This kernel runs int 0x80 for 64-bit programs (IA32 emulation): the i386
 # ABI, which the filter kills, can be tried for real here.
