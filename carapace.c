@@ -16,7 +16,8 @@
 #include "inspector.h"
 
 /* The life story, in the order it is told below. */
-static int run_container(int argc, char **argv, enum exec_action action);
+static int run_container(const struct oci_args *global, int argc, char **argv,
+			 enum exec_action action);
 static void create_from_bundle(struct oci_args *a, struct container *c, struct runtime *rt,
 			       struct oci_state *st);
 static void hand_over(const struct oci_args *a, const struct container *c,
@@ -78,17 +79,16 @@ int main(int argc, char **argv)
 
 int cmd_run(const struct oci_args *global, int argc, char **argv)
 {
-	(void)global;
-	return run_container(argc, argv, EXEC_COMMAND);
+	return run_container(global, argc, argv, EXEC_COMMAND);
 }
 
 int cmd_inspect(const struct oci_args *global, int argc, char **argv)
 {
-	(void)global;
-	return run_container(argc, argv, EXEC_INSPECT);
+	return run_container(global, argc, argv, EXEC_INSPECT);
 }
 
-static int run_container(int argc, char **argv, enum exec_action action)
+static int run_container(const struct oci_args *global, int argc, char **argv,
+			 enum exec_action action)
 {
 	struct container c = { .process.action = action };
 	/*
@@ -105,6 +105,7 @@ static int run_container(int argc, char **argv, enum exec_action action)
 	if (action == EXEC_INSPECT)	/* before the clone: the host's, to compare */
 		inspector_host_namespaces(rt.host_ns);
 	build_seccomp(&c, &rt.filter);
+	network_prepare(&c, &rt, global);	/* its clean-up last: after init's end */
 
 	l.sigfd = launcher_signals();
 	l.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
@@ -332,6 +333,7 @@ static void create_container(const struct container *c, struct runtime *rt,
 	set_oom_score_adj(c, l->init);
 	if (c->namespaces & CLONE_NEWUSER)
 		write_id_maps(c, rt, l->init);
+	network_attach(c, rt, l->init);	/* --network bridge: its veth */
 	run_state_hooks(c, HOOK_PRESTART, "creating", l->init);	/* namespaces made */
 	run_state_hooks(c, HOOK_CREATE_RUNTIME, "creating", l->init);
 	if (c->namespaces & CLONE_NEWUSER && !rt->rootless && !c->root.tarball &&
@@ -473,6 +475,7 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 	set_domainname(c);
 	if (c->namespaces & CLONE_NEWNET)
 		set_loopback_up();
+	network_inside(c, rt);
 	if (wants_tty(c)) {
 		pty_slave = open_pty(c, sock);
 		/* --privileged has the host's devtmpfs: its console is the host's business. */
@@ -552,11 +555,14 @@ static void become_root_inside(const struct runtime *rt, int sock)
  */
 static void close_host_fds(const struct container *c, const struct runtime *rt, int sock)
 {
-	int keep[2 + N_CTL] = { sock, rt->start_listener };
+	int keep[2 + N_CTL + 3] = { sock, rt->start_listener };
 	size_t n = 2;
 
 	for (size_t i = 0; rt->start_listener >= 0 && i < rt->cg.ndirs; i++)
 		keep[n++] = rt->cg.dirs[i].lock_fd;
+	for (size_t i = 0; i < 3; i++)	/* src/network.c's /etc files, to bind */
+		if (rt->net.files[i] > 0)
+			keep[n++] = rt->net.files[i];
 	close_fds_except(3 + c->process.preserve_fds, keep, n);
 	forget_log_file();	/* its lines go to stderr alone: create's, the engine's */
 }
@@ -640,6 +646,7 @@ static const char *build_filesystem(const struct container *c, const struct runt
 	if (root_readonly(&ms, c, root_tree))
 		make_submounts_readonly(root);
 	mount_filesystems(&ms, c, root, trees, MOUNT_BEFORE_ROOT_CHANGE);
+	network_bind_files(rt, root);
 	if (!c->privileges.privileged) {
 		populate_dev(&ms, c->namespaces & CLONE_NEWUSER);
 		make_devices(&ms, c, c->namespaces & CLONE_NEWUSER);
