@@ -209,6 +209,7 @@ check-vm: deps carapace
 # Start-up time, memory and size side by side with the peers, as ratios.
 bench: carapace rootfs/bin/busybox
 	t/bench.sh
+	t/net-bench.sh
 
 size: carapace
 	@cp carapace build/carapace.stripped && strip build/carapace.stripped

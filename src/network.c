@@ -927,10 +927,12 @@ static void take_lease(const struct container *c, struct runtime *rt, int dir)
 	autoclose int nl = nl_open();
 	uint32_t net;
 	int prefix;
+	size_t before;
 
 	parse_subnet(subnet, &net, &prefix);
 	lock_dir(dir, &self.lock);
 	read_leases(dir, &ls);
+	before = ls.len;
 	sweep_leases(nl, &ls);
 	if (!ls.len && if_nametoindex(NETWORK_BRIDGE))
 		remove_bridge(nl, &ls);	/* a stale one, from a launcher gone */
@@ -955,7 +957,8 @@ static void take_lease(const struct container *c, struct runtime *rt, int dir)
 	rt->net.gateway = htonl(ntohl(net) + 1);
 	rt->net.prefix = prefix;
 	veth_name(rt->net.veth, mine.addr);
-	if (write_table(&ls))
+	/* The table depends on the subnet and the ports alone: unchanged, nft is not run. */
+	if ((ls.len == 1 || mine.ports_len || before + 1 != ls.len) && write_table(&ls))
 		die(EXIT_CANT_RUN, "--network bridge: nft could not write the table carapace");
 	unlock_dir();
 	free(ls.v);
@@ -967,7 +970,8 @@ static void give_lease_back(int dir, struct runtime *rt)
 {
 	struct leases ls = { 0 };
 	autoclose int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	size_t kept = 0;
+	size_t kept = 0, swept;
+	bool ported = false;
 	int err;
 
 	if (self.lock < 0)
@@ -978,13 +982,15 @@ static void give_lease_back(int dir, struct runtime *rt)
 	for (size_t i = 0; i < ls.len; i++)
 		if (ls.v[i].addr != rt->net.addr || ls.v[i].pid != getpid())
 			ls.v[kept++] = ls.v[i];
-	ls.len = kept;
+		else
+			ported |= ls.v[i].ports_len > 0;
+	swept = ls.len = kept;
 	if (nl >= 0)
 		sweep_leases(nl, &ls);
 	write_leases(dir, &ls);
 	if (!ls.len && nl >= 0)
 		remove_bridge(nl, &ls);
-	else if (write_table(&ls))
+	else if ((ported || swept != ls.len) && write_table(&ls))
 		log_warn("network: nft: the table carapace could not be written again");
 	rt->net.leased = false;
 	unlock_dir();
