@@ -1154,8 +1154,14 @@ void network_bind_files(const struct runtime *rt, int root)
 	etc = openat(root, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (etc < 0 && errno == ENOENT && !mkdirat(root, "etc", 0755))
 		etc = openat(root, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (etc < 0)
-		die_errno("network: /etc");
+	if (etc < 0) {	/* a symlink, a file: the rootfs's own business, not a way out */
+		log_warn("network: /etc: %s in the rootfs: carapace's files not bound",
+			 strerror(errno));
+		for (int i = 0; i < 3; i++)
+			if (rt->net.files[i] > 0)
+				close(rt->net.files[i]);
+		return;
+	}
 	for (int i = 0; i < 3; i++) {
 		autoclose int target = open_etc_target(etc, etc_files[i]);
 		autoclose int tree = rt->net.files[i];
