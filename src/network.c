@@ -119,6 +119,12 @@ void network_defaults(struct container *c, bool rootless)
 	if (n->mode == NET_BRIDGE && rootless)
 		die(EXIT_CANT_RUN, "--network bridge: only root can make a bridge and veths "
 		    "(rootless networking through pasta, Debian's passt, is not done yet)");
+	/* sysfs is mounted only for a network namespace that the user namespace owns. */
+	if ((n->mode == NET_HOST || n->mode == NET_NS || n->mode == NET_CONTAINER) &&
+	    (c->namespaces & CLONE_NEWUSER))
+		die(EXIT_CANT_RUN, "--network %s: not with a user namespace (--userns, rootless): "
+		    "the kernel mounts no /sys for a network namespace it does not own",
+		    n->mode == NET_HOST ? "host" : n->mode == NET_NS ? "ns:" : "container:");
 	if (n->mode != NET_NONE)
 		c->namespaces &= ~(unsigned long)CLONE_NEWNET;
 	if (n->mode == NET_BRIDGE)

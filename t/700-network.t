@@ -63,6 +63,9 @@ like "$ERR" "warning: --network host: the container sees every interface" \
 run net --network host -- cat /etc/hosts
 like "$OUT" "127.0.1.1.carapace" "host: /etc/hosts has the hostname"
 
+run net --network host --uidmap 0:100000:65536 -- true
+one_line "host with a user namespace" "--network host: not with a user namespace"
+
 # --- ns:PATH
 touch "$TMPDIR/netns"
 unshare --net="$TMPDIR/netns" ip link add cara7ns type bridge
@@ -173,6 +176,15 @@ one_line "a host port in use" "-p: host port 8090/tcp: already in use"
 kill "$NC" 2>/dev/null
 kill -TERM "$L2"
 wait "$L2"
+
+# --- -p .../udp: the rule (the rootfs's busybox has no UDP server to answer)
+net_bg -p 5353:53/udp -- sleep 30 &
+L3=$!
+for _ in $(seq 100); do nft list table ip carapace 2>/dev/null | grep -q "udp dport 5353" && break; sleep 0.1; done
+like "$(nft list table ip carapace)" "fib daddr type local udp dport 5353 dnat to 10.89.0.2:53" \
+	"-p 5353:53/udp: a udp rule in table ip carapace"
+kill -TERM "$L3"
+wait "$L3"
 
 # --- nothing left behind
 is "$(ip -d link)" "$LINKS_BEFORE" "the namespace's links are as before: no bridge, no veth"
