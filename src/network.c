@@ -576,7 +576,10 @@ static void put_port_rules(FILE *f, const struct leases *ls)
 /*
  * The table made again, whole, from the leases, in one transaction: never
  * half of it, and no rule that a lease does not account for. No lease
- * left: no table.
+ * left: no table. Masqueraded: the subnet's traffic out; a published port
+ * reached from the host's loopback; and one reached from another container
+ * on the bridge (hairpin), whose answer would else skip the host's
+ * conntrack, going straight across the bridge.
  */
 static int write_table(const struct leases *ls)
 {
@@ -594,10 +597,11 @@ static int write_table(const struct leases *ls)
 			"\tchain postrouting {\n"
 			"\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
 			"\t\tip saddr %s ip daddr != %s masquerade\n"
-			"\t\toifname \"%s\" ip saddr 127.0.0.0/8 masquerade\n\t}\n"
+			"\t\toifname \"%s\" ip saddr 127.0.0.0/8 masquerade\n"
+			"\t\toifname \"%s\" ip saddr %s ct status dnat masquerade\n\t}\n"
 			"\tchain prerouting {\n"
 			"\t\ttype nat hook prerouting priority dstnat; policy accept;\n",
-			net, net, NETWORK_BRIDGE);
+			net, net, NETWORK_BRIDGE, NETWORK_BRIDGE, net);
 		put_port_rules(f, ls);
 		fputs("\t}\n\tchain output {\n"
 		      "\t\ttype nat hook output priority -100; policy accept;\n", f);

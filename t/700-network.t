@@ -166,6 +166,8 @@ for _ in $(seq 100); do get http://127.0.0.1:8080/ >/dev/null && break; sleep 0.
 is "$(get http://127.0.0.1:8080/)" hello-700 "-p 8080:80: 127.0.0.1:8080 answers"
 is "$(get http://127.0.0.1:8081/)" hello-700 "-p 127.0.0.1:8081:80 answers on 127.0.0.1"
 like "$(nft list table ip carapace)" "tcp dport 8080 dnat to 10.89.0.2:80" "the rule is in table ip carapace"
+run net --network bridge -- wget -q -O- http://10.89.0.1:8080/
+is "$OUT" hello-700 "another container on the bridge reaches the published port (hairpin)"
 run net -p 8080:80 -- true
 one_line "a host port already published" "-p: host port 8080/tcp: already published for 10.89.0.2"
 busybox nc -l -p 8090 >/dev/null 2>&1 &
