@@ -116,9 +116,7 @@ void network_defaults(struct container *c, bool rootless)
 		    "is not carapace's to forward to");
 	if (n->subnet && n->mode != NET_BRIDGE)
 		die(EXIT_CANT_RUN, "--subnet: only with --network bridge");
-	if (n->mode == NET_BRIDGE && rootless)
-		die(EXIT_CANT_RUN, "--network bridge: only root can make a bridge and veths "
-		    "(rootless networking through pasta, Debian's passt, is not done yet)");
+	(void)rootless;	/* rootless, the bridge is pasta's: network_attach */
 	/* sysfs is mounted only for a network namespace that the user namespace owns. */
 	if ((n->mode == NET_HOST || n->mode == NET_NS || n->mode == NET_CONTAINER) &&
 	    (c->namespaces & CLONE_NEWUSER))
@@ -828,7 +826,7 @@ static char *etc_text(const struct container *c, const struct runtime *rt, int w
 			copy_host_file(f, "/etc/hosts", true);
 		else
 			fputs("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n", f);
-		fprintf(f, "%s\t%s\n", mode == NET_BRIDGE ? ip_text(rt->net.addr) : "127.0.1.1",
+		fprintf(f, "%s\t%s\n", rt->net.addr ? ip_text(rt->net.addr) : "127.0.1.1",
 			c->hostname);
 	} else if (mode == NET_NONE) {
 		fputs("# --network none: no name server\n", f);
@@ -1063,6 +1061,101 @@ static void write_etc_files(const struct container *c, struct runtime *rt, int d
 	rt->net.dir = xasprintf("%s/.network/%s", self.root, self.name);
 }
 
+/* ------------------------------------------------------------------ */
+/* Rootless: pasta (Debian's passt) in place of the bridge            */
+/* ------------------------------------------------------------------ */
+
+static pid_t pasta = -1;
+
+/* pasta's -t and -u: the published ports, or none (its default, auto, would publish all). */
+static void pasta_ports(char **argv, size_t *n, const struct container *c, bool udp)
+{
+	char *spec = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&spec, &len);
+
+	if (!f)
+		die_errno("pasta");
+	for (size_t i = 0; i < c->network.ports_len; i++) {
+		const struct port_map *p = &c->network.ports[i];
+
+		if (p->udp != udp)
+			continue;
+		fprintf(f, "%s%s%s%u:%u", len || ftell(f) ? "," : "",
+			p->host_ip ? ip_text(p->host_ip) : "", p->host_ip ? "/" : "",
+			p->host_port, p->container_port);
+	}
+	if (!ftell(f))
+		fputs("none", f);
+	fclose(f);
+	argv[(*n)++] = udp ? "-u" : "-t";
+	argv[(*n)++] = spec;
+}
+
+static void stop_pasta(void)
+{
+	if (pasta > 0) {
+		kill(pasta, SIGTERM);
+		waitpid(pasta, NULL, 0);
+	}
+	pasta = -1;
+}
+
+/*
+ * pasta in the foreground, our child, with the death signal: it ends with
+ * us, SIGKILLed or not. It writes its pid file (a pipe here) once the
+ * namespace is configured: then "go".
+ */
+static void start_pasta(const struct container *c, pid_t init)
+{
+	char *bin = find_program("pasta"), *argv[24], pidfile[32], pid[16], buf[32];
+	int p[2];
+	size_t n = 0;
+	ssize_t got;
+
+	if (!bin)
+		die(EXIT_CANT_RUN, "--network bridge: rootless, the network is pasta's: not found "
+		    "(install the package passt)");
+	if (pipe2(p, O_CLOEXEC))
+		die_errno("pasta");
+	snprintf(pidfile, sizeof pidfile, "/proc/self/fd/%d", p[1]);
+	snprintf(pid, sizeof pid, "%d", (int)init);
+	argv[n++] = "pasta";
+	argv[n++] = "--foreground";
+	argv[n++] = "--quiet";
+	argv[n++] = "--config-net";
+	argv[n++] = "--pid";
+	argv[n++] = pidfile;
+	pasta_ports(argv, &n, c, false);
+	pasta_ports(argv, &n, c, true);
+	argv[n++] = "-T";
+	argv[n++] = "none";	/* the container reaches no port of the host's loopback */
+	argv[n++] = "-U";
+	argv[n++] = "none";
+	argv[n++] = "--no-map-gw";	/* the gateway is the gateway, not the host's loopback */
+	argv[n++] = pid;
+	argv[n] = NULL;
+	if ((pasta = fork()) < 0)
+		die_errno("pasta: fork");
+	if (pasta == 0) {
+		set_fail_mode(FAIL_PRINT, -1);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fcntl(p[1], F_SETFD, 0);
+		sigprocmask(SIG_SETMASK, &(sigset_t){ 0 }, NULL);
+		execv(bin, argv);
+		die_errno("exec: %s", bin);
+	}
+	close(p[1]);
+	on_launcher_exit(stop_pasta);
+	while ((got = read(p[0], buf, sizeof buf)) < 0 && errno == EINTR)
+		;
+	close(p[0]);
+	free(bin);
+	if (got <= 0)
+		die(EXIT_CANT_RUN, "--network bridge: pasta did not set the network up");
+	log_debug("network: pasta %d set up the namespace", (int)pasta);
+}
+
 /*
  * The launcher, before the clone: the namespace to join, the lease, the
  * bridge and the rules, the /etc files. Whatever is made is undone when
@@ -1080,7 +1173,7 @@ void network_prepare(const struct container *c, struct runtime *rt, const struct
 	if (c->network.mode == NET_NS || c->network.mode == NET_CONTAINER)
 		join_netns(c, rt, g);
 	if (!(self.root = network_root(g))) {
-		if (c->network.mode == NET_BRIDGE)
+		if (c->network.mode == NET_BRIDGE && !rt->rootless)
 			die(EXIT_CANT_RUN, "--network bridge: no state root (give --root)");
 		log_debug("network: no state root (XDG_RUNTIME_DIR): no /etc files of carapace's");
 		return;
@@ -1093,7 +1186,7 @@ void network_prepare(const struct container *c, struct runtime *rt, const struct
 	if (!self.registered)
 		on_launcher_exit(network_cleanup);
 	self.registered = true;
-	if (c->network.mode == NET_BRIDGE)
+	if (c->network.mode == NET_BRIDGE && !rt->rootless)
 		take_lease(c, rt, dir);
 	write_etc_files(c, rt, dir);
 }
@@ -1106,6 +1199,10 @@ void network_attach(const struct container *c, const struct runtime *rt, pid_t i
 
 	if (c->network.mode != NET_BRIDGE)
 		return;
+	if (rt->rootless) {
+		start_pasta(c, init);
+		return;
+	}
 	nl = nl_open();
 	if (!(bridge = (int)if_nametoindex(NETWORK_BRIDGE)))
 		die_errno("network: %s", NETWORK_BRIDGE);
@@ -1121,7 +1218,7 @@ void network_inside(const struct container *c, const struct runtime *rt)
 	autoclose int nl = -1;
 	int eth0;
 
-	if (c->network.mode != NET_BRIDGE)
+	if (c->network.mode != NET_BRIDGE || rt->rootless)	/* pasta configured it */
 		return;
 	nl = nl_open();
 	if (!(eth0 = (int)if_nametoindex("eth0")))
