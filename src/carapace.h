@@ -470,6 +470,9 @@ struct network_runtime {
 				 * resolv.conf, for init to attach; 0: none */
 	uint32_t addr, gateway;	/* the bridge's: network order */
 	int prefix;
+	bool remount;		/* no mount_setattr (before 5.12): init remounts them ro */
+	dev_t folder_dev;	/* the rootfs folder's: a missing /etc file is made in */
+	ino_t folder_ino;	/* any root but that (an overlay, a tarball's tmpfs) */
 	char veth[IFNAMSIZ];	/* the host's end */
 	bool leased;
 };

@@ -712,25 +712,27 @@ static const char *network_root(const struct oci_args *g)
 	return xdg && xdg[0] == '/' ? xasprintf("%s/carapace", xdg) : NULL;
 }
 
-/* ROOT/.network, made if missing; ROOT must be ours alone, as state.c wants it. */
+/*
+ * ROOT/.network, made if missing; ROOT must be ours alone, as state.c
+ * wants it. -1 with errno where it can't be had (a root that is not the
+ * host's root, in a user namespace of its own, can't write /run).
+ */
 static int open_network_dir(const char *root)
 {
 	struct stat st;
-	int fd;
 	autoclose int top = -1;
 
 	if (mkdir(root, 0700) && errno != EEXIST)
-		die_errno("--root: %s", root);
+		return -1;
 	if ((top = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fstat(top, &st))
-		die_errno("--root: %s", root);
-	if (st.st_uid != geteuid() || (st.st_mode & 022))
-		die(EXIT_CANT_RUN, "--root: %s: not this user's alone", root);
+		return -1;
+	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
+		errno = EPERM;	/* not this user's alone: nothing of ours goes there */
+		return -1;
+	}
 	if (mkdirat(top, ".network", 0700) && errno != EEXIST)
-		die_errno("network: %s/.network", root);
-	fd = openat(top, ".network", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		die_errno("network: %s/.network", root);
-	return fd;
+		return -1;
+	return openat(top, ".network", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
 static void remove_files_dir(int dir, const char *name)
@@ -1022,16 +1024,29 @@ static void network_cleanup(void)
 		give_lease_back(dir, rt);
 }
 
-/* FILE as a detached, read-only bind: attached later by init, in its own mount namespace. */
-static int detached_file(int dir, const char *file)
+/*
+ * FILE as a detached, read-only bind, attached later by init in its own
+ * mount namespace; -1 before Linux 5.2 (no open_tree: no file of ours).
+ * Before 5.12 (no mount_setattr), init makes it read-only once attached.
+ */
+static int detached_file(int dir, const char *file, bool *remount)
 {
 	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 					     MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
 	int tree = sys_open_tree(dir, file, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
 				 AT_SYMLINK_NOFOLLOW);
 
-	if (tree < 0 || sys_mount_setattr(tree, "", AT_EMPTY_PATH, &ro))
+	if (tree < 0 && errno == ENOSYS) {
+		log_debug("network: /etc/%s: no open_tree (Linux 5.2): not bound", file);
+		return -1;
+	}
+	if (tree < 0)
 		die_errno("network: %s: a bind of it", file);
+	if (sys_mount_setattr(tree, "", AT_EMPTY_PATH, &ro)) {
+		if (errno != ENOSYS)
+			die_errno("network: %s: read-only", file);
+		*remount = true;
+	}
 	return tree;
 }
 
@@ -1056,7 +1071,7 @@ static void write_etc_files(const struct container *c, struct runtime *rt, int d
 		write_etc_file(mine, etc_files[i], text);
 		free(text);
 		if (!rt->rootless)
-			rt->net.files[i] = detached_file(mine, etc_files[i]);
+			rt->net.files[i] = detached_file(mine, etc_files[i], &rt->net.remount);
 	}
 	rt->net.dir = xasprintf("%s/.network/%s", self.root, self.name);
 }
@@ -1164,6 +1179,7 @@ static void start_pasta(const struct container *c, pid_t init)
 void network_prepare(const struct container *c, struct runtime *rt, const struct oci_args *g)
 {
 	autoclose int dir = -1;
+	struct stat folder;
 
 	if (c->network.mode == NET_UNSET)	/* an OCI bundle: config.json says it all */
 		return;
@@ -1178,7 +1194,13 @@ void network_prepare(const struct container *c, struct runtime *rt, const struct
 		log_debug("network: no state root (XDG_RUNTIME_DIR): no /etc files of carapace's");
 		return;
 	}
-	dir = open_network_dir(self.root);
+	if ((dir = open_network_dir(self.root)) < 0) {
+		if (c->network.mode == NET_BRIDGE && !rt->rootless)
+			die_errno("network: %s/.network", self.root);
+		log_debug("network: %s/.network: %s: no /etc files of carapace's", self.root,
+			  strerror(errno));
+		return;
+	}
 	sweep_files_dirs(dir);
 	snprintf(self.name, sizeof self.name, "%d-%llu", (int)getpid(),
 		 process_start_time(getpid()));
@@ -1186,6 +1208,10 @@ void network_prepare(const struct container *c, struct runtime *rt, const struct
 	if (!self.registered)
 		on_launcher_exit(network_cleanup);
 	self.registered = true;
+	if (!c->root.tarball && !stat(c->root.path, &folder)) {	/* what init must not write */
+		rt->net.folder_dev = folder.st_dev;
+		rt->net.folder_ino = folder.st_ino;
+	}
 	if (c->network.mode == NET_BRIDGE && !rt->rootless)
 		take_lease(c, rt, dir);
 	write_etc_files(c, rt, dir);
@@ -1228,13 +1254,16 @@ void network_inside(const struct container *c, const struct runtime *rt)
 	nl_check(add_default_route(nl, eth0, rt->net.gateway), "default route", "eth0");
 }
 
-/* NAME in the root's /etc, one name at a time, no symlink followed; made if missing. */
-static int open_etc_target(int etc, const char *name)
+/*
+ * NAME in the root's /etc, one name at a time, no symlink followed; made
+ * if missing and MAKE (a throwaway root: never in the rootfs folder).
+ */
+static int open_etc_target(int etc, const char *name, bool make)
 {
 	struct stat st;
 	int fd = openat(etc, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 
-	if (fd < 0 && errno == ENOENT && !mknodat(etc, name, S_IFREG | 0644, 0))
+	if (fd < 0 && errno == ENOENT && make && !mknodat(etc, name, S_IFREG | 0644, 0))
 		fd = openat(etc, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode))) {
 		log_warn("network: /etc/%s: not a regular file in the rootfs (a symlink?): "
@@ -1242,7 +1271,7 @@ static int open_etc_target(int etc, const char *name)
 		close(fd);
 		return -1;
 	}
-	if (fd < 0)
+	if (fd < 0 && (make || errno != ENOENT))
 		log_warn("network: /etc/%s: %s: left as it is", name, strerror(errno));
 	return fd;
 }
@@ -1255,9 +1284,14 @@ static int open_etc_target(int etc, const char *name)
 void network_bind_files(const struct runtime *rt, int root)
 {
 	autoclose int etc = -1;
+	struct stat st;
+	bool make;
 
 	if (!rt->net.dir)
 		return;
+	/* A missing file is made in a throwaway root, never in the rootfs folder itself. */
+	make = !fstat(root, &st) && (st.st_dev != rt->net.folder_dev ||
+				     st.st_ino != rt->net.folder_ino);
 	etc = openat(root, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (etc < 0 && errno == ENOENT && !mkdirat(root, "etc", 0755))
 		etc = openat(root, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -1270,15 +1304,24 @@ void network_bind_files(const struct runtime *rt, int root)
 		return;
 	}
 	for (int i = 0; i < 3; i++) {
-		autoclose int target = open_etc_target(etc, etc_files[i]);
+		autoclose int target = open_etc_target(etc, etc_files[i], make);
 		autoclose int tree = rt->net.files[i];
 		autoclose int own = -1;
+		bool remount = rt->net.remount;
+		char path[32];
 
-		if (tree <= 0) {	/* an ordinary user's: its own folder */
+		if (tree <= 0 && rt->rootless) {	/* an ordinary user's: its own folder */
 			own = open(rt->net.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-			tree = own < 0 ? -1 : detached_file(own, etc_files[i]);
+			if (own < 0)
+				die_errno("network: %s", rt->net.dir);
+			tree = detached_file(own, etc_files[i], &remount);
 		}
-		if (target >= 0 && (tree < 0 || sys_move_mount(tree, target)))
+		if (tree <= 0 || target < 0)
+			continue;
+		snprintf(path, sizeof path, "/proc/self/fd/%d", tree);
+		if (sys_move_mount(tree, target) ||
+		    (remount && mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_SAFE,
+				      NULL)))
 			die_errno("network: /etc/%s: bind", etc_files[i]);
 	}
 }

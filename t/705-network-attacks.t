@@ -46,6 +46,11 @@ rm -f "$R/etc/resolv.conf"
 run net -- test -f /etc/resolv.conf
 is "$RC" 0 "a missing /etc/resolv.conf is there in the container"
 ok "but not in the rootfs folder" test ! -e "$R/etc/resolv.conf"
+for mode in --read-only --rootfs-rw; do
+	run net $mode -- true
+	ok "$mode: no /etc/resolv.conf made in the rootfs folder, which is the root" \
+		test ! -e "$R/etc/resolv.conf"
+done
 
 # --- container: of a container whose init is gone
 oci_bundle "$TMPDIR/b" c705
