@@ -1036,8 +1036,9 @@ static int detached_file(int dir, const char *file, bool *remount)
 	int tree = sys_open_tree(dir, file, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
 				 AT_SYMLINK_NOFOLLOW);
 
-	if (tree < 0 && errno == ENOSYS) {
-		log_debug("network: /etc/%s: no open_tree (Linux 5.2): not bound", file);
+	if (tree < 0 && (errno == ENOSYS || errno == EPERM)) {
+		/* EPERM: root of a user namespace, not the host's: init binds them itself. */
+		log_debug("network: /etc/%s: open_tree: %s", file, strerror(errno));
 		return -1;
 	}
 	if (tree < 0)
@@ -1070,8 +1071,9 @@ static void write_etc_files(const struct container *c, struct runtime *rt, int d
 
 		write_etc_file(mine, etc_files[i], text);
 		free(text);
-		if (!rt->rootless)
-			rt->net.files[i] = detached_file(mine, etc_files[i], &rt->net.remount);
+		if (!rt->rootless && (rt->net.files[i] = detached_file(mine, etc_files[i],
+								      &rt->net.remount)) < 0)
+			rt->net.files[i] = 0;
 	}
 	rt->net.dir = xasprintf("%s/.network/%s", self.root, self.name);
 }
@@ -1310,13 +1312,13 @@ void network_bind_files(const struct runtime *rt, int root)
 		bool remount = rt->net.remount;
 		char path[32];
 
-		if (tree <= 0 && rt->rootless) {	/* an ordinary user's: its own folder */
+		if (tree <= 0) {	/* none from the launcher: by path, as an ordinary user */
 			own = open(rt->net.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 			if (own < 0)
 				die_errno("network: %s", rt->net.dir);
 			tree = detached_file(own, etc_files[i], &remount);
 		}
-		if (tree <= 0 || target < 0)
+		if (tree < 0 || target < 0)
 			continue;
 		snprintf(path, sizeof path, "/proc/self/fd/%d", tree);
 		if (sys_move_mount(tree, target) ||
