@@ -495,9 +495,12 @@ static void pick_address(const struct leases *ls, struct lease *mine, const char
 		uint32_t a = htonl(ntohl(ls->net) + h);
 		size_t i;
 
+		char veth[IFNAMSIZ];
+
 		for (i = 0; i < ls->len && ls->v[i].addr != a; i++)
 			;
-		if (i == ls->len) {
+		veth_name(veth, a);
+		if (i == ls->len && !if_nametoindex(veth)) {	/* its last veth gone too */
 			mine->addr = a;
 			return;
 		}
@@ -982,12 +985,16 @@ static void give_lease_back(int dir, struct runtime *rt)
 	autoclose int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	size_t kept = 0, swept;
 	bool ported = false;
-	int err;
 
 	if (self.lock < 0)
 		lock_dir(dir, &self.lock);
-	if (nl >= 0 && (err = link_delete(nl, rt->net.veth)) && err != -ENODEV)
-		log_warn("network: %s: remove: %s", rt->net.veth, strerror(-err));
+	/*
+	 * The veth is not deleted here: it goes with the container's namespace,
+	 * which the kernel tears down after init's end; a synchronous delete
+	 * costs the launcher's exit some 10 to 40 ms of RCU grace periods.
+	 * pick_address skips an address whose veth is still there (a namespace
+	 * that another container joined outlives its first).
+	 */
 	read_leases(dir, &ls);
 	for (size_t i = 0; i < ls.len; i++)
 		if (ls.v[i].addr != rt->net.addr || ls.v[i].pid != getpid())

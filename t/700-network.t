@@ -28,6 +28,17 @@ net() { "$CARAPACE" --root "$STATE" run -q -r "$ROOTFS" --cgroup-parent "$TEST_C
 # net_bg ARGS... &: the same, with $! carapace's own pid.
 net_bg() { exec "$CARAPACE" --root "$STATE" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" "$@"; }
 get() { timeout 5 busybox wget -q -O- "$1" 2>/dev/null; }
+# settle: until no carapace veth is left (at most 10 s). A container's veth
+# goes with its namespace, which the kernel tears down after the end: an
+# address is given again only once its veth is gone.
+settle() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		ip -o link | grep -q ': cp[0-9a-f]\{8\}[@:]' || return 0
+		sleep 0.05
+	done
+	diag "a veth is still there: $(ip -o link | grep -o 'cp[0-9a-f]\{8\}')"
+}
 snapshot_host
 
 # one_line: RC 125 and one line of error, beginning "carapace: ".
@@ -123,8 +134,10 @@ is "$RC" 0 "--network bridge runs"
 like "$OUT" "inet 10.89.0.2/24" "the first container has 10.89.0.2/24"
 like "$OUT" "default via 10.89.0.1 dev eth0" "with a default route through the bridge"
 like "$OUT" "1 packets received" "and reaches the bridge"
+settle
 run net --network bridge --hostname b1 -- cat /etc/hosts
 like "$OUT" "10.89.0.2.b1" "/etc/hosts has the container's address and name"
+settle
 net_bg --network bridge --name c7a -- sleep 30 &
 L1=$!
 for _ in $(seq 100); do grep -q "^lease 10.89.0.2 $L1 " "$STATE/.network/leases" 2>/dev/null && break; sleep 0.1; done
@@ -142,6 +155,7 @@ run net --network bridge -- sh -c 'ip -4 addr show eth0'
 like "$OUT" "inet 10.89.0.2/24" "the next start sweeps it: the address is free again"
 ok "no lease file once no container runs" test ! -e "$STATE/.network/leases"
 is "$(ls -A "$STATE/.network")" "lock" "no folder of the dead launcher left"
+settle
 run net --network bridge --subnet 10.91.0.0/24 -- sh -c 'ip -4 addr show eth0'
 like "$OUT" "inet 10.91.0.2/24" "--subnet chooses the subnet"
 
@@ -160,6 +174,7 @@ umount "$TMPDIR/outside"
 # --- -p: busybox httpd in a container, from the test's namespace
 mkdir -p "$TMPDIR/www"
 echo hello-700 >"$TMPDIR/www/index.html"
+settle
 net_bg -v "$TMPDIR/www:/www:ro" -p 8080:80 -p 127.0.0.1:8081:80 -- busybox httpd -f -p 80 -h /www &
 L2=$!
 for _ in $(seq 100); do get http://127.0.0.1:8080/ >/dev/null && break; sleep 0.1; done
@@ -180,6 +195,7 @@ kill -TERM "$L2"
 wait "$L2"
 
 # --- -p .../udp: the rule (the rootfs's busybox has no UDP server to answer)
+settle
 net_bg -p 5353:53/udp -- sleep 30 &
 L3=$!
 for _ in $(seq 100); do nft list table ip carapace 2>/dev/null | grep -q "udp dport 5353" && break; sleep 0.1; done
@@ -189,6 +205,7 @@ kill -TERM "$L3"
 wait "$L3"
 
 # --- nothing left behind
+settle
 is "$(ip -d link)" "$LINKS_BEFORE" "the namespace's links are as before: no bridge, no veth"
 is "$(nft list ruleset)" "" "no nftables rule left"
 is "$(cat /proc/sys/net/ipv4/ip_forward)" "$FORWARD_BEFORE" "ip_forward is as before"
