@@ -25,6 +25,9 @@
 
 static const char *const etc_files[3] = { "hostname", "hosts", "resolv.conf" };
 
+/* -p's per container: a lease line holds them all. */
+#define MAX_PORTS 32
+
 /* ------------------------------------------------------------------ */
 /* The options                                                        */
 /* ------------------------------------------------------------------ */
@@ -99,6 +102,8 @@ void parse_publish_option(struct container *c, const char *arg)
 		if (c->network.ports[i].host_port == p.host_port &&
 		    c->network.ports[i].udp == p.udp)
 			die(EXIT_CANT_RUN, "-p: '%s': host port %u given twice", arg, p.host_port);
+	if (c->network.ports_len == MAX_PORTS)
+		die(EXIT_CANT_RUN, "-p: '%s': at most %zu ports", arg, c->network.ports_len);
 	c->network.ports = xrealloc(c->network.ports,
 				    (c->network.ports_len + 1) * sizeof *c->network.ports);
 	c->network.ports[c->network.ports_len++] = p;
@@ -335,7 +340,7 @@ struct lease {
 	uint32_t addr;
 	pid_t pid;		/* the launcher's, with its start time */
 	unsigned long long start;
-	struct port_map ports[32];
+	struct port_map ports[MAX_PORTS];
 	size_t ports_len;
 };
 
@@ -408,7 +413,7 @@ static void read_leases(int dir, struct leases *ls)
 		strtok_r(line, " \n", &save);
 		for (int i = 0; i < 3; i++)
 			strtok_r(NULL, " \n", &save);
-		while ((tok = strtok_r(NULL, " \n", &save)) && l.ports_len < 32) {
+		while ((tok = strtok_r(NULL, " \n", &save)) && l.ports_len < MAX_PORTS) {
 			struct port_map *p = &l.ports[l.ports_len];
 			char proto, hip[INET_ADDRSTRLEN];
 			unsigned h, c;
@@ -958,7 +963,8 @@ static void take_lease(const struct container *c, struct runtime *rt, int dir)
 		check_subnet_free(nl, &ls, subnet);
 	check_ports(c, &ls);
 	pick_address(&ls, &mine, subnet);
-	memcpy(mine.ports, c->network.ports, c->network.ports_len * sizeof *mine.ports);
+	if (c->network.ports_len)
+		memcpy(mine.ports, c->network.ports, c->network.ports_len * sizeof *mine.ports);
 	mine.ports_len = c->network.ports_len;
 	if (!ls.len)
 		make_bridge_up(nl, &ls);

@@ -113,6 +113,8 @@ run net -p abc -- true
 one_line "-p abc" "-p: 'abc': expected"
 run net -p 80:80/sctp -- true
 one_line "-p with sctp" "-p: '80:80/sctp': the protocol is tcp or udp"
+run net $(for i in $(seq 33); do echo -p $((9000 + i)):80; done) -- true
+one_line "33 published ports" "-p: '9033:80': at most 32 ports"
 run net --network none -p 8080:80 -- true
 one_line "-p with --network none" "-p: only with --network bridge"
 run net --network host -p 8080:80 -- true
