@@ -374,6 +374,11 @@ static void parse_subnet(const char *s, uint32_t *net, int *prefix)
 	*prefix = (int)len;
 	if (*net & ~prefix_mask(*prefix))
 		die(EXIT_CANT_RUN, "--subnet: '%s': bits set past the prefix", s);
+	/* Not the loopback (the host's 127.0.0.1 would be the bridge's), nor what no host routes. */
+	if ((ntohl(*net) >> 24) == 0 || (ntohl(*net) >> 24) == 127 || (ntohl(*net) >> 24) >= 224 ||
+	    (ntohl(*net) >> 16) == 0xa9fe)
+		die(EXIT_CANT_RUN, "--subnet: '%s': not an ordinary unicast subnet (loopback, "
+		    "link-local, multicast or reserved)", s);
 }
 
 static const char *ip_text(uint32_t addr)
@@ -585,7 +590,11 @@ static void put_port_rules(FILE *f, const struct leases *ls)
  * left: no table. Masqueraded: the subnet's traffic out; a published port
  * reached from the host's loopback; and one reached from another container
  * on the bridge (hairpin), whose answer would else skip the host's
- * conntrack, going straight across the bridge.
+ * conntrack, going straight across the bridge. route_localnet on the
+ * bridge (for published ports on 127.0.0.1) would also let a container
+ * with CAP_NET_RAW frame packets to 127.0.0.1 by the gateway's MAC and
+ * reach what listens on the host's loopback only (the CVE-2020-8558
+ * class): "martians" drops them first (found by h5, t/673).
  */
 static int write_table(const struct leases *ls)
 {
@@ -605,9 +614,12 @@ static int write_table(const struct leases *ls)
 			"\t\tip saddr %s ip daddr != %s masquerade\n"
 			"\t\toifname \"%s\" ip saddr 127.0.0.0/8 masquerade\n"
 			"\t\toifname \"%s\" ip saddr %s ct status dnat masquerade\n\t}\n"
+			"\tchain martians {\n"
+			"\t\ttype filter hook prerouting priority raw; policy accept;\n"
+			"\t\tiifname \"%s\" ip daddr 127.0.0.0/8 drop\n\t}\n"
 			"\tchain prerouting {\n"
 			"\t\ttype nat hook prerouting priority dstnat; policy accept;\n",
-			net, net, NETWORK_BRIDGE, NETWORK_BRIDGE, net);
+			net, net, NETWORK_BRIDGE, NETWORK_BRIDGE, net, NETWORK_BRIDGE);
 		put_port_rules(f, ls);
 		fputs("\t}\n\tchain output {\n"
 		      "\t\ttype nat hook output priority -100; policy accept;\n", f);
@@ -682,6 +694,14 @@ static void make_bridge_up(int nl, struct leases *ls)
 	err = add_address(nl, index, htonl(ntohl(ls->net) + 1), ls->prefix);
 	if (err && err != -EEXIST)
 		nl_check(err, "its address", NETWORK_BRIDGE);
+	/*
+	 * The bridge is IPv4's: with IPv6 on it, the host would take a
+	 * container's router advertisements (accept_ra, the kernel's default)
+	 * and route its own IPv6 through that container (CVE-2020-10749; h5).
+	 */
+	if (!write_sysctl_file("/proc/sys/net/ipv6/conf/" NETWORK_BRIDGE "/disable_ipv6", "1") &&
+	    errno != ENOENT)
+		die_errno("network: %s: IPv6 off", NETWORK_BRIDGE);
 	nl_check(link_up(nl, index), "up", NETWORK_BRIDGE);
 	ls->forward_was = read_sysctl("/proc/sys/net/ipv4/ip_forward");
 	/* Published ports answer on 127.0.0.1 too: DNAT from loopback onto the bridge. */
@@ -1198,6 +1218,11 @@ void network_prepare(const struct container *c, struct runtime *rt, const struct
 
 	if (c->network.mode == NET_UNSET)	/* an OCI bundle: config.json says it all */
 		return;
+	/* A line of /etc/hosts: a newline in it would add lines, a space names. */
+	for (const char *p = c->hostname; *p; p++)
+		if (isspace((unsigned char)*p))
+			die(EXIT_CANT_RUN, "--hostname: '%s': a space or a line break, in a line "
+			    "of /etc/hosts", c->hostname);
 	if (c->network.mode == NET_HOST)
 		log_debug("warning: --network host: the container sees every interface and port "
 			  "of the host");
@@ -1232,6 +1257,37 @@ void network_prepare(const struct container *c, struct runtime *rt, const struct
 	write_etc_files(c, rt, dir);
 }
 
+/*
+ * IPv4 only: with IPv6 on eth0, the container would take another
+ * container's router advertisements on the bridge (CVE-2020-13401's
+ * class; h5). From a child in init's network namespace: there,
+ * /proc/sys/net is the container's, and still writable (init's own
+ * /proc/sys is not, by the time init could).
+ */
+static void eth0_ipv6_off(pid_t init)
+{
+	char path[64];
+	int status;
+	pid_t pid;
+
+	snprintf(path, sizeof path, "/proc/%d/ns/net", (int)init);
+	if ((pid = fork()) < 0)
+		die_errno("network: fork");
+	if (pid == 0) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || setns(fd, CLONE_NEWNET))
+			_exit(1);
+		_exit(write_sysctl_file("/proc/sys/net/ipv6/conf/eth0/disable_ipv6", "1") ||
+		      errno == ENOENT ? 0 : 1);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die_errno("network: waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		die(EXIT_CANT_RUN, "network: eth0: could not turn IPv6 off in the container");
+}
+
 /* The launcher, once init is cloned, before "go": the veth, its peer eth0 in init's namespace. */
 void network_attach(const struct container *c, const struct runtime *rt, pid_t init)
 {
@@ -1251,6 +1307,7 @@ void network_attach(const struct container *c, const struct runtime *rt, pid_t i
 	if (!(veth = (int)if_nametoindex(rt->net.veth)))
 		die_errno("network: %s", rt->net.veth);
 	nl_check(link_up(nl, veth), "up", rt->net.veth);
+	eth0_ipv6_off(init);
 }
 
 /* Init, in its network namespace: eth0's address, up, and the default route. */
