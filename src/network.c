@@ -794,14 +794,27 @@ static void sweep_files_dirs(int dir)
 	closedir(ds);
 }
 
+/*
+ * The lock file, flocked. The last container's launcher unlinks it (so
+ * that nothing is left in the state root): a lock taken on a file that
+ * is no longer the one at "lock" is taken again, on the new one.
+ */
 static void lock_dir(int dir, int *lock)
 {
-	*lock = openat(dir, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (*lock < 0)
-		die_errno("network: lock");
-	while (flock(*lock, LOCK_EX))
-		if (errno != EINTR)
+	struct stat held, named;
+
+	for (;;) {
+		*lock = openat(dir, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (*lock < 0)
 			die_errno("network: lock");
+		while (flock(*lock, LOCK_EX))
+			if (errno != EINTR)
+				die_errno("network: lock");
+		if (!fstat(*lock, &held) && !fstatat(dir, "lock", &named, AT_SYMLINK_NOFOLLOW) &&
+		    held.st_ino == named.st_ino && held.st_dev == named.st_dev)
+			return;
+		close(*lock);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1036,6 +1049,8 @@ static void give_lease_back(int dir, struct runtime *rt)
 	else if ((ported || swept != ls.len) && write_table(&ls))
 		log_warn("network: nft: the table carapace could not be written again");
 	rt->net.leased = false;
+	if (!ls.len)	/* under the lock still: see lock_dir */
+		unlinkat(dir, "lock", 0);
 	unlock_dir();
 	free(ls.v);
 }
@@ -1055,6 +1070,7 @@ static void network_cleanup(void)
 	remove_files_dir(dir, self.name);
 	if (rt->net.leased)
 		give_lease_back(dir, rt);
+	unlinkat(top, ".network", AT_REMOVEDIR);	/* when no one else's is in it */
 }
 
 /*
