@@ -1110,8 +1110,6 @@ static void write_etc_files(const struct container *c, struct runtime *rt, int d
 {
 	autoclose int mine = -1;
 
-	if (mkdirat(dir, self.name, 0755))
-		die_errno("network: %s/.network/%s", self.root, self.name);
 	if ((mine = openat(dir, self.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 	    fchmod(mine, 0755))
 		die_errno("network: %s/.network/%s", self.root, self.name);
@@ -1250,7 +1248,19 @@ void network_prepare(const struct container *c, struct runtime *rt, const struct
 		log_debug("network: no state root (XDG_RUNTIME_DIR): no /etc files of carapace's");
 		return;
 	}
-	if ((dir = open_network_dir(self.root)) < 0) {
+	snprintf(self.name, sizeof self.name, "%d-%llu", (int)getpid(),
+		 process_start_time(getpid()));
+	/* Our folder in it, made at once: an empty .network may go (network_cleanup). */
+	for (int tries = 0; tries < 5 && (dir = open_network_dir(self.root)) >= 0; tries++) {
+		if (!mkdirat(dir, self.name, 0755))
+			break;
+		if (errno != ENOENT)
+			die_errno("network: %s/.network/%s", self.root, self.name);
+		close(dir);	/* removed meanwhile, empty: again */
+		dir = -1;
+		errno = ENOENT;
+	}
+	if (dir < 0) {
 		if (c->network.mode == NET_BRIDGE && !rt->rootless)
 			die_errno("network: %s/.network", self.root);
 		log_debug("network: %s/.network: %s: no /etc files of carapace's", self.root,
@@ -1258,8 +1268,6 @@ void network_prepare(const struct container *c, struct runtime *rt, const struct
 		return;
 	}
 	sweep_files_dirs(dir);
-	snprintf(self.name, sizeof self.name, "%d-%llu", (int)getpid(),
-		 process_start_time(getpid()));
 	self.rt = rt;
 	if (!self.registered)
 		on_launcher_exit(network_cleanup);
