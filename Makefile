@@ -186,7 +186,7 @@ rootfs/bin/busybox: setup.sh
 
 # Installs the Debian packages the build and the tests need, when missing.
 DEPS = musl-tools libjsmn-dev busybox-static tini tmux qemu-system-x86 cpio uidmap \
-	podman conmon catatonit netavark iptables curl containerd runc
+	podman conmon catatonit netavark iptables curl containerd runc iproute2 nftables passt
 deps:
 	@missing=; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -210,6 +210,7 @@ check-vm: deps carapace
 # Start-up time, memory and size side by side with the peers, as ratios.
 bench: carapace rootfs/bin/busybox
 	t/bench.sh
+	t/net-bench.sh
 
 size: carapace
 	@cp carapace build/carapace.stripped && strip build/carapace.stripped

@@ -112,6 +112,7 @@ static int run_container(const struct oci_args *global, int argc, char **argv,
 		detach_run(&c, &rt, &l);
 	if (action == EXEC_COMMAND)
 		register_run(global, &c, &rt, argc, argv);
+	network_prepare(&c, &rt, global);	/* its clean-up last: after init's end */
 
 	l.sigfd = launcher_signals();
 	l.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
@@ -345,6 +346,7 @@ static void create_container(const struct container *c, struct runtime *rt,
 	set_oom_score_adj(c, l->init);
 	if (c->namespaces & CLONE_NEWUSER)
 		write_id_maps(c, rt, l->init);
+	network_attach(c, rt, l->init);	/* --network bridge: its veth */
 	run_state_hooks(c, HOOK_PRESTART, "creating", l->init);	/* namespaces made */
 	run_state_hooks(c, HOOK_CREATE_RUNTIME, "creating", l->init);
 	if (c->namespaces & CLONE_NEWUSER && !rt->rootless && !c->root.tarball &&
@@ -490,6 +492,7 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 	set_domainname(c);
 	if (c->namespaces & CLONE_NEWNET)
 		set_loopback_up();
+	network_inside(c, rt);
 	if (wants_tty(c)) {
 		pty_slave = open_pty(c, sock);
 		/* --privileged has the host's devtmpfs: its console is the host's business. */
@@ -569,11 +572,14 @@ static void become_root_inside(const struct runtime *rt, int sock)
  */
 static void close_host_fds(const struct container *c, const struct runtime *rt, int sock)
 {
-	int keep[2 + N_CTL] = { sock, rt->start_listener };
+	int keep[2 + N_CTL + 3] = { sock, rt->start_listener };
 	size_t n = 2;
 
 	for (size_t i = 0; rt->start_listener >= 0 && i < rt->cg.ndirs; i++)
 		keep[n++] = rt->cg.dirs[i].lock_fd;
+	for (size_t i = 0; i < 3; i++)	/* src/network.c's /etc files, to bind */
+		if (rt->net.files[i] > 0)
+			keep[n++] = rt->net.files[i];
 	close_fds_except(3 + c->process.preserve_fds, keep, n);
 	forget_log_file();	/* its lines go to stderr alone: create's, the engine's */
 }
@@ -657,6 +663,7 @@ static const char *build_filesystem(const struct container *c, const struct runt
 	if (root_readonly(&ms, c, root_tree))
 		make_submounts_readonly(root);
 	mount_filesystems(&ms, c, root, trees, MOUNT_BEFORE_ROOT_CHANGE);
+	network_bind_files(rt, root);
 	if (!c->privileges.privileged) {
 		populate_dev(&ms, c->namespaces & CLONE_NEWUSER);
 		make_devices(&ms, c, c->namespaces & CLONE_NEWUSER);

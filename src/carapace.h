@@ -294,6 +294,31 @@ struct oci_settings {
 	unsigned long personality;	/* PER_LINUX, PER_LINUX32, with flags */
 };
 
+/* --network: how the container gets its network (src/network.c). */
+enum network_mode {
+	NET_UNSET,	/* an OCI bundle's: config.json's namespaces say it all */
+	NET_NONE,	/* a network namespace of its own, only lo: the default */
+	NET_HOST,	/* the launcher's network namespace */
+	NET_NS,		/* ns:PATH, a namespace file joined */
+	NET_CONTAINER,	/* container:NAME, another container's namespace */
+	NET_BRIDGE,	/* a veth on carapace's bridge, an address, NAT */
+};
+
+/* -p [IP:]HOST:CONTAINER[/tcp|/udp] */
+struct port_map {
+	bool udp;
+	uint32_t host_ip;	/* network order; 0: each of the host's addresses */
+	uint16_t host_port, container_port;
+};
+
+struct network_spec {
+	enum network_mode mode;
+	const char *target;	/* ns:'s path, container:'s name */
+	const char *subnet;	/* --subnet; NULL: NETWORK_DEFAULT_SUBNET */
+	struct port_map *ports;
+	size_t ports_len;
+};
+
 /*
  * The command line fills this, and an OCI config.json fills the same
  * struct; everything after parsing reads only this.
@@ -369,6 +394,7 @@ struct container {
 	 * command line does not, or not yet: zero means "not asked for".
 	 */
 	struct oci_settings oci;
+	struct network_spec network;
 };
 
 #define CAP(x) (1ULL << CAP_##x)
@@ -440,6 +466,20 @@ struct seccomp_filter {
 	unsigned flags;		/* seccomp(2)'s SECCOMP_FILTER_FLAG_*: an OCI profile's */
 };
 
+/* What src/network.c sets up for a container: the launcher's, and init's copy. */
+struct network_runtime {
+	char *dir;		/* the state root's .network/PID-START: the /etc files */
+	int files[3];		/* root's: detached binds of hostname, hosts and
+				 * resolv.conf, for init to attach; 0: none */
+	uint32_t addr, gateway;	/* the bridge's: network order */
+	int prefix;
+	bool remount;		/* no mount_setattr (before 5.12): init remounts them ro */
+	dev_t folder_dev;	/* the rootfs folder's: a missing /etc file is made in */
+	ino_t folder_ino;	/* any root but that (an overlay, a tarball's tmpfs) */
+	char veth[IFNAMSIZ];	/* the host's end */
+	bool leased;
+};
+
 /*
  * What carapace finds or builds while it runs a container, apart from
  * what was asked for (struct container): cmd_run holds it and passes it to
@@ -469,6 +509,7 @@ struct runtime {
 	size_t joins_len;
 	bool exec_joined;	/* exec: the workload is exec's child, in init's namespaces */
 	bool exec_detach;	/* exec --detach: it outlives exec once it runs */
+	struct network_runtime net;
 };
 
 /*
@@ -868,6 +909,16 @@ const char *exec_home(uid_t uid);
 int cmd_update(const struct oci_args *global, int argc, char **argv);
 int cmd_events(const struct oci_args *global, int argc, char **argv);
 void read_resources(struct container *c, const char *path);
+/* src/network.c */
+#define NETWORK_DEFAULT_SUBNET "10.89.0.0/24"
+#define NETWORK_BRIDGE "carapace0"
+void parse_network_option(struct container *c, const char *arg);
+void parse_publish_option(struct container *c, const char *arg);
+void network_defaults(struct container *c, bool rootless);
+void network_prepare(const struct container *c, struct runtime *rt, const struct oci_args *g);
+void network_attach(const struct container *c, const struct runtime *rt, pid_t init);
+void network_inside(const struct container *c, const struct runtime *rt);
+void network_bind_files(const struct runtime *rt, int root);
 
 /* src/launcher.c */
 void launcher_on_exit(struct launcher *l);

@@ -739,6 +739,16 @@ static void cap_drop_option(struct cmdline *cl, char *arg)
 	cl->caps_added &= ~caps;
 }
 
+static void network_option(struct cmdline *cl, char *arg)
+{
+	parse_network_option(&cl->c, arg);
+}
+
+static void publish_option(struct cmdline *cl, char *arg)
+{
+	parse_publish_option(&cl->c, arg);
+}
+
 static void quiet_option(struct cmdline *cl, char *arg)
 {
 	(void)cl, (void)arg;
@@ -811,6 +821,12 @@ static const struct option_def run_options[] = {
 	{ "rootfs-size", 0, "SIZE", "the root's memory: the overlay's changes, or the unpacked\n"
 	  "tarball and its changes (default 512m, or half of --memory)", CALLS(rootfs_size_option) },
 	{ "hostname", 0, "NAME", "hostname in the container (default carapace)", STRING(c.hostname) },
+	{ "network", 0, "MODE", "none (the default: only lo), host, bridge, ns:PATH or\n"
+	  "container:NAME (see Networking in the README)", CALLS(network_option) },
+	{ "subnet", 0, "CIDR", "the bridge's subnet (default " NETWORK_DEFAULT_SUBNET ")",
+	  STRING(c.network.subnet) },
+	{ "publish", 'p', "[IP:]HOST:CONTAINER[/udp]", "publish a container port on the host\n"
+	  "(repeatable; implies --network bridge)", CALLS(publish_option) },
 	{ "env", 'e', "NAME=VALUE", "set an environment variable (repeatable)", CALLS(env_option) },
 	{ "workdir", 'w', "DIR", "working directory in the container (default /)",
 	  STRING(c.process.cwd) },
@@ -1780,6 +1796,7 @@ static void cmdline_host_defaults(struct container *c)
 		make_privileged(c);
 	adapt_mounts_to_userns(c);
 	cgroup_defaults(c, rootless);
+	network_defaults(c, rootless);
 }
 
 void parse_run_options(struct container *c, int argc, char **argv)

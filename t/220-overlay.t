@@ -57,11 +57,11 @@ like "$ERR" 'Read-only file system' "--overlay --read-only: the overlay is read-
 
 # --- --overlay-dir keeps the changes
 mkdir "$work/changes"
-run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --overlay-dir "$work/changes" sh -c 'echo kept >/etc/kept; rm /etc/hostname'
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --overlay-dir "$work/changes" sh -c 'echo kept >/etc/kept; rm /etc/os-release'
 is "$RC" 0 "--overlay-dir: the command runs"
 is "$(cat "$work/changes/upper/etc/kept" 2>&1)" kept "--overlay-dir: the change is in DIR/upper"
 ok "--overlay-dir: DIR/work exists" test -d "$work/changes/work"
-run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --overlay-dir "$work/changes" sh -c 'cat /etc/kept; [ -e /etc/hostname ] || echo removed'
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --overlay-dir "$work/changes" sh -c 'cat /etc/kept; [ -e /etc/os-release ] || echo removed'
 is "$OUT" "$(printf 'kept\nremoved')" "--overlay-dir: the next container sees the changes"
 "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --overlay-dir "$work/changes" sleep 2 &
 busy=$!

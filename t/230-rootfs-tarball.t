@@ -75,11 +75,11 @@ else
 	    add('long/' + 'x' * 150 + '/' + 'y' * 120, data=b'long')
 	    add('fifo', tarfile.FIFOTYPE, mode=0o600)
 	    add('zero', tarfile.CHRTYPE, devmajor=1, devminor=5, mode=0o666)
-	    add('etc/hostname', data=b'replaced\n', mode=0o600)
+	    add('etc/os-release', data=b'replaced\n', mode=0o600)
 	EOF
 	run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/rich.tar" sh -c \
 		'stat -c "%a %u:%g %h" /deep/er/file; cat /deep/hard; echo; readlink /sym; readlink /hard-to-sym;
-		 cat /long/x*/y*; echo; stat -c "%F %a" /fifo; stat -c "%t:%T %a" /zero; cat /etc/hostname'
+		 cat /long/x*/y*; echo; stat -c "%F %a" /fifo; stat -c "%t:%T %a" /zero; cat /etc/os-release'
 	is "$RC" 0 "a GNU tarball with links, nodes and long names: the container runs"
 	is "$OUT" "$(printf '4755 1234:5678 2\ndeep\n/etc/passwd\n/etc/passwd\nlong\nfifo 600\n1:5 666\nreplaced')" \
 		"set-id bits after owners, hard links, symlinks, a 270-byte name, a fifo, a device, a later entry wins"
