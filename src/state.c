@@ -27,13 +27,16 @@
 
 /*
  * As runc's rule, and a file name in any case: letters, digits, and
- * "_.+-", not "." nor "..", at most 1024 bytes.
+ * "_.+-", at most 1024 bytes; not starting with ".", which also keeps
+ * "." and ".." out, and the state root's own entries (.network, with
+ * the bridge's leases), that state, delete or run --name would take for
+ * a container's folder.
  */
 bool valid_container_id(const char *id)
 {
 	size_t n = strlen(id);
 
-	if (!n || n > 1024 || !strcmp(id, ".") || !strcmp(id, ".."))
+	if (!n || n > 1024 || id[0] == '.')
 		return false;
 	for (const char *p = id; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr("_.+-", *p))
@@ -116,7 +119,7 @@ static void check_id(const char *id)
 	if (!id)
 		die(EXIT_CANT_RUN, "no container ID given");
 	if (!valid_container_id(id))
-		die(EXIT_CANT_RUN, "%.64s: not a valid container ID (letters, digits and _.+- only)",
+		die(EXIT_CANT_RUN, "%.64s: not a valid container ID (letters, digits and _.+-, not starting with a dot)",
 		    id);
 }
 

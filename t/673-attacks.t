@@ -1,0 +1,195 @@
+#!/bin/bash
+# t/673-attacks.t: an attacker's review of issue 13's and 14's new code
+# (exec, run's registration and -d, update, the network). The container's
+# root is hostile, and so is an ordinary user on the host. What broke is
+# tested here with its fix; what held is tested so that it stays held:
+# - the state root's own entries (.network) are no container IDs;
+# - --hostname with a line break or a space can't add lines or names to
+#   the container's /etc/hosts;
+# - a container on the bridge with CAP_NET_RAW can't reach a service on the
+#   host's 127.0.0.1 by framing packets to the gateway (route_localnet on
+#   the bridge, the CVE-2020-8558 class), in the test's own netns;
+# - exec: no ptrace, /proc/PID/exe or /proc/PID/fd of a carapace process from
+#   inside before its exec, even with CAP_SYS_PTRACE; no host fd; a FIFO,
+#   huge, or symlinked /etc/passwd; ids out of range or outside the map; a
+#   SIGKILLed exec -u leaves no process;
+# - an ordinary user can't see or touch root's containers; two runs of one
+#   name: one wins; update's overflowing values are refused.
+# All under a private --root that ends empty, nothing left behind.
+. "$(dirname "$0")/tap.sh"
+need_root
+need_binary
+need_rootfs
+command -v musl-gcc >/dev/null || skip_all "no musl-gcc to build the probes"
+
+S=$TMPDIR/state
+mkdir -m 0700 "$S"
+user=carapace-t673-$$
+bg_pids=
+cleanup() {
+	local pid n
+	# shellcheck disable=SC2086 # pids, one a word
+	for pid in $bg_pids; do kill -KILL "$pid" 2>/dev/null; done
+	for n in "$S"/*; do [ -e "$n" ] && cr rm -f "${n##*/}" >/dev/null 2>&1; done
+	id "$user" >/dev/null 2>&1 && userdel "$user"
+}
+trap cleanup EXIT
+cr() { "$CARAPACE" --root "$S" "$@"; }
+R=$TMPDIR/rootfs
+rund() { cr run -q -d -r "$R" --cgroup-parent "$TEST_CGROUP_PARENT" "$@"; }
+runs() { cr run -q -r "$R" --cgroup-parent "$TEST_CGROUP_PARENT" "$@"; }
+
+# The test rootfs with the two probes of this test in /bin.
+cp -a "$ROOTFS" "$R"
+for probe in exec-spy martian-send; do
+	musl-gcc -static -O2 -isystem "$TOP/build/include" -o "$R/bin/$probe" "$TOP/t/$probe.c" ||
+		{ echo "Bail out! can't build t/$probe.c"; exit 1; }
+done
+snapshot_host
+
+# --- the state root's own entries are not containers
+runs true
+ok "a run makes the state root's .network" test -d "$S/.network"
+touch "$S/.network/lock"
+run cr delete .network
+is "$RC:$ERR" "125:carapace: .network: not a valid container ID (letters, digits and _.+-, not starting with a dot)" \
+	"delete .network: refused, not taken for a container's folder"
+ok "... and .network's lock file is still there" test -e "$S/.network/lock"
+run cr state .network
+is "$RC" 125 "state .network: refused too"
+run runs --name .network true
+like "$RC:$ERR" "^125:carapace: --name: not a valid name: '.network'" "run --name .network: refused"
+run runs --name .x true
+is "$RC" 125 "run --name .x: any name starting with a dot"
+
+# --- --hostname reaches /etc/hosts: no line break, no space
+run runs --hostname "$(printf 'web\n10.6.6.6\tbank.example')" cat /etc/hosts
+is "$RC:$ERR" "125:carapace: --hostname: 'web\\n10.6.6.6\\tbank.example': a space or a line break, in a line of /etc/hosts" \
+	"a hostname with a newline is refused, one line"
+unlike "$OUT" "bank.example" "... and adds no line to /etc/hosts"
+run runs --hostname "web other" true
+is "$RC" 125 "a hostname with a space (a second name in /etc/hosts): refused"
+run runs --hostname web.example-1 sh -c 'hostname; grep -c "	web.example-1$" /etc/hosts'
+is "$RC:$OUT" "0:web.example-1
+1" "an ordinary hostname is the container's, one line of /etc/hosts"
+
+# --- the bridge: the host's loopback is not the container's
+if command -v nft >/dev/null && command -v python3 >/dev/null && command -v unshare >/dev/null; then
+	cat >"$TMPDIR/martian.sh" <<-EOF
+	set -u
+	ip link set lo up
+	# Two listeners on the test namespace's "host": on the bridge's side
+	# (0.0.0.0:9998, the control: the probe's frames do arrive) and on its
+	# loopback only (127.0.0.1:9999, what must stay out of reach).
+	python3 -c '
+	import os, select, socket, time
+	a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("0.0.0.0", 9998))
+	b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); b.bind(("127.0.0.1", 9999))
+	open("$TMPDIR/listening", "w").close()
+	end = time.time() + 15
+	while time.time() < end:
+	    r, _, _ = select.select([a, b], [], [], 0.5)
+	    for s in r:
+	        print("got", s.getsockname()[1], s.recv(100).decode(), flush=True)
+	    if os.path.exists("$TMPDIR/sent") and not r:
+	        break
+	' >"$TMPDIR/listener.out" &
+	lp=\$!
+	while [ ! -e "$TMPDIR/listening" ]; do sleep 0.05; done
+	"$CARAPACE" --root "$S" run -q -r "$R" --cgroup-parent "$TEST_CGROUP_PARENT" --network bridge \
+		sh -c 'gw=\$(ip route | sed -n "s/^default via \([0-9.]*\).*/\1/p")
+		ping -c 1 -W 2 "\$gw" >/dev/null
+		martian-send eth0 "\$gw" "\$gw" 9998 control &&
+		martian-send eth0 "\$gw" 127.0.0.1 9999 loopback-secret && echo sent'
+	sleep 1	# the last datagram's way through the bridge; the listener reads until told
+	echo done >"$TMPDIR/sent"
+	wait \$lp
+	EOF
+	run timeout -k 5 60 unshare --net bash "$TMPDIR/martian.sh"
+	is "$RC:$OUT" "0:sent" "a container on the bridge framed datagrams to the gateway, by its MAC"
+	like "$(cat "$TMPDIR/listener.out")" "got 9998 control" "the control reached the host side of the bridge"
+	unlike "$(cat "$TMPDIR/listener.out")" "loopback-secret" \
+		"the one to 127.0.0.1 did not reach a service on the host's loopback"
+else
+	skip "no nft, python3 or unshare"
+	skip "no nft, python3 or unshare"
+	skip "no nft, python3 or unshare"
+fi
+
+# --- exec: nothing of carapace's to reach from inside before the exec
+rund --name spy --cap-add SYS_PTRACE sleep 1000 >/dev/null
+is "$(cr exec spy sh -c 'grep CapEff /proc/self/status | cut -c9-')" 00000000a80c25fb \
+	"the container has CAP_SYS_PTRACE (in the host's user namespace)"
+cr exec spy exec-spy 8 >"$TMPDIR/spy.out" 2>&1 &
+spy=$!
+bg_pids+=" $spy"
+wait_for "$TMPDIR/spy.out" . 1 2>/dev/null
+for ((i = 0; i < 100; i++)); do cr exec spy true; cr exec -u nobody spy true; done
+wait "$spy"
+spy_rc=$?
+like "$(tail -n 1 "$TMPDIR/spy.out")" "^tries [1-9][0-9]* hits 0$" \
+	"200 execs watched from inside: no ptrace, no /proc/PID/exe, no /proc/PID/fd of theirs"
+is "$spy_rc" 0 "... the spy found nothing: $(grep -m 3 BROKEN "$TMPDIR/spy.out" | tr '\n' ' ')"
+
+rund --name x1 sleep 1000 >/dev/null
+run cr exec x1 sh -c 'ls /proc/self/fd | tr "\n" " "' 5</etc 7>"$TMPDIR/w" 9</
+is "$RC:$OUT" "0:0 1 2 3 " "exec: the caller's fds 5, 7 and 9 are not the process's"
+for u in 4294967295 0:4294967295 99999999999; do
+	run cr exec -u "$u" x1 id
+	is "$RC" 125 "exec -u $u: refused"
+done
+# The container's /etc/passwd, made hostile by the container's root.
+for how in "mkfifo /etc/passwd" "ln -s /dev/zero /etc/passwd" "mkdir /etc/passwd" \
+	"head -c 5000000 /dev/zero | tr '\\0' a >/etc/passwd" "ln -s /proc/1/environ /etc/passwd"; do
+	cr exec x1 sh -c "rm -rf /etc/passwd; $how"
+	run timeout -k 5 30 "$CARAPACE" --root "$S" exec -u nobody x1 id
+	like "$RC:$ERR" "^125:carapace: --user: " "exec -u nobody, /etc/passwd by '$how': refused, not stuck"
+done
+cr exec x1 sh -c 'rm -rf /etc/passwd; echo "nobody:x:65534:65534::/:/bin/sh" >/etc/passwd'
+"$CARAPACE" --root "$S" exec -u nobody x1 sleep 777 </dev/null &
+ex=$!
+for ((i = 0; i < 200; i++)); do p=$(pgrep -P "$ex" -x sleep) && break; sleep 0.05; done
+ok "exec -u nobody: its process runs as exec's child" test -n "$p"
+kill -KILL "$ex"
+wait "$ex" 2>/dev/null
+for ((i = 0; i < 200; i++)); do [ "$(ps -o stat= -p "${p:-0}" | cut -c1)" = S ] || break; sleep 0.05; done
+isnt "$(ps -o stat= -p "${p:-0}" | cut -c1)" S "a SIGKILLed exec -u nobody: its process does not run on"
+
+rund --name u1 --userns --uidmap 0:100000:65536 sleep 1000 >/dev/null
+run cr exec -u 65536 u1 id
+is "$RC:$ERR" "125:carapace: --user: uid 65536: not mapped in the user namespace" \
+	"exec -u of a uid outside the container's map: refused"
+
+# --- an ordinary user against root's state root
+useradd -r -M -s /bin/sh "$user"
+chmod 0755 "$TMPDIR"
+for cmd in "ps" "state x1" "kill x1 KILL" "logs x1" "rm -f x1" "stop x1" "pause x1" \
+	"update --pids-limit 1 x1" "exec x1 true"; do
+	run su "$user" -c "$CARAPACE --root $S $cmd"
+	like "$RC:$ERR" "^125:carapace: " "an ordinary user: $cmd: refused"
+done
+is "$(cr state x1 | grep -c '"status": "running"')" 1 "and x1 runs on"
+
+# --- two runs of one name at once: one wins
+for i in 1 2 3 4 5 6; do
+	(rund --name race sleep 1000 >"$TMPDIR/race.$i" 2>&1; echo "rc $?" >>"$TMPDIR/race.$i") &
+done
+wait
+is "$(cat "$TMPDIR"/race.* | grep -c '^rc 0$')" 1 "six runs --name race at once: one starts"
+is "$(cat "$TMPDIR"/race.* | grep -c 'a container of that name is running')" 5 "five say the name is taken"
+
+# --- update: overflowing values
+for o in "--memory 99999999999999999999999" "--pids-limit 18446744073709551616" \
+	"--cpu-quota -9223372036854775809" "--cpu-shares 99999999999999" "--cpuset-cpus 0-99999"; do
+	# shellcheck disable=SC2086 # the option and its value
+	run cr update $o x1
+	is "$RC" 125 "update $o: refused"
+done
+run cr update --resources - x1 <<<'{"pids":{"limit":-99999999999999999999}}'
+is "$RC" 125 "update --resources with a limit out of range: refused"
+
+for n in spy x1 u1 race; do cr rm -f "$n" >/dev/null 2>&1; done
+rm -rf "$S/.network"
+is "$(ls -A "$S")" "" "the state root is empty"
+no_leaks
+done_testing
