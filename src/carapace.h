@@ -794,6 +794,7 @@ void ensure_std_fds(void);
 
 /* src/seccomp.c */
 void build_seccomp(const struct container *c, struct seccomp_filter *f);
+const char *seccomp_profile_read(size_t *len);
 void install_seccomp(const struct seccomp_filter *f);
 int syscall_number(const char *name, size_t len);
 

@@ -102,9 +102,17 @@ static bool load_run_args(struct container *c, const struct oci_state *st)
 static void load_container(struct container *c, const struct oci_state *st)
 {
 	char *config;
+	int profile;
 
-	if (load_run_args(c, st))
+	if (load_run_args(c, st)) {
+		/* --seccomp FILE: the bytes run compiled, not the file as it is now. */
+		profile = openat(st->dir_fd, "seccomp-profile", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (profile < 0 && errno != ENOENT)
+			die_errno("exec: %s: seccomp-profile", st->id);
+		if (profile >= 0)
+			c->privileges.seccomp = xasprintf("/proc/self/fd/%d", profile);
 		return;
+	}
 	config = state_read_file(st, "config.json");
 	if (!config)
 		die(EXIT_CANT_RUN, "exec: %s: no config.json in its state", st->id);

@@ -112,6 +112,8 @@ void register_run(const struct oci_args *global, struct container *c, struct run
 		state_write_data(&run_state, "run-args", text, len);
 		free(text);
 	}
+	if (seccomp_profile_read(&len))	/* --seccomp FILE's bytes as run compiled them */
+		state_write_data(&run_state, "seccomp-profile", seccomp_profile_read(&len), len);
 	text = command_line(c->process.argv);
 	state_write_file(&run_state, "command", text);
 	free(text);

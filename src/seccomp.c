@@ -378,6 +378,19 @@ static int split_words(char *line, char **word, int max)
  * action. One that begins with "{" is the OCI form, as docker's
  * --security-opt seccomp=FILE takes it too: read into *JSON, for oci_rules.
  */
+/*
+ * The bytes of the profile file last compiled: run keeps them in its state
+ * folder, for exec to compile the same filter, not whatever the file says
+ * by then (it may lie in a volume that the container writes).
+ */
+static struct { char *data; size_t len; } profile_bytes;
+
+const char *seccomp_profile_read(size_t *len)
+{
+	*len = profile_bytes.len;
+	return profile_bytes.data;
+}
+
 static uint32_t read_profile(struct seccomp_rules *r, const char *path,
 			     const struct seccomp_profile **json)
 {
@@ -388,6 +401,10 @@ static uint32_t read_profile(struct seccomp_rules *r, const char *path,
 
 	if (!open_text_file(&t, "seccomp: ", path))
 		die_errno("seccomp: %s", path);
+	free(profile_bytes.data);
+	profile_bytes.data = xrealloc(NULL, t.len + 1);
+	memcpy(profile_bytes.data, t.data, t.len + 1);
+	profile_bytes.len = t.len;
 	if (t.data[strspn(t.data, " \t\r\n")] == '{') {
 		struct container parsed = { 0 };
 

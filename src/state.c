@@ -18,6 +18,7 @@
  *   owner    flocked by the run's launcher (run -d: its monitor) while it
  *            lives: free, with no exit recorded, the run was killed
  *   run-args run's options, NUL-separated, paths absolute (exec reads them)
+ *   seccomp-profile  --seccomp FILE's bytes, as run compiled them (for exec)
  *   command  the workload's command line, for ps
  *   log, log.1  run -d: the container's stdout and stderr
  *
@@ -626,7 +627,8 @@ void state_remove(struct oci_state *st)
 	static const char *const files[] = { "start", "cgroups", "config.json", ".state.new",
 					     ".cgroups.new", ".config.json.new", "run-args",
 					     ".run-args.new", "command", ".command.new", "caps",
-					     ".caps.new", "log", "log.1", "owner", "state" };
+					     ".caps.new", "seccomp-profile", ".seccomp-profile.new",
+					     "log", "log.1", "owner", "state" };
 	int fd = openat(st->dir_fd, ".removing", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 
 	if (fd >= 0)

@@ -14,7 +14,9 @@
 #   huge, or symlinked /etc/passwd; ids out of range or outside the map; a
 #   SIGKILLed exec -u leaves no process;
 # - an ordinary user can't see or touch root's containers; two runs of one
-#   name: one wins; update's overflowing values are refused.
+#   name: one wins; update's overflowing values are refused;
+# - exec's seccomp filter is the one run compiled from --seccomp FILE, though
+#   the container rewrites the file (in a volume).
 # All under a private --root that ends empty, nothing left behind.
 . "$(dirname "$0")/tap.sh"
 need_root
@@ -150,8 +152,7 @@ cr exec x1 sh -c 'rm -rf /etc/passwd; echo "nobody:x:65534:65534::/:/bin/sh" >/e
 ex=$!
 for ((i = 0; i < 200; i++)); do p=$(pgrep -P "$ex" -x sleep) && break; sleep 0.05; done
 ok "exec -u nobody: its process runs as exec's child" test -n "$p"
-kill -KILL "$ex"
-wait "$ex" 2>/dev/null
+{ kill -KILL "$ex"; wait "$ex"; } 2>/dev/null
 for ((i = 0; i < 200; i++)); do [ "$(ps -o stat= -p "${p:-0}" | cut -c1)" = S ] || break; sleep 0.05; done
 isnt "$(ps -o stat= -p "${p:-0}" | cut -c1)" S "a SIGKILLed exec -u nobody: its process does not run on"
 
@@ -159,6 +160,22 @@ rund --name u1 --userns --uidmap 0:100000:65536 sleep 1000 >/dev/null
 run cr exec -u 65536 u1 id
 is "$RC:$ERR" "125:carapace: --user: uid 65536: not mapped in the user namespace" \
 	"exec -u of a uid outside the container's map: refused"
+
+# --- exec's seccomp filter is the container's, not what --seccomp's file says now:
+# here the file is in a volume that the container writes.
+mkdir "$TMPDIR/vol"
+echo '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}' \
+	>"$TMPDIR/vol/profile.json"
+rund --name sc -v "$TMPDIR/vol:/vol" --seccomp "$TMPDIR/vol/profile.json" sleep 1000 >/dev/null
+run cr exec sc mkdir /tmp/a
+is "$RC" 1 "exec: the container's --seccomp profile denies mkdir"
+cr exec sc sh -c 'echo "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}" >/vol/profile.json'
+run cr exec sc mkdir /tmp/b
+is "$RC" 1 "the container rewrote the profile in its volume: exec's process is still denied mkdir"
+cr exec sc sh -c 'echo garbage >/vol/profile.json'
+run cr exec sc sh -c 'mkdir /tmp/c'
+is "$RC:$ERR" "1:mkdir: can't create directory '/tmp/c': Operation not permitted" \
+	"... and a profile made garbage changes nothing either"
 
 # --- an ordinary user against root's state root
 useradd -r -M -s /bin/sh "$user"
@@ -188,7 +205,7 @@ done
 run cr update --resources - x1 <<<'{"pids":{"limit":-99999999999999999999}}'
 is "$RC" 125 "update --resources with a limit out of range: refused"
 
-for n in spy x1 u1 race; do cr rm -f "$n" >/dev/null 2>&1; done
+for n in spy x1 u1 sc race; do cr rm -f "$n" >/dev/null 2>&1; done
 rm -rf "$S/.network"
 is "$(ls -A "$S")" "" "the state root is empty"
 no_leaks
