@@ -8,7 +8,8 @@
 #   the container's /etc/hosts;
 # - a container on the bridge with CAP_NET_RAW can't reach a service on the
 #   host's 127.0.0.1 by framing packets to the gateway (route_localnet on
-#   the bridge, the CVE-2020-8558 class), in the test's own netns;
+#   the bridge, the CVE-2020-8558 class), in the test's own netns; nor is
+#   the loopback (or a link-local, multicast, reserved range) a --subnet;
 # - exec: no ptrace, /proc/PID/exe or /proc/PID/fd of a carapace process from
 #   inside before its exec, even with CAP_SYS_PTRACE; no host fd; a FIFO,
 #   huge, or symlinked /etc/passwd; ids out of range or outside the map; a
@@ -112,10 +113,15 @@ if command -v nft >/dev/null && command -v python3 >/dev/null && command -v unsh
 	like "$(cat "$TMPDIR/listener.out")" "got 9998 control" "the control reached the host side of the bridge"
 	unlike "$(cat "$TMPDIR/listener.out")" "loopback-secret" \
 		"the one to 127.0.0.1 did not reach a service on the host's loopback"
+	# The loopback as the bridge's subnet: the host's 127.0.0.1 would be carapace0's.
+	for subnet in 127.0.0.0/24 169.254.0.0/24 224.0.0.0/24 255.255.255.0/24; do
+		run timeout -k 5 60 unshare --net "$CARAPACE" --root "$S" run -q -r "$R" \
+			--cgroup-parent "$TEST_CGROUP_PARENT" --network bridge --subnet "$subnet" true
+		is "$RC:$ERR" "125:carapace: --subnet: '$subnet': not an ordinary unicast subnet (loopback, link-local, multicast or reserved)" \
+			"--subnet $subnet: refused"
+	done
 else
-	skip "no nft, python3 or unshare"
-	skip "no nft, python3 or unshare"
-	skip "no nft, python3 or unshare"
+	for ((i = 0; i < 7; i++)); do skip "no nft, python3 or unshare"; done
 fi
 
 # --- exec: nothing of carapace's to reach from inside before the exec
