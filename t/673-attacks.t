@@ -128,15 +128,16 @@ fi
 rund --name spy --cap-add SYS_PTRACE sleep 1000 >/dev/null
 is "$(cr exec spy sh -c 'grep CapEff /proc/self/status | cut -c9-')" 00000000a80c25fb \
 	"the container has CAP_SYS_PTRACE (in the host's user namespace)"
-cr exec spy exec-spy 8 >"$TMPDIR/spy.out" 2>&1 &
+secret=t673-secret-$$
+cr exec spy exec-spy 8 "$secret" >"$TMPDIR/spy.out" 2>&1 &
 spy=$!
 bg_pids+=" $spy"
 wait_for "$TMPDIR/spy.out" . 1 2>/dev/null
-for ((i = 0; i < 100; i++)); do cr exec spy true; cr exec -u nobody spy true; done
+for ((i = 0; i < 100; i++)); do cr exec -e "S=$secret" spy true; cr exec -u nobody spy true; done
 wait "$spy"
 spy_rc=$?
 like "$(tail -n 1 "$TMPDIR/spy.out")" "^tries [1-9][0-9]* hits 0$" \
-	"200 execs watched from inside: no ptrace, no /proc/PID/exe, no /proc/PID/fd of theirs"
+	"200 execs watched from inside: no ptrace, no /proc/PID/exe, /proc/PID/fd, nor an -e value in a cmdline"
 is "$spy_rc" 0 "... the spy found nothing: $(grep -m 3 BROKEN "$TMPDIR/spy.out" | tr '\n' ' ')"
 
 rund --name x1 sleep 1000 >/dev/null
