@@ -10,6 +10,9 @@
 #   host's 127.0.0.1 by framing packets to the gateway (route_localnet on
 #   the bridge, the CVE-2020-8558 class), in the test's own netns; nor is
 #   the loopback (or a link-local, multicast, reserved range) a --subnet;
+#   and its IPv6 router advertisements route neither the host nor another
+#   container (CVE-2020-10749, CVE-2020-13401): IPv6 is off on the bridge
+#   and on the containers' eth0;
 # - exec: no ptrace, /proc/PID/exe or /proc/PID/fd of a carapace process from
 #   inside before its exec, even with CAP_SYS_PTRACE; no host fd; a FIFO,
 #   huge, or symlinked /etc/passwd; ids out of range or outside the map; a
@@ -44,7 +47,7 @@ runs() { cr run -q -r "$R" --cgroup-parent "$TEST_CGROUP_PARENT" "$@"; }
 
 # The test rootfs with the two probes of this test in /bin.
 cp -a "$ROOTFS" "$R"
-for probe in exec-spy martian-send; do
+for probe in exec-spy martian-send ra-send; do
 	musl-gcc -static -O2 -isystem "$TOP/build/include" -o "$R/bin/$probe" "$TOP/t/$probe.c" ||
 		{ echo "Bail out! can't build t/$probe.c"; exit 1; }
 done
@@ -113,6 +116,25 @@ if command -v nft >/dev/null && command -v python3 >/dev/null && command -v unsh
 	like "$(cat "$TMPDIR/listener.out")" "got 9998 control" "the control reached the host side of the bridge"
 	unlike "$(cat "$TMPDIR/listener.out")" "loopback-secret" \
 		"the one to 127.0.0.1 did not reach a service on the host's loopback"
+	# IPv6 router advertisements from a container: not the host's routes, nor
+	# another container's (the bridge and the containers are IPv4's).
+	cat >"$TMPDIR/ra.sh" <<-EOF
+	set -u
+	ip link set lo up
+	cr() { "$CARAPACE" --root "$S" "\$@"; }
+	rund() { cr run -q -d -r "$R" --cgroup-parent "$TEST_CGROUP_PARENT" --network bridge "\$@"; }
+	rund --name ra sleep 1000 >/dev/null
+	rund --name ra-victim sleep 1000 >/dev/null
+	echo "eth0 ipv6 off: \$(cr exec ra cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6)"
+	cr exec ra sh -c 'for i in 1 2 3; do ra-send eth0 1800 2>/dev/null; sleep 0.3; done'
+	echo "host: \$(ip -6 route show default)"
+	echo "victim: \$(cr exec ra-victim ip -6 route show default)"
+	cr rm -f ra; cr rm -f ra-victim
+	EOF
+	run timeout -k 5 60 unshare --net bash "$TMPDIR/ra.sh"
+	is "$RC:$OUT" "0:eth0 ipv6 off: 1
+host: 
+victim: " "a container's router advertisements: no IPv6 default route for the host, nor for another container"
 	# The loopback as the bridge's subnet: the host's 127.0.0.1 would be carapace0's.
 	for subnet in 127.0.0.0/24 169.254.0.0/24 224.0.0.0/24 255.255.255.0/24; do
 		run timeout -k 5 60 unshare --net "$CARAPACE" --root "$S" run -q -r "$R" \
@@ -121,7 +143,7 @@ if command -v nft >/dev/null && command -v python3 >/dev/null && command -v unsh
 			"--subnet $subnet: refused"
 	done
 else
-	for ((i = 0; i < 7; i++)); do skip "no nft, python3 or unshare"; done
+	for ((i = 0; i < 8; i++)); do skip "no nft, python3 or unshare"; done
 fi
 
 # --- exec: nothing of carapace's to reach from inside before the exec
