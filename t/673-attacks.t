@@ -135,6 +135,17 @@ if command -v nft >/dev/null && command -v python3 >/dev/null && command -v unsh
 	is "$RC:$OUT" "0:eth0 ipv6 off: 1
 host: 
 victim: " "a container's router advertisements: no IPv6 default route for the host, nor for another container"
+	# Six bridged runs at once: the flocked lease file gives each its own address.
+	cat >"$TMPDIR/leases.sh" <<-EOF
+	ip link set lo up
+	for i in 1 2 3 4 5 6; do
+		"$CARAPACE" --root "$S" run -q -r "$R" --cgroup-parent "$TEST_CGROUP_PARENT" --network bridge \
+			sh -c 'ip -4 addr show eth0 | sed -n "s/.*inet \([0-9.]*\).*/\1/p"; sleep 2' &
+	done
+	wait
+	EOF
+	run timeout -k 5 60 unshare --net bash "$TMPDIR/leases.sh"
+	is "$(sort -u <<<"$OUT" | grep -c .):$(grep -c . <<<"$OUT")" "6:6" "six bridged runs at once: six addresses, all different"
 	# The loopback as the bridge's subnet: the host's 127.0.0.1 would be carapace0's.
 	for subnet in 127.0.0.0/24 169.254.0.0/24 224.0.0.0/24 255.255.255.0/24; do
 		run timeout -k 5 60 unshare --net "$CARAPACE" --root "$S" run -q -r "$R" \
@@ -143,7 +154,7 @@ victim: " "a container's router advertisements: no IPv6 default route for the ho
 			"--subnet $subnet: refused"
 	done
 else
-	for ((i = 0; i < 8; i++)); do skip "no nft, python3 or unshare"; done
+	for ((i = 0; i < 9; i++)); do skip "no nft, python3 or unshare"; done
 fi
 
 # --- exec: nothing of carapace's to reach from inside before the exec
@@ -169,6 +180,16 @@ for u in 4294967295 0:4294967295 99999999999; do
 	run cr exec -u "$u" x1 id
 	is "$RC" 125 "exec -u $u: refused"
 done
+# The container's own paths, made symlinks that would lead out on the host.
+mkdir "$TMPDIR/host-only"
+cr exec x1 sh -c "ln -s /../../../../..$TMPDIR/host-only /w; ln -s /proc/1/root/../../..$TMPDIR/host-only /w2"
+for w in /w /w2; do
+	run cr exec -w "$w" x1 pwd
+	like "$RC:$ERR" "^125:carapace: workdir: $w: No such file or directory" \
+		"exec -w $w, a symlink to a host folder: resolved inside the root, where there is none"
+done
+run cr exec --preserve-fds 100000 x1 true
+like "$RC:$ERR" "^125:carapace: --preserve-fds: " "exec --preserve-fds 100000: refused"
 # The container's /etc/passwd, made hostile by the container's root.
 for how in "mkfifo /etc/passwd" "ln -s /dev/zero /etc/passwd" "mkdir /etc/passwd" \
 	"head -c 5000000 /dev/zero | tr '\\0' a >/etc/passwd" "ln -s /proc/1/environ /etc/passwd"; do
