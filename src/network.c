@@ -585,6 +585,24 @@ static void put_port_rules(FILE *f, const struct leases *ls)
 }
 
 /*
+ * What the host forwards into the bridge: answers and published ports
+ * (DNAT) only; else a neighbour that routes the subnet through the host
+ * reaches every port of every container. Traffic between the host's
+ * other interfaces is not carapace's to filter (a drop here would
+ * override another table's accept).
+ */
+static void put_forward_rules(FILE *f)
+{
+	const char *br = NETWORK_BRIDGE;
+
+	fprintf(f, "\tchain forward {\n"
+		"\t\ttype filter hook forward priority filter; policy accept;\n"
+		"\t\toifname \"%s\" iifname != \"%s\" ct state established,related accept\n"
+		"\t\toifname \"%s\" iifname != \"%s\" ct status dnat accept\n"
+		"\t\toifname \"%s\" iifname != \"%s\" drop\n\t}\n", br, br, br, br, br, br);
+}
+
+/*
  * The table made again, whole, from the leases, in one transaction: never
  * half of it, and no rule that a lease does not account for. No lease
  * left: no table. Masqueraded: the subnet's traffic out; a published port
@@ -624,7 +642,9 @@ static int write_table(const struct leases *ls)
 		fputs("\t}\n\tchain output {\n"
 		      "\t\ttype nat hook output priority -100; policy accept;\n", f);
 		put_port_rules(f, ls);
-		fputs("\t}\n}\n", f);
+		fputs("\t}\n", f);
+		put_forward_rules(f);
+		fputs("}\n", f);
 		free(net);
 	}
 	if (fclose(f))

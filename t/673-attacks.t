@@ -12,7 +12,8 @@
 #   the loopback (or a link-local, multicast, reserved range) a --subnet;
 #   and its IPv6 router advertisements route neither the host nor another
 #   container (CVE-2020-10749, CVE-2020-13401): IPv6 is off on the bridge
-#   and on the containers' eth0;
+#   and on the containers' eth0; a neighbour routing the subnet through the
+#   host reaches published ports only;
 # - exec: no ptrace, /proc/PID/exe or /proc/PID/fd of a carapace process from
 #   inside before its exec, even with CAP_SYS_PTRACE; no host fd; a FIFO,
 #   huge, or symlinked /etc/passwd; ids out of range or outside the map; a
@@ -102,7 +103,7 @@ if command -v nft >/dev/null && command -v python3 >/dev/null && command -v unsh
 	' >"$TMPDIR/listener.out" &
 	lp=\$!
 	while [ ! -e "$TMPDIR/listening" ]; do sleep 0.05; done
-	"$CARAPACE" --root "$S" run -q -r "$R" --cgroup-parent "$TEST_CGROUP_PARENT" --network bridge \
+	"$CARAPACE" --root "$S.martian" run -q -r "$R" --cgroup-parent "$TEST_CGROUP_PARENT" --network bridge \
 		sh -c 'gw=\$(ip route | sed -n "s/^default via \([0-9.]*\).*/\1/p")
 		ping -c 1 -W 2 "\$gw" >/dev/null
 		martian-send eth0 "\$gw" "\$gw" 9998 control &&
@@ -121,7 +122,7 @@ if command -v nft >/dev/null && command -v python3 >/dev/null && command -v unsh
 	cat >"$TMPDIR/ra.sh" <<-EOF
 	set -u
 	ip link set lo up
-	cr() { "$CARAPACE" --root "$S" "\$@"; }
+	cr() { "$CARAPACE" --root "$S.ra" "\$@"; }
 	rund() { cr run -q -d -r "$R" --cgroup-parent "$TEST_CGROUP_PARENT" --network bridge "\$@"; }
 	rund --name ra sleep 1000 >/dev/null
 	rund --name ra-victim sleep 1000 >/dev/null
@@ -138,23 +139,49 @@ victim: " "a container's router advertisements: no IPv6 default route for the ho
 	# Six bridged runs at once: the flocked lease file gives each its own address.
 	cat >"$TMPDIR/leases.sh" <<-EOF
 	ip link set lo up
-	for i in 1 2 3 4 5 6; do
-		"$CARAPACE" --root "$S" run -q -r "$R" --cgroup-parent "$TEST_CGROUP_PARENT" --network bridge \
+	for i in 1 2 3 4 5 6; do	# through a pipe: each line whole
+		"$CARAPACE" --root "$S.leases" run -q -r "$R" --cgroup-parent "$TEST_CGROUP_PARENT" --network bridge \
 			sh -c 'ip -4 addr show eth0 | sed -n "s/.*inet \([0-9.]*\).*/\1/p"; sleep 2' &
-	done
-	wait
+	done | cat
 	EOF
 	run timeout -k 5 60 unshare --net bash "$TMPDIR/leases.sh"
-	is "$(sort -u <<<"$OUT" | grep -c .):$(grep -c . <<<"$OUT")" "6:6" "six bridged runs at once: six addresses, all different"
+	is "$(sort -u <<<"$OUT" | grep -c .):$(grep -c . <<<"$OUT")" "6:6" "six bridged runs at once: six addresses, all different" ||
+		diag "$ERR"
+	# A neighbour of the host (a namespace on a veth) that routes the bridge's
+	# subnet through it: the published port answers, the unpublished one not.
+	cat >"$TMPDIR/routed.sh" <<-EOF
+	set -u
+	ip link set lo up
+	unshare --net sleep 1000 &
+	nb=\$!
+	sleep 0.2
+	ip link add t673a type veth peer name t673a-in netns /proc/\$nb/ns/net
+	ip addr add 192.168.77.1/24 dev t673a
+	ip link set t673a up
+	nsenter -t \$nb -n sh -c 'ip link set lo up; ip addr add 192.168.77.2/24 dev t673a-in
+		ip link set t673a-in up; ip route add default via 192.168.77.1'
+	"$CARAPACE" --root "$S.routed" run -q -d -r "$R" --cgroup-parent "$TEST_CGROUP_PARENT" --name routed \
+		-p 8080:80 -p 8081:81 sh -c 'mkdir /www; echo published >/www/index.html
+		httpd -p 80 -h /www; httpd -f -p 81 -h /www' >/dev/null
+	gw=\$("$CARAPACE" --root "$S.routed" exec routed ip -4 addr show eth0 | sed -n 's/.*inet \([0-9.]*\).*/\1/p')
+	nsenter -t \$nb -n wget -q -t 1 -T 3 -O - http://192.168.77.1:8080/ 2>&1
+	nsenter -t \$nb -n wget -q -t 1 -T 3 -O - "http://\$gw:81/" 2>&1 || echo "direct: refused"
+	"$CARAPACE" --root "$S.routed" rm -f routed
+	kill \$nb
+	EOF
+	run timeout -k 5 60 unshare --net bash "$TMPDIR/routed.sh"
+	is "$OUT" "published
+direct: refused" "a neighbour reaches the published port through the host's address, not the container's own, routed through the host" ||
+		diag "$ERR"
 	# The loopback as the bridge's subnet: the host's 127.0.0.1 would be carapace0's.
 	for subnet in 127.0.0.0/24 169.254.0.0/24 224.0.0.0/24 255.255.255.0/24; do
-		run timeout -k 5 60 unshare --net "$CARAPACE" --root "$S" run -q -r "$R" \
+		run timeout -k 5 60 unshare --net "$CARAPACE" --root "$S.subnet" run -q -r "$R" \
 			--cgroup-parent "$TEST_CGROUP_PARENT" --network bridge --subnet "$subnet" true
 		is "$RC:$ERR" "125:carapace: --subnet: '$subnet': not an ordinary unicast subnet (loopback, link-local, multicast or reserved)" \
 			"--subnet $subnet: refused"
 	done
 else
-	for ((i = 0; i < 9; i++)); do skip "no nft, python3 or unshare"; done
+	for ((i = 0; i < 10; i++)); do skip "no nft, python3 or unshare"; done
 fi
 
 # --- exec: nothing of carapace's to reach from inside before the exec
@@ -258,5 +285,10 @@ is "$RC" 125 "update --resources with a limit out of range: refused"
 for n in spy x1 u1 sc race; do cr rm -f "$n" >/dev/null 2>&1; done
 rm -rf "$S/.network"
 is "$(ls -A "$S")" "" "the state root is empty"
+# The network tests' own state roots (one a namespace: the leases are a state
+# root's, the bridge a namespace's): their .network aside, empty.
+is "$(for d in "$S".*; do [ -d "$d" ] && ls -A "$d" | grep -vx .network; done)" "" \
+	"the network tests' state roots are empty"
+rm -rf "$S".*
 no_leaks
 done_testing
