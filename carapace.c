@@ -55,6 +55,7 @@ int main(int argc, char **argv)
 	set_fail_mode(FAIL_LAUNCHER, -1);
 	refuse_sealed_reentry();
 	argv = copy_args(argc, argv);	/* init overwrites the original: hide_command_line */
+	copy_environment();		/* and this one: hide_environment */
 	ensure_std_fds();
 	first = parse_global_options(&global, argc, argv);	/* --help and --version end here */
 	set_log_file(&global);
@@ -460,6 +461,7 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 	set_fail_mode(FAIL_REPORT, sock);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	hide_command_line();	/* before any process of the container exists */
+	hide_environment();
 	reap_as_subreaper();	/* in a pid namespace joined, where init is not PID 1 */
 	/* The launcher's blocked signals are its own business, not the workload's. */
 	sigemptyset(&none);

@@ -805,6 +805,8 @@ void refuse_sealed_reentry(void);
 int guard_host_binary(const struct container *c);
 char **copy_args(int argc, char **argv);
 void hide_command_line(void);
+void copy_environment(void);
+void hide_environment(void);
 
 /* src/init.c */
 int init_take_signals(struct saved_signals *saved);

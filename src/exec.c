@@ -427,13 +427,13 @@ static void enter_root(const struct exec_job *j)
 }
 
 /*
- * exec's environment is the host's, and on some kernels (6.18) the
- * container's root may read /proc/PID/environ of a process that is not
- * dumpable: the strings are wiped in place, before the joiner enters the
- * container. The process gets the container's environment, a copy.
+ * exec's environment is the host's: the original strings are wiped before
+ * the joiner enters the container (hide_environment), and so is the copy.
+ * The process gets the container's environment, a copy of its own.
  */
-static void hide_environment(void)
+static void forget_environment(void)
 {
+	hide_environment();
 	for (char **e = environ; e && *e; e++)
 		memset(*e, 0, strlen(*e));
 	environ = NULL;
@@ -466,7 +466,7 @@ static void join_container(struct exec_job *j, int sock)
 		_exit(EXIT_CANT_RUN);
 	set_fail_mode(FAIL_REPORT, sock);
 	hide_command_line();	/* the container may read /proc/PID/cmdline */
-	hide_environment();
+	forget_environment();
 	close_fds_except(3 + j->c.process.preserve_fds, keep, sizeof keep / sizeof keep[0]);
 	forget_log_file();
 	if (!ipc_expect(sock, MSG_GO, NULL))	/* EOF: exec died */

@@ -222,6 +222,50 @@ char **copy_args(int argc, char **argv)
 }
 
 /*
+ * The environment strings as the kernel laid them out (env_start..env_end),
+ * which /proc/PID/environ reads.
+ */
+static struct { char *start, *end; } env_area;
+
+/*
+ * main's environment, copied to the heap as copy_args copies argv, so that
+ * init and exec's joiner may wipe the original (hide_environment) while
+ * getenv() and the spec's pointers go on reading the copy.
+ */
+void copy_environment(void)
+{
+	size_t n = 0;
+	char **copy;
+
+	while (environ && environ[n])
+		n++;
+	copy = xrealloc(NULL, (n + 1) * sizeof *copy);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(environ[i]) + 1;
+
+		copy[i] = memcpy(xrealloc(NULL, len), environ[i], len);
+		if (i == 0 || environ[i] == env_area.end)	/* end to end, as execve lays them */
+			env_area.end = environ[i] + len;
+		else
+			env_area.end = NULL;
+	}
+	copy[n] = NULL;
+	env_area.start = n > 0 && env_area.end ? environ[0] : NULL;
+	environ = copy;
+}
+
+/*
+ * The host's environment (the caller's, an engine's) is readable by a
+ * container's root with CAP_SYS_ADMIN as /proc/1/environ, non-dumpable
+ * init or not (seen on 6.18): the original strings are zeroed in place.
+ */
+void hide_environment(void)
+{
+	if (env_area.start)
+		memset(env_area.start, 0, (size_t)(env_area.end - env_area.start));
+}
+
+/*
  * Ends the argument area at END for /proc/PID/cmdline. PR_SET_MM_MAP
  * needs no capability (CRIU's unprivileged restore) but all the mm's
  * bounds at once: they come from /proc/self/stat, and the brk from brk(0).
@@ -258,9 +302,7 @@ static bool set_arg_end(char *end)
  * "carapace\0init\0". The last byte of the old area is left non-zero: if
  * the cut fails, the kernel reads the area as a title ending at its first
  * NUL, as after setproctitle(), so "carapace\0", never the rest nor its
- * length. The environment that follows is left alone: pointers into it
- * are kept, and /proc/1/environ is shut, as init is not dumpable (and see
- * restrict_host_files).
+ * length. The environment that follows is hide_environment's.
  */
 void hide_command_line(void)
 {
