@@ -5,11 +5,6 @@
 # list and delete; the exit status reaches the reaper. Bad input and every
 # way of ending leave nothing behind: no state folder, cgroup or process.
 . "$(dirname "$0")/tap.sh"
-need_root
-need_binary
-need_rootfs
-command -v python3 >/dev/null || skip_all "needs python3"
-
 oci_lifecycle
 
 snapshot_host

@@ -4,11 +4,6 @@
 # file, and a create killed at each step. Each claim of README's "The OCI
 # runtime" that is about safety gets a test that tries to break it.
 . "$(dirname "$0")/tap.sh"
-need_root
-need_binary
-need_rootfs
-command -v python3 >/dev/null || skip_all "needs python3"
-
 oci_lifecycle
 
 snapshot_host

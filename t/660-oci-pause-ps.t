@@ -5,11 +5,6 @@
 # resume lets it go on; ps lists its processes as host pids (json: a list,
 # as the shim reads it). Bad input gets runc's words; nothing left behind.
 . "$(dirname "$0")/tap.sh"
-need_root
-need_binary
-need_rootfs
-command -v python3 >/dev/null || skip_all "needs python3"
-
 oci_lifecycle
 
 # frozen_in_kernel PID: what the kernel says of PID's freezer cgroup, from

@@ -9,11 +9,6 @@
 # KILL to all ends the container, a paused one too. Without --all, a
 # stopped container is "not running", 125. Nothing left behind.
 . "$(dirname "$0")/tap.sh"
-need_root
-need_binary
-need_rootfs
-command -v python3 >/dev/null || skip_all "needs python3"
-
 oci_lifecycle
 snapshot_host
 

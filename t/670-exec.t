@@ -8,11 +8,6 @@
 # container's. Bad input and a paused, stopped or unknown container get one
 # line and 125, and exec leaves nothing behind: no process, no state change.
 . "$(dirname "$0")/tap.sh"
-need_root
-need_binary
-need_rootfs
-command -v python3 >/dev/null || skip_all "needs python3"
-
 oci_lifecycle
 snapshot_host
 

@@ -8,11 +8,6 @@
 # container can't open its fds, environ or exe, and its command line holds
 # no host path.
 . "$(dirname "$0")/tap.sh"
-need_root
-need_binary
-need_rootfs
-command -v python3 >/dev/null || skip_all "needs python3"
-
 oci_lifecycle
 snapshot_host
 ex() { "$CARAPACE" --root "$STATE" exec "$@"; }

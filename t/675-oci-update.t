@@ -7,11 +7,6 @@
 # JSON and the OOM kill. Checked from outside (the cgroup files, exit
 # codes) and inside (the workload's own lines). Bad input: one line, 125.
 . "$(dirname "$0")/tap.sh"
-need_root
-need_binary
-need_rootfs
-command -v python3 >/dev/null || skip_all "needs python3"
-
 oci_lifecycle
 
 V2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)

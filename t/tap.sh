@@ -432,9 +432,8 @@ oci_patch() {
 # oci_run DIR [ARGS...]: carapace run --bundle DIR, quietly, as run captures it.
 oci_run() { local dir=$1; shift; run "$CARAPACE" run -q --bundle "$dir" "$@"; }
 
-# oci_lifecycle: the OCI life cycle as engines drive it, for t/650, t/655 and
-# t/660. Sets STATE (the --root), B (the bundles' folder) and REAPER, and
-# defines:
+# oci_lifecycle: the OCI life cycle as engines drive it, for t/650 to t/675.
+# Sets STATE (the --root), B (the bundles' folder) and REAPER, and defines:
 #   oci ARGS...          carapace --root $STATE ARGS...
 #   bundle ID [make-bundle options] -- ARGS...
 #                        a bundle in $B/ID (t/oci/make-bundle.py), in the
@@ -445,7 +444,12 @@ oci_run() { local dir=$1; shift; run "$CARAPACE" run -q --bundle "$dir" "$@"; }
 #                        $B/ID.status, the container's output to $B/ID.out,
 #                        its pid to $B/ID.pid; REAPER_PID is the reaper's
 #   status_of ID         the "status" of carapace state's JSON
+# It needs root, the binary, the rootfs and python3 (the bundles), or skips all.
 oci_lifecycle() {
+	need_root
+	need_binary
+	need_rootfs
+	command -v python3 >/dev/null || skip_all "needs python3"
 	STATE=$TMPDIR/state
 	B=$TMPDIR/bundle
 	REAPER=$TOP/t/oci-reaper.py
