@@ -204,6 +204,25 @@ fi
 for n in w1 t1 f1 p1; do cr rm "$n"; done
 root_empty "wait, stop -t, logs -f"
 
+# --- exec NAME, docker's words, into a run -d container: run's settings, from run-args
+mkdir -p "$TMPDIR/vol" && echo host-file >"$TMPDIR/vol/f"
+rund --name e1 --hostname web -e GREETING=hi -u nobody -v "$TMPDIR/vol:/data:ro" sleep 1000 >/dev/null
+epid=$(state_field e1 pid)
+run cr exec e1 sh -c 'echo "$(hostname) $GREETING $(id -u) $(cat /data/f)"'
+is "$RC:$OUT" "0:web hi 65534 host-file" "exec e1: run's hostname, -e, -u and volume"
+run cr exec -u 0 -e GREETING=yo -w /data e1 sh -c 'echo "$(id -u) $GREETING $(pwd)"'
+is "$RC:$OUT" "0:0 yo /data" "  exec -u 0 -e -w change them"
+run cr exec e1 sh -c 'readlink /proc/self/ns/pid; readlink /proc/self/ns/mnt'
+is "$OUT" "$(readlink "/proc/$epid/ns/pid" "/proc/$epid/ns/mnt")" "  in the container's pid and mount namespaces"
+run cr exec e1 sh -c 'exit 7'
+is "$RC" 7 "  its status comes back"
+run cr exec e1 /no/such
+is "$RC" 127 "  a missing command: 127"
+run cr exec nosuch true
+is "$RC" 125 "exec into an unknown name: 125"
+cr stop -t 0 e1 >/dev/null; cr rm e1
+root_empty "exec NAME"
+
 # --- run -d --bundle: the config.json as run read it, kept as create keeps it (no run-args)
 oci_bundle "$TMPDIR/bb" bb
 sed -i 's|"args": \[ "sh", "-c", "true" \]|"args": [ "sh", "-c", "echo from the bundle; sleep 1000" ]|' \
