@@ -55,8 +55,8 @@ done
 snapshot_host
 
 # --- the state root's own entries are not containers
-runs true
-ok "a run makes the state root's .network" test -d "$S/.network"
+runs -d --name holder sleep 1000 >/dev/null
+ok "a running container has the state root's .network" test -d "$S/.network"
 touch "$S/.network/lock"
 run cr delete .network
 is "$RC:$ERR" "125:carapace: .network: not a valid container ID (letters, digits and _.+-, not starting with a dot)" \
@@ -68,6 +68,7 @@ run runs --name .network true
 like "$RC:$ERR" "^125:carapace: --name: not a valid name: '.network'" "run --name .network: refused"
 run runs --name .x true
 is "$RC" 125 "run --name .x: any name starting with a dot"
+cr stop -t 0 holder >/dev/null; cr rm holder
 
 # --- --hostname reaches /etc/hosts: no line break, no space
 run runs --hostname "$(printf 'web\n10.6.6.6\tbank.example')" cat /etc/hosts
