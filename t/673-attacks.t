@@ -37,7 +37,11 @@ cleanup() {
 	local pid n
 	# shellcheck disable=SC2086 # pids, one a word
 	for pid in $bg_pids; do kill -KILL "$pid" 2>/dev/null; done
-	for n in "$S"/*; do [ -e "$n" ] && cr rm -f "${n##*/}" >/dev/null 2>&1; done
+	# The state roots of the network checks' own namespaces too: a check that
+	# timed out never reached its rm -f.
+	for n in "$S"/* "$S".*/*; do
+		[ -e "$n" ] && "$CARAPACE" --root "${n%/*}" rm -f "${n##*/}" >/dev/null 2>&1
+	done
 	id "$user" >/dev/null 2>&1 && userdel "$user"
 }
 trap cleanup EXIT
