@@ -221,11 +221,8 @@ char **copy_args(int argc, char **argv)
 	return copy;
 }
 
-/*
- * The environment strings as the kernel laid them out (env_start..env_end),
- * which /proc/PID/environ reads.
- */
-static struct { char *start, *end; } env_area;
+/* The environment as main got it: the strings /proc/PID/environ reads. */
+static char **host_environ;
 
 /*
  * main's environment, copied to the heap as copy_args copies argv, so that
@@ -244,25 +241,22 @@ void copy_environment(void)
 		size_t len = strlen(environ[i]) + 1;
 
 		copy[i] = memcpy(xrealloc(NULL, len), environ[i], len);
-		if (i == 0 || environ[i] == env_area.end)	/* end to end, as execve lays them */
-			env_area.end = environ[i] + len;
-		else
-			env_area.end = NULL;
 	}
 	copy[n] = NULL;
-	env_area.start = n > 0 && env_area.end ? environ[0] : NULL;
+	host_environ = environ;
 	environ = copy;
 }
 
 /*
  * The host's environment (the caller's, an engine's) is readable by a
  * container's root with CAP_SYS_ADMIN as /proc/1/environ, non-dumpable
- * init or not (seen on 6.18): the original strings are zeroed in place.
+ * init or not (seen on 6.18): the original strings are zeroed in place,
+ * each one, wherever a libc or a sanitizer's runtime left them.
  */
 void hide_environment(void)
 {
-	if (env_area.start)
-		memset(env_area.start, 0, (size_t)(env_area.end - env_area.start));
+	for (char **e = host_environ; e && *e; e++)
+		memset(*e, 0, strlen(*e));
 }
 
 /*
