@@ -41,12 +41,15 @@ static int make_layer_dir(int dir, const char *name, const struct stat *owner, c
 
 /*
  * Whether the rootfs LOWER's own folders (etc, bin, usr) show, in the user
- * namespace, as the overflow ids, that is, owned by someone unmapped: the
- * overlay could not copy them up, so /etc would be "Permission denied"
- * while / is writable (a folder of the user's, filled by root's setup.sh).
- * The rootfs folder's own owner is checked by make_layer_dir's fchown.
+ * namespace, as the overflow ids, that is, owned by someone unmapped, while
+ * the folder itself (TOP) doesn't: the overlay could not copy them up, so
+ * /etc would be "Permission denied" while / is writable (a folder of the
+ * user's, filled by root's setup.sh). The folder's own owner is checked by
+ * make_layer_dir's fchown. When the folder shows as the overflow ids too
+ * (root's --uidmap on a filesystem without idmapped mounts, which maps
+ * 65534), the overlay is made as before.
  */
-static bool tree_unmapped(const struct container *c, int lower)
+static bool tree_unmapped(const struct container *c, int lower, const struct stat *top)
 {
 	static const char *const names[] = { "etc", "bin", "usr" };
 	const unsigned overflow = 65534;	/* the kernel's default overflowuid/gid */
@@ -56,7 +59,8 @@ static bool tree_unmapped(const struct container *c, int lower)
 		return false;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!fstatat(lower, names[i], &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode) &&
-		    (st.st_uid == overflow || st.st_gid == overflow))
+		    ((st.st_uid == overflow && top->st_uid != overflow) ||
+		     (st.st_gid == overflow && top->st_gid != overflow)))
 			return true;
 	return false;
 }
@@ -116,7 +120,7 @@ static int mount_overlay(struct mount_state *ms, const struct container *c, int 
 
 	if (fstat(lower, &st))
 		die_errno("--overlay: rootfs");
-	if (tree_unmapped(c, lower) || (upper = make_layer_dir(base, "upper", &st, "--overlay")) < 0) {
+	if (tree_unmapped(c, lower, &st) || (upper = make_layer_dir(base, "upper", &st, "--overlay")) < 0) {
 		if (c->root.overlay_optional)
 			return no_overlay(ms, c, "its owner is not mapped in the user namespace");
 		die(EXIT_CANT_RUN, "--overlay: the rootfs's owner is not mapped in the user "
