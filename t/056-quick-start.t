@@ -15,6 +15,7 @@ name=q056-$$
 port=$((20000 + $$ % 20000))
 while ss -Hltn "sport = :$port" | grep -q .; do port=$((port + 1)); done
 trap '"$CARAPACE" rm -f "$name" >/dev/null 2>&1' EXIT
+own_cgroup "carapace/$name"	# the service's cgroup, under the default parent
 export CARAPACE_ROOTFS=$ROOTFS
 snapshot_host
 
