@@ -195,8 +195,14 @@ deps:
 		{ echo "make: could not install$$missing (run as root with apt-get working)" >&2; exit 1; }; \
 	fi
 
+# make's own exit status is 0, 1 or 2 whatever its recipe returns, so it can't
+# pass on the shell's: on a failure it would print "*** [...] Error 3" and exit
+# 2. So the recipe says the container's status itself, in one line, and make
+# exits 0; ./carapace run -r rootfs /bin/sh is the command whose status counts.
 run: carapace rootfs/bin/busybox
-	./carapace run -r rootfs /bin/sh
+	@echo ./carapace run -r rootfs /bin/sh
+	@./carapace run -r rootfs /bin/sh; s=$$?; \
+	if [ $$s != 0 ]; then echo "make run: the container exited with status $$s" >&2; fi
 
 check: deps carapace build/carapace.1 rootfs/bin/busybox
 	prove t/

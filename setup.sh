@@ -3,7 +3,10 @@
 set -euo pipefail
 umask 022
 
-BUSYBOX=/bin/busybox
+# BUSYBOX=FILE: a static busybox of your own (an ordinary user can't apt-get).
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+custom_busybox=''
+if [ "$BUSYBOX" != /bin/busybox ]; then custom_busybox=1; fi
 FHS_DIRS=(proc sys dev tmp root home home/app var var/tmp run etc usr usr/bin usr/sbin bin sbin mnt opt srv)
 
 usage() {
@@ -12,8 +15,9 @@ usage() {
 	       ./setup.sh --from TARBALL [DIR]  import a rootfs tarball (Alpine minirootfs,
 	                                        docker export; plain, gz, xz, bz2 or zstd)
 	       ./setup.sh --help
-	The build uses the host's busybox-static and needs no network; running it again
-	updates DIR in place. --from refuses unsafe archives and a DIR that is not empty.
+	The build uses the host's busybox-static (or BUSYBOX=FILE, a static busybox) and
+	needs no network; running it again updates DIR in place. It needs no root: as an
+	ordinary user the files are the user's, which a rootless container sees as root's. --from refuses unsafe archives and a DIR that is not empty.
 	EOF
 }
 
@@ -45,11 +49,13 @@ populate() {
 		dirs+=("$root/$d")
 	done
 	mkdir -p -- "${dirs[@]}"
-	chown 0:0 -- "${dirs[@]}"
+	# As an ordinary user the files stay the user's: a rootless container
+	# maps that uid to its root, so they are root's inside it.
+	if [ "$as_root" ]; then chown 0:0 -- "${dirs[@]}"; fi
 	chmod 0755 -- "${dirs[@]}"
 	chmod 1777 "$root/tmp" "$root/var/tmp"
 	chmod 0700 "$root/root"
-	chown 1000:1000 "$root/home/app"
+	if [ "$as_root" ]; then chown 1000:1000 "$root/home/app"; fi
 
 	# Copy then rename: a running container may be executing the old binary.
 	rm -f -- "$root/bin/.busybox.new"
@@ -184,8 +190,12 @@ import() {
 
 	make_tmp
 	# As root tar keeps owners and modes; numeric ids because the names in
-	# the archive mean the rootfs's users, not the host's.
-	if ! tar -xf "$tarball" -C "$tmp" --numeric-owner --same-owner \
+	# the archive mean the rootfs's users, not the host's. An ordinary user
+	# can't give files away: they become the user's (root in a rootless
+	# container), and device nodes can't be made (carapace makes /dev anyway).
+	local owner=(--same-owner)
+	if [ -z "$as_root" ]; then owner=(--no-same-owner --exclude='dev/*'); fi
+	if ! tar -xf "$tarball" -C "$tmp" --numeric-owner "${owner[@]}" \
 		--same-permissions --no-overwrite-dir 2>"$work/err"; then
 		why=$(sed -n '/./{s/^tar: //;p;q}' "$work/err")
 		die "$tarball: extraction failed: ${why:-tar failed}"
@@ -213,7 +223,8 @@ fi
 dir=${dir:-./rootfs}
 while [[ $dir == */ && $dir != / ]]; do dir=${dir%/}; done
 [ "$dir" != / ] || die "refusing to use / as the rootfs"
-[ "$(id -u)" = 0 ] || die "must run as root (the rootfs holds files of other users)"
+as_root=''
+if [ "$(id -u)" = 0 ]; then as_root=1; fi
 if [ -e "$dir" ] || [ -L "$dir" ]; then
 	[ -d "$dir" ] || die "$dir: exists and is not a directory"
 fi
@@ -228,9 +239,9 @@ fi
 
 # Debian's non-static busybox also installs /bin/busybox, but it would not
 # run inside the rootfs without the host's libc.
-if [ ! -x "$BUSYBOX" ] || { command -v dpkg-query >/dev/null &&
+if [ ! -x "$BUSYBOX" ] || { [ -z "$custom_busybox" ] && command -v dpkg-query >/dev/null &&
 	[ "$(dpkg-query -W -f='${Status}' busybox-static 2>/dev/null)" != "install ok installed" ]; }; then
-	die "busybox-static is not installed; apt-get install busybox-static"
+	die "busybox-static is not installed; apt-get install busybox-static (as root), or BUSYBOX=FILE ./setup.sh with a static busybox"
 fi
 if [ -d "$dir" ]; then
 	populate "$dir"

@@ -39,6 +39,32 @@ static int make_layer_dir(int dir, const char *name, const struct stat *owner, c
 	return fd;
 }
 
+/*
+ * Whether the rootfs LOWER's own folders (etc, bin, usr) show, in the user
+ * namespace, as the overflow ids, that is, owned by someone unmapped, while
+ * the folder itself (TOP) doesn't: the overlay could not copy them up, so
+ * /etc would be "Permission denied" while / is writable (a folder of the
+ * user's, filled by root's setup.sh). The folder's own owner is checked by
+ * make_layer_dir's fchown. When the folder shows as the overflow ids too
+ * (root's --uidmap on a filesystem without idmapped mounts, which maps
+ * 65534), the overlay is made as before.
+ */
+static bool tree_unmapped(const struct container *c, int lower, const struct stat *top)
+{
+	static const char *const names[] = { "etc", "bin", "usr" };
+	const unsigned overflow = 65534;	/* the kernel's default overflowuid/gid */
+	struct stat st;
+
+	if (!(c->namespaces & CLONE_NEWUSER))
+		return false;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!fstatat(lower, names[i], &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode) &&
+		    ((st.st_uid == overflow && top->st_uid != overflow) ||
+		     (st.st_gid == overflow && top->st_gid != overflow)))
+			return true;
+	return false;
+}
+
 /* The default overlay can't be made: a read-only root, never the folder written. */
 static int no_overlay(struct mount_state *ms, const struct container *c, const char *why)
 {
@@ -94,7 +120,7 @@ static int mount_overlay(struct mount_state *ms, const struct container *c, int 
 
 	if (fstat(lower, &st))
 		die_errno("--overlay: rootfs");
-	if ((upper = make_layer_dir(base, "upper", &st, "--overlay")) < 0) {
+	if (tree_unmapped(c, lower, &st) || (upper = make_layer_dir(base, "upper", &st, "--overlay")) < 0) {
 		if (c->root.overlay_optional)
 			return no_overlay(ms, c, "its owner is not mapped in the user namespace");
 		die(EXIT_CANT_RUN, "--overlay: the rootfs's owner is not mapped in the user "

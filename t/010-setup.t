@@ -66,7 +66,7 @@ is "$(ls -A "$work/evil/host-etc")" "" "nothing was written through the symlink"
 if unshare -m true 2>/dev/null; then
 	run unshare -m bash -c 'mount --bind /dev/null /bin/busybox && exec "$1" "$2"' \
 		- "$SETUP" "$work/nobb/rootfs"
-	is "$ERR" "setup.sh: busybox-static is not installed; apt-get install busybox-static" \
+	is "$ERR" "setup.sh: busybox-static is not installed; apt-get install busybox-static (as root), or BUSYBOX=FILE ./setup.sh with a static busybox" \
 		"missing busybox-static is reported"
 	is "$RC" 1 "missing busybox-static exits 1"
 	is "$(ls -A "$work/nobb" 2>/dev/null)" "" "missing busybox-static leaves no directory"
@@ -173,5 +173,35 @@ if [ -f "$work/good.gz" ]; then
 fi
 : >"$work/empty.tar"
 refused "empty tarball" "$work/empty.tar"
+
+# --- h8 (issue 15): an ordinary user builds and imports a rootfs, no root needed.
+# A throwaway user of the test's own, removed at exit; its folder is the test's.
+uuser=carapace-t010-$$
+useradd -r -M -s /bin/sh "$uuser"
+trap 'userdel "$uuser" 2>/dev/null; rm -rf -- "$work"' EXIT
+chmod 755 "$work" && mkdir "$work/user" && chown "$uuser:" "$work/user"
+# TMPDIR: the harness's is root's; the user's own is in its folder.
+as_user() { setpriv --reuid="$uuser" --regid="$uuser" --init-groups env TMPDIR="$work/user" "$@"; }
+run as_user "$SETUP" "$work/user/rootfs"
+is "$RC" 0 "an ordinary user builds a rootfs"
+is "$ERR" "" "the user's build prints no errors"
+R=$work/user/rootfs
+is "$(chroot "$R" /bin/sh -c 'echo hi' 2>&1)" hi "busybox sh runs in the user's rootfs"
+is "$(find "$R" ! -user "$uuser" | head -3)" "" "every file of the user's rootfs is the user's"
+is "$(stat -c %a "$R/root" "$R/tmp")" "$(printf '700\n1777')" "the user's rootfs: /root 0700, /tmp 1777"
+is "$(ls -A "$work/user")" rootfs "the user's build left only the rootfs behind"
+tar -C "$R" -cf "$work/user/r.tar" .
+run as_user "$SETUP" --from "$work/user/r.tar" "$work/user/imported"
+is "$RC" 0 "an ordinary user imports a tarball"
+is "$(chroot "$work/user/imported" /bin/sh -c 'echo hi' 2>&1)" hi "busybox sh runs in the user's import"
+is "$(find "$work/user/imported" ! -user "$uuser" | head -3)" "" "every imported file is the user's"
+mkdir -p "$work/udev/dev" && mknod "$work/udev/dev/null" c 1 3 && tar -C "$work/udev" -cf "$work/user/dev.tar" dev
+run as_user "$SETUP" --from "$work/user/dev.tar" "$work/user/devs"
+is "$RC" 0 "an ordinary user imports a tarball with a device node under dev/ (skipped)"
+ok "the device node was not made" test ! -e "$work/user/devs/dev/null"
+run as_user env BUSYBOX="$R/bin/busybox" "$SETUP" "$work/user/own"
+is "$RC" 0 "BUSYBOX=FILE: a busybox of the user's own"
+ok "BUSYBOX=FILE: its busybox is the one given" cmp -s "$R/bin/busybox" "$work/user/own/bin/busybox"
+rm -rf -- "$work/user" "$work/udev"
 
 done_testing
