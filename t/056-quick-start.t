@@ -4,7 +4,14 @@
 # each followed by its output (stdout and stderr) up to the next "$ " line;
 # "..." in the output stands for anything. Run from the top folder, with
 # the test's own container name, port and folder in place of web, 8080 and
-# /tmp/www, so that parallel tests don't collide.
+# /tmp/www, so that parallel tests don't collide, in a network namespace of
+# its own.
+# The service publishes a port: the bridge, its rules and its address live in
+# a network namespace of the test's own, never the host's.
+if [ -z "${T056_OWN_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	export T056_OWN_NETNS=1
+	exec unshare --net bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
+fi
 . "$(dirname "$0")/tap.sh"
 need_root
 need_binary
