@@ -10,8 +10,8 @@ need_binary
 need_rootfs
 
 work=$(mktemp -d)
-solo=carapace-t-solo	# an ordinary user without subordinate ids
-sub=carapace-t-sub	# one with 400000-465535 in /etc/subuid and /etc/subgid
+solo=carapace-t-solo-$$	# an ordinary user without subordinate ids (of this run: tests share the host)
+sub=carapace-t-sub-$$	# one with 400000-465535 in /etc/subuid and /etc/subgid
 cleanup() {
 	local u
 	mountpoint -q "$work/shared" 2>/dev/null && umount "$work/shared"
