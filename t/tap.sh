@@ -340,7 +340,7 @@ need_rootfs() { [ -x "$ROOTFS/bin/busybox" ] || skip_all "no $ROOTFS: run ./setu
 # rename racer (t/rename-race.c) built as $work/rename-race. A test that
 # starts the racer puts its pid in $racer, and the exit ends it.
 attacker_setup() {
-	work=$(mktemp -d) user=$1 racer=
+	work=$(mktemp -d) user=$1-$$ racer=	# this run's user: tests share the host
 	trap _attacker_cleanup EXIT
 	chmod 755 "$work"
 	if [ "${2:-}" = racer ]; then
