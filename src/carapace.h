@@ -747,6 +747,7 @@ void write_id_maps(const struct container *c, const struct runtime *rt, pid_t pi
 
 /* src/tar.c */
 void tar_open(struct tar *t);
+bool tarball_content(const char *path);
 void unpack_tarball(struct tar *t, int root);
 
 /* src/mount.c */

@@ -416,12 +416,17 @@ static bool mount_word(struct mount_opts *o, const char *word)
 	return true;
 }
 
-/* size=, mode=, uid=, gid= and nr_inodes=, tmpfs's; false if KV is none, or bad. */
-static bool tmpfs_word(struct mount_opts *o, const char *kv)
+/*
+ * size=, mode=, uid=, gid= and nr_inodes=, tmpfs's; false if KV is none of
+ * them. A bad value is named (ORIGIN: the mount), not "unknown option".
+ */
+static bool tmpfs_word(struct mount_opts *o, const char *kv, const char *origin)
 {
-	static const struct { const char *key, *chars; } keys[] = {
-		{ "size=", "0123456789kKmMgG%" }, { "nr_inodes=", "0123456789kKmMgG" },
-		{ "mode=", "01234567" }, { "uid=", "0123456789" }, { "gid=", "0123456789" },
+	static const struct { const char *key, *chars, *want; } keys[] = {
+		{ "size=", "0123456789kKmMgG%", "bytes, with k, m, g or % of RAM" },
+		{ "nr_inodes=", "0123456789kKmMgG", "a count, with k, m or g" },
+		{ "mode=", "01234567", "octal" }, { "uid=", "0123456789", "a number" },
+		{ "gid=", "0123456789", "a number" },
 	};
 
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -430,7 +435,8 @@ static bool tmpfs_word(struct mount_opts *o, const char *kv)
 		if (strncmp(kv, keys[i].key, strlen(keys[i].key)))
 			continue;
 		if (!*value || strspn(value, keys[i].chars) != strlen(value))
-			return false;
+			die(EXIT_CANT_RUN, "%s: bad %.*s value: '%s' (%s)", origin,
+			    (int)strlen(keys[i].key) - 1, keys[i].key, value, keys[i].want);
 		o->data = o->data ? xasprintf("%s,%s", o->data, kv) : kv;
 		return true;
 	}
@@ -444,7 +450,7 @@ static void mount_words(const struct mount_spec *m, struct mount_opts *o, char *
 		next = strchr(w, ',');
 		if (next)
 			*next++ = '\0';
-		if (!mount_word(o, w) && !(tmpfs && tmpfs_word(o, w)))
+		if (!mount_word(o, w) && !(tmpfs && tmpfs_word(o, w, m->origin)))
 			die(EXIT_CANT_RUN, "%s: unknown option: '%s'", m->origin, w);
 	}
 }
@@ -582,13 +588,13 @@ static void mount_option(struct cmdline *cl, char *arg)
 		} else if ((v = key_value(w, "bind-propagation")) && propagation_word(v))
 			mount_word(&o, v);
 		else if ((v = key_value(w, "tmpfs-size")) &&
-			 tmpfs_word(&o, xasprintf("size=%s", v)))
+			 tmpfs_word(&o, xasprintf("size=%s", v), m.origin))
 			;
 		else if ((v = key_value(w, "tmpfs-mode")) &&
-			 tmpfs_word(&o, xasprintf("mode=%s", v)))
+			 tmpfs_word(&o, xasprintf("mode=%s", v), m.origin))
 			;
 		else if (!(!strcmp(w, "readonly") && mount_word(&o, "ro")) && !mount_word(&o, w) &&
-			 !tmpfs_word(&o, w))
+			 !tmpfs_word(&o, w, m.origin))
 			die(EXIT_CANT_RUN, "%s: unknown option: '%s'", m.origin, w);
 	}
 	if (!m.type)
@@ -802,7 +808,8 @@ static const struct option_def run_options[] = {
 	{ "bundle", 'b', "DIR", "run the OCI bundle DIR: its config.json gives the container\n"
 	  "and the command, instead of the other options", STRING(bundle), .with_bundle = true },
 	{ "rootfs", 'r', "DIR", "root filesystem (default $CARAPACE_ROOTFS, else ./rootfs)\n"
-	  "or a tarball, .tar[.gz|.xz], unpacked into memory", STRING(c.root.path) },
+	  "or a tarball, .tar[.gz|.xz|.bz2|.zst] (or by its content),\n"
+	  "unpacked into memory", STRING(c.root.path) },
 	{ "volume", 'v', "SRC:DST[:OPTS]",
 	  "bind the host's SRC on DST; OPTS: ro, nodev, noexec, rslave...", CALLS(volume_option) },
 	{ "tmpfs", 0, "DST[:OPTS]", "mount a tmpfs on DST; OPTS: size= (default 64m), mode=1777,\n"
@@ -1600,7 +1607,7 @@ static void make_privileged(struct container *c)
 	c->privileges.no_new_privs = false;
 }
 
-/* A file is a rootfs if its name says it is a tarball; compression is sniffed. */
+/* A file is a rootfs if its name says it is a tarball (or its content does). */
 static bool tarball_name(const char *path)
 {
 	static const char *const suffixes[] = {
@@ -1744,11 +1751,18 @@ static void root_paths(struct container *c)
 {
 	struct stat st;
 
-	if (stat(c->root.path, &st))
+	/* Mostly an installed carapace run where there is no ./rootfs: say where one comes from. */
+	if (stat(c->root.path, &st)) {
+		if (errno == ENOENT)
+			die(EXIT_CANT_RUN, "rootfs: %s: %s (give one with -r DIR or "
+			    "$CARAPACE_ROOTFS, or make ./rootfs with ./setup.sh rootfs)",
+			    c->root.path, strerror(ENOENT));
 		die_errno("rootfs: %s", c->root.path);
-	c->root.tarball = S_ISREG(st.st_mode) && tarball_name(c->root.path);
+	}
+	c->root.tarball = S_ISREG(st.st_mode) &&
+			  (tarball_name(c->root.path) || tarball_content(c->root.path));
 	if (!S_ISDIR(st.st_mode) && !c->root.tarball)
-		die(EXIT_CANT_RUN, "rootfs: %s: %s", c->root.path, strerror(ENOTDIR));
+		die(EXIT_CANT_RUN, "rootfs: %s: %s, nor a tarball", c->root.path, strerror(ENOTDIR));
 	c->root.path = absolute_path("rootfs", c->root.path);
 	if (c->root.overlay_dir)
 		c->root.overlay_dir = absolute_path("--overlay-dir", c->root.overlay_dir);

@@ -76,10 +76,17 @@ bad() {
 	like "$ERR" "$ere" "$desc: the message says what is wrong"
 }
 bad "--tmpfs relative" '^carapace: tmpfs tmp: the destination must be an absolute path$' box --tmpfs tmp true
-bad "--tmpfs size=abc" "^carapace: tmpfs /tmp:size=abc: unknown option: 'size=abc'\$" box --tmpfs /tmp:size=abc true
-bad "--tmpfs mode=999" "unknown option: 'mode=999'" box --tmpfs /tmp:mode=999 true
+# A bad value of a known option is named as a bad value, with what it should be.
+bad "--tmpfs size=lots" "^carapace: tmpfs /tmp:size=lots: bad size value: 'lots' \(bytes, with k, m, g or % of RAM\)\$" \
+	box --tmpfs /tmp:size=lots true
+bad "--tmpfs mode=999" "^carapace: tmpfs /tmp:mode=999: bad mode value: '999' \(octal\)\$" box --tmpfs /tmp:mode=999 true
+bad "--tmpfs uid=root" "^carapace: tmpfs /tmp:uid=root: bad uid value: 'root' \(a number\)\$" box --tmpfs /tmp:uid=root true
+bad "--tmpfs nr_inodes=" "^carapace: tmpfs /tmp:nr_inodes=: bad nr_inodes value: '' " box --tmpfs /tmp:nr_inodes= true
+bad "--mount tmpfs-size=lots" "^carapace: mount type=tmpfs,dst=/t,tmpfs-size=lots: bad size value: 'lots' " \
+	box --mount type=tmpfs,dst=/t,tmpfs-size=lots true
+bad "--tmpfs frob" "^carapace: tmpfs /tmp:frob: unknown option: 'frob'\$" box --tmpfs /tmp:frob true
 bad "--tmpfs propagation" 'propagation is for binds only' box --tmpfs /tmp:rslave true
-bad "--tmpfs size=1x" "^carapace: tmpfs /tmp:size=1x: unknown option: 'size=1x'\$" box --tmpfs /tmp:size=1x true
+bad "--tmpfs size=1x" "^carapace: tmpfs /tmp:size=1x: bad size value: '1x' " box --tmpfs /tmp:size=1x true
 bad "--mount type=proc,size=1m" 'are for tmpfs only' box --mount type=proc,dst=/p,size=1m true
 bad "--tmpfs with a size tmpfs refuses" '^carapace: tmpfs /tmp:size=1m1m: mount: Invalid argument$' \
 	box --tmpfs /tmp:size=1m1m true

@@ -47,10 +47,25 @@ mkdir "$work/changes"
 run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/root.tar" --overlay-dir "$work/changes" cat /kept
 is "$OUT" kept "a tarball with --overlay-dir: the changes are kept"
 
-# A rootfs file that isn't named like a tarball is no tarball: the old error stays.
-cp "$work/images/root.tar" "$work/root.img"
-run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/root.img" true
-like "$ERR" "^carapace: rootfs: $work/root.img: Not a directory\$" "a file not named .tar: Not a directory"
+# A tarball not named like one is known by its content: ustar's magic at 257,
+# or a compression's; a file that is neither is no rootfs.
+mkdir "$work/sniff"
+cp "$work/images/root.tar" "$work/sniff/root.img"
+for tool in gzip xz bzip2 zstd; do
+	if command -v $tool >/dev/null; then
+		$tool -c "$work/images/root.tar" >"$work/sniff/root-$tool.img"
+	fi
+done
+for img in "$work"/sniff/*.img; do
+	run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$img" sh -c 'cat /etc/new 2>&1; ls /bin/busybox'
+	is "$RC:$OUT" "0:cat: can't open '/etc/new': No such file or directory
+/bin/busybox" "${img##*/}: a tarball by its content, not its name"
+done
+head -c 1024 /dev/zero >"$work/sniff/zeros.img"
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/sniff/zeros.img" true
+is "$RC" 125 "a file that is no tarball: 125"
+like "$ERR" "^carapace: rootfs: $work/sniff/zeros.img: Not a directory, nor a tarball\$" \
+	"a file that is no tarball: says so"
 
 # --- what GNU and pax tarballs hold: links, set-id bits, owners, long names, nodes
 if ! command -v python3 >/dev/null; then
