@@ -20,6 +20,7 @@ struct cmdline {
 	uint64_t caps_added, caps_dropped;	/* on docker's set, in order */
 	bool stop_timeout_given;
 	bool new_privs_allowed;
+	bool docker_rm;		/* --rm: taken, as it is what carapace does anyway */
 	const char *bundle;	/* --bundle: the config gives the rest */
 	const char *not_with_bundle;	/* the first option given that it can't have */
 	bool rootless;		/* carapace spec --rootless */
@@ -160,6 +161,52 @@ static void env_option(struct cmdline *cl, char *arg)
 		env_set(c, arg);
 	else if (getenv(arg))
 		env_set(c, xasprintf("%s=%s", arg, getenv(arg)));
+}
+
+/*
+ * The variables of FILE in docker's --env-file format: NAME=VALUE lines,
+ * the value as it is (no quotes, no trimming); a bare NAME takes the host's
+ * value, or is left out if the host has none; blank lines and lines that
+ * start with # are skipped. Returns them NULL-terminated.
+ */
+static char **env_file_vars(const char *file)
+{
+	struct text_file t;
+	char **vars = xrealloc(NULL, sizeof *vars), *line;
+	size_t n = 0;
+
+	if (!open_text_file(&t, "--env-file: ", file))
+		die(EXIT_CANT_RUN, "--env-file: %s: %s", file, strerror(ENOENT));
+	while ((line = next_line(&t))) {
+		size_t len, name;
+
+		line += strspn(line, " \t");
+		len = strlen(line);
+		if (len && line[len - 1] == '\r')	/* a file written on Windows */
+			line[len - 1] = '\0';
+		if (!*line || *line == '#')
+			continue;
+		name = strcspn(line, "=");
+
+		if (!name || strcspn(line, " \t") < name)
+			die(EXIT_CANT_RUN, "--env-file: %s: line %d: expected NAME=VALUE or NAME: '%s'",
+			    file, t.number, line);
+		if (!line[name] && !getenv(line))
+			continue;
+		vars = xrealloc(vars, (n + 2) * sizeof *vars);
+		vars[n++] = line[name] ? xasprintf("%s", line) :
+			    xasprintf("%s=%s", line, getenv(line));
+	}
+	close_text_file(&t);
+	vars[n] = NULL;
+	return vars;
+}
+
+/* --env-file FILE: as many --env NAME=VALUE, in the file's order. */
+static void env_file_option(struct cmdline *cl, char *arg)
+{
+	for (char **v = env_file_vars(arg); *v; v++)
+		env_option(cl, *v);
 }
 
 /* Appends M to the container's mounts, which are mounted in this order. */
@@ -802,6 +849,12 @@ static void help_option(struct cmdline *cl, char *arg)
 	exit(0);
 }
 
+/* -i: stdin is passed on anyway, as docker's -i would. */
+static void interactive_option(struct cmdline *cl, char *arg)
+{
+	(void)cl, (void)arg;
+}
+
 /* The tables: the one place that says which options there are. */
 
 static const struct option_def run_options[] = {
@@ -835,10 +888,14 @@ static const struct option_def run_options[] = {
 	{ "publish", 'p', "[IP:]HOST:CONTAINER[/udp]", "publish a container port on the host\n"
 	  "(repeatable; implies --network bridge)", CALLS(publish_option) },
 	{ "env", 'e', "NAME=VALUE", "set an environment variable (repeatable)", CALLS(env_option) },
+	{ "env-file", 0, "FILE", "set the variables of FILE: docker's NAME=VALUE lines, # comments;\n"
+	  "a bare NAME passes the host's value (repeatable)", CALLS(env_file_option) },
 	{ "workdir", 'w', "DIR", "working directory in the container (default /)",
 	  STRING(c.process.cwd) },
 	{ "tty", 't', NULL, "give the workload a pty even when stdin is no terminal",
 	  CALLS(tty_option) },
+	{ "interactive", 'i', NULL, "taken for docker's sake: stdin is always passed on",
+	  CALLS(interactive_option) },
 	{ "no-tty", 'T', NULL, "never give the workload a pty", CALLS(no_tty_option) },
 	{ "forward-to-group", 'g', NULL, "forward signals to the workload's process group",
 	  FLAG(c.init.forward_to_group) },
@@ -865,6 +922,9 @@ static const struct option_def run_options[] = {
 	  "(default: unique)", CALLS(name_option), .with_bundle = true },
 	{ "detach", 'd', NULL, "run in the background: print the name and return; logs, stop,\n"
 	  "wait and rm take it from there", FLAG(c.process.detach), .with_bundle = true },
+	{ "rm", 0, NULL, "taken for docker's sake: a container leaves nothing behind when it\n"
+	  "ends, always (but a -d one's state and log, until carapace rm)", FLAG(docker_rm),
+	  .with_bundle = true },
 	{ "user", 'u', "USER[:GROUP]", "run as USER (name or number, from the container's /etc/passwd)",
 	  STRING(c.privileges.user) },
 	{ "group-add", 0, "GROUP", "add a supplementary group (repeatable)", CALLS(group_add_option) },
@@ -1160,11 +1220,6 @@ static void exec_cap_option(struct cmdline *cl, char *arg)
 	cl->oci.exec.caps |= parse_caps(arg);
 }
 
-static void interactive_option(struct cmdline *cl, char *arg)
-{
-	(void)cl, (void)arg;
-}
-
 static const struct option_def exec_options[] = {
 	{ "process", 'p', "FILE", "the process to run: a runtime spec process object (args,\n"
 	  "env, cwd, user, capabilities, rlimits...) instead of COMMAND", STRING(oci.exec.process) },
@@ -1417,6 +1472,56 @@ void print_man(FILE *out)
 /* Parsing, by the tables. */
 
 /* The one-line error for a bad option, as getopt_long left it. */
+/*
+ * Options of docker run that carapace run lacks, and what it offers
+ * instead: said in place of a bare "unknown option".
+ */
+static const struct { const char *option, *instead; } docker_options[] = {
+	{ "--entrypoint", "carapace has no image config, so no entrypoint to replace: "
+	  "give the whole command after the options" },
+	{ "--restart", "carapace restarts nothing: a service manager (systemd) can" },
+	{ "--pull", "carapace pulls no images: -r takes a folder or a tarball" },
+	{ "--platform", "carapace pulls no images: -r takes a folder or a tarball" },
+	{ "--init", "carapace always runs its own init as the container's pid 1" },
+	{ "--dns", "the container's /etc/resolv.conf is the host's: bind your own with "
+	  "-v FILE:/etc/resolv.conf" },
+	{ "--add-host", "bind your own hosts file: -v FILE:/etc/hosts" },
+	{ "--label", "no labels: --name NAME names a container" },
+	{ "-l", "no labels: --name NAME names a container" },
+	{ "--link", "--network container:NAME shares another container's network" },
+	{ "--ipc", "a container has its own IPC namespace, always" },
+	{ "--security-opt", "use --seccomp PROFILE, --allow-new-privs or --privileged" },
+	{ "--device", "carapace gives the default devices only (--privileged: the host's)" },
+	{ "--shm-size", "use --tmpfs /dev/shm:size=SIZE" },
+	{ "--cpu-quota", "use --cpus FLOAT" },
+	{ "--cpu-period", "use --cpus FLOAT" },
+	{ "--pids-limit", "use --pids N" },
+	{ "--memory-reservation", "use --memory SIZE" },
+	{ "-m", "use --memory SIZE" },
+	{ "--attach", "stdin, stdout and stderr are always attached (but with -d)" },
+	{ "-a", "stdin, stdout and stderr are always attached (but with -d)" },
+	{ "--log-driver", "run -d keeps a log: carapace logs NAME" },
+	{ "--publish-all", "publish each port: -p HOST:CONTAINER" },
+	{ "-P", "publish each port: -p HOST:CONTAINER" },
+	{ "--volumes-from", "give the same -v SRC:DST again" },
+	{ "--sysctl", "no sysctls: the container's namespaces keep the kernel's defaults" },
+	{ "--cidfile", "--name NAME gives the container the name you choose" },
+};
+
+/* What carapace run offers instead of docker's OPTION (--x=y: --x); NULL if none. */
+static const char *docker_instead(const char *cmd, const char *option)
+{
+	size_t n = strcspn(option, "=");
+
+	if (strcmp(cmd, "run"))
+		return NULL;
+	for (size_t i = 0; i < sizeof docker_options / sizeof docker_options[0]; i++)
+		if (strlen(docker_options[i].option) == n &&
+		    !strncmp(docker_options[i].option, option, n))
+			return docker_options[i].instead;
+	return NULL;
+}
+
 __attribute__((noreturn))
 static void die_bad_option(const char *cmd, int c, int argc, char **argv)
 {
@@ -1433,8 +1538,17 @@ static void die_bad_option(const char *cmd, int c, int argc, char **argv)
 	if (optopt && !strncmp(arg, "--", 2) && strchr(arg, '='))
 		die(EXIT_CANT_RUN, "%soption %.*s takes no argument", prefix,
 		    (int)strcspn(arg, "="), arg);
-	if (optopt && optopt < 256)
+	if (optopt && optopt < 256) {
+		char letter[3] = { '-', (char)optopt, 0 };
+
+		if (docker_instead(cmd, letter))
+			die(EXIT_CANT_RUN, "%sunknown option: %s: %s", prefix, letter,
+			    docker_instead(cmd, letter));
 		die(EXIT_CANT_RUN, "%sunknown option: -%c", prefix, optopt);
+	}
+	if (docker_instead(cmd, arg))
+		die(EXIT_CANT_RUN, "%sunknown option: %.*s: %s", prefix, (int)strcspn(arg, "="), arg,
+		    docker_instead(cmd, arg));
 	die(EXIT_CANT_RUN, "%sunknown option: %s", prefix, arg);
 }
 
@@ -1953,6 +2067,12 @@ char *run_args(const struct container *c, int argc, char **argv, size_t *len)
 		if (!o->name || !strcmp(o->name, "name") || !strcmp(o->name, "rootfs") ||
 		    !strcmp(o->name, "overlay-dir") || !strcmp(o->name, "detach"))
 			continue;
+		/* The variables as run read them: the file may be gone, or changed, by exec. */
+		if (!strcmp(o->name, "env-file")) {
+			for (char **v = env_file_vars(optarg); *v; v++)
+				put_arg(f, "--env"), put_arg(f, *v);
+			continue;
+		}
 		fprintf(f, "--%s%c", o->name, 0);
 		if (!o->arg)
 			continue;
