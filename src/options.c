@@ -874,7 +874,8 @@ static const struct option_def run_options[] = {
 	  FLAG(c.root.readonly) },
 	{ "overlay", 0, NULL, "the default: write to an overlay in memory, thrown away at the\n"
 	  "end; the rootfs folder stays untouched", FLAG(c.root.overlay) },
-	{ "overlay-dir", 0, "DIR", "like --overlay, but keep the changes in DIR: setuid files too",
+	{ "overlay-dir", 0, "DIR", "like --overlay, but keep the changes in DIR: setuid files too\n"
+	  "(DIR is made, 0700, if missing)",
 	  CALLS(overlay_dir_option) },
 	{ "rootfs-rw", 0, NULL, "write the rootfs folder itself: the container's root can leave\n"
 	  "setuid files there, and fill its disk (unsafe)", FLAG(c.root.rw) },
@@ -1747,6 +1748,27 @@ static char *absolute_path(const char *what, const char *path)
 	return abs;
 }
 
+/*
+ * PATH absolute, as absolute_path, or if only its last name is missing (a
+ * folder to make: --overlay-dir), its parent's absolute path and that name.
+ */
+static char *absolute_new_path(const char *what, const char *path)
+{
+	char *abs = realpath(path, NULL), *copy, *slash, *name, *parent;
+
+	if (abs || errno != ENOENT)
+		return abs ? abs : absolute_path(what, path);
+	copy = xasprintf("%s", path);
+	while ((slash = strrchr(copy, '/')) && slash > copy && !slash[1])
+		*slash = '\0';		/* DIR/ is DIR */
+	name = slash ? slash + 1 : copy;
+	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return absolute_path(what, path);
+	parent = slash ? (slash == copy ? "/" : (*slash = '\0', copy)) : ".";
+	abs = absolute_path(what, parent);
+	return xasprintf("%s%s%s", abs, strcmp(abs, "/") ? "/" : "", name);
+}
+
 /* Appends the ranges that FILE (/etc/subuid, /etc/subgid) gives USER, or ID, from INSIDE on. */
 static void add_subordinate_ranges(struct id_map *map, const char *file, const char *user,
 				   unsigned long id, uint32_t inside)
@@ -1879,7 +1901,7 @@ static void root_paths(struct container *c)
 		die(EXIT_CANT_RUN, "rootfs: %s: %s, nor a tarball", c->root.path, strerror(ENOTDIR));
 	c->root.path = absolute_path("rootfs", c->root.path);
 	if (c->root.overlay_dir)
-		c->root.overlay_dir = absolute_path("--overlay-dir", c->root.overlay_dir);
+		c->root.overlay_dir = absolute_new_path("--overlay-dir", c->root.overlay_dir);
 }
 
 /*
