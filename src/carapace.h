@@ -343,6 +343,8 @@ struct container {
 		bool no_pivot;
 		bool readonly;
 		bool tarball;		/* path is a tarball to unpack */
+		bool from_stdin;	/* -r -: the tarball came on stdin, */
+		int stdin_copy;		/* copied into this memfd; path is "-" */
 		bool overlay;		/* the rootfs is an overlay's read-only layer */
 		bool overlay_optional;	/* the default's overlay: where none can be
 					 * made, a read-only root instead */
@@ -520,6 +522,7 @@ struct runtime {
  */
 struct tar {
 	const char *name;	/* the tarball, for errors */
+	int copy;		/* -r -: the memfd to read instead; else -1 */
 	int in;			/* its tar stream */
 	const char *tool;	/* the decompressor, or NULL */
 	pid_t decompressor;
@@ -680,6 +683,7 @@ const char *env_get(char **env, const char *name);
 void env_set(struct container *c, char *entry);
 bool ranges_overlap(uint64_t a, uint64_t n, uint64_t b, uint64_t m);
 void parse_run_options(struct container *c, int argc, char **argv);
+void parse_recorded_run_options(struct container *c, int argc, char **argv);
 struct command;
 const struct command *find_command(const char *name);
 int run_command(const struct command *cmd, const struct oci_args *global, int argc, char **argv);

@@ -123,6 +123,9 @@ static const char *root_folder(const struct container *c)
 {
 	const char *path = c->root.path;
 
+	/* Stdin's has none: the tmpfs, in this mount namespace only, hides /tmp. */
+	if (c->root.from_stdin)
+		return "/tmp";
 	return c->root.tarball ? strndup(path, strrchr(path, '/') - path) : path;
 }
 
@@ -141,7 +144,8 @@ static int ephemeral_root(struct mount_state *ms, const struct container *c, int
 {
 	const char *at = root_folder(c);
 	autoclose int lower = -1, scratch = -1, upper = -1, merged = -1;
-	struct tar t = { .name = c->root.path, .room = c->root.size };
+	struct tar t = { .name = c->root.path, .room = c->root.size,
+			 .copy = c->root.from_stdin ? c->root.stdin_copy : -1 };
 	int root;
 
 	/* First what the tmpfs will hide: the decompressor, the layers. */

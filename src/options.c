@@ -861,7 +861,7 @@ static const struct option_def run_options[] = {
 	{ "bundle", 'b', "DIR", "run the OCI bundle DIR: its config.json gives the container\n"
 	  "and the command, instead of the other options", STRING(bundle), .with_bundle = true },
 	{ "rootfs", 'r', "DIR", "root filesystem (default $CARAPACE_ROOTFS, else ./rootfs)\n"
-	  "or a tarball, .tar[.gz|.xz|.bz2|.zst] (or by its content),\n"
+	  "or a tarball, .tar[.gz|.xz|.bz2|.zst] (or by its content; -: on stdin),\n"
 	  "unpacked into memory", STRING(c.root.path) },
 	{ "volume", 'v', "SRC:DST[:OPTS]",
 	  "bind the host's SRC on DST; OPTS: ro, nodev, noexec, rslave...", CALLS(volume_option) },
@@ -1879,6 +1879,51 @@ static void userns_defaults(struct container *c, bool rootless)
 		default_id_map(gids, "/etc/subgid", user, getegid(), helpers);
 }
 
+/* Parsing run-args, for exec: "-r -" names what run read, not exec's stdin. */
+static bool rootfs_recorded;
+
+/*
+ * -r -: the tarball on stdin, copied into a memfd, which tar_open reads as
+ * it reads a file: its magic first, then from the start. Bounded by the
+ * root's tmpfs, which the tarball unpacked fills at least as much. Stdin is
+ * at its end then, and the workload reads nothing more from it.
+ */
+static void tarball_from_stdin(struct container *c)
+{
+	int64_t bound = c->root.size ? c->root.size : DEFAULT_ROOTFS_SIZE, total = 0;
+	int fd = (int)syscall(SYS_memfd_create, "carapace-rootfs-stdin", MFD_CLOEXEC);
+	char buf[65536];
+	ssize_t n;
+
+	if (isatty(STDIN_FILENO))
+		die(EXIT_CANT_RUN, "rootfs: -: stdin is a terminal: pipe a tarball in (-r - <FILE)");
+	if (fd < 0)
+		die_errno("rootfs: -: memfd");
+	while ((n = read(STDIN_FILENO, buf, sizeof buf)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die_errno("rootfs: -: stdin");
+		if ((total += n) > bound)
+			die(EXIT_CANT_RUN, "rootfs: -: the tarball on stdin is larger than the "
+			    "root's tmpfs (%lldm; --rootfs-size raises it)", (long long)(bound >> 20));
+		if (write(fd, buf, n) != n)
+			die_errno("rootfs: -: memfd");
+	}
+	if (!total)
+		die(EXIT_CANT_RUN, "rootfs: -: stdin is empty: pipe a tarball in");
+	if (!tarball_content(xasprintf("/proc/self/fd/%d", fd)))
+		die(EXIT_CANT_RUN, "rootfs: -: stdin is no tarball (nor gzip, xz, bzip2 or zstd data)");
+	c->root.tarball = c->root.from_stdin = true;
+	/* Past --preserve-fds, so that it is none of the fds the workload gets. */
+	c->root.stdin_copy = fcntl(fd, F_DUPFD_CLOEXEC, 3 + c->process.preserve_fds);
+	if (c->root.stdin_copy < 0)
+		die_errno("rootfs: -: memfd");
+	close(fd);
+	if (c->root.overlay_dir)
+		c->root.overlay_dir = absolute_new_path("--overlay-dir", c->root.overlay_dir);
+}
+
 /*
  * What the rootfs is, a folder or a tarball (by its name: compression is
  * sniffed later), and the paths made absolute, as the spec has them.
@@ -1886,6 +1931,16 @@ static void userns_defaults(struct container *c, bool rootless)
 static void root_paths(struct container *c)
 {
 	struct stat st;
+
+	if (!strcmp(c->root.path, "-") && rootfs_recorded) {	/* exec: run read it */
+		c->root.tarball = c->root.from_stdin = true;
+		c->root.stdin_copy = -1;
+		return;
+	}
+	if (!strcmp(c->root.path, "-")) {
+		tarball_from_stdin(c);
+		return;
+	}
 
 	/* Mostly an installed carapace run where there is no ./rootfs: say where one comes from. */
 	if (stat(c->root.path, &st)) {
@@ -1947,6 +2002,14 @@ static void cmdline_host_defaults(struct container *c)
 	adapt_mounts_to_userns(c);
 	cgroup_defaults(c, rootless);
 	network_defaults(c, rootless);
+}
+
+/* run's options as run-args recorded them: for exec, which makes no root. */
+void parse_recorded_run_options(struct container *c, int argc, char **argv)
+{
+	rootfs_recorded = true;
+	parse_run_options(c, argc, argv);
+	rootfs_recorded = false;
 }
 
 void parse_run_options(struct container *c, int argc, char **argv)

@@ -111,6 +111,8 @@ static void validate_root(const struct container *c, struct runtime *rt)
 	struct statfs sfs;
 	struct stat st;
 
+	if (c->root.from_stdin)		/* a memfd: none of a path's checks apply */
+		goto overlay_dir;
 	if (c->root.path[0] != '/')
 		die(EXIT_CANT_RUN, "rootfs: not an absolute path: '%s'", c->root.path);
 	if (stat(c->root.path, &st))
@@ -130,6 +132,7 @@ static void validate_root(const struct container *c, struct runtime *rt)
 	if (c->root.overlay && !c->root.tarball && !strcmp(c->root.path, "/"))
 		die(EXIT_CANT_RUN, "%s", c->root.overlay_optional ? "rootfs: /: the host's root "
 		    "can't be a rootfs" : "--overlay: the rootfs can't be /");
+overlay_dir:
 	if (!c->root.overlay_dir)
 		return;
 	if (c->root.overlay_dir[0] != '/')

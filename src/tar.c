@@ -91,9 +91,10 @@ bool tarball_content(const char *path)
 void tar_open(struct tar *t)
 {
 	unsigned char magic[6] = { 0 };
-	int fd = open(t->name, O_RDONLY | O_CLOEXEC);
+	int fd = t->copy >= 0 ? dup(t->copy) : open(t->name, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0 || pread(fd, magic, sizeof magic, 0) < 0)
+	/* A copy's offset is at its end: it was just written. */
+	if (fd < 0 || pread(fd, magic, sizeof magic, 0) < 0 || lseek(fd, 0, SEEK_SET))
 		die_errno("rootfs: %s", t->name);
 	t->in = fd;
 	t->decompressor = -1;
