@@ -349,6 +349,8 @@ struct container {
 		bool overlay_optional;	/* the default's overlay: where none can be
 					 * made, a read-only root instead */
 		bool rw;		/* --rootfs-rw: the folder itself is written */
+		bool make_targets;	/* OCI: missing mount targets are made in the
+					 * rootfs folder even read-only, as runc does */
 		int64_t size;		/* bytes of the tmpfs that holds the overlay's
 					 * changes in memory, or a tarball */
 		const char *overlay_dir;	/* the overlay's upper and work; NULL: memory */
@@ -455,6 +457,9 @@ struct mount_state {
 	struct made_mount *made;	/* each filesystem carapace mounted, by its fd */
 	size_t made_len;
 	int null_node;		/* O_PATH on the container's /dev/null, once verified */
+	bool folder_kept;	/* "/" is the rootfs folder itself, which carapace doesn't
+				 * write (--read-only, no overlay): no target is made in it */
+	dev_t folder_dev;	/* that folder's filesystem */
 };
 
 /*
