@@ -68,6 +68,11 @@ is "$RC:$OUT" "0:/tmp/made/for/it" "--read-only: a missing target on the contain
 run box -v "$work/vol:/made/in/overlay" ls -d /made/in/overlay
 is "$RC:$OUT" "0:/made/in/overlay" "the default overlay: a missing target is made in it"
 is "$(cd "$R" && find . | LC_ALL=C sort)" "$before" "the rootfs folder is as it was"
+# Nor carapace's own /etc files: a rootfs without /etc gets none made in it.
+cp -a "$R" "$work/no-etc" && rm -rf "$work/no-etc/etc"
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/no-etc" --read-only true
+is "$RC:$(ls -d "$work/no-etc/etc" 2>&1)" "0:ls: cannot access '$work/no-etc/etc': No such file or directory" \
+	"--read-only, a rootfs without /etc: no /etc made in it"
 run box --rootfs-rw -v "$work/vol:/made/by/rw" true
 is "$RC:$(ls -d "$R/made/by/rw" 2>&1)" "0:$R/made/by/rw" "--rootfs-rw: a missing target is made in the folder, as asked"
 run box --read-only -w /nonexistent true
