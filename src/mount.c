@@ -153,6 +153,8 @@ static int ephemeral_root(struct mount_state *ms, const struct container *c, int
 		tar_open(&t);
 	else if ((lower = openat(base, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("rootfs: %s", c->root.path);
+	if (c->root.from_stdin)		/* tar_open's dup reads it: init keeps no copy */
+		close(c->root.stdin_copy);
 	if (c->root.overlay_dir &&
 	    (upper = open(c->root.overlay_dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("--overlay-dir: %s", c->root.overlay_dir);

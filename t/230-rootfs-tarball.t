@@ -71,6 +71,11 @@ done
 run_in "$work/sniff/root.img" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r - \
 	--uidmap 0:100000:65536 --overlay-dir "$work/stdin-changes" sh -c 'echo kept >/kept; id -u'
 is "$RC:$OUT:$(cat "$work/stdin-changes/upper/kept" 2>&1)" "0:0:kept" "-r - with --uidmap and --overlay-dir"
+# The memfd it was copied into is gone once unpacked: init holds what it holds without -r -.
+run_in "$work/sniff/root.img" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r - ls /proc/1/fd
+fds_stdin=$OUT
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/sniff/root.img" ls /proc/1/fd
+is "$fds_stdin" "$OUT" "-r -: init keeps no copy of the tarball"
 # run -d -r -, and exec into it: exec takes run's tarball as read, not its own stdin.
 mkdir -m 700 "$work/state"
 run_in "$work/sniff/root.img" "$CARAPACE" --root "$work/state" run --cgroup-parent "$TEST_CGROUP_PARENT" \
