@@ -567,14 +567,14 @@ static void become_root_inside(const struct runtime *rt, int sock)
 }
 
 /*
- * All but the socket to the launcher and, for OCI, the start socket and
- * the locks on the cgroup leaves: create exits, and init holds them while
+ * All but the socket to the launcher, the memfd of -r -, and for OCI, the
+ * start socket and the locks on the cgroup leaves: create exits, and init holds them while
  * it lives, so that no sweep of stale leaves takes its cgroups for a dead
  * launcher's.
  */
 static void close_host_fds(const struct container *c, const struct runtime *rt, int sock)
 {
-	int keep[2 + N_CTL + 3] = { sock, rt->start_listener };
+	int keep[2 + N_CTL + 3 + 1] = { sock, rt->start_listener };
 	size_t n = 2;
 
 	for (size_t i = 0; rt->start_listener >= 0 && i < rt->cg.ndirs; i++)
@@ -582,6 +582,8 @@ static void close_host_fds(const struct container *c, const struct runtime *rt, 
 	for (size_t i = 0; i < 3; i++)	/* src/network.c's /etc files, to bind */
 		if (rt->net.files[i] > 0)
 			keep[n++] = rt->net.files[i];
+	if (c->root.from_stdin)		/* -r -: the tarball, which the root is made of */
+		keep[n++] = c->root.stdin_copy;
 	close_fds_except(3 + c->process.preserve_fds, keep, n);
 	forget_log_file();	/* its lines go to stderr alone: create's, the engine's */
 }

@@ -343,10 +343,14 @@ struct container {
 		bool no_pivot;
 		bool readonly;
 		bool tarball;		/* path is a tarball to unpack */
+		bool from_stdin;	/* -r -: the tarball came on stdin, */
+		int stdin_copy;		/* copied into this memfd; path is "-" */
 		bool overlay;		/* the rootfs is an overlay's read-only layer */
 		bool overlay_optional;	/* the default's overlay: where none can be
 					 * made, a read-only root instead */
 		bool rw;		/* --rootfs-rw: the folder itself is written */
+		bool make_targets;	/* OCI: missing mount targets are made in the
+					 * rootfs folder even read-only, as runc does */
 		int64_t size;		/* bytes of the tmpfs that holds the overlay's
 					 * changes in memory, or a tarball */
 		const char *overlay_dir;	/* the overlay's upper and work; NULL: memory */
@@ -453,6 +457,9 @@ struct mount_state {
 	struct made_mount *made;	/* each filesystem carapace mounted, by its fd */
 	size_t made_len;
 	int null_node;		/* O_PATH on the container's /dev/null, once verified */
+	bool folder_kept;	/* "/" is the rootfs folder itself, which carapace doesn't
+				 * write (--read-only, no overlay): no target is made in it */
+	dev_t folder_dev;	/* that folder's filesystem */
 };
 
 /*
@@ -520,6 +527,7 @@ struct runtime {
  */
 struct tar {
 	const char *name;	/* the tarball, for errors */
+	int copy;		/* -r -: the memfd to read instead; else -1 */
 	int in;			/* its tar stream */
 	const char *tool;	/* the decompressor, or NULL */
 	pid_t decompressor;
@@ -680,6 +688,7 @@ const char *env_get(char **env, const char *name);
 void env_set(struct container *c, char *entry);
 bool ranges_overlap(uint64_t a, uint64_t n, uint64_t b, uint64_t m);
 void parse_run_options(struct container *c, int argc, char **argv);
+void parse_recorded_run_options(struct container *c, int argc, char **argv);
 struct command;
 const struct command *find_command(const char *name);
 int run_command(const struct command *cmd, const struct oci_args *global, int argc, char **argv);
@@ -747,6 +756,7 @@ void write_id_maps(const struct container *c, const struct runtime *rt, pid_t pi
 
 /* src/tar.c */
 void tar_open(struct tar *t);
+bool tarball_content(const char *path);
 void unpack_tarball(struct tar *t, int root);
 
 /* src/mount.c */

@@ -94,7 +94,7 @@ static bool load_run_args(struct container *c, const struct oci_state *st)
 	}
 	argv[argc++] = "true";
 	argv[argc] = NULL;
-	parse_run_options(c, argc, argv);
+	parse_recorded_run_options(c, argc, argv);
 	return true;
 }
 

@@ -149,6 +149,9 @@ static const char *root_folder(const struct container *c)
 {
 	const char *path = c->root.path;
 
+	/* Stdin's has none: the tmpfs, in this mount namespace only, hides /tmp. */
+	if (c->root.from_stdin)
+		return "/tmp";
 	return c->root.tarball ? strndup(path, strrchr(path, '/') - path) : path;
 }
 
@@ -167,7 +170,8 @@ static int ephemeral_root(struct mount_state *ms, const struct container *c, int
 {
 	const char *at = root_folder(c);
 	autoclose int lower = -1, scratch = -1, upper = -1, merged = -1;
-	struct tar t = { .name = c->root.path, .room = c->root.size };
+	struct tar t = { .name = c->root.path, .room = c->root.size,
+			 .copy = c->root.from_stdin ? c->root.stdin_copy : -1 };
 	int root;
 
 	/* First what the tmpfs will hide: the decompressor, the layers. */
@@ -175,6 +179,8 @@ static int ephemeral_root(struct mount_state *ms, const struct container *c, int
 		tar_open(&t);
 	else if ((lower = openat(base, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("rootfs: %s", c->root.path);
+	if (c->root.from_stdin)		/* tar_open's dup reads it: init keeps no copy */
+		close(c->root.stdin_copy);
 	if (c->root.overlay_dir &&
 	    (upper = open(c->root.overlay_dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("--overlay-dir: %s", c->root.overlay_dir);
@@ -222,6 +228,14 @@ static int make_root_mount(struct mount_state *ms, const struct container *c, in
 	if ((root = sys_open_tree(base, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
 				  AT_RECURSIVE)) < 0 || sys_move_mount(root, base))
 		die_errno("mount: bind rootfs: %s", c->root.path);
+	if (!c->root.rw && !c->root.make_targets) {	/* only --rootfs-rw lets carapace write it */
+		struct stat st;
+
+		if (fstat(root, &st))
+			die_errno("rootfs: %s", c->root.path);
+		ms->folder_kept = true;
+		ms->folder_dev = st.st_dev;
+	}
 	/* Even the folder written in place: only carapace's /dev holds devices. */
 	if (sys_mount_setattr(root, "", AT_EMPTY_PATH | AT_RECURSIVE, &nodev) &&
 	    (errno != ENOSYS || remount_with(fd_path(root), MS_NODEV)))
@@ -399,6 +413,22 @@ static int open_beneath(int dir, const char *path)
 }
 
 /*
+ * Whether a missing target may be made in DIR: anywhere in a throwaway root
+ * (the overlay, a tarball's tmpfs), else only on a tmpfs of the container's,
+ * never in the host's rootfs folder that carapace promised not to write.
+ */
+static bool may_make_in(const struct mount_state *ms, int dir)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (!ms->folder_kept)
+		return true;
+	return !fstat(dir, &st) && st.st_dev != ms->folder_dev && !fstatfs(dir, &sfs) &&
+	       sfs.f_type == TMPFS_MAGIC;
+}
+
+/*
  * The target, made first if missing, with its folders: a folder, or an
  * empty file. SYMLINKS: followed inside the root (a user's target), or
  * refused (carapace's own).
@@ -426,6 +456,10 @@ static int open_target(const struct mount_state *ms, int root, const char *path,
 	parent_fd = open_target(ms, root, *parent ? parent : "/", true, symlinks);
 	if (parent_fd < 0)
 		return -1;
+	if (!may_make_in(ms, parent_fd)) {
+		errno = EROFS;
+		return -1;
+	}
 	if ((dir ? mkdirat(parent_fd, name, 0755) : mknodat(parent_fd, name, S_IFREG | 0644, 0)) &&
 	    errno != EEXIST)
 		return -1;
@@ -752,7 +786,12 @@ void mount_filesystems(struct mount_state *ms, const struct container *c, int ro
 
 		if (m->phase != phase)
 			continue;
-		if ((target = open_mount_target(ms, m, root, dir)) < 0)
+		if ((target = open_mount_target(ms, m, root, dir)) < 0 && errno == EROFS &&
+		    ms->folder_kept)
+			die(EXIT_CANT_RUN, "%s: destination: %s is missing in the rootfs folder, "
+			    "which carapace doesn't write: make it there, or drop --read-only "
+			    "(the overlay takes it)", m->origin ? m->origin : "mount", m->target);
+		if (target < 0)
 			die_mount(m, "destination");
 		check_target(m, target, dir, &root_st);
 		if (trees[i] >= 0) {

@@ -1409,7 +1409,7 @@ void network_bind_files(const struct runtime *rt, int root)
 	make = !fstat(root, &st) && (st.st_dev != rt->net.folder_dev ||
 				     st.st_ino != rt->net.folder_ino);
 	etc = openat(root, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (etc < 0 && errno == ENOENT && !mkdirat(root, "etc", 0755))
+	if (etc < 0 && errno == ENOENT && make && !mkdirat(root, "etc", 0755))
 		etc = openat(root, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (etc < 0) {	/* a symlink, a file: the rootfs's own business, not a way out */
 		log_warn("network: /etc: %s in the rootfs: carapace's files not bound",

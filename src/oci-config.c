@@ -1891,6 +1891,7 @@ static void oci_defaults(struct oci *o)
 		c->privileges.readonly_paths = no_paths;
 	if (!c->root.readonly)
 		c->root.rw = true;	/* the bundle's rootfs is the container's, as runc */
+	c->root.make_targets = true;	/* the engine's mounts expect it, as runc does */
 	if (c->oci.hostname_given && !o->uts_ns) {
 		o->path_len = 0;
 		push_key(o, "hostname");

@@ -20,6 +20,7 @@ struct cmdline {
 	uint64_t caps_added, caps_dropped;	/* on docker's set, in order */
 	bool stop_timeout_given;
 	bool new_privs_allowed;
+	bool docker_rm;		/* --rm: taken, as it is what carapace does anyway */
 	const char *bundle;	/* --bundle: the config gives the rest */
 	const char *not_with_bundle;	/* the first option given that it can't have */
 	bool rootless;		/* carapace spec --rootless */
@@ -160,6 +161,52 @@ static void env_option(struct cmdline *cl, char *arg)
 		env_set(c, arg);
 	else if (getenv(arg))
 		env_set(c, xasprintf("%s=%s", arg, getenv(arg)));
+}
+
+/*
+ * The variables of FILE in docker's --env-file format: NAME=VALUE lines,
+ * the value as it is (no quotes, no trimming); a bare NAME takes the host's
+ * value, or is left out if the host has none; blank lines and lines that
+ * start with # are skipped. Returns them NULL-terminated.
+ */
+static char **env_file_vars(const char *file)
+{
+	struct text_file t;
+	char **vars = xrealloc(NULL, sizeof *vars), *line;
+	size_t n = 0;
+
+	if (!open_text_file(&t, "--env-file: ", file))
+		die(EXIT_CANT_RUN, "--env-file: %s: %s", file, strerror(ENOENT));
+	while ((line = next_line(&t))) {
+		size_t len, name;
+
+		line += strspn(line, " \t");
+		len = strlen(line);
+		if (len && line[len - 1] == '\r')	/* a file written on Windows */
+			line[len - 1] = '\0';
+		if (!*line || *line == '#')
+			continue;
+		name = strcspn(line, "=");
+
+		if (!name || strcspn(line, " \t") < name)
+			die(EXIT_CANT_RUN, "--env-file: %s: line %d: expected NAME=VALUE or NAME: '%s'",
+			    file, t.number, line);
+		if (!line[name] && !getenv(line))
+			continue;
+		vars = xrealloc(vars, (n + 2) * sizeof *vars);
+		vars[n++] = line[name] ? xasprintf("%s", line) :
+			    xasprintf("%s=%s", line, getenv(line));
+	}
+	close_text_file(&t);
+	vars[n] = NULL;
+	return vars;
+}
+
+/* --env-file FILE: as many --env NAME=VALUE, in the file's order. */
+static void env_file_option(struct cmdline *cl, char *arg)
+{
+	for (char **v = env_file_vars(arg); *v; v++)
+		env_option(cl, *v);
 }
 
 /* Appends M to the container's mounts, which are mounted in this order. */
@@ -416,12 +463,17 @@ static bool mount_word(struct mount_opts *o, const char *word)
 	return true;
 }
 
-/* size=, mode=, uid=, gid= and nr_inodes=, tmpfs's; false if KV is none, or bad. */
-static bool tmpfs_word(struct mount_opts *o, const char *kv)
+/*
+ * size=, mode=, uid=, gid= and nr_inodes=, tmpfs's; false if KV is none of
+ * them. A bad value is named (ORIGIN: the mount), not "unknown option".
+ */
+static bool tmpfs_word(struct mount_opts *o, const char *kv, const char *origin)
 {
-	static const struct { const char *key, *chars; } keys[] = {
-		{ "size=", "0123456789kKmMgG%" }, { "nr_inodes=", "0123456789kKmMgG" },
-		{ "mode=", "01234567" }, { "uid=", "0123456789" }, { "gid=", "0123456789" },
+	static const struct { const char *key, *chars, *want; } keys[] = {
+		{ "size=", "0123456789kKmMgG%", "bytes, with k, m, g or % of RAM" },
+		{ "nr_inodes=", "0123456789kKmMgG", "a count, with k, m or g" },
+		{ "mode=", "01234567", "octal" }, { "uid=", "0123456789", "a number" },
+		{ "gid=", "0123456789", "a number" },
 	};
 
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -430,7 +482,8 @@ static bool tmpfs_word(struct mount_opts *o, const char *kv)
 		if (strncmp(kv, keys[i].key, strlen(keys[i].key)))
 			continue;
 		if (!*value || strspn(value, keys[i].chars) != strlen(value))
-			return false;
+			die(EXIT_CANT_RUN, "%s: bad %.*s value: '%s' (%s)", origin,
+			    (int)strlen(keys[i].key) - 1, keys[i].key, value, keys[i].want);
 		o->data = o->data ? xasprintf("%s,%s", o->data, kv) : kv;
 		return true;
 	}
@@ -444,7 +497,7 @@ static void mount_words(const struct mount_spec *m, struct mount_opts *o, char *
 		next = strchr(w, ',');
 		if (next)
 			*next++ = '\0';
-		if (!mount_word(o, w) && !(tmpfs && tmpfs_word(o, w)))
+		if (!mount_word(o, w) && !(tmpfs && tmpfs_word(o, w, m->origin)))
 			die(EXIT_CANT_RUN, "%s: unknown option: '%s'", m->origin, w);
 	}
 }
@@ -582,13 +635,13 @@ static void mount_option(struct cmdline *cl, char *arg)
 		} else if ((v = key_value(w, "bind-propagation")) && propagation_word(v))
 			mount_word(&o, v);
 		else if ((v = key_value(w, "tmpfs-size")) &&
-			 tmpfs_word(&o, xasprintf("size=%s", v)))
+			 tmpfs_word(&o, xasprintf("size=%s", v), m.origin))
 			;
 		else if ((v = key_value(w, "tmpfs-mode")) &&
-			 tmpfs_word(&o, xasprintf("mode=%s", v)))
+			 tmpfs_word(&o, xasprintf("mode=%s", v), m.origin))
 			;
 		else if (!(!strcmp(w, "readonly") && mount_word(&o, "ro")) && !mount_word(&o, w) &&
-			 !tmpfs_word(&o, w))
+			 !tmpfs_word(&o, w, m.origin))
 			die(EXIT_CANT_RUN, "%s: unknown option: '%s'", m.origin, w);
 	}
 	if (!m.type)
@@ -796,13 +849,20 @@ static void help_option(struct cmdline *cl, char *arg)
 	exit(0);
 }
 
+/* -i: stdin is passed on anyway, as docker's -i would. */
+static void interactive_option(struct cmdline *cl, char *arg)
+{
+	(void)cl, (void)arg;
+}
+
 /* The tables: the one place that says which options there are. */
 
 static const struct option_def run_options[] = {
 	{ "bundle", 'b', "DIR", "run the OCI bundle DIR: its config.json gives the container\n"
 	  "and the command, instead of the other options", STRING(bundle), .with_bundle = true },
 	{ "rootfs", 'r', "DIR", "root filesystem (default $CARAPACE_ROOTFS, else ./rootfs)\n"
-	  "or a tarball, .tar[.gz|.xz], unpacked into memory", STRING(c.root.path) },
+	  "or a tarball, .tar[.gz|.xz|.bz2|.zst] (or by its content; -: on stdin),\n"
+	  "unpacked into memory", STRING(c.root.path) },
 	{ "volume", 'v', "SRC:DST[:OPTS]",
 	  "bind the host's SRC on DST; OPTS: ro, nodev, noexec, rslave...", CALLS(volume_option) },
 	{ "tmpfs", 0, "DST[:OPTS]", "mount a tmpfs on DST; OPTS: size= (default 64m), mode=1777,\n"
@@ -814,7 +874,8 @@ static const struct option_def run_options[] = {
 	  FLAG(c.root.readonly) },
 	{ "overlay", 0, NULL, "the default: write to an overlay in memory, thrown away at the\n"
 	  "end; the rootfs folder stays untouched", FLAG(c.root.overlay) },
-	{ "overlay-dir", 0, "DIR", "like --overlay, but keep the changes in DIR: setuid files too",
+	{ "overlay-dir", 0, "DIR", "like --overlay, but keep the changes in DIR: setuid files too\n"
+	  "(DIR is made, 0700, if missing)",
 	  CALLS(overlay_dir_option) },
 	{ "rootfs-rw", 0, NULL, "write the rootfs folder itself: the container's root can leave\n"
 	  "setuid files there, and fill its disk (unsafe)", FLAG(c.root.rw) },
@@ -828,10 +889,14 @@ static const struct option_def run_options[] = {
 	{ "publish", 'p', "[IP:]HOST:CONTAINER[/udp]", "publish a container port on the host\n"
 	  "(repeatable; implies --network bridge)", CALLS(publish_option) },
 	{ "env", 'e', "NAME=VALUE", "set an environment variable (repeatable)", CALLS(env_option) },
+	{ "env-file", 0, "FILE", "set the variables of FILE: docker's NAME=VALUE lines, # comments;\n"
+	  "a bare NAME passes the host's value (repeatable)", CALLS(env_file_option) },
 	{ "workdir", 'w', "DIR", "working directory in the container (default /)",
 	  STRING(c.process.cwd) },
 	{ "tty", 't', NULL, "give the workload a pty even when stdin is no terminal",
 	  CALLS(tty_option) },
+	{ "interactive", 'i', NULL, "taken for docker's sake: stdin is always passed on",
+	  CALLS(interactive_option) },
 	{ "no-tty", 'T', NULL, "never give the workload a pty", CALLS(no_tty_option) },
 	{ "forward-to-group", 'g', NULL, "forward signals to the workload's process group",
 	  FLAG(c.init.forward_to_group) },
@@ -858,6 +923,9 @@ static const struct option_def run_options[] = {
 	  "(default: unique)", CALLS(name_option), .with_bundle = true },
 	{ "detach", 'd', NULL, "run in the background: print the name and return; logs, stop,\n"
 	  "wait and rm take it from there", FLAG(c.process.detach), .with_bundle = true },
+	{ "rm", 0, NULL, "taken for docker's sake: a container leaves nothing behind when it\n"
+	  "ends, always (but a -d one's state and log, until carapace rm)", FLAG(docker_rm),
+	  .with_bundle = true },
 	{ "user", 'u', "USER[:GROUP]", "run as USER (name or number, from the container's /etc/passwd)",
 	  STRING(c.privileges.user) },
 	{ "group-add", 0, "GROUP", "add a supplementary group (repeatable)", CALLS(group_add_option) },
@@ -1153,11 +1221,6 @@ static void exec_cap_option(struct cmdline *cl, char *arg)
 	cl->oci.exec.caps |= parse_caps(arg);
 }
 
-static void interactive_option(struct cmdline *cl, char *arg)
-{
-	(void)cl, (void)arg;
-}
-
 static const struct option_def exec_options[] = {
 	{ "process", 'p', "FILE", "the process to run: a runtime spec process object (args,\n"
 	  "env, cwd, user, capabilities, rlimits...) instead of COMMAND", STRING(oci.exec.process) },
@@ -1410,6 +1473,56 @@ void print_man(FILE *out)
 /* Parsing, by the tables. */
 
 /* The one-line error for a bad option, as getopt_long left it. */
+/*
+ * Options of docker run that carapace run lacks, and what it offers
+ * instead: said in place of a bare "unknown option".
+ */
+static const struct { const char *option, *instead; } docker_options[] = {
+	{ "--entrypoint", "carapace has no image config, so no entrypoint to replace: "
+	  "give the whole command after the options" },
+	{ "--restart", "carapace restarts nothing: a service manager (systemd) can" },
+	{ "--pull", "carapace pulls no images: -r takes a folder or a tarball" },
+	{ "--platform", "carapace pulls no images: -r takes a folder or a tarball" },
+	{ "--init", "carapace always runs its own init as the container's pid 1" },
+	{ "--dns", "the container's /etc/resolv.conf is the host's: bind your own with "
+	  "-v FILE:/etc/resolv.conf" },
+	{ "--add-host", "bind your own hosts file: -v FILE:/etc/hosts" },
+	{ "--label", "no labels: --name NAME names a container" },
+	{ "-l", "no labels: --name NAME names a container" },
+	{ "--link", "--network container:NAME shares another container's network" },
+	{ "--ipc", "a container has its own IPC namespace, always" },
+	{ "--security-opt", "use --seccomp PROFILE, --allow-new-privs or --privileged" },
+	{ "--device", "carapace gives the default devices only (--privileged: the host's)" },
+	{ "--shm-size", "use --tmpfs /dev/shm:size=SIZE" },
+	{ "--cpu-quota", "use --cpus FLOAT" },
+	{ "--cpu-period", "use --cpus FLOAT" },
+	{ "--pids-limit", "use --pids N" },
+	{ "--memory-reservation", "use --memory SIZE" },
+	{ "-m", "use --memory SIZE" },
+	{ "--attach", "stdin, stdout and stderr are always attached (but with -d)" },
+	{ "-a", "stdin, stdout and stderr are always attached (but with -d)" },
+	{ "--log-driver", "run -d keeps a log: carapace logs NAME" },
+	{ "--publish-all", "publish each port: -p HOST:CONTAINER" },
+	{ "-P", "publish each port: -p HOST:CONTAINER" },
+	{ "--volumes-from", "give the same -v SRC:DST again" },
+	{ "--sysctl", "no sysctls: the container's namespaces keep the kernel's defaults" },
+	{ "--cidfile", "--name NAME gives the container the name you choose" },
+};
+
+/* What carapace run offers instead of docker's OPTION (--x=y: --x); NULL if none. */
+static const char *docker_instead(const char *cmd, const char *option)
+{
+	size_t n = strcspn(option, "=");
+
+	if (strcmp(cmd, "run"))
+		return NULL;
+	for (size_t i = 0; i < sizeof docker_options / sizeof docker_options[0]; i++)
+		if (strlen(docker_options[i].option) == n &&
+		    !strncmp(docker_options[i].option, option, n))
+			return docker_options[i].instead;
+	return NULL;
+}
+
 __attribute__((noreturn))
 static void die_bad_option(const char *cmd, int c, int argc, char **argv)
 {
@@ -1426,8 +1539,17 @@ static void die_bad_option(const char *cmd, int c, int argc, char **argv)
 	if (optopt && !strncmp(arg, "--", 2) && strchr(arg, '='))
 		die(EXIT_CANT_RUN, "%soption %.*s takes no argument", prefix,
 		    (int)strcspn(arg, "="), arg);
-	if (optopt && optopt < 256)
+	if (optopt && optopt < 256) {
+		char letter[3] = { '-', (char)optopt, 0 };
+
+		if (docker_instead(cmd, letter))
+			die(EXIT_CANT_RUN, "%sunknown option: %s: %s", prefix, letter,
+			    docker_instead(cmd, letter));
 		die(EXIT_CANT_RUN, "%sunknown option: -%c", prefix, optopt);
+	}
+	if (docker_instead(cmd, arg))
+		die(EXIT_CANT_RUN, "%sunknown option: %.*s: %s", prefix, (int)strcspn(arg, "="), arg,
+		    docker_instead(cmd, arg));
 	die(EXIT_CANT_RUN, "%sunknown option: %s", prefix, arg);
 }
 
@@ -1600,7 +1722,7 @@ static void make_privileged(struct container *c)
 	c->privileges.no_new_privs = false;
 }
 
-/* A file is a rootfs if its name says it is a tarball; compression is sniffed. */
+/* A file is a rootfs if its name says it is a tarball (or its content does). */
 static bool tarball_name(const char *path)
 {
 	static const char *const suffixes[] = {
@@ -1624,6 +1746,27 @@ static char *absolute_path(const char *what, const char *path)
 	if (!abs)
 		die_errno("%s: %s", what, path);
 	return abs;
+}
+
+/*
+ * PATH absolute, as absolute_path, or if only its last name is missing (a
+ * folder to make: --overlay-dir), its parent's absolute path and that name.
+ */
+static char *absolute_new_path(const char *what, const char *path)
+{
+	char *abs = realpath(path, NULL), *copy, *slash, *name, *parent;
+
+	if (abs || errno != ENOENT)
+		return abs ? abs : absolute_path(what, path);
+	copy = xasprintf("%s", path);
+	while ((slash = strrchr(copy, '/')) && slash > copy && !slash[1])
+		*slash = '\0';		/* DIR/ is DIR */
+	name = slash ? slash + 1 : copy;
+	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return absolute_path(what, path);
+	parent = slash ? (slash == copy ? "/" : (*slash = '\0', copy)) : ".";
+	abs = absolute_path(what, parent);
+	return xasprintf("%s%s%s", abs, strcmp(abs, "/") ? "/" : "", name);
 }
 
 /* Appends the ranges that FILE (/etc/subuid, /etc/subgid) gives USER, or ID, from INSIDE on. */
@@ -1736,6 +1879,51 @@ static void userns_defaults(struct container *c, bool rootless)
 		default_id_map(gids, "/etc/subgid", user, getegid(), helpers);
 }
 
+/* Parsing run-args, for exec: "-r -" names what run read, not exec's stdin. */
+static bool rootfs_recorded;
+
+/*
+ * -r -: the tarball on stdin, copied into a memfd, which tar_open reads as
+ * it reads a file: its magic first, then from the start. Bounded by the
+ * root's tmpfs, which the tarball unpacked fills at least as much. Stdin is
+ * at its end then, and the workload reads nothing more from it.
+ */
+static void tarball_from_stdin(struct container *c)
+{
+	int64_t bound = c->root.size ? c->root.size : DEFAULT_ROOTFS_SIZE, total = 0;
+	int fd = (int)syscall(SYS_memfd_create, "carapace-rootfs-stdin", MFD_CLOEXEC);
+	char buf[65536];
+	ssize_t n;
+
+	if (isatty(STDIN_FILENO))
+		die(EXIT_CANT_RUN, "rootfs: -: stdin is a terminal: pipe a tarball in (-r - <FILE)");
+	if (fd < 0)
+		die_errno("rootfs: -: memfd");
+	while ((n = read(STDIN_FILENO, buf, sizeof buf)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die_errno("rootfs: -: stdin");
+		if ((total += n) > bound)
+			die(EXIT_CANT_RUN, "rootfs: -: the tarball on stdin is larger than the "
+			    "root's tmpfs (%lldm; --rootfs-size raises it)", (long long)(bound >> 20));
+		if (write(fd, buf, n) != n)
+			die_errno("rootfs: -: memfd");
+	}
+	if (!total)
+		die(EXIT_CANT_RUN, "rootfs: -: stdin is empty: pipe a tarball in");
+	if (!tarball_content(xasprintf("/proc/self/fd/%d", fd)))
+		die(EXIT_CANT_RUN, "rootfs: -: stdin is no tarball (nor gzip, xz, bzip2 or zstd data)");
+	c->root.tarball = c->root.from_stdin = true;
+	/* Past --preserve-fds, so that it is none of the fds the workload gets. */
+	c->root.stdin_copy = fcntl(fd, F_DUPFD_CLOEXEC, 3 + c->process.preserve_fds);
+	if (c->root.stdin_copy < 0)
+		die_errno("rootfs: -: memfd");
+	close(fd);
+	if (c->root.overlay_dir)
+		c->root.overlay_dir = absolute_new_path("--overlay-dir", c->root.overlay_dir);
+}
+
 /*
  * What the rootfs is, a folder or a tarball (by its name: compression is
  * sniffed later), and the paths made absolute, as the spec has them.
@@ -1744,14 +1932,31 @@ static void root_paths(struct container *c)
 {
 	struct stat st;
 
-	if (stat(c->root.path, &st))
+	if (!strcmp(c->root.path, "-") && rootfs_recorded) {	/* exec: run read it */
+		c->root.tarball = c->root.from_stdin = true;
+		c->root.stdin_copy = -1;
+		return;
+	}
+	if (!strcmp(c->root.path, "-")) {
+		tarball_from_stdin(c);
+		return;
+	}
+
+	/* Mostly an installed carapace run where there is no ./rootfs: say where one comes from. */
+	if (stat(c->root.path, &st)) {
+		if (errno == ENOENT)
+			die(EXIT_CANT_RUN, "rootfs: %s: %s (give one with -r DIR or "
+			    "$CARAPACE_ROOTFS, or make ./rootfs with ./setup.sh rootfs)",
+			    c->root.path, strerror(ENOENT));
 		die_errno("rootfs: %s", c->root.path);
-	c->root.tarball = S_ISREG(st.st_mode) && tarball_name(c->root.path);
+	}
+	c->root.tarball = S_ISREG(st.st_mode) &&
+			  (tarball_name(c->root.path) || tarball_content(c->root.path));
 	if (!S_ISDIR(st.st_mode) && !c->root.tarball)
-		die(EXIT_CANT_RUN, "rootfs: %s: %s", c->root.path, strerror(ENOTDIR));
+		die(EXIT_CANT_RUN, "rootfs: %s: %s, nor a tarball", c->root.path, strerror(ENOTDIR));
 	c->root.path = absolute_path("rootfs", c->root.path);
 	if (c->root.overlay_dir)
-		c->root.overlay_dir = absolute_path("--overlay-dir", c->root.overlay_dir);
+		c->root.overlay_dir = absolute_new_path("--overlay-dir", c->root.overlay_dir);
 }
 
 /*
@@ -1797,6 +2002,14 @@ static void cmdline_host_defaults(struct container *c)
 	adapt_mounts_to_userns(c);
 	cgroup_defaults(c, rootless);
 	network_defaults(c, rootless);
+}
+
+/* run's options as run-args recorded them: for exec, which makes no root. */
+void parse_recorded_run_options(struct container *c, int argc, char **argv)
+{
+	rootfs_recorded = true;
+	parse_run_options(c, argc, argv);
+	rootfs_recorded = false;
 }
 
 void parse_run_options(struct container *c, int argc, char **argv)
@@ -1939,6 +2152,12 @@ char *run_args(const struct container *c, int argc, char **argv, size_t *len)
 		if (!o->name || !strcmp(o->name, "name") || !strcmp(o->name, "rootfs") ||
 		    !strcmp(o->name, "overlay-dir") || !strcmp(o->name, "detach"))
 			continue;
+		/* The variables as run read them: the file may be gone, or changed, by exec. */
+		if (!strcmp(o->name, "env-file")) {
+			for (char **v = env_file_vars(optarg); *v; v++)
+				put_arg(f, "--env"), put_arg(f, *v);
+			continue;
+		}
 		fprintf(f, "--%s%c", o->name, 0);
 		if (!o->arg)
 			continue;

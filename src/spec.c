@@ -75,12 +75,44 @@ bool id_mapped(const struct id_map *map, uint32_t id)
 	return host_id(map, id) != (uint32_t)-1;
 }
 
+/*
+ * --overlay-dir DIR that doesn't exist yet: made, 0700, in its parent's fd,
+ * never through a symlink for its last name, and given to the container's
+ * root (the caller, but for root's --userns) which makes the overlay in it.
+ * Only after the checks of the path itself, so that a refused DIR is never
+ * made (in the rootfs, above all).
+ */
+static void make_overlay_dir(const char *dir, uid_t uid, gid_t gid)
+{
+	char *parent = strndup(dir, strrchr(dir, '/') - dir), *name = strrchr(dir, '/') + 1;
+	autoclose int at = -1, fd = -1;
+	struct stat st;
+
+	if (!parent)
+		die_errno("--overlay-dir: %s", dir);
+	if ((at = open(*parent ? parent : "/", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		die_errno("--overlay-dir: %s: its folder %s", dir, *parent ? parent : "/");
+	if (mkdirat(at, name, 0700) && errno != EEXIST)
+		die_errno("--overlay-dir: mkdir %s", dir);
+	if ((fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &st))
+		die_errno("--overlay-dir: %s", dir);
+	free(parent);
+	/* Someone else's, made in between: the checks that follow judge it. */
+	if (st.st_uid != geteuid() || (st.st_mode & 07777) != 0700)
+		return;
+	if ((st.st_uid != uid || st.st_gid != gid) && fchown(fd, uid, gid))
+		die_errno("--overlay-dir: chown %s", dir);
+}
+
 /* The rootfs, a folder or a tarball, and where an overlay keeps its changes. */
 static void validate_root(const struct container *c, struct runtime *rt)
 {
 	struct statfs sfs;
 	struct stat st;
 
+	if (c->root.from_stdin)		/* a memfd: none of a path's checks apply */
+		goto overlay_dir;
 	if (c->root.path[0] != '/')
 		die(EXIT_CANT_RUN, "rootfs: not an absolute path: '%s'", c->root.path);
 	if (stat(c->root.path, &st))
@@ -100,10 +132,20 @@ static void validate_root(const struct container *c, struct runtime *rt)
 	if (c->root.overlay && !c->root.tarball && !strcmp(c->root.path, "/"))
 		die(EXIT_CANT_RUN, "%s", c->root.overlay_optional ? "rootfs: /: the host's root "
 		    "can't be a rootfs" : "--overlay: the rootfs can't be /");
+overlay_dir:
 	if (!c->root.overlay_dir)
 		return;
 	if (c->root.overlay_dir[0] != '/')
 		die(EXIT_CANT_RUN, "--overlay-dir: not an absolute path: '%s'", c->root.overlay_dir);
+	if (!c->root.tarball && (path_within(c->root.overlay_dir, c->root.path) ||
+				 path_within(c->root.path, c->root.overlay_dir)))
+		die(EXIT_CANT_RUN, "--overlay-dir: %s: must not be in the rootfs, nor hold it",
+		    c->root.overlay_dir);
+	if (lstat(c->root.overlay_dir, &st) && errno == ENOENT)
+		make_overlay_dir(c->root.overlay_dir, (c->namespaces & CLONE_NEWUSER) ?
+				 host_id(&c->userns.uids, 0) : geteuid(),
+				 (c->namespaces & CLONE_NEWUSER) ? host_id(&c->userns.gids, 0) :
+				 getegid());
 	if (stat(c->root.overlay_dir, &st) || statfs(c->root.overlay_dir, &sfs))
 		die_errno("--overlay-dir: %s", c->root.overlay_dir);
 	if (!S_ISDIR(st.st_mode))
@@ -116,10 +158,6 @@ static void validate_root(const struct container *c, struct runtime *rt)
 	if (sfs.f_type == OVERLAYFS_SUPER_MAGIC)
 		die(EXIT_CANT_RUN, "--overlay-dir: %s: on an overlay, which can't hold "
 		    "another overlay's changes", c->root.overlay_dir);
-	if (!c->root.tarball && (path_within(c->root.overlay_dir, c->root.path) ||
-				 path_within(c->root.path, c->root.overlay_dir)))
-		die(EXIT_CANT_RUN, "--overlay-dir: %s: must not be in the rootfs, nor hold it",
-		    c->root.overlay_dir);
 	lock_overlay_dir(c->root.overlay_dir);
 }
 

@@ -63,17 +63,38 @@ static void start_decompressor(struct tar *t, int file)
 	t->in = out[0];
 }
 
+/* The compressions that the host's tools undo, by their magic numbers. */
+static const struct { unsigned char magic[6]; size_t len; const char *tool; } formats[] = {
+	{ { 0x1f, 0x8b }, 2, "gzip" }, { { 0xfd, '7', 'z', 'X', 'Z', 0 }, 6, "xz" },
+	{ { 'B', 'Z', 'h' }, 3, "bzip2" }, { { 0x28, 0xb5, 0x2f, 0xfd }, 4, "zstd" },
+};
+
+/*
+ * Whether the file at PATH is a tarball by its content, whatever its name:
+ * compressed as tar_open undoes it, or a plain archive's ustar magic at 257.
+ */
+bool tarball_content(const char *path)
+{
+	unsigned char head[512] = { 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	ssize_t n = fd < 0 ? -1 : pread(fd, head, sizeof head, 0);
+
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; n > 0 && i < sizeof formats / sizeof formats[0]; i++)
+		if ((size_t)n >= formats[i].len && !memcmp(head, formats[i].magic, formats[i].len))
+			return true;
+	return n >= 262 && !memcmp(head + 257, "ustar", 5);
+}
+
 /* The tarball's tar stream: the file itself, or a pipe from the host's gzip or xz. */
 void tar_open(struct tar *t)
 {
-	static const struct { unsigned char magic[6]; size_t len; const char *tool; } formats[] = {
-		{ { 0x1f, 0x8b }, 2, "gzip" }, { { 0xfd, '7', 'z', 'X', 'Z', 0 }, 6, "xz" },
-		{ { 'B', 'Z', 'h' }, 3, "bzip2" }, { { 0x28, 0xb5, 0x2f, 0xfd }, 4, "zstd" },
-	};
 	unsigned char magic[6] = { 0 };
-	int fd = open(t->name, O_RDONLY | O_CLOEXEC);
+	int fd = t->copy >= 0 ? dup(t->copy) : open(t->name, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0 || pread(fd, magic, sizeof magic, 0) < 0)
+	/* A copy's offset is at its end: it was just written. */
+	if (fd < 0 || pread(fd, magic, sizeof magic, 0) < 0 || lseek(fd, 0, SEEK_SET))
 		die_errno("rootfs: %s", t->name);
 	t->in = fd;
 	t->decompressor = -1;

@@ -29,14 +29,15 @@ bad() {
 C=$CARAPACE
 
 # --- the rootfs
-bad "missing rootfs" '^carapace: rootfs: /nonexistent/rootfs: No such file or directory$' \
+hint=' \(give one with -r DIR or \$CARAPACE_ROOTFS, or make \./rootfs with \./setup\.sh rootfs\)$'
+bad "missing rootfs" "^carapace: rootfs: /nonexistent/rootfs: No such file or directory$hint" \
 	"$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -r /nonexistent/rootfs true
 echo x >"$work/file"
-bad "rootfs that is a file" "^carapace: rootfs: $work/file: Not a directory\$" \
+bad "rootfs that is a file" "^carapace: rootfs: $work/file: Not a directory, nor a tarball\$" \
 	"$C" run --cgroup-parent "$TEST_CGROUP_PARENT" -r "$work/file" true
-bad "missing \$CARAPACE_ROOTFS" '^carapace: rootfs: /nonexistent/env-rootfs: No such file' \
+bad "missing \$CARAPACE_ROOTFS" "^carapace: rootfs: /nonexistent/env-rootfs: No such file or directory$hint" \
 	env CARAPACE_ROOTFS=/nonexistent/env-rootfs "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" true
-bad "no ./rootfs in the current directory" '^carapace: rootfs: \./rootfs: No such file' \
+bad "no ./rootfs in the current directory" "^carapace: rootfs: \\./rootfs: No such file or directory$hint" \
 	env -u CARAPACE_ROOTFS -C "$work" "$C" run --cgroup-parent "$TEST_CGROUP_PARENT" true
 
 # The same ways of naming a good rootfs work, so the failures above are the paths'.

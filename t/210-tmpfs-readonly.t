@@ -43,7 +43,7 @@ run box --mount type=proc,dst=/proc2 sh -c 'ls /proc2/self/status'
 is "$OUT" /proc2/self/status "--mount type=proc mounts another /proc"
 
 # --- --read-only
-mkdir "$work/vol"
+mkdir "$work/vol" "$R/mnt/vol"
 run box --read-only --tmpfs /tmp -v "$work/vol:/mnt/vol" sh -c \
 	'touch /x; echo y >/tmp/y && echo tmp ok; echo z >/mnt/vol/z && echo vol ok;
 	 echo s >/dev/shm/s && echo shm ok; cat /proc/self/comm'
@@ -54,8 +54,27 @@ is "$(cat "$work/vol/z" 2>&1)" z "--read-only: what went to the volume is on the
 run box --read-only sh -c "f() { $opts; }; f /; f /proc; f /dev; f /sys"
 is "$OUT" "$(printf 'ro nodev \nrw nosuid nodev noexec \nrw nosuid noexec \nro nosuid nodev noexec ')" \
 	"--read-only: / is ro (and nodev), /proc, /dev and /sys keep their flags"
+# A missing target is never made in the rootfs folder that --read-only keeps
+# unwritten: refused, with what to do; on a tmpfs of the container's, made.
+before=$(cd "$R" && find . | LC_ALL=C sort)
 run box --read-only -v "$work/vol:/made/for/it" ls -d /made/for/it
-is "$OUT" /made/for/it "--read-only: a missing volume target is made before the root turns read-only"
+is "$RC:$ERR" "125:carapace: volume $work/vol:/made/for/it: destination: /made/for/it is missing in the rootfs folder, which carapace doesn't write: make it there, or drop --read-only (the overlay takes it)" \
+	"--read-only: a missing volume target: refused, with what to do"
+run box --read-only --tmpfs /new-tmpfs true
+like "$RC:$ERR" "^125:carapace: tmpfs /new-tmpfs: destination: /new-tmpfs is missing in the rootfs folder" \
+	"--read-only: a missing --tmpfs target: refused"
+run box --read-only --tmpfs /tmp -v "$work/vol:/tmp/made/for/it" ls -d /tmp/made/for/it
+is "$RC:$OUT" "0:/tmp/made/for/it" "--read-only: a missing target on the container's tmpfs is made"
+run box -v "$work/vol:/made/in/overlay" ls -d /made/in/overlay
+is "$RC:$OUT" "0:/made/in/overlay" "the default overlay: a missing target is made in it"
+is "$(cd "$R" && find . | LC_ALL=C sort)" "$before" "the rootfs folder is as it was"
+# Nor carapace's own /etc files: a rootfs without /etc gets none made in it.
+cp -a "$R" "$work/no-etc" && rm -rf "$work/no-etc/etc"
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/no-etc" --read-only true
+is "$RC:$(ls -d "$work/no-etc/etc" 2>&1)" "0:ls: cannot access '$work/no-etc/etc': No such file or directory" \
+	"--read-only, a rootfs without /etc: no /etc made in it"
+run box --rootfs-rw -v "$work/vol:/made/by/rw" true
+is "$RC:$(ls -d "$R/made/by/rw" 2>&1)" "0:$R/made/by/rw" "--rootfs-rw: a missing target is made in the folder, as asked"
 run box --read-only -w /nonexistent true
 is "$RC" 125 "--read-only: a missing workdir can't be made later"
 cc=${CC:-cc}
@@ -76,10 +95,17 @@ bad() {
 	like "$ERR" "$ere" "$desc: the message says what is wrong"
 }
 bad "--tmpfs relative" '^carapace: tmpfs tmp: the destination must be an absolute path$' box --tmpfs tmp true
-bad "--tmpfs size=abc" "^carapace: tmpfs /tmp:size=abc: unknown option: 'size=abc'\$" box --tmpfs /tmp:size=abc true
-bad "--tmpfs mode=999" "unknown option: 'mode=999'" box --tmpfs /tmp:mode=999 true
+# A bad value of a known option is named as a bad value, with what it should be.
+bad "--tmpfs size=lots" "^carapace: tmpfs /tmp:size=lots: bad size value: 'lots' \(bytes, with k, m, g or % of RAM\)\$" \
+	box --tmpfs /tmp:size=lots true
+bad "--tmpfs mode=999" "^carapace: tmpfs /tmp:mode=999: bad mode value: '999' \(octal\)\$" box --tmpfs /tmp:mode=999 true
+bad "--tmpfs uid=root" "^carapace: tmpfs /tmp:uid=root: bad uid value: 'root' \(a number\)\$" box --tmpfs /tmp:uid=root true
+bad "--tmpfs nr_inodes=" "^carapace: tmpfs /tmp:nr_inodes=: bad nr_inodes value: '' " box --tmpfs /tmp:nr_inodes= true
+bad "--mount tmpfs-size=lots" "^carapace: mount type=tmpfs,dst=/t,tmpfs-size=lots: bad size value: 'lots' " \
+	box --mount type=tmpfs,dst=/t,tmpfs-size=lots true
+bad "--tmpfs frob" "^carapace: tmpfs /tmp:frob: unknown option: 'frob'\$" box --tmpfs /tmp:frob true
 bad "--tmpfs propagation" 'propagation is for binds only' box --tmpfs /tmp:rslave true
-bad "--tmpfs size=1x" "^carapace: tmpfs /tmp:size=1x: unknown option: 'size=1x'\$" box --tmpfs /tmp:size=1x true
+bad "--tmpfs size=1x" "^carapace: tmpfs /tmp:size=1x: bad size value: '1x' " box --tmpfs /tmp:size=1x true
 bad "--mount type=proc,size=1m" 'are for tmpfs only' box --mount type=proc,dst=/p,size=1m true
 bad "--tmpfs with a size tmpfs refuses" '^carapace: tmpfs /tmp:size=1m1m: mount: Invalid argument$' \
 	box --tmpfs /tmp:size=1m1m true

@@ -89,10 +89,35 @@ else
 fi
 
 # --- bad input
-run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --overlay-dir "$work/nonexistent" true
-is "$RC" 125 "--overlay-dir missing: exit 125"
+# A missing --overlay-dir is made, 0700, the caller's (or with a user
+# namespace, the container root's); its folder must exist, and a symlink as
+# its name, even a dangling one, is never followed to make it.
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --overlay-dir "$work/new-changes" \
+	sh -c 'echo kept >/kept'
+is "$RC:$ERR" "0:" "--overlay-dir missing: made, and the container runs"
+is "$(stat -c '%a %u:%g' "$work/new-changes" 2>&1):$(cat "$work/new-changes/upper/kept" 2>&1)" \
+	"700 $(id -u):$(id -g):kept" "  0700, the caller's, with the changes in it"
+run env -C "$work" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" \
+	--overlay-dir rel-changes/ true
+is "$RC:$ERR:$(stat -c %a "$work/rel-changes" 2>&1)" "0::700" "--overlay-dir relative, with a slash: made"
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --uidmap 0:200000:65536 \
+	--overlay-dir "$work/userns-changes" sh -c 'echo y >/y'
+is "$RC:$ERR:$(stat -c '%a %u:%g' "$work/userns-changes" 2>&1)" "0::700 200000:200000" \
+	"--overlay-dir missing, with --uidmap: made for the container's root"
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --overlay-dir "$work/nonexistent/deeper" true
+is "$RC" 125 "--overlay-dir in a missing folder: exit 125"
 like "$ERR" "^carapace: --overlay-dir: $work/nonexistent: No such file or directory\$" \
-	"--overlay-dir missing: the message names it"
+	"--overlay-dir in a missing folder: the message names it"
+ok "  nothing is made" test ! -e "$work/nonexistent"
+ln -s "$work/dangling-target" "$work/dangling"
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --overlay-dir "$work/dangling" true
+is "$RC" 125 "--overlay-dir a dangling symlink: exit 125"
+like "$ERR" "^carapace: --overlay-dir: $work/dangling: No such file or directory\$" "  says so"
+ok "  its target is not made" test ! -e "$work/dangling-target"
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --overlay-dir "$R/new-in-rootfs" true
+is "$RC" 125 "--overlay-dir missing, in the rootfs: exit 125"
+like "$ERR" '^carapace: --overlay-dir: .*: must not be in the rootfs, nor hold it$' "  refused"
+ok "  and not made in the rootfs" test ! -e "$R/new-in-rootfs"
 run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$R" --overlay-dir "$R/tmp" true
 is "$RC" 125 "--overlay-dir in the rootfs: exit 125"
 like "$ERR" '^carapace: --overlay-dir: .*: must not be in the rootfs, nor hold it$' \

@@ -47,10 +47,58 @@ mkdir "$work/changes"
 run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/images/root.tar" --overlay-dir "$work/changes" cat /kept
 is "$OUT" kept "a tarball with --overlay-dir: the changes are kept"
 
-# A rootfs file that isn't named like a tarball is no tarball: the old error stays.
-cp "$work/images/root.tar" "$work/root.img"
-run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/root.img" true
-like "$ERR" "^carapace: rootfs: $work/root.img: Not a directory\$" "a file not named .tar: Not a directory"
+# A tarball not named like one is known by its content: ustar's magic at 257,
+# or a compression's; a file that is neither is no rootfs.
+mkdir "$work/sniff"
+cp "$work/images/root.tar" "$work/sniff/root.img"
+for tool in gzip xz bzip2 zstd; do
+	if command -v $tool >/dev/null; then
+		$tool -c "$work/images/root.tar" >"$work/sniff/root-$tool.img"
+	fi
+done
+for img in "$work"/sniff/*.img; do
+	run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$img" sh -c 'cat /etc/new 2>&1; ls /bin/busybox'
+	is "$RC:$OUT" "0:cat: can't open '/etc/new': No such file or directory
+/bin/busybox" "${img##*/}: a tarball by its content, not its name"
+done
+# -r -: the tarball on stdin, plain or compressed; the workload's stdin is at its end.
+for img in "$work/sniff/root.img" "$work/sniff/root-gzip.img"; do
+	[ -e "$img" ] || { skip "no $img"; continue; }
+	run_in "$img" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r - sh -c \
+		'echo new >/etc/new; cat /etc/new; wc -c; grep -c " / " /proc/mounts'
+	is "$RC:$OUT" "0:$(printf 'new\n0\n1')" "-r - <${img##*/}: unpacked from stdin, writable, stdin read to its end"
+done
+run_in "$work/sniff/root.img" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r - \
+	--uidmap 0:100000:65536 --overlay-dir "$work/stdin-changes" sh -c 'echo kept >/kept; id -u'
+is "$RC:$OUT:$(cat "$work/stdin-changes/upper/kept" 2>&1)" "0:0:kept" "-r - with --uidmap and --overlay-dir"
+# The memfd it was copied into is gone once unpacked: init holds what it holds without -r -.
+run_in "$work/sniff/root.img" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r - ls /proc/1/fd
+fds_stdin=$OUT
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/sniff/root.img" ls /proc/1/fd
+is "$fds_stdin" "$OUT" "-r -: init keeps no copy of the tarball"
+# run -d -r -, and exec into it: exec takes run's tarball as read, not its own stdin.
+mkdir -m 700 "$work/state"
+run_in "$work/sniff/root.img" "$CARAPACE" --root "$work/state" run --cgroup-parent "$TEST_CGROUP_PARENT" \
+	-q -d --name from-stdin -r - sleep 1000
+is "$RC:$OUT" "0:from-stdin" "run -d -r -: runs"
+run "$CARAPACE" --root "$work/state" exec from-stdin cat /etc/hostname
+is "$RC:$OUT" "0:carapace" "exec into a -r - container"
+"$CARAPACE" --root "$work/state" rm -f from-stdin >/dev/null
+is "$(ls -A "$work/state")" "" "rm -f of it: the state root is empty"
+run_in /dev/null "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r - true
+is "$RC:$ERR" "125:carapace: rootfs: -: stdin is empty: pipe a tarball in" "-r - </dev/null: 125, says so"
+head -c 1024 /dev/zero >"$work/sniff/zeros.img"
+run_in "$work/sniff/zeros.img" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r - true
+is "$RC:$ERR" "125:carapace: rootfs: -: stdin is no tarball (nor gzip, xz, bzip2 or zstd data)" \
+	"-r - of no tarball: 125, says so"
+run_in "$work/sniff/root.img" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r - \
+	--rootfs-size 1m true
+is "$RC:$ERR" "125:carapace: rootfs: -: the tarball on stdin is larger than the root's tmpfs (1m; --rootfs-size raises it)" \
+	"-r - past --rootfs-size: 125, says so"
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/sniff/zeros.img" true
+is "$RC" 125 "a file that is no tarball: 125"
+like "$ERR" "^carapace: rootfs: $work/sniff/zeros.img: Not a directory, nor a tarball\$" \
+	"a file that is no tarball: says so"
 
 # --- what GNU and pax tarballs hold: links, set-id bits, owners, long names, nodes
 if ! command -v python3 >/dev/null; then
