@@ -20,6 +20,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include "nosys.h"
 
 #ifndef __NR_clone3
 #define __NR_clone3 435
@@ -45,15 +46,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: nosys-clone3 PROGRAM [ARG...]\n");
 		return 125;
 	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
-		fprintf(stderr, "nosys-clone3: PR_SET_NO_NEW_PRIVS: %s\n", strerror(errno));
-		return 125;
-	}
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) {
-		fprintf(stderr, "nosys-clone3: seccomp: %s\n", strerror(errno));
-		return 125;
-	}
-	execvp(argv[1], argv + 1);
-	fprintf(stderr, "nosys-clone3: exec: %s: %s\n", argv[1], strerror(errno));
-	return 127;
+	return run_filtered("nosys-clone3", &prog, argv + 1);
 }

@@ -21,6 +21,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include "nosys.h"
 
 #define NR_LANDLOCK_CREATE_RULESET 444
 
@@ -40,12 +41,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: nosys-landlock PROGRAM [ARG...]\n");
 		return 125;
 	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) {
-		fprintf(stderr, "nosys-landlock: seccomp: %s\n", strerror(errno));
-		return 125;
-	}
-	execvp(argv[1], argv + 1);
-	fprintf(stderr, "nosys-landlock: exec: %s: %s\n", argv[1], strerror(errno));
-	return 127;
+	return run_filtered("nosys-landlock", &prog, argv + 1);
 }

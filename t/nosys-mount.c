@@ -21,6 +21,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include "nosys.h"
 
 static const struct { const char *name; unsigned nr; } known[] = {
 	{ "open_tree", 428 }, { "openat2", 437 }, { "mount_setattr", 442 },
@@ -55,15 +56,5 @@ int main(int argc, char **argv)
 	}
 	filter[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	prog.len = n;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
-		fprintf(stderr, "nosys-mount: PR_SET_NO_NEW_PRIVS: %s\n", strerror(errno));
-		return 125;
-	}
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) {
-		fprintf(stderr, "nosys-mount: seccomp: %s\n", strerror(errno));
-		return 125;
-	}
-	execvp(argv[2], argv + 2);
-	fprintf(stderr, "nosys-mount: exec: %s: %s\n", argv[2], strerror(errno));
-	return 127;
+	return run_filtered("nosys-mount", &prog, argv + 2);
 }

@@ -21,6 +21,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include "nosys.h"
 
 int main(int argc, char **argv)
 {
@@ -50,15 +51,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: nosys-setns-pidfd PROGRAM [ARG...]\n");
 		return 125;
 	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
-		fprintf(stderr, "nosys-setns-pidfd: PR_SET_NO_NEW_PRIVS: %s\n", strerror(errno));
-		return 125;
-	}
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) {
-		fprintf(stderr, "nosys-setns-pidfd: seccomp: %s\n", strerror(errno));
-		return 125;
-	}
-	execvp(argv[1], argv + 1);
-	fprintf(stderr, "nosys-setns-pidfd: exec: %s: %s\n", argv[1], strerror(errno));
-	return 127;
+	return run_filtered("nosys-setns-pidfd", &prog, argv + 1);
 }
