@@ -340,6 +340,14 @@ static void parse_state_line(struct oci_state *st, char *line)
 
 static bool reap_abandoned(struct oci_state *st);
 
+/* Still in the state root: not removed while we waited for its lock. */
+static bool folder_linked(int dir_fd)
+{
+	struct stat sb;
+
+	return !fstat(dir_fd, &sb) && sb.st_nlink > 0;
+}
+
 /*
  * The state of container ID, its folder locked; false if there is no such
  * container (its folder gone, or being removed). WAIT false: false too if
@@ -362,15 +370,19 @@ static bool open_state(struct oci_state *st, const struct oci_args *a, const cha
 	if (!wait && flock(st->dir_fd, LOCK_EX | LOCK_NB))
 		return false;
 	lock_folder(st->dir_fd, id);
-	/* Removed while we waited for the lock: delete unlinks "state" last but one. */
-	text = state_read_file(st, "state");
-	if (!text) {
-		struct stat sb;
-
-		/* A create that died before its first write: a folder to remove, no more. */
-		return !fstat(st->dir_fd, &sb) && sb.st_nlink > 0 &&
-		       faccessat(st->dir_fd, ".removing", F_OK, 0);
+	/*
+	 * ".removing", and the lock ours: its remover held the lock and died
+	 * midway (SIGKILL), so the removal is finished here. (Folder gone: it
+	 * finished itself.)
+	 */
+	if (!faccessat(st->dir_fd, ".removing", F_OK, 0)) {
+		if (folder_linked(st->dir_fd))
+			state_remove(st);
+		return false;
 	}
+	text = state_read_file(st, "state");
+	if (!text)	/* a create that died before its first write: a folder to remove, no more */
+		return folder_linked(st->dir_fd);
 	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
 		parse_state_line(st, line);
 	free(text);

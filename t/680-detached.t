@@ -133,6 +133,22 @@ run cr list
 is "$RC" 0 "  the next command (list) runs"
 unlike "$OUT" "killed" "  and does not list it"
 root_empty "a SIGKILLed run, once list looked"
+
+# --- a removal killed midway (its ".removing" left): the next command to look finishes it
+mkdir -m 0700 "$S/half1" "$S/half2" "$S/busy"
+: >"$S/half1/.removing"
+: >"$S/half2/.removing"; printf 'pid 0\nstart_time 0\nowner 0\n' >"$S/half2/state"
+: >"$S/busy/.removing"
+# (A remover alive, holding the lock, that finishes while list waits for it.)
+flock "$S/busy" sh -c 'sleep 0.5; rm -r "$S/busy"' &
+bg_pids+=" $!"
+for ((i = 0; i < 100; i++)); do grep -q ":$(stat -c %i "$S/busy") " /proc/locks && break; sleep 0.05; done
+run cr list
+is "$RC:$ERR" "0:" "list, with removals killed midway and one under way in the state root"
+ok "  a removal killed after its state: finished" test ! -e "$S/half1"
+ok "  a removal killed before its state: finished" test ! -e "$S/half2"
+ok "  the one under way: its remover's" test ! -e "$S/busy"
+wait "$!" 2>/dev/null
 # Killed between its folder's mkdir and its first write (t/130 does it at random): an empty
 # folder, left be for 5 s (another run may be about to lock and write it).
 mkdir -m 0700 "$S/early"
