@@ -7,18 +7,26 @@ HOST_INC ?= /usr/include
 ARCH_INC ?= /usr/include/x86_64-linux-gnu
 
 WARN     = -Wall -Wextra -Werror
-CFLAGS  ?= -O2
+# -Os everywhere: carapace run /bin/true starts no slower than at -O2
+# (hyperfine, 200 runs: 5.8 ms against 6.1 ms, within the noise).
+CFLAGS  ?= -Os
 # Link-time optimisation inlines across src/*.c as the single file did:
 # without it the split costs 4 KB (202,936 bytes against 198,840).
 LTO     ?= -flto=auto
 CFLAGS  += -std=gnu11 $(WARN) $(LTO) -isystem build/include
+# C unwinds nothing: the tables were 24 KB of the binary. Each function and
+# object in its own section lets the linker drop those never called (4 KB).
+CFLAGS  += -fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-ffunction-sections -fdata-sections
 # The C++ object uses musl's headers and needs no C++ runtime at all.
 CXXFLAGS ?= -O2
 CXXFLAGS += -std=gnu++17 $(WARN) -fno-exceptions -fno-rtti \
 	-fno-asynchronous-unwind-tables -fno-threadsafe-statics \
 	-nostdinc -nostdinc++ -isystem $(MUSL_INC) \
 	-isystem $(shell $(CXX) -print-file-name=include) -isystem build/include
-LDFLAGS += -static -s $(LTO) -O2
+# noseparate-code: the ELF headers and the code share a page, not one each
+# (8 KB of padding in the file); relro stays.
+LDFLAGS += -static -s $(LTO) -Os -Wl,--gc-sections -Wl,-z,noseparate-code
 
 all: carapace
 
