@@ -537,8 +537,14 @@ long long host_id(const char *map_path, unsigned id)
 	while (char *l = r.next()) {
 		unsigned long long inside, outside, count;
 
-		if (sscanf(l, "%llu %llu %llu", &inside, &outside, &count) == 3 &&
-		    id >= inside && id - inside < count)
+		char *p = l, *end;
+
+		// three numbers, as sscanf's "%llu %llu %llu" (not linked: 10 KB) took
+		inside = strtoull(p, &end, 10);
+		if (end == p || (outside = strtoull(p = end, &end, 10), end == p) ||
+		    (count = strtoull(p = end, &end, 10), end == p))
+			continue;
+		if (id >= inside && id - inside < count)
 			return (long long)(outside + (id - inside));
 	}
 	return -1;

@@ -672,6 +672,10 @@ void json_write_string(FILE *out, const char *s);
 char *rfc3339_now(void);
 bool next_in_path(const char **path, const char *name, char file[PATH_MAX]);
 char *find_program(const char *name);
+const char *nth_word(const char *s, unsigned n, char *out, size_t size);
+bool word_is(const char *s, unsigned n, const char *want);
+bool word_number(const char *s, unsigned n, unsigned long long max, unsigned long long *out);
+const char *scan_decimal(const char *s, unsigned places, unsigned long long *out);
 
 /* src/options.c */
 extern const uint64_t default_caps;

@@ -83,8 +83,8 @@ static void cgroup_detect(struct cgroups *cg)
 		char mnt[PATH_MAX], type[32], opts[1024];
 		const char *sep = strstr(line, " - ");
 
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
-		    sscanf(sep, " - %31s %*s %1023s", type, opts) != 2)
+		if (!sep || !nth_word(line, 4, mnt, sizeof mnt) ||
+		    !nth_word(sep + 3, 0, type, sizeof type) || !nth_word(sep + 3, 2, opts, sizeof opts))
 			continue;
 		if (!strcmp(type, "cgroup2") && !cg->v2_mount)
 			cg->v2_mount = strdup(mnt);

@@ -531,7 +531,7 @@ static int remount_paths(const char *top, unsigned long flags, bool with_top, bo
 	if (!f)
 		return -1;
 	while (!rc && fgets(line, sizeof line, f)) {
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+		if (!nth_word(line, 4, mnt, sizeof mnt))
 			continue;
 		unescape_octal(mnt);
 		if (strcmp(mnt, top) ? below && path_within(mnt, top) : with_top)

@@ -390,6 +390,26 @@ static const char *ip_text(uint32_t addr)
 	return inet_ntop(AF_INET, &addr, b, INET_ADDRSTRLEN);
 }
 
+/* A lease's published port, "P:HOST_IP:HOST:CONTAINER" as write_leases puts it. */
+static bool port_token(const char *tok, char *proto, char hip[INET_ADDRSTRLEN], unsigned *h,
+		       unsigned *c)
+{
+	size_t len = tok[0] && tok[1] == ':' ? strspn(tok + 2, "0123456789.") : 0;
+	char *end;
+
+	if (!len || len >= INET_ADDRSTRLEN || tok[2 + len] != ':' ||
+	    !isdigit((unsigned char)tok[3 + len]))
+		return false;
+	*proto = tok[0];
+	memcpy(hip, tok + 2, len);
+	hip[len] = '\0';
+	*h = (unsigned)strtoul(tok + 3 + len, &end, 10);
+	if (*end != ':' || !isdigit((unsigned char)end[1]))
+		return false;
+	*c = (unsigned)strtoul(end + 1, NULL, 10);
+	return true;
+}
+
 static void read_leases(int dir, struct leases *ls)
 {
 	FILE *f;
@@ -405,16 +425,19 @@ static void read_leases(int dir, struct leases *ls)
 	while (fgets(line, sizeof line, f)) {
 		struct lease l = { 0 };
 		char *save = NULL, *tok;
-		int fw;
+		unsigned long long fw, pid;
 
-		if (sscanf(line, "subnet %19s forward %d", ip, &fw) == 2) {
+		if (word_is(line, 0, "subnet") && nth_word(line, 1, ip, sizeof ip) &&
+		    word_is(line, 2, "forward") && word_number(line, 3, INT_MAX, &fw)) {
 			parse_subnet(ip, &ls->net, &ls->prefix);
-			ls->forward_was = fw;
+			ls->forward_was = (int)fw;
 			continue;
 		}
-		if (sscanf(line, "lease %15s %d %llu", ip, &l.pid, &l.start) != 3 ||
+		if (!word_is(line, 0, "lease") || !nth_word(line, 1, ip, INET_ADDRSTRLEN) ||
+		    !word_number(line, 2, INT_MAX, &pid) || !word_number(line, 3, ULLONG_MAX, &l.start) ||
 		    inet_pton(AF_INET, ip, &l.addr) != 1)
 			continue;
+		l.pid = (pid_t)pid;
 		strtok_r(line, " \n", &save);
 		for (int i = 0; i < 3; i++)
 			strtok_r(NULL, " \n", &save);
@@ -423,7 +446,7 @@ static void read_leases(int dir, struct leases *ls)
 			char proto, hip[INET_ADDRSTRLEN];
 			unsigned h, c;
 
-			if (sscanf(tok, "%c:%15[0-9.]:%u:%u", &proto, hip, &h, &c) == 4 &&
+			if (port_token(tok, &proto, hip, &h, &c) &&
 			    inet_pton(AF_INET, hip, &p->host_ip) == 1) {
 				*p = (struct port_map){ proto == 'u', p->host_ip, (uint16_t)h,
 							(uint16_t)c };
@@ -803,12 +826,13 @@ static void sweep_files_dirs(int dir)
 		return;
 	d = -1;	/* the DIR has it now */
 	while ((e = readdir(ds))) {
-		int pid;
-		unsigned long long start;
-		char end;
+		char *dash, *end = NULL;
+		long pid = strtol(e->d_name, &dash, 10);
+		unsigned long long start = *dash == '-' ? strtoull(dash + 1, &end, 10) : 0;
 
-		if (sscanf(e->d_name, "%d-%llu%c", &pid, &start, &end) == 2 &&
-		    !launcher_alive(pid, start))
+		/* "PID-START", all of it: what sscanf's "%d-%llu%c" == 2 took. */
+		if (dash != e->d_name && *dash == '-' && end != dash + 1 && !*end &&
+		    pid > 0 && pid <= INT_MAX && !launcher_alive((int)pid, start))
 			remove_files_dir(dir, e->d_name);
 	}
 	closedir(ds);
@@ -855,7 +879,7 @@ static bool loopback_nameserver(const char *line)
 {
 	char addr[64];
 
-	return sscanf(line, " nameserver %63s", addr) == 1 &&
+	return word_is(line, 0, "nameserver") && nth_word(line, 1, addr, sizeof addr) &&
 	       (!strncmp(addr, "127.", 4) || !strcmp(addr, "::1"));
 }
 

@@ -79,35 +79,45 @@ int cmd_update(const struct oci_args *global, int argc, char **argv)
 	return 0;
 }
 
+#define NS_PER_S 1000000000ULL
+
 /* events --interval: Go's durations, as runc takes them (5s, 500ms, 1m30s); ms. */
 static int64_t parse_duration(const char *s)
 {
-	static const struct { const char *unit; double ms; } units[] = {
-		{ "ns", 1e-6 }, { "us", 1e-3 }, { "ms", 1 }, { "s", 1e3 }, { "m", 6e4 },
-		{ "h", 3.6e6 },
+	static const struct { const char *unit; unsigned long long ns; } units[] = {
+		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", NS_PER_S },
+		{ "m", 60 * NS_PER_S }, { "h", 3600 * NS_PER_S },
 	};
+	const unsigned long long day = 86400 * NS_PER_S;
 	const char *p = s;
-	double total = 0;
+	unsigned long long total = 0;
 
 	while (*p) {
-		size_t digits = strspn(p, "0123456789."), unit = 0, i;
-		double v = digits ? strtod(p, NULL) : -1;
+		unsigned long long v, whole, u;
+		const char *end = scan_decimal(p, 9, &v);
+		size_t unit = 0, i = sizeof units / sizeof units[0];
 
-		p += digits;
-		while (isalpha((unsigned char)p[unit]))
+		while (end && isalpha((unsigned char)end[unit]))
 			unit++;
-		for (i = 0; i < sizeof units / sizeof units[0]; i++)
-			if (strlen(units[i].unit) == unit && !strncmp(p, units[i].unit, unit))
+		for (i = 0; end && i < sizeof units / sizeof units[0]; i++)
+			if (strlen(units[i].unit) == unit && !strncmp(end, units[i].unit, unit))
 				break;
-		if (v < 0 || i == sizeof units / sizeof units[0])
+		if (!end || i == sizeof units / sizeof units[0])
 			die(EXIT_CANT_RUN, "events: --interval: not a duration (5s, 500ms, 1m): '%s'",
 			    s);
-		total += v * units[i].ms;
-		p += unit;
+		/* v is in 10^-9 units: its whole part and its fraction, in nanoseconds. */
+		u = units[i].ns, whole = v / NS_PER_S, v %= NS_PER_S;
+		if (whole > day / u + 1)
+			total = day + 1;
+		else
+			total += whole * u + (u >= NS_PER_S ? v * (u / NS_PER_S) : v * u / NS_PER_S);
+		if (total > day)
+			total = day + 1;	/* no sum of terms may wrap */
+		p = end + unit;
 	}
-	if (total < 1 || total > 86400e3)
+	if (total < 1000000 || total > day)
 		die(EXIT_CANT_RUN, "events: --interval: from 1ms to 24h: '%s'", s);
-	return (int64_t)total;
+	return (int64_t)(total / 1000000);
 }
 
 /* A limit file's value; "max" (v2's none) as runc reports it, UINT64_MAX. */
@@ -180,9 +190,13 @@ static void print_memory_raw(FILE *out, const struct cgroups *cg)
 		for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 			char key[64];
 			unsigned long long v;
+			size_t len = strspn(l, "abcdefghijklmnopqrstuvwxyz_0123456789");
 
-			if (sscanf(l, "%63[a-z_0-9] %llu", key, &v) != 2)
+			/* "key value": a key of [a-z_0-9], as sscanf's "%63[a-z_0-9] %llu" took. */
+			if (!len || len >= sizeof key || !word_number(l + len, 0, ULLONG_MAX, &v))
 				continue;
+			memcpy(key, l, len);
+			key[len] = '\0';
 			fprintf(out, "%s\"%s\":%llu", sep, key, v);
 			sep = ",";
 		}

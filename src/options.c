@@ -238,8 +238,8 @@ int64_t parse_size(const char *opt, const char *s)
 uint64_t parse_cpus(const char *s)
 {
 	size_t int_len = strspn(s, "0123456789");
-	char *end;
-	double v;
+	unsigned long long nanos;
+	const char *end;
 
 	/* Plain decimals only: strtod also takes spaces, signs, hex, inf and nan. */
 	if (!int_len && s[0] != '.')
@@ -247,11 +247,10 @@ uint64_t parse_cpus(const char *s)
 	if (s[int_len] && (s[int_len] != '.' ||
 			   strspn(s + int_len + 1, "0123456789") != strlen(s + int_len + 1)))
 		die(EXIT_CANT_RUN, "--cpus: not a number from 0.001 to 1024: '%s'", s);
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || *end || errno || !(v >= 0.001) || v > 1024)
+	end = scan_decimal(s, 9, &nanos);
+	if (!end || *end || nanos < 1000000 || nanos > 1024000000000ULL)
 		die(EXIT_CANT_RUN, "--cpus: not a number from 0.001 to 1024: '%s'", s);
-	return (uint64_t)(v * 100000 + 0.5);
+	return (nanos + 5000) / 10000;
 }
 
 /* A capability name, with or without CAP_, in any case; or ALL. */
@@ -1769,12 +1768,34 @@ static char *absolute_new_path(const char *what, const char *path)
 	return xasprintf("%s%s%s", abs, strcmp(abs, "/") ? "/" : "", name);
 }
 
+/* "OWNER:START:COUNT", the whole line; too long a field is no match. */
+static bool subid_fields(const char *line, char owner[256], char start_s[16], char count_s[16])
+{
+	size_t o = strcspn(line, ":"), s, c;
+
+	if (!o || o >= 256 || line[o] != ':')
+		return false;
+	s = strspn(line + o + 1, "0123456789");
+	if (!s || s >= 16 || line[o + 1 + s] != ':')
+		return false;
+	c = strspn(line + o + 2 + s, "0123456789");
+	if (!c || c >= 16 || line[o + 2 + s + c])
+		return false;
+	memcpy(owner, line, o);
+	owner[o] = '\0';
+	memcpy(start_s, line + o + 1, s);
+	start_s[s] = '\0';
+	memcpy(count_s, line + o + 2 + s, c);
+	count_s[c] = '\0';
+	return true;
+}
+
 /* Appends the ranges that FILE (/etc/subuid, /etc/subgid) gives USER, or ID, from INSIDE on. */
 static void add_subordinate_ranges(struct id_map *map, const char *file, const char *user,
 				   unsigned long id, uint32_t inside)
 {
 	struct text_file t;
-	char *line, owner[256], start_s[16], count_s[16], end;
+	char *line, owner[256], start_s[16], count_s[16];
 	unsigned long start, count;
 	size_t max = sizeof map->ranges / sizeof map->ranges[0];
 
@@ -1784,7 +1805,7 @@ static void add_subordinate_ranges(struct id_map *map, const char *file, const c
 		bool numeric;
 
 		/* A whole line, and all of it: too long a field is no match. */
-		if (sscanf(line, "%255[^:]:%15[0-9]:%15[0-9]%c", owner, start_s, count_s, &end) != 3)
+		if (!subid_fields(line, owner, start_s, count_s))
 			continue;
 		numeric = strspn(owner, "0123456789") == strlen(owner);
 		if (numeric ? strtoul(owner, NULL, 10) != id : !user || strcmp(owner, user))

@@ -316,9 +316,13 @@ static void set_rules(struct seccomp_rules *r, const char *names, uint32_t ret)
 static bool kernel_at_least(int major, int minor)
 {
 	struct utsname u;
-	int ma, mi;
+	char *dot, *end;
+	long ma, mi;
 
-	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+	if (uname(&u))
+		return false;
+	ma = strtol(u.release, &dot, 10);
+	if (dot == u.release || *dot != '.' || (mi = strtol(dot + 1, &end, 10), end == dot + 1))
 		return false;
 	return ma > major || (ma == major && mi >= minor);
 }

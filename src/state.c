@@ -186,6 +186,11 @@ static void put_escaped(FILE *f, const char *s)
 			fputc(*p, f);
 }
 
+static unsigned hex_digit(char c)
+{
+	return isdigit((unsigned char)c) ? (unsigned)(c - '0') : (unsigned)(tolower(c) - 'a' + 10);
+}
+
 static char *unescape(const char *s)
 {
 	char *out = xrealloc(NULL, strlen(s) + 1), *o = out;
@@ -193,8 +198,8 @@ static char *unescape(const char *s)
 	for (; *s; s++) {
 		unsigned v;
 
-		if (*s == '%' && sscanf(s + 1, "%2x", &v) == 1 && isxdigit((unsigned char)s[1]) &&
-		    isxdigit((unsigned char)s[2]) && v) {
+		if (*s == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2]) &&
+		    (v = hex_digit(s[1]) << 4 | hex_digit(s[2]))) {
 			*o++ = (char)v;
 			s += 2;
 		} else {

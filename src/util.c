@@ -393,3 +393,84 @@ char *find_program(const char *name)
 			return xasprintf("%s", file);
 	return NULL;
 }
+
+/*
+ * Word N (from 0) of S, split at blanks, into OUT: what sscanf's
+ * "%*s %*s %s" did, without musl's scanf and the float reader it brings
+ * (10 KB). NULL when S has fewer words or word N doesn't fit in SIZE,
+ * else where the word ends.
+ */
+const char *nth_word(const char *s, unsigned n, char *out, size_t size)
+{
+	for (;;) {
+		size_t len;
+
+		s += strspn(s, " \t\n");
+		len = strcspn(s, " \t\n");
+		if (!len)
+			return NULL;
+		if (!n--) {
+			if (len >= size)
+				return NULL;
+			memcpy(out, s, len);
+			out[len] = '\0';
+			return s + len;
+		}
+		s += len;
+	}
+}
+
+bool word_is(const char *s, unsigned n, const char *want)
+{
+	char word[64];
+
+	return nth_word(s, n, word, sizeof word) && !strcmp(word, want);
+}
+
+/* Word N of S, all decimal digits, no more than MAX. */
+bool word_number(const char *s, unsigned n, unsigned long long max, unsigned long long *out)
+{
+	char word[32], *end;
+
+	if (!nth_word(s, n, word, sizeof word) || strspn(word, "0123456789") != strlen(word))
+		return false;
+	errno = 0;
+	*out = strtoull(word, &end, 10);
+	return !errno && *out <= max;
+}
+
+/*
+ * The plain decimal at S (digits, at most one '.', a digit somewhere) as
+ * an integer of 10^-PLACES units, digits past those dropped: strtod's
+ * work for --cpus and --interval, without its float reader. NULL when S
+ * starts with no such number or it overflows, else where it ends.
+ */
+const char *scan_decimal(const char *s, unsigned places, unsigned long long *out)
+{
+	unsigned long long v = 0;
+	bool digit = false, point = false;
+
+	for (;; s++) {
+		if (*s == '.' && !point) {
+			point = true;
+			continue;
+		}
+		if (*s < '0' || *s > '9')
+			break;
+		digit = true;
+		if (point && !places)
+			continue;
+		if (v > (ULLONG_MAX - 9) / 10)
+			return NULL;
+		v = v * 10 + (unsigned)(*s - '0');
+		if (point)
+			places--;
+	}
+	for (; places; places--) {
+		if (v > ULLONG_MAX / 10)
+			return NULL;
+		v *= 10;
+	}
+	*out = v;
+	return digit ? s : NULL;
+}
