@@ -389,7 +389,8 @@ int launcher_signals(void)
 
 /*
  * Returns like fork(). clone3 first; kernels before 5.3 lack it, and then
- * clone(2) does the same job (it returns the pidfd through parent_tid).
+ * clone(2) does the same job (clone_process: its arguments' order is the
+ * architecture's).
  * Kernels before 5.2 lack CLONE_PIDFD too: then *pidfd stays -1.
  */
 static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, bool *in_cgroup)
@@ -416,9 +417,9 @@ static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, boo
 		return pid;
 	*in_cgroup = false;
 	log_debug("clone3: %s: falling back to clone", strerror(errno));
-	pid = syscall(SYS_clone, flags | CLONE_PIDFD | SIGCHLD, NULL, pidfd, NULL, 0);
+	pid = clone_process(flags | CLONE_PIDFD | SIGCHLD, pidfd);
 	if (pid < 0 && errno == EINVAL)
-		pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+		pid = clone_process(flags | SIGCHLD, NULL);
 	return pid;
 }
 

@@ -842,6 +842,7 @@ void send_console(const char *socket_path, int pty_master);
 /* src/namespaces.c */
 void open_ns_joins(const struct container *c, struct runtime *rt);
 void join_namespaces(struct runtime *rt);
+pid_t clone_process(unsigned long flags, int *pidfd);
 void reap_as_subreaper(void);
 void set_domainname(const struct container *c);
 void write_sysctls(const struct mount_state *ms, const struct container *c);

@@ -480,7 +480,7 @@ static void join_container(struct exec_job *j, int sock)
 	if (j->c.process.tty == TTY_ALWAYS)
 		pty_slave = open_pty(&j->c, sock);
 	exec_signals(&saved);
-	pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
+	pid = clone_process(CLONE_PARENT | SIGCHLD, NULL);
 	if (pid < 0)
 		die_errno("exec: clone the process");
 	if (pid == 0) {
