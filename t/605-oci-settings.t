@@ -120,10 +120,28 @@ unlike "$OUT" "CapEff:.0000000000000000" "... and root keeps its default capabil
 
 # --- personality
 in_oci '{ "linux": { "personality": { "domain": "LINUX32" } } }' 'uname -m'
-if [ "$(uname -m)" = x86_64 ]; then
-	is "$RC $OUT" "0 i686" "personality LINUX32: uname -m says i686"
+linux32_refused="^125 carapace: config.json: linux.personality.domain: LINUX32: this kernel runs no 32-bit programs \\(Invalid argument\\)$"
+case $(uname -m) in
+x86_64) is "$RC $OUT" "0 i686" "personality LINUX32: uname -m says i686" ;;
+# A CPU without AArch32 at EL0 (many newer cores) refuses it: the kernel says EINVAL.
+aarch64) if [ "$RC" = 0 ]; then
+		is "$OUT" armv8l "personality LINUX32: uname -m says armv8l"
+	else
+		like "$RC $ERR" "$linux32_refused" "personality LINUX32: refused, this CPU runs no AArch32"
+	fi ;;
+*) skip "neither x86-64 nor arm64" ;;
+esac
+# Such a kernel, as a filter plays it: refused before anything is made.
+cc=${CC:-cc}
+if "$cc" -O2 -Wall -Werror -o "$work/nosys-linux32" "$TOP/t/nosys-linux32.c"; then
+	run "$work/nosys-linux32" "$CARAPACE" run -q --bundle "$work/b"
+	like "$RC $ERR" "$linux32_refused" \
+		"personality LINUX32 where the kernel answers EINVAL (arm64 without AArch32): refused"
+	in_oci '{ "linux": { "personality": { "domain": "LINUX" } } }' 'uname -m'
+	run "$work/nosys-linux32" "$CARAPACE" run -q --bundle "$work/b"
+	is "$RC $OUT" "0 $(uname -m)" "... and LINUX still runs there"
 else
-	skip "not x86-64"
+	skip "no $cc for t/nosys-linux32.c"; skip "no $cc for t/nosys-linux32.c"
 fi
 
 # --- LSM labels carapace can't apply
