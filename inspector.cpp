@@ -488,11 +488,15 @@ void report_system(output &o)
 	struct utsname u;
 	char host[256] = "";
 
-	if (uname(&u) != 0)
+	if (uname(&u) != 0) {
 		strcpy(u.release, "?");
+		strcpy(u.machine, "?");
+	}
 	gethostname(host, sizeof host - 1);
 	o.str("hostname", host);
 	o.str("kernel", u.release);
+	/* As the workload sees it: linux.personality LINUX32 makes it i686 or armv8l. */
+	o.str("arch", u.machine);
 }
 
 void report_namespaces(output &o, const unsigned long long host_ns[])

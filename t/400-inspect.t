@@ -33,6 +33,7 @@ for s in namespaces identity capabilities security cgroup masked_paths read_only
 done
 like "$OUT" '^hostname: box-1$' "the hostname is --hostname's"
 like "$OUT" "^kernel: $(uname -r | sed 's/[.+]/\\&/g')\$" "the kernel release is the host's"
+like "$OUT" "^arch: $(uname -m)\$" "the architecture is the host's (uname -m)"
 
 # The launcher and this shell share their namespaces: the report's host
 # column must be this shell's, and the isolated ones must differ from it.
@@ -114,13 +115,14 @@ if command -v python3 >/dev/null; then
 	json_py -c '
 import json, sys
 d = json.load(sys.stdin)
-for k in ("hostname", "kernel", "namespaces", "identity", "capabilities", "security",
+for k in ("hostname", "kernel", "arch", "namespaces", "identity", "capabilities", "security",
 	  "cgroup", "masked_paths", "read_only_paths", "mounts"):
 	assert k in d, k
 ns = d["namespaces"]
 assert all(ns[n]["isolated"] is True for n in ("pid", "mnt", "uts", "ipc", "net", "cgroup"))
 assert ns["user"]["isolated"] is False
 assert d["hostname"] == "box-2"
+assert d["arch"] == sys.argv[3], d["arch"]
 assert "CAP_CHOWN" in d["capabilities"]["effective"]
 assert "CAP_SYS_ADMIN" not in d["capabilities"]["bounding"]
 assert any(m["target"] == "/proc" and m["type"] == "proc" for m in d["mounts"])
@@ -130,7 +132,7 @@ assert set(d["masked_paths"].values()) <= {"masked", "absent"}, d["masked_paths"
 assert "masked" in d["masked_paths"].values(), d["masked_paths"]
 assert list(d["read_only_paths"]) == sys.argv[2].split(), d["read_only_paths"]
 assert set(d["read_only_paths"].values()) <= {"read-only", "absent"}, d["read_only_paths"]
-print("ok")' "$default_masked" "$default_read_only"
+print("ok")' "$default_masked" "$default_read_only" "$(uname -m)"
 	is "$OUT" ok "the JSON has every section, and the right values"
 	run inspect --json --privileged
 	json=$OUT
