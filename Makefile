@@ -57,8 +57,26 @@ CXXFLAGS += -std=gnu++17 $(WARN) -fno-exceptions -fno-rtti \
 	-nostdinc -nostdinc++ -isystem $(MUSL_INC) \
 	-isystem $(shell $(CXX) -print-file-name=include) -isystem $(INC)
 # noseparate-code: the ELF headers and the code share a page, not one each
-# (8 KB of padding in the file); relro stays.
+# (8 KB of padding in the file).
 LDFLAGS += -static -s $(LTO) -Os -Wl,--gc-sections -Wl,-z,noseparate-code
+# Not position-independent: a static binary loads at its link address
+# anyway, and the tables of pointers (the options, the commands) need no
+# relocation, so they are .rodata, read-only in fact. RELRO, which made them
+# read-only only on paper (musl applies no PT_GNU_RELRO in a static binary:
+# /proc/PID/maps showed them rw), is off: its end is aligned to a page in
+# the file too (up to 64 KB on arm64). x86-64: 301,104 -> 297,104 bytes
+# stripped; arm64: 329,640 -> 325,792.
+CFLAGS   += -fno-pie
+CXXFLAGS += -fno-pie
+LDFLAGS  += -fno-pie -no-pie -Wl,-z,norelro
+# arm64's tiny code model: one ADR where the small one takes ADRP and ADD,
+# for a program whose code and data fit in 1 MB (the link fails if not).
+# 325,792 -> 313,504 bytes stripped.
+ifeq ($(ARCH),aarch64)
+CFLAGS   += -mcmodel=tiny
+CXXFLAGS += -mcmodel=tiny
+LDFLAGS  += -mcmodel=tiny
+endif
 
 all: $(OUT)
 
