@@ -1908,6 +1908,53 @@ static void test_hooks(void)
 	free(big);
 }
 
+/*
+ * src/printf.c's vfprintf, under snprintf: each case as musl's own
+ * formatter printed it (and glibc's), the return value too.
+ */
+__attribute__((format(printf, 3, 4)))
+static void formats(const char *want, int want_n, const char *fmt, ...)
+{
+	char got[256], desc[300];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(got, sizeof got, fmt, ap);
+	va_end(ap);
+	snprintf(desc, sizeof desc, "printf: '%s' gives '%s'", fmt, want);
+	if (is_str(got, want, desc))
+		is_num(n, want_n, "... and returns its length");
+}
+
+static void test_printf(void)
+{
+	char small[4], big[3001], out[3100];
+
+	formats("abc|-42|42|18446744073709551615|-9223372036854775808", 52, "%s|%d|%u|%llu|%lld",
+		"abc", -42, 42u, 18446744073709551615ULL, (long long)INT64_MIN);
+	formats("he|hel||hi", 10, "%.*s|%.3s|%.0s|%.10s", 2, "hello", "hello", "x", "hi");
+	formats("123|Z|05|-5|0xdead|0|ff", 23, "%zu|%c|%02d|%02d|%#llx|%#llx|%lx",
+		(size_t)123, 'Z', 5, -5, 0xdeadULL, 0ULL, 0xffUL);
+	formats("00ab|ab      |12      |     -12|    x|y    |z   |", 49,
+		"%04x|%-8s|%-8d|%8d|%*s|%*s|%-*s|", 0xab, "ab", 12, -12, 5, "x", -5, "y", 4, "z");
+	formats("-00000123|00001234|0010|010|0|0|007|00042|    -007|007     |+5| 5|-5", 68,
+		"%09ld|%08x|%04o|%#o|%#o|%o|%03lld|%.5d|%8.3d|%-8.3d|%+d|% d|%+d",
+		-123L, 0x1234u, 8, 8, 0, 0, 7LL, 42, -7, 7, 5, 5, -5);
+	formats("||0|ABC|0XABC|0x1000|44|4464|44", 31, "%.0d|%.0u|%x|%X|%#X|%p|%hhd|%hd|%hhu",
+		0, 0u, 0u, 0xabcu, 0xabcu, (void *)0x1000, 300, 70000, 300);
+	formats("50%|a |long|-1|-2|7", 19, "%d%%|%-2s|%.155s|%jd|%td|%i",
+		50, "a", "long", (intmax_t)-1, (ptrdiff_t)-2, 7);
+	is_num(snprintf(small, sizeof small, "%s", "abcdef"), 6, "printf: truncated, the length is the whole");
+	is_str(small, "abc", "... and the buffer ends in a NUL");
+	is_num(snprintf(NULL, 0, "%d-%s", 12345, "xyz"), 9, "printf: a size of 0 measures");
+	memset(big, 'q', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	is_num(snprintf(out, sizeof out, "<%s>", big), 3002, "printf: past its 1 KB of buffer");
+	ok(strlen(out) == 3002 && out[0] == '<' && out[3000] == 'q' && out[3001] == '>',
+	   "... all of it, in order");
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -1918,6 +1965,7 @@ int main(void)
 		perror("unit: mkdtemp");
 		return 2;
 	}
+	test_printf();
 	test_sizes();
 	test_cpus();
 	test_cpusets();
