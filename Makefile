@@ -50,8 +50,9 @@ CFLAGS  += -std=gnu11 $(WARN) $(LTO) -isystem $(INC)
 # object in its own section lets the linker drop those never called (4 KB).
 CFLAGS  += -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-ffunction-sections -fdata-sections
-# The C++ object uses musl's headers and needs no C++ runtime at all.
-CXXFLAGS ?= -O2
+# The C++ object uses musl's headers and needs no C++ runtime at all; -Os
+# as the rest (the banner and the report run once).
+CXXFLAGS ?= -Os
 CXXFLAGS += -std=gnu++17 $(WARN) -fno-exceptions -fno-rtti \
 	-fno-asynchronous-unwind-tables -fno-threadsafe-statics \
 	-nostdinc -nostdinc++ -isystem $(MUSL_INC) \
