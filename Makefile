@@ -45,6 +45,11 @@ build/include/jsmn.h: build/include/.stamp
 	@test -f $(HOST_INC)/jsmn.h || $(MAKE) --no-print-directory deps
 	ln -sfn $(HOST_INC)/jsmn.h $@
 
+# The system call table of the architecture built, sorted by name, from
+# the kernel's <asm/unistd.h> as $(CC) reads it (src/gen-syscalls.sh).
+build/include/syscall-table.h: src/gen-syscalls.sh build/include/.stamp
+	sh src/gen-syscalls.sh $(CC) -isystem build/include >$@.tmp && mv $@.tmp $@
+
 # src/man.c is not carapace's: it is the tool that writes the man page.
 C_SRCS  = carapace.c $(filter-out src/man.c,$(wildcard src/*.c))
 C_OBJS  = $(patsubst %.c,build/%.o,$(C_SRCS))
@@ -53,6 +58,10 @@ OBJS    = $(C_OBJS) build/inspector.o
 build/%.o: %.c src/carapace.h src/shared.h inspector.h build/include/.stamp build/include/jsmn.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+build/src/seccomp.o build/asan/src/seccomp.o build/fuzz/src/seccomp.o: build/include/syscall-table.h
+# t/unit.c reads it too (order-only: not one of build/asan/unit's $^)
+build/unit/unit build/asan/unit: | build/include/syscall-table.h
 
 # The config.json reader runs once per container and is all small
 # functions and messages: -Os saves 8 KB of the binary (239,288 bytes

@@ -610,6 +610,40 @@ static void test_tar_bad(void)
 	   "tar: and nothing was written outside the roots");
 }
 
+/*
+ * --- src/seccomp.c: the system call table the build made, sorted by name
+ * (build/include/syscall-table.h, by src/gen-syscalls.sh; its numbers are
+ * checked against the header's __NR_ ones where seccomp.c is built).
+ * syscall_number, a binary search, finds each name, and nothing that is
+ * only like one.
+ */
+#include <syscall-table.h>
+#define TABLE_ROW(nr, name) { #name, nr },
+static const struct { const char *name; int nr; } table_rows[] = { SYSCALL_TABLE(TABLE_ROW) };
+
+static void test_syscall_table(void)
+{
+	static const char *const unlike[] = { "", "a", "_", "zzz", "ope", "openat3", "openatt",
+		"open ", " open", "OPEN", "reads", "_sysctlx", "writevz" };
+	size_t n = sizeof table_rows / sizeof table_rows[0], wrong = 0, unsorted = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		wrong += syscall_number(table_rows[i].name, strlen(table_rows[i].name)) !=
+			 table_rows[i].nr;
+		unsorted += i && strcmp(table_rows[i - 1].name, table_rows[i].name) >= 0;
+	}
+	is_num((long long)n, SYSCALL_COUNT, "syscall table: as many rows as it says");
+	ok(n > 300 && !unsorted, "syscall table: %zu names, sorted, none twice", n);
+	is_num((long long)wrong, 0, "syscall table: the search finds each name's number");
+	for (size_t i = 0; i < sizeof unlike / sizeof unlike[0]; i++)
+		is_num(syscall_number(unlike[i], strlen(unlike[i])), -1,
+		       xasprintf("syscall table: '%s' is no system call", unlike[i]));
+	is_num(syscall_number("openat\0x", 8), -1, "syscall table: a name with a NUL inside is none");
+	is_num(syscall_number("openat2", 6), SYS_openat, "syscall table: the length given counts, not a NUL");
+	is_num(syscall_number("read", 4), SYS_read, "syscall table: read is __NR_read");
+	is_num(syscall_number("open_tree_attr", 14), 467, "syscall table: a later call (Linux 6.15) is there");
+}
+
 /* --- src/seccomp.c: profiles, read and then installed in a child */
 
 struct filter_probe {
@@ -1924,6 +1958,7 @@ int main(void)
 	test_ulimits();
 	test_tar_good();
 	test_tar_bad();
+	test_syscall_table();
 	test_seccomp();
 	test_oci_seccomp_ops();
 	test_oci_seccomp_rules();

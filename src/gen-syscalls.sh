@@ -1,0 +1,112 @@
+#!/bin/sh
+# src/gen-syscalls.sh: the system call table of the architecture being
+# built, for src/seccomp.c, made from the kernel's own numbers.
+#
+#   sh src/gen-syscalls.sh CC [FLAGS...] >syscall-table.h
+#
+# CC with FLAGS is the build's compiler (musl-gcc, aarch64-linux-musl-gcc):
+# its preprocessor reads <asm/unistd.h> as the build does, so the numbers
+# are the target's, whichever machine builds. The file it writes:
+#
+#   SYSCALL_TABLE(X)	X(number, name) for each system call, sorted by
+#			name (bytes, as memcmp compares): syscall_number()
+#			is a binary search of it
+#   SYSCALL_COUNT	how many
+#   SYSCALL_NAMES_SIZE	the bytes of the names, each ended by a NUL
+#   SYSCALL_ARCH	the architecture read, x86_64 or aarch64
+#   checks		_Static_assert(__NR_name == number) for each, where
+#			the header of the build names it
+#
+# Only sh, awk, sort and the compiler's preprocessor: what any machine that
+# builds carapace has.
+set -eu
+[ $# -ge 1 ] || { echo "usage: $0 CC [FLAGS...]" >&2; exit 2; }
+
+macros=$(printf '#include <asm/unistd.h>\n' | "$@" -E -dM -x c -)
+case $macros in
+*"#define __x86_64__ "*) arch=x86_64 ;;
+*"#define __aarch64__ "*) arch=aarch64 ;;
+*) echo "$0: $1 builds for an architecture carapace has no table of" >&2; exit 1 ;;
+esac
+
+# System calls newer than the oldest header carapace builds with (Linux
+# 6.1's, Debian 12's), by hand: NAME NUMBER [ARCH]. Since Linux 5.1 a new
+# call has the same number on every architecture but alpha's; an ARCH
+# says it exists there only. Where the header has one, the header wins,
+# and one it numbers otherwise stops the build.
+later='cachestat 451
+fchmodat2 452
+map_shadow_stack 453
+futex_wake 454
+futex_wait 455
+futex_requeue 456
+statmount 457
+listmount 458
+lsm_get_self_attr 459
+lsm_set_self_attr 460
+lsm_list_modules 461
+mseal 462
+uretprobe 335 x86_64
+setxattrat 463
+getxattrat 464
+listxattrat 465
+removexattrat 466
+open_tree_attr 467
+file_getattr 468
+file_setattr 469'
+
+table=$(printf '%s\n' "$macros" | awk -v arch="$arch" -v later="$later" '
+	# #define __NR_name VALUE, VALUE a number or another macro: asm-generic
+	# names some __NR3264_name, for the 32- and 64-bit ABIs to differ.
+	$1 == "#define" && $2 ~ /^__NR/ && NF == 3 { value[$2] = $3 }
+	END {
+		for (m in value) {
+			if (m !~ /^__NR_/)
+				continue
+			name = substr(m, 6)
+			# not system calls: the count, and where arch calls begin
+			if (name == "syscalls" || name == "arch_specific_syscall")
+				continue
+			v = value[m]
+			for (depth = 0; v in value && depth < 4; depth++)
+				v = value[v]
+			if (v !~ /^[0-9]+$/) {
+				print "gen-syscalls: " m " is " value[m] ", not a number" > "/dev/stderr"
+				exit 1
+			}
+			nr[name] = v + 0
+		}
+		n = split(later, line, "\n")
+		for (i = 1; i <= n; i++) {
+			split(line[i], w, " ")
+			if (w[3] != "" && w[3] != arch)
+				continue
+			if (!(w[1] in nr))
+				nr[w[1]] = w[2] + 0
+			else if (nr[w[1]] != w[2] + 0) {
+				print "gen-syscalls: " w[1] " is " nr[w[1]] " in the header, not " w[2] > "/dev/stderr"
+				exit 1
+			}
+		}
+		for (name in nr)
+			print name, nr[name]
+	}' | LC_ALL=C sort)
+
+[ -n "$table" ] || { echo "$0: no system calls in <asm/unistd.h>" >&2; exit 1; }
+printf '%s\n' "$table" | awk -v arch="$arch" '
+	BEGIN {
+		print "/* Made by src/gen-syscalls.sh from <asm/unistd.h>: do not edit. */"
+		print "#define SYSCALL_ARCH_" arch " 1"
+		print "#define SYSCALL_TABLE(X) \\"
+	}
+	{ names[NR] = $1; nrs[NR] = $2; printf "\tX(%d, %s) \\\n", $2, $1; offset += length($1) + 1 }
+	END {
+		print ""
+		print "#define SYSCALL_COUNT " NR
+		print "#define SYSCALL_NAMES_SIZE " offset
+		for (i = 1; i <= NR; i++) {
+			print "#ifdef __NR_" names[i]
+			print "_Static_assert(__NR_" names[i] " == " nrs[i] ", \"__NR_" names[i] " is not " nrs[i] "\");"
+			print "#endif"
+		}
+	}'
