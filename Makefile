@@ -81,8 +81,8 @@ $(INC)/jsmn.h: | $(INC)/.stamp
 
 # The system call table of the architecture built, sorted by name, from
 # the kernel's <asm/unistd.h> as $(CC) reads it (src/gen-syscalls.sh).
-build/include/syscall-table.h: src/gen-syscalls.sh build/include/.stamp
-	sh src/gen-syscalls.sh $(CC) -isystem build/include >$@.tmp && mv $@.tmp $@
+$(INC)/syscall-table.h: src/gen-syscalls.sh $(INC)/.stamp
+	sh src/gen-syscalls.sh $(CC) -isystem $(INC) >$@.tmp && mv $@.tmp $@
 
 # src/man.c is not carapace's: it is the tool that writes the man page.
 C_SRCS  = carapace.c $(filter-out src/man.c,$(wildcard src/*.c))
@@ -93,9 +93,10 @@ $(BUILD)/%.o: %.c src/carapace.h src/shared.h inspector.h $(INC)/.stamp $(INC)/j
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-build/src/seccomp.o build/asan/src/seccomp.o build/fuzz/src/seccomp.o: build/include/syscall-table.h
+$(BUILD)/src/seccomp.o: $(INC)/syscall-table.h
+build/asan/src/seccomp.o build/fuzz/src/seccomp.o: build/include/syscall-table.h
 # t/unit.c reads it too (order-only: not one of build/asan/unit's $^)
-build/unit/unit build/asan/unit: | build/include/syscall-table.h
+$(BUILD)/unit/unit build/asan/unit: | $(INC)/syscall-table.h
 
 # The config.json reader runs once per container and is all small
 # functions and messages: -Os saves 8 KB of the binary (239,288 bytes

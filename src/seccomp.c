@@ -7,23 +7,32 @@
 
 /*
  * The one architecture the filter is made for, named here only: its audit
- * number, which the filter checks first, its name for errors, and its
- * system call table, which the build makes from the kernel's header for
- * it (src/gen-syscalls.sh).
+ * number, which the filter checks first, its name for errors, its compat
+ * ABIs, which the filter kills, and its system call table, which the
+ * build makes from the kernel's header for it (src/gen-syscalls.sh).
+ * Profiles name system calls, so one profile serves every architecture;
+ * a name the architecture lacks is skipped (open and fork on arm64).
  */
 #include <asm/unistd.h>	/* the kernel's numbers: musl's may be older */
 #include <syscall-table.h>
 #if defined(__x86_64__) && defined(SYSCALL_ARCH_x86_64)
 #define SECCOMP_AUDIT_ARCH AUDIT_ARCH_X86_64
 #define SECCOMP_ARCH_NAME "x86-64"
+/* i386's calls come with AUDIT_ARCH_I386, which the arch check kills. */
+#define SECCOMP_COMPAT_NAME "i386 and x32"
 /* From here up, numbers are x32's: another ABI with the same audit number. */
 #ifdef __X32_SYSCALL_BIT
 #define SECCOMP_FOREIGN_NR __X32_SYSCALL_BIT
 #else
 #define SECCOMP_FOREIGN_NR 0x40000000
 #endif
+#elif defined(__aarch64__) && defined(SYSCALL_ARCH_aarch64)
+#define SECCOMP_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#define SECCOMP_ARCH_NAME "arm64"
+/* A kernel with AArch32 at EL0 runs 32-bit Arm programs: AUDIT_ARCH_ARM. */
+#define SECCOMP_COMPAT_NAME "32-bit Arm"
 #else
-#error "seccomp: carapace knows the system calls of x86-64 only"
+#error "seccomp: carapace knows the system calls of x86-64 and arm64 only"
 #endif
 
 /*
@@ -173,13 +182,18 @@ static bool set_rule(struct seccomp_rules *r, const char *name, size_t len, uint
 	return true;
 }
 
-/* RET for each of NAMES, separated by spaces. */
+/*
+ * RET for each of NAMES, separated by spaces. The default profile is
+ * x86-64's, which has every name it lists (t/unit.c checks), a superset
+ * of arm64's: there, the x86-64 ones (open, fork, arch_prctl, ...) are
+ * skipped.
+ */
 static void set_rules(struct seccomp_rules *r, const char *names, uint32_t ret)
 {
 	for (const char *p = names; *p; p += strspn(p, " ")) {
 		size_t n = strcspn(p, " ");
 
-		if (!set_rule(r, p, n, ret))
+		if (!set_rule(r, p, n, ret) && SECCOMP_AUDIT_ARCH == AUDIT_ARCH_X86_64)
 			die(EXIT_CANT_RUN, "seccomp: no system call %.*s on " SECCOMP_ARCH_NAME,
 			    (int)n, p);
 		p += n;
@@ -332,8 +346,8 @@ static bool rule_names(const struct seccomp_rule *rule, int nr)
  * tried in the profile's order, and the first that matches decides; one
  * without args always matches, so the rules after it never apply. A call
  * with rules with args up to there is RET_OCI_ARGS, which emit_oci_rules
- * makes. Names that x86-64 lacks (i386's, other machines') are skipped,
- * as runc does. Returns the action of numbers above the highest named.
+ * makes. Names that this architecture lacks (compat ABIs', other
+ * machines') are skipped, as runc does. Returns the action of numbers above the highest named.
  */
 static uint32_t oci_rules(struct seccomp_rules *r, const struct seccomp_profile *p)
 {
@@ -406,14 +420,20 @@ static void emit(struct seccomp_filter *f, const struct sock_filter *insns, size
 #define LD(field) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, field))
 #define RET(k) BPF_STMT(BPF_RET | BPF_K, (k))
 #define JEQ(k, jt, jf) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (jt), (jf))
-/* The first argument's low 32 bits (x86-64 is little-endian): all that is checked. */
-#define ARG0 args[0]
 #define CLONE_NEW_NAMESPACES (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | \
 			      CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
 
-/* Where an argument's two halves are: x86-64 is little-endian. */
+/* Where an argument's two halves are: x86-64 and arm64 are little-endian. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "seccomp: a big-endian machine");
 #define ARG_LOW(i) (offsetof(struct seccomp_data, args) + 8 * (i))
 #define ARG_HIGH(i) (ARG_LOW(i) + 4)
+/*
+ * The first argument's low 32 bits: all that the default profile checks.
+ * Its three checks are of argument 0 on both: clone's flags (arm64's
+ * clone is CLONE_BACKWARDS, which moves tls and child_tid only),
+ * personality's persona and socket's family.
+ */
+#define LD_ARG0 BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW(0))
 
 /*
  * One comparison of an OCI rule, on all 64 bits: the high words first,
@@ -519,16 +539,16 @@ static void emit_leaf(struct seccomp_filter *f, const struct seccomp_rules *rule
 	}
 	switch (r->first) {
 	case __NR_personality:	/* docker's: query, Linux, 32-bit, and UNAME26 */
-		EMIT(f, LD(ARG0), JEQ(PER_LINUX, 5, 0), JEQ(PER_LINUX32, 4, 0),
+		EMIT(f, LD_ARG0, JEQ(PER_LINUX, 5, 0), JEQ(PER_LINUX32, 4, 0),
 		     JEQ(UNAME26, 3, 0), JEQ(UNAME26 | PER_LINUX32, 2, 0), JEQ(0xffffffff, 1, 0),
 		     RET(RET_EPERM), RET(SECCOMP_RET_ALLOW));
 		break;
 	case __NR_clone:
-		EMIT(f, LD(ARG0), BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NEW_NAMESPACES, 0, 1),
+		EMIT(f, LD_ARG0, BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NEW_NAMESPACES, 0, 1),
 		     RET(RET_EPERM), RET(SECCOMP_RET_ALLOW));
 		break;
 	case __NR_socket:	/* vsock reaches the hypervisor's host */
-		EMIT(f, LD(ARG0), JEQ(AF_VSOCK, 0, 1), RET(RET_EPERM), RET(SECCOMP_RET_ALLOW));
+		EMIT(f, LD_ARG0, JEQ(AF_VSOCK, 0, 1), RET(RET_EPERM), RET(SECCOMP_RET_ALLOW));
 		break;
 	default:
 		die(EXIT_CANT_RUN, "seccomp: no argument check for system call %u", r->first);
@@ -566,14 +586,15 @@ static uint32_t verdict(const struct seccomp_rules *r, size_t nr, uint32_t above
 
 /*
  * Builds the container's filter into F, in the launcher so that a bad
- * profile fails early; the workload installs it (install_seccomp). Foreign ABIs (i386, and numbers
- * with the x32 bit, -1 among them) are killed, not denied: their numbers
- * mean other system calls, so no rule here applies to them, and a 32-bit
- * program that got ENOSYS would fail in odd ways, while SIGSYS says what
- * happened. An OCI profile that lists SCMP_ARCH_X86 or SCMP_ARCH_X32
- * changes nothing: its rules name x86-64's numbers, carapace has no
- * table of the others, and their default action would let a 32-bit
- * program around a deny list. Numbers above the highest one the
+ * profile fails early; the workload installs it (install_seccomp).
+ * Compat ABIs (x86-64's i386, and numbers with the x32 bit, -1 among
+ * them; arm64's 32-bit Arm, AUDIT_ARCH_ARM) are killed, not denied: their
+ * numbers mean other system calls, so no rule here applies to them, and
+ * a 32-bit program that got ENOSYS would fail in odd ways, while SIGSYS
+ * says what happened. An OCI profile that lists SCMP_ARCH_X86,
+ * SCMP_ARCH_X32 or SCMP_ARCH_ARM changes nothing: carapace has no table
+ * of their numbers, and their default action would let a 32-bit program
+ * around a deny list. Numbers above the highest one the
  * profile names get ENOSYS, as with runc: libc then falls back from a
  * system call the profile predates to the older one.
  */
@@ -602,9 +623,9 @@ void build_seccomp(const struct container *c, struct seccomp_filter *f)
 	if (oci) {
 		above = oci_rules(&rules, oci);
 		f->flags = oci->flags;
-		if (oci->arches & (SECCOMP_ARCH_BIT_X86 | SECCOMP_ARCH_BIT_X32))
-			log_debug("seccomp: %s: i386 and x32 system calls are killed, though "
-				  "the profile lists them", name);
+		if (oci->arches & SECCOMP_ARCH_BIT_COMPAT)
+			log_debug("seccomp: %s: " SECCOMP_COMPAT_NAME " system calls are killed, "
+				  "though the profile lists them", name);
 	}
 	/* The report comes after the filter: without write, it would end in silence. */
 	if (c->process.action == EXEC_INSPECT && !oci &&
@@ -614,7 +635,9 @@ void build_seccomp(const struct container *c, struct seccomp_filter *f)
 	for (size_t nr = 0; nr < N_SYSCALLS; nr++)
 		add_range(ranges, &n, nr, verdict(&rules, nr, above));
 	add_range(ranges, &n, N_SYSCALLS, above);
+#ifdef SECCOMP_FOREIGN_NR
 	add_range(ranges, &n, SECCOMP_FOREIGN_NR, SECCOMP_RET_KILL_PROCESS);
+#endif
 	emit_tree(f, &rules, ranges, n);
 	EMIT(f, LD(arch), JEQ(SECCOMP_AUDIT_ARCH, 1, 0), RET(SECCOMP_RET_KILL_PROCESS), LD(nr));
 	log_debug("seccomp: %s: %zu ranges, %zu instructions", name, n, BPF_MAXINSNS - f->start);
