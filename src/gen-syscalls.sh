@@ -58,7 +58,11 @@ file_setattr 469'
 table=$(printf '%s\n' "$macros" | awk -v arch="$arch" -v later="$later" '
 	# #define __NR_name VALUE, VALUE a number or another macro: asm-generic
 	# names some __NR3264_name, for the 32- and 64-bit ABIs to differ.
-	$1 == "#define" && $2 ~ /^__NR/ && NF == 3 { value[$2] = $3 }
+	$1 == "#define" && $2 ~ /^__NR/ {
+		v = $0
+		sub(/^#define[ \t]+[^ \t]+[ \t]+/, "", v)
+		value[$2] = v
+	}
 	END {
 		for (m in value) {
 			if (m !~ /^__NR_/)
@@ -90,7 +94,8 @@ table=$(printf '%s\n' "$macros" | awk -v arch="$arch" -v later="$later" '
 		}
 		for (name in nr)
 			print name, nr[name]
-	}' | LC_ALL=C sort)
+	}')
+table=$(printf '%s\n' "$table" | LC_ALL=C sort)
 
 [ -n "$table" ] || { echo "$0: no system calls in <asm/unistd.h>" >&2; exit 1; }
 printf '%s\n' "$table" | awk -v arch="$arch" '
