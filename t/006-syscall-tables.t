@@ -80,6 +80,22 @@ check_arch aarch64 aarch64-linux-musl-gcc aarch64-linux-gnu-gcc /usr/include/aar
 	 renameat=38 io_uring_setup=425 clone3=435 cachestat=451 open_tree_attr=467 file_setattr=469" \
 	"open fork vfork arch_prctl uretprobe stat pipe dup2" "$later"
 
+# SYSCALL_ELSEWHERE: the names only the other architecture has.
+elsewhere() { sed -n 's/^#define SYSCALL_ELSEWHERE "\(.*\)"$/\1/p' "$work/$1/syscall-table.h" | tr ' ' '\n' | sed '/^$/d'; }
+if [ -s "$work/x86_64/rows" ] && [ -s "$work/aarch64/rows" ]; then
+	cut -d' ' -f1 "$work/x86_64/rows" >"$work/x86_64/names"
+	cut -d' ' -f1 "$work/aarch64/rows" >"$work/aarch64/names"
+	is "$(elsewhere aarch64 | tr '\n' ' ')" \
+		"$(LC_ALL=C comm -23 "$work/x86_64/names" "$work/aarch64/names" | tr '\n' ' ')" \
+		"aarch64: SYSCALL_ELSEWHERE is what x86-64 has and arm64 lacks"
+	is "$(elsewhere x86_64 | tr '\n' ' ')" \
+		"$(LC_ALL=C comm -13 "$work/x86_64/names" "$work/aarch64/names" | tr '\n' ' ')" \
+		"x86_64: SYSCALL_ELSEWHERE is what arm64 has and x86-64 lacks (nothing)"
+else
+	skip "SYSCALL_ELSEWHERE: needs both tables"
+	skip "SYSCALL_ELSEWHERE: needs both tables"
+fi
+
 # --- what the generator refuses: a compiler stand-in says what "header" it read.
 fake_cc() {
 	printf '#!/bin/sh\ncat <<"EOF"\n%s\nEOF\n' "$1" >"$work/cc"
