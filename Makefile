@@ -136,14 +136,19 @@ $(BUILD)/unit/carapace.o: carapace.c src/carapace.h $(INC)/.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Dmain=carapace_main -c -o $@ carapace.c
 
-$(BUILD)/unit/unit: t/unit.c $(UNIT_OBJS)
+$(BUILD)/unit/unit: t/unit.c t/bpf-run.h $(UNIT_OBJS)
 	$(CC) $(CFLAGS) -static -o $@ t/unit.c $(UNIT_OBJS)
 
 # t/oci-cgroups.c, src/cgroup.c's OCI side driven alone (t/087-oci-cgroups.t).
 $(BUILD)/unit/oci-cgroups: t/oci-cgroups.c $(UNIT_OBJS)
 	$(CC) $(CFLAGS) -static -o $@ t/oci-cgroups.c $(UNIT_OBJS)
 
-unit: $(BUILD)/unit/unit $(BUILD)/unit/oci-cgroups
+# t/seccomp-verdicts.c, the filter src/seccomp.c builds, run in t/bpf-run.h
+# (t/301-seccomp-arches.t; the arm64 one under qemu-user).
+$(BUILD)/unit/seccomp-verdicts: t/seccomp-verdicts.c t/bpf-run.h $(UNIT_OBJS)
+	$(CC) $(CFLAGS) -static -o $@ t/seccomp-verdicts.c $(UNIT_OBJS)
+
+unit: $(BUILD)/unit/unit $(BUILD)/unit/oci-cgroups $(BUILD)/unit/seccomp-verdicts
 
 # AddressSanitizer and UBSan need glibc's gcc and a dynamic binary (ASan
 # can't be static): build/asan/carapace, beside ./carapace, and the suite
