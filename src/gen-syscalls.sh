@@ -16,6 +16,8 @@
 #   SYSCALL_ELSEWHERE	the names that only the other architectures
 #			carapace builds for have, separated by spaces: a
 #			profile naming them serves them all
+#   SYSCALL_NR_name	each one's number, for the default profile; -1
+#			for those of SYSCALL_ELSEWHERE
 #   SYSCALL_ARCH	the architecture read, x86_64 or aarch64
 #   checks		_Static_assert(__NR_name == number) for each, where
 #			the header of the build names it
@@ -128,6 +130,11 @@ printf '%s\n' "$table" | awk -v arch="$arch" -v elsewhere="$elsewhere" '
 		print "#define SYSCALL_COUNT " NR
 		print "#define SYSCALL_NAMES_SIZE " offset
 		print "#define SYSCALL_ELSEWHERE \"" elsewhere "\""
+		for (i = 1; i <= NR; i++)
+			print "#define SYSCALL_NR_" names[i] " " nrs[i]
+		n = split(elsewhere, other, " ")
+		for (i = 1; i <= n; i++)
+			print "#define SYSCALL_NR_" other[i] " (-1)"
 		for (i = 1; i <= NR; i++) {
 			print "#ifdef __NR_" names[i]
 			print "_Static_assert(__NR_" names[i] " == " nrs[i] ", \"__NR_" names[i] " is not " nrs[i] "\");"
