@@ -208,10 +208,11 @@ static const char *const mount_options[] = {
 };
 
 /*
- * carapace features: the truth about this build. seccomp: the actions,
- * operators and this machine's ABIs (x86-64's three, arm64's two) its compiler knows (no SCMP_ACT_NOTIFY:
- * no agent); cgroupfs, v1 and v2, no systemd; AppArmor profiles where the
- * host has AppArmor; no SELinux, no Intel RDT.
+ * carapace features: the truth about this build. seccomp: the actions
+ * and operators its compiler knows (no SCMP_ACT_NOTIFY: no agent) and
+ * the ABIs of the machine it is built for (x86-64's three, arm64's two);
+ * cgroupfs, v1 and v2, no systemd; AppArmor profiles where the host has
+ * AppArmor; no SELinux, no Intel RDT.
  */
 int cmd_features(const struct oci_args *global __attribute__((unused)), int argc, char **argv)
 {

@@ -8,18 +8,26 @@
 # side (a denied call, a killed compat call, for real) is t/300's and, for
 # arm64, t/900's VM's.
 . "$(dirname "$0")/tap.sh"
+need_binary
 
 work=$(mktemp -d)
 trap 'rm -rf -- "$work"' EXIT
 
-# verdicts ARCH [PROFILE]: the harness of ARCH, built and run.
-verdicts() {
-	local arch=$1; shift
+# on ARCH PROGRAM ARGS...: runs build/[ARCH/]PROGRAM, under qemu-user if foreign.
+on() {
+	local arch=$1 prog=$2; shift 2
 	if [ "$arch" = "$(uname -m)" ]; then
-		"$TOP/build/unit/seccomp-verdicts" "$@"
+		"$TOP/build/$prog" "$@"
 	else
-		qemu-aarch64-static "$TOP/build/$arch/unit/seccomp-verdicts" "$@"
+		qemu-aarch64-static "$TOP/build/$arch/$prog" "$@"
 	fi
+}
+# verdicts ARCH [PROFILE]: the harness of ARCH, built and run.
+verdicts() { local arch=$1; shift; on "$arch" unit/seccomp-verdicts "$@"; }
+# archs ARCH: the seccomp ABIs that ARCH's carapace features lists.
+archs() {
+	if [ "$1" = "$(uname -m)" ]; then "$CARAPACE" features; else on "$1" carapace features; fi |
+		tr -d ' \t\n' | grep -o '"archs":\[[^]]*\]'
 }
 
 arches=$(uname -m)
@@ -27,10 +35,11 @@ make -s -C "$TOP" build/unit/seccomp-verdicts >&2 ||
 	{ echo "Bail out! make build/unit/seccomp-verdicts failed"; exit 1; }
 if [ "$arches" = x86_64 ] && command -v aarch64-linux-musl-gcc >/dev/null &&
 	command -v qemu-aarch64-static >/dev/null; then
-	if make -s -C "$TOP" ARCH=aarch64 build/aarch64/unit/seccomp-verdicts >&2; then
+	if make -s -C "$TOP" ARCH=aarch64 build/aarch64/unit/seccomp-verdicts \
+		build/aarch64/carapace >&2; then
 		arches="$arches aarch64"
 	else
-		echo "Bail out! make ARCH=aarch64 build/aarch64/unit/seccomp-verdicts failed"
+		echo "Bail out! make ARCH=aarch64 failed"
 		exit 1
 	fi
 fi
@@ -66,6 +75,9 @@ own_aarch64='open: none
 fork: none
 number -1: ENOSYS'
 
+archs_x86_64='"archs":["SCMP_ARCH_X32","SCMP_ARCH_X86","SCMP_ARCH_X86_64"]'
+archs_aarch64='"archs":["SCMP_ARCH_AARCH64","SCMP_ARCH_ARM"]'
+
 # A profile written once: x86-64's names that arm64 lacks are skipped there.
 printf 'default: allow\nopen errno\nfork kill\nmkdirat errno\nmount kill\n' >"$work/shared"
 shared_x86_64='open: EPERM
@@ -87,7 +99,7 @@ EOF
 for arch in x86_64 aarch64; do
 	case " $arches " in
 	*" $arch "*) ;;
-	*) for _ in 1 2 3 4 5 6 7; do skip "$arch: no build of it runs here"; done; continue ;;
+	*) for _ in 1 2 3 4 5 6 7 8; do skip "$arch: no build of it runs here"; done; continue ;;
 	esac
 	own=own_$arch shared=shared_$arch
 	out=$(verdicts "$arch")
@@ -109,5 +121,7 @@ for arch in x86_64 aarch64; do
 	is "$(printf '%s\n' "$OUT" | grep '^open:')" \
 		"$([ "$arch" = x86_64 ] && echo 'open: allow' || echo 'open: none')" \
 		"$arch: ... the names it lacks skipped"
+	own=archs_$arch
+	is "$(archs "$arch")" "${!own}" "$arch: carapace features lists its own ABIs"
 done
 done_testing
