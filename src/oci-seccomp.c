@@ -410,6 +410,36 @@ static void parse_flags(const struct json *j, int i, struct seccomp_profile *p)
 	}
 }
 
+/*
+ * The index after token I and all it holds, once its shape is checked:
+ * jsmn lets through an object whose key has no value or two ("a": 1 "b"
+ * makes "b" a second child of "a"), which the readers below would walk
+ * past the tokens' end. Each key is a string with one value; nothing
+ * else holds a token but arrays; profiles are shallow.
+ */
+static int check_shape(const struct json *j, int i, int depth)
+{
+	const jsmntok_t *t = &j->t[i];
+
+	if (depth > 16)
+		bad(j, "", "nested too deep");
+	if (t->type == JSMN_OBJECT || t->type == JSMN_ARRAY) {
+		i++;
+		for (int k = 0; k < t->size; k++) {
+			if (i >= j->n)
+				bad(j, "", "not valid JSON");
+			if (t->type == JSMN_OBJECT && (j->t[i].type != JSMN_STRING ||
+						       j->t[i].size != 1 || ++i >= j->n))
+				bad(j, "", "not valid JSON: a key without one value");
+			i = check_shape(j, i, depth + 1);
+		}
+		return i;
+	}
+	if (t->size)
+		bad(j, "", "not valid JSON: a value where a comma belongs");
+	return i + 1;
+}
+
 /* Tokens of LEN bytes of JSON, which must be one object and nothing else. */
 static void tokenize(struct json *j, const char *json, size_t len)
 {
@@ -425,7 +455,7 @@ static void tokenize(struct json *j, const char *json, size_t len)
 	jsmn_init(&parser);
 	if (jsmn_parse(&parser, json, len, j->t, (unsigned)j->n) != j->n)
 		bad(j, "", "not valid JSON");
-	if (j->t[0].type != JSMN_OBJECT || skip(j, 0) != j->n)
+	if (j->t[0].type != JSMN_OBJECT || check_shape(j, 0, 0) != j->n)
 		bad(j, "", "not one JSON object");
 }
 

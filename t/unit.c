@@ -1049,6 +1049,15 @@ static void test_oci_seccomp_bad(void)
 		  ".syscalls[0].args[0].value: 'true' is not a whole number from 0", "true for a value" },
 		{ RULE("{\"names\":[\"re\\u0000ad\"],\"action\":\"SCMP_ACT_ALLOW\"}"),
 		  ".syscalls[0].names[0]: \\u0000 can't be in a string here", "a NUL in a name" },
+		/* jsmn takes these; the readers walked past its tokens (make fuzz-seccomp). */
+		{ RULE("{\"names\":[\"read\"],\"action\":\"SCMP_ACT_LOG\",\"cnt\":6 \"x\"}"),
+		  ": not valid JSON: a key without one value", "a key with two values" },
+		{ RULE("{\"names\":[\"read\"],\"action\":\"SCMP_ACT_LOG\",\"cnt\"}"),
+		  ": not valid JSON: a key without one value", "a key with none, last" },
+		{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"x\":1]}",
+		  ": not valid JSON: a value where a comma belongs", "a key in an array" },
+		{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"x\":[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}",
+		  ": nested too deep", "arrays 19 deep" },
 	};
 #undef RULE
 #undef ARG
