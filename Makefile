@@ -98,6 +98,11 @@ $(INC)/jsmn.h: | $(INC)/.stamp
 	@test -f $(HOST_INC)/jsmn.h || $(MAKE) --no-print-directory deps
 	ln -sfn $(HOST_INC)/jsmn.h $@
 
+# The system call table of the architecture built, sorted by name, from
+# the kernel's <asm/unistd.h> as $(CC) reads it (src/gen-syscalls.sh).
+$(INC)/syscall-table.h: src/gen-syscalls.sh $(INC)/.stamp
+	sh src/gen-syscalls.sh $(CC) -isystem $(INC) >$@.tmp && mv $@.tmp $@
+
 # src/man.c is not carapace's: it is the tool that writes the man page.
 C_SRCS  = carapace.c $(filter-out src/man.c,$(wildcard src/*.c))
 C_OBJS  = $(patsubst %.c,$(BUILD)/%.o,$(C_SRCS))
@@ -106,6 +111,11 @@ OBJS    = $(C_OBJS) $(BUILD)/inspector.o
 $(BUILD)/%.o: %.c src/carapace.h src/shared.h inspector.h $(INC)/.stamp $(INC)/jsmn.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/src/seccomp.o: $(INC)/syscall-table.h
+build/asan/src/seccomp.o build/fuzz/src/seccomp.o: build/include/syscall-table.h
+# t/unit.c reads it too (order-only: not one of build/asan/unit's $^)
+$(BUILD)/unit/unit build/asan/unit: | $(INC)/syscall-table.h
 
 # The config.json reader runs once per container and is all small
 # functions and messages: -Os saves 8 KB of the binary (239,288 bytes
@@ -145,14 +155,19 @@ $(BUILD)/unit/carapace.o: carapace.c src/carapace.h $(INC)/.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Dmain=carapace_main -c -o $@ carapace.c
 
-$(BUILD)/unit/unit: t/unit.c $(UNIT_OBJS)
+$(BUILD)/unit/unit: t/unit.c t/bpf-run.h $(UNIT_OBJS)
 	$(CC) $(CFLAGS) -static -o $@ t/unit.c $(UNIT_OBJS)
 
 # t/oci-cgroups.c, src/cgroup.c's OCI side driven alone (t/087-oci-cgroups.t).
 $(BUILD)/unit/oci-cgroups: t/oci-cgroups.c $(UNIT_OBJS)
 	$(CC) $(CFLAGS) -static -o $@ t/oci-cgroups.c $(UNIT_OBJS)
 
-unit: $(BUILD)/unit/unit $(BUILD)/unit/oci-cgroups
+# t/seccomp-verdicts.c, the filter src/seccomp.c builds, run in t/bpf-run.h
+# (t/301-seccomp-arches.t; the arm64 one under qemu-user).
+$(BUILD)/unit/seccomp-verdicts: t/seccomp-verdicts.c t/bpf-run.h $(UNIT_OBJS)
+	$(CC) $(CFLAGS) -static -o $@ t/seccomp-verdicts.c $(UNIT_OBJS)
+
+unit: $(BUILD)/unit/unit $(BUILD)/unit/oci-cgroups $(BUILD)/unit/seccomp-verdicts
 
 # AddressSanitizer and UBSan need glibc's gcc and a dynamic binary (ASan
 # can't be static): build/asan/carapace, beside ./carapace, and the suite

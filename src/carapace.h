@@ -213,8 +213,9 @@ struct seccomp_rule {
 
 /* The ABIs a profile names (architectures): bits of seccomp_profile.arches. */
 enum {
-	SECCOMP_ARCH_BIT_X86_64 = 1, SECCOMP_ARCH_BIT_X86 = 2, SECCOMP_ARCH_BIT_X32 = 4,
-	SECCOMP_ARCH_BIT_OTHER = 8,	/* another machine's: can't run here */
+	SECCOMP_ARCH_BIT_NATIVE = 1,	/* the build's own: SCMP_ARCH_X86_64, SCMP_ARCH_AARCH64 */
+	SECCOMP_ARCH_BIT_COMPAT = 2,	/* this machine's others, killed: X86 and X32, ARM */
+	SECCOMP_ARCH_BIT_OTHER = 4,	/* another machine's: can't run here */
 };
 
 struct seccomp_profile {
@@ -811,6 +812,8 @@ void build_seccomp(const struct container *c, struct seccomp_filter *f);
 const char *seccomp_profile_read(size_t *len);
 void install_seccomp(const struct seccomp_filter *f);
 int syscall_number(const char *name, size_t len);
+/* This build's ABIs by their libseccomp names, sorted: the features command's. */
+const char *const *seccomp_arch_names(size_t *n);
 
 /* src/hostbin.c */
 void exec_sealed(int sealed, int sock, char **argv, char **env);

@@ -316,13 +316,34 @@ static void parse_rules(const struct json *j, int i, struct seccomp_profile *p)
 }
 
 /*
- * architectures: x86-64's three ABIs, and libseccomp's names of the
+ * The ABIs of the machine built for, sorted: its own, and the compat ones,
+ * which build_seccomp kills whatever the profile says.
+ */
+#if defined(__x86_64__)
+#define NATIVE_ARCH "SCMP_ARCH_X86_64"
+static const char *const arch_names[] = { "SCMP_ARCH_X32", "SCMP_ARCH_X86", NATIVE_ARCH };
+#elif defined(__aarch64__)
+#define NATIVE_ARCH "SCMP_ARCH_AARCH64"
+static const char *const arch_names[] = { NATIVE_ARCH, "SCMP_ARCH_ARM" };
+#else
+#error "oci-seccomp: carapace knows the ABIs of x86-64 and arm64 only"
+#endif
+
+const char *const *seccomp_arch_names(size_t *n)
+{
+	*n = sizeof arch_names / sizeof arch_names[0];
+	return arch_names;
+}
+
+/*
+ * architectures: this machine's ABIs, and libseccomp's names of the
  * other machines' (accepted, as engines list them all, and meaningless
- * here). How x86 and x32 are treated: build_seccomp.
+ * here). How the compat ones are treated: build_seccomp.
  */
 static void parse_arches(const struct json *j, int i, struct seccomp_profile *p)
 {
 	static const char *const others[] = {
+		"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32",
 		"SCMP_ARCH_ARM", "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64",
 		"SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64",
 		"SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE",
@@ -335,16 +356,16 @@ static void parse_arches(const struct json *j, int i, struct seccomp_profile *p)
 	need_type(j, i, JSMN_ARRAY, "architectures");
 	for (int k = 0, n = j->t[i].size; k < n; k++) {
 		const char *name;
-		bool known = false;
+		bool ours = false, known = false;
 
 		name_field(field, sizeof field, "architectures[%d]", k);
 		name = json_string(j, i + 1 + k, field);
-		if (!strcmp(name, "SCMP_ARCH_X86_64"))
-			p->arches |= SECCOMP_ARCH_BIT_X86_64;
-		else if (!strcmp(name, "SCMP_ARCH_X86"))
-			p->arches |= SECCOMP_ARCH_BIT_X86;
-		else if (!strcmp(name, "SCMP_ARCH_X32"))
-			p->arches |= SECCOMP_ARCH_BIT_X32;
+		for (size_t a = 0; a < sizeof arch_names / sizeof arch_names[0]; a++)
+			ours |= !strcmp(name, arch_names[a]);
+		if (!strcmp(name, NATIVE_ARCH))
+			p->arches |= SECCOMP_ARCH_BIT_NATIVE;
+		else if (ours)
+			p->arches |= SECCOMP_ARCH_BIT_COMPAT;
 		else {
 			for (size_t o = 0; o < sizeof others / sizeof others[0]; o++)
 				known |= !strcmp(name, others[o]);
@@ -389,6 +410,36 @@ static void parse_flags(const struct json *j, int i, struct seccomp_profile *p)
 	}
 }
 
+/*
+ * The index after token I and all it holds, once its shape is checked:
+ * jsmn lets through an object whose key has no value or two ("a": 1 "b"
+ * makes "b" a second child of "a"), which the readers below would walk
+ * past the tokens' end. Each key is a string with one value; nothing
+ * else holds a token but arrays; profiles are shallow.
+ */
+static int check_shape(const struct json *j, int i, int depth)
+{
+	const jsmntok_t *t = &j->t[i];
+
+	if (depth > 16)
+		bad(j, "", "nested too deep");
+	if (t->type == JSMN_OBJECT || t->type == JSMN_ARRAY) {
+		i++;
+		for (int k = 0; k < t->size; k++) {
+			if (i >= j->n)
+				bad(j, "", "not valid JSON");
+			if (t->type == JSMN_OBJECT && (j->t[i].type != JSMN_STRING ||
+						       j->t[i].size != 1 || ++i >= j->n))
+				bad(j, "", "not valid JSON: a key without one value");
+			i = check_shape(j, i, depth + 1);
+		}
+		return i;
+	}
+	if (t->size)
+		bad(j, "", "not valid JSON: a value where a comma belongs");
+	return i + 1;
+}
+
 /* Tokens of LEN bytes of JSON, which must be one object and nothing else. */
 static void tokenize(struct json *j, const char *json, size_t len)
 {
@@ -404,7 +455,7 @@ static void tokenize(struct json *j, const char *json, size_t len)
 	jsmn_init(&parser);
 	if (jsmn_parse(&parser, json, len, j->t, (unsigned)j->n) != j->n)
 		bad(j, "", "not valid JSON");
-	if (j->t[0].type != JSMN_OBJECT || skip(j, 0) != j->n)
+	if (j->t[0].type != JSMN_OBJECT || check_shape(j, 0, 0) != j->n)
 		bad(j, "", "not one JSON object");
 }
 

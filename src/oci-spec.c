@@ -208,10 +208,11 @@ static const char *const mount_options[] = {
 };
 
 /*
- * carapace features: the truth about this build. seccomp: the actions,
- * operators and the x86-64 ABIs its compiler knows (no SCMP_ACT_NOTIFY:
- * no agent); cgroupfs, v1 and v2, no systemd; AppArmor profiles where the
- * host has AppArmor; no SELinux, no Intel RDT.
+ * carapace features: the truth about this build. seccomp: the actions
+ * and operators its compiler knows (no SCMP_ACT_NOTIFY: no agent) and
+ * the ABIs of the machine it is built for (x86-64's three, arm64's two);
+ * cgroupfs, v1 and v2, no systemd; AppArmor profiles where the host has
+ * AppArmor; no SELinux, no Intel RDT.
  */
 int cmd_features(const struct oci_args *global __attribute__((unused)), int argc, char **argv)
 {
@@ -227,7 +228,8 @@ int cmd_features(const struct oci_args *global __attribute__((unused)), int argc
 		"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT",
 		"SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE",
 	};
-	static const char *const archs[] = { "SCMP_ARCH_X32", "SCMP_ARCH_X86", "SCMP_ARCH_X86_64" };
+	size_t n_archs;
+	const char *const *archs = seccomp_arch_names(&n_archs);
 	FILE *f = stdout;
 
 	parse_features_options(argc, argv);
@@ -248,7 +250,7 @@ int cmd_features(const struct oci_args *global __attribute__((unused)), int argc
 	line(f, 3, false, "\"enabled\": true");
 	strings(f, 3, false, "actions", actions, sizeof actions / sizeof actions[0]);
 	strings(f, 3, false, "operators", operators, sizeof operators / sizeof operators[0]);
-	strings(f, 3, true, "archs", archs, sizeof archs / sizeof archs[0]);
+	strings(f, 3, true, "archs", archs, n_archs);
 	fputs("\t\t},\n", f);
 	line(f, 2, false, "\"apparmor\": { \"enabled\": true }");
 	line(f, 2, false, "\"selinux\": { \"enabled\": false }");

@@ -610,6 +610,40 @@ static void test_tar_bad(void)
 	   "tar: and nothing was written outside the roots");
 }
 
+/*
+ * --- src/seccomp.c: the system call table the build made, sorted by name
+ * (build/include/syscall-table.h, by src/gen-syscalls.sh; its numbers are
+ * checked against the header's __NR_ ones where seccomp.c is built).
+ * syscall_number, a binary search, finds each name, and nothing that is
+ * only like one.
+ */
+#include <syscall-table.h>
+#define TABLE_ROW(nr, name) { #name, nr },
+static const struct { const char *name; int nr; } table_rows[] = { SYSCALL_TABLE(TABLE_ROW) };
+
+static void test_syscall_table(void)
+{
+	static const char *const unlike[] = { "", "a", "_", "zzz", "ope", "openat3", "openatt",
+		"open ", " open", "OPEN", "reads", "_sysctlx", "writevz" };
+	size_t n = sizeof table_rows / sizeof table_rows[0], wrong = 0, unsorted = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		wrong += syscall_number(table_rows[i].name, strlen(table_rows[i].name)) !=
+			 table_rows[i].nr;
+		unsorted += i && strcmp(table_rows[i - 1].name, table_rows[i].name) >= 0;
+	}
+	is_num((long long)n, SYSCALL_COUNT, "syscall table: as many rows as it says");
+	ok(n > 300 && !unsorted, "syscall table: %zu names, sorted, none twice", n);
+	is_num((long long)wrong, 0, "syscall table: the search finds each name's number");
+	for (size_t i = 0; i < sizeof unlike / sizeof unlike[0]; i++)
+		is_num(syscall_number(unlike[i], strlen(unlike[i])), -1,
+		       xasprintf("syscall table: '%s' is no system call", unlike[i]));
+	is_num(syscall_number("openat\0x", 8), -1, "syscall table: a name with a NUL inside is none");
+	is_num(syscall_number("openat2", 6), SYS_openat, "syscall table: the length given counts, not a NUL");
+	is_num(syscall_number("read", 4), SYS_read, "syscall table: read is __NR_read");
+	is_num(syscall_number("open_tree_attr", 14), 467, "syscall table: a later call (Linux 6.15) is there");
+}
+
 /* --- src/seccomp.c: profiles, read and then installed in a child */
 
 struct filter_probe {
@@ -727,47 +761,7 @@ static void test_seccomp(void)
 
 /* --- src/oci-seccomp.c and src/seccomp.c: OCI profiles, compiled and run here */
 
-/*
- * Classic BPF as seccomp runs it, enough for carapace's filters: loads of
- * seccomp_data words, AND, jumps and returns. Any other instruction, a
- * jump out of the program or an unaligned load fails the test (~0u).
- */
-static uint32_t run_bpf(const struct seccomp_filter *f, const struct seccomp_data *d)
-{
-	const struct sock_filter *p = f->insns + f->start;
-	size_t len = BPF_MAXINSNS - f->start;
-	uint32_t a = 0, word;
-
-	for (size_t pc = 0; pc < len; pc++) {
-		const struct sock_filter *i = &p[pc];
-		bool jump;
-
-		switch (i->code) {
-		case BPF_LD | BPF_W | BPF_ABS:
-			if (i->k % 4 || i->k + 4 > sizeof *d)
-				return ~0u;
-			memcpy(&word, (const char *)d + i->k, 4);
-			a = word;
-			continue;
-		case BPF_ALU | BPF_AND | BPF_K:
-			a &= i->k;
-			continue;
-		case BPF_RET | BPF_K:
-			return i->k;
-		case BPF_JMP | BPF_JA:
-			pc += i->k;
-			continue;
-		case BPF_JMP | BPF_JEQ | BPF_K: jump = a == i->k; break;
-		case BPF_JMP | BPF_JGT | BPF_K: jump = a > i->k; break;
-		case BPF_JMP | BPF_JGE | BPF_K: jump = a >= i->k; break;
-		case BPF_JMP | BPF_JSET | BPF_K: jump = a & i->k; break;
-		default:
-			return ~0u;
-		}
-		pc += jump ? i->jt : i->jf;
-	}
-	return ~0u;	/* fell off the end */
-}
+#include "bpf-run.h"
 
 static struct seccomp_filter oci_filter;
 
@@ -1055,6 +1049,15 @@ static void test_oci_seccomp_bad(void)
 		  ".syscalls[0].args[0].value: 'true' is not a whole number from 0", "true for a value" },
 		{ RULE("{\"names\":[\"re\\u0000ad\"],\"action\":\"SCMP_ACT_ALLOW\"}"),
 		  ".syscalls[0].names[0]: \\u0000 can't be in a string here", "a NUL in a name" },
+		/* jsmn takes these; the readers walked past its tokens (make fuzz-seccomp). */
+		{ RULE("{\"names\":[\"read\"],\"action\":\"SCMP_ACT_LOG\",\"cnt\":6 \"x\"}"),
+		  ": not valid JSON: a key without one value", "a key with two values" },
+		{ RULE("{\"names\":[\"read\"],\"action\":\"SCMP_ACT_LOG\",\"cnt\"}"),
+		  ": not valid JSON: a key without one value", "a key with none, last" },
+		{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"x\":1]}",
+		  ": not valid JSON: a value where a comma belongs", "a key in an array" },
+		{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"x\":[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}",
+		  ": nested too deep", "arrays 19 deep" },
 	};
 #undef RULE
 #undef ARG
@@ -1973,6 +1976,7 @@ int main(void)
 	test_ulimits();
 	test_tar_good();
 	test_tar_bad();
+	test_syscall_table();
 	test_seccomp();
 	test_oci_seccomp_ops();
 	test_oci_seccomp_rules();
