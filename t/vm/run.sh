@@ -192,12 +192,13 @@ console=$VM_CACHE/console.log
 # carapace.timeout: the guest's own watchdog, under ours, so that a hang
 # still gets a verdict. Started in the background so that a signal to us
 # still ends QEMU.
+guest_timeout=$((VM_TIMEOUT > 60 ? VM_TIMEOUT - 30 : VM_TIMEOUT / 2))
 rm -f -- "$verdict"
 timeout -k 5 "$VM_TIMEOUT" "$QEMU" \
 	"${QEMU_MACHINE[@]}" -m 512 -smp 1 \
 	-nodefaults -display none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$initramfs" \
-	-append "console=$CONSOLE quiet panic=-1 carapace.timeout=$((VM_TIMEOUT - 30))" \
+	-append "console=$CONSOLE quiet panic=-1 carapace.timeout=$guest_timeout" \
 	"${verdict_device[@]}" \
 	</dev/null >"$console" 2>&1 &
 qemu_pid=$!
