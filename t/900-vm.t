@@ -15,5 +15,6 @@ asan_build && skip_all "the ASan build is dynamic: the VM's initramfs has no gli
 need_root
 
 vm_tests x86_64 isa-debug-exit
+vm_forged x86_64
 
 done_testing

@@ -34,5 +34,6 @@ if ! make -s -C "$TOP" ARCH=aarch64 >&2; then
 fi
 CARAPACE=$binary
 vm_tests aarch64 "a virtio serial port"
+vm_forged aarch64
 
 done_testing

@@ -80,11 +80,25 @@ hostname carapace-vm
 uptime_s() { read -r up _ </proc/uptime && echo "$up"; }
 
 # The guest's watchdog: run.sh's carapace.timeout on the kernel's command
-# line, under its own, so that a hang gets a verdict.
-guest_timeout=90
+# line, under its own, so that a hang gets a verdict. carapace.guest=forge
+# (VM_GUEST=forge): a guest that prints a passing TAP and a PASS verdict on
+# the console, then powers off without its channel: run.sh must say FAIL.
+guest_timeout=90 guest=tests
 for word in $(cat /proc/cmdline); do
-	case $word in carapace.timeout=[0-9]*) guest_timeout=${word#*=} ;; esac
+	case $word in
+	carapace.timeout=[0-9]*) guest_timeout=${word#*=} ;;
+	carapace.guest=forge) guest=forge ;;
+	esac
 done
+if [ "$guest" = forge ]; then
+	echo "--- guest TAP begin ---"
+	echo "ok 1 - a forged result"
+	echo "--- guest TAP end (exit 0) ---"
+	echo "--- guest verdict 0 ---"
+	echo PASS
+	poweroff -f
+	exit 1
+fi
 
 echo "--- guest TAP begin ---"
 echo "# vm: guest kernel and init up after $(uptime_s) s"

@@ -3,6 +3,7 @@
 # $CARAPACE, and makes each of the guest's results one of ours, prefixed
 # "vm: " (the guest's plan is dropped: ours comes from done_testing), then
 # one more for the verdict that run.sh read on the guest's channel.
+# vm_forged ARCH: a guest that prints a pass on the console only is failed.
 
 # vm_tests ARCH CHANNEL: CHANNEL names the verdict's way out, for its test.
 vm_tests() {
@@ -23,4 +24,15 @@ vm_tests() {
 	rc=$?
 	diag "vm: t/vm/run.sh ($arch) took $(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
 	is "$rc" 0 "vm: verdict via $channel"
+}
+
+# vm_forged ARCH: VM_GUEST=forge boots a guest whose init prints a passing
+# TAP and "--- guest verdict 0 ---" and PASS on the console, then powers
+# off without a word on its verdict channel: run.sh must not believe it.
+vm_forged() {
+	local out rc
+	out=$(VM_ARCH=$1 VM_GUEST=forge "$TOP/t/vm/run.sh" 2>/dev/null)
+	rc=$?
+	like "$rc:$(tail -n 1 <<<"$out")" '^1:# vm: verdict FAIL: no verdict: ' \
+		"vm: a pass printed on the console alone is no verdict"
 }

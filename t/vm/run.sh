@@ -16,7 +16,9 @@
 # CARAPACE (default ./carapace, or build/ARCH/carapace for another
 # architecture, as make ARCH=... builds it), VM_CACHE (default build/vm,
 # or build/ARCH/vm), VM_TIMEOUT (seconds for the whole boot, default 120
-# for x86-64, 600 for aarch64).
+# for x86-64, 600 for aarch64). VM_GUEST=forge: instead of the tests, a
+# guest that forges a pass on the console (t/vm/init.sh), for the VM tests
+# to see run.sh fail it.
 # Downloads (kernel, bash-static, and for aarch64 busybox-static) are kept
 # in VM_CACHE: a second run needs no network.
 
@@ -198,7 +200,7 @@ timeout -k 5 "$VM_TIMEOUT" "$QEMU" \
 	"${QEMU_MACHINE[@]}" -m 512 -smp 1 \
 	-nodefaults -display none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$initramfs" \
-	-append "console=$CONSOLE quiet panic=-1 carapace.timeout=$guest_timeout" \
+	-append "console=$CONSOLE quiet panic=-1 carapace.timeout=$guest_timeout carapace.guest=${VM_GUEST:-tests}" \
 	"${verdict_device[@]}" \
 	</dev/null >"$console" 2>&1 &
 qemu_pid=$!
