@@ -292,9 +292,13 @@ check: deps carapace build/carapace.1 rootfs/bin/busybox
 
 # Boots a Debian cloud kernel under QEMU (TCG): carapace on a pure cgroup v2
 # system and from an initramfs (where pivot_root fails). The first run
-# downloads the kernel into build/vm/ with apt-get download.
-check-vm: deps carapace
-	prove -v t/900-vm.t
+# downloads the kernel into build/vm/ with apt-get download. ARCH=aarch64:
+# the same guest tests in an emulated arm64 VM, with build/aarch64/carapace
+# (its downloads in build/aarch64/vm/); make check runs both when it can.
+VM_TEST_x86_64  = t/900-vm.t
+VM_TEST_aarch64 = t/905-vm-aarch64.t
+check-vm: deps $(OUT)
+	prove -v $(VM_TEST_$(ARCH))
 
 # Start-up time, memory and size side by side with the peers, as ratios.
 bench: carapace rootfs/bin/busybox
