@@ -2,7 +2,9 @@
 # t/bench.sh: start-up time, memory and size of carapace next to its peers
 # (make bench). A report only: it never fails on numbers, only when carapace
 # itself cannot run.
-# Env: CARAPACE (./carapace), ROOTFS (./rootfs), BENCH_RUNS (50), BENCH_MEM_RUNS (3).
+# Env: CARAPACE (./carapace), ROOTFS (./rootfs), BENCH_RUNS (50), BENCH_MEM_RUNS (3),
+# BENCH_SPACED_RUNS (30: the start-up rows again, each start 0.25 s after the
+# last one ended).
 # cleanup, launcher_hwm and tree_rss are called indirectly:
 # shellcheck disable=SC2317
 
@@ -12,15 +14,19 @@ CARAPACE=$(realpath -m "${CARAPACE:-./carapace}")
 ROOTFS=$(realpath -m "${ROOTFS:-./rootfs}")
 export BENCH_RUNS=${BENCH_RUNS:-50}
 MEM_RUNS=${BENCH_MEM_RUNS:-3}
+SPACED_RUNS=${BENCH_SPACED_RUNS:-30}
 
 # time_cmd NAME CMD RESULTS: appends "NAME median mean stddev" (ms) to RESULTS.
 # CMD is one string, shell-quoted, as hyperfine -N splits it the same way.
+# With BENCH_GAP set, each run (warm-ups too) starts that many seconds after
+# the last one ended, untimed.
 time_cmd() {
-	local name=$1 cmd=$2 results=$3 csv
+	local name=$1 cmd=$2 results=$3 csv gap=()
+	[ -n "${BENCH_GAP:-}" ] && gap=(--prepare "sleep $BENCH_GAP")
 	if command -v hyperfine >/dev/null; then
 		csv=$(mktemp "$results.XXXXXX")	# in the bench dir, removed with it
 		# -N: no intermediate shell, so there is nothing to subtract.
-		hyperfine -N --warmup 3 --runs "$BENCH_RUNS" --command-name "$name" \
+		hyperfine -N --warmup 3 --runs "$BENCH_RUNS" "${gap[@]}" --command-name "$name" \
 			--export-csv "$csv" "$cmd" >/dev/null 2>&1 || { rm -f "$csv"; return 1; }
 		awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 			{ printf "%s %.3f %.3f %.3f\n", $col["command"], $col["median"] * 1000,
@@ -32,6 +38,7 @@ time_cmd() {
 	local i t0 t1
 	for ((i = 0; i < 3; i++)); do eval "$cmd" >/dev/null 2>&1 </dev/null; done
 	for ((i = 0; i < BENCH_RUNS; i++)); do
+		[ -n "${BENCH_GAP:-}" ] && sleep "$BENCH_GAP"
 		t0=${EPOCHREALTIME/[.,]/}
 		eval "$cmd" >/dev/null 2>&1 </dev/null || return 1
 		t1=${EPOCHREALTIME/[.,]/}
@@ -87,7 +94,8 @@ fi
 # bundle PROGRAM ARG...: an OCI bundle (runc's default spec) running that,
 # one for each command line (sleep 1 and sleep 1000 are two).
 bundle() {
-	local dir=$tmp/bundle-$(printf '%s' "${*##*/}" | tr -c '[:alnum:]' _) args root
+	local dir args root
+	dir=$tmp/bundle-$(printf '%s' "${*##*/}" | tr -c '[:alnum:]' _)
 	if [ ! -e "$dir/config.json" ]; then
 		mkdir -p "$dir"
 		if command -v runc >/dev/null; then (cd "$dir" && runc spec); else (cd "$dir" && crun spec); fi
@@ -147,41 +155,65 @@ for name in carapace carapace-overlay carapace-userns bare-exec unshare+chroot b
 	names+=("$name") cmds+=("$cmd") wraps+=("$wrap")
 done
 
-echo
-note "start-up of '... /bin/true': $BENCH_RUNS runs each after 3 warm-ups, by $(
-	command -v hyperfine >/dev/null && echo hyperfine -N || echo a bash loop)"
-results=$tmp/times
-: >"$results"
-for i in "${!names[@]}"; do
-	eval "${wraps[i]} $(q "$BASH" "$self" __time "${names[i]}" "${cmds[i]}" "$results")" ||
-		note "${names[i]}: timing failed"
-done
-read -r _ base _ < <(grep '^carapace ' "$results") || base=-
-# ± is two bytes and printf pads bytes: hence 22 for 21 columns.
-printf '%-16s %10s %22s %14s %14s\n' name "median ms" "mean ± sd ms" peer/carapace carapace/peer
-while read -r name med mean sd; do
-	printf '%-16s %10.2f %13.2f ± %5.2f %14s %14s\n' "$name" "$med" "$mean" "$sd" \
-		"$(ratio "$med" "$base")" "$(ratio "$base" "$med")"
-done <"$results"
+# startup_rows RESULTS RUNS [GAP]: the start-up of each peer, into RESULTS,
+# then its table: medians, and the ratios to carapace.
+startup_rows() {
+	local results=$1 i name med mean sd base
+	local -x BENCH_RUNS=$2 BENCH_GAP=${3:-}
+	: >"$results"
+	for i in "${!names[@]}"; do
+		eval "${wraps[i]} $(q "$BASH" "$self" __time "${names[i]}" "${cmds[i]}" "$results")" ||
+			note "${names[i]}: timing failed"
+	done
+	read -r _ base _ < <(grep '^carapace ' "$results") || base=-
+	# ± is two bytes and printf pads bytes: hence 22 for 21 columns.
+	printf '%-18s %10s %22s %14s %14s\n' name "median ms" "mean ± sd ms" peer/carapace carapace/peer
+	while read -r name med mean sd; do
+		printf '%-18s %10.2f %13.2f ± %5.2f %14s %14s\n' "$name" "$med" "$mean" "$sd" \
+			"$(ratio "$med" "$base")" "$(ratio "$base" "$med")"
+	done <"$results"
+}
 
-echo
-target() { # PEER FACTOR
-	local med
-	read -r _ med _ < <(grep "^$1 " "$results") || { note "target vs $1: not measured"; return; }
-	awk -v c="$base" -v p="$med" -v f="$2" -v n="$1" 'BEGIN {
-		printf "# target: carapace median <= %.1fx %s: %.2fx, %s\n", f, n, c / p,
+# target RESULTS PEER FACTOR [WHAT]: carapace's median against PEER's.
+target() {
+	local c p
+	read -r _ c _ < <(grep '^carapace ' "$1") || { note "target vs $2: carapace not measured"; return; }
+	read -r _ p _ < <(grep "^$2 " "$1") || { note "target vs $2: not measured"; return; }
+	awk -v c="$c" -v p="$p" -v f="$3" -v n="$2" -v w="${4:-}" 'BEGIN {
+		printf "# target%s: carapace median <= %.1fx %s: %.2fx, %s\n", w, f, n, c / p,
 			c / p <= f ? "met" : "NOT met" }'
 }
-if [ "$base" != - ]; then target unshare+chroot 1.0; target crun 0.5; fi
+
+echo
+note "start-up of '... /bin/true', back to back: $BENCH_RUNS runs each after 3 warm-ups, by $(
+	command -v hyperfine >/dev/null && echo hyperfine -N || echo a bash loop)"
+results=$tmp/times
+startup_rows "$results" "$BENCH_RUNS"
+read -r _ base _ < <(grep '^carapace ' "$results") || base=-
+echo
+target "$results" unshare+chroot 1.0; target "$results" crun 0.5
 if read -r _ rl _ < <(grep '^carapace-rootless ' "$results") &&
 	read -r _ brl _ < <(grep '^bwrap-rootless ' "$results"); then
 	awk -v c="$rl" -v b="$brl" 'BEGIN { printf "# rootless: carapace %.2fx bwrap, both as nobody\n", c / b }'
 fi
 # --overlay against a plain carapace run: within 1.3x.
-if read -r _ ovl _ < <(grep '^carapace-overlay ' "$results"); then
+if read -r _ ovl _ < <(grep '^carapace-overlay ' "$results") && [ "$base" != - ]; then
 	awk -v c="$base" -v o="$ovl" 'BEGIN {
 		printf "# target: carapace --overlay median <= 1.3x carapace: %.2fx, %s\n", o / c,
 			o / c <= 1.3 ? "met" : "NOT met" }'
+fi
+
+# Spaced: what a start costs when the last container's teardown (its
+# namespaces, mounts, cgroup, freed after it exits, some of it by RCU) is
+# over, as for starts that come one by one, not in a loop.
+if [ "$SPACED_RUNS" -gt 0 ]; then
+	echo
+	note "start-up of '... /bin/true', spaced: each start 0.25 s after the last one ended" \
+		"(hyperfine --prepare 'sleep 0.25'), $SPACED_RUNS runs each after 3 warm-ups"
+	spaced=$tmp/spaced-times
+	startup_rows "$spaced" "$SPACED_RUNS" 0.25
+	echo
+	target "$spaced" unshare+chroot 1.0 " (spaced)"; target "$spaced" crun 0.5 " (spaced)"
 fi
 
 # OCI: create + start + delete of /bin/true, as engines drive a runtime, the
@@ -208,9 +240,9 @@ for name in carapace crun runc; do
 		note "$name: timing failed"
 done
 read -r _ obase _ < <(grep '^carapace ' "$oci_results") || obase=-
-printf '%-16s %10s %22s %14s\n' name "median ms" "mean ± sd ms" carapace/peer
+printf '%-18s %10s %22s %14s\n' name "median ms" "mean ± sd ms" carapace/peer
 while read -r name med mean sd; do
-	printf '%-16s %10.2f %13.2f ± %5.2f %14s\n' "$name" "$med" "$mean" "$sd" "$(ratio "$obase" "$med")"
+	printf '%-18s %10.2f %13.2f ± %5.2f %14s\n' "$name" "$med" "$mean" "$sd" "$(ratio "$obase" "$med")"
 done <"$oci_results"
 if read -r _ ocrun _ < <(grep '^crun ' "$oci_results") && [ "$obase" != - ]; then
 	awk -v c="$obase" -v p="$ocrun" 'BEGIN {
@@ -242,9 +274,9 @@ for name in carapace crun runc; do
 	[ -n "$why" ] && note "$name: skipped, $(printf '%s' "$why" | head -n 1)"
 done
 read -r _ ebase _ < <(grep '^carapace ' "$exec_results") || ebase=-
-printf '%-16s %10s %22s %14s\n' name "median ms" "mean ± sd ms" carapace/peer
+printf '%-18s %10s %22s %14s\n' name "median ms" "mean ± sd ms" carapace/peer
 while read -r name med mean sd; do
-	printf '%-16s %10.2f %13.2f ± %5.2f %14s\n' "$name" "$med" "$mean" "$sd" "$(ratio "$ebase" "$med")"
+	printf '%-18s %10.2f %13.2f ± %5.2f %14s\n' "$name" "$med" "$mean" "$sd" "$(ratio "$ebase" "$med")"
 done <"$exec_results"
 
 # launcher_hwm I: VmHWM of NAME's launcher process alone, read while the
@@ -274,18 +306,18 @@ note "memory: peak RSS in KiB, median of $MEM_RUNS runs. launcher: VmHWM of the 
 	"process alone (workload /bin/sleep 1). tree: GNU time %M, the biggest process" \
 	"the launcher waited for, itself included: often the busybox workload." \
 	"For carapace the launcher and the container's init are the same binary."
-printf '%-16s %12s %14s %12s %14s\n' name "launcher KiB" peer/carapace "tree KiB" peer/carapace
+printf '%-18s %12s %14s %12s %14s\n' name "launcher KiB" peer/carapace "tree KiB" peer/carapace
 chwm=- ctree=-
 for i in "${!names[@]}"; do
 	hwm=$(median_of launcher_hwm "$i") tree=$(median_of tree_rss "$i")
 	[ "${names[i]}" = carapace ] && chwm=$hwm ctree=$tree
-	printf '%-16s %12s %14s %12s %14s\n' "${names[i]}" "$hwm" "$(ratio "$hwm" "$chwm")" \
+	printf '%-18s %12s %14s %12s %14s\n' "${names[i]}" "$hwm" "$(ratio "$hwm" "$chwm")" \
 		"$tree" "$(ratio "$tree" "$ctree")"
 done
 
 echo
 note "size: bytes after strip (a stripped copy); dynamic ones also load libraries"
-printf '%-16s %10s %8s %14s\n' binary bytes linkage peer/carapace
+printf '%-18s %10s %8s %14s\n' binary bytes linkage peer/carapace
 csize=-
 for bin in "$CARAPACE" crun runc bwrap tini tini-static; do
 	path=$(command -v "$bin") || continue
@@ -293,7 +325,7 @@ for bin in "$CARAPACE" crun runc bwrap tini tini-static; do
 	size=$(stat -c %s "$tmp/strip")
 	link=static; readelf -l "$tmp/strip" 2>/dev/null | grep -q INTERP && link=dynamic
 	[ "$path" = "$CARAPACE" ] && csize=$size
-	printf '%-16s %10s %8s %14s\n' "$(basename "$path")" "$size" "$link" "$(ratio "$size" "$csize")"
+	printf '%-18s %10s %8s %14s\n' "$(basename "$path")" "$size" "$link" "$(ratio "$size" "$csize")"
 done
 
 [ "$base" != - ] || { echo "bench.sh: carapace was not measured (no $CARAPACE? run make)" >&2; exit 1; }
