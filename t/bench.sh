@@ -4,7 +4,7 @@
 # itself cannot run.
 # Env: CARAPACE (./carapace), ROOTFS (./rootfs), BENCH_RUNS (50), BENCH_MEM_RUNS (3),
 # BENCH_SPACED_RUNS (30: the start-up rows again, each start 0.25 s after the
-# last one ended).
+# last one ended), PAR_N (100) and PAR_BATCHES (5) for t/parallel-bench.sh.
 # cleanup, launcher_hwm and tree_rss are called indirectly:
 # shellcheck disable=SC2317
 
@@ -215,6 +215,10 @@ if [ "$SPACED_RUNS" -gt 0 ]; then
 	echo
 	target "$spaced" unshare+chroot 1.0 " (spaced)"; target "$spaced" crun 0.5 " (spaced)"
 fi
+
+# Parallel: PAR_N (100) starts at once, containers a second (t/parallel-bench.sh).
+echo
+CARAPACE=$CARAPACE ROOTFS=$ROOTFS "${self%/*}/parallel-bench.sh" || note "parallel: not measured"
 
 # OCI: create + start + delete of /bin/true, as engines drive a runtime, the
 # same three calls for each in one bash -c (so each pays the same shell).
