@@ -4,7 +4,11 @@
 # itself cannot run.
 # Env: CARAPACE (./carapace), ROOTFS (./rootfs), BENCH_RUNS (50), BENCH_MEM_RUNS (3),
 # BENCH_SPACED_RUNS (30: the start-up rows again, each start 0.25 s after the
-# last one ended), PAR_N (100) and PAR_BATCHES (5) for t/parallel-bench.sh.
+# last one ended), PAR_N (100) and PAR_BATCHES (5) for t/parallel-bench.sh,
+# BENCH_TAR_FILES (5000: files of 4 KiB in the tarball row), BENCH_BEFORE (a
+# second carapace binary, "carapace-before" in every row, for a before and
+# after from one run), BENCH_ROWS (all: some of startup spaced parallel
+# tarball oci exec memory size).
 # cleanup, launcher_hwm and tree_rss are called indirectly:
 # shellcheck disable=SC2317
 
@@ -15,6 +19,7 @@ ROOTFS=$(realpath -m "${ROOTFS:-./rootfs}")
 export BENCH_RUNS=${BENCH_RUNS:-50}
 MEM_RUNS=${BENCH_MEM_RUNS:-3}
 SPACED_RUNS=${BENCH_SPACED_RUNS:-30}
+BEFORE=${BENCH_BEFORE:+$(realpath -m "$BENCH_BEFORE")}
 
 # time_cmd NAME CMD RESULTS: appends "NAME median mean stddev" (ms) to RESULTS.
 # CMD is one string, shell-quoted, as hyperfine -N splits it the same way.
@@ -74,11 +79,13 @@ cleanup() {
 	[ -d "$tmp/runc" ] && runc --root "$tmp/runc" delete -f "$id" >/dev/null 2>&1
 	for r in "$tmp"/exec-*; do
 		[ -d "$r" ] || continue
-		case $r in *-carapace) b=$CARAPACE ;; *) b=${r##*/exec-} ;; esac
-		"$b" --root "$r" delete --force "$id-exec" >/dev/null 2>&1
+		"$(runtime_bin "${r##*/exec-}")" --root "$r" delete --force "$id-exec" >/dev/null 2>&1
 	done
 	find /sys/fs/cgroup -maxdepth 8 -type d \( -name "$id" -o -name "$id-*" \) -exec rmdir {} + 2>/dev/null
 	rm -rf "$tmp"
+}
+runtime_bin() { # NAME: the OCI runtime's binary
+	case $1 in carapace) echo "$CARAPACE" ;; carapace-before) echo "$BEFORE" ;; *) echo "$1" ;; esac
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -117,6 +124,7 @@ peer_cmd() {
 	local name=$1; shift
 	case $name in
 	carapace) q "$CARAPACE" run -q -r "$ROOTFS" "$@" ;;
+	carapace-before) q "$BEFORE" run -q -r "$ROOTFS" "$@" ;;
 	carapace-overlay) q "$CARAPACE" run -q --overlay -r "$ROOTFS" "$@" ;;
 	carapace-userns) q "$CARAPACE" run -q --uidmap 0:300000:65536 -r "$ROOTFS" "$@" ;;
 	carapace-rootless) q "${as_nobody[@]}" "$CARAPACE" run -q -r "$ROOTFS" "$@" ;;
@@ -140,10 +148,10 @@ fi
 
 # Probe each once, so a peer that is missing or broken is skipped with a note.
 names=() cmds=() wraps=()
-for name in carapace carapace-overlay carapace-userns bare-exec unshare+chroot bwrap crun runc \
-	carapace-rootless bwrap-rootless; do
+for name in carapace ${BEFORE:+carapace-before} carapace-overlay carapace-userns bare-exec \
+	unshare+chroot bwrap crun runc carapace-rootless bwrap-rootless; do
 	case $name in
-	carapace*) needs=$CARAPACE ;; bare-exec) needs=$ROOTFS/bin/true ;;
+	carapace-before) needs=$BEFORE ;; carapace*) needs=$CARAPACE ;; bare-exec) needs=$ROOTFS/bin/true ;;
 	unshare+chroot) needs=unshare ;; bwrap-rootless) needs=bwrap ;; *) needs=$name ;;
 	esac
 	if ! command -v "$needs" >/dev/null; then note "$name: skipped, no $needs"; continue; fi
@@ -174,6 +182,15 @@ startup_rows() {
 	done <"$results"
 }
 
+# after_before RESULTS [WHAT]: carapace's median against BENCH_BEFORE's.
+after_before() {
+	local c p
+	read -r _ c _ < <(grep '^carapace ' "$1") || return 0
+	read -r _ p _ < <(grep '^carapace-before ' "$1") || return 0
+	awk -v c="$c" -v p="$p" -v w="${2:-}" 'BEGIN {
+		printf "# after/before%s: carapace %.2f ms, carapace-before %.2f ms: %.2fx\n", w, c, p, c / p }'
+}
+
 # target RESULTS PEER FACTOR [WHAT]: carapace's median against PEER's.
 target() {
 	local c p
@@ -184,104 +201,148 @@ target() {
 			c / p <= f ? "met" : "NOT met" }'
 }
 
-echo
-note "start-up of '... /bin/true', back to back: $BENCH_RUNS runs each after 3 warm-ups, by $(
-	command -v hyperfine >/dev/null && echo hyperfine -N || echo a bash loop)"
-results=$tmp/times
-startup_rows "$results" "$BENCH_RUNS"
-read -r _ base _ < <(grep '^carapace ' "$results") || base=-
-echo
-target "$results" unshare+chroot 1.0; target "$results" crun 0.5
-if read -r _ rl _ < <(grep '^carapace-rootless ' "$results") &&
-	read -r _ brl _ < <(grep '^bwrap-rootless ' "$results"); then
-	awk -v c="$rl" -v b="$brl" 'BEGIN { printf "# rootless: carapace %.2fx bwrap, both as nobody\n", c / b }'
-fi
-# --overlay against a plain carapace run: within 1.3x.
-if read -r _ ovl _ < <(grep '^carapace-overlay ' "$results") && [ "$base" != - ]; then
-	awk -v c="$base" -v o="$ovl" 'BEGIN {
-		printf "# target: carapace --overlay median <= 1.3x carapace: %.2fx, %s\n", o / c,
-			o / c <= 1.3 ? "met" : "NOT met" }'
-fi
+# The start-up rows back to back, with their targets.
+startup_section() {
+	local rl brl ovl
+	note "start-up of '... /bin/true', back to back: $BENCH_RUNS runs each after 3 warm-ups, by $(
+		command -v hyperfine >/dev/null && echo hyperfine -N || echo a bash loop)"
+	startup_rows "$tmp/times" "$BENCH_RUNS"
+	read -r _ base _ < <(grep '^carapace ' "$tmp/times") || base=-
+	echo
+	target "$tmp/times" unshare+chroot 1.0; target "$tmp/times" crun 0.5
+	after_before "$tmp/times"
+	if read -r _ rl _ < <(grep '^carapace-rootless ' "$tmp/times") &&
+		read -r _ brl _ < <(grep '^bwrap-rootless ' "$tmp/times"); then
+		awk -v c="$rl" -v b="$brl" 'BEGIN { printf "# rootless: carapace %.2fx bwrap, both as nobody\n", c / b }'
+	fi
+	# --overlay against a plain carapace run: within 1.3x.
+	if read -r _ ovl _ < <(grep '^carapace-overlay ' "$tmp/times") && [ "$base" != - ]; then
+		awk -v c="$base" -v o="$ovl" 'BEGIN {
+			printf "# target: carapace --overlay median <= 1.3x carapace: %.2fx, %s\n", o / c,
+				o / c <= 1.3 ? "met" : "NOT met" }'
+	fi
+}
 
 # Spaced: what a start costs when the last container's teardown (its
 # namespaces, mounts, cgroup, freed after it exits, some of it by RCU) is
 # over, as for starts that come one by one, not in a loop.
-if [ "$SPACED_RUNS" -gt 0 ]; then
-	echo
+spaced_section() {
 	note "start-up of '... /bin/true', spaced: each start 0.25 s after the last one ended" \
 		"(hyperfine --prepare 'sleep 0.25'), $SPACED_RUNS runs each after 3 warm-ups"
-	spaced=$tmp/spaced-times
-	startup_rows "$spaced" "$SPACED_RUNS" 0.25
+	startup_rows "$tmp/spaced-times" "$SPACED_RUNS" 0.25
 	echo
-	target "$spaced" unshare+chroot 1.0 " (spaced)"; target "$spaced" crun 0.5 " (spaced)"
-fi
+	target "$tmp/spaced-times" unshare+chroot 1.0 " (spaced)"
+	target "$tmp/spaced-times" crun 0.5 " (spaced)"
+	after_before "$tmp/spaced-times" " (spaced)"
+}
 
 # Parallel: PAR_N (100) starts at once, containers a second (t/parallel-bench.sh).
-echo
-CARAPACE=$CARAPACE ROOTFS=$ROOTFS "${self%/*}/parallel-bench.sh" || note "parallel: not measured"
+parallel_section() {
+	CARAPACE=$CARAPACE ROOTFS=$ROOTFS BENCH_BEFORE=$BEFORE "${self%/*}/parallel-bench.sh" ||
+		note "parallel: not measured"
+}
+
+# Tarball: `run -r x.tar` against a folder of the same content, both
+# timed by hyperfine after its warm-ups, so the first start (the unpack into
+# a cache, where carapace keeps one) is not timed: this is the second start
+# and those after it. The tarball is the rootfs and BENCH_TAR_FILES (5000)
+# files of 4 KiB, about a small distribution's count, plain tar, so that
+# the row measures the unpack and not a decompressor.
+tarball_section() {
+	local dir=$tmp/tarroot tar=$tmp/rootfs.tar n=${BENCH_TAR_FILES:-5000} k page t=()
+	mkdir -p "$dir/usr/share/bench" && cp -a "$ROOTFS/." "$dir/" || return
+	page=$(printf '%4096s' '')
+	for ((k = 0; k < n; k++)); do printf '%s' "$page" >"$dir/usr/share/bench/$k"; done
+	tar -C "$dir" -cf "$tar" . || return
+	note "run -r of a tarball ($(du -m "$tar" | cut -f1) MiB, $((n + $(find "$ROOTFS" | wc -l))) entries)" \
+		"against a folder of the same content: $BENCH_RUNS runs each after 3 warm-ups"
+	local results=$tmp/tar-times
+	: >"$results"
+	t+=(carapace-folder "$(q "$CARAPACE" run -q -r "$dir" /bin/true)")
+	t+=(carapace-tarball "$(q "$CARAPACE" run -q -r "$tar" /bin/true)")
+	if [ -n "$BEFORE" ]; then
+		t+=(carapace-before-folder "$(q "$BEFORE" run -q -r "$dir" /bin/true)")
+		t+=(carapace-before-tarball "$(q "$BEFORE" run -q -r "$tar" /bin/true)")
+	fi
+	for ((k = 0; k < ${#t[@]}; k += 2)); do
+		time_cmd "${t[k]}" "${t[k + 1]}" "$results" || note "${t[k]}: timing failed"
+	done
+	printf '%-24s %10s %22s %14s\n' name "median ms" "mean ± sd ms" tarball/folder
+	awk '{ name[NR] = $1; med[NR] = $2; mean[NR] = $3; sd[NR] = $4; by[$1] = $2 }
+		END { for (i = 1; i <= NR; i++) { f = name[i]; sub(/-tarball$/, "-folder", f)
+			printf "%-24s %10.2f %13.2f ± %5.2f %14s\n", name[i], med[i], mean[i], sd[i],
+				name[i] ~ /-tarball$/ && by[f] ? sprintf("%.2fx", med[i] / by[f]) : "" } }' "$results"
+	# "Costs what a folder costs": within a tenth, about one run's noise.
+	read -r _ k _ < <(grep '^carapace-tarball ' "$results") || return
+	read -r _ page _ < <(grep '^carapace-folder ' "$results") || return
+	awk -v t="$k" -v f="$page" 'BEGIN {
+		printf "# target: the second start of a tarball <= 1.1x a folder: %.2fx, %s\n",
+			t / f, (t / f <= 1.1 ? "met" : "NOT met") }'
+}
 
 # OCI: create + start + delete of /bin/true, as engines drive a runtime, the
 # same three calls for each in one bash -c (so each pays the same shell).
-echo
-note "OCI create + start + delete of /bin/true: $BENCH_RUNS runs each after 3 warm-ups"
-oci_results=$tmp/oci-times
-: >"$oci_results"
-for name in carapace crun runc; do
-	bin=$name; [ "$name" = carapace ] && bin=$CARAPACE
-	command -v "$bin" >/dev/null || { note "$name: skipped, no $bin"; continue; }
-	wrap=; [ "$name" = crun ] && wrap=$crun_ns
-	mkdir -p "$tmp/oci-$name"
-	r=$(q "$bin" --root "$tmp/oci-$name")
-	# One line: hyperfine -N splits words as a shell does, but knows no $'\n'.
-	life="$r create --bundle $(q "$(bundle /bin/true)") $id-oci && $r start $id-oci"
-	cmd=$(q bash -c "$life && $r delete --force $id-oci")
-	if ! err=$(eval "$wrap $cmd" 2>&1 </dev/null); then
-		note "$name: skipped, it fails: $(printf '%s' "$err" | head -n 1)"
-		eval "$r delete --force $id-oci" >/dev/null 2>&1
-		continue
-	fi
-	eval "$wrap $(q "$BASH" "$self" __time "$name" "$cmd" "$oci_results")" ||
-		note "$name: timing failed"
-done
-read -r _ obase _ < <(grep '^carapace ' "$oci_results") || obase=-
-printf '%-18s %10s %22s %14s\n' name "median ms" "mean ± sd ms" carapace/peer
-while read -r name med mean sd; do
-	printf '%-18s %10.2f %13.2f ± %5.2f %14s\n' "$name" "$med" "$mean" "$sd" "$(ratio "$obase" "$med")"
-done <"$oci_results"
-if read -r _ ocrun _ < <(grep '^crun ' "$oci_results") && [ "$obase" != - ]; then
-	awk -v c="$obase" -v p="$ocrun" 'BEGIN {
-		printf "# target: OCI create+start+delete <= 0.5x crun: %.2fx, %s\n", c / p,
-			c / p <= 0.5 ? "met" : "NOT met" }'
-fi
+oci_section() {
+	local name bin wrap r life cmd err obase med mean sd oci_results=$tmp/oci-times
+	note "OCI create + start + delete of /bin/true: $BENCH_RUNS runs each after 3 warm-ups"
+	: >"$oci_results"
+	for name in carapace ${BEFORE:+carapace-before} crun runc; do
+		bin=$(runtime_bin "$name")
+		command -v "$bin" >/dev/null || { note "$name: skipped, no $bin"; continue; }
+		wrap=; [ "$name" = crun ] && wrap=$crun_ns
+		mkdir -p "$tmp/oci-$name"
+		r=$(q "$bin" --root "$tmp/oci-$name")
+		# One line: hyperfine -N splits words as a shell does, but knows no $'\n'.
+		life="$r create --bundle $(q "$(bundle /bin/true)") $id-oci && $r start $id-oci"
+		cmd=$(q bash -c "$life && $r delete --force $id-oci")
+		if ! err=$(eval "$wrap $cmd" 2>&1 </dev/null); then
+			note "$name: skipped, it fails: $(printf '%s' "$err" | head -n 1)"
+			eval "$r delete --force $id-oci" >/dev/null 2>&1
+			continue
+		fi
+		eval "$wrap $(q "$BASH" "$self" __time "$name" "$cmd" "$oci_results")" ||
+			note "$name: timing failed"
+	done
+	read -r _ obase _ < <(grep '^carapace ' "$oci_results") || obase=-
+	printf '%-18s %10s %22s %14s\n' name "median ms" "mean ± sd ms" carapace/peer
+	while read -r name med mean sd; do
+		printf '%-18s %10.2f %13.2f ± %5.2f %14s\n' "$name" "$med" "$mean" "$sd" "$(ratio "$obase" "$med")"
+	done <"$oci_results"
+	target "$oci_results" crun 0.5 " (OCI create+start+delete)"
+	after_before "$oci_results" " (OCI create+start+delete)"
+}
 
 # exec: /bin/true into a running container (its init, sleep), as podman
 # exec and ctr task exec ask a runtime, for each runtime: create and start
 # once, then the timing of exec alone, then delete. For crun, all of it in
 # crun's mount namespace.
-echo
-note "OCI exec of /bin/true into a running container: $BENCH_RUNS runs each after 3 warm-ups"
-exec_results=$tmp/exec-times
-: >"$exec_results"
-for name in carapace crun runc; do
-	bin=$name; [ "$name" = carapace ] && bin=$CARAPACE
-	command -v "$bin" >/dev/null || { note "$name: skipped, no $bin"; continue; }
-	wrap=; [ "$name" = crun ] && wrap=$crun_ns
-	mkdir -p "$tmp/exec-$name"
-	r=$(q "$bin" --root "$tmp/exec-$name")
-	up="$r create --bundle $(q "$(bundle /bin/sleep 1000)") $id-exec </dev/null >/dev/null 2>&1 && $r start $id-exec"
-	timed="$r exec $id-exec /bin/true"
-	script="if ! err=\$( { $up; } 2>&1); then echo \"its create or start fails: \$err\"
-	elif ! err=\$($timed 2>&1 </dev/null); then echo \"it fails: \$err\"
-	else $(q "$BASH" "$self" __time "$name" "$timed" "$exec_results") || echo 'timing failed'; fi
-	$r delete --force $id-exec >/dev/null 2>&1"
-	why=$(eval "$wrap $(q bash -c "$script")" 2>&1)
-	[ -n "$why" ] && note "$name: skipped, $(printf '%s' "$why" | head -n 1)"
-done
-read -r _ ebase _ < <(grep '^carapace ' "$exec_results") || ebase=-
-printf '%-18s %10s %22s %14s\n' name "median ms" "mean ± sd ms" carapace/peer
-while read -r name med mean sd; do
-	printf '%-18s %10.2f %13.2f ± %5.2f %14s\n' "$name" "$med" "$mean" "$sd" "$(ratio "$ebase" "$med")"
-done <"$exec_results"
+exec_section() {
+	local name bin wrap r up timed script why ebase med mean sd exec_results=$tmp/exec-times
+	note "OCI exec of /bin/true into a running container: $BENCH_RUNS runs each after 3 warm-ups"
+	: >"$exec_results"
+	for name in carapace ${BEFORE:+carapace-before} crun runc; do
+		bin=$(runtime_bin "$name")
+		command -v "$bin" >/dev/null || { note "$name: skipped, no $bin"; continue; }
+		wrap=; [ "$name" = crun ] && wrap=$crun_ns
+		mkdir -p "$tmp/exec-$name"
+		r=$(q "$bin" --root "$tmp/exec-$name")
+		up="$r create --bundle $(q "$(bundle /bin/sleep 1000)") $id-exec </dev/null >/dev/null 2>&1 && $r start $id-exec"
+		timed="$r exec $id-exec /bin/true"
+		script="if ! err=\$( { $up; } 2>&1); then echo \"its create or start fails: \$err\"
+		elif ! err=\$($timed 2>&1 </dev/null); then echo \"it fails: \$err\"
+		else $(q "$BASH" "$self" __time "$name" "$timed" "$exec_results") || echo 'timing failed'; fi
+		$r delete --force $id-exec >/dev/null 2>&1"
+		why=$(eval "$wrap $(q bash -c "$script")" 2>&1)
+		[ -n "$why" ] && note "$name: skipped, $(printf '%s' "$why" | head -n 1)"
+	done
+	read -r _ ebase _ < <(grep '^carapace ' "$exec_results") || ebase=-
+	printf '%-18s %10s %22s %14s\n' name "median ms" "mean ± sd ms" carapace/peer
+	while read -r name med mean sd; do
+		printf '%-18s %10.2f %13.2f ± %5.2f %14s\n' "$name" "$med" "$mean" "$sd" "$(ratio "$ebase" "$med")"
+	done <"$exec_results"
+	target "$exec_results" crun 0.5 " (OCI exec)"
+	after_before "$exec_results" " (OCI exec)"
+}
 
 # launcher_hwm I: VmHWM of NAME's launcher process alone, read while the
 # workload sleeps; GNU time can only tell the biggest process of the tree.
@@ -305,32 +366,46 @@ median_of() { # FUNCTION I: median of BENCH_MEM_RUNS outputs, or -
 		awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "-" }'
 }
 
-echo
-note "memory: peak RSS in KiB, median of $MEM_RUNS runs. launcher: VmHWM of the launcher" \
-	"process alone (workload /bin/sleep 1). tree: GNU time %M, the biggest process" \
-	"the launcher waited for, itself included: often the busybox workload." \
-	"For carapace the launcher and the container's init are the same binary."
-printf '%-18s %12s %14s %12s %14s\n' name "launcher KiB" peer/carapace "tree KiB" peer/carapace
-chwm=- ctree=-
-for i in "${!names[@]}"; do
-	hwm=$(median_of launcher_hwm "$i") tree=$(median_of tree_rss "$i")
-	[ "${names[i]}" = carapace ] && chwm=$hwm ctree=$tree
-	printf '%-18s %12s %14s %12s %14s\n' "${names[i]}" "$hwm" "$(ratio "$hwm" "$chwm")" \
-		"$tree" "$(ratio "$tree" "$ctree")"
+memory_section() {
+	local i hwm tree chwm ctree
+	note "memory: peak RSS in KiB, median of $MEM_RUNS runs. launcher: VmHWM of the launcher" \
+		"process alone (workload /bin/sleep 1). tree: GNU time %M, the biggest process" \
+		"the launcher waited for, itself included: often the busybox workload." \
+		"For carapace the launcher and the container's init are the same binary."
+	printf '%-18s %12s %14s %12s %14s\n' name "launcher KiB" peer/carapace "tree KiB" peer/carapace
+	chwm=- ctree=-
+	for i in "${!names[@]}"; do
+		hwm=$(median_of launcher_hwm "$i") tree=$(median_of tree_rss "$i")
+		[ "${names[i]}" = carapace ] && chwm=$hwm ctree=$tree
+		printf '%-18s %12s %14s %12s %14s\n' "${names[i]}" "$hwm" "$(ratio "$hwm" "$chwm")" \
+			"$tree" "$(ratio "$tree" "$ctree")"
+	done
+}
+
+size_section() {
+	local csize bin path size link
+	note "size: bytes after strip (a stripped copy); dynamic ones also load libraries"
+	printf '%-18s %10s %8s %14s\n' binary bytes linkage peer/carapace
+	csize=-
+	for bin in "$CARAPACE" ${BEFORE:+"$BEFORE"} crun runc bwrap tini tini-static; do
+		path=$(command -v "$bin") || continue
+		cp "$path" "$tmp/strip" && { strip "$tmp/strip" 2>/dev/null || true; }
+		size=$(stat -c %s "$tmp/strip")
+		link=static; readelf -l "$tmp/strip" 2>/dev/null | grep -q INTERP && link=dynamic
+		[ "$path" = "$CARAPACE" ] && csize=$size
+		printf '%-18s %10s %8s %14s\n' "$(basename "$path")" "$size" "$link" "$(ratio "$size" "$csize")"
+	done
+}
+
+# BENCH_ROWS: the sections to run, by name (default all of them).
+sections=(startup spaced parallel tarball oci exec memory size)
+base=-
+for section in ${BENCH_ROWS:-${sections[*]}}; do
+	case " ${sections[*]} " in *" $section "*) ;; *) note "BENCH_ROWS: no section $section"; continue ;; esac
+	[ "$section" = spaced ] && [ "$SPACED_RUNS" -le 0 ] && continue
+	echo
+	"${section}_section"
 done
 
-echo
-note "size: bytes after strip (a stripped copy); dynamic ones also load libraries"
-printf '%-18s %10s %8s %14s\n' binary bytes linkage peer/carapace
-csize=-
-for bin in "$CARAPACE" crun runc bwrap tini tini-static; do
-	path=$(command -v "$bin") || continue
-	cp "$path" "$tmp/strip" && { strip "$tmp/strip" 2>/dev/null || true; }
-	size=$(stat -c %s "$tmp/strip")
-	link=static; readelf -l "$tmp/strip" 2>/dev/null | grep -q INTERP && link=dynamic
-	[ "$path" = "$CARAPACE" ] && csize=$size
-	printf '%-18s %10s %8s %14s\n' "$(basename "$path")" "$size" "$link" "$(ratio "$size" "$csize")"
-done
-
-[ "$base" != - ] || { echo "bench.sh: carapace was not measured (no $CARAPACE? run make)" >&2; exit 1; }
+[ "$base" != - ] || [[ " ${BENCH_ROWS-startup} " != *" startup "* ]] || { echo "bench.sh: carapace was not measured (no $CARAPACE? run make)" >&2; exit 1; }
 exit 0
