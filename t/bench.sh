@@ -2,7 +2,8 @@
 # t/bench.sh: start-up time, memory and size of carapace next to its peers
 # (make bench). A report only: it never fails on numbers, only when carapace
 # itself cannot run.
-# Env: CARAPACE (./carapace), ROOTFS (./rootfs), BENCH_RUNS (50), BENCH_MEM_RUNS (3),
+# Env: CARAPACE (./carapace), ROOTFS (./rootfs), BENCH_RUNS (50), BENCH_ROUNDS (5:
+# the runs of a table in rounds, its rows taking turns), BENCH_MEM_RUNS (3),
 # BENCH_SPACED_RUNS (30: the start-up rows again, each start 0.25 s after the
 # last one ended), PAR_N (100) and PAR_BATCHES (5) for t/parallel-bench.sh,
 # BENCH_TAR_FILES (5000: files of 4 KiB in the tarball row), BENCH_BEFORE (a
@@ -21,43 +22,87 @@ MEM_RUNS=${BENCH_MEM_RUNS:-3}
 SPACED_RUNS=${BENCH_SPACED_RUNS:-30}
 BEFORE=${BENCH_BEFORE:+$(realpath -m "$BENCH_BEFORE")}
 
-# time_cmd NAME CMD RESULTS: appends "NAME median mean stddev" (ms) to RESULTS.
-# CMD is one string, shell-quoted, as hyperfine -N splits it the same way.
-# With BENCH_GAP set, each run (warm-ups too) starts that many seconds after
-# the last one ended, untimed.
+# time_cmd NAME CMD SAMPLES [WARMUPS]: BENCH_RUNS runs of CMD after WARMUPS
+# (3) untimed ones; appends "NAME ms" for each run to SAMPLES. CMD is one
+# string, shell-quoted, as hyperfine -N splits it the same way. With
+# BENCH_GAP set, each run (warm-ups too) starts that many seconds after the
+# last one ended, untimed.
 time_cmd() {
-	local name=$1 cmd=$2 results=$3 csv gap=()
+	local name=$1 cmd=$2 samples=$3 warmups=${4:-3} json gap=()
 	[ -n "${BENCH_GAP:-}" ] && gap=(--prepare "sleep $BENCH_GAP")
 	if command -v hyperfine >/dev/null; then
-		csv=$(mktemp "$results.XXXXXX")	# in the bench dir, removed with it
+		json=$(mktemp "$samples.XXXXXX")	# in the bench dir, removed with it
 		# -N: no intermediate shell, so there is nothing to subtract.
-		hyperfine -N --warmup 3 --runs "$BENCH_RUNS" "${gap[@]}" --command-name "$name" \
-			--export-csv "$csv" "$cmd" >/dev/null 2>&1 || { rm -f "$csv"; return 1; }
-		awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-			{ printf "%s %.3f %.3f %.3f\n", $col["command"], $col["median"] * 1000,
-				$col["mean"] * 1000, $col["stddev"] * 1000 }' "$csv" >>"$results"
-		rm -f "$csv"
+		hyperfine -N --warmup "$warmups" --runs "$BENCH_RUNS" "${gap[@]}" \
+			--export-json "$json" "$cmd" >/dev/null 2>&1 || { rm -f "$json"; return 1; }
+		# Its "times" array, one a line, in seconds.
+		awk -v n="$name" '/"times": \[/ { on = 1; next } on && /\]/ { exit }
+			on { gsub(/[ ,]/, ""); printf "%s %.3f\n", n, $0 * 1000 }' "$json" >>"$samples"
+		rm -f "$json"
 		return
 	fi
 	# Fallback loop. EPOCHREALTIME (bash 5) costs no fork, unlike date +%s%N.
 	local i t0 t1
-	for ((i = 0; i < 3; i++)); do eval "$cmd" >/dev/null 2>&1 </dev/null; done
+	for ((i = 0; i < warmups; i++)); do eval "$cmd" >/dev/null 2>&1 </dev/null; done
 	for ((i = 0; i < BENCH_RUNS; i++)); do
 		[ -n "${BENCH_GAP:-}" ] && sleep "$BENCH_GAP"
 		t0=${EPOCHREALTIME/[.,]/}
 		eval "$cmd" >/dev/null 2>&1 </dev/null || return 1
 		t1=${EPOCHREALTIME/[.,]/}
-		echo $((t1 - t0))
-	done | sort -n | awk -v n="$name" '{ v[NR] = $1 / 1000; s += v[NR]; ss += v[NR] ^ 2 }
-		END { m = s / NR; sd = NR > 1 ? sqrt((ss - NR * m * m) / (NR - 1)) : 0
-			med = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf "%s %.3f %.3f %.3f\n", n, med, m, sd }' >>"$results"
+		echo "$name $(((t1 - t0) / 1000)).$(printf '%03d' $(((t1 - t0) % 1000)))"
+	done >>"$samples"
 }
 
 # Re-entry point: crun's timing runs inside its own mount namespace (below).
 if [ "${1:-}" = __time ]; then shift; time_cmd "$@"; exit; fi
 
 note() { printf '# %s\n' "$@"; }	# one line per argument
+
+# summarize SAMPLES: "NAME median mean stddev" (ms) for each name, in the
+# order SAMPLES first names them.
+summarize() {
+	awk '!($1 in n) { order[++k] = $1 } { v[$1, ++n[$1]] = $2 }
+		END { for (o = 1; o <= k; o++) { name = order[o]; c = n[name]; s = ss = 0
+			for (i = 1; i <= c; i++) { x[i] = v[name, i]; s += x[i]; ss += x[i] ^ 2 }
+			for (i = 2; i <= c; i++)	# insertion sort: c is small
+				for (j = i; j > 1 && x[j - 1] > x[j]; j--) { t = x[j]; x[j] = x[j - 1]; x[j - 1] = t }
+			m = s / c; sd = c > 1 ? sqrt((ss - c * m * m) / (c - 1)) : 0
+			if (sd != sd || ss - c * m * m < 0) sd = 0
+			med = c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2
+			printf "%s %.3f %.3f %.3f\n", name, med, m, sd } }' "$1"
+}
+
+in_rounds() { # RUNS: what rounds does, in words
+	local r=${BENCH_ROUNDS:-5}
+	echo "$(((${1} + r - 1) / r * r)) runs each, in $r rounds taking turns in random order (3 warm-ups, then 1 a round)"
+}
+
+# rounds RESULTS RUNS: times the rows of t_names, t_cmds and t_wraps, their
+# RUNS in BENCH_ROUNDS (5) rounds in which the rows take turns, in a new
+# random order each, so that the machine's passing load and the order spread
+# over all of them; writes
+# summarize's lines to RESULTS. The first round warms up with 3 runs, the
+# others with 1.
+rounds() {
+	local results=$1 r k warm rounds=${BENCH_ROUNDS:-5} failed=()
+	local -x BENCH_RUNS=$(((${2} + ${BENCH_ROUNDS:-5} - 1) / ${BENCH_ROUNDS:-5}))
+	: >"$results.samples"
+	for ((r = 0; r < rounds; r++)); do
+		warm=1; [ "$r" = 0 ] && warm=3
+		# A new order each round: a start pays for some of the teardown of
+		# the one before it, so no row should always follow the same one.
+		for k in $(shuf -e "${!t_names[@]}"); do
+			[ -n "${failed[k]:-}" ] && continue
+			eval "${t_wraps[k]:-} $(q "$BASH" "$self" __time "${t_names[k]}" "${t_cmds[k]}" \
+				"$results.samples" "$warm")" && continue
+			note "${t_names[k]}: timing failed"; failed[k]=1
+		done
+	done
+	summarize "$results.samples" >"$results.any-order"
+	for k in "${!t_names[@]}"; do
+		awk -v n="${t_names[k]}" '$1 == n' "$results.any-order"
+	done >"$results"
+}
 q() { printf '%q ' "$@"; }
 ratio() { # A B: A/B, or - when either is unknown
 	case $1$2 in *-*) echo - ;; *) awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }' ;; esac
@@ -166,13 +211,10 @@ done
 # startup_rows RESULTS RUNS [GAP]: the start-up of each peer, into RESULTS,
 # then its table: medians, and the ratios to carapace.
 startup_rows() {
-	local results=$1 i name med mean sd base
-	local -x BENCH_RUNS=$2 BENCH_GAP=${3:-}
-	: >"$results"
-	for i in "${!names[@]}"; do
-		eval "${wraps[i]} $(q "$BASH" "$self" __time "${names[i]}" "${cmds[i]}" "$results")" ||
-			note "${names[i]}: timing failed"
-	done
+	local results=$1 name med mean sd base
+	local -x BENCH_GAP=${3:-}
+	t_names=("${names[@]}") t_cmds=("${cmds[@]}") t_wraps=("${wraps[@]}")
+	rounds "$results" "$2"
 	read -r _ base _ < <(grep '^carapace ' "$results") || base=-
 	# ± is two bytes and printf pads bytes: hence 22 for 21 columns.
 	printf '%-18s %10s %22s %14s %14s\n' name "median ms" "mean ± sd ms" peer/carapace carapace/peer
@@ -204,7 +246,7 @@ target() {
 # The start-up rows back to back, with their targets.
 startup_section() {
 	local rl brl ovl
-	note "start-up of '... /bin/true', back to back: $BENCH_RUNS runs each after 3 warm-ups, by $(
+	note "start-up of '... /bin/true', back to back: $(in_rounds "$BENCH_RUNS"), by $(
 		command -v hyperfine >/dev/null && echo hyperfine -N || echo a bash loop)"
 	startup_rows "$tmp/times" "$BENCH_RUNS"
 	read -r _ base _ < <(grep '^carapace ' "$tmp/times") || base=-
@@ -228,7 +270,7 @@ startup_section() {
 # over, as for starts that come one by one, not in a loop.
 spaced_section() {
 	note "start-up of '... /bin/true', spaced: each start 0.25 s after the last one ended" \
-		"(hyperfine --prepare 'sleep 0.25'), $SPACED_RUNS runs each after 3 warm-ups"
+		"(hyperfine --prepare 'sleep 0.25'), $(in_rounds "$SPACED_RUNS")"
 	startup_rows "$tmp/spaced-times" "$SPACED_RUNS" 0.25
 	echo
 	target "$tmp/spaced-times" unshare+chroot 1.0 " (spaced)"
@@ -249,24 +291,21 @@ parallel_section() {
 # files of 4 KiB, about a small distribution's count, plain tar, so that
 # the row measures the unpack and not a decompressor.
 tarball_section() {
-	local dir=$tmp/tarroot tar=$tmp/rootfs.tar n=${BENCH_TAR_FILES:-5000} k page t=()
+	local dir=$tmp/tarroot tar=$tmp/rootfs.tar n=${BENCH_TAR_FILES:-5000} k page
 	mkdir -p "$dir/usr/share/bench" && cp -a "$ROOTFS/." "$dir/" || return
 	page=$(printf '%4096s' '')
 	for ((k = 0; k < n; k++)); do printf '%s' "$page" >"$dir/usr/share/bench/$k"; done
 	tar -C "$dir" -cf "$tar" . || return
 	note "run -r of a tarball ($(du -m "$tar" | cut -f1) MiB, $((n + $(find "$ROOTFS" | wc -l))) entries)" \
-		"against a folder of the same content: $BENCH_RUNS runs each after 3 warm-ups"
+		"against a folder of the same content: $(in_rounds "$BENCH_RUNS")"
 	local results=$tmp/tar-times
-	: >"$results"
-	t+=(carapace-folder "$(q "$CARAPACE" run -q -r "$dir" /bin/true)")
-	t+=(carapace-tarball "$(q "$CARAPACE" run -q -r "$tar" /bin/true)")
+	t_names=(carapace-folder carapace-tarball) t_wraps=()
+	t_cmds=("$(q "$CARAPACE" run -q -r "$dir" /bin/true)" "$(q "$CARAPACE" run -q -r "$tar" /bin/true)")
 	if [ -n "$BEFORE" ]; then
-		t+=(carapace-before-folder "$(q "$BEFORE" run -q -r "$dir" /bin/true)")
-		t+=(carapace-before-tarball "$(q "$BEFORE" run -q -r "$tar" /bin/true)")
+		t_names+=(carapace-before-folder carapace-before-tarball)
+		t_cmds+=("$(q "$BEFORE" run -q -r "$dir" /bin/true)" "$(q "$BEFORE" run -q -r "$tar" /bin/true)")
 	fi
-	for ((k = 0; k < ${#t[@]}; k += 2)); do
-		time_cmd "${t[k]}" "${t[k + 1]}" "$results" || note "${t[k]}: timing failed"
-	done
+	rounds "$results" "$BENCH_RUNS"
 	printf '%-24s %10s %22s %14s\n' name "median ms" "mean ± sd ms" tarball/folder
 	awk '{ name[NR] = $1; med[NR] = $2; mean[NR] = $3; sd[NR] = $4; by[$1] = $2 }
 		END { for (i = 1; i <= NR; i++) { f = name[i]; sub(/-tarball$/, "-folder", f)
@@ -284,8 +323,8 @@ tarball_section() {
 # same three calls for each in one bash -c (so each pays the same shell).
 oci_section() {
 	local name bin wrap r life cmd err obase med mean sd oci_results=$tmp/oci-times
-	note "OCI create + start + delete of /bin/true: $BENCH_RUNS runs each after 3 warm-ups"
-	: >"$oci_results"
+	note "OCI create + start + delete of /bin/true: $(in_rounds "$BENCH_RUNS")"
+	t_names=() t_cmds=() t_wraps=()
 	for name in carapace ${BEFORE:+carapace-before} crun runc; do
 		bin=$(runtime_bin "$name")
 		command -v "$bin" >/dev/null || { note "$name: skipped, no $bin"; continue; }
@@ -300,9 +339,9 @@ oci_section() {
 			eval "$r delete --force $id-oci" >/dev/null 2>&1
 			continue
 		fi
-		eval "$wrap $(q "$BASH" "$self" __time "$name" "$cmd" "$oci_results")" ||
-			note "$name: timing failed"
+		t_names+=("$name") t_cmds+=("$cmd") t_wraps+=("$wrap")
 	done
+	rounds "$oci_results" "$BENCH_RUNS"
 	read -r _ obase _ < <(grep '^carapace ' "$oci_results") || obase=-
 	printf '%-18s %10s %22s %14s\n' name "median ms" "mean ± sd ms" carapace/peer
 	while read -r name med mean sd; do
@@ -319,7 +358,7 @@ oci_section() {
 exec_section() {
 	local name bin wrap r up timed script why ebase med mean sd exec_results=$tmp/exec-times
 	note "OCI exec of /bin/true into a running container: $BENCH_RUNS runs each after 3 warm-ups"
-	: >"$exec_results"
+	: >"$exec_results.samples"
 	for name in carapace ${BEFORE:+carapace-before} crun runc; do
 		bin=$(runtime_bin "$name")
 		command -v "$bin" >/dev/null || { note "$name: skipped, no $bin"; continue; }
@@ -330,11 +369,12 @@ exec_section() {
 		timed="$r exec $id-exec /bin/true"
 		script="if ! err=\$( { $up; } 2>&1); then echo \"its create or start fails: \$err\"
 		elif ! err=\$($timed 2>&1 </dev/null); then echo \"it fails: \$err\"
-		else $(q "$BASH" "$self" __time "$name" "$timed" "$exec_results") || echo 'timing failed'; fi
+		else $(q "$BASH" "$self" __time "$name" "$timed" "$exec_results.samples") || echo 'timing failed'; fi
 		$r delete --force $id-exec >/dev/null 2>&1"
 		why=$(eval "$wrap $(q bash -c "$script")" 2>&1)
 		[ -n "$why" ] && note "$name: skipped, $(printf '%s' "$why" | head -n 1)"
 	done
+	summarize "$exec_results.samples" >"$exec_results"
 	read -r _ ebase _ < <(grep '^carapace ' "$exec_results") || ebase=-
 	printf '%-18s %10s %22s %14s\n' name "median ms" "mean ± sd ms" carapace/peer
 	while read -r name med mean sd; do

@@ -3,8 +3,10 @@
 # A batch is N starts of /bin/true launched together (bash &, one fork and
 # an exec each) and waited for; its wall time, from the first fork to the
 # last exit, gives N / time containers a second. Each peer runs one batch to
-# warm up, then PAR_BATCHES batches, the peers taking turns, so that a
-# passing load spreads over all of them; a row gives the median batch.
+# warm up, then PAR_BATCHES batches, the peers taking turns in a new random
+# order each round, so that a passing load, and what a batch leaves the
+# kernel to tear down after it, spread over all of them; a row gives the
+# median batch.
 # A report only: it fails only when carapace itself cannot run.
 #
 # Usage (root): t/parallel-bench.sh [NAME=COMMAND ...]
@@ -106,9 +108,9 @@ for k in "${!names[@]}"; do
 done
 
 note "$N parallel starts of /bin/true: containers a second from the median of" \
-	"$BATCHES batches (after one to warm up), the peers taking turns"
+	"$BATCHES batches (after one to warm up), the peers taking turns in random order"
 for ((r = 0; r <= BATCHES; r++)); do
-	for k in "${keep[@]}"; do
+	for k in $(shuf -e "${keep[@]}"); do	# a new order each round
 		out=$(eval "${wraps[k]} $(q "$BASH" "$self" __batch "${cmds[k]}")") || continue
 		[ "$r" -gt 0 ] && echo "${names[k]} $out" >>"$tmp/batches"
 	done
