@@ -121,10 +121,14 @@ id=peerbench-$$
 cleanup() {
 	# runc/crun remove their state and cgroups when `run` returns; this is
 	# only for an interrupted run. rmdir removes nothing but empty cgroups.
-	[ -d "$tmp/runc" ] && runc --root "$tmp/runc" delete -f "$id" >/dev/null 2>&1
-	for r in "$tmp"/exec-*; do
+	local r name wrap
+	for r in "$tmp"/runc "$tmp"/crun "$tmp"/oci-* "$tmp"/exec-*; do
 		[ -d "$r" ] || continue
-		"$(runtime_bin "${r##*/exec-}")" --root "$r" delete --force "$id-exec" >/dev/null 2>&1
+		name=${r##*/}; name=${name#*-}
+		wrap=; [ "$name" = crun ] && wrap=${crun_ns:-}
+		eval "$wrap $(q "$(runtime_bin "$name")" --root "$r") delete --force $id" >/dev/null 2>&1
+		eval "$wrap $(q "$(runtime_bin "$name")" --root "$r") delete --force $id-oci" >/dev/null 2>&1
+		eval "$wrap $(q "$(runtime_bin "$name")" --root "$r") delete --force $id-exec" >/dev/null 2>&1
 	done
 	find /sys/fs/cgroup -maxdepth 8 -type d \( -name "$id" -o -name "$id-*" \) -exec rmdir {} + 2>/dev/null
 	rm -rf "$tmp"
@@ -356,9 +360,10 @@ oci_section() {
 # once, then the timing of exec alone, then delete. For crun, all of it in
 # crun's mount namespace.
 exec_section() {
-	local name bin wrap r up timed script why ebase med mean sd exec_results=$tmp/exec-times
-	note "OCI exec of /bin/true into a running container: $BENCH_RUNS runs each after 3 warm-ups"
-	: >"$exec_results.samples"
+	local name bin wrap r up err ebase med mean sd k exec_results=$tmp/exec-times downs=()
+	note "OCI exec of /bin/true into a running container (sleep 1000, made once for each" \
+		"runtime): $(in_rounds "$BENCH_RUNS")"
+	t_names=() t_cmds=() t_wraps=()
 	for name in carapace ${BEFORE:+carapace-before} crun runc; do
 		bin=$(runtime_bin "$name")
 		command -v "$bin" >/dev/null || { note "$name: skipped, no $bin"; continue; }
@@ -366,15 +371,17 @@ exec_section() {
 		mkdir -p "$tmp/exec-$name"
 		r=$(q "$bin" --root "$tmp/exec-$name")
 		up="$r create --bundle $(q "$(bundle /bin/sleep 1000)") $id-exec </dev/null >/dev/null 2>&1 && $r start $id-exec"
-		timed="$r exec $id-exec /bin/true"
-		script="if ! err=\$( { $up; } 2>&1); then echo \"its create or start fails: \$err\"
-		elif ! err=\$($timed 2>&1 </dev/null); then echo \"it fails: \$err\"
-		else $(q "$BASH" "$self" __time "$name" "$timed" "$exec_results.samples") || echo 'timing failed'; fi
-		$r delete --force $id-exec >/dev/null 2>&1"
-		why=$(eval "$wrap $(q bash -c "$script")" 2>&1)
-		[ -n "$why" ] && note "$name: skipped, $(printf '%s' "$why" | head -n 1)"
+		downs+=("$wrap $r delete --force $id-exec")
+		if ! err=$(eval "$wrap $(q bash -c "$up")" 2>&1 </dev/null); then
+			note "$name: skipped, its create or start fails: $(printf '%s' "$err" | head -n 1)"
+		elif ! err=$(eval "$wrap $r exec $id-exec /bin/true" 2>&1 </dev/null); then
+			note "$name: skipped, it fails: $(printf '%s' "$err" | head -n 1)"
+		else
+			t_names+=("$name") t_cmds+=("$r exec $id-exec /bin/true") t_wraps+=("$wrap")
+		fi
 	done
-	summarize "$exec_results.samples" >"$exec_results"
+	rounds "$exec_results" "$BENCH_RUNS"
+	for k in "${!downs[@]}"; do eval "${downs[k]}" >/dev/null 2>&1; done
 	read -r _ ebase _ < <(grep '^carapace ' "$exec_results") || ebase=-
 	printf '%-18s %10s %22s %14s\n' name "median ms" "mean ± sd ms" carapace/peer
 	while read -r name med mean sd; do
