@@ -300,7 +300,9 @@ VM_TEST_aarch64 = t/905-vm-aarch64.t
 check-vm: deps $(OUT)
 	prove -v $(VM_TEST_$(ARCH))
 
-# Start-up time, memory and size side by side with the peers, as ratios.
+# Start-up (back to back, spaced, 100 in parallel, from a tarball), the OCI
+# commands, memory and size side by side with the peers, as ratios; with
+# BENCH_BEFORE=FILE, a second carapace binary in every row (t/bench.sh).
 bench: carapace rootfs/bin/busybox
 	t/bench.sh
 	t/net-bench.sh
