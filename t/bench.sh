@@ -25,15 +25,15 @@ BEFORE=${BENCH_BEFORE:+$(realpath -m "$BENCH_BEFORE")}
 # time_cmd NAME CMD SAMPLES [WARMUPS]: BENCH_RUNS runs of CMD after WARMUPS
 # (3) untimed ones; appends "NAME ms" for each run to SAMPLES. CMD is one
 # string, shell-quoted, as hyperfine -N splits it the same way. With
-# BENCH_GAP set, each run (warm-ups too) starts that many seconds after the
-# last one ended, untimed.
+# BENCH_PREPARE set, that command (split the same way) runs untimed before
+# each run, warm-ups too: "sleep 0.25" spaces the starts.
 time_cmd() {
-	local name=$1 cmd=$2 samples=$3 warmups=${4:-3} json gap=()
-	[ -n "${BENCH_GAP:-}" ] && gap=(--prepare "sleep $BENCH_GAP")
+	local name=$1 cmd=$2 samples=$3 warmups=${4:-3} json prep=()
+	[ -n "${BENCH_PREPARE:-}" ] && prep=(--prepare "$BENCH_PREPARE")
 	if command -v hyperfine >/dev/null; then
 		json=$(mktemp "$samples.XXXXXX")	# in the bench dir, removed with it
 		# -N: no intermediate shell, so there is nothing to subtract.
-		hyperfine -N --warmup "$warmups" --runs "$BENCH_RUNS" "${gap[@]}" \
+		hyperfine -N --warmup "$warmups" --runs "$BENCH_RUNS" "${prep[@]}" \
 			--export-json "$json" "$cmd" >/dev/null 2>&1 || { rm -f "$json"; return 1; }
 		# Its "times" array, one a line, in seconds.
 		awk -v n="$name" '/"times": \[/ { on = 1; next } on && /\]/ { exit }
@@ -43,9 +43,12 @@ time_cmd() {
 	fi
 	# Fallback loop. EPOCHREALTIME (bash 5) costs no fork, unlike date +%s%N.
 	local i t0 t1
-	for ((i = 0; i < warmups; i++)); do eval "$cmd" >/dev/null 2>&1 </dev/null; done
+	for ((i = 0; i < warmups; i++)); do
+		eval "${BENCH_PREPARE:-}" >/dev/null 2>&1 </dev/null
+		eval "$cmd" >/dev/null 2>&1 </dev/null
+	done
 	for ((i = 0; i < BENCH_RUNS; i++)); do
-		[ -n "${BENCH_GAP:-}" ] && sleep "$BENCH_GAP"
+		eval "${BENCH_PREPARE:-}" >/dev/null 2>&1 </dev/null
 		t0=${EPOCHREALTIME/[.,]/}
 		eval "$cmd" >/dev/null 2>&1 </dev/null || return 1
 		t1=${EPOCHREALTIME/[.,]/}
@@ -77,14 +80,15 @@ in_rounds() { # RUNS: what rounds does, in words
 	echo "$(((${1} + r - 1) / r * r)) runs each, in $r rounds taking turns in random order (3 warm-ups, then 1 a round)"
 }
 
-# rounds RESULTS RUNS: times the rows of t_names, t_cmds and t_wraps, their
+# rounds RESULTS RUNS: times the rows of t_names, t_cmds, t_wraps, t_preps
+# (a BENCH_PREPARE of the row's own) and t_runs (its runs a round), their
 # RUNS in BENCH_ROUNDS (5) rounds in which the rows take turns, in a new
 # random order each, so that the machine's passing load and the order spread
 # over all of them; writes
 # summarize's lines to RESULTS. The first round warms up with 3 runs, the
 # others with 1.
 rounds() {
-	local results=$1 r k warm rounds=${BENCH_ROUNDS:-5} failed=()
+	local results=$1 r k warm runs w rounds=${BENCH_ROUNDS:-5} failed=()
 	local -x BENCH_RUNS=$(((${2} + ${BENCH_ROUNDS:-5} - 1) / ${BENCH_ROUNDS:-5}))
 	: >"$results.samples"
 	for ((r = 0; r < rounds; r++)); do
@@ -93,8 +97,12 @@ rounds() {
 		# the one before it, so no row should always follow the same one.
 		for k in $(shuf -e "${!t_names[@]}"); do
 			[ -n "${failed[k]:-}" ] && continue
-			eval "${t_wraps[k]:-} $(q "$BASH" "$self" __time "${t_names[k]}" "${t_cmds[k]}" \
-				"$results.samples" "$warm")" && continue
+			# A row of slow starts has its own runs a round, and 1 warm-up.
+			runs=$BENCH_RUNS w=$warm
+			[ -n "${t_runs[k]:-}" ] && runs=${t_runs[k]} w=$((r == 0))
+			eval "${t_wraps[k]:-} $(q env BENCH_PREPARE="${t_preps[k]:-${BENCH_PREPARE:-}}" \
+				BENCH_RUNS="$runs" "$BASH" "$self" __time "${t_names[k]}" "${t_cmds[k]}" \
+				"$results.samples" "$w")" && continue
 			note "${t_names[k]}: timing failed"; failed[k]=1
 		done
 	done
@@ -131,6 +139,7 @@ cleanup() {
 		eval "$wrap $(q "$(runtime_bin "$name")" --root "$r") delete --force $id-exec" >/dev/null 2>&1
 	done
 	find /sys/fs/cgroup -maxdepth 8 -type d \( -name "$id" -o -name "$id-*" \) -exec rmdir {} + 2>/dev/null
+	[ -d "$tmp/cache" ] && "$CARAPACE" prune --cache "$tmp/cache" >/dev/null 2>&1
 	rm -rf "$tmp"
 }
 runtime_bin() { # NAME: the OCI runtime's binary
@@ -216,8 +225,8 @@ done
 # then its table: medians, and the ratios to carapace.
 startup_rows() {
 	local results=$1 name med mean sd base
-	local -x BENCH_GAP=${3:-}
-	t_names=("${names[@]}") t_cmds=("${cmds[@]}") t_wraps=("${wraps[@]}")
+	local -x BENCH_PREPARE=${3:+sleep $3}
+	t_names=("${names[@]}") t_cmds=("${cmds[@]}") t_wraps=("${wraps[@]}") t_preps=() t_runs=()
 	rounds "$results" "$2"
 	read -r _ base _ < <(grep '^carapace ' "$results") || base=-
 	# ± is two bytes and printf pads bytes: hence 22 for 21 columns.
@@ -288,33 +297,48 @@ parallel_section() {
 		note "parallel: not measured"
 }
 
-# Tarball: `run -r x.tar` against a folder of the same content, both
-# timed by hyperfine after its warm-ups, so the first start (the unpack into
-# a cache, where carapace keeps one) is not timed: this is the second start
-# and those after it. The tarball is the rootfs and BENCH_TAR_FILES (5000)
-# files of 4 KiB, about a small distribution's count, plain tar, so that
-# the row measures the unpack and not a decompressor.
+# Tarball: `run -r x.tar` against a folder of the same content. Where
+# carapace keeps a cache of unpacked tarballs (run --cache), it is one of
+# the run's own, and the rows are the second start (hyperfine's warm-ups
+# fill the cache), the first (the cache emptied before each, untimed; 2
+# runs a round, as each costs about ten of the others) and
+# --cache none (unpacked into memory at each start, as before the cache);
+# without one, every start unpacks. The tarball is the rootfs and
+# BENCH_TAR_FILES (5000) files of 4 KiB, about a small distribution's
+# count, plain tar, so that the rows measure the unpack and not a
+# decompressor.
 tarball_section() {
-	local dir=$tmp/tarroot tar=$tmp/rootfs.tar n=${BENCH_TAR_FILES:-5000} k page
+	local dir=$tmp/tarroot tar=$tmp/rootfs.tar n=${BENCH_TAR_FILES:-5000} k page cache=()
 	mkdir -p "$dir/usr/share/bench" && cp -a "$ROOTFS/." "$dir/" || return
 	page=$(printf '%4096s' '')
 	for ((k = 0; k < n; k++)); do printf '%s' "$page" >"$dir/usr/share/bench/$k"; done
 	tar -C "$dir" -cf "$tar" . || return
+	"$CARAPACE" run --help 2>&1 | grep -q -- '--cache DIR' && cache=(--cache "$tmp/cache")
 	note "run -r of a tarball ($(du -m "$tar" | cut -f1) MiB, $((n + $(find "$ROOTFS" | wc -l))) entries)" \
-		"against a folder of the same content: $(in_rounds "$BENCH_RUNS")"
+		"against a folder of the same content, $(
+			[ ${#cache[@]} = 0 ] && echo "no cache: every start unpacks" ||
+			echo "cached: tarball is the second start")" \
+		"$(in_rounds "$BENCH_RUNS")"
 	local results=$tmp/tar-times
-	t_names=(carapace-folder carapace-tarball) t_wraps=()
-	t_cmds=("$(q "$CARAPACE" run -q -r "$dir" /bin/true)" "$(q "$CARAPACE" run -q -r "$tar" /bin/true)")
+	t_names=(carapace-folder carapace-tarball) t_wraps=() t_preps=() t_runs=()
+	t_cmds=("$(q "$CARAPACE" run -q -r "$dir" /bin/true)"
+		"$(q "$CARAPACE" run -q "${cache[@]}" -r "$tar" /bin/true)")
+	if [ ${#cache[@]} != 0 ]; then
+		t_names+=(carapace-tarball-first carapace-tarball-nocache)
+		t_cmds+=("${t_cmds[1]}" "$(q "$CARAPACE" run -q --cache none -r "$tar" /bin/true)")
+		t_preps[2]=$(q "$CARAPACE" prune --cache "$tmp/cache") t_runs[2]=2
+	fi
 	if [ -n "$BEFORE" ]; then
 		t_names+=(carapace-before-folder carapace-before-tarball)
 		t_cmds+=("$(q "$BEFORE" run -q -r "$dir" /bin/true)" "$(q "$BEFORE" run -q -r "$tar" /bin/true)")
 	fi
 	rounds "$results" "$BENCH_RUNS"
 	printf '%-24s %10s %22s %14s\n' name "median ms" "mean ± sd ms" tarball/folder
+	[ ${#cache[@]} = 0 ] || "$CARAPACE" prune "${cache[@]}" >/dev/null 2>&1
 	awk '{ name[NR] = $1; med[NR] = $2; mean[NR] = $3; sd[NR] = $4; by[$1] = $2 }
-		END { for (i = 1; i <= NR; i++) { f = name[i]; sub(/-tarball$/, "-folder", f)
+		END { for (i = 1; i <= NR; i++) { f = name[i]; sub(/-tarball.*$/, "-folder", f)
 			printf "%-24s %10.2f %13.2f ± %5.2f %14s\n", name[i], med[i], mean[i], sd[i],
-				name[i] ~ /-tarball$/ && by[f] ? sprintf("%.2fx", med[i] / by[f]) : "" } }' "$results"
+				name[i] ~ /-tarball/ && by[f] ? sprintf("%.2fx", med[i] / by[f]) : "" } }' "$results"
 	# "Costs what a folder costs": within a tenth, about one run's noise.
 	read -r _ k _ < <(grep '^carapace-tarball ' "$results") || return
 	read -r _ page _ < <(grep '^carapace-folder ' "$results") || return
@@ -328,7 +352,7 @@ tarball_section() {
 oci_section() {
 	local name bin wrap r life cmd err obase med mean sd oci_results=$tmp/oci-times
 	note "OCI create + start + delete of /bin/true: $(in_rounds "$BENCH_RUNS")"
-	t_names=() t_cmds=() t_wraps=()
+	t_names=() t_cmds=() t_wraps=() t_preps=() t_runs=()
 	for name in carapace ${BEFORE:+carapace-before} crun runc; do
 		bin=$(runtime_bin "$name")
 		command -v "$bin" >/dev/null || { note "$name: skipped, no $bin"; continue; }
@@ -363,7 +387,7 @@ exec_section() {
 	local name bin wrap r up err ebase med mean sd k exec_results=$tmp/exec-times downs=()
 	note "OCI exec of /bin/true into a running container (sleep 1000, made once for each" \
 		"runtime): $(in_rounds "$BENCH_RUNS")"
-	t_names=() t_cmds=() t_wraps=()
+	t_names=() t_cmds=() t_wraps=() t_preps=() t_runs=()
 	for name in carapace ${BEFORE:+carapace-before} crun runc; do
 		bin=$(runtime_bin "$name")
 		command -v "$bin" >/dev/null || { note "$name: skipped, no $bin"; continue; }
