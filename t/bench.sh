@@ -77,7 +77,8 @@ summarize() {
 
 in_rounds() { # RUNS: what rounds does, in words
 	local r=${BENCH_ROUNDS:-5}
-	echo "$(((${1} + r - 1) / r * r)) runs each, in $r rounds taking turns in random order (3 warm-ups, then 1 a round)"
+	echo "$(((${1} + r - 1) / r * r)) runs each, in $r rounds taking turns in random order" \
+		"(3 warm-ups, then ${2:-1} a round)"
 }
 
 # rounds RESULTS RUNS: times the rows of t_names, t_cmds, t_wraps, t_preps
@@ -86,13 +87,13 @@ in_rounds() { # RUNS: what rounds does, in words
 # random order each, so that the machine's passing load and the order spread
 # over all of them; writes
 # summarize's lines to RESULTS. The first round warms up with 3 runs, the
-# others with 1.
+# others with ROUND_WARMUPS (1).
 rounds() {
 	local results=$1 r k warm runs w rounds=${BENCH_ROUNDS:-5} failed=()
 	local -x BENCH_RUNS=$(((${2} + ${BENCH_ROUNDS:-5} - 1) / ${BENCH_ROUNDS:-5}))
 	: >"$results.samples"
 	for ((r = 0; r < rounds; r++)); do
-		warm=1; [ "$r" = 0 ] && warm=3
+		warm=${ROUND_WARMUPS:-1}; [ "$r" = 0 ] && warm=3
 		# A new order each round: a start pays for some of the teardown of
 		# the one before it, so no row should always follow the same one.
 		for k in $(shuf -e "${!t_names[@]}"); do
@@ -226,6 +227,8 @@ done
 startup_rows() {
 	local results=$1 name med mean sd base
 	local -x BENCH_PREPARE=${3:+sleep $3}
+	# Spaced starts follow no teardown: a warm-up a round would buy nothing.
+	local ROUND_WARMUPS=1; [ -n "${3:-}" ] && ROUND_WARMUPS=0
 	t_names=("${names[@]}") t_cmds=("${cmds[@]}") t_wraps=("${wraps[@]}") t_preps=() t_runs=()
 	rounds "$results" "$2"
 	read -r _ base _ < <(grep '^carapace ' "$results") || base=-
@@ -283,7 +286,7 @@ startup_section() {
 # over, as for starts that come one by one, not in a loop.
 spaced_section() {
 	note "start-up of '... /bin/true', spaced: each start 0.25 s after the last one ended" \
-		"(hyperfine --prepare 'sleep 0.25'), $(in_rounds "$SPACED_RUNS")"
+		"(hyperfine --prepare 'sleep 0.25'), $(in_rounds "$SPACED_RUNS" 0)"
 	startup_rows "$tmp/spaced-times" "$SPACED_RUNS" 0.25
 	echo
 	target "$tmp/spaced-times" unshare+chroot 1.0 " (spaced)"
