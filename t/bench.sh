@@ -1,5 +1,6 @@
 #!/bin/bash
-# t/bench.sh: start-up time, memory and size of carapace next to its peers
+# t/bench.sh: start-up time (back to back, spaced, in parallel, from a
+# tarball), the OCI commands, memory and size of carapace next to its peers
 # (make bench). A report only: it never fails on numbers, only when carapace
 # itself cannot run.
 # Env: CARAPACE (./carapace), ROOTFS (./rootfs), BENCH_RUNS (50), BENCH_ROUNDS (5:
@@ -84,10 +85,10 @@ in_rounds() { # RUNS: what rounds does, in words
 # rounds RESULTS RUNS: times the rows of t_names, t_cmds, t_wraps, t_preps
 # (a BENCH_PREPARE of the row's own) and t_runs (its runs a round), their
 # RUNS in BENCH_ROUNDS (5) rounds in which the rows take turns, in a new
-# random order each, so that the machine's passing load and the order spread
-# over all of them; writes
-# summarize's lines to RESULTS. The first round warms up with 3 runs, the
-# others with ROUND_WARMUPS (1).
+# random order each, so that the machine's passing load and the order
+# spread over all of them; writes summarize's lines to RESULTS, in the
+# rows' order. The first round warms up with 3 runs, the others with
+# ROUND_WARMUPS (1).
 rounds() {
 	local results=$1 r k warm runs w rounds=${BENCH_ROUNDS:-5} failed=()
 	local -x BENCH_RUNS=$(((${2} + ${BENCH_ROUNDS:-5} - 1) / ${BENCH_ROUNDS:-5}))
