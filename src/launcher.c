@@ -205,24 +205,33 @@ static void flush_to_pty(struct launcher *l)
 	}
 }
 
-/* Copies the pty's output to stdout; false once the pty is closed. */
-static bool relay_pty_output(struct launcher *l)
+/*
+ * Copies the pty's output to stdout: >0 copied, 0 once no process holds
+ * the slave (EIO), -1 for nothing now.
+ */
+static ssize_t relay_pty_output(struct launcher *l)
 {
 	char buf[8192];
 	ssize_t n = read(l->pty, buf, sizeof buf);
 
-	if (n < 0 && errno == EAGAIN)
-		return true;
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return -1;
 	if (n <= 0)
-		return false;	/* EIO: no process holds the slave any more */
+		return 0;
 	for (ssize_t off = 0; off < n;) {
 		ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)(n - off));
 
 		if (w < 0 && errno != EINTR)
-			return true;	/* stdout is gone; keep draining */
+			break;	/* stdout is gone; keep draining */
 		off += w > 0 ? w : 0;
 	}
-	return true;
+	return n;
+}
+
+/* The earlier of two deadlines, where 0 is none. */
+static int64_t earliest(int64_t a, int64_t b)
+{
+	return !a || (b && b < a) ? b : a;
 }
 
 /* The launcher's loop while the container runs. */
@@ -233,15 +242,14 @@ int supervise(struct launcher *l)
 			{ l->sigfd, POLLIN, 0 }, { l->sock, POLLIN, 0 },
 			{ -1, POLLIN, 0 }, { -1, 0, 0 }, { l->log_in, POLLIN, 0 },
 		};
+		int64_t next = earliest(earliest(l->kill_at, l->eof_at), l->pty_retry_at);
 		int timeout = -1;
 
 		if (l->pty >= 0) {
-			p[2].fd = l->pty;
+			p[2].fd = l->pty_retry_at ? -1 : l->pty;
 			p[3].fd = l->in_len ? l->pty : l->stdin_open ? STDIN_FILENO : -1;
 			p[3].events = l->in_len ? POLLOUT : POLLIN;
 		}
-		int64_t next = l->kill_at && (!l->eof_at || l->kill_at < l->eof_at) ? l->kill_at : l->eof_at;
-
 		if (next)
 			timeout = (int)(next > now_ms() ? next - now_ms() : 0);
 		if (poll(p, 5, timeout) < 0 && errno != EINTR)
@@ -252,8 +260,16 @@ int supervise(struct launcher *l)
 			close(l->sock);
 			l->sock = -1;
 		}
-		if (p[2].revents && !relay_pty_output(l))
-			p[2].fd = -1;
+		/*
+		 * Without a slave, the master polls as POLLHUP at once, and until
+		 * init's end (a few ms, or longer where the workload closed its
+		 * terminal) the loop would spin and take a core from the exit.
+		 * A process may open the slave again: look again in 100 ms.
+		 */
+		if (p[2].revents && relay_pty_output(l) == 0)
+			l->pty_retry_at = now_ms() + 100;
+		else if (l->pty_retry_at && now_ms() >= l->pty_retry_at)
+			l->pty_retry_at = 0;
 		if (p[4].revents && relay_log(l) == 0)
 			l->log_in = -1;	/* run -d's log: its end */
 		if (p[3].revents & POLLOUT)
@@ -268,10 +284,15 @@ int supervise(struct launcher *l)
 			l->kill_at = 0;
 		}
 	}
-	/* Whatever the container said or printed last, the user sees. */
+	/*
+	 * Whatever the container said or printed last, the user sees. A read
+	 * of the pty flushes the kernel's queue first: EAGAIN means all that
+	 * was written is read, and a process that outlives init (exec's, in
+	 * a container that runs on) can't keep the launcher here.
+	 */
 	while (l->sock >= 0 && read_container_msg(l))
 		;
-	while (l->pty >= 0 && relay_pty_output(l))
+	while (l->pty >= 0 && relay_pty_output(l) > 0)
 		;
 	while (l->log_in >= 0 && relay_log(l) > 0)
 		;
