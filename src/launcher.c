@@ -207,17 +207,21 @@ static void flush_to_pty(struct launcher *l)
 
 /*
  * Copies the pty's output to stdout: >0 copied, 0 once no process holds
- * the slave (EIO), -1 for nothing now.
+ * the slave (EIO), -1 for nothing now. A read of the master gives 4 KiB at
+ * most (n_tty's buffer): reading until EAGAIN and writing once saves a
+ * poll and a write per 4 KiB. The write blocks: a reader that stops reading
+ * stops us, and then the workload, with never more than 64 KiB held here.
  */
 static ssize_t relay_pty_output(struct launcher *l)
 {
-	char buf[8192];
-	ssize_t n = read(l->pty, buf, sizeof buf);
+	static char buf[64 * 1024];	/* one launcher per process */
+	ssize_t n = 0, r;
 
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return -1;
-	if (n <= 0)
-		return 0;
+	do
+		r = read(l->pty, buf + n, sizeof buf - (size_t)n);
+	while (r > 0 && (n += r) < (ssize_t)sizeof buf);
+	if (n == 0)
+		return r < 0 && (errno == EAGAIN || errno == EINTR) ? -1 : 0;
 	for (ssize_t off = 0; off < n;) {
 		ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)(n - off));
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # t/165-tty-relay.t: the launcher's pty relay, from outside. It sleeps
 # while the workload's terminal is closed (it doesn't spin on the master's
-# hangup).
+# hangup); all of a large output arrives, in order; a reader that stops
+# reading stops the workload, with a bounded amount held in between.
 . "$(dirname "$0")/tap.sh"
 need_root
 need_binary
@@ -43,6 +44,42 @@ is "$?" 0 "... and it exits 0 when the workload does"
 OUT=$(cara -t sh -c 'exec </dev/null >/dev/null 2>&1; sleep 0.3; echo again >/dev/console; sleep 0.3' \
 	</dev/null 2>&1 | tr -d '\r')
 is "$OUT" "again" "a terminal closed, then opened again: its output is relayed"
+
+# --- a large output: 8 MiB of base64 text (the pty adds \r before \n)
+cara -t -v "$work:/w" sh -c 'head -c 6291456 /dev/urandom | base64 | tee /w/sent' \
+	</dev/null 2>/dev/null | tr -d '\r' >"$work/got"
+is "$(stat -c %s "$work/got")" "$(stat -c %s "$work/sent")" "8 MiB through -t: every byte arrives"
+is "$(sha256sum <"$work/got")" "$(sha256sum <"$work/sent")" "... and in order (sha256)"
+ok "... and it was 8 MiB" test "$(stat -c %s "$work/sent")" -gt 8388608
+
+# --- a reader that stops reading: a FIFO opened and never read
+mkfifo "$work/fifo"
+"$CARAPACE" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" -t yes "slow-reader.$$" \
+	</dev/null >"$work/fifo" 2>/dev/null &
+launcher=$!
+exec 3<"$work/fifo"
+# wchar_stable PID: what PID has written stays the same for 0.2 s.
+wchar_stable() {
+	local a b
+	a=$(field "/proc/$1/io" wchar) && sleep 0.2 && b=$(field "/proc/$1/io" wchar) &&
+		[ -n "$a" ] && [ "$a" = "$b" ]
+}
+poll pgrep -f "^yes slow-reader\.$$\$" >/dev/null
+yes=$(pgrep -f "^yes slow-reader\.$$\$")
+ok "a reader that stops reading: the workload blocks" poll wchar_stable "$yes"
+written=$(field "/proc/$yes/io" wchar)
+ok "... having written under 1 MiB (it wrote ${written:-?} bytes)" test "${written:-0}" -lt 1048576
+rss=$(field "/proc/$launcher/status" VmRSS)
+ok "... and the launcher holds little (VmRSS ${rss:-?} kB, under 8 MiB)" test "${rss:-99999}" -lt 8192
+head -c 4194304 <&3 >/dev/null
+ok "when the reader reads again, the workload goes on" test "$(field "/proc/$yes/io" wchar)" -gt "$written"
+cat <&3 >/dev/null &
+reader=$!
+kill -KILL "$yes"
+wait "$launcher"
+is "$?" 137 "the workload killed: the launcher returns its status"
+exec 3<&-
+wait "$reader"
 
 no_leaks "no process or mount left behind"
 done_testing
