@@ -170,6 +170,10 @@ static void send_pty_eof(struct launcher *l)
 	struct termios t;
 	char eof = 4;
 
+	if (l->pty < 0) {	/* hung up */
+		l->eof_at = 0;
+		return;
+	}
 	if (tcgetattr(l->pty, &t) == 0 && t.c_cc[VEOF])
 		eof = (char)t.c_cc[VEOF];
 	if (!l->last_was_newline)
@@ -206,6 +210,42 @@ static void flush_to_pty(struct launcher *l)
 }
 
 /*
+ * Stdout is gone (its reader closed it, a disk is full): so is the
+ * workload's terminal. Closing the master hangs the slave up, as closing a
+ * terminal window does: SIGHUP to the session, EIO to its writes. Output
+ * thrown away instead would keep `run -t yes | head -1` running for good.
+ */
+static void hang_up_pty(struct launcher *l)
+{
+	log_debug("stdout: %s: hanging the container's terminal up", strerror(errno));
+	close(l->pty);
+	l->pty = -1;
+	l->stdin_open = false;
+	l->in_len = 0;
+	l->eof_at = 0;
+}
+
+/* All of BUF to stdout; false if stdout is gone. */
+static bool write_stdout(const char *buf, size_t len)
+{
+	struct pollfd out = { STDOUT_FILENO, POLLOUT, 0 };
+
+	while (len) {
+		ssize_t w = write(STDOUT_FILENO, buf, len);
+
+		if (w < 0 && errno == EAGAIN)	/* a stdout that someone made O_NONBLOCK */
+			poll(&out, 1, -1);
+		else if (w < 0 && errno != EINTR)
+			return false;
+		if (w > 0) {
+			buf += w;
+			len -= (size_t)w;
+		}
+	}
+	return true;
+}
+
+/*
  * Copies the pty's output to stdout: >0 copied, 0 once no process holds
  * the slave (EIO), -1 for nothing now. A read of the master gives 4 KiB at
  * most (n_tty's buffer): reading until EAGAIN and writing once saves a
@@ -222,13 +262,8 @@ static ssize_t relay_pty_output(struct launcher *l)
 	while (r > 0 && (n += r) < (ssize_t)sizeof buf);
 	if (n == 0)
 		return r < 0 && (errno == EAGAIN || errno == EINTR) ? -1 : 0;
-	for (ssize_t off = 0; off < n;) {
-		ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)(n - off));
-
-		if (w < 0 && errno != EINTR)
-			break;	/* stdout is gone; keep draining */
-		off += w > 0 ? w : 0;
-	}
+	if (!write_stdout(buf, (size_t)n))
+		hang_up_pty(l);
 	return n;
 }
 
@@ -241,6 +276,13 @@ static int64_t earliest(int64_t a, int64_t b)
 /* The launcher's loop while the container runs. */
 int supervise(struct launcher *l)
 {
+	sigset_t pipe;
+
+	/* A reader of stdout gone: EPIPE to the relay, not a death that skips the clean-up. */
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	if (l->pty >= 0 && sigprocmask(SIG_BLOCK, &pipe, NULL))
+		die_errno("sigprocmask");
 	while (!l->reaped) {
 		struct pollfd p[5] = {
 			{ l->sigfd, POLLIN, 0 }, { l->sock, POLLIN, 0 },
@@ -276,9 +318,9 @@ int supervise(struct launcher *l)
 			l->pty_retry_at = 0;
 		if (p[4].revents && relay_log(l) == 0)
 			l->log_in = -1;	/* run -d's log: its end */
-		if (p[3].revents & POLLOUT)
+		if (l->pty >= 0 && (p[3].revents & POLLOUT))
 			flush_to_pty(l);
-		else if (p[3].revents)
+		else if (l->pty >= 0 && p[3].revents)
 			relay_stdin(l);
 		if (l->eof_at && now_ms() >= l->eof_at && !l->reaped)
 			send_pty_eof(l);

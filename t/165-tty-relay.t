@@ -2,7 +2,8 @@
 # t/165-tty-relay.t: the launcher's pty relay, from outside. It sleeps
 # while the workload's terminal is closed (it doesn't spin on the master's
 # hangup); all of a large output arrives, in order; a reader that stops
-# reading stops the workload, with a bounded amount held in between.
+# reading stops the workload, with a bounded amount held in between; a
+# reader gone hangs the workload's terminal up.
 . "$(dirname "$0")/tap.sh"
 need_root
 need_binary
@@ -80,6 +81,12 @@ wait "$launcher"
 is "$?" 137 "the workload killed: the launcher returns its status"
 exec 3<&-
 wait "$reader"
+
+# --- stdout's reader gone: SIGPIPE must not kill the launcher (that skips
+# its clean-up), nor the output be thrown away for good (yes never ends).
+cara -t yes "gone-reader.$$" </dev/null 2>/dev/null | head -c 100 >/dev/null
+is "${PIPESTATUS[0]}" 129 "stdout's reader gone: the terminal is hung up, the workload gets SIGHUP"
+nok "... and it is gone" pgrep -f "^yes gone-reader\.$$\$"
 
 no_leaks "no process or mount left behind"
 done_testing
