@@ -39,6 +39,7 @@ rounds() {
 	done
 	for ((k = 0; k < $#; k++)); do
 		local c=$((k + 1))
+		# shellcheck disable=SC2086 # one number a word
 		printf '%s\n' ${all[k]} | sort -n | awk -v u="$unit" -v mib="$MIB" -v c="${!c}" \
 			'{ v[NR] = $1 } END { m = v[int((NR + 1) / 2)] / 1000
 			if (u == "rate") printf "%8.1f MiB/s  %s\n", mib / (m / 1000), c
