@@ -276,12 +276,12 @@ static int64_t earliest(int64_t a, int64_t b)
 /* The launcher's loop while the container runs. */
 int supervise(struct launcher *l)
 {
-	sigset_t pipe;
+	sigset_t sigpipe;
 
 	/* A reader of stdout gone: EPIPE to the relay, not a death that skips the clean-up. */
-	sigemptyset(&pipe);
-	sigaddset(&pipe, SIGPIPE);
-	if (l->pty >= 0 && sigprocmask(SIG_BLOCK, &pipe, NULL))
+	sigemptyset(&sigpipe);
+	sigaddset(&sigpipe, SIGPIPE);
+	if (l->pty >= 0 && sigprocmask(SIG_BLOCK, &sigpipe, NULL))
 		die_errno("sigprocmask");
 	while (!l->reaped) {
 		struct pollfd p[5] = {
