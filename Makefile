@@ -306,6 +306,7 @@ check-vm: deps $(OUT)
 bench: carapace rootfs/bin/busybox
 	t/bench.sh
 	t/net-bench.sh
+	t/tty-bench.sh
 
 # The size limit is one for every architecture (issue 16).
 size: $(OUT)

@@ -581,6 +581,7 @@ struct launcher {
 	int64_t stop_timeout_ms;
 	int64_t kill_at;	/* ms on CLOCK_MONOTONIC; 0: no stop pending */
 	int64_t eof_at;		/* when to repeat the pty's end-of-file; 0: never */
+	int64_t pty_retry_at;	/* when to poll a pty without slave again; 0: now */
 	int status;
 	bool reaped;
 	struct termios saved_termios;	/* stdin's, before set_raw_terminal */

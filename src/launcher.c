@@ -170,6 +170,10 @@ static void send_pty_eof(struct launcher *l)
 	struct termios t;
 	char eof = 4;
 
+	if (l->pty < 0) {	/* hung up */
+		l->eof_at = 0;
+		return;
+	}
 	if (tcgetattr(l->pty, &t) == 0 && t.c_cc[VEOF])
 		eof = (char)t.c_cc[VEOF];
 	if (!l->last_was_newline)
@@ -205,43 +209,93 @@ static void flush_to_pty(struct launcher *l)
 	}
 }
 
-/* Copies the pty's output to stdout; false once the pty is closed. */
-static bool relay_pty_output(struct launcher *l)
+/*
+ * Stdout is gone (its reader closed it, a disk is full): so is the
+ * workload's terminal. Closing the master hangs the slave up, as closing a
+ * terminal window does: SIGHUP to the session, EIO to its writes. Output
+ * thrown away instead would keep `run -t yes | head -1` running for good.
+ */
+static void hang_up_pty(struct launcher *l)
 {
-	char buf[8192];
-	ssize_t n = read(l->pty, buf, sizeof buf);
+	log_debug("stdout: %s: hanging the container's terminal up", strerror(errno));
+	close(l->pty);
+	l->pty = -1;
+	l->stdin_open = false;
+	l->in_len = 0;
+	l->eof_at = 0;
+}
 
-	if (n < 0 && errno == EAGAIN)
-		return true;
-	if (n <= 0)
-		return false;	/* EIO: no process holds the slave any more */
-	for (ssize_t off = 0; off < n;) {
-		ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)(n - off));
+/* All of BUF to stdout; false if stdout is gone. */
+static bool write_stdout(const char *buf, size_t len)
+{
+	struct pollfd out = { STDOUT_FILENO, POLLOUT, 0 };
 
-		if (w < 0 && errno != EINTR)
-			return true;	/* stdout is gone; keep draining */
-		off += w > 0 ? w : 0;
+	while (len) {
+		ssize_t w = write(STDOUT_FILENO, buf, len);
+
+		if (w < 0 && errno == EAGAIN)	/* a stdout that someone made O_NONBLOCK */
+			poll(&out, 1, -1);
+		else if (w < 0 && errno != EINTR)
+			return false;
+		if (w > 0) {
+			buf += w;
+			len -= (size_t)w;
+		}
 	}
 	return true;
+}
+
+/*
+ * Copies the pty's output to stdout: >0 copied, 0 once no process holds
+ * the slave (EIO), -1 for nothing now. A read of the master gives 4 KiB at
+ * most (n_tty's buffer): reading until EAGAIN and writing once saves a
+ * poll and a write per 4 KiB. The write blocks: a reader that stops reading
+ * stops us, and then the workload, with never more than 64 KiB held here.
+ */
+static ssize_t relay_pty_output(struct launcher *l)
+{
+	static char buf[64 * 1024];	/* one launcher per process */
+	ssize_t n = 0, r;
+
+	do
+		r = read(l->pty, buf + n, sizeof buf - (size_t)n);
+	while (r > 0 && (n += r) < (ssize_t)sizeof buf);
+	if (n == 0)
+		return r < 0 && (errno == EAGAIN || errno == EINTR) ? -1 : 0;
+	if (!write_stdout(buf, (size_t)n))
+		hang_up_pty(l);
+	return n;
+}
+
+/* The earlier of two deadlines, where 0 is none. */
+static int64_t earliest(int64_t a, int64_t b)
+{
+	return !a || (b && b < a) ? b : a;
 }
 
 /* The launcher's loop while the container runs. */
 int supervise(struct launcher *l)
 {
+	sigset_t sigpipe;
+
+	/* A reader of stdout gone: EPIPE to the relay, not a death that skips the clean-up. */
+	sigemptyset(&sigpipe);
+	sigaddset(&sigpipe, SIGPIPE);
+	if (l->pty >= 0 && sigprocmask(SIG_BLOCK, &sigpipe, NULL))
+		die_errno("sigprocmask");
 	while (!l->reaped) {
 		struct pollfd p[5] = {
 			{ l->sigfd, POLLIN, 0 }, { l->sock, POLLIN, 0 },
 			{ -1, POLLIN, 0 }, { -1, 0, 0 }, { l->log_in, POLLIN, 0 },
 		};
+		int64_t next = earliest(earliest(l->kill_at, l->eof_at), l->pty_retry_at);
 		int timeout = -1;
 
 		if (l->pty >= 0) {
-			p[2].fd = l->pty;
+			p[2].fd = l->pty_retry_at ? -1 : l->pty;
 			p[3].fd = l->in_len ? l->pty : l->stdin_open ? STDIN_FILENO : -1;
 			p[3].events = l->in_len ? POLLOUT : POLLIN;
 		}
-		int64_t next = l->kill_at && (!l->eof_at || l->kill_at < l->eof_at) ? l->kill_at : l->eof_at;
-
 		if (next)
 			timeout = (int)(next > now_ms() ? next - now_ms() : 0);
 		if (poll(p, 5, timeout) < 0 && errno != EINTR)
@@ -252,13 +306,21 @@ int supervise(struct launcher *l)
 			close(l->sock);
 			l->sock = -1;
 		}
-		if (p[2].revents && !relay_pty_output(l))
-			p[2].fd = -1;
+		/*
+		 * Without a slave, the master polls as POLLHUP at once, and until
+		 * init's end (a few ms, or longer where the workload closed its
+		 * terminal) the loop would spin and take a core from the exit.
+		 * A process may open the slave again: look again in 100 ms.
+		 */
+		if (p[2].revents && relay_pty_output(l) == 0)
+			l->pty_retry_at = now_ms() + 100;
+		else if (l->pty_retry_at && now_ms() >= l->pty_retry_at)
+			l->pty_retry_at = 0;
 		if (p[4].revents && relay_log(l) == 0)
 			l->log_in = -1;	/* run -d's log: its end */
-		if (p[3].revents & POLLOUT)
+		if (l->pty >= 0 && (p[3].revents & POLLOUT))
 			flush_to_pty(l);
-		else if (p[3].revents)
+		else if (l->pty >= 0 && p[3].revents)
 			relay_stdin(l);
 		if (l->eof_at && now_ms() >= l->eof_at && !l->reaped)
 			send_pty_eof(l);
@@ -268,10 +330,15 @@ int supervise(struct launcher *l)
 			l->kill_at = 0;
 		}
 	}
-	/* Whatever the container said or printed last, the user sees. */
+	/*
+	 * Whatever the container said or printed last, the user sees. A read
+	 * of the pty flushes the kernel's queue first: EAGAIN means all that
+	 * was written is read, and a process that outlives init (exec's, in
+	 * a container that runs on) can't keep the launcher here.
+	 */
 	while (l->sock >= 0 && read_container_msg(l))
 		;
-	while (l->pty >= 0 && relay_pty_output(l))
+	while (l->pty >= 0 && relay_pty_output(l) > 0)
 		;
 	while (l->log_in >= 0 && relay_log(l) > 0)
 		;
