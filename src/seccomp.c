@@ -48,6 +48,7 @@ static const char syscall_names[SYSCALL_NAMES_SIZE + 1] = SYSCALL_TABLE(NAME_OF)
 static const uint16_t syscall_numbers[] = { SYSCALL_TABLE(NUMBER_OF) };
 _Static_assert(sizeof syscall_numbers / sizeof syscall_numbers[0] == SYSCALL_COUNT,
 	       "the table's rows");
+_Static_assert(SYSCALL_NAMES_SIZE <= UINT16_MAX, "where a name begins fits 16 bits");
 /* One past the highest number; a number named twice is an error (-Woverride-init). */
 #define AT_NUMBER(nr, name) [nr] = 1,
 #define N_SYSCALLS sizeof((const char[]){ SYSCALL_TABLE(AT_NUMBER) })
