@@ -1,5 +1,5 @@
 #!/bin/bash
-# t/006-syscall-tables.t: the system call tables src/gen-syscalls.sh makes
+# t/007-syscall-tables.t: the system call tables src/gen-syscalls.sh makes
 # for src/seccomp.c, for x86-64 and for arm64 (cross: on any host), against
 # the kernel's headers as another compiler reads them (glibc's gcc, whose
 # arm64 cross headers are a copy of their own in /usr/aarch64-linux-gnu),
