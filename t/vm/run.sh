@@ -42,8 +42,8 @@ x86_64)
 aarch64)
 	# -cpu max: the kernel's arm64 features, and AArch32 at EL0 for the
 	# compat system call test. pauth-impdef: pointer authentication with
-	# QEMU's own cheap hash, not the QARMA cipher emulated (which cost
-	# most of the guest's time); the guest can't tell.
+	# QEMU's own cheap hash, not the QARMA cipher emulated: a bare boot to
+	# init took 13.5 s with it, 3.7 s without. The guest can't tell.
 	DEB_ARCH=arm64 QEMU=qemu-system-aarch64 CC=aarch64-linux-musl-gcc CONSOLE=ttyAMA0
 	QEMU_MACHINE=(-accel tcg -machine virt -cpu max,pauth-impdef=on)
 	# The verdict port's driver and its transport are =m in the arm64
