@@ -135,7 +135,9 @@ static unsigned oci_controllers_needed(const struct container *c)
 	const typeof(c->oci.resources) *r = &c->oci.resources;
 	unsigned need = 0;
 
-	if (r->memory_reservation || r->disable_oom_killer || r->memory_swappiness >= 0)
+	/* swappiness is an OCI config's only: run leaves it 0, which is no wish */
+	if (r->memory_reservation || r->disable_oom_killer ||
+	    (c->oci.bundle && r->memory_swappiness >= 0))
 		need |= 1u << CTL_MEMORY;
 	if (r->cpu_period)
 		need |= 1u << CTL_CPU;
