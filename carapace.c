@@ -325,6 +325,10 @@ static void create_container(const struct container *c, struct runtime *rt,
 	if (rt->state)	/* what exec may give, no more: the workload's own */
 		state_note_caps(rt->state, c, rt->caps);
 	launcher_on_exit(l);
+	/* A prestart or createRuntime hook sees init in its cgroups: then the launcher moves it. */
+	if (rt->cg.ndirs && !c->oci.hooks_len[HOOK_PRESTART] &&
+	    !c->oci.hooks_len[HOOK_CREATE_RUNTIME])
+		cgroups_open_self_join(&rt->cg);
 	join_namespaces(rt);	/* OCI's, by path: init is born in them */
 	/* With a cgroup of its own, init makes its cgroup namespace once inside. */
 	l->init = clone_container(c->namespaces & ~(rt->cg.ndirs ? CLONE_NEWCGROUP : 0UL),
@@ -342,6 +346,7 @@ static void create_container(const struct container *c, struct runtime *rt,
 	}
 	close(socks[1]);
 	l->sock = socks[0];
+	cgroups_close_self_join(&rt->cg);
 	if (rt->cg.ndirs)
 		join_cgroups(&rt->cg, l->init, in_cgroup);
 	set_oom_score_adj(c, l->init);
@@ -460,6 +465,7 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 
 	/* First: errors go to the launcher, and if it dies, so does the container. */
 	set_fail_mode(FAIL_REPORT, sock);
+	cgroups_join_self(&rt->cg);	/* before any other process of the container can exist */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	hide_command_line();	/* before any process of the container exists */
 	hide_environment();

@@ -426,6 +426,7 @@ struct cgroup_dir {
 	bool v2;
 	bool created;		/* by this launcher: only then is it ours to remove */
 	int lock_fd;		/* flocked while this launcher lives */
+	int tasks_fd;		/* v1: its "tasks", for init to join it by (self_join) */
 };
 
 enum controller {
@@ -445,6 +446,8 @@ struct cgroups {
 	const char *parent;
 	bool rootless;			/* run by an ordinary user */
 	bool devices_confined;		/* a device cgroup guards the host's devices */
+	bool v2_core;			/* hybrid: devices and freezer on the v2 leaf */
+	bool self_join;			/* init moves itself into the v1 leaves */
 };
 
 /*
@@ -737,6 +740,9 @@ void validate_spec(const struct container *c, struct runtime *rt);
 /* src/cgroup.c */
 void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless);
 void join_cgroups(const struct cgroups *cg, pid_t pid, bool v2_done);
+void cgroups_open_self_join(struct cgroups *cg);
+void cgroups_join_self(const struct cgroups *cg);
+void cgroups_close_self_join(const struct cgroups *cg);
 void report_cgroups(const struct cgroups *cg, const struct container *c);
 void cgroups_outlive_launcher(struct cgroups *cg);
 char *cgroups_describe(const struct cgroups *cg);

@@ -194,6 +194,8 @@ static void cgroup_plan(struct cgroups *cg, const struct container *c, unsigned 
 
 		if (!((need | optional) & bit))
 			continue;
+		if (cg->v2_core && (ctl == CTL_DEVICES || ctl == CTL_FREEZER))
+			mount = cg->v2_mount;
 		if (!mount && cg->v2_mount && ((cg->v2_ctls & bit) || ctl == CTL_DEVICES))
 			mount = cg->v2_mount;
 		if (!mount) {
@@ -1051,17 +1053,46 @@ static bool confine_devices_v2(int cgroup_fd, const struct device_rule *rules, s
 	return ok;
 }
 
+static bool make_locked_leaf(const struct cgroups *cg, struct cgroup_dir *d,
+			     const struct container *c);
+
+/*
+ * Hybrid, where the kernel can't load or attach a device program: the v1
+ * devices leaf after all, made as create_cgroups makes the others. Its
+ * path, or NULL where there is no v1 devices hierarchy.
+ */
+static const char *v1_devices_leaf(struct cgroups *cg, const struct container *c)
+{
+	struct cgroup_dir *d = &cg->dirs[cg->ndirs];
+
+	if (!cg->v1_mount[CTL_DEVICES] || cg->ndirs == N_CTL)
+		return NULL;
+	log_debug("devices: no device program on the v2 leaf (%s): v1's devices cgroup",
+		  strerror(errno));
+	for (size_t i = 0; i < cg->ndirs; i++)
+		cg->dirs[i].ctls &= ~(1u << CTL_DEVICES);
+	d->mount = cg->v1_mount[CTL_DEVICES];
+	d->path = xasprintf("%s/%s/%s", d->mount, c->limits.parent, c->limits.name);
+	d->ctls = 1u << CTL_DEVICES;
+	cg->ndirs++;
+	for (int tries = 0; !make_locked_leaf(cg, d, c);)
+		if (++tries == 10)
+			die(EXIT_CANT_RUN, "cgroup: %s: removed as fast as it is made", d->path);
+	return d->path;
+}
+
 /* Container root holds MKNOD: the device cgroup keeps host devices shut. */
 static void confine_devices(struct cgroups *cg, const struct container *c)
 {
 	const char *dir = cgroup_dir_of(cg, CTL_DEVICES);
+	bool v1 = cg->v1_mount[CTL_DEVICES] && !cg->v2_core;
 	size_t n;
 	struct device_rule *rules = device_rules(c, &n);
 
-	if (cg->v1_mount[CTL_DEVICES]) {
-		confine_devices_v1(dir, rules, n);
+	if (!v1 && cg->v2_fd >= 0 && confine_devices_v2(cg->v2_fd, rules, n)) {
 		cg->devices_confined = true;
-	} else if (cg->v2_fd >= 0 && confine_devices_v2(cg->v2_fd, rules, n)) {
+	} else if (v1 || (cg->v2_core && (dir = v1_devices_leaf(cg, c)))) {
+		confine_devices_v1(dir, rules, n);
 		cg->devices_confined = true;
 	} else if (c->oci.device_rules_given) {
 		die_errno("linux.resources.devices: no device cgroup on this host");
@@ -1079,6 +1110,13 @@ void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless
 	cgroup_detect(cg);
 	check_unified(cg, c);
 	cg->rootless = rootless;
+	/*
+	 * Hybrid: the devices' allow-list a BPF program on a v2 leaf, and the
+	 * freezer that leaf's cgroup.freeze, which init is born in
+	 * (CLONE_INTO_CGROUP): no v1 leaf but for a v1 limit. An engine's
+	 * container keeps v1's, which its engine and tools read.
+	 */
+	cg->v2_core = !strcmp(cg->mode, "hybrid") && !rootless && !c->oci.bundle;
 	/* Rootless: nothing but what was asked for, as nothing else is delegated. */
 	cgroup_plan(cg, c, need, cg->rootless ? 0 : (1u << CTL_FREEZER) |
 		    (c->limits.pids_default ? 1u << CTL_PIDS : 0) |
@@ -1113,22 +1151,74 @@ void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless
 		confine_devices(cg, c);
 }
 
-/* After the clone, for what CLONE_INTO_CGROUP didn't do. */
+/* After the clone, for what CLONE_INTO_CGROUP and init's self_join didn't do. */
 void join_cgroups(const struct cgroups *cg, pid_t pid, bool v2_done)
 {
 	char buf[32];
 
 	snprintf(buf, sizeof buf, "%d", (int)pid);
 	for (size_t i = 0; i < cg->ndirs; i++)
-		if (!(cg->dirs[i].v2 && v2_done) &&
+		if (!(cg->dirs[i].v2 ? v2_done : cg->self_join) &&
 		    write_file(cg->dirs[i].path, "cgroup.procs", buf))
 			die_cgroup(cg, "cgroup: %s/cgroup.procs", cg->dirs[i].path);
+}
+
+/*
+ * Before the clone: the v1 leaves' "tasks", for init to join them itself.
+ * The launcher's write of init's pid to cgroup.procs moves a thread group:
+ * the kernel takes its cgroup-attach lock for writing, which waits for an
+ * RCU grace period (7.5 ms median, at starts 0.25 s apart). A thread that
+ * moves itself alone, writing "0" to tasks, takes neither (0.025 ms).
+ */
+void cgroups_open_self_join(struct cgroups *cg)
+{
+	for (size_t i = 0; i < cg->ndirs; i++) {
+		struct cgroup_dir *d = &cg->dirs[i];
+		char *path = xasprintf("%s/tasks", d->path);
+
+		d->tasks_fd = d->v2 ? -1 : open(path, O_WRONLY | O_CLOEXEC);
+		if (!d->v2 && d->tasks_fd < 0)
+			die_cgroup(cg, "cgroup: %s", path);
+		free(path);
+	}
+	cg->self_join = true;
+}
+
+/* Init, first of all: one thread yet, and nothing of the container runs. */
+void cgroups_join_self(const struct cgroups *cg)
+{
+	for (size_t i = 0; cg->self_join && i < cg->ndirs; i++) {
+		const struct cgroup_dir *d = &cg->dirs[i];
+
+		if (d->v2)
+			continue;
+		if (write(d->tasks_fd, "0", 1) != 1)
+			die_cgroup(cg, "cgroup: %s/tasks", d->path);
+		close(d->tasks_fd);
+	}
+}
+
+/* The launcher's copies, once init has its own. */
+void cgroups_close_self_join(const struct cgroups *cg)
+{
+	for (size_t i = 0; cg->self_join && i < cg->ndirs; i++)
+		if (!cg->dirs[i].v2)
+			close(cg->dirs[i].tasks_fd);
+}
+
+/* The v1 freezer leaf, or NULL: a v2 leaf freezes by its cgroup.freeze. */
+static const char *v1_freezer(const struct cgroups *cg)
+{
+	for (size_t i = 0; i < cg->ndirs; i++)
+		if (!cg->dirs[i].v2 && cg->dirs[i].ctls & (1u << CTL_FREEZER))
+			return cg->dirs[i].path;
+	return NULL;
 }
 
 /* Kills whatever is still in DIR: cgroup.kill on v2, else freeze, kill, thaw. */
 static void kill_cgroup(const struct cgroups *cg, const struct cgroup_dir *d)
 {
-	const char *freezer = cgroup_dir_of(cg, CTL_FREEZER);
+	const char *freezer = v1_freezer(cg);
 	char buf[4096];
 
 	for (int round = 0; round < 100; round++) {
@@ -1478,7 +1568,7 @@ int cgroups_signal_all(const char *text, int sig)
 	if (!read_description(text, &cg, &lines, &n))
 		return -1;
 	leaf = signal_leaf(&cg);
-	freezer = cgroup_dir_of(&cg, CTL_FREEZER);
+	freezer = v1_freezer(&cg);
 	procs = leaf ? read_procs(leaf->path) : NULL;
 	if (!procs) {
 		free_description(lines, n);
