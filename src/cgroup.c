@@ -394,6 +394,26 @@ static void for_each_hierarchy(const struct cgroups *cg,
 }
 
 /*
+ * Whether the folder FD holds a folder: a cgroup's rmdir fails then, but
+ * only once it holds the kernel's cgroup lock, which every start needs.
+ */
+static bool has_child(int fd)
+{
+	char buf[1024];
+	ssize_t n;
+
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
+		for (ssize_t off = 0; off < n;) {
+			const struct dirent *e = (const struct dirent *)(buf + off);
+
+			off += e->d_reclen;
+			if (e->d_type == DT_DIR && strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				return true;
+		}
+	return false;
+}
+
+/*
  * rmdir of mount/parent/name, then of the parents left empty: those that
  * carapace made, and its own default, never one the user made.
  */
@@ -409,7 +429,8 @@ static void remove_path(const struct cgroups *cg, const char *mount, const char 
 	for (char *slash;;) {
 		autoclose int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-		if (fd < 0 || !(has_mark(cg, fd, "parent") || own_parent) || rmdir(path))
+		if (fd < 0 || !(has_mark(cg, fd, "parent") || own_parent) || has_child(fd) ||
+		    rmdir(path))
 			break;	/* gone, the user's, or in use by another container */
 		slash = strrchr(path, '/');
 		if (!slash || slash <= path + strlen(mount))
@@ -551,13 +572,57 @@ static void sweep_new_leaf_notes(const struct cgroups *cg, const char *parent)
 			sweep_new_leaf_note(cg, parent, list + i);
 }
 
-/* The stale leaves under PARENT, now: a leaf still busy goes next time. */
+/*
+ * A start looks at this many leaves of its parent at most: a sweep of all
+ * of them made N parallel starts cost O(N^2) (331 ms of sweep each at 200).
+ */
+#define SWEEP_LEAVES 8
+
+/*
+ * Sweeps the leaves that FD's folder lists from where it stands, up to
+ * *BUDGET of them and to the one named STOP. The first one's name goes in
+ * FIRST, if FIRST is not NULL. False once the budget is spent.
+ */
+static bool sweep_listed(const struct cgroups *cg, const char *dir_path, int fd, int *budget,
+			 const char *stop, char *first, size_t first_size)
+{
+	char buf[1024];
+	ssize_t n;
+
+	while (*budget > 0 && (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
+		for (ssize_t off = 0; off < n && *budget > 0;) {
+			const struct dirent *e = (const struct dirent *)(buf + off);
+
+			off += e->d_reclen;
+			if (e->d_type != DT_DIR || e->d_name[0] == '.')
+				continue;
+			if (stop && !strcmp(e->d_name, stop))
+				return false;
+			if (first && !*first)
+				snprintf(first, first_size, "%s", e->d_name);
+			char *leaf = xasprintf("%s/%s", dir_path, e->d_name);
+
+			sweep_leaf(cg, leaf, 1);
+			free(leaf);
+			--*budget;
+		}
+	return *budget > 0;
+}
+
+/*
+ * Stale leaves under PARENT, SWEEP_LEAVES at most, from a place chosen at
+ * random: kernfs lists a folder by its names' hashes, and seeks to a hash.
+ * From there to the end, then from the start to the first one seen: all
+ * of them where they are few, and each one soon where they are many. A
+ * leaf still busy goes another time. A clash of names sweeps that leaf.
+ */
 static void sweep_parent(const struct cgroups *cg, const char *mount, const char *parent,
 			 const char *unused)
 {
-	char *dir_path = xasprintf("%s/%s", mount, parent);
-	DIR *dir = opendir(dir_path);
-	struct dirent *e;
+	char *dir_path = xasprintf("%s/%s", mount, parent), first[256] = "";
+	autoclose int fd = open(dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int budget = SWEEP_LEAVES;
+	uint32_t from = 2 + ((uint32_t)getpid() * 2654435761u ^ (uint32_t)now_ms()) % (INT_MAX - 3);
 
 	(void)unused;
 	/* The notes of the path's folders, on each one's own parent, from the top. */
@@ -567,15 +632,10 @@ static void sweep_parent(const struct cgroups *cg, const char *mount, const char
 		*slash = '/';
 	}
 	sweep_new_leaf_notes(cg, dir_path);
-	while (dir && (e = readdir(dir))) {
-		char *leaf = xasprintf("%s/%s", dir_path, e->d_name);
-
-		if (e->d_type == DT_DIR && e->d_name[0] != '.')
-			sweep_leaf(cg, leaf, 1);
-		free(leaf);
-	}
-	if (dir)
-		closedir(dir);
+	if (fd >= 0 && lseek(fd, from, SEEK_SET) >= 0 &&
+	    sweep_listed(cg, dir_path, fd, &budget, NULL, first, sizeof first) &&
+	    lseek(fd, 0, SEEK_SET) == 0)
+		sweep_listed(cg, dir_path, fd, &budget, *first ? first : NULL, NULL, 0);
 	free(dir_path);
 }
 
@@ -957,22 +1017,31 @@ static void device_number(char *buf, size_t size, int64_t n)
 		snprintf(buf, size, "%lld", (long long)n);
 }
 
+/* v1: "deny all", then each rule, in order: a write each, to one fd per file. */
 static void confine_devices_v1(const char *dir, const struct device_rule *rules, size_t n)
 {
 	char rule[96], major[24], minor[24];
+	char *allow_path = xasprintf("%s/devices.allow", dir);
+	char *deny_path = xasprintf("%s/devices.deny", dir);
+	autoclose int allow = open(allow_path, O_WRONLY | O_CLOEXEC);
+	autoclose int deny = open(deny_path, O_WRONLY | O_CLOEXEC);
 
-	if (write_file(dir, "devices.deny", "a"))
-		die_errno("cgroup: %s/devices.deny: a", dir);
+	if (allow < 0 || deny < 0)
+		die_errno("cgroup: %s", allow < 0 ? allow_path : deny_path);
+	if (write(deny, "a", 1) != 1)
+		die_errno("cgroup: %s: a", deny_path);
 	for (size_t i = 0; i < n; i++) {
-		const char *file = rules[i].allow ? "devices.allow" : "devices.deny";
+		int len;
 
 		device_number(major, sizeof major, rules[i].major);
 		device_number(minor, sizeof minor, rules[i].minor);
-		snprintf(rule, sizeof rule, "%c %s:%s %s", rules[i].type, major, minor,
-			 rules[i].access);
-		if (write_file(dir, file, rule))
-			die_errno("cgroup: %s/%s: %s", dir, file, rule);
+		len = snprintf(rule, sizeof rule, "%c %s:%s %s", rules[i].type, major, minor,
+			       rules[i].access);
+		if (write(rules[i].allow ? allow : deny, rule, (size_t)len) != len)
+			die_errno("cgroup: %s: %s", rules[i].allow ? allow_path : deny_path, rule);
 	}
+	free(allow_path);
+	free(deny_path);
 }
 
 #define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
@@ -1250,8 +1319,9 @@ static void remove_cgroups(struct cgroups *cg)
 		     tries++)
 			usleep(5000);
 	}
-	if (cg->ndirs)
-		for_each_hierarchy(cg, remove_path, cg->parent, NULL);
+	/* The parents on the hierarchies it used: on another, rmdir would fail. */
+	for (size_t i = 0; i < cg->ndirs; i++)
+		remove_path(cg, cg->dirs[i].mount, cg->parent, NULL);
 	cg->ndirs = 0;
 }
 

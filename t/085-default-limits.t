@@ -138,6 +138,17 @@ ok "the folders carapace made are gone, and the user's parent stays" \
 	test ! -e "$P/$parent/sub" -a -d "$P/$parent"
 is "$(xattr "$P/$parent" list)$(xattr "$M/$parent" list)" "" \
 	"no note is left on the user's parent, the dead one's nor the run's own"
+# The sweep is bounded: a start looks at 8 leaves of its parent at most,
+# from a place chosen at random (all of them where they are few), so that
+# N parallel starts don't each walk the N - 1 others' leaves. 12 stale
+# leaves, marked as a killed launcher's are: a run takes 8, the next 4.
+for i in $(seq 12); do
+	mkdir "$P/$parent/stale$i" && xattr "$P/$parent/stale$i" set trusted.carapace leaf
+done
+run cara --cgroup-parent "$parent" --pids 10 true
+is "$RC:$(ls -d "$P/$parent"/stale* 2>/dev/null | wc -l)" 0:4 "the sweep is bounded: of 12 stale leaves, a run takes 8"
+run cara --cgroup-parent "$parent" --pids 10 true
+is "$RC:$(ls -d "$P/$parent"/stale* 2>/dev/null | wc -l)" 0:0 "... and the next run the 4 left"
 for h in "$P" "$M"; do rmdir "$h/$parent"; done
 # A parent that carapace made goes when it is empty.
 run cara --cgroup-parent "h4made-$$/sub" --pids 10 true
