@@ -1307,18 +1307,25 @@ static void kill_cgroup(const struct cgroups *cg, const struct cgroup_dir *d)
 	}
 }
 
+/* A leaf of this launcher's, emptied and removed. */
+static void remove_leaf(const struct cgroups *cg, const struct cgroup_dir *d)
+{
+	if (!d->created)	/* another container's, of the same name */
+		return;
+	kill_cgroup(cg, d);
+	/* A dying task may hold the cgroup for a moment. */
+	for (int tries = 0; rmdir(d->path) && errno == EBUSY && tries < 200; tries++)
+		usleep(5000);
+}
+
 /* At the launcher's exit: the leaves, and the parents if no other container uses them. */
 static void remove_cgroups(struct cgroups *cg)
 {
-	for (size_t i = 0; i < cg->ndirs; i++) {
-		if (!cg->dirs[i].created)	/* another container's, of the same name */
-			continue;
-		kill_cgroup(cg, &cg->dirs[i]);
-		/* A dying task may hold the cgroup for a moment. */
-		for (int tries = 0; rmdir(cg->dirs[i].path) && errno == EBUSY && tries < 200;
-		     tries++)
-			usleep(5000);
-	}
+	/* The v2 leaf first: its cgroup.kill kills every process at once, forks and all. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < cg->ndirs; i++)
+			if (cg->dirs[i].v2 == !pass)
+				remove_leaf(cg, &cg->dirs[i]);
 	/* The parents on the hierarchies it used: on another, rmdir would fail. */
 	for (size_t i = 0; i < cg->ndirs; i++)
 		remove_path(cg, cg->dirs[i].mount, cg->parent, NULL);
