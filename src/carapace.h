@@ -759,8 +759,7 @@ long long cgroup_number(const struct cgroups *cg, enum controller ctl, const cha
 ssize_t cgroup_read(const struct cgroups *cg, enum controller ctl, const char *file, char *buf,
 		    size_t size);
 void cgroups_path_split(struct container *c, const char *cgroups_path);
-int cgroups_open_v2_leaf(const char *text);
-int cgroups_add_described(const char *text, pid_t pid);
+int cgroups_v2_leaf_fd(const struct cgroups *cg);
 
 /* src/userns.c */
 int idmapped_root(const struct container *c, const struct runtime *rt, pid_t pid);

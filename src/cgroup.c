@@ -1960,43 +1960,11 @@ void cgroups_path_split(struct container *c, const char *cgroups_path)
 		c->limits.parent = slash ? xasprintf("carapace/%.*s", (int)(slash - p), p) : "carapace";
 }
 
-/*
- * carapace exec: the v2 leaf of a described container, O_PATH, for
- * CLONE_INTO_CGROUP; -1 if it has none (a v1 host), or TEXT is bad.
- */
-int cgroups_open_v2_leaf(const char *text)
+/* carapace exec: the v2 leaf of a loaded container, O_PATH, for CLONE_INTO_CGROUP; or -1. */
+int cgroups_v2_leaf_fd(const struct cgroups *cg)
 {
-	struct cgroups cg;
-	struct described *lines;
-	size_t n;
-	int fd = -1;
-
-	if (!read_description(text, &cg, &lines, &n))
-		return -1;
-	for (size_t i = 0; i < cg.ndirs && fd < 0; i++)
-		if (cg.dirs[i].v2)
-			fd = open(cg.dirs[i].path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	free_description(lines, n);
-	return fd;
-}
-
-/*
- * carapace exec: PID into every described leaf (each v1 hierarchy's, and
- * v2's where the clone could not place it). 0, or -1 with errno.
- */
-int cgroups_add_described(const char *text, pid_t pid)
-{
-	struct cgroups cg;
-	struct described *lines;
-	char value[16];
-	size_t n;
-	int ret = 0;
-
-	if (!read_description(text, &cg, &lines, &n))
-		return -1;
-	snprintf(value, sizeof value, "%d", (int)pid);
-	for (size_t i = 0; i < cg.ndirs && !ret; i++)
-		ret = write_file(cg.dirs[i].path, "cgroup.procs", value);
-	free_description(lines, n);
-	return ret;
+	for (size_t i = 0; i < cg->ndirs; i++)
+		if (cg->dirs[i].v2)
+			return open(cg->dirs[i].path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return -1;
 }

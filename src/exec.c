@@ -43,6 +43,7 @@ struct exec_job {
 	struct stat root_stat;	/* of that root: the joiner's must be it */
 	unsigned long ns;	/* init's namespaces that are not exec's */
 	char *cgroups;		/* the state's description of them */
+	struct cgroups *cg;	/* read from it, for the joiner to join */
 	pid_t exec_pid;		/* the joiner's parent, whose death ends it */
 	pid_t joiner;
 	bool joiner_reaped;
@@ -465,6 +466,8 @@ static void join_container(struct exec_job *j, int sock)
 	if (getppid() != j->exec_pid)
 		_exit(EXIT_CANT_RUN);
 	set_fail_mode(FAIL_REPORT, sock);
+	if (j->cg)	/* its v1 leaves, by itself, as init does */
+		cgroups_join_self(j->cg);
 	hide_command_line();	/* the container may read /proc/PID/cmdline */
 	forget_environment();
 	close_fds_except(3 + j->c.process.preserve_fds, keep, sizeof keep / sizeof keep[0]);
@@ -497,11 +500,12 @@ static void join_container(struct exec_job *j, int sock)
 }
 
 /* The joiner, born in the container's v2 cgroup where there is one (clone3, 5.7). */
-static pid_t clone_joiner(int cgroup_fd)
+static pid_t clone_joiner(int cgroup_fd, bool *in_cgroup)
 {
 	struct clone_args args = { .exit_signal = SIGCHLD };
 	long pid;
 
+	*in_cgroup = cgroup_fd >= 0;
 	if (cgroup_fd >= 0) {
 		args.flags = CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cgroup_fd;
@@ -509,6 +513,7 @@ static pid_t clone_joiner(int cgroup_fd)
 		if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
 			return (pid_t)pid;
 	}
+	*in_cgroup = false;
 	return fork();
 }
 
@@ -573,15 +578,22 @@ static int run_exec(struct exec_job *j, const struct oci_args *a)
 {
 	struct launcher l = LAUNCHER_INIT;
 	struct started s = { .pty = -1 };
-	autoclose int cgroup_fd = j->cgroups ? cgroups_open_v2_leaf(j->cgroups) : -1;
+	autoclose int cgroup_fd = -1;
 	int socks[2], joined, status;
+	bool in_cgroup;
 
+	if (j->cgroups && !(j->cg = cgroups_load(j->cgroups)))
+		die_errno("exec: %s: join its cgroups", j->st.id);
+	if (j->cg) {
+		cgroup_fd = cgroups_v2_leaf_fd(j->cg);
+		cgroups_open_self_join(j->cg);
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks))
 		die_errno("socketpair");
 	l.sigfd = launcher_signals();
 	j->exec_pid = getpid();
 	on_launcher_exit(kill_joiner_at_exit);
-	j->joiner = clone_joiner(cgroup_fd);
+	j->joiner = clone_joiner(cgroup_fd, &in_cgroup);
 	if (j->joiner < 0)
 		die_errno("exec: fork");
 	if (j->joiner == 0) {
@@ -589,8 +601,10 @@ static int run_exec(struct exec_job *j, const struct oci_args *a)
 		join_container(j, socks[1]);
 	}
 	close(socks[1]);
-	if (j->cgroups && cgroups_add_described(j->cgroups, j->joiner))
-		die_errno("exec: %s: join its cgroups", j->st.id);
+	if (j->cg) {	/* the v2 leaf, if the clone could not place it there */
+		cgroups_close_self_join(j->cg);
+		join_cgroups(j->cg, j->joiner, in_cgroup);
+	}
 	if (!ipc_send(socks[0], &IPC_MSG(MSG_GO)) && errno != EPIPE)
 		die_errno("exec: tell the joiner");
 	read_joiner(socks[0], &s);
