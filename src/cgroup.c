@@ -277,6 +277,9 @@ static void enable_controllers(const struct cgroups *cg, const char *dir, unsign
 {
 	char list[128] = "", enabled[256] = " ", word[32];
 
+	/* cgroup2 has these without a controller, or not at all */
+	if (!(ctls & ~(1u << CTL_CPUACCT | 1u << CTL_FREEZER | 1u << CTL_DEVICES)))
+		return;
 	/* " pids memory ", to find " name " in */
 	if (read_file(dir, "cgroup.subtree_control", enabled + 1, sizeof enabled - 2) < 0)
 		enabled[1] = '\0';
