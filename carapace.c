@@ -465,8 +465,8 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 
 	/* First: errors go to the launcher, and if it dies, so does the container. */
 	set_fail_mode(FAIL_REPORT, sock);
-	cgroups_join_self(&rt->cg);	/* before any other process of the container can exist */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	cgroups_join_self(&rt->cg);	/* before any other process of the container can exist */
 	hide_command_line();	/* before any process of the container exists */
 	hide_environment();
 	reap_as_subreaper();	/* in a pid namespace joined, where init is not PID 1 */
