@@ -1198,7 +1198,8 @@ void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless
 		    /* and has a leaf for each limit that update may change, and for events' usage */
 		    (c->oci.bundle ? 1u << CTL_CPU | 1u << CTL_CPUACCT | 1u << CTL_CPUSET |
 		     1u << CTL_BLKIO : 0) |
-		    (log_threshold >= LOG_DEBUG ? 1u << CTL_CPUACCT : 0));
+		    /* --verbose's report of peak memory and CPU time */
+		    (log_threshold >= LOG_DEBUG ? 1u << CTL_CPUACCT | 1u << CTL_MEMORY : 0));
 	plan_v2_leaf(cg, c);
 	if (!cg->ndirs)
 		die(EXIT_CANT_RUN, "cgroup: no cgroup hierarchy is mounted");
@@ -1598,9 +1599,10 @@ bool cgroups_remove_described(const char *text)
 
 	if (!read_description(text, &cg, &lines, &n))
 		return false;
-	for (size_t i = 0; i < cg.ndirs; i++)
-		if (cg.dirs[i].created)
-			kill_cgroup(&cg, &cg.dirs[i]);
+	for (int pass = 0; pass < 2; pass++)	/* v2's cgroup.kill first, as at exit */
+		for (size_t i = 0; i < cg.ndirs; i++)
+			if (cg.dirs[i].created && cg.dirs[i].v2 == !pass)
+				kill_cgroup(&cg, &cg.dirs[i]);
 	for (size_t i = n; i-- > 0;) {
 		int tries = 0, err;
 
