@@ -1193,13 +1193,16 @@ void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless
 	cgroup_plan(cg, c, need, cg->rootless ? 0 : (1u << CTL_FREEZER) |
 		    (c->limits.pids_default ? 1u << CTL_PIDS : 0) |
 		    (c->privileges.privileged ? 0 : 1u << CTL_DEVICES) |
-		    /* An engine's container is charged and counted apart, limit or not. */
-		    (c->oci.bundle ? 1u << CTL_MEMORY | 1u << CTL_PIDS : 0) |
+		    /*
+		     * Every container is charged apart, limit or not: update
+		     * --memory may give it one later. An engine's is counted too.
+		     */
+		    1u << CTL_MEMORY | (c->oci.bundle ? 1u << CTL_PIDS : 0) |
 		    /* and has a leaf for each limit that update may change, and for events' usage */
 		    (c->oci.bundle ? 1u << CTL_CPU | 1u << CTL_CPUACCT | 1u << CTL_CPUSET |
 		     1u << CTL_BLKIO : 0) |
-		    /* --verbose's report of peak memory and CPU time */
-		    (log_threshold >= LOG_DEBUG ? 1u << CTL_CPUACCT | 1u << CTL_MEMORY : 0));
+		    /* --verbose's report of CPU time */
+		    (log_threshold >= LOG_DEBUG ? 1u << CTL_CPUACCT : 0));
 	plan_v2_leaf(cg, c);
 	if (!cg->ndirs)
 		die(EXIT_CANT_RUN, "cgroup: no cgroup hierarchy is mounted");
@@ -1368,9 +1371,17 @@ void report_cgroups(const struct cgroups *cg, const struct container *c)
 		v = cgroup_number(cg, CTL_MEMORY, "memory.oom_control", "oom_kill");
 	else
 		v = cgroup_number(cg, CTL_MEMORY, "memory.events", "oom_kill");
-	if (v > 0)
-		log_error("container killed by the OOM killer (memory limit %lldM)",
-			  (long long)c->limits.memory >> 20);
+	if (v > 0) {	/* the limit given, or one update gave since */
+		long long limit = c->limits.memory >= 0 ? (long long)c->limits.memory :
+				  cgroup_number(cg, CTL_MEMORY, cg->v1_mount[CTL_MEMORY] ?
+						"memory.limit_in_bytes" : "memory.max", NULL);
+
+		if (limit > 0 && limit < 1LL << 50)
+			log_error("container killed by the OOM killer (memory limit %lldM)",
+				  limit >> 20);
+		else
+			log_error("container killed by the OOM killer");
+	}
 	if (log_threshold < LOG_DEBUG)
 		return;
 	v = cg->v1_mount[CTL_MEMORY] ?

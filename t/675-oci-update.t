@@ -230,4 +230,26 @@ oci delete --force u3
 wait "$REAPER_PID"
 no_leaks "bad input leaves nothing behind"
 
+# --- carapace run, without --memory: its memory leaf is there all the same
+# (every container's is), so update gives it a limit, enforced at once: a
+# 64 MiB allocation (tail holds its line) is OOM-killed past 16 MiB.
+"$CARAPACE" --root "$STATE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" --name r1 sh -c \
+	'while [ ! -e /tmp/go ]; do sleep 0.05; done; head -c 64m /dev/zero | tail >/dev/null && echo alloc-ok || echo alloc-failed' \
+	</dev/null >"$B/r1.out" 2>"$B/r1.err" &
+r1=$!
+for i in $(seq 200); do [ -s "$(cgdir memory r1)/cgroup.procs" ] && break; sleep 0.05; done
+MEM=$(cgdir memory r1)
+run oci update --memory 16m --memory-swap 16m r1
+is "$RC:$ERR" "0:" "run without --memory: update --memory 16m --memory-swap 16m succeeds"
+if v1 memory; then
+	is "$(cat "$MEM/memory.limit_in_bytes")" 16777216 "v1: its leaf's memory.limit_in_bytes says 16 MiB"
+else
+	is "$(cat "$MEM/memory.max")" 16777216 "v2: its leaf's memory.max says 16 MiB"
+fi
+touch "/proc/$(head -n 1 "$MEM/cgroup.procs")/root/tmp/go"
+wait "$r1"
+is "$(cat "$B/r1.out")" alloc-failed "inside, the 64 MiB allocation is killed"
+like "$(cat "$B/r1.err")" "OOM killer \(memory limit 16M\)" "the run says so, with the limit update gave"
+no_leaks "run and update: nothing left behind"
+
 done_testing
