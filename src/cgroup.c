@@ -1297,6 +1297,11 @@ static void kill_cgroup(const struct cgroups *cg, const struct cgroup_dir *d)
 	const char *freezer = v1_freezer(cg);
 	char buf[4096];
 
+	/* A v1 leaf's processes are its v2 leaf's too, where there is one: cgroup.kill there. */
+	for (size_t i = 0; !d->v2 && i < cg->ndirs; i++)
+		if (cg->dirs[i].v2 && cg->dirs[i].created)
+			kill_cgroup(cg, &cg->dirs[i]);
+
 	for (int round = 0; round < 100; round++) {
 		if (read_file(d->path, "cgroup.procs", buf, sizeof buf) <= 0)
 			return;
@@ -1641,19 +1646,22 @@ static const struct cgroup_dir *signal_leaf(const struct cgroups *cg)
 	return cg->ndirs ? &cg->dirs[0] : NULL;
 }
 
+static const struct cgroup_dir *freezer_leaf(const struct cgroups *cg);
+static bool leaf_frozen(const struct cgroup_dir *d);
+static bool set_frozen(const struct cgroup_dir *d, bool freeze);
+
 /*
  * carapace kill --all: SIG to every process in the container's cgroups,
- * frozen meanwhile on v1 (where a freezer is), so that none forks past
- * it. Returns how many were signalled, or -1 with errno.
+ * frozen meanwhile (v1's freezer, else the v2 leaf's cgroup.freeze), so
+ * that none forks past it; KILL on v2 is cgroup.kill. Returns how many
+ * were signalled, or -1 with errno.
  */
 int cgroups_signal_all(const char *text, int sig)
 {
 	struct cgroups cg;
 	struct described *lines;
-	const struct cgroup_dir *leaf;
-	const char *freezer;
+	const struct cgroup_dir *leaf, *freezer;
 	char *procs, *save = NULL;
-	char state[32];
 	size_t n;
 	int count = 0;
 	bool was_frozen;
@@ -1661,16 +1669,21 @@ int cgroups_signal_all(const char *text, int sig)
 	if (!read_description(text, &cg, &lines, &n))
 		return -1;
 	leaf = signal_leaf(&cg);
-	freezer = v1_freezer(&cg);
+	freezer = freezer_leaf(&cg);
 	procs = leaf ? read_procs(leaf->path) : NULL;
 	if (!procs) {
 		free_description(lines, n);
 		errno = leaf ? errno : ENOENT;
 		return -1;
 	}
-	was_frozen = freezer && read_file(freezer, "freezer.state", state, sizeof state) > 0 &&
-		     !strncmp(state, "FROZEN", 6);
-	if (freezer && write_file(freezer, "freezer.state", "FROZEN") == 0) {
+	/* SIGKILL, on v2: cgroup.kill, which no fork outruns, and no freeze. */
+	if (sig == SIGKILL && leaf->v2 && write_file(leaf->path, "cgroup.kill", "1") == 0) {
+		for (char *p = strtok_r(procs, "\n", &save); p; p = strtok_r(NULL, "\n", &save))
+			count++;
+		goto out;
+	}
+	was_frozen = freezer && leaf_frozen(freezer);
+	if (freezer && (was_frozen || set_frozen(freezer, true))) {
 		char *all = read_procs(leaf->path);	/* once frozen, the whole list */
 
 		if (all) {
@@ -1682,7 +1695,8 @@ int cgroups_signal_all(const char *text, int sig)
 		count += kill((pid_t)atoi(p), sig) == 0;
 	/* A paused container stays paused, but a frozen task dies of KILL only once thawed. */
 	if (freezer && (!was_frozen || sig == SIGKILL))
-		write_file(freezer, "freezer.state", "THAWED");
+		set_frozen(freezer, false);
+out:
 	free(procs);
 	free_description(lines, n);
 	return count;

@@ -95,4 +95,28 @@ oci delete k4
 no_leaks "kill --all: nothing left"
 ok "kill --all: the state root is empty" test -z "$(ls -A "$STATE")"
 
+# --- a run container: kill --all freezes it meanwhile (on a hybrid host
+# its freezer is its v2 leaf's cgroup.freeze) and thaws it after; KILL to
+# all is that leaf's cgroup.kill. The shell survives its TERM (a trap).
+V2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+snapshot_host
+"$CARAPACE" --root "$STATE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" --name ka sh -c \
+	'trap "echo got-term" TERM; sleep 100 & echo ready; while :; do sleep 0.05; done' </dev/null >"$B/ka.out" 2>&1 &
+ka=$!
+wait_for "$B/ka.out" '^ready$'
+run "$CARAPACE" --root "$STATE" kill --all ka TERM
+is "$RC:$ERR" "0:" "run container: kill --all TERM"
+wait_for "$B/ka.out" '^got-term$'
+like "$(cat "$B/ka.out")" 'got-term' "... reaches the shell, which traps it"
+if [ -e "$V2/$TEST_CGROUP_PARENT/ka/cgroup.freeze" ]; then
+	is "$(cat "$V2/$TEST_CGROUP_PARENT/ka/cgroup.freeze")" 0 "... and leaves its v2 leaf thawed"
+else
+	skip "no v2 leaf"
+fi
+run "$CARAPACE" --root "$STATE" kill --all ka KILL
+is "$RC:$ERR" "0:" "run container: kill --all KILL"
+wait "$ka"
+is "$?" 137 "... ends it: the run exits 137"
+no_leaks "run container's kill --all: nothing left"
+
 done_testing
