@@ -307,8 +307,13 @@ static void create_container(const struct container *c, struct runtime *rt,
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks))
 		die_errno("socketpair");
-	if (c->limits.name)
-		create_cgroups(&rt->cg, c, rt->rootless);	/* first, so that its clean-up runs last */
+	if (c->limits.name) {
+		plan_cgroups(&rt->cg, c, rt->rootless);
+		/* Before any mkdir: what a launcher killed from here on makes, a reap finds. */
+		if (rt->state)
+			state_note_cgroups(rt->state, &rt->cg);
+		make_cgroups(&rt->cg, c);	/* first, so that its clean-up runs last */
+	}
 	if (rt->state)	/* a create killed from here on: delete still finds them */
 		state_note_cgroups(rt->state, &rt->cg);
 	else if (rt->rootless)

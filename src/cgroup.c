@@ -1174,8 +1174,8 @@ static void confine_devices(struct cgroups *cg, const struct container *c)
 	free(rules);
 }
 
-/* Before the clone: the leaves exist and hold every limit. */
-void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless)
+/* Where the container's leaves go: the host's hierarchies read, nothing made yet. */
+void plan_cgroups(struct cgroups *cg, const struct container *c, bool rootless)
 {
 	unsigned need = controllers_needed(c);
 
@@ -1185,8 +1185,9 @@ void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless
 	/*
 	 * Hybrid: the devices' allow-list a BPF program on a v2 leaf, and the
 	 * freezer that leaf's cgroup.freeze, which init is born in
-	 * (CLONE_INTO_CGROUP): no v1 leaf but for a v1 limit. An engine's
-	 * container keeps v1's, which its engine and tools read.
+	 * (CLONE_INTO_CGROUP): no v1 leaf but for a v1 controller's work
+	 * (pids' limit, memory's charge). An engine's container keeps v1's,
+	 * which its engine and tools read.
 	 */
 	cg->v2_core = !strcmp(cg->mode, "hybrid") && !rootless && !c->oci.bundle;
 	/* Rootless: nothing but what was asked for, as nothing else is delegated. */
@@ -1207,6 +1208,11 @@ void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless
 	if (!cg->ndirs)
 		die(EXIT_CANT_RUN, "cgroup: no cgroup hierarchy is mounted");
 	log_debug("cgroup: %s mode, leaf %s/%s", cg->mode, c->limits.parent, c->limits.name);
+}
+
+/* Before the clone: the planned leaves exist and hold every limit. */
+void make_cgroups(struct cgroups *cg, const struct container *c)
+{
 	for_each_hierarchy(cg, sweep_parent, c->limits.parent, NULL);
 	cg->parent = c->limits.parent;
 	cgroups_at_exit = cg;
@@ -1225,6 +1231,13 @@ void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless
 			cg->v2_fd = open(cg->dirs[i].path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgroup_dir_of(cg, CTL_DEVICES))
 		confine_devices(cg, c);
+	cg->made = true;
+}
+
+void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless)
+{
+	plan_cgroups(cg, c, rootless);
+	make_cgroups(cg, c);
 }
 
 /* After the clone, for what CLONE_INTO_CGROUP and init's self_join didn't do. */
@@ -1408,10 +1421,12 @@ void report_cgroups(const struct cgroups *cg, const struct container *c)
 /*
  * An OCI container's cgroups, described for its state file, so that a
  * later carapace (delete, kill --all, state) finds them: one line per
- * folder, "v1|v2 leaf|parent ours|theirs MOUNT PATH", PATH from MOUNT, the
- * parent folders from the top down before each hierarchy's leaf. "ours"
+ * folder, "v1|v2 leaf|parent ours|theirs|new MOUNT PATH", PATH from MOUNT,
+ * the parent folders from the top down before each hierarchy's leaf. "ours"
  * is carapace's to remove: a leaf this launcher made, a parent folder
- * carapace made (its mark) or its default "carapace".
+ * carapace made (its mark) or its default "carapace". "new", before the
+ * mkdirs: one that this launcher may yet make, its own if it bears
+ * carapace's mark and no living launcher's flock (as the sweep tells).
  */
 static void describe_dir(char **text, size_t *len, const struct cgroups *cg,
 			 const struct cgroup_dir *d)
@@ -1426,7 +1441,8 @@ static void describe_dir(char **text, size_t *len, const struct cgroups *cg,
 			    (slash - rel == 8 && !strncmp(rel, "carapace", 8));
 
 		line = xasprintf("%s parent %s %s %.*s\n", d->v2 ? "v2" : "v1",
-				 ours ? "ours" : "theirs", d->mount, (int)(slash - rel), rel);
+				 ours ? "ours" : cg->made ? "theirs" : "new", d->mount,
+				 (int)(slash - rel), rel);
 		*text = xrealloc(*text, *len + strlen(line) + 1);
 		strcpy(*text + *len, line);
 		*len += strlen(line);
@@ -1434,7 +1450,7 @@ static void describe_dir(char **text, size_t *len, const struct cgroups *cg,
 		free(dir);
 	}
 	line = xasprintf("%s leaf %s %s %s\n", d->v2 ? "v2" : "v1",
-			 d->created ? "ours" : "theirs", d->mount, rel);
+			 d->created ? "ours" : cg->made ? "theirs" : "new", d->mount, rel);
 	*text = xrealloc(*text, *len + strlen(line) + 1);
 	strcpy(*text + *len, line);
 	*len += strlen(line);
@@ -1455,6 +1471,7 @@ char *cgroups_describe(const struct cgroups *cg)
 /* A described folder, as read back. */
 struct described {
 	bool v2, leaf, ours;
+	bool new;		/* maybe made: see cgroups_describe */
 	const char *mount;	/* the host's own mount point, from mountinfo */
 	char *path;		/* MOUNT/PATH */
 };
@@ -1489,12 +1506,13 @@ static bool parse_described(const struct cgroups *host, char *line, struct descr
 		field[n++] = f;
 	if (n != 5 || (strcmp(field[0], "v1") && strcmp(field[0], "v2")) ||
 	    (strcmp(field[1], "leaf") && strcmp(field[1], "parent")) ||
-	    (strcmp(field[2], "ours") && strcmp(field[2], "theirs")) ||
+	    (strcmp(field[2], "ours") && strcmp(field[2], "theirs") && strcmp(field[2], "new")) ||
 	    !valid_described_path(field[4]))
 		return false;
 	out->v2 = field[0][1] == '2';
 	out->leaf = field[1][0] == 'l';
 	out->ours = field[2][0] == 'o';
+	out->new = field[2][0] == 'n';
 	out->mount = NULL;
 	if (out->v2 && host->v2_mount && !strcmp(field[3], host->v2_mount))
 		out->mount = host->v2_mount;
@@ -1600,6 +1618,27 @@ static char *read_procs(const char *dir)
 }
 
 /*
+ * A "new" folder of a launcher killed before its cgroups were all made:
+ * a leaf goes if the sweep would take it (marked, and no flock on it; or
+ * unmarked, named by its dead launcher's note on the parent), a parent
+ * folder if it is carapace's and empty.
+ */
+static void remove_new(const struct cgroups *cg, const struct described *d)
+{
+	autoclose int fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *up = xasprintf("%s", d->path);
+
+	*strrchr(up, '/') = '\0';
+	if (d->leaf) {
+		sweep_new_leaf_notes(cg, up);
+		sweep_leaf(cg, d->path, 400);
+	} else if (fd >= 0 && has_mark(cg, fd, "parent") && !has_child(fd)) {
+		rmdir(d->path);
+	}
+	free(up);
+}
+
+/*
  * carapace delete: kills what is left in the described leaves (cgroup.kill
  * on v2, else frozen and killed until empty) and removes the folders that
  * are ours, children first. One already gone is fine; a parent another
@@ -1619,9 +1658,12 @@ bool cgroups_remove_described(const char *text)
 		for (size_t i = 0; i < cg.ndirs; i++)
 			if (cg.dirs[i].created && cg.dirs[i].v2 == !pass)
 				kill_cgroup(&cg, &cg.dirs[i]);
+	cg.rootless = geteuid() != 0;	/* whose marks: trusted or user */
 	for (size_t i = n; i-- > 0;) {
 		int tries = 0, err;
 
+		if (lines[i].new)
+			remove_new(&cg, &lines[i]);
 		if (!lines[i].ours)
 			continue;
 		while (rmdir(lines[i].path) && errno == EBUSY && lines[i].leaf && tries++ < 200)

@@ -76,6 +76,31 @@ run cara true
 is "$(cgroup_leaves "$launcher")" "" "the next carapace run removes the killed launcher's cgroups"
 no_leaks "no process, mount or cgroup left behind after the launcher's SIGKILL"
 
+# --- SIGKILL to the launcher once its leaves are made, before its state
+# names them as made (strace holds it at the device program's load, on a
+# host with cgroup2): the state said beforehand which leaves it would make,
+# so whoever reaps the dead run's state (list here, which sweeps no
+# cgroup) removes them, and the parent folder that carapace made for them.
+if command -v strace >/dev/null && awk '$9 == "cgroup2" { f = 1 } END { exit !f }' /proc/self/mountinfo; then
+	st="$TMPDIR/state"
+	mkdir -p "$st"
+	strace -f -qq -o /dev/null -e trace=bpf -e inject=bpf:delay_enter=2000000 \
+		"$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT/pre" \
+		--name "pre-$$" sleep "$marker" </dev/null >/dev/null 2>&1 &
+	tracer=$!
+	leaves() { find /sys/fs/cgroup -mindepth 2 -maxdepth 5 -type d -path "*/$TEST_CGROUP_PARENT/pre*" 2>/dev/null; }
+	poll_for eval '[ "$(leaves | grep -c "/pre-$$\$")" -ge 2 ]'
+	sleep 0.2	# into strace's hold
+	kill -KILL "$(pgrep -P "$tracer")"
+	wait "$tracer"
+	ok "(the killed launcher's leaves are there)" test -n "$(leaves)"
+	run "$CARAPACE" --root "$st" list
+	is "$RC:$(leaves)" 0: "list reaps the killed run's state: its leaves and the parent it made go"
+else
+	skip "no strace or no cgroup2"
+	skip "no strace or no cgroup2"
+fi
+
 # --- SIGKILL to init from the host: the launcher reports 137
 start_sleep
 kill -KILL "$init_pid"
