@@ -37,7 +37,7 @@ is "$OUT" "1.0.2 ['sh'] True {'uid': 0, 'gid': 0} / True
 10 6 True True" "args sh, a terminal, root, no_new_privs, a read-only rootfs, nofile, the namespaces, pids, no device, the default mounts and paths"
 
 # What carapace run gives is what the spec gives: run both, from inside.
-probe='grep -E "^Cap(Prm|Eff|Bnd|Inh|Amb)" /proc/self/status; grep NoNewPrivs /proc/self/status; cat /proc/1/cgroup >/dev/null; ulimit -n; wc -c </proc/timer_list; touch /proc/sys/x 2>&1 | sed "s/.*: //"; touch /x 2>&1 | sed "s/.*: //"; grep -v " cgroup " /proc/mounts | grep -vc " /etc/"'
+probe='grep -E "^Cap(Prm|Eff|Bnd|Inh|Amb)" /proc/self/status; grep NoNewPrivs /proc/self/status; cat /proc/1/cgroup >/dev/null; ulimit -n; wc -c </proc/timer_list; touch /proc/sys/x 2>&1 | sed "s/.*: //"; touch /x 2>&1 | sed "s/.*: //"; grep -vE " cgroup2? " /proc/mounts | grep -vc " /etc/"'
 ln -s "$ROOTFS" "$b/rootfs"
 python3 - "$b/config.json" "$probe" "$TEST_CGROUP_PARENT" <<-'PY'
 import json, sys
@@ -53,8 +53,10 @@ is "$RC:$ERR" "0:" "carapace run --bundle runs carapace spec's config.json"
 run cara --read-only --ulimit nofile=1024 sh -c "$probe"
 # The command line's root is an overlay, read-only here: /proc/mounts has one
 # line of its own (the lower layer's name aside), as many as the spec's. Not
-# the v1 cgroup hierarchies: an engine's container has a leaf (so a mount) in
-# cpu, cpuacct, cpuset and blkio besides run's, for update and events.
+# the cgroup hierarchies: an engine's container has a leaf (so a mount) in
+# cpu, cpuacct, cpuset and blkio besides run's, for update and events, and
+# on a hybrid host run's has a v2 leaf (its devices and freezer) instead of
+# v1's devices and freezer.
 # (carapace run binds its own /etc/hostname, hosts and resolv.conf: not counted.)
 is "$spec_out" "$OUT" "the spec gives what carapace run gives: capabilities, no_new_privs, masks, read-only paths"
 like "$spec_out" "CapEff:	00000000a80425fb" "docker's capabilities, no more"
