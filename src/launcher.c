@@ -293,7 +293,8 @@ int supervise(struct launcher *l)
 
 		if (l->pty >= 0) {
 			p[2].fd = l->pty_retry_at ? -1 : l->pty;
-			p[3].fd = l->in_len ? l->pty : l->stdin_open ? STDIN_FILENO : -1;
+			p[3].fd = l->in_len ? (l->pty_retry_at ? -1 : l->pty) :
+				  l->stdin_open ? STDIN_FILENO : -1;
 			p[3].events = l->in_len ? POLLOUT : POLLIN;
 		}
 		if (next)
@@ -310,7 +311,9 @@ int supervise(struct launcher *l)
 		 * Without a slave, the master polls as POLLHUP at once, and until
 		 * init's end (a few ms, or longer where the workload closed its
 		 * terminal) the loop would spin and take a core from the exit.
-		 * A process may open the slave again: look again in 100 ms.
+		 * A process may open the slave again: look again in 100 ms. So
+		 * for input that the slave has no room for: it waits, as a pty
+		 * keeps what is typed until someone reads.
 		 */
 		if (p[2].revents && relay_pty_output(l) == 0)
 			l->pty_retry_at = now_ms() + 100;
@@ -318,10 +321,13 @@ int supervise(struct launcher *l)
 			l->pty_retry_at = 0;
 		if (p[4].revents && relay_log(l) == 0)
 			l->log_in = -1;	/* run -d's log: its end */
-		if (l->pty >= 0 && (p[3].revents & POLLOUT))
-			flush_to_pty(l);
-		else if (l->pty >= 0 && p[3].revents)
+		/* By fd, not by event: a pty's POLLHUP alone must not read a stdin with nothing. */
+		if (l->pty >= 0 && p[3].revents && p[3].fd == STDIN_FILENO)
 			relay_stdin(l);
+		else if (l->pty >= 0 && (p[3].revents & POLLOUT))
+			flush_to_pty(l);
+		else if (l->pty >= 0 && p[3].revents)	/* no slave, no room */
+			l->pty_retry_at = now_ms() + 100;
 		if (l->eof_at && now_ms() >= l->eof_at && !l->reaped)
 			send_pty_eof(l);
 		if (l->kill_at && now_ms() >= l->kill_at && !l->reaped) {
