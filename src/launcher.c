@@ -273,16 +273,55 @@ static int64_t earliest(int64_t a, int64_t b)
 	return !a || (b && b < a) ? b : a;
 }
 
-/* The launcher's loop while the container runs. */
-int supervise(struct launcher *l)
+/* The pty's entries in the poll set: its output, and stdin or the pty for input. */
+static void poll_pty(const struct launcher *l, struct pollfd *out, struct pollfd *in)
+{
+	if (l->pty < 0)
+		return;
+	out->fd = l->pty_retry_at ? -1 : l->pty;
+	in->fd = l->in_len ? (l->pty_retry_at ? -1 : l->pty) : l->stdin_open ? STDIN_FILENO : -1;
+	in->events = l->in_len ? POLLOUT : POLLIN;
+}
+
+/*
+ * Without a slave, the master polls as POLLHUP at once, and until init's
+ * end (a few ms, or longer where the workload closed its terminal) the
+ * loop would spin and take a core from the exit. A process may open the
+ * slave again: look again in 100 ms. So for input that the slave has no
+ * room for: it waits, as a pty keeps what is typed until someone reads.
+ */
+static void relay_pty(struct launcher *l, const struct pollfd *out, const struct pollfd *in)
+{
+	if (out->revents && relay_pty_output(l) == 0)
+		l->pty_retry_at = now_ms() + 100;
+	else if (l->pty_retry_at && now_ms() >= l->pty_retry_at)
+		l->pty_retry_at = 0;
+	if (l->pty < 0 || !in->revents)
+		return;
+	if (in->fd == STDIN_FILENO)	/* by fd: a pty's POLLHUP must not read an idle stdin */
+		relay_stdin(l);
+	else if (in->revents & POLLOUT)
+		flush_to_pty(l);
+	else	/* no slave, no room */
+		l->pty_retry_at = now_ms() + 100;
+}
+
+/* A reader of stdout gone: EPIPE to the relay, not a death that skips the clean-up. */
+static void block_sigpipe(void)
 {
 	sigset_t sigpipe;
 
-	/* A reader of stdout gone: EPIPE to the relay, not a death that skips the clean-up. */
 	sigemptyset(&sigpipe);
 	sigaddset(&sigpipe, SIGPIPE);
-	if (l->pty >= 0 && sigprocmask(SIG_BLOCK, &sigpipe, NULL))
+	if (sigprocmask(SIG_BLOCK, &sigpipe, NULL))
 		die_errno("sigprocmask");
+}
+
+/* The launcher's loop while the container runs. */
+int supervise(struct launcher *l)
+{
+	if (l->pty >= 0)
+		block_sigpipe();
 	while (!l->reaped) {
 		struct pollfd p[5] = {
 			{ l->sigfd, POLLIN, 0 }, { l->sock, POLLIN, 0 },
@@ -291,11 +330,7 @@ int supervise(struct launcher *l)
 		int64_t next = earliest(earliest(l->kill_at, l->eof_at), l->pty_retry_at);
 		int timeout = -1;
 
-		if (l->pty >= 0) {
-			p[2].fd = l->pty_retry_at ? -1 : l->pty;
-			p[3].fd = l->in_len ? l->pty : l->stdin_open ? STDIN_FILENO : -1;
-			p[3].events = l->in_len ? POLLOUT : POLLIN;
-		}
+		poll_pty(l, &p[2], &p[3]);
 		if (next)
 			timeout = (int)(next > now_ms() ? next - now_ms() : 0);
 		if (poll(p, 5, timeout) < 0 && errno != EINTR)
@@ -306,22 +341,9 @@ int supervise(struct launcher *l)
 			close(l->sock);
 			l->sock = -1;
 		}
-		/*
-		 * Without a slave, the master polls as POLLHUP at once, and until
-		 * init's end (a few ms, or longer where the workload closed its
-		 * terminal) the loop would spin and take a core from the exit.
-		 * A process may open the slave again: look again in 100 ms.
-		 */
-		if (p[2].revents && relay_pty_output(l) == 0)
-			l->pty_retry_at = now_ms() + 100;
-		else if (l->pty_retry_at && now_ms() >= l->pty_retry_at)
-			l->pty_retry_at = 0;
+		relay_pty(l, &p[2], &p[3]);
 		if (p[4].revents && relay_log(l) == 0)
 			l->log_in = -1;	/* run -d's log: its end */
-		if (l->pty >= 0 && (p[3].revents & POLLOUT))
-			flush_to_pty(l);
-		else if (l->pty >= 0 && p[3].revents)
-			relay_stdin(l);
 		if (l->eof_at && now_ms() >= l->eof_at && !l->reaped)
 			send_pty_eof(l);
 		if (l->kill_at && now_ms() >= l->kill_at && !l->reaped) {

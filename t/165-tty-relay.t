@@ -41,6 +41,26 @@ fi
 wait "$launcher"
 is "$?" 0 "... and it exits 0 when the workload does"
 
+# The same with input waiting: a pipe of yes fills the slave's input, which
+# nobody reads, then the workload closes its terminal. The master polls as
+# hung up with no room, and the relay must not retry at once (it wrote
+# 321,355 times a second).
+yes | "$CARAPACE" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" -t -v "$work:/w" \
+	sh -c 'sleep 0.5; exec 0<&- >/dev/null 2>&1; touch /w/closed-in; sleep 3' >/dev/null 2>&1 &
+if poll test -e "$work/closed-in"; then
+	launcher=$(pgrep -f "^$CARAPACE run .* sh -c sleep 0.5; exec 0<&-")
+	io() { awk '$1 == "syscr:" || $1 == "syscw:" { s += $2 } END { print s }' "/proc/$launcher/io"; }
+	before=$(io)
+	sleep 1
+	after=$(io)
+	calls=$((after - before))
+	ok "input waiting for a closed terminal: the launcher sleeps ($calls reads and writes in 1 s, under 100)" \
+		test "$calls" -lt 100
+else
+	fail "input waiting for a closed terminal: the workload never got there"
+fi
+wait
+
 # The slave opened again after that: what is written to it still arrives.
 OUT=$(cara -t sh -c 'exec </dev/null >/dev/null 2>&1; sleep 0.3; echo again >/dev/console; sleep 0.3' \
 	</dev/null 2>&1 | tr -d '\r')
