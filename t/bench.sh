@@ -35,7 +35,7 @@ time_cmd() {
 		json=$(mktemp "$samples.XXXXXX")	# in the bench dir, removed with it
 		# -N: no intermediate shell, so there is nothing to subtract.
 		hyperfine -N --warmup "$warmups" --runs "$BENCH_RUNS" "${prep[@]}" \
-			--export-json "$json" "$cmd" >/dev/null 2>&1 || { rm -f "$json"; return 1; }
+			--export-json "$json" "$cmd" >/dev/null 2>"$samples.err" || { rm -f "$json"; return 1; }
 		# Its "times" array, one a line, in seconds.
 		awk -v n="$name" '/"times": \[/ { on = 1; next } on && /\]/ { exit }
 			on { gsub(/[ ,]/, ""); printf "%s %.3f\n", n, $0 * 1000 }' "$json" >>"$samples"
@@ -51,7 +51,7 @@ time_cmd() {
 	for ((i = 0; i < BENCH_RUNS; i++)); do
 		eval "${BENCH_PREPARE:-}" >/dev/null 2>&1 </dev/null
 		t0=${EPOCHREALTIME/[.,]/}
-		eval "$cmd" >/dev/null 2>&1 </dev/null || return 1
+		eval "$cmd" >/dev/null 2>"$samples.err" </dev/null || return 1
 		t1=${EPOCHREALTIME/[.,]/}
 		echo "$name $(((t1 - t0) / 1000)).$(printf '%03d' $(((t1 - t0) % 1000)))"
 	done >>"$samples"
@@ -74,6 +74,16 @@ summarize() {
 			if (sd != sd || ss - c * m * m < 0) sd = 0
 			med = c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2
 			printf "%s %.3f %.3f %.3f\n", name, med, m, sd } }' "$1"
+}
+
+# why NAME ROUND CMD ERRFILE: a note on a row that failed: what hyperfine
+# said, and what the command says when run once more.
+why() {
+	local said again rc
+	said=$(sed -n 's/^Error: \(.*code: -*[0-9]*\).*/\1/p; s/^Error: //p' "$4" 2>/dev/null | head -n 1)
+	again=$(eval "$3" 2>&1 >/dev/null </dev/null); rc=$?
+	[ "$rc" = 0 ] && again="it passes"; again=${again:-"exit $rc"}
+	note "$1: timing failed in round $(($2 + 1)): ${said:-?}; run once more: ${again%%$'\n'*}"
 }
 
 in_rounds() { # RUNS: what rounds does, in words
@@ -105,7 +115,8 @@ rounds() {
 			eval "${t_wraps[k]:-} $(q env BENCH_PREPARE="${t_preps[k]:-${BENCH_PREPARE:-}}" \
 				BENCH_RUNS="$runs" "$BASH" "$self" __time "${t_names[k]}" "${t_cmds[k]}" \
 				"$results.samples" "$w")" && continue
-			note "${t_names[k]}: timing failed"; failed[k]=1
+			why "${t_names[k]}" "$r" "${t_wraps[k]:-} ${t_cmds[k]}" "$results.samples.err"
+			failed[k]=1
 		done
 	done
 	summarize "$results.samples" >"$results.any-order"
@@ -482,5 +493,6 @@ for section in ${BENCH_ROWS:-${sections[*]}}; do
 	"${section}_section"
 done
 
+note "bench.sh: $SECONDS s"
 [ "$base" != - ] || [[ " ${BENCH_ROWS-startup} " != *" startup "* ]] || { echo "bench.sh: carapace was not measured (no $CARAPACE? run make)" >&2; exit 1; }
 exit 0
