@@ -29,3 +29,42 @@ int setrlimit(int resource, const struct rlimit *limit)
 {
 	return (int)syscall(SYS_prlimit64, 0, resource, limit, NULL);
 }
+
+/*
+ * qsort as a heapsort: musl's smoothsort is 2 KB, for the two sorts here
+ * (a cgroup's pids, a JSON object's keys). O(n log n) on any input, in
+ * place, not stable (qsort need not be).
+ */
+static void swap_bytes(char *a, char *b, size_t size)
+{
+	while (size--) {
+		char t = *a;
+
+		*a++ = *b;
+		*b++ = t;
+	}
+}
+
+static void sift_down(char *base, size_t root, size_t n, size_t size,
+		      int (*cmp)(const void *, const void *))
+{
+	for (size_t child; (child = 2 * root + 1) < n; root = child) {
+		if (child + 1 < n && cmp(base + child * size, base + (child + 1) * size) < 0)
+			child++;
+		if (cmp(base + root * size, base + child * size) >= 0)
+			return;
+		swap_bytes(base + root * size, base + child * size, size);
+	}
+}
+
+void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	char *b = base;
+
+	for (size_t i = n / 2; i-- > 0; )
+		sift_down(b, i, n, size, cmp);
+	for (size_t end = n; end-- > 1; ) {
+		swap_bytes(b, b + end * size, size);
+		sift_down(b, 0, end, size, cmp);
+	}
+}

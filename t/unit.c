@@ -1959,6 +1959,41 @@ static void test_printf(void)
 	   "... all of it, in order");
 }
 
+static int compare_ints(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* src/libc.c's qsort, a heapsort, on inputs of each shape and size 0 to 300. */
+static void test_qsort(void)
+{
+	static int a[300];
+	unsigned seed = 1;
+	bool sorted = true, kept = true;
+
+	for (int shape = 0; shape < 4; shape++)
+		for (size_t n = 0; n <= 300; n += n < 10 ? 1 : 29) {
+			long long sum = 0, after = 0;
+
+			for (size_t i = 0; i < n; i++) {
+				seed = seed * 1103515245 + 12345;
+				a[i] = shape == 0 ? (int)(seed >> 8) % 1000 - 500 : shape == 1 ? (int)i :
+				       shape == 2 ? (int)(n - i) : (int)(seed >> 8) % 3;
+				sum += a[i];
+			}
+			qsort(a, n, sizeof a[0], compare_ints);
+			for (size_t i = 0; i < n; i++) {
+				sorted &= i == 0 || a[i - 1] <= a[i];
+				after += a[i];
+			}
+			kept &= sum == after;
+		}
+	ok(sorted, "qsort: random, sorted, reversed and 3-valued arrays of 0 to 300 come out in order");
+	ok(kept, "... with the same elements (their sum)");
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -1970,6 +2005,7 @@ int main(void)
 		return 2;
 	}
 	test_printf();
+	test_qsort();
 	test_sizes();
 	test_cpus();
 	test_cpusets();
