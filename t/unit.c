@@ -1994,6 +1994,25 @@ static void test_qsort(void)
 	ok(kept, "... with the same elements (their sum)");
 }
 
+/* src/libc.c's strstr, called through a pointer that gcc can't fold. */
+static void test_strstr(void)
+{
+	char *(*volatile find)(const char *, const char *) = strstr;
+	static const struct { const char *h, *n; int at; } cases[] = {
+		{ "abc", "", 0 }, { "", "", 0 }, { "", "a", -1 }, { "a..b", "..", 1 },
+		{ "frozen 0\nfrozen 1", "\nfrozen 1", 8 }, { "aab", "ab", 1 }, { "ab", "abc", -1 },
+		{ "x - y - z", " - ", 1 }, { "abcabd", "abd", 3 }, { "abc", "c", 2 }, { "abc", "d", -1 },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = find(cases[i].h, cases[i].n);
+		char desc[128];
+
+		snprintf(desc, sizeof desc, "strstr('%s', '%s') is at %d", cases[i].h, cases[i].n, cases[i].at);
+		is_num(got ? got - cases[i].h : -1, cases[i].at, desc);
+	}
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -2006,6 +2025,7 @@ int main(void)
 	}
 	test_printf();
 	test_qsort();
+	test_strstr();
 	test_sizes();
 	test_cpus();
 	test_cpusets();
