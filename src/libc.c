@@ -83,3 +83,47 @@ char *strstr(const char *haystack, const char *needle)
 			return (char *)haystack;
 	return len ? NULL : (char *)haystack;
 }
+
+/*
+ * gmtime_r, for the log's RFC 3339 stamps: the civil date from the day
+ * number in closed form (days counted from 0000-03-01, in eras of 400
+ * years of 146,097 days), where musl's __secs_to_tm takes 0.7 KB.
+ */
+static bool leap_year(long long y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+struct tm *gmtime_r(const time_t *restrict t, struct tm *restrict tm)
+{
+	long long days = *t / 86400, secs = *t % 86400;
+
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	long long z = days + 719468;		/* 1970-01-01 from 0000-03-01 */
+	long long era = (z >= 0 ? z : z - 146096) / 146097;
+	long long doe = z - era * 146097;	/* [0, 146096] */
+	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);	/* from March 1 */
+	long long mp = (5 * doy + 2) / 153;	/* March is 0 */
+	long long year = yoe + era * 400 + (mp >= 10);
+
+	if (year - 1900 < INT_MIN || year - 1900 > INT_MAX) {
+		errno = EOVERFLOW;
+		return NULL;
+	}
+	*tm = (struct tm){
+		.tm_year = (int)(year - 1900),
+		.tm_mon = (int)(mp < 10 ? mp + 2 : mp - 10),
+		.tm_mday = (int)(doy - (153 * mp + 2) / 5 + 1),
+		.tm_yday = (int)(mp >= 10 ? doy - 306 : doy + 59 + leap_year(year)),
+		.tm_wday = (int)(((days + 4) % 7 + 7) % 7),
+		.tm_hour = (int)(secs / 3600),
+		.tm_min = (int)(secs / 60 % 60),
+		.tm_sec = (int)(secs % 60),
+		.tm_zone = "UTC",
+	};
+	return tm;
+}

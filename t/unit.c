@@ -2013,6 +2013,38 @@ static void test_strstr(void)
 	}
 }
 
+/* src/libc.c's gmtime_r, against dates Python's datetime gave. */
+static void test_gmtime(void)
+{
+	static const struct { time_t t; const char *want; int yday, wday; } cases[] = {
+		{ 0, "1970-01-01T00:00:00", 0, 4 },
+		{ 951782400, "2000-02-29T00:00:00", 59, 2 },
+		{ 1709251199, "2024-02-29T23:59:59", 59, 4 },
+		{ -1, "1969-12-31T23:59:59", 364, 3 },
+		{ 4102444800, "2100-01-01T00:00:00", 0, 5 },
+		{ 253402300799, "9999-12-31T23:59:59", 364, 5 },
+		{ 68169600, "1972-02-29T00:00:00", 59, 2 },
+		{ 1764720000, "2025-12-03T00:00:00", 336, 3 },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct tm tm;
+		char got[64], desc[96];
+
+		if (!gmtime_r(&cases[i].t, &tm)) {
+			ok(false, "gmtime_r(%lld) fails", (long long)cases[i].t);
+			continue;
+		}
+		snprintf(got, sizeof got, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		snprintf(desc, sizeof desc, "gmtime_r(%lld) is %s", (long long)cases[i].t, cases[i].want);
+		is_str(got, cases[i].want, desc);
+		ok(tm.tm_yday == cases[i].yday && tm.tm_wday == cases[i].wday,
+		   "... day %d of its year, a weekday %d (got %d, %d)", cases[i].yday, cases[i].wday,
+		   tm.tm_yday, tm.tm_wday);
+	}
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -2026,6 +2058,7 @@ int main(void)
 	test_printf();
 	test_qsort();
 	test_strstr();
+	test_gmtime();
 	test_sizes();
 	test_cpus();
 	test_cpusets();
