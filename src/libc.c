@@ -127,3 +127,94 @@ struct tm *gmtime_r(const time_t *restrict t, struct tm *restrict tm)
 	};
 	return tm;
 }
+
+/*
+ * strtoull, strtoll, strtoul and strtol, as C has them (leading space, a
+ * sign, 0x or 0 by the base, ERANGE past the type), without musl's reader
+ * of FILE streams (__intscan) that serves scanf as well.
+ */
+struct scanned {
+	unsigned long long magnitude;	/* ULLONG_MAX when it was more */
+	bool negative, over;
+};
+
+static struct scanned scan_integer(const char *s, char **end, int base)
+{
+	struct scanned r = { 0 };
+	const char *p = s, *digits;
+
+	while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+		p++;
+	r.negative = *p == '-';
+	p += *p == '-' || *p == '+';
+	if ((base == 0 || base == 16) && p[0] == '0' && (p[1] | 32) == 'x' &&
+	    isxdigit((unsigned char)p[2])) {
+		p += 2;
+		base = 16;
+	} else if (base == 0) {
+		base = *p == '0' ? 8 : 10;
+	}
+	if (base < 2 || base > 36)
+		p = s;
+	for (digits = p; base >= 2 && base <= 36; p++) {
+		unsigned c = (unsigned char)*p, d = c - '0' < 10 ? c - '0' :
+			     (c | 32) - 'a' < 26 ? (c | 32) - 'a' + 10 : 99;
+
+		if (d >= (unsigned)base)
+			break;
+		if (r.magnitude > (ULLONG_MAX - d) / (unsigned)base)
+			r.over = true;
+		r.magnitude = r.over ? ULLONG_MAX : r.magnitude * (unsigned)base + d;
+	}
+	if (p == digits) {
+		errno = EINVAL;		/* no digits: musl's answer, which callers may know */
+		p = s;
+	}
+	if (end)
+		*end = (char *)p;
+	return r;
+}
+
+/* Unsigned: a '-' negates in the type, as C says; past MAX, MAX and ERANGE. */
+static unsigned long long to_unsigned(const char *s, char **end, int base, unsigned long long max)
+{
+	struct scanned r = scan_integer(s, end, base);
+
+	if (r.over || r.magnitude > max) {
+		errno = ERANGE;
+		return max;
+	}
+	return r.negative ? (0 - r.magnitude) & max : r.magnitude;
+}
+
+/* Signed: MIN to MAX, else the one passed and ERANGE. */
+static long long to_signed(const char *s, char **end, int base, long long max)
+{
+	struct scanned r = scan_integer(s, end, base);
+
+	if (r.over || r.magnitude > (unsigned long long)max + r.negative) {
+		errno = ERANGE;
+		return r.negative ? -max - 1 : max;
+	}
+	return r.negative ? (long long)(0 - r.magnitude) : (long long)r.magnitude;
+}
+
+unsigned long long strtoull(const char *restrict s, char **restrict end, int base)
+{
+	return to_unsigned(s, end, base, ULLONG_MAX);
+}
+
+unsigned long strtoul(const char *restrict s, char **restrict end, int base)
+{
+	return (unsigned long)to_unsigned(s, end, base, ULONG_MAX);
+}
+
+long long strtoll(const char *restrict s, char **restrict end, int base)
+{
+	return to_signed(s, end, base, LLONG_MAX);
+}
+
+long strtol(const char *restrict s, char **restrict end, int base)
+{
+	return (long)to_signed(s, end, base, LONG_MAX);
+}

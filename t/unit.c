@@ -2045,6 +2045,74 @@ static void test_gmtime(void)
 	}
 }
 
+/* src/libc.c's strtoll and strtoull, against what musl's own gave (errno, the end too). */
+static void test_strto(void)
+{
+	static const struct {
+		const char *in;
+		int base;
+		long long ll;
+		int ll_errno, end;
+		unsigned long long ull;
+		int ull_errno;
+	} cases[] = {
+		{ "0", 0, 0LL, 0, 1, 0ULL, 0 },
+		{ "0", 1, 0LL, 22, 0, 0ULL, 22 },
+		{ "123", 10, 123LL, 0, 3, 123ULL, 0 },
+		{ "  -42", 0, -42LL, 0, 5, 18446744073709551574ULL, 0 },
+		{ "+7", 2, 0LL, 22, 0, 0ULL, 22 },
+		{ "0x1f", 0, 31LL, 0, 4, 31ULL, 0 },
+		{ "0X1F", 16, 31LL, 0, 4, 31ULL, 0 },
+		{ "0x", 16, 0LL, 0, 1, 0ULL, 0 },
+		{ "0xg", 0, 0LL, 0, 1, 0ULL, 0 },
+		{ "017", 0, 15LL, 0, 3, 15ULL, 0 },
+		{ "08", 0, 0LL, 0, 1, 0ULL, 0 },
+		{ "-0", 10, 0LL, 0, 2, 0ULL, 0 },
+		{ "18446744073709551615", 10, 9223372036854775807LL, 34, 20, 18446744073709551615ULL, 0 },
+		{ "18446744073709551616", 10, 9223372036854775807LL, 34, 20, 18446744073709551615ULL, 34 },
+		{ "-18446744073709551615", 10, INT64_MIN, 34, 21, 1ULL, 0 },
+		{ "9223372036854775807", 10, 9223372036854775807LL, 0, 19, 9223372036854775807ULL, 0 },
+		{ "9223372036854775808", 10, 9223372036854775807LL, 34, 19, 9223372036854775808ULL, 0 },
+		{ "-9223372036854775808", 10, INT64_MIN, 0, 20, 9223372036854775808ULL, 0 },
+		{ "-9223372036854775809", 10, INT64_MIN, 34, 20, 9223372036854775807ULL, 0 },
+		{ "", 10, 0LL, 22, 0, 0ULL, 22 },
+		{ "-", 10, 0LL, 22, 0, 0ULL, 22 },
+		{ "abc", 10, 0LL, 22, 0, 0ULL, 22 },
+		{ "zz", 36, 1295LL, 0, 2, 1295ULL, 0 },
+		{ "1e3", 10, 1LL, 0, 1, 1ULL, 0 },
+		{ "-1", 10, -1LL, 0, 2, 18446744073709551615ULL, 0 },
+		{ "99999999999999999999999", 10, 9223372036854775807LL, 34, 23, 18446744073709551615ULL, 34 },
+		{ "-0x10", 0, -16LL, 0, 5, 18446744073709551600ULL, 0 },
+		{ "12abc", 10, 12LL, 0, 2, 12ULL, 0 },
+	};
+	bool all = true;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *end;
+		long long ll;
+		unsigned long long ull;
+		int ll_errno, ull_errno;
+
+		errno = 0;
+		ll = strtoll(cases[i].in, &end, cases[i].base);
+		ll_errno = errno;
+		errno = 0;
+		ull = strtoull(cases[i].in, NULL, cases[i].base);
+		ull_errno = errno;
+		if (ll != cases[i].ll || ll_errno != cases[i].ll_errno || end - cases[i].in != cases[i].end ||
+		    ull != cases[i].ull || ull_errno != cases[i].ull_errno) {
+			all = false;
+			printf("# '%s' in base %d: strtoll %lld (errno %d, end %d), strtoull %llu (errno %d)\n",
+			       cases[i].in, cases[i].base, ll, ll_errno, (int)(end - cases[i].in), ull, ull_errno);
+		}
+	}
+	ok(all, "strtoll, strtoull: %zu cases (signs, bases 0 to 36, 0x, overflow, no digits) as musl's",
+	   sizeof cases / sizeof cases[0]);
+	errno = 0;
+	is_num(strtol("-2147483649", NULL, 10), -2147483649LL, "strtol: a long is 64 bits here");
+	is_num(strtoul("-1", NULL, 10) == ULONG_MAX && !errno, 1, "strtoul('-1') is ULONG_MAX, as C says");
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -2059,6 +2127,7 @@ int main(void)
 	test_qsort();
 	test_strstr();
 	test_gmtime();
+	test_strto();
 	test_sizes();
 	test_cpus();
 	test_cpusets();
