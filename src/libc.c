@@ -25,7 +25,14 @@ int setgroups(size_t count, const gid_t list[])
 	return (int)syscall(SYS_setgroups, count, list);
 }
 
-int setrlimit(int resource, const struct rlimit *limit)
+/* glibc's prototype (the ASan build's) names its own type for the resource. */
+#ifdef __GLIBC__
+typedef __rlimit_resource_t setrlimit_resource;
+#else
+typedef int setrlimit_resource;
+#endif
+
+int setrlimit(setrlimit_resource resource, const struct rlimit *limit)
 {
 	return (int)syscall(SYS_prlimit64, 0, resource, limit, NULL);
 }
