@@ -367,7 +367,7 @@ void check_cpuset(const char *arg)
 		for (int cpu = first; cpu <= last; cpu++)
 			if (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &allowed))
 				die(EXIT_CANT_RUN, "--cpuset-cpus: CPU %d is not one carapace may "
-				    "run on (%d online): '%s'", cpu, (int)sysconf(_SC_NPROCESSORS_ONLN),
+				    "run on (%d online): '%s'", cpu, CPU_COUNT(&allowed),
 				    arg);
 		if (!*p)
 			return;

@@ -45,8 +45,12 @@ static void start_decompressor(struct tar *t, int file)
 		int null = open("/dev/null", O_WRONLY);
 
 		set_fail_mode(FAIL_PRINT, -1);	/* a helper: never the container's errors */
-		if (dup2(file, 0) == 0 && dup2(out[1], 1) == 1 && dup2(null, 2) == 2)
-			execlp(t->tool, t->tool, "-dc", (char *)NULL);
+		/* find_program, not execlp: musl's PATH search would be its only use. */
+		char *tool = find_program(t->tool);
+
+		errno = ENOENT;
+		if (tool && dup2(file, 0) == 0 && dup2(out[1], 1) == 1 && dup2(null, 2) == 2)
+			execv(tool, (char *[]){ (char *)t->tool, "-dc", NULL });
 		err = errno;
 		(void)!write(sync[1], &err, sizeof err);
 		_exit(127);

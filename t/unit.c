@@ -1959,6 +1959,160 @@ static void test_printf(void)
 	   "... all of it, in order");
 }
 
+static int compare_ints(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* src/libc.c's qsort, a heapsort, on inputs of each shape and size 0 to 300. */
+static void test_qsort(void)
+{
+	static int a[300];
+	unsigned seed = 1;
+	bool sorted = true, kept = true;
+
+	for (int shape = 0; shape < 4; shape++)
+		for (size_t n = 0; n <= 300; n += n < 10 ? 1 : 29) {
+			long long sum = 0, after = 0;
+
+			for (size_t i = 0; i < n; i++) {
+				seed = seed * 1103515245 + 12345;
+				a[i] = shape == 0 ? (int)(seed >> 8) % 1000 - 500 : shape == 1 ? (int)i :
+				       shape == 2 ? (int)(n - i) : (int)(seed >> 8) % 3;
+				sum += a[i];
+			}
+			qsort(a, n, sizeof a[0], compare_ints);
+			for (size_t i = 0; i < n; i++) {
+				sorted &= i == 0 || a[i - 1] <= a[i];
+				after += a[i];
+			}
+			kept &= sum == after;
+		}
+	ok(sorted, "qsort: random, sorted, reversed and 3-valued arrays of 0 to 300 come out in order");
+	ok(kept, "... with the same elements (their sum)");
+}
+
+/* src/libc.c's strstr, called through a pointer that gcc can't fold. */
+static void test_strstr(void)
+{
+	char *(*volatile find)(const char *, const char *) = strstr;
+	static const struct { const char *h, *n; int at; } cases[] = {
+		{ "abc", "", 0 }, { "", "", 0 }, { "", "a", -1 }, { "a..b", "..", 1 },
+		{ "frozen 0\nfrozen 1", "\nfrozen 1", 8 }, { "aab", "ab", 1 }, { "ab", "abc", -1 },
+		{ "x - y - z", " - ", 1 }, { "abcabd", "abd", 3 }, { "abc", "c", 2 }, { "abc", "d", -1 },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = find(cases[i].h, cases[i].n);
+		char desc[128];
+
+		snprintf(desc, sizeof desc, "strstr('%s', '%s') is at %d", cases[i].h, cases[i].n, cases[i].at);
+		is_num(got ? got - cases[i].h : -1, cases[i].at, desc);
+	}
+}
+
+/* src/libc.c's gmtime_r, against dates Python's datetime gave. */
+static void test_gmtime(void)
+{
+	static const struct { time_t t; const char *want; int yday, wday; } cases[] = {
+		{ 0, "1970-01-01T00:00:00", 0, 4 },
+		{ 951782400, "2000-02-29T00:00:00", 59, 2 },
+		{ 1709251199, "2024-02-29T23:59:59", 59, 4 },
+		{ -1, "1969-12-31T23:59:59", 364, 3 },
+		{ 4102444800, "2100-01-01T00:00:00", 0, 5 },
+		{ 253402300799, "9999-12-31T23:59:59", 364, 5 },
+		{ 68169600, "1972-02-29T00:00:00", 59, 2 },
+		{ 1764720000, "2025-12-03T00:00:00", 336, 3 },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct tm tm;
+		char got[64], desc[96];
+
+		if (!gmtime_r(&cases[i].t, &tm)) {
+			ok(false, "gmtime_r(%lld) fails", (long long)cases[i].t);
+			continue;
+		}
+		snprintf(got, sizeof got, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		snprintf(desc, sizeof desc, "gmtime_r(%lld) is %s", (long long)cases[i].t, cases[i].want);
+		is_str(got, cases[i].want, desc);
+		ok(tm.tm_yday == cases[i].yday && tm.tm_wday == cases[i].wday,
+		   "... day %d of its year, a weekday %d (got %d, %d)", cases[i].yday, cases[i].wday,
+		   tm.tm_yday, tm.tm_wday);
+	}
+}
+
+/* src/libc.c's strtoll and strtoull, against what musl's own gave (errno, the end too). */
+static void test_strto(void)
+{
+	static const struct {
+		const char *in;
+		int base;
+		long long ll;
+		int ll_errno, end;
+		unsigned long long ull;
+		int ull_errno;
+	} cases[] = {
+		{ "0", 0, 0LL, 0, 1, 0ULL, 0 },
+		{ "0", 1, 0LL, 22, 0, 0ULL, 22 },
+		{ "123", 10, 123LL, 0, 3, 123ULL, 0 },
+		{ "  -42", 0, -42LL, 0, 5, 18446744073709551574ULL, 0 },
+		{ "+7", 2, 0LL, 22, 0, 0ULL, 22 },
+		{ "0x1f", 0, 31LL, 0, 4, 31ULL, 0 },
+		{ "0X1F", 16, 31LL, 0, 4, 31ULL, 0 },
+		{ "0x", 16, 0LL, 0, 1, 0ULL, 0 },
+		{ "0xg", 0, 0LL, 0, 1, 0ULL, 0 },
+		{ "017", 0, 15LL, 0, 3, 15ULL, 0 },
+		{ "08", 0, 0LL, 0, 1, 0ULL, 0 },
+		{ "-0", 10, 0LL, 0, 2, 0ULL, 0 },
+		{ "18446744073709551615", 10, 9223372036854775807LL, 34, 20, 18446744073709551615ULL, 0 },
+		{ "18446744073709551616", 10, 9223372036854775807LL, 34, 20, 18446744073709551615ULL, 34 },
+		{ "-18446744073709551615", 10, INT64_MIN, 34, 21, 1ULL, 0 },
+		{ "9223372036854775807", 10, 9223372036854775807LL, 0, 19, 9223372036854775807ULL, 0 },
+		{ "9223372036854775808", 10, 9223372036854775807LL, 34, 19, 9223372036854775808ULL, 0 },
+		{ "-9223372036854775808", 10, INT64_MIN, 0, 20, 9223372036854775808ULL, 0 },
+		{ "-9223372036854775809", 10, INT64_MIN, 34, 20, 9223372036854775807ULL, 0 },
+		{ "", 10, 0LL, 22, 0, 0ULL, 22 },
+		{ "-", 10, 0LL, 22, 0, 0ULL, 22 },
+		{ "abc", 10, 0LL, 22, 0, 0ULL, 22 },
+		{ "zz", 36, 1295LL, 0, 2, 1295ULL, 0 },
+		{ "1e3", 10, 1LL, 0, 1, 1ULL, 0 },
+		{ "-1", 10, -1LL, 0, 2, 18446744073709551615ULL, 0 },
+		{ "99999999999999999999999", 10, 9223372036854775807LL, 34, 23, 18446744073709551615ULL, 34 },
+		{ "-0x10", 0, -16LL, 0, 5, 18446744073709551600ULL, 0 },
+		{ "12abc", 10, 12LL, 0, 2, 12ULL, 0 },
+	};
+	bool all = true;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *end;
+		long long ll;
+		unsigned long long ull;
+		int ll_errno, ull_errno;
+
+		errno = 0;
+		ll = strtoll(cases[i].in, &end, cases[i].base);
+		ll_errno = errno;
+		errno = 0;
+		ull = strtoull(cases[i].in, NULL, cases[i].base);
+		ull_errno = errno;
+		if (ll != cases[i].ll || ll_errno != cases[i].ll_errno || end - cases[i].in != cases[i].end ||
+		    ull != cases[i].ull || ull_errno != cases[i].ull_errno) {
+			all = false;
+			printf("# '%s' in base %d: strtoll %lld (errno %d, end %d), strtoull %llu (errno %d)\n",
+			       cases[i].in, cases[i].base, ll, ll_errno, (int)(end - cases[i].in), ull, ull_errno);
+		}
+	}
+	ok(all, "strtoll, strtoull: %zu cases (signs, bases 0 to 36, 0x, overflow, no digits) as musl's",
+	   sizeof cases / sizeof cases[0]);
+	errno = 0;
+	is_num(strtol("-2147483649", NULL, 10), -2147483649LL, "strtol: a long is 64 bits here");
+	is_num(strtoul("-1", NULL, 10) == ULONG_MAX && !errno, 1, "strtoul('-1') is ULONG_MAX, as C says");
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -1970,6 +2124,10 @@ int main(void)
 		return 2;
 	}
 	test_printf();
+	test_qsort();
+	test_strstr();
+	test_gmtime();
+	test_strto();
 	test_sizes();
 	test_cpus();
 	test_cpusets();
