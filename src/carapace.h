@@ -530,6 +530,13 @@ struct runtime {
  * folder is walked one name at a time with O_NOFOLLOW, so no entry lands
  * outside the root, and none is written through a symlink.
  */
+/* src/sha256.c: the running digest of a tarball's stream. */
+struct sha256 {
+	uint32_t h[8];
+	uint64_t len;		/* bytes so far */
+	unsigned char buf[64];	/* the block not yet full */
+};
+
 struct tar {
 	const char *name;	/* the tarball, for errors */
 	int copy;		/* -r -: the memfd to read instead; else -1 */
@@ -543,6 +550,10 @@ struct tar {
 	char dir[PATH_MAX];	/* the last entry's folder, and an fd on it */
 	int dir_fd;
 	int64_t room;		/* bytes of its tmpfs, --rootfs-size, for errors */
+	bool count_room;	/* no tmpfs to bound it (the cache): tar counts it, as
+				 * tmpfs would, a 4 KiB block and an inode per 4 KiB */
+	int64_t used, inodes;
+	struct sha256 *hash;	/* of every byte of the stream read, or NULL */
 };
 
 struct user_ids {
@@ -772,6 +783,11 @@ void write_id_maps(const struct container *c, const struct runtime *rt, pid_t pi
 void tar_open(struct tar *t);
 bool tarball_content(const char *path);
 void unpack_tarball(struct tar *t, int root);
+
+/* src/sha256.c */
+void sha256_init(struct sha256 *s);
+void sha256_update(struct sha256 *s, const void *data, size_t n);
+void sha256_hex(struct sha256 *s, char hex[65]);
 
 /* src/mount.c */
 int prepare_root(struct mount_state *ms, const struct container *c, int idmapped_tree);
