@@ -307,6 +307,8 @@ static void create_container(const struct container *c, struct runtime *rt,
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks))
 		die_errno("socketpair");
+	/* Before the cgroups: the unpacking is the host's work, not the container's. */
+	rt->cache_entry = cache_tarball(c, rt);
 	if (c->limits.name) {
 		plan_cgroups(&rt->cg, c, rt->rootless);
 		/* Before any mkdir: what a launcher killed from here on makes, a reap finds. */
@@ -586,7 +588,7 @@ static void become_root_inside(const struct runtime *rt, int sock)
  */
 static void close_host_fds(const struct container *c, const struct runtime *rt, int sock)
 {
-	int keep[2 + N_CTL + 3 + 1] = { sock, rt->start_listener };
+	int keep[2 + N_CTL + 3 + 2] = { sock, rt->start_listener };
 	size_t n = 2;
 
 	for (size_t i = 0; rt->start_listener >= 0 && i < rt->cg.ndirs; i++)
@@ -596,6 +598,8 @@ static void close_host_fds(const struct container *c, const struct runtime *rt, 
 			keep[n++] = rt->net.files[i];
 	if (c->root.from_stdin)		/* -r -: the tarball, which the root is made of */
 		keep[n++] = c->root.stdin_copy;
+	if (rt->cache_entry >= 0)	/* the cached tarball: the overlay's lower layer */
+		keep[n++] = rt->cache_entry;
 	close_fds_except(3 + c->process.preserve_fds, keep, n);
 	forget_log_file();	/* its lines go to stderr alone: create's, the engine's */
 }
@@ -672,7 +676,7 @@ static const char *build_filesystem(const struct container *c, const struct runt
 {
 	struct mount_state ms = { .null_node = -1 };
 	int *trees = open_bind_sources(c);
-	int root = prepare_root(&ms, c, root_tree);
+	int root = prepare_root(&ms, c, root_tree, rt->cache_entry);
 	const char *root_mode;
 
 	/* An idmapped root is read-only for the workload: see idmapped_root(). */

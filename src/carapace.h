@@ -355,6 +355,8 @@ struct container {
 		int64_t size;		/* bytes of the tmpfs that holds the overlay's
 					 * changes in memory, or a tarball */
 		const char *overlay_dir;	/* the overlay's upper and work; NULL: memory */
+		const char *cache;	/* --cache: where tarballs are unpacked once;
+					 * NULL: CACHE_DIR; "none": into memory each time */
 	} root;
 	const char *hostname;
 	unsigned long namespaces;	/* CLONE_NEW* */
@@ -522,6 +524,8 @@ struct runtime {
 	bool exec_joined;	/* exec: the workload is exec's child, in init's namespaces */
 	bool exec_detach;	/* exec --detach: it outlives exec once it runs */
 	struct network_runtime net;
+	int cache_entry;	/* the tarball's cache entry, flocked shared while the
+				 * launcher lives; init's lower layer. -1: none */
 };
 
 /*
@@ -641,6 +645,7 @@ struct oci_args {
 	/* update's and events' (src/oci-update.c) */
 	bool stats;		/* events --stats: one stats event, then exit */
 	const char *interval;	/* events --interval: a duration, 5s */
+	const char *cache;	/* prune --cache */
 };
 
 /* What a container's state folder holds (src/state.c), as read back. */
@@ -784,13 +789,20 @@ void tar_open(struct tar *t);
 bool tarball_content(const char *path);
 void unpack_tarball(struct tar *t, int root);
 
+/* src/cache.c */
+#define CACHE_DIR "/var/lib/carapace/cache"
+const char *cache_path(const char *option);
+int cache_tarball(const struct container *c, const struct runtime *rt);
+int cmd_prune(const struct oci_args *global, int argc, char **argv);
+
 /* src/sha256.c */
 void sha256_init(struct sha256 *s);
 void sha256_update(struct sha256 *s, const void *data, size_t n);
 void sha256_hex(struct sha256 *s, char hex[65]);
 
 /* src/mount.c */
-int prepare_root(struct mount_state *ms, const struct container *c, int idmapped_tree);
+int prepare_root(struct mount_state *ms, const struct container *c, int idmapped_tree,
+		 int cached);
 const char *change_root(struct mount_state *ms, const struct container *c);
 int *open_bind_sources(const struct container *c);
 void forget_mounts(struct mount_state *ms);

@@ -156,6 +156,30 @@ static const char *root_folder(const struct container *c)
 }
 
 /*
+ * The cached tarball, whose fd the launcher opened in the host's mount
+ * namespace: the overlay takes no layer of another namespace's mount, so
+ * it is opened again by its path, in this one, and must be the same inode
+ * (the cache is root's alone, but a --cache's parents may not be).
+ */
+static int reopen_cached(int held)
+{
+	char path[PATH_MAX];
+	ssize_t n = readlink(fd_path(held), path, sizeof path - 1);
+	struct stat was, now;
+	int fd;
+
+	if (n <= 0 || n == sizeof path - 1)
+		die_errno("--cache: the tarball's entry");
+	path[n] = '\0';
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &now) || fstat(held, &was) || was.st_ino != now.st_ino ||
+	    was.st_dev != now.st_dev)
+		die(EXIT_CANT_RUN, "--cache: %s: not the entry the launcher holds", path);
+	close(held);
+	return fd;
+}
+
+/*
  * The overlay and tarballs. A tmpfs of --rootfs-size, in this mount
  * namespace only, on BASE (the rootfs folder, or the tarball's folder) holds
  * the unpacked tarball and the overlay's changes: no host folder is written,
@@ -166,7 +190,8 @@ static const char *root_folder(const struct container *c)
  * of the container's root) would be there, on the host. Returns the fd on
  * the root's mount; -1: no overlay after all, and the tmpfs is gone again.
  */
-static int ephemeral_root(struct mount_state *ms, const struct container *c, int base)
+static int ephemeral_root(struct mount_state *ms, const struct container *c, int base,
+			  int cached)
 {
 	const char *at = root_folder(c);
 	autoclose int lower = -1, scratch = -1, upper = -1, merged = -1;
@@ -175,7 +200,9 @@ static int ephemeral_root(struct mount_state *ms, const struct container *c, int
 	int root;
 
 	/* First what the tmpfs will hide: the decompressor, the layers. */
-	if (c->root.tarball)
+	if (cached >= 0)	/* closed with LOWER: the workload gets no fd on the cache */
+		lower = reopen_cached(cached);
+	else if (c->root.tarball)
 		tar_open(&t);
 	else if ((lower = openat(base, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("rootfs: %s", c->root.path);
@@ -185,7 +212,7 @@ static int ephemeral_root(struct mount_state *ms, const struct container *c, int
 	    (upper = open(c->root.overlay_dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("--overlay-dir: %s", c->root.overlay_dir);
 	/* An inode per 4 KiB: empty files, which size= doesn't count, are bounded too. */
-	if (c->root.tarball || !c->root.overlay_dir) {
+	if ((c->root.tarball && cached < 0) || !c->root.overlay_dir) {
 		char *data = xasprintf("mode=700,size=%lld,nr_inodes=%lld", (long long)c->root.size,
 				       (long long)(c->root.size >> 12) + 1);
 
@@ -193,7 +220,7 @@ static int ephemeral_root(struct mount_state *ms, const struct container *c, int
 		    sys_move_mount(scratch, base))
 			die_errno("mount: tmpfs on %s", at);
 	}
-	if (c->root.tarball) {
+	if (c->root.tarball && cached < 0) {
 		lower = make_layer_dir(scratch, "lower", NULL, "rootfs");
 		unpack_tarball(&t, lower);
 		/* In memory already: the default's overlay would only add to the cost. */
@@ -206,9 +233,16 @@ static int ephemeral_root(struct mount_state *ms, const struct container *c, int
 		}
 	}
 	if (scratch < 0)
-		return mount_overlay(ms, c, lower, upper, base);
-	merged = make_layer_dir(scratch, "merged", NULL, "--overlay");
-	root = mount_overlay(ms, c, lower, upper >= 0 ? upper : scratch, merged);
+		root = mount_overlay(ms, c, lower, upper, base);
+	else
+		root = mount_overlay(ms, c, lower, upper >= 0 ? upper : scratch,
+				     merged = make_layer_dir(scratch, "merged", NULL, "--overlay"));
+	/* A cached tarball has no root but the overlay: the folder's would be the host's. */
+	if (root < 0 && cached >= 0)
+		die(EXIT_CANT_RUN, "rootfs: %s: the cached tarball needs an overlay (--cache none "
+		    "unpacks it into memory)", c->root.path);
+	if (scratch < 0)
+		return root;
 	if (root < 0 && umount2(fd_path(scratch), MNT_DETACH))
 		die_errno("umount: tmpfs on %s", at);
 	return root;
@@ -217,12 +251,13 @@ static int ephemeral_root(struct mount_state *ms, const struct container *c, int
 static int remount_with(const char *path, unsigned long flags);
 
 /* Makes the mount that becomes "/", on BASE; returns the fd on it. */
-static int make_root_mount(struct mount_state *ms, const struct container *c, int base)
+static int make_root_mount(struct mount_state *ms, const struct container *c, int base,
+			   int cached)
 {
 	struct mount_attr nodev = { .attr_set = MOUNT_ATTR_NODEV };
 	int root;
 
-	if ((c->root.tarball || c->root.overlay) && (root = ephemeral_root(ms, c, base)) >= 0)
+	if ((c->root.tarball || c->root.overlay) && (root = ephemeral_root(ms, c, base, cached)) >= 0)
 		return root;
 	/* A copy of BASE's tree: BASE itself, whatever its path names by now. */
 	if ((root = sys_open_tree(base, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
@@ -250,7 +285,8 @@ static int make_root_mount(struct mount_state *ms, const struct container *c, in
  * host's path of the rootfs (or of the tarball's folder) is looked up once
  * here, and the root is made from that fd alone.
  */
-int prepare_root(struct mount_state *ms, const struct container *c, int idmapped_tree)
+int prepare_root(struct mount_state *ms, const struct container *c, int idmapped_tree,
+		 int cached)
 {
 	autoclose int base = -1;
 	int root;
@@ -265,7 +301,7 @@ int prepare_root(struct mount_state *ms, const struct container *c, int idmapped
 		base = idmapped_tree;
 	} else if ((base = open(root_folder(c), O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("rootfs: %s", root_folder(c));
-	root = make_root_mount(ms, c, base);
+	root = make_root_mount(ms, c, base, cached);
 	if (fchdir(root))
 		die_errno("chdir: %s", c->root.path);
 	return root;

@@ -880,6 +880,9 @@ static const struct option_def run_options[] = {
 	  "setuid files there, and fill its disk (unsafe)", FLAG(c.root.rw) },
 	{ "rootfs-size", 0, "SIZE", "the root's memory: the overlay's changes, or the unpacked\n"
 	  "tarball and its changes (default 512m, or half of --memory)", CALLS(rootfs_size_option) },
+	{ "cache", 0, "DIR", "root's tarballs are unpacked once into DIR, root's alone, and\n"
+	  "shared read-only (default " CACHE_DIR "); none: into memory\n"
+	  "for each container; carapace prune empties it", STRING(c.root.cache) },
 	{ "hostname", 0, "NAME", "hostname in the container (default carapace)", STRING(c.hostname) },
 	{ "network", 0, "MODE", "none (the default: only lo), host, bridge, ns:PATH or\n"
 	  "container:NAME (see Networking in the README)", CALLS(network_option) },
@@ -1192,6 +1195,13 @@ static const struct option_def rm_options[] = {
 	{ 0 }
 };
 
+static const struct option_def prune_options[] = {
+	{ "cache", 0, "DIR", "the cache of run --cache DIR (default " CACHE_DIR ")",
+	  STRING(oci.cache) },
+	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
+	{ 0 }
+};
+
 static const struct option_def ps_options[] = {
 	{ "format", 'f', "FORMAT", "table (the default: PID and CMD) or json (a list of pids)",
 	  STRING(oci.format) },
@@ -1250,7 +1260,7 @@ static const struct option_def exec_options[] = {
 
 enum { CMD_RUN, CMD_INSPECT, CMD_INIT, CMD_CREATE, CMD_START, CMD_STATE, CMD_KILL,
        CMD_DELETE, CMD_LIST, CMD_PS, CMD_PAUSE, CMD_RESUME, CMD_SPEC, CMD_FEATURES,
-       CMD_EXEC, CMD_UPDATE, CMD_EVENTS, CMD_LOGS, CMD_STOP, CMD_RM, CMD_WAIT, N_COMMANDS };
+       CMD_EXEC, CMD_UPDATE, CMD_EVENTS, CMD_LOGS, CMD_STOP, CMD_RM, CMD_WAIT, CMD_PRUNE, N_COMMANDS };
 /* The commands, in carapace --help's order; main() runs them from here. */
 static const struct command commands[N_COMMANDS] = {
 	[CMD_RUN] = { "run", "COMMAND [ARG...]", "run a command in a new container",
@@ -1331,6 +1341,10 @@ static const struct command commands[N_COMMANDS] = {
 	[CMD_WAIT] = { "wait", "NAME", "wait for a container to end; print its status",
 		       "Wait until container NAME, started with run -d, has ended, and print its\n"
 		       "exit status (128+N if signal N killed it).", help_only_options, cmd_wait },
+	[CMD_PRUNE] = { "prune", "", "remove the cached tarballs no container uses",
+			"Remove every tarball of run's cache that no running container uses, and\n"
+			"what an unpacking killed midway left; print each entry removed or kept.",
+			prune_options, cmd_prune },
 };
 
 const struct command *find_command(const char *name)

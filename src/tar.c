@@ -133,6 +133,8 @@ static void tar_read(struct tar *t, void *buf, size_t n)
 			tar_ended_early(t);
 		if (r < 0 && errno != EINTR)
 			tar_fail(t, "read: %s", strerror(errno));
+		if (r > 0 && t->hash)
+			sha256_update(t->hash, (char *)buf + got, (size_t)r);
 		got += r > 0 ? (size_t)r : 0;
 	}
 }
@@ -388,6 +390,23 @@ static void tar_owner(struct tar *t, const struct tar_entry *e, int fd, int dir,
 		tar_fail_errno(t, e->path);
 }
 
+/*
+ * Where no tmpfs bounds the unpacking (the cache's folder): what tmpfs
+ * would count, a 4 KiB block for each started and an inode per 4 KiB of
+ * --rootfs-size, with its ENOSPC, so a tar bomb stops as it would in memory.
+ */
+static void tar_count(struct tar *t, const char *entry, int64_t size)
+{
+	if (!t->count_room)
+		return;
+	/* SIZE first: a size near INT64_MAX must not wrap the sum. */
+	if (size > t->room || (t->used += (size + 4095) & ~(int64_t)4095) > t->room ||
+	    ++t->inodes > (t->room >> 12) + 1) {
+		errno = ENOSPC;
+		tar_fail_errno(t, entry);
+	}
+}
+
 static void tar_write_file(struct tar *t, const struct tar_entry *e, int dir, const char *name)
 {
 	struct timespec times[2] = { { 0, UTIME_OMIT }, { (time_t)e->mtime, 0 } };
@@ -447,6 +466,7 @@ static void tar_extract(struct tar *t, struct tar_entry *e)
 	dir = tar_parent(t, e->path, folder);
 	if (e->type != '5' && *name)
 		tar_make_room(t, e->path, dir, name, false);
+	tar_count(t, e->path, e->type == '0' ? e->size : 0);
 	switch (e->type) {
 	case '0': tar_write_file(t, e, dir, name); return;
 	case '5': tar_make_dir(t, e, dir, name); break;
@@ -545,8 +565,9 @@ void unpack_tarball(struct tar *t, int root)
 		tar_extract(t, &e);
 	}
 	/* The rest is padding; the decompressor must get to its end. */
-	while (read(t->in, h, sizeof h) > 0)
-		;
+	for (ssize_t n; (n = read(t->in, h, sizeof h)) > 0;)
+		if (t->hash)
+			sha256_update(t->hash, h, (size_t)n);
 	close(t->in);
 	if (t->dir_fd >= 0)
 		close(t->dir_fd);

@@ -1,0 +1,342 @@
+/*
+ * cache.c: a tarball rootfs unpacked once, into a folder only root can
+ * enter, named by the SHA-256 of its tar stream, and shared read-only by
+ * every container made of it: the overlay's lower layer.
+ *
+ * The folder (CACHE_DIR, or --cache) holds:
+ *   HASH       an entry: the archive as tar_unpack checks it. A launcher
+ *              whose container uses it holds a shared flock on it.
+ *   i-DEV-INO  a symlink, "HASH SIZE MTIME CTIME": the archive file that
+ *              was HASH when its stat said so. A later start whose fstat
+ *              says the same takes HASH without reading the file again.
+ *   tmp-PID    an unpacking in progress, flocked by its launcher.
+ *   old-HASH   an entry prune is removing.
+ * A tmp- or old- that no one holds is what a SIGKILL left: the next
+ * unpacking, or prune, removes it.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "carapace.h"
+
+#define HASH_LEN 64
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE 1	/* <linux/fs.h>'s, which musl's headers lack */
+#endif
+
+/* The folder, made 0700 if missing (with its parents); it must be root's, for root alone. */
+static int open_cache_dir(const char *path, bool create, const char *what)
+{
+	struct stat st;
+	int fd;
+
+	if (path[0] != '/')
+		die(EXIT_CANT_RUN, "%s: not an absolute path: '%s'", what, path);
+	if (create) {
+		char *p = xasprintf("%s", path);
+
+		for (char *slash = strchr(p + 1, '/');; slash = strchr(slash + 1, '/')) {
+			if (slash)
+				*slash = '\0';
+			if (mkdir(p, 0700) && errno != EEXIST)
+				die_errno("%s: mkdir %s", what, p);
+			if (!slash)
+				break;
+			*slash = '/';
+		}
+		free(p);
+	}
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		if (!create && errno == ENOENT)
+			return -1;
+		die_errno("%s: %s", what, path);
+	}
+	if (fstat(fd, &st))
+		die_errno("%s: %s", what, path);
+	/* Another's folder could be emptied, or filled with a tree of its choosing. */
+	if (st.st_uid != 0 || (st.st_mode & 077))
+		die(EXIT_CANT_RUN, "%s: %s: must be root's and mode 0700 (is uid %u, mode %03o)",
+		    what, path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	return fd;
+}
+
+static bool is_hash(const char *name)
+{
+	return strlen(name) == HASH_LEN && strspn(name, "0123456789abcdef") == HASH_LEN;
+}
+
+/* The archive file's identity: any write, chmod or utimes changes its ctime, which only the clock sets. */
+static char *memo_name(const struct stat *st)
+{
+	return xasprintf("i-%llx-%llx", (unsigned long long)st->st_dev,
+			 (unsigned long long)st->st_ino);
+}
+
+static char *memo_value(const struct stat *st, const char *hash)
+{
+	return xasprintf("%s %lld %lld.%09ld %lld.%09ld", hash, (long long)st->st_size,
+			 (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+			 (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+}
+
+/* HASH of the archive, as a memo says, if its stat is the memo's. */
+static bool memo_hash(int dir, const struct stat *st, char hash[HASH_LEN + 1])
+{
+	char buf[256], *want = memo_value(st, "");
+	ssize_t n = readlinkat(dir, memo_name(st), buf, sizeof buf - 1);
+
+	if (n <= HASH_LEN)
+		return false;
+	buf[n] = '\0';
+	memcpy(hash, buf, HASH_LEN);
+	hash[HASH_LEN] = '\0';
+	return is_hash(hash) && !strcmp(buf + HASH_LEN, want);
+}
+
+/* A symlink made aside, then renamed over: a reader sees the old memo or the new. */
+static void memo_write(int dir, const struct stat *st, const char *hash)
+{
+	char *name = memo_name(st), *tmp = xasprintf("tmp-%d-memo", (int)getpid());
+
+	unlinkat(dir, tmp, 0);
+	if (symlinkat(memo_value(st, hash), dir, tmp) || renameat(dir, tmp, dir, name))
+		log_warn("cache: %s: %s", name, strerror(errno));
+	unlinkat(dir, tmp, 0);
+}
+
+/*
+ * FD (or NAME opened) held shared, while NAME is still it: prune renames
+ * an entry, under its exclusive lock, before it removes it. -1: not there.
+ */
+static int hold_entry(int dir, const char *name, int fd)
+{
+	struct stat held, now;
+
+	if (fd < 0 && (fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				   O_CLOEXEC)) < 0)
+		return -1;
+	if (flock(fd, LOCK_SH) || fstat(fd, &held) ||
+	    fstatat(dir, name, &now, AT_SYMLINK_NOFOLLOW) || held.st_ino != now.st_ino ||
+	    held.st_dev != now.st_dev) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* NAME in DIR and all below it, one fd-relative name at a time; no symlink is followed. */
+static void remove_tree(int dir, const char *name)
+{
+	int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	for (struct dirent *e; d && (e = readdir(d));) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (unlinkat(fd, e->d_name, 0) && errno == EISDIR)
+			remove_tree(fd, e->d_name);
+	}
+	if (d)
+		closedir(d);
+	else if (fd >= 0)
+		close(fd);
+	if (unlinkat(dir, name, AT_REMOVEDIR) && errno != ENOENT)
+		log_warn("cache: remove %s: %s", name, strerror(errno));
+}
+
+/* NAME, if no one holds it: 0 removed, 1 in use, -1 not there. */
+static int remove_unused(int dir, const char *name)
+{
+	autoclose int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB))
+		return 1;
+	if (is_hash(name)) {	/* out of sight first: a start that finds it holds it */
+		char *old = xasprintf("old-%s", name);
+
+		if (renameat(dir, name, dir, old))
+			return -1;
+		name = old;
+	}
+	remove_tree(dir, name);
+	return 0;
+}
+
+/* DIR's names from the start: a dup would share its offset, at the end after a walk. */
+static DIR *list_dir(int dir)
+{
+	int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!d)
+		die_errno("cache: list");
+	return d;
+}
+
+/* What a SIGKILL left mid-unpack or mid-prune. */
+static void sweep_leftovers(int dir)
+{
+	DIR *d = list_dir(dir);
+
+	for (struct dirent *e; (e = readdir(d));)
+		if (!strncmp(e->d_name, "tmp-", 4) || !strncmp(e->d_name, "old-", 4))
+			if (e->d_type == DT_DIR)
+				remove_unused(dir, e->d_name);
+	closedir(d);
+}
+
+/*
+ * The unpacking, in a child: tar's errors end it with their one line, and
+ * the launcher, which has clean-up to run, removes what it left. The
+ * launcher's signals are blocked; the child's are not: ^C stops it.
+ */
+static void unpack_child(const struct container *c, int archive, int into, int out)
+{
+	struct sha256 sha;
+	struct tar t = { .name = c->root.path, .room = c->root.size, .copy = archive,
+			 .count_room = true, .hash = &sha };
+	char hex[HASH_LEN + 1];
+	sigset_t none;
+
+	set_fail_mode(FAIL_PRINT, -1);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	sha256_init(&sha);
+	tar_open(&t);
+	unpack_tarball(&t, into);
+	sha256_hex(&sha, hex);
+	_exit(write(out, hex, HASH_LEN) == HASH_LEN ? 0 : EXIT_CANT_RUN);
+}
+
+/* Unpacks ARCHIVE into tmp-PID; its hash into HASH; returns its fd, flocked. */
+static int unpack_aside(const struct container *c, int dir, int archive, char *hash)
+{
+	char *tmp = xasprintf("tmp-%d", (int)getpid());
+	int fd, pipes[2], status;
+	pid_t child;
+	ssize_t n;
+
+	remove_tree(dir, tmp);	/* a pid reused after a SIGKILL */
+	if (mkdirat(dir, tmp, 0755) ||
+	    (fd = openat(dir, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    flock(fd, LOCK_EX) || pipe2(pipes, O_CLOEXEC))
+		die_errno("cache: %s", tmp);
+	if ((child = fork()) < 0)
+		die_errno("fork");
+	if (child == 0)
+		unpack_child(c, archive, fd, pipes[1]);
+	close(pipes[1]);
+	n = read(pipes[0], hash, HASH_LEN);
+	close(pipes[0]);
+	if (waitpid(child, &status, 0) < 0 || status || n != HASH_LEN) {
+		remove_tree(dir, tmp);
+		if (WIFSIGNALED(status))
+			die(EXIT_CANT_RUN, "rootfs: %s: unpacking it: %s", c->root.path,
+			    strsignal(WTERMSIG(status)));
+		exit(EXIT_CANT_RUN);	/* the child said why */
+	}
+	hash[HASH_LEN] = '\0';
+	return fd;
+}
+
+/* The new entry in place, or the one a concurrent start put there first. */
+static int place_entry(int dir, int fd, const char *hash)
+{
+	char *tmp = xasprintf("tmp-%d", (int)getpid());
+
+	if (!syscall(SYS_renameat2, dir, tmp, dir, hash, RENAME_NOREPLACE))
+		return hold_entry(dir, hash, fd);	/* the exclusive lock turns shared */
+	if (errno != EEXIST && errno != ENOTEMPTY)
+		die_errno("cache: rename %s", tmp);
+	close(fd);
+	remove_tree(dir, tmp);
+	return hold_entry(dir, hash, -1);
+}
+
+/* Whether the container's root comes from the cache: root's tarball files, in no user namespace. */
+static bool cacheable(const struct container *c, const struct runtime *rt)
+{
+	return c->root.tarball && !c->root.from_stdin && !rt->rootless && geteuid() == 0 &&
+	       !(c->namespaces & CLONE_NEWUSER) && strcmp(cache_path(c->root.cache), "none");
+}
+
+const char *cache_path(const char *option)
+{
+	return option ? option : CACHE_DIR;
+}
+
+/*
+ * In the launcher, before the clone: the cache entry of the container's
+ * tarball, unpacked now if it isn't there, as an fd held shared until the
+ * launcher ends; init makes the overlay's lower layer of it. -1: no cache.
+ */
+int cache_tarball(const struct container *c, const struct runtime *rt)
+{
+	autoclose int dir = -1, archive = -1;
+	char hash[HASH_LEN + 1];
+	struct stat before, after;
+	int entry;
+
+	if (!cacheable(c, rt))
+		return -1;
+	dir = open_cache_dir(cache_path(c->root.cache), true, "--cache");
+	if ((archive = open(c->root.path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(archive, &before))
+		die_errno("rootfs: %s", c->root.path);
+	if (memo_hash(dir, &before, hash) && (entry = hold_entry(dir, hash, -1)) >= 0) {
+		log_debug("rootfs: %s: cached as %s", c->root.path, hash);
+		return entry;
+	}
+	sweep_leftovers(dir);
+	entry = place_entry(dir, unpack_aside(c, dir, archive, hash), hash);
+	if (entry < 0)
+		die(EXIT_CANT_RUN, "--cache: %s: removed as it was made (by prune?): try again", hash);
+	/* Written to meanwhile: the entry holds what was read, but the file is no longer it. */
+	if (!fstat(archive, &after) && !strcmp(memo_value(&before, hash), memo_value(&after, hash)))
+		memo_write(dir, &after, hash);
+	log_debug("rootfs: %s: unpacked into the cache as %s", c->root.path, hash);
+	return entry;
+}
+
+/* Memos of entries gone: their names could come back only as other files. */
+static void remove_memo(int dir, const char *name)
+{
+	char buf[256];
+	ssize_t n = readlinkat(dir, name, buf, sizeof buf - 1);
+	struct stat st;
+
+	if (n < HASH_LEN)
+		return;
+	buf[HASH_LEN] = '\0';
+	if (fstatat(dir, buf, &st, AT_SYMLINK_NOFOLLOW) && errno == ENOENT)
+		unlinkat(dir, name, 0);
+}
+
+/* carapace prune: every entry no container holds, and what is left of those. */
+int cmd_prune(const struct oci_args *global, int argc, char **argv)
+{
+	struct oci_args a = *global;
+	int first = parse_oci_options(&a, "prune", argc, argv), dir;
+	DIR *d;
+
+	if (first < argc)
+		die(EXIT_CANT_RUN, "prune: takes no operand: '%s'", argv[first]);
+	if ((dir = open_cache_dir(cache_path(a.cache), false, "prune")) < 0)
+		return 0;	/* no cache: nothing to remove */
+	sweep_leftovers(dir);
+	d = list_dir(dir);
+	for (struct dirent *e; (e = readdir(d));) {
+		int r = is_hash(e->d_name) ? remove_unused(dir, e->d_name) : -1;
+
+		if (r >= 0)
+			printf("%s %s\n", r ? "in use" : "removed", e->d_name);
+	}
+	rewinddir(d);
+	for (struct dirent *e; (e = readdir(d));)
+		if (!strncmp(e->d_name, "i-", 2))
+			remove_memo(dir, e->d_name);
+	closedir(d);
+	close(dir);
+	return 0;
+}
