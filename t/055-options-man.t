@@ -78,7 +78,7 @@ else
 fi
 
 # --- the tables, the help and the man page list the same options
-is "$(table run_options | wc -l)" 50 "run_options has the 50 options of run and inspect"
+is "$(table run_options | wc -l)" 51 "run_options has the 51 options of run and inspect"
 is "$(table init_options | wc -l)" 5 "init_options has the 5 options of init"
 check_table run_options run inspect
 check_table init_options init
