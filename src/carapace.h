@@ -539,6 +539,7 @@ struct sha256 {
 	uint32_t h[8];
 	uint64_t len;		/* bytes so far */
 	unsigned char buf[64];	/* the block not yet full */
+	void (*blocks)(uint32_t h[8], const unsigned char *p, size_t n);	/* C, or the CPU's */
 };
 
 struct tar {

@@ -4,6 +4,10 @@
  * SPDX-License-Identifier: MIT
  */
 #include "carapace.h"
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
 
 static const uint32_t k[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
@@ -23,7 +27,7 @@ static uint32_t ror(uint32_t x, int n)
 	return x >> n | x << (32 - n);
 }
 
-/* One 64-byte block into the state. */
+/* One 64-byte block into the state, in C. */
 static void sha256_block(uint32_t h[8], const unsigned char *p)
 {
 	uint32_t w[64], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6],
@@ -47,6 +51,64 @@ static void sha256_block(uint32_t h[8], const unsigned char *p)
 	h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
 }
 
+static void blocks_c(uint32_t h[8], const unsigned char *p, size_t n)
+{
+	for (; n; n--, p += 64)
+		sha256_block(h, p);
+}
+
+#if defined(__x86_64__)
+/*
+ * N blocks with the CPU's SHA extensions, 5 to 10 times the C's speed:
+ * SHA256RNDS2 does two rounds on the state kept as ABEF and CDGH,
+ * SHA256MSG1 and MSG2 the message schedule, four words at a time.
+ */
+__attribute__((target("sha,sse4.1")))
+static void blocks_shani(uint32_t h[8], const unsigned char *p, size_t n)
+{
+	const __m128i swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i abcd = _mm_loadu_si128((const __m128i *)h), efgh = _mm_loadu_si128((const __m128i *)(h + 4));
+	__m128i badc = _mm_shuffle_epi32(abcd, 0xB1), hgfe = _mm_shuffle_epi32(efgh, 0x1B);
+	__m128i abef = _mm_alignr_epi8(badc, hgfe, 8), cdgh = _mm_blend_epi16(hgfe, badc, 0xF0);
+
+	for (; n; n--, p += 64) {
+		__m128i m[4], was_abef = abef, was_cdgh = cdgh;
+
+		for (int g = 0; g < 16; g++) {
+			__m128i *w = &m[g % 4], prev = m[(g + 3) % 4], kw;
+
+			if (g < 4)
+				*w = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * g)), swap);
+			else	/* W[t-16] + s0(W[t-15]), + W[t-7], + s1(W[t-2]) */
+				*w = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(*w, m[(g + 1) % 4]),
+						_mm_alignr_epi8(prev, m[(g + 2) % 4], 4)), prev);
+			kw = _mm_add_epi32(*w, _mm_loadu_si128((const __m128i *)&k[4 * g]));
+			cdgh = _mm_sha256rnds2_epu32(cdgh, abef, kw);
+			abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(kw, 0x0E));
+		}
+		abef = _mm_add_epi32(abef, was_abef);
+		cdgh = _mm_add_epi32(cdgh, was_cdgh);
+	}
+	abcd = _mm_shuffle_epi32(abef, 0x1B);	/* a b e f */
+	efgh = _mm_shuffle_epi32(cdgh, 0xB1);	/* g h c d */
+	_mm_storeu_si128((__m128i *)h, _mm_blend_epi16(abcd, efgh, 0xF0));
+	_mm_storeu_si128((__m128i *)(h + 4), _mm_alignr_epi8(efgh, abcd, 8));
+}
+#endif
+
+/* The CPU's SHA extensions where it has them (and SSSE3, SSE4.1 for the shuffles). */
+static void (*pick_blocks(void))(uint32_t h[8], const unsigned char *p, size_t n)
+{
+#if defined(__x86_64__)
+	unsigned a, b, c, d;
+
+	if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) && (c & bit_SSE4_1) &&
+	    __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA) && !getenv("CARAPACE_SHA256_C"))
+		return blocks_shani;
+#endif
+	return blocks_c;
+}
+
 void sha256_init(struct sha256 *s)
 {
 	static const uint32_t h0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -54,27 +116,25 @@ void sha256_init(struct sha256 *s)
 
 	memcpy(s->h, h0, sizeof h0);
 	s->len = 0;
+	s->blocks = pick_blocks();
 }
 
 void sha256_update(struct sha256 *s, const void *data, size_t n)
 {
 	const unsigned char *p = data;
+	size_t used = s->len % 64, take;
 
-	while (n) {
-		size_t used = s->len % 64, take = 64 - used < n ? 64 - used : n;
-
-		if (!used && n >= 64) {		/* whole blocks straight from DATA */
-			sha256_block(s->h, p);
-			take = 64;
-		} else {
-			memcpy(s->buf + used, p, take);
-			if (used + take == 64)
-				sha256_block(s->h, s->buf);
-		}
-		s->len += take;
-		p += take;
-		n -= take;
+	s->len += n;
+	if (used) {	/* the block begun before */
+		take = 64 - used < n ? 64 - used : n;
+		memcpy(s->buf + used, p, take);
+		p += take, n -= take;
+		if (used + take < 64)
+			return;
+		s->blocks(s->h, s->buf, 1);
 	}
+	s->blocks(s->h, p, n / 64);	/* whole blocks straight from DATA */
+	memcpy(s->buf, p + n / 64 * 64, n % 64);
 }
 
 /* The digest, as 64 lowercase hex digits and a NUL, into HEX. */
