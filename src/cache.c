@@ -23,34 +23,78 @@
 #define RENAME_NOREPLACE 1	/* <linux/fs.h>'s, which musl's headers lack */
 #endif
 
+/*
+ * A folder that holds the cache must be root's and writable by root alone
+ * (or sticky, as /tmp): else its owner could move the cache away and put
+ * a folder of root's in its place (/root, say), where tmp- and 64-hex
+ * names would then be made and removed.
+ */
+static void check_parent(const char *dir, const char *path, const char *what)
+{
+	struct stat st;
+
+	if (stat(*dir ? dir : "/", &st))
+		die_errno("%s: %s", what, *dir ? dir : "/");
+	if (st.st_uid != 0 || ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)))
+		die(EXIT_CANT_RUN, "%s: %s: its folder %s may be changed by uid %u or others: "
+		    "the cache must be in root's folders", what, path, *dir ? dir : "/",
+		    (unsigned)st.st_uid);
+}
+
+/* Each folder above PATH, a canonical path. */
+static void check_parents(const char *path, const char *what)
+{
+	char *p = xasprintf("%s", path);
+
+	for (char *slash = strrchr(p, '/'); slash; slash = strrchr(p, '/')) {
+		*slash = '\0';
+		check_parent(p, path, what);
+	}
+	free(p);
+}
+
+/* mkdir -p PATH, 0700, in checked folders only: bad input makes nothing. */
+static void make_dirs(const char *path, const char *what)
+{
+	char *p = xasprintf("%s", path);
+
+	for (char *slash = strchr(p + 1, '/');; slash = strchr(slash + 1, '/')) {
+		if (slash)
+			*slash = '\0';
+		if (access(p, F_OK)) {
+			char *up = strrchr(p, '/');
+
+			*up = '\0';
+			check_parent(p, path, what);
+			*up = '/';
+			if (mkdir(p, 0700) && errno != EEXIST)
+				die_errno("%s: mkdir %s", what, p);
+		}
+		if (!slash)
+			break;
+		*slash = '/';
+	}
+	free(p);
+}
+
 /* The folder, made 0700 if missing (with its parents); it must be root's, for root alone. */
 static int open_cache_dir(const char *path, bool create, const char *what)
 {
+	char real[PATH_MAX];
 	struct stat st;
 	int fd;
 
 	if (path[0] != '/')
 		die(EXIT_CANT_RUN, "%s: not an absolute path: '%s'", what, path);
-	if (create) {
-		char *p = xasprintf("%s", path);
-
-		for (char *slash = strchr(p + 1, '/');; slash = strchr(slash + 1, '/')) {
-			if (slash)
-				*slash = '\0';
-			if (mkdir(p, 0700) && errno != EEXIST)
-				die_errno("%s: mkdir %s", what, p);
-			if (!slash)
-				break;
-			*slash = '/';
-		}
-		free(p);
-	}
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+	if (create)
+		make_dirs(path, what);
+	if (!realpath(path, real)) {
 		if (!create && errno == ENOENT)
 			return -1;
 		die_errno("%s: %s", what, path);
 	}
-	if (fstat(fd, &st))
+	check_parents(real, what);
+	if ((fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 || fstat(fd, &st))
 		die_errno("%s: %s", what, path);
 	/* Another's folder could be emptied, or filled with a tree of its choosing. */
 	if (st.st_uid != 0 || (st.st_mode & 077))
@@ -174,15 +218,31 @@ static DIR *list_dir(int dir)
 	return d;
 }
 
+/*
+ * Whether tmp-PID's launcher is alive: between its mkdir and its flock,
+ * an unheld folder is not yet a leftover. A pid reused keeps it a while.
+ */
+static bool unpacker_alive(const char *name)
+{
+	char *end;
+	long pid = strtol(name + 4, &end, 10);
+
+	return pid > 0 && pid <= INT_MAX && !*end && (!kill((pid_t)pid, 0) || errno == EPERM);
+}
+
 /* What a SIGKILL left mid-unpack or mid-prune. */
 static void sweep_leftovers(int dir)
 {
 	DIR *d = list_dir(dir);
 
-	for (struct dirent *e; (e = readdir(d));)
-		if (!strncmp(e->d_name, "tmp-", 4) || !strncmp(e->d_name, "old-", 4))
-			if (e->d_type == DT_DIR)
-				remove_unused(dir, e->d_name);
+	for (struct dirent *e; (e = readdir(d));) {
+		if (e->d_type != DT_DIR || (strncmp(e->d_name, "tmp-", 4) &&
+					    strncmp(e->d_name, "old-", 4)))
+			continue;
+		if (e->d_name[0] == 't' && unpacker_alive(e->d_name))
+			continue;
+		remove_unused(dir, e->d_name);
+	}
 	closedir(d);
 }
 

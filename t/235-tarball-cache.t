@@ -227,6 +227,18 @@ run crun --cache "$W/users" -r "$W/img/three.tar" true
 is "$RC:$ERR" "125:carapace: --cache: $W/users: must be root's and mode 0700 (is uid 65534, mode 700)" \
 	"run --cache on a folder of another user: 125"
 is "$(ls -A "$W/users")" "" "  nothing unpacked there"
+mkdir -m 755 "$W/home" && chown 65534:65534 "$W/home"
+run crun --cache "$W/home/cache" -r "$W/img/three.tar" true
+is "$RC:$ERR" "125:carapace: --cache: $W/home/cache: its folder $W/home may be changed by uid 65534 or others: the cache must be in root's folders" \
+	"run --cache in a folder of another user: 125"
+is "$(ls -A "$W/home")" "" "  nothing made there"
+mkdir -m 700 "$W/home/cache"
+run crun --cache "$W/home/cache" -r "$W/img/three.tar" true
+like "$RC:$ERR" "^125:.*its folder $W/home may be changed by uid 65534" "  nor in a root's 0700 folder in it"
+ln -s "$W/home/cache" "$W/link"
+run crun --cache "$W/link" -r "$W/img/three.tar" true
+like "$RC:$ERR" "^125:.*its folder $W/home may be changed by uid 65534" "  nor through a symlink to it"
+is "$(ls -A "$W/home/cache")" "" "  nothing unpacked there"
 run crun --cache rel -r "$W/img/three.tar" true
 is "$RC:$ERR" "125:carapace: --cache: not an absolute path: 'rel'" "run --cache relative: 125"
 : >"$W/file"
