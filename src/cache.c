@@ -167,24 +167,48 @@ static int hold_entry(int dir, const char *name, int fd)
 	return fd;
 }
 
-/* NAME in DIR and all below it, one fd-relative name at a time; no symlink is followed. */
+/*
+ * NAME in DIR and all below it, by paths from DIR, and no symlink followed
+ * at their ends: a folder's files go, then the walk goes into its first
+ * subfolder, or up once it is empty. No fd per level: an archive's tree
+ * may be 2048 folders deep. Only root changes the cache while it goes.
+ */
 static void remove_tree(int dir, const char *name)
 {
-	int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	char path[PATH_MAX];
 
-	for (struct dirent *e; d && (e = readdir(d));) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+	snprintf(path, sizeof path, "%s", name);
+	for (;;) {
+		int fd = openat(dir, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+		size_t len = strlen(path);
+		bool down = false;
+		char *up;
+
+		for (struct dirent *e; d && !down && (e = readdir(d));) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+			    !unlinkat(fd, e->d_name, 0) || errno != EISDIR)
+				continue;
+			down = snprintf(path + len, sizeof path - len, "/%s", e->d_name) <
+			       (int)(sizeof path - len);
+			if (!down)
+				path[len] = '\0';
+		}
+		if (d)
+			closedir(d);
+		else if (fd >= 0)
+			close(fd);
+		if (down)
 			continue;
-		if (unlinkat(fd, e->d_name, 0) && errno == EISDIR)
-			remove_tree(fd, e->d_name);
+		/* What can't be removed stops the walk, which would come back to it. */
+		if (unlinkat(dir, path, AT_REMOVEDIR) && errno != ENOENT) {
+			log_warn("cache: remove %s: %s", path, strerror(errno));
+			return;
+		}
+		if (!(up = strrchr(path, '/')))
+			return;
+		*up = '\0';
 	}
-	if (d)
-		closedir(d);
-	else if (fd >= 0)
-		close(fd);
-	if (unlinkat(dir, name, AT_REMOVEDIR) && errno != ENOENT)
-		log_warn("cache: remove %s: %s", name, strerror(errno));
 }
 
 /* NAME, if no one holds it: 0 removed, 1 in use, -1 not there. */

@@ -190,6 +190,21 @@ else
 	for i in 1 2 3 4; do skip "no gzip"; done
 fi
 
+# --- a tree 1500 folders deep: unpacked, and removed by prune with no fd per level
+python3 - "$W/img/deep.tar" "$W/img/three.tar" <<-'EOF'
+	import sys, tarfile
+	with tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT) as t, tarfile.open(sys.argv[2]) as base:
+	    for m in base.getmembers():
+	        t.addfile(m, base.extractfile(m) if m.isreg() else None)
+	    d = tarfile.TarInfo('deep' + '/d' * 1500); d.type = tarfile.DIRTYPE; t.addfile(d)
+EOF
+run crun --cache "$W/deep-cache" -r "$W/img/deep.tar" sh -c 'cd /deep && find . -type d | wc -l'
+is "$RC:$OUT" 0:1501 "an archive 1500 folders deep runs from the cache"
+hd=$(sum "$W/img/deep.tar")
+(ulimit -n 64; "$CARAPACE" prune --cache "$W/deep-cache" >"$W/prune.out" 2>&1)
+like "$(cat "$W/prune.out")" "^removed $hd" "prune, with 64 fds at most, removes it"
+is "$(ls -A "$W/deep-cache")" "" "  all of it"
+
 # --- prune: unused entries go, used ones stay; a run -d's monitor holds its entry
 run "$CARAPACE" --root "$S" run -d --name c1 --cgroup-parent "$TEST_CGROUP_PARENT" -q --cache "$C" \
 	-r "$W/img/three.tar" sleep 1000
