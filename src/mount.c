@@ -187,8 +187,10 @@ static int reopen_cached(int held)
  * and attached onto BASE's fd, and its own fd is all that is used after:
  * were the folder looked up again, its owner could have swapped it for a
  * symlink to a folder of its own by then, and the layers (the setuid files
- * of the container's root) would be there, on the host. Returns the fd on
- * the root's mount; -1: no overlay after all, and the tmpfs is gone again.
+ * of the container's root) would be there, on the host. CACHED: root's
+ * tarball, unpacked once in src/cache.c, is the overlay's lower layer, and
+ * the tmpfs holds only the changes. Returns the fd on the root's mount;
+ * -1: no overlay after all, and the tmpfs is gone again.
  */
 static int ephemeral_root(struct mount_state *ms, const struct container *c, int base,
 			  int cached)
