@@ -346,9 +346,12 @@ static bool cacheable(const struct container *c, const struct runtime *rt)
 	       !(c->namespaces & CLONE_NEWUSER) && strcmp(cache_path(c->root.cache), "none");
 }
 
+/* --cache, else $CARAPACE_CACHE, else CACHE_DIR. */
 const char *cache_path(const char *option)
 {
-	return option ? option : CACHE_DIR;
+	const char *env = getenv("CARAPACE_CACHE");
+
+	return option ? option : env && *env ? env : CACHE_DIR;
 }
 
 /*

@@ -881,8 +881,9 @@ static const struct option_def run_options[] = {
 	{ "rootfs-size", 0, "SIZE", "the root's memory: the overlay's changes, or the unpacked\n"
 	  "tarball and its changes (default 512m, or half of --memory)", CALLS(rootfs_size_option) },
 	{ "cache", 0, "DIR", "root's tarballs are unpacked once into DIR, root's alone, and\n"
-	  "shared read-only (default " CACHE_DIR "); none: into memory\n"
-	  "for each container; carapace prune empties it", STRING(c.root.cache) },
+	  "shared read-only (default $CARAPACE_CACHE, else " CACHE_DIR ");\n"
+	  "none: into memory for each container; carapace prune empties it",
+	  STRING(c.root.cache) },
 	{ "hostname", 0, "NAME", "hostname in the container (default carapace)", STRING(c.hostname) },
 	{ "network", 0, "MODE", "none (the default: only lo), host, bridge, ns:PATH or\n"
 	  "container:NAME (see Networking in the README)", CALLS(network_option) },
@@ -1196,8 +1197,8 @@ static const struct option_def rm_options[] = {
 };
 
 static const struct option_def prune_options[] = {
-	{ "cache", 0, "DIR", "the cache of run --cache DIR (default " CACHE_DIR ")",
-	  STRING(oci.cache) },
+	{ "cache", 0, "DIR", "the cache of run --cache DIR (default $CARAPACE_CACHE, else\n"
+	  CACHE_DIR ")", STRING(oci.cache) },
 	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
 	{ 0 }
 };

@@ -224,6 +224,12 @@ is "$(ls -A "$C")" "" "  the cache is empty"
 run crun -r "$W/img/three.tar" cat /marker
 is "$RC:$OUT" 0:marker-three "a start after prune unpacks again"
 
+# --- $CARAPACE_CACHE is the default of run and prune
+CARAPACE_CACHE=$W/env-cache "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$W/img/three.tar" true
+is "$(ls "$W/env-cache" | grep -v '^i-')" "$h3" "run: \$CARAPACE_CACHE is the cache without --cache"
+run env CARAPACE_CACHE="$W/env-cache" "$CARAPACE" prune
+is "$RC:$OUT:$(ls -A "$W/env-cache")" "0:removed $h3:" "prune: \$CARAPACE_CACHE too"
+
 # --- bad input
 run "$CARAPACE" prune --cache "$C" extra
 is "$RC:$ERR" "125:carapace: prune: takes no operand: 'extra'" "prune with an operand: 125, one line"

@@ -106,7 +106,9 @@ TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/carapace-test-$CARAPACE_TEST_ID.XXXXXX") ||
 	{ echo "Bail out! $TEST_NAME: no temporary folder"; exit 1; }
 # Not mktemp's 0700: a test's ordinary users reach their folders in it.
 chmod 0755 "$TMPDIR"
-export CARAPACE_TEST_ID TEST_CGROUP_PARENT TMPDIR
+# Root's tarballs are unpacked into the test's cache, which goes with $TMPDIR.
+CARAPACE_CACHE=$TMPDIR/cache
+export CARAPACE_TEST_ID TEST_CGROUP_PARENT TMPDIR CARAPACE_CACHE
 _tap_own_cgroups=()
 
 # own_cgroup PATH...: cgroup paths (from a hierarchy's root; shell patterns
