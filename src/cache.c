@@ -9,10 +9,11 @@
  *   i-DEV-INO  a symlink, "HASH SIZE MTIME CTIME": the archive file that
  *              was HASH when its stat said so. A later start whose fstat
  *              says the same takes HASH without reading the file again.
+ *   s-HASH     a symlink, "BYTES": HASH's size, as --rootfs-size counts it.
  *   tmp-PID    an unpacking in progress, flocked by its launcher.
  *   old-HASH   an entry prune is removing.
  * A tmp- or old- that no one holds is what a SIGKILL left: the next
- * unpacking, or prune, removes it.
+ * unpacking, or prune, removes it. An entry's atime is its last use.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -225,6 +226,7 @@ static int remove_unused(int dir, const char *name)
 
 		if (renameat(dir, name, dir, old))
 			return -1;
+		unlinkat(dir, xasprintf("s-%s", name), 0);
 		name = old;
 	}
 	remove_tree(dir, name);
@@ -280,7 +282,7 @@ static void unpack_child(const struct container *c, int archive, int into, int o
 	struct sha256 sha;
 	struct tar t = { .name = c->root.path, .room = c->root.size, .copy = archive,
 			 .count_room = true, .hash = &sha };
-	char hex[HASH_LEN + 1];
+	char hex[HASH_LEN + 1], msg[HASH_LEN + sizeof t.used];
 	sigset_t none;
 
 	set_fail_mode(FAIL_PRINT, -1);
@@ -291,13 +293,16 @@ static void unpack_child(const struct container *c, int archive, int into, int o
 	tar_open(&t);
 	unpack_tarball(&t, into);
 	sha256_hex(&sha, hex);
-	_exit(write(out, hex, HASH_LEN) == HASH_LEN ? 0 : EXIT_CANT_RUN);
+	memcpy(msg, hex, HASH_LEN);
+	memcpy(msg + HASH_LEN, &t.used, sizeof t.used);
+	_exit(write(out, msg, sizeof msg) == sizeof msg ? 0 : EXIT_CANT_RUN);
 }
 
-/* Unpacks ARCHIVE into tmp-PID; its hash into HASH; returns its fd, flocked. */
-static int unpack_aside(const struct container *c, int dir, int archive, char *hash)
+/* Unpacks ARCHIVE into tmp-PID; its hash into HASH, its size into SIZE; returns its fd, flocked. */
+static int unpack_aside(const struct container *c, int dir, int archive, char *hash,
+			int64_t *size)
 {
-	char *tmp = xasprintf("tmp-%d", (int)getpid());
+	char *tmp = xasprintf("tmp-%d", (int)getpid()), msg[HASH_LEN + sizeof *size];
 	int fd, pipes[2], status;
 	pid_t child;
 	ssize_t n;
@@ -312,26 +317,30 @@ static int unpack_aside(const struct container *c, int dir, int archive, char *h
 	if (child == 0)
 		unpack_child(c, archive, fd, pipes[1]);
 	close(pipes[1]);
-	n = read(pipes[0], hash, HASH_LEN);
+	n = read(pipes[0], msg, sizeof msg);
 	close(pipes[0]);
-	if (waitpid(child, &status, 0) < 0 || status || n != HASH_LEN) {
+	if (waitpid(child, &status, 0) < 0 || status || n != sizeof msg) {
 		remove_tree(dir, tmp);
 		if (WIFSIGNALED(status))
 			die(EXIT_CANT_RUN, "rootfs: %s: unpacking it: %s", c->root.path,
 			    strsignal(WTERMSIG(status)));
 		exit(EXIT_CANT_RUN);	/* the child said why */
 	}
+	memcpy(hash, msg, HASH_LEN);
 	hash[HASH_LEN] = '\0';
+	memcpy(size, msg + HASH_LEN, sizeof *size);
 	return fd;
 }
 
 /* The new entry in place, or the one a concurrent start put there first. */
-static int place_entry(int dir, int fd, const char *hash)
+static int place_entry(int dir, int fd, const char *hash, int64_t size)
 {
 	char *tmp = xasprintf("tmp-%d", (int)getpid());
 
-	if (!syscall(SYS_renameat2, dir, tmp, dir, hash, RENAME_NOREPLACE))
+	if (!syscall(SYS_renameat2, dir, tmp, dir, hash, RENAME_NOREPLACE)) {
+		symlinkat(xasprintf("%lld", (long long)size), dir, xasprintf("s-%s", hash));
 		return hold_entry(dir, hash, fd);	/* the exclusive lock turns shared */
+	}
 	if (errno != EEXIST && errno != ENOTEMPTY)
 		die_errno("cache: rename %s", tmp);
 	close(fd);
@@ -354,6 +363,13 @@ const char *cache_path(const char *option)
 	return option ? option : env && *env ? env : CACHE_DIR;
 }
 
+/* The entry's atime is its last use, for prune --keep; the mtime stays the archive's. */
+static int mark_used(int entry)
+{
+	futimens(entry, (struct timespec[2]){ { 0, UTIME_NOW }, { 0, UTIME_OMIT } });
+	return entry;
+}
+
 /*
  * In the launcher, before the clone: the cache entry of the container's
  * tarball, unpacked now if it isn't there, as an fd held shared until the
@@ -364,6 +380,7 @@ int cache_tarball(const struct container *c, const struct runtime *rt)
 	autoclose int dir = -1, archive = -1;
 	char hash[HASH_LEN + 1];
 	struct stat before, after;
+	int64_t size;
 	int entry;
 
 	if (!cacheable(c, rt))
@@ -373,38 +390,86 @@ int cache_tarball(const struct container *c, const struct runtime *rt)
 		die_errno("rootfs: %s", c->root.path);
 	if (memo_hash(dir, &before, hash) && (entry = hold_entry(dir, hash, -1)) >= 0) {
 		log_debug("rootfs: %s: cached as %s", c->root.path, hash);
-		return entry;
+		return mark_used(entry);
 	}
 	sweep_leftovers(dir);
-	entry = place_entry(dir, unpack_aside(c, dir, archive, hash), hash);
+	entry = unpack_aside(c, dir, archive, hash, &size);
+	entry = place_entry(dir, entry, hash, size);
 	if (entry < 0)
 		die(EXIT_CANT_RUN, "--cache: %s: removed as it was made (by prune?): try again", hash);
 	/* Written to meanwhile: the entry holds what was read, but the file is no longer it. */
 	if (!fstat(archive, &after) && !strcmp(memo_value(&before, hash), memo_value(&after, hash)))
 		memo_write(dir, &after, hash);
 	log_debug("rootfs: %s: unpacked into the cache as %s", c->root.path, hash);
-	return entry;
+	return mark_used(entry);
 }
 
-/* Memos of entries gone: their names could come back only as other files. */
+/* Memos and sizes of entries gone: their names could come back only as other files. */
 static void remove_memo(int dir, const char *name)
 {
 	char buf[256];
-	ssize_t n = readlinkat(dir, name, buf, sizeof buf - 1);
+	ssize_t n = name[0] == 'i' ? readlinkat(dir, name, buf, sizeof buf - 1) : HASH_LEN;
 	struct stat st;
 
 	if (n < HASH_LEN)
 		return;
+	if (name[0] == 's')
+		snprintf(buf, sizeof buf, "%s", name + 2);
 	buf[HASH_LEN] = '\0';
 	if (fstatat(dir, buf, &st, AT_SYMLINK_NOFOLLOW) && errno == ENOENT)
 		unlinkat(dir, name, 0);
 }
 
-/* carapace prune: every entry no container holds, and what is left of those. */
+struct prune_entry {
+	char name[HASH_LEN + 1];
+	struct timespec used;
+	int64_t size;
+};
+
+static int by_last_use(const void *a, const void *b)
+{
+	const struct timespec *x = &((const struct prune_entry *)a)->used;
+	const struct timespec *y = &((const struct prune_entry *)b)->used;
+
+	return x->tv_sec != y->tv_sec ? (y->tv_sec > x->tv_sec) - (y->tv_sec < x->tv_sec) :
+	       (y->tv_nsec > x->tv_nsec) - (y->tv_nsec < x->tv_nsec);
+}
+
+/* The entries, the last used first, with their sizes (s-HASH; 0 if it's gone). */
+static struct prune_entry *list_entries(int dir, size_t *len)
+{
+	struct prune_entry *v = NULL;
+	DIR *d = list_dir(dir);
+	struct stat st;
+
+	*len = 0;
+	for (struct dirent *e; (e = readdir(d));) {
+		char size[32] = "0";
+
+		if (!is_hash(e->d_name) || fstatat(dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		(void)!readlinkat(dir, xasprintf("s-%s", e->d_name), size, sizeof size - 1);
+		v = xrealloc(v, (*len + 1) * sizeof *v);
+		memcpy(v[*len].name, e->d_name, sizeof v->name);	/* 64 digits and a NUL */
+		v[*len].used = st.st_atim;
+		v[(*len)++].size = strtoll(size, NULL, 10);
+	}
+	closedir(d);
+	qsort(v, *len, sizeof *v, by_last_use);
+	return v;
+}
+
+/*
+ * carapace prune: every entry no container holds, and what is left of
+ * those; with --keep SIZE, the last used that fit in SIZE stay.
+ */
 int cmd_prune(const struct oci_args *global, int argc, char **argv)
 {
 	struct oci_args a = *global;
 	int first = parse_oci_options(&a, "prune", argc, argv), dir;
+	int64_t keep = a.keep ? parse_size("prune: --keep", a.keep) : -1, total = 0;
+	struct prune_entry *v;
+	size_t len;
 	DIR *d;
 
 	if (first < argc)
@@ -412,16 +477,16 @@ int cmd_prune(const struct oci_args *global, int argc, char **argv)
 	if ((dir = open_cache_dir(cache_path(a.cache), false, "prune")) < 0)
 		return 0;	/* no cache: nothing to remove */
 	sweep_leftovers(dir);
-	d = list_dir(dir);
-	for (struct dirent *e; (e = readdir(d));) {
-		int r = is_hash(e->d_name) ? remove_unused(dir, e->d_name) : -1;
+	v = list_entries(dir, &len);
+	for (size_t i = 0; i < len; i++) {
+		int r = (total += v[i].size) <= keep ? 2 : remove_unused(dir, v[i].name);
 
 		if (r >= 0)
-			printf("%s %s\n", r ? "in use" : "removed", e->d_name);
+			printf("%s %s\n", r == 2 ? "kept" : r ? "in use" : "removed", v[i].name);
 	}
-	rewinddir(d);
+	d = list_dir(dir);
 	for (struct dirent *e; (e = readdir(d));)
-		if (!strncmp(e->d_name, "i-", 2))
+		if (!strncmp(e->d_name, "i-", 2) || !strncmp(e->d_name, "s-", 2))
 			remove_memo(dir, e->d_name);
 	closedir(d);
 	close(dir);

@@ -647,6 +647,7 @@ struct oci_args {
 	bool stats;		/* events --stats: one stats event, then exit */
 	const char *interval;	/* events --interval: a duration, 5s */
 	const char *cache;	/* prune --cache */
+	const char *keep;	/* prune --keep SIZE */
 };
 
 /* What a container's state folder holds (src/state.c), as read back. */

@@ -1199,6 +1199,8 @@ static const struct option_def rm_options[] = {
 static const struct option_def prune_options[] = {
 	{ "cache", 0, "DIR", "the cache of run --cache DIR (default $CARAPACE_CACHE, else\n"
 	  CACHE_DIR ")", STRING(oci.cache) },
+	{ "keep", 0, "SIZE", "keep the last used entries that fit in SIZE (k, m or g), as\n"
+	  "--rootfs-size counts them", STRING(oci.keep) },
 	{ "help", 'h', NULL, "show this help", CALLS(help_option) },
 	{ 0 }
 };
@@ -1343,8 +1345,9 @@ static const struct command commands[N_COMMANDS] = {
 		       "Wait until container NAME, started with run -d, has ended, and print its\n"
 		       "exit status (128+N if signal N killed it).", help_only_options, cmd_wait },
 	[CMD_PRUNE] = { "prune", "", "remove the cached tarballs no container uses",
-			"Remove every tarball of run's cache that no running container uses, and\n"
-			"what an unpacking killed midway left; print each entry removed or kept.",
+			"Remove every tarball of run's cache that no running container uses (or,\n"
+			"with --keep, those past SIZE, the least recently used first), and what\n"
+			"an unpacking killed midway left; print each entry removed or kept.",
 			prune_options, cmd_prune },
 };
 

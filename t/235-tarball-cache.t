@@ -28,7 +28,7 @@ cleanup() {
 trap cleanup EXIT
 crun() { "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q --cache "$C" "$@"; }
 sum() { sha256sum "$1" | cut -d' ' -f1; }
-entries() { ls -A "$C" 2>/dev/null | grep -Ev '^i-' | LC_ALL=C sort | tr '\n' ' '; }
+entries() { ls -A "$C" 2>/dev/null | grep -Ev '^[is]-' | LC_ALL=C sort | tr '\n' ' '; }
 # The entry as the host sees it: names, types, modes, owners, sizes, times and contents.
 tree_sum() {
 	(cd "$1" && find . -printf '%p %y %m %u:%g %s %T@ %i\n' | LC_ALL=C sort &&
@@ -51,7 +51,7 @@ ls_before=$(stat -c '%i %Y' "$C/$h") sum_before=$(tree_sum "$C/$h")
 # The C rounds, where the CPU's SHA extensions would be used: the same key.
 CARAPACE_SHA256_C=1 "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q --cache "$W/c-cache" \
 	-r "$W/img/root.tar" true
-is "$(ls "$W/c-cache" | grep -v '^i-')" "$h" "SHA-256 in C (CARAPACE_SHA256_C=1): the same key"
+is "$(ls "$W/c-cache" | grep -Ev '^[is]-')" "$h" "SHA-256 in C (CARAPACE_SHA256_C=1): the same key"
 "$CARAPACE" prune --cache "$W/c-cache" >/dev/null
 
 # --- the second start takes the entry as it is: a .tar.gz of the same stream needs no gzip
@@ -224,9 +224,32 @@ is "$(ls -A "$C")" "" "  the cache is empty"
 run crun -r "$W/img/three.tar" cat /marker
 is "$RC:$OUT" 0:marker-three "a start after prune unpacks again"
 
+# --- prune --keep SIZE: the last used entries that fit stay, the rest go
+K=$W/keep-cache
+for m in a b c; do
+	echo "marker-$m" >"$W/tree/marker"
+	tar -C "$W/tree" -cf "$W/img/$m.tar" .
+	eval "h_$m=\$(sum "\$W/img/\$m.tar")"
+done
+for m in a b c a; do "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q --cache "$K" -r "$W/img/$m.tar" true; done
+# shellcheck disable=SC2154 # h_a, h_b and h_c: made by eval
+size_of() { readlink "$K/s-$1"; }
+is "$(size_of "$h_a")" "$(size_of "$h_b")" "each entry's size is recorded (s-HASH): $(size_of "$h_a") bytes"
+keep=$(( ($(size_of "$h_a") * 5 / 2) / 1024 ))k
+run "$CARAPACE" prune --cache "$K" --keep "$keep"
+is "$RC:$OUT" "0:$(printf 'kept %s\nkept %s\nremoved %s' "$h_a" "$h_c" "$h_b")" \
+	"prune --keep $keep (2.5 entries): the 2 last used stay, the least recently used goes"
+is "$(ls -A "$K" | grep -c "$h_b")" 0 "  with its size and memo"
+run "$CARAPACE" prune --cache "$K" --keep 1k
+is "$RC:$OUT" "0:$(printf 'removed %s\nremoved %s' "$h_a" "$h_c")" "prune --keep 1k: none fits"
+is "$(ls -A "$K")" "" "  the cache is empty"
+run "$CARAPACE" prune --cache "$K" --keep lots
+is "$RC:$ERR" "125:carapace: prune: --keep: not a size (bytes, or with k, m or g): 'lots'" \
+	"prune --keep lots: 125, one line"
+
 # --- $CARAPACE_CACHE is the default of run and prune
 CARAPACE_CACHE=$W/env-cache "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$W/img/three.tar" true
-is "$(ls "$W/env-cache" | grep -v '^i-')" "$h3" "run: \$CARAPACE_CACHE is the cache without --cache"
+is "$(ls "$W/env-cache" | grep -Ev '^[is]-')" "$h3" "run: \$CARAPACE_CACHE is the cache without --cache"
 run env CARAPACE_CACHE="$W/env-cache" "$CARAPACE" prune
 is "$RC:$OUT:$(ls -A "$W/env-cache")" "0:removed $h3:" "prune: \$CARAPACE_CACHE too"
 
