@@ -158,8 +158,8 @@ static const char *root_folder(const struct container *c)
 /*
  * The cached tarball, whose fd the launcher opened in the host's mount
  * namespace: the overlay takes no layer of another namespace's mount, so
- * it is opened again by its path, in this one, and must be the same inode
- * (the cache is root's alone, but a --cache's parents may not be).
+ * it is opened again by its path, in this one, and must be the same inode:
+ * a name looked up twice is trusted once only.
  */
 static int reopen_cached(int held)
 {
