@@ -94,6 +94,10 @@ static int open_cache_dir(const char *path, bool create, const char *what)
 			return -1;
 		die_errno("%s: %s", what, path);
 	}
+	/* A symlink anywhere (a user's, in /tmp) could lead prune to someone else's folder. */
+	if (strncmp(real, path, strlen(real)) || strspn(path + strlen(real), "/") != strlen(path + strlen(real)))
+		die(EXIT_CANT_RUN, "%s: %s: a symlink or '..' on the way (it is %s): name the "
+		    "folder itself", what, path, real);
 	check_parents(real, what);
 	if ((fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 || fstat(fd, &st))
 		die_errno("%s: %s", what, path);
@@ -102,6 +106,29 @@ static int open_cache_dir(const char *path, bool create, const char *what)
 		die(EXIT_CANT_RUN, "%s: %s: must be root's and mode 0700 (is uid %u, mode %03o)",
 		    what, path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	return fd;
+}
+
+/*
+ * A name of this launcher's own, "tmp-PID-RANDOM": launchers in other pid
+ * namespaces may have the same PID, and one must never take another's.
+ */
+static char *temp_name(const char *suffix)
+{
+	unsigned long long r = 0;
+
+	if (syscall(SYS_getrandom, &r, sizeof r, 0) != sizeof r)
+		die_errno("cache: getrandom");
+	return xasprintf("tmp-%d-%016llx%s", (int)getpid(), r, suffix);
+}
+
+/* Whether NAME is of temp_name's form, with SUFFIX. */
+static bool is_temp(const char *name, const char *suffix)
+{
+	size_t digits = strncmp(name, "tmp-", 4) ? 0 : strspn(name + 4, "0123456789");
+
+	return digits && name[4 + digits] == '-' &&
+	       strspn(name + 5 + digits, "0123456789abcdef") == 16 &&
+	       !strcmp(name + 21 + digits, suffix);
 }
 
 static bool is_hash(const char *name)
@@ -137,15 +164,28 @@ static bool memo_hash(int dir, const struct stat *st, char hash[HASH_LEN + 1])
 	return is_hash(hash) && !strcmp(buf + HASH_LEN, want);
 }
 
+/*
+ * The cache folder's own flock: shared by a start from its mkdir of a
+ * temp folder to its flock on it, and from its rename into place to its
+ * shared flock on the entry; exclusive while prune or a sweep decides
+ * what no one holds. No one sees a folder between its making and its lock.
+ */
+static void lock_cache(int dir, int how)
+{
+	if (flock(dir, how))
+		die_errno("cache: flock");
+}
+
 /* A symlink made aside, then renamed over: a reader sees the old memo or the new. */
 static void memo_write(int dir, const struct stat *st, const char *hash)
 {
-	char *name = memo_name(st), *tmp = xasprintf("tmp-%d-memo", (int)getpid());
+	char *name = memo_name(st), *tmp = temp_name(".memo");
 
-	unlinkat(dir, tmp, 0);
+	lock_cache(dir, LOCK_SH);
 	if (symlinkat(memo_value(st, hash), dir, tmp) || renameat(dir, tmp, dir, name))
 		log_warn("cache: %s: %s", name, strerror(errno));
 	unlinkat(dir, tmp, 0);
+	lock_cache(dir, LOCK_UN);
 }
 
 /*
@@ -215,20 +255,25 @@ static void remove_tree(int dir, const char *name)
 /* NAME, if no one holds it: 0 removed, 1 in use, -1 not there. */
 static int remove_unused(int dir, const char *name)
 {
-	autoclose int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	autoclose int fd = -1;
 
-	if (fd < 0)
-		return -1;
-	if (flock(fd, LOCK_EX | LOCK_NB))
-		return 1;
+	lock_cache(dir, LOCK_EX);
+	if ((fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    flock(fd, LOCK_EX | LOCK_NB)) {
+		lock_cache(dir, LOCK_UN);
+		return fd < 0 ? -1 : 1;
+	}
 	if (is_hash(name)) {	/* out of sight first: a start that finds it holds it */
 		char *old = xasprintf("old-%s", name);
 
-		if (renameat(dir, name, dir, old))
+		if (renameat(dir, name, dir, old)) {
+			lock_cache(dir, LOCK_UN);
 			return -1;
+		}
 		unlinkat(dir, xasprintf("s-%s", name), 0);
 		name = old;
 	}
+	lock_cache(dir, LOCK_UN);	/* held by FD, and out of sight: no one takes it now */
 	remove_tree(dir, name);
 	return 0;
 }
@@ -244,32 +289,33 @@ static DIR *list_dir(int dir)
 	return d;
 }
 
-/*
- * Whether tmp-PID's launcher is alive: between its mkdir and its flock,
- * an unheld folder is not yet a leftover. A pid reused keeps it a while.
- */
-static bool unpacker_alive(const char *name)
-{
-	char *end;
-	long pid = strtol(name + 4, &end, 10);
-
-	return pid > 0 && pid <= INT_MAX && !*end && (!kill((pid_t)pid, 0) || errno == EPERM);
-}
-
-/* What a SIGKILL left mid-unpack or mid-prune. */
+/* What a SIGKILL left mid-unpack or mid-prune: names of the exact forms only. */
 static void sweep_leftovers(int dir)
 {
 	DIR *d = list_dir(dir);
 
 	for (struct dirent *e; (e = readdir(d));) {
-		if (e->d_type != DT_DIR || (strncmp(e->d_name, "tmp-", 4) &&
-					    strncmp(e->d_name, "old-", 4)))
-			continue;
-		if (e->d_name[0] == 't' && unpacker_alive(e->d_name))
-			continue;
-		remove_unused(dir, e->d_name);
+		const char *n = e->d_name;
+
+		if (e->d_type == DT_LNK && is_temp(n, ".memo")) {
+			lock_cache(dir, LOCK_EX);	/* memo_write's, between its two calls, is held */
+			unlinkat(dir, n, 0);
+			lock_cache(dir, LOCK_UN);
+		}
+		if (e->d_type == DT_DIR && (is_temp(n, "") || (!strncmp(n, "old-", 4) &&
+							      is_hash(n + 4))))
+			remove_unused(dir, n);
 	}
 	closedir(d);
+}
+
+/* Whether NAME in DIR is still the folder FD: else another's, never to touch. */
+static bool still_ours(int dir, const char *name, int fd)
+{
+	struct stat held, now;
+
+	return !fstat(fd, &held) && !fstatat(dir, name, &now, AT_SYMLINK_NOFOLLOW) &&
+	       held.st_ino == now.st_ino && held.st_dev == now.st_dev;
 }
 
 /*
@@ -298,20 +344,24 @@ static void unpack_child(const struct container *c, int archive, int into, int o
 	_exit(write(out, msg, sizeof msg) == sizeof msg ? 0 : EXIT_CANT_RUN);
 }
 
-/* Unpacks ARCHIVE into tmp-PID; its hash into HASH, its size into SIZE; returns its fd, flocked. */
-static int unpack_aside(const struct container *c, int dir, int archive, char *hash,
-			int64_t *size)
+/*
+ * Unpacks ARCHIVE into TMP, a temp_name(); its hash into HASH, its size
+ * into SIZE; returns its fd, flocked.
+ */
+static int unpack_aside(const struct container *c, int dir, int archive, const char *tmp,
+			char *hash, int64_t *size)
 {
-	char *tmp = xasprintf("tmp-%d", (int)getpid()), msg[HASH_LEN + sizeof *size];
+	char msg[HASH_LEN + sizeof *size];
 	int fd, pipes[2], status;
 	pid_t child;
 	ssize_t n;
 
-	remove_tree(dir, tmp);	/* a pid reused after a SIGKILL */
+	lock_cache(dir, LOCK_SH);
 	if (mkdirat(dir, tmp, 0755) ||
 	    (fd = openat(dir, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 	    flock(fd, LOCK_EX) || pipe2(pipes, O_CLOEXEC))
 		die_errno("cache: %s", tmp);
+	lock_cache(dir, LOCK_UN);
 	if ((child = fork()) < 0)
 		die_errno("fork");
 	if (child == 0)
@@ -320,7 +370,8 @@ static int unpack_aside(const struct container *c, int dir, int archive, char *h
 	n = read(pipes[0], msg, sizeof msg);
 	close(pipes[0]);
 	if (waitpid(child, &status, 0) < 0 || status || n != sizeof msg) {
-		remove_tree(dir, tmp);
+		if (still_ours(dir, tmp, fd))
+			remove_tree(dir, tmp);
 		if (WIFSIGNALED(status))
 			die(EXIT_CANT_RUN, "rootfs: %s: unpacking it: %s", c->root.path,
 			    strsignal(WTERMSIG(status)));
@@ -333,18 +384,18 @@ static int unpack_aside(const struct container *c, int dir, int archive, char *h
 }
 
 /* The new entry in place, or the one a concurrent start put there first. */
-static int place_entry(int dir, int fd, const char *hash, int64_t size)
+static int place_entry(int dir, int fd, const char *tmp, const char *hash, int64_t size)
 {
-	char *tmp = xasprintf("tmp-%d", (int)getpid());
-
+	if (!still_ours(dir, tmp, fd))
+		die(EXIT_CANT_RUN, "--cache: %s: replaced while it was unpacked", tmp);
 	if (!syscall(SYS_renameat2, dir, tmp, dir, hash, RENAME_NOREPLACE)) {
 		symlinkat(xasprintf("%lld", (long long)size), dir, xasprintf("s-%s", hash));
 		return hold_entry(dir, hash, fd);	/* the exclusive lock turns shared */
 	}
 	if (errno != EEXIST && errno != ENOTEMPTY)
 		die_errno("cache: rename %s", tmp);
+	remove_tree(dir, tmp);	/* ours still: checked above, and held */
 	close(fd);
-	remove_tree(dir, tmp);
 	return hold_entry(dir, hash, -1);
 }
 
@@ -381,20 +432,28 @@ int cache_tarball(const struct container *c, const struct runtime *rt)
 	char hash[HASH_LEN + 1];
 	struct stat before, after;
 	int64_t size;
+	char *tmp;
 	int entry;
 
 	if (!cacheable(c, rt))
 		return -1;
 	dir = open_cache_dir(cache_path(c->root.cache), true, "--cache");
-	if ((archive = open(c->root.path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(archive, &before))
+	/* No FIFO to hang on, no device to read forever: a path swapped since validation. */
+	if ((archive = open(c->root.path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0 ||
+	    fstat(archive, &before))
 		die_errno("rootfs: %s", c->root.path);
+	if (!S_ISREG(before.st_mode))
+		die(EXIT_CANT_RUN, "rootfs: %s: a tarball, but not a regular file", c->root.path);
 	if (memo_hash(dir, &before, hash) && (entry = hold_entry(dir, hash, -1)) >= 0) {
 		log_debug("rootfs: %s: cached as %s", c->root.path, hash);
 		return mark_used(entry);
 	}
 	sweep_leftovers(dir);
-	entry = unpack_aside(c, dir, archive, hash, &size);
-	entry = place_entry(dir, entry, hash, size);
+	tmp = temp_name("");
+	entry = unpack_aside(c, dir, archive, tmp, hash, &size);
+	lock_cache(dir, LOCK_SH);	/* the exclusive lock turns shared, with no prune between */
+	entry = place_entry(dir, entry, tmp, hash, size);
+	lock_cache(dir, LOCK_UN);
 	if (entry < 0)
 		die(EXIT_CANT_RUN, "--cache: %s: removed as it was made (by prune?): try again", hash);
 	/* Written to meanwhile: the entry holds what was read, but the file is no longer it. */

@@ -123,6 +123,26 @@ is "$rcs:$(cat "$W"/par.* | sort -u)" "0000:marker-three" "4 first starts at onc
 is "$(entries)" "$(printf '%s\n' "$h" "$h2" "$h3" | LC_ALL=C sort | tr '\n' ' ')" \
 	"  one entry for them, no temp folder left"
 
+# --- launchers with the same PID (each PID 1 of a pid namespace): no one takes another's folder
+N=$W/ns-cache
+mkdir -m 700 "$N" && mkdir "$N/tmp-1-0000000000000000" && echo held >"$N/tmp-1-0000000000000000/f"
+(exec 9<"$N/tmp-1-0000000000000000" && flock -x 9 && exec sleep 1000) & holder=$!
+bg_pids="$bg_pids $holder"
+for m in p1 p2; do
+	echo "marker-$m" >"$W/tree/marker"
+	tar -C "$W/tree" -cf "$W/img/$m.tar" .
+done
+for m in p1 p2; do
+	unshare -pf --mount-proc "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q \
+		--cache "$N" -r "$W/img/$m.tar" true >/dev/null 2>&1	# the cache's part done before the rest
+done
+is "$(cat "$N/$(sum "$W/img/p1.tar")/marker"):$(cat "$N/$(sum "$W/img/p2.tar")/marker")" "marker-p1:marker-p2" \
+	"two first starts, each as PID 1 of its pid namespace: each entry holds its own archive"
+is "$(cat "$N/tmp-1-0000000000000000/f" 2>&1)" held "  a held tmp-1-... of another launcher's is left alone"
+kill "$holder"; wait "$holder" 2>/dev/null
+run "$CARAPACE" prune --cache "$N"
+ok "  and prune takes it once no one holds it" test ! -e "$N/tmp-1-0000000000000000"
+
 # --- hostile archives are refused as before, and leave nothing in the cache
 python3 - "$W/img" <<-'EOF'
 	import io, sys, tarfile
@@ -164,6 +184,22 @@ is "$(entries)" "$before" "  nothing left of it"
 run crun --cache none -r "$W/img/three.tar" sh -c 'cat /marker; grep -c "^overlay / " /proc/mounts; :'
 is "$RC:$OUT" "$(printf '0:marker-three\n0')" "--cache none: a root of its own in memory, no overlay"
 
+# --- the archive's path swapped between a tarball and a FIFO after validation: never a hang
+mkfifo "$W/img/fifo"
+ln -s "$W/img/three.tar" "$W/img/swap.tar"
+(while :; do ln -sfT "$W/img/fifo" "$W/img/swap.tar"; ln -sfT "$W/img/three.tar" "$W/img/swap.tar"; done) &
+swapper=$!
+bg_pids="$bg_pids $swapper"
+rcs=
+for ((i = 0; i < 30; i++)); do
+	timeout 20 "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q --cache "$W/swap-cache" \
+		-r "$W/img/swap.tar" true >/dev/null 2>&1
+	rcs="$rcs $?"
+done
+kill "$swapper"; wait "$swapper" 2>/dev/null
+unlike "$rcs" '124' "30 starts of a path swapped to a FIFO and back: none hangs (exits:$(echo $rcs | tr ' ' '\n' | sort | uniq -c | tr '\n' ' '))"
+"$CARAPACE" prune --cache "$W/swap-cache" >/dev/null
+
 # --- SIGKILL mid-unpack: the temp folder stays, unheld; the next unpacking and prune remove it
 if command -v gzip >/dev/null; then
 	gzip="$(command -v gzip)"
@@ -177,15 +213,16 @@ if command -v gzip >/dev/null; then
 		-r "$W/img/four.tar.gz" true) >/dev/null 2>&1 &
 	killed=$!
 	bg_pids="$bg_pids $killed"
-	for ((i = 0; i < 200; i++)); do [ -e "$C"/tmp-$killed/bin ] && break; sleep 0.05; done
-	ok "an unpacking under way: tmp-PID in the cache" test -d "$C/tmp-$killed/bin"
+	for ((i = 0; i < 200; i++)); do compgen -G "$C/tmp-$killed-*/bin" >/dev/null && break; sleep 0.05; done
+	tmp=$(compgen -G "$C/tmp-$killed-*")
+	ok "an unpacking under way: tmp-PID-RANDOM in the cache" test -d "$tmp/bin"
 	kill -KILL "$killed"
 	wait "$killed" 2>/dev/null
 	timeout 5 sh -c 'echo go >"$1"' sh "$W/gate"
-	ok "  its launcher SIGKILLed: tmp-PID stays" test -d "$C/tmp-$killed"
+	ok "  its launcher SIGKILLed: tmp-PID-RANDOM stays" test -d "$tmp"
 	run crun -r "$W/img/four.tar.gz" cat /marker
 	is "$RC:$OUT" 0:marker-three "the next start unpacks it"
-	ok "  and removed what the SIGKILL left" test ! -e "$C/tmp-$killed"
+	ok "  and removed what the SIGKILL left" test ! -e "$tmp"
 else
 	for i in 1 2 3 4; do skip "no gzip"; done
 fi
@@ -209,7 +246,8 @@ is "$(ls -A "$W/deep-cache")" "" "  all of it"
 run "$CARAPACE" --root "$S" run -d --name c1 --cgroup-parent "$TEST_CGROUP_PARENT" -q --cache "$C" \
 	-r "$W/img/three.tar" sleep 1000
 is "$RC:$OUT" 0:c1 "run -d of a cached tarball"
-mkdir "$C/tmp-999999999" "$C/old-$h"	# what SIGKILLs left, held by no one
+mkdir "$C/tmp-999999999-0123456789abcdef" "$C/old-$h"	# what SIGKILLs left, held by no one
+ln -s x "$C/tmp-999999999-0123456789abcdef.memo"
 run "$CARAPACE" prune --cache "$C"
 is "$RC:$(printf '%s\n' "$OUT" | LC_ALL=C sort)" "0:$(printf '%s\n' "in use $h3" "removed $h" "removed $h2" | LC_ALL=C sort)" \
 	"prune: removes the unused entries, keeps the running container's"
@@ -279,9 +317,20 @@ is "$(ls -A "$W/home")" "" "  nothing made there"
 mkdir -m 700 "$W/home/cache"
 run crun --cache "$W/home/cache" -r "$W/img/three.tar" true
 like "$RC:$ERR" "^125:.*its folder $W/home may be changed by uid 65534" "  nor in a root's 0700 folder in it"
-ln -s "$W/home/cache" "$W/link"
+mkdir -m 700 "$W/root-cache"
+ln -s "$W/root-cache" "$W/link"
 run crun --cache "$W/link" -r "$W/img/three.tar" true
-like "$RC:$ERR" "^125:.*its folder $W/home may be changed by uid 65534" "  nor through a symlink to it"
+is "$RC:$ERR" "125:carapace: --cache: $W/link: a symlink or '..' on the way (it is $W/root-cache): name the folder itself" \
+	"run --cache through a symlink, even to a folder of root's: 125"
+# A user's symlink in /tmp to another root-only folder: prune must not empty it.
+mkdir -m 700 "$W/victim" && mkdir "$W/victim/tmp-5-0123456789abcdef" "$W/victim/old-$h"
+ln -s "$W/victim" "$W/rvlink" && chown -h 65534:65534 "$W/rvlink"
+run "$CARAPACE" prune --cache "$W/rvlink"
+like "$RC:$ERR" "^125:carapace: prune: $W/rvlink: a symlink" "prune --cache through a user's symlink: 125"
+is "$(ls "$W/victim" | tr '\n' ' ')" "old-$h tmp-5-0123456789abcdef " "  the folder it leads to is untouched"
+run crun --cache "$W/home/../root-cache" -r "$W/img/three.tar" true
+like "$RC:$ERR" "^125:carapace: --cache: $W/home/../root-cache: a symlink or '..'" "run --cache with '..': 125"
+ln -s "$W/home/cache" "$W/link2"
 is "$(ls -A "$W/home/cache")" "" "  nothing unpacked there"
 run crun --cache rel -r "$W/img/three.tar" true
 is "$RC:$ERR" "125:carapace: --cache: not an absolute path: 'rel'" "run --cache relative: 125"
