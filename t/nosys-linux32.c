@@ -40,14 +40,5 @@ int main(int argc, char **argv)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog prog = {
-		.len = sizeof filter / sizeof filter[0],
-		.filter = filter,
-	};
-
-	if (argc < 2) {
-		fprintf(stderr, "usage: nosys-linux32 PROGRAM [ARG...]\n");
-		return 125;
-	}
-	return run_filtered("nosys-linux32", &prog, argv + 1);
+	return RUN_FILTERED("nosys-linux32", filter, argc, argv);
 }

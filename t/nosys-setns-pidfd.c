@@ -42,14 +42,5 @@ int main(int argc, char **argv)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
 	};
-	struct sock_fprog prog = {
-		.len = sizeof filter / sizeof filter[0],
-		.filter = filter,
-	};
-
-	if (argc < 2) {
-		fprintf(stderr, "usage: nosys-setns-pidfd PROGRAM [ARG...]\n");
-		return 125;
-	}
-	return run_filtered("nosys-setns-pidfd", &prog, argv + 1);
+	return RUN_FILTERED("nosys-setns-pidfd", filter, argc, argv);
 }

@@ -28,3 +28,17 @@ static int run_filtered(const char *me, const struct sock_fprog *prog, char **ar
 	fprintf(stderr, "%s: exec: %s: %s\n", me, argv[0], strerror(errno));
 	return 127;
 }
+
+/* main for a program whose filter is fixed: PROGRAM [ARG...] under FILTER. */
+#define RUN_FILTERED(me, filter, argc, argv) \
+	run_fixed(me, &(struct sock_fprog){ .len = sizeof(filter) / sizeof((filter)[0]), \
+					    .filter = (filter) }, argc, argv)
+
+static inline int run_fixed(const char *me, const struct sock_fprog *prog, int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s PROGRAM [ARG...]\n", me);
+		return 125;
+	}
+	return run_filtered(me, prog, argv + 1);
+}
