@@ -26,6 +26,10 @@
  */
 #include "carapace.h"
 
+#ifndef RENAME_NOREPLACE	/* linux/fs.h's, which clashes with sys/mount.h */
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+
 /*
  * As runc's rule, and a file name in any case: letters, digits, and
  * "_.+-", at most 1024 bytes; not starting with ".", which also keeps
@@ -124,22 +128,54 @@ static void check_id(const char *id)
 		    id);
 }
 
-/* A new state folder for A->id, locked; dies if the ID is taken. */
+/*
+ * A folder of its own, locked, under a name no ID takes (IDs start with no
+ * dot): FD, open on it, and its NAME.
+ */
+static int make_locked_new_folder(int root_fd, char name[static 48])
+{
+	int fd;
+
+	for (unsigned n = 0;; n++) {
+		snprintf(name, 48, ".new-%d-%lx-%u", (int)getpid(), (unsigned long)now_ms(), n);
+		if (!mkdirat(root_fd, name, 0700))
+			break;
+		if (errno != EEXIST || n > 100)
+			die_errno("state: %s", name);
+	}
+	fd = openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		die_errno("state: %s", name);
+	lock_folder(fd, name);
+	return fd;
+}
+
+/*
+ * A new state folder for A->id, locked; dies if the ID is taken. It is
+ * made locked under another name and renamed into place (never over a
+ * folder): another command that opens the ID finds it locked, or not at
+ * all. A folder made under its ID and locked after left a moment when
+ * another run --name took it for a stopped container's, and rm could
+ * remove it.
+ */
 void state_create(struct oci_state *st, const struct oci_args *a)
 {
+	char tmp[48];
+
 	check_id(a->id);
 	*st = (struct oci_state){ .root_fd = open_state_root(a, true), .dir_fd = -1,
 				  .owner = geteuid() };
 	snprintf(st->id, sizeof st->id, "%s", a->id);
-	if (mkdirat(st->root_fd, st->id, 0700)) {
-		if (errno == EEXIST)
+	st->dir_fd = make_locked_new_folder(st->root_fd, tmp);
+	if (syscall(SYS_renameat2, st->root_fd, tmp, st->root_fd, st->id, RENAME_NOREPLACE)) {
+		int err = errno;
+
+		unlinkat(st->root_fd, tmp, AT_REMOVEDIR);
+		if (err == EEXIST)
 			die(EXIT_CANT_RUN, "container with id exists: %s", st->id);
+		errno = err;
 		die_errno("state: %s/%s", state_root_path(a), st->id);
 	}
-	st->dir_fd = openat(st->root_fd, st->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (st->dir_fd < 0)
-		die_errno("state: %s", st->id);
-	lock_folder(st->dir_fd, st->id);
 }
 
 /* The cgroups create made, for delete: written as soon as they are there. */
@@ -403,9 +439,9 @@ bool state_open(struct oci_state *st, const struct oci_args *a, const char *id)
 }
 
 /*
- * Unlocked, with no state, and not just made (its maker takes the lock
- * a moment after the mkdir): a run or create that died before its first
- * write left it.
+ * Unlocked, with no state, and not just made (an older carapace took the
+ * lock a moment after the mkdir; state_create renames it in locked): a run
+ * or create that died before its first write left it.
  */
 static bool died_unwritten(const struct oci_state *st)
 {
@@ -413,6 +449,17 @@ static bool died_unwritten(const struct oci_state *st)
 
 	return faccessat(st->dir_fd, "state", F_OK, AT_SYMLINK_NOFOLLOW) && errno == ENOENT &&
 	       !fstat(st->dir_fd, &sb) && sb.st_ctime + 5 < time(NULL);
+}
+
+/* A state_create killed before its rename: unlocked, and not just made. */
+static void sweep_new_folder(int root_fd, const char *name)
+{
+	autoclose int fd = openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat sb;
+
+	if (fd >= 0 && !flock(fd, LOCK_EX | LOCK_NB) && !fstat(fd, &sb) &&
+	    sb.st_ctime + 5 < time(NULL))
+		unlinkat(root_fd, name, AT_REMOVEDIR);
 }
 
 /*
@@ -430,6 +477,8 @@ void state_sweep(const struct oci_args *a)
 	while ((e = readdir(d))) {
 		struct oci_state st = { .root_fd = -1, .dir_fd = -1 };
 
+		if (!strncmp(e->d_name, ".new-", 5))
+			sweep_new_folder(dirfd(d), e->d_name);
 		if (e->d_name[0] != '.' && valid_container_id(e->d_name) &&
 		    open_state(&st, a, e->d_name, false) && died_unwritten(&st))
 			state_remove(&st);

@@ -19,7 +19,7 @@
 #   huge, or symlinked /etc/passwd; ids out of range or outside the map; a
 #   SIGKILLed exec -u leaves no process;
 # - an ordinary user can't see or touch root's containers; two runs of one
-#   name: one wins; update's overflowing values are refused;
+#   name: one wins, though the first is held before it locks its folder; update's overflowing values are refused;
 # - exec's seccomp filter is the one run compiled from --seccomp FILE, though
 #   the container rewrites the file (in a volume).
 # All under a private --root that ends empty, nothing left behind.
@@ -31,6 +31,10 @@ command -v musl-gcc >/dev/null || skip_all "no musl-gcc to build the probes"
 
 S=$TMPDIR/state
 mkdir -m 0700 "$S"
+# What a run SIGKILLed between making its new folder and renaming it to
+# its ID leaves: a run's sweep removes it (once it is 5 s old; the state
+# root is checked empty at the end).
+mkdir "$S/.new-1-0-0"
 user=carapace-t673-$$
 bg_pids=
 cleanup() {
@@ -276,6 +280,44 @@ done
 wait
 is "$(cat "$TMPDIR"/race.* | grep -c '^rc 0$')" 1 "six runs --name race at once: one starts"
 is "$(cat "$TMPDIR"/race.* | grep -c 'a container of that name is running')" 5 "five say the name is taken"
+# The same with the first held between making its folder and locking it
+# (strace delays its first flock, the folder's lock; in a state root of
+# its own, so that no sweep's lock of another folder comes first; by
+# another name, as the cgroup leaf "race" is taken): the five start once
+# the folder is there, and find it locked, not a stopped container's that
+# rm would remove. (The folder was made under its name, then locked: 5/5
+# said "a stopped container", and the test above once in a while under load.)
+if command -v strace >/dev/null; then
+	S2=$S.race
+	mkdir -m 0700 "$S2"
+	rm -f "$TMPDIR"/race.*
+	strace -o /dev/null -e trace=flock -e inject=flock:delay_enter=1000000:when=1 \
+		"$CARAPACE" --root "$S2" run -q -r "$R" --cgroup-parent "$TEST_CGROUP_PARENT" \
+		--name race2 sleep 1000 >/dev/null 2>&1 &
+	first=$! others=
+	bg_pids+=" $first"
+	for ((i = 0; i < 400; i++)); do [ -d "$S2/race2" ] && break; sleep 0.05; done
+	for i in 2 3 4 5 6; do
+		("$CARAPACE" --root "$S2" run -q -d -r "$R" --cgroup-parent "$TEST_CGROUP_PARENT" \
+			--name race2 sleep 1000 >"$TMPDIR/race.$i" 2>&1; echo "rc $?" >>"$TMPDIR/race.$i") &
+		others+=" $!"
+	done
+	# shellcheck disable=SC2086 # pids, one a word
+	wait $others
+	for ((i = 0; i < 400; i++)); do
+		"$CARAPACE" --root "$S2" state race2 2>/dev/null | grep -q '"status": "running"' && break
+		sleep 0.05
+	done
+	is "$("$CARAPACE" --root "$S2" state race2 | grep -c '"status": "running"')" 1 \
+		"the first run, held before its lock, starts"
+	is "$(cat "$TMPDIR"/race.* | grep -c 'a container of that name is running')" 5 \
+		"the five that came meanwhile say the name is taken"
+	"$CARAPACE" --root "$S2" kill race2 KILL
+	wait "$first"
+else
+	skip "no strace to hold a run before its lock"
+	skip "no strace to hold a run before its lock"
+fi
 
 # --- update: overflowing values
 for o in "--memory 99999999999999999999999" "--pids-limit 18446744073709551616" \
