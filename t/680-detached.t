@@ -198,7 +198,10 @@ root_empty "run -d, stop, rm"
 rund --name w1 sh -c 'sleep 0.3; exit 7' >/dev/null
 run cr wait w1
 is "$RC:$OUT" "0:7" "wait for a running container: its status once it ends"
-rund --name t1 sh -c 'trap "" TERM; while :; do sleep 0.1; done' >/dev/null
+# TERM only once the trap is set (its "ignoring" in the log): sent as soon as
+# run -d returns, under load it came before, and sh died of it (143).
+rund --name t1 sh -c 'trap "" TERM; echo ignoring; while :; do sleep 0.1; done' >/dev/null
+wait_for "$S/t1/log" '^ignoring$' 400
 run cr stop -t 1 t1
 is "$RC" 0 "stop -t 1 of a workload that ignores TERM"
 is "$(state_field t1 exitStatus)" 137 "  KILL after the timeout: 137"
