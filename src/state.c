@@ -463,28 +463,98 @@ static void sweep_new_folder(int root_fd, const char *name)
 }
 
 /*
+ * A start looks at this many folders at most: a sweep of all of them made
+ * N parallel starts cost O(N^2) (4,600 more system calls a start at 200).
+ */
+#define SWEEP_FOLDERS 8
+
+/*
+ * Where the last sweep stopped: a position in the state root's listing
+ * (a d_off, which lseek takes back), kept on the root itself, so that
+ * the next start goes on from there and every folder comes round.
+ */
+#define SWEEP_FROM "user.carapace.sweep-from"
+
+/* What a run killed with SIGKILL left in folder NAME, cleaned; a folder another command holds is left be. */
+static void sweep_folder(const struct oci_args *a, const char *name)
+{
+	struct oci_state st = { .root_fd = -1, .dir_fd = -1 };
+
+	if (open_state(&st, a, name, false) && died_unwritten(&st))
+		state_remove(&st);
+	state_close(&st);
+}
+
+/*
+ * Sweeps the folders that FD lists from where it stands, up to *BUDGET of
+ * them and to the one named STOP; the first one's name goes in FIRST (if
+ * not NULL), and *POS is the place after the last one looked at. False
+ * once the budget is spent.
+ */
+static bool sweep_listed(const struct oci_args *a, int fd, int *budget, const char *stop,
+			 char *first, size_t first_size, int64_t *pos)
+{
+	char buf[1024];
+	ssize_t n;
+
+	while (*budget > 0 && (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
+		for (ssize_t off = 0; off < n && *budget > 0;) {
+			const struct dirent *e = (const struct dirent *)(buf + off);
+
+			off += e->d_reclen;
+			if (!strncmp(e->d_name, ".new-", 5)) {
+				sweep_new_folder(fd, e->d_name);
+				--*budget;
+			} else if (e->d_name[0] != '.' && valid_container_id(e->d_name)) {
+				if (stop && !strcmp(e->d_name, stop))
+					return false;
+				if (first && !*first)
+					snprintf(first, first_size, "%s", e->d_name);
+				sweep_folder(a, e->d_name);
+				--*budget;
+			}
+			*pos = e->d_off;
+		}
+	return *budget > 0;
+}
+
+/*
  * What the runs killed with SIGKILL left under --root, cleaned: run calls
- * it before it registers. Folders another command holds are left be.
+ * it before it registers. SWEEP_FOLDERS of them at most, from where the
+ * last sweep stopped to the end, then from the start to the first one
+ * seen: all of them where they are few, each one in turn where they are
+ * many. (No place kept, where the root takes no user xattr: from a random
+ * one, which on a hashed listing is as good.) A command that names a
+ * container, and list, clean up what they look at whatever the sweep did.
  */
 void state_sweep(const struct oci_args *a)
 {
-	const char *path = state_root_path(a);
-	DIR *d = opendir(path);
-	struct dirent *e;
+	autoclose int fd = open(state_root_path(a), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	autoclose int again = -1;
+	int64_t from = 0, pos;
+	int budget = SWEEP_FOLDERS;
+	char first[256] = "";
 
-	if (!d)
+	if (fd < 0)
 		return;
-	while ((e = readdir(d))) {
-		struct oci_state st = { .root_fd = -1, .dir_fd = -1 };
-
-		if (!strncmp(e->d_name, ".new-", 5))
-			sweep_new_folder(dirfd(d), e->d_name);
-		if (e->d_name[0] != '.' && valid_container_id(e->d_name) &&
-		    open_state(&st, a, e->d_name, false) && died_unwritten(&st))
-			state_remove(&st);
-		state_close(&st);
-	}
-	closedir(d);
+	if (fgetxattr(fd, SWEEP_FROM, &from, sizeof from) != sizeof from)
+		from = errno == ENOTSUP ? (int64_t)(((uint32_t)getpid() * 2654435761u ^
+						     (uint32_t)now_ms()) % INT_MAX) : 0;
+	if (from < 0 || lseek(fd, from, SEEK_SET) != from)	/* a place the listing refuses */
+		from = 0;
+	if (!from && lseek(fd, 0, SEEK_SET))
+		return;
+	pos = from;
+	/*
+	 * The start again through a new fd: ext4 lists nothing after an lseek
+	 * back to 0 from its end (it keeps the hash it was at unless the place
+	 * it last stopped differs, and a listing begun at the end stopped at 0).
+	 */
+	if (sweep_listed(a, fd, &budget, NULL, first, sizeof first, &pos) && from > 0 &&
+	    (again = open(state_root_path(a), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+		sweep_listed(a, again, &budget, *first ? first : NULL, NULL, 0, &pos);
+	if (pos != from)
+		fsetxattr(fd, SWEEP_FROM, &pos, sizeof pos, 0);
 }
 
 /* The run's owner lock, taken for the life of the process (run, or run -d's monitor). */

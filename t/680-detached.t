@@ -160,6 +160,43 @@ ok "a run killed before its first write: the next run removes its empty folder" 
 run runs --name killed true
 is "$RC" 0 "  its name may be taken again"
 
+# --- a start sweeps 8 folders at most (src/state.c's SWEEP_FOLDERS), each start from where
+# the last one stopped: K stale folders go in K/8 starts, and a live one is never touched.
+# Forged as a killed run leaves them: a state with no exit, an owner lock no one holds.
+forge_stale() {
+	local i
+	for ((i = 1; i <= $1; i++)); do
+		mkdir -m 0700 "$S/stale$i"
+		printf 'pid 0\nstart_time 0\nowner 0\n' >"$S/stale$i/state"
+		: >"$S/stale$i/owner"
+	done
+}
+stale_left() { ls "$S" | grep -c '^stale'; }
+rund --name live1 sleep 1000 >/dev/null
+until_state live1 running
+live_files() { (cd "$S/live1" && ls -A && md5sum state && grep -c ":$(stat -c %i owner) " /proc/locks); }
+live_before=$(live_files)
+forge_stale 20
+runs true
+left=$(stale_left)
+ok "of 20 stale folders and a live one, a start reaps 7 or 8 (it looks at 8)" \
+	test "$left" -ge 12 -a "$left" -le 13
+runs true
+left2=$(stale_left)
+ok "  the next start reaps 7 or 8 more, from where the first stopped" \
+	test $((left - left2)) -ge 7 -a $((left - left2)) -le 8
+runs true
+is "$(stale_left)" 0 "  a third start: all 20 gone"
+is "$(live_files)" "$live_before" "  the live container's folder: untouched (files, state, owner lock)"
+is "$(state_field live1 status)" running "  and it runs on"
+forge_stale 20
+runs true
+run cr list
+is "$RC:$(stale_left)" 0:0 "list looks at every folder: it reaps all that a start left"
+run cr rm -f live1
+is "$RC" 0 "  rm -f the live one"
+root_empty "the bounded sweep"
+
 # --- run -d: the name, the log, stop with TERM trapped, the status, wait, rm
 run rund --name d1 sh -c 'echo out; echo err >&2; trap "echo got TERM; exit 3" TERM
 	while :; do sleep 0.1; done'
