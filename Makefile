@@ -117,16 +117,6 @@ build/asan/src/seccomp.o build/fuzz/src/seccomp.o: build/include/syscall-table.h
 # t/unit.c reads it too (order-only: not one of build/asan/unit's $^)
 $(BUILD)/unit/unit build/asan/unit: | $(INC)/syscall-table.h
 
-# The config.json reader runs once per container and is all small
-# functions and messages: -Os saves 8 KB of the binary (239,288 bytes
-# against 231,096), at no cost anyone could measure.
-# The same for the rest of the OCI front end and its commands, none of which
-# is on carapace run's path.
-OCI_OBJS = $(BUILD)/src/oci-config.o $(BUILD)/src/oci-seccomp.o $(BUILD)/src/oci-spec.o \
-	   $(BUILD)/src/oci-cli.o $(BUILD)/src/state.o $(BUILD)/src/hooks.o
-OCI_OBJS += $(BUILD)/src/oci-update.o
-$(OCI_OBJS): CFLAGS += -Os
-
 $(BUILD)/inspector.o: inspector.cpp inspector.h src/shared.h $(INC)/.stamp
 	$(CXX) $(CXXFLAGS) -c -o $@ inspector.cpp
 
