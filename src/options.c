@@ -716,7 +716,7 @@ static void overlay_dir_option(struct cmdline *cl, char *arg)
 static void name_option(struct cmdline *cl, char *arg)
 {
 	if (!valid_cgroup_path(arg, false) || !valid_container_id(arg))
-		die(EXIT_CANT_RUN, "--name: not a valid name: '%.64s' (letters, digits and _.+-, not starting with a dot)",
+		die(EXIT_CANT_RUN, "--name: not a valid name: '%.64s' (letters, digits and _.+-, not starting with a dot, at most 250 bytes)",
 		    arg);
 	cl->c.limits.name = cl->c.oci.id = arg;
 }

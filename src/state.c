@@ -31,8 +31,14 @@
 #endif
 
 /*
+ * The longest ID: its folder is a file name (NAME_MAX, 255), and so is
+ * ".new-ID", the name create makes it under.
+ */
+#define ID_MAX (NAME_MAX - 5)
+
+/*
  * As runc's rule, and a file name in any case: letters, digits, and
- * "_.+-", at most 1024 bytes; not starting with ".", which also keeps
+ * "_.+-", at most ID_MAX bytes; not starting with ".", which also keeps
  * "." and ".." out, and the state root's own entries (.network, with
  * the bridge's leases), that state, delete or run --name would take for
  * a container's folder.
@@ -41,7 +47,7 @@ bool valid_container_id(const char *id)
 {
 	size_t n = strlen(id);
 
-	if (!n || n > 1024 || id[0] == '.')
+	if (!n || n > ID_MAX || id[0] == '.')
 		return false;
 	for (const char *p = id; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr("_.+-", *p))
@@ -124,29 +130,77 @@ static void check_id(const char *id)
 	if (!id)
 		die(EXIT_CANT_RUN, "no container ID given");
 	if (!valid_container_id(id))
-		die(EXIT_CANT_RUN, "%.64s: not a valid container ID (letters, digits and _.+-, not starting with a dot)",
-		    id);
+		die(EXIT_CANT_RUN, "%.64s: not a valid container ID (letters, digits and _.+-, not starting with a dot, "
+		    "at most %d bytes)", id, ID_MAX);
+}
+
+/* Still in the state root: not removed while we waited for its lock. */
+static bool folder_linked(int dir_fd)
+{
+	struct stat sb;
+
+	return !fstat(dir_fd, &sb) && sb.st_nlink > 0;
 }
 
 /*
- * A folder of its own, locked, under a name no ID takes (IDs start with no
- * dot): FD, open on it, and its NAME.
+ * The name a new folder for ID is made under, before it is renamed to ID:
+ * ".new-ID", which no ID takes (IDs start with no dot), and the ID's own,
+ * so that what a create killed before its rename left is found by the
+ * next command that names the ID.
  */
-static int make_locked_new_folder(int root_fd, char name[static 48])
+static void new_folder_name(const char *id, char name[static NAME_MAX + 1])
+{
+	snprintf(name, NAME_MAX + 1, ".new-%s", id);
+}
+
+/*
+ * Folder NAME, a new folder no create holds, removed: what a create killed
+ * before its rename left. 0 if it is gone (or was never there),
+ * EWOULDBLOCK if a create holds it, or the errno of what failed. (One in
+ * the moment between its mkdir and its lock is removed too: that create
+ * finds it gone, and makes another.)
+ */
+static int remove_unheld_new_folder(int root_fd, const char *name)
+{
+	autoclose int fd = openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : errno;
+	if (flock(fd, LOCK_EX | LOCK_NB))
+		return errno;
+	if (unlinkat(root_fd, name, AT_REMOVEDIR) && errno != ENOENT)
+		return errno;
+	return 0;
+}
+
+/*
+ * Folder NAME made, locked and still NAME (not removed as a leftover
+ * between the mkdir and the lock): its fd; -1 if it was removed so.
+ * Dies if another create of the same ID holds its folder.
+ */
+static int make_locked_new_folder(int root_fd, const char *id, const char *name)
 {
 	int fd;
 
-	for (unsigned n = 0;; n++) {
-		snprintf(name, 48, ".new-%d-%lx-%u", (int)getpid(), (unsigned long)now_ms(), n);
-		if (!mkdirat(root_fd, name, 0700))
-			break;
-		if (errno != EEXIST || n > 100)
+	while (mkdirat(root_fd, name, 0700)) {
+		if (errno != EEXIST)
+			die_errno("state: %s", name);
+		errno = remove_unheld_new_folder(root_fd, name);
+		if (errno == EWOULDBLOCK)
+			die(EXIT_CANT_RUN, "container with id exists: %s", id);
+		if (errno)
 			die_errno("state: %s", name);
 	}
 	fd = openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return -1;
 	if (fd < 0)
 		die_errno("state: %s", name);
 	lock_folder(fd, name);
+	if (!folder_linked(fd)) {
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
@@ -156,26 +210,36 @@ static int make_locked_new_folder(int root_fd, char name[static 48])
  * folder): another command that opens the ID finds it locked, or not at
  * all. A folder made under its ID and locked after left a moment when
  * another run --name took it for a stopped container's, and rm could
- * remove it.
+ * remove it. (The rename finds no folder: it was removed as a leftover
+ * before it was locked, or after, by another create that took it over.)
  */
 void state_create(struct oci_state *st, const struct oci_args *a)
 {
-	char tmp[48];
+	char tmp[NAME_MAX + 1];
+	int err;
 
 	check_id(a->id);
 	*st = (struct oci_state){ .root_fd = open_state_root(a, true), .dir_fd = -1,
 				  .owner = geteuid() };
 	snprintf(st->id, sizeof st->id, "%s", a->id);
-	st->dir_fd = make_locked_new_folder(st->root_fd, tmp);
-	if (syscall(SYS_renameat2, st->root_fd, tmp, st->root_fd, st->id, RENAME_NOREPLACE)) {
-		int err = errno;
-
-		unlinkat(st->root_fd, tmp, AT_REMOVEDIR);
-		if (err == EEXIST)
-			die(EXIT_CANT_RUN, "container with id exists: %s", st->id);
-		errno = err;
-		die_errno("state: %s/%s", state_root_path(a), st->id);
+	new_folder_name(st->id, tmp);
+	for (int tries = 0;; tries++) {
+		st->dir_fd = make_locked_new_folder(st->root_fd, st->id, tmp);
+		if (st->dir_fd >= 0 &&
+		    !syscall(SYS_renameat2, st->root_fd, tmp, st->root_fd, st->id, RENAME_NOREPLACE))
+			return;
+		err = st->dir_fd < 0 ? ENOENT : errno;
+		if (err != ENOENT || tries >= 100)
+			break;
+		if (st->dir_fd >= 0)
+			close(st->dir_fd);
 	}
+	if (st->dir_fd >= 0)
+		unlinkat(st->root_fd, tmp, AT_REMOVEDIR);
+	if (err == EEXIST)
+		die(EXIT_CANT_RUN, "container with id exists: %s", st->id);
+	errno = err;
+	die_errno("state: %s/%s", state_root_path(a), st->id);
 }
 
 /* The cgroups create made, for delete: written as soon as they are there. */
@@ -381,12 +445,13 @@ static void parse_state_line(struct oci_state *st, char *line)
 
 static bool reap_abandoned(struct oci_state *st);
 
-/* Still in the state root: not removed while we waited for its lock. */
-static bool folder_linked(int dir_fd)
+/* What a create of ID killed before its rename left, removed: no folder of ID, so none is on its way. */
+static void remove_leftover_new_folder(int root_fd, const char *id)
 {
-	struct stat sb;
+	char name[NAME_MAX + 1];
 
-	return !fstat(dir_fd, &sb) && sb.st_nlink > 0;
+	new_folder_name(id, name);
+	remove_unheld_new_folder(root_fd, name);
 }
 
 /*
@@ -404,8 +469,10 @@ static bool open_state(struct oci_state *st, const struct oci_args *a, const cha
 	if (st->root_fd < 0)
 		return false;
 	st->dir_fd = openat(st->root_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (st->dir_fd < 0 && errno == ENOENT)
+	if (st->dir_fd < 0 && errno == ENOENT) {
+		remove_leftover_new_folder(st->root_fd, id);
 		return false;
+	}
 	if (st->dir_fd < 0)
 		die_errno("state: %s", id);
 	if (!wait && flock(st->dir_fd, LOCK_EX | LOCK_NB))
@@ -451,17 +518,6 @@ static bool died_unwritten(const struct oci_state *st)
 	       !fstat(st->dir_fd, &sb) && sb.st_ctime + 5 < time(NULL);
 }
 
-/* A state_create killed before its rename: unlocked, and not just made. */
-static void sweep_new_folder(int root_fd, const char *name)
-{
-	autoclose int fd = openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat sb;
-
-	if (fd >= 0 && !flock(fd, LOCK_EX | LOCK_NB) && !fstat(fd, &sb) &&
-	    sb.st_ctime + 5 < time(NULL))
-		unlinkat(root_fd, name, AT_REMOVEDIR);
-}
-
 /*
  * A start looks at this many folders at most: a sweep of all of them made
  * N parallel starts cost O(N^2) (4,600 more system calls a start at 200).
@@ -503,7 +559,7 @@ static bool sweep_listed(const struct oci_args *a, int fd, int *budget, const ch
 
 			off += e->d_reclen;
 			if (!strncmp(e->d_name, ".new-", 5)) {
-				sweep_new_folder(fd, e->d_name);
+				remove_unheld_new_folder(fd, e->d_name);	/* a create killed before its rename */
 				--*budget;
 			} else if (e->d_name[0] != '.' && valid_container_id(e->d_name)) {
 				if (stop && !strcmp(e->d_name, stop))

@@ -106,8 +106,48 @@ for delay in 0.001 0.005 0.01 0.02 0.04; do
 	[ -s "$B/c5.pid" ] && kill -9 "$(cat "$B/c5.pid")" 2>/dev/null
 	oci delete --force c5 2>/dev/null
 done
-ok "no state folder after creates killed at any moment" test ! -e "$STATE/c5"
+is "$(ls -A "$STATE")" "" "no state folder after creates killed at any moment (nor a .new-c5 one)"
 no_leaks "nor a cgroup nor a process"
+
+# --- what a create killed before its rename leaves: .new-ID, unlocked
+# (create makes its folder there, locks it, and renames it to the ID)
+mkdir "$STATE/.new-c5"
+run oci delete --force c5
+is "$RC:$(ls -A "$STATE")" "0:" "delete --force of the ID removes a .new-ID no create holds"
+mkdir "$STATE/.new-c5"
+run oci state c5
+is "$RC:$(ls -A "$STATE")" "125:" "so does any command that names the ID (state)"
+mkdir "$STATE/.new-c5"
+bundle c5 -- sleep 1000
+create_bg c5
+is "$(status_of c5)" created "a create of the ID takes an unheld .new-ID over"
+oci delete --force c5
+wait "$REAPER_PID"
+mkdir "$STATE/.new-c5"
+exec {lock}<"$STATE/.new-c5"
+flock "$lock"
+run oci create --bundle "$B/c4" c5
+is "$RC:$ERR" "125:carapace: container with id exists: c5" "a .new-ID another create holds: the ID is taken"
+run oci delete --force c5
+ok "and no command removes that one" test -d "$STATE/.new-c5"
+exec {lock}<&-
+rmdir "$STATE/.new-c5"
+# The longest ID: 250 bytes, so that .new-ID is a file name (255)
+long=$(printf 'l%.0s' {1..250})
+mkdir "$STATE/.new-$long"
+run oci delete --force "$long"
+is "$RC:$(ls -A "$STATE")" "0:" "a 250-byte ID's leftover .new-ID is removed as well"
+"$REAPER" "$B/long.pid" "$B/long.status" "$CARAPACE" --root "$STATE" create --bundle "$B/c5" \
+	--pid-file "$B/long.pid" "$long" </dev/null >/dev/null 2>"$B/long.err" &
+REAPER_PID=$!
+wait_for "$B/long.status" '^(created|create) '
+is "$(status_of "$long")" created "a 250-byte ID can be created"
+oci delete --force "$long"
+wait "$REAPER_PID"
+run oci create --bundle "$B/c5" "l$long"
+like "$RC:$ERR" "^125:carapace: l{64}: not a valid container ID \(.*at most 250 bytes\)$" \
+	"a 251-byte one is refused, and the limit given"
+no_leaks "the leftovers of killed creates: nothing left behind"
 
 # --- bad input
 bundle c6 -- true
@@ -268,6 +308,6 @@ is "$OUT" "c9 created" "list --format json is the containers' state"
 oci delete --force c9
 wait "$REAPER_PID"
 no_leaks "bad input, the lock and list leave nothing behind"
-ok "the state root is empty" test -z "$(ls -A "$STATE")"
+is "$(ls -A "$STATE")" "" "the state root is empty"
 
 done_testing

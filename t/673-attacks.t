@@ -32,9 +32,9 @@ command -v musl-gcc >/dev/null || skip_all "no musl-gcc to build the probes"
 S=$TMPDIR/state
 mkdir -m 0700 "$S"
 # What a run SIGKILLed between making its new folder and renaming it to
-# its ID leaves: a run's sweep removes it (once it is 5 s old; the state
-# root is checked empty at the end).
-mkdir "$S/.new-1-0-0"
+# its ID leaves, for an ID no command names again: a run's sweep removes
+# it (the state root is checked empty at the end).
+mkdir "$S/.new-gone"
 user=carapace-t673-$$
 bg_pids=
 cleanup() {
@@ -67,7 +67,7 @@ runs -d --name holder sleep 1000 >/dev/null
 ok "a running container has the state root's .network" test -d "$S/.network"
 touch "$S/.network/lock"
 run cr delete .network
-is "$RC:$ERR" "125:carapace: .network: not a valid container ID (letters, digits and _.+-, not starting with a dot)" \
+is "$RC:$ERR" "125:carapace: .network: not a valid container ID (letters, digits and _.+-, not starting with a dot, at most 250 bytes)" \
 	"delete .network: refused, not taken for a container's folder"
 ok "... and .network's lock file is still there" test -e "$S/.network/lock"
 run cr state .network

@@ -113,7 +113,7 @@ run runs nosuchcommand
 is "$RC" 127 "a missing command: 127"
 root_empty "a run whose command is missing"
 run runs --name 'a/b' true
-is "$RC:$ERR" "125:carapace: --name: not a valid name: 'a/b' (letters, digits and _.+-, not starting with a dot)" \
+is "$RC:$ERR" "125:carapace: --name: not a valid name: 'a/b' (letters, digits and _.+-, not starting with a dot, at most 250 bytes)" \
 	"--name a/b: refused"
 run runs --name .. true
 is "$RC" 125 "--name ..: refused"
