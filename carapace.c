@@ -277,9 +277,16 @@ int cmd_start(const struct oci_args *global, int argc, char **argv)
 	conn = connect_to_init(&st);
 	if (!ipc_send(conn, &IPC_MSG(MSG_START)))
 		die_errno("start: %s: tell init", st.id);
+	/*
+	 * The socket's removal is the record of the start (state_status): no
+	 * rewrite of the state, whose new file costs an inode on the root's
+	 * filesystem (0.1 to 0.4 ms on ext4).
+	 */
 	st.started = true;
-	state_write(&st);
-	unlinkat(st.dir_fd, "start", 0);
+	if (unlinkat(st.dir_fd, "start", 0) && errno != ENOENT) {
+		log_error("start: %s: remove its start socket: %s", st.id, strerror(errno));
+		code = EXIT_CANT_RUN;
+	}
 	/* Until the exec, the process reports its own errors here; then EOF. */
 	while (ipc_recv(conn, &m) > 0)
 		if (m.type == MSG_ERROR) {
