@@ -242,12 +242,41 @@ void state_create(struct oci_state *st, const struct oci_args *a)
 	die_errno("state: %s/%s", state_root_path(a), st->id);
 }
 
-/* The cgroups create made, for delete: written as soon as they are there. */
+/*
+ * NAME's TEXT over its old text, in the same file, where TEXT is no
+ * shorter and fits in a page: one pwrite, which a kill can't cut short
+ * (the kernel copies a page at a time, and looks for a fatal signal only
+ * before each), and readers take the folder's lock. No new file, whose
+ * inode costs 0.1 to 0.5 ms on an ext4 root that containers churn (ext4's
+ * allocator skips the inodes freed in the last minute, one by one), and
+ * no rename over the old one, which has ext4 write the new one out at
+ * once (auto_da_alloc), to be discarded at its unlink. False: not done.
+ */
+static bool rewrite_in_place(const struct oci_state *st, const char *name, const char *text)
+{
+	autoclose int fd = openat(st->dir_fd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	size_t len = strlen(text);
+	struct stat sb;
+
+	if (fd < 0 || fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_nlink != 1 ||
+	    (size_t)sb.st_size > len || len > 4096)
+		return false;
+	if (pwrite(fd, text, len, 0) != (ssize_t)len)
+		die_errno("state: %s: write %s", st->id, name);
+	return true;
+}
+
+/*
+ * The cgroups create made, for delete: written as soon as they are there,
+ * before the mkdirs ("new" folders), and again once they are made: "ours"
+ * and "theirs" are no shorter than "new", so the second rewrites the first.
+ */
 void state_note_cgroups(const struct oci_state *st, const struct cgroups *cg)
 {
 	char *text = cgroups_describe(cg);
 
-	state_write_file(st, "cgroups", text);
+	if (!rewrite_in_place(st, "cgroups", text))
+		state_write_file(st, "cgroups", text);
 	free(text);
 }
 
