@@ -669,6 +669,8 @@ struct oci_state {
 	char *rootfs;		/* the root's absolute path */
 	char *caps;		/* the workload's five capability sets, "NAME 0xHEX" a line
 				 * (state_note_caps); NULL: not noted */
+	char *config;		/* config.json as create (or run --bundle) read it, the
+				 * state's last lines; NULL: none */
 	bool detached;		/* run -d's: kept, with its log, until rm */
 	bool exited;		/* run -d's, ended: exit_status is its status */
 	int exit_status;
@@ -929,6 +931,7 @@ void state_note_caps(struct oci_state *st, const struct container *c, uint64_t c
 void state_write(const struct oci_state *st);
 void state_write_file(const struct oci_state *st, const char *name, const char *text);
 char *state_read_file(const struct oci_state *st, const char *name);
+char *state_config(const struct oci_state *st);
 void state_remove(struct oci_state *st);
 void state_remove_on_exit(struct oci_state *st);
 void state_keep(void);

@@ -114,7 +114,7 @@ static void load_container(struct container *c, const struct oci_state *st)
 			c->privileges.seccomp = xasprintf("/proc/self/fd/%d", profile);
 		return;
 	}
-	config = state_read_file(st, "config.json");
+	config = state_config(st);
 	if (!config)
 		die(EXIT_CANT_RUN, "exec: %s: no config.json in its state", st->id);
 	oci_parse_config(c, config, strlen(config), st->bundle);

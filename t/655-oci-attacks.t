@@ -135,17 +135,17 @@ is "$(cat "$TMPDIR/target")" precious "the pid file's symlink target is untouche
 oci delete --force pf
 wait "$REAPER_PID" 2>/dev/null
 
-# --- a create SIGKILLed at each step: config.json, cgroups and state are
-# renameat's 1 to 3, the cgroups' second note (once the leaves are made)
-# rewrites the first in place, pwrite64's 1, init's clone (after the
-# cgroups, before init has built the container) is clone3, the pid file is
-# rename's. README says what is
+# --- a create SIGKILLed at each step: the cgroups' first note (before the
+# mkdirs) and the state (config.json in it) are renameat's 1 and 2, the
+# cgroups' second note (once the leaves are made) rewrites the first in
+# place, pwrite64's 1, init's clone (after the cgroups, before init has
+# built the container) is clone3, the pid file is rename's. README says what is
 # left is a folder that state reports as stopped and delete --force
 # removes, with the cgroups. (Killed between the cgroups' mkdir and their
 # note, the leaves are left to the next create's sweep of stale leaves.)
 if command -v strace >/dev/null; then
 	bundle killed -- true
-	for at in renameat:1 renameat:2 pwrite64:1 clone3:1 renameat:3 rename:1; do
+	for at in renameat:1 pwrite64:1 clone3:1 renameat:2 rename:1; do
 		# In a subshell: the shell's own "Killed" line goes with its stderr.
 		(strace -o /dev/null -e inject=${at%:*}:signal=KILL:when=${at#*:} \
 			"$CARAPACE" --root "$STATE" create --bundle "$B/killed" --pid-file "$B/killed.pid" killed \
