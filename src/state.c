@@ -493,6 +493,8 @@ static void parse_state_line(struct oci_state *st, char *line)
  * whose inode cost 0.1 to 0.9 ms in every create on an ext4 root that
  * containers churn (ext4's allocator steps over each inode freed in the
  * last minute). Every other line is escaped, so none of them starts so.
+ * One of another length is no config (a warning): the folder is still
+ * the container's, for delete, and a sweep of it must not fail a run.
  */
 static void parse_state(struct oci_state *st, char *text)
 {
@@ -508,10 +510,11 @@ static void parse_state(struct oci_state *st, char *text)
 			continue;
 		}
 		len = strtoull(line + 12, NULL, 10);
-		if (strlen(next) != len)
-			die(EXIT_CANT_RUN, "state: %s: its config.json is not the %llu bytes it says",
-			    st->id, len);
-		st->config = xasprintf("%s", next);
+		if (strlen(next) == len)
+			st->config = xasprintf("%s", next);
+		else
+			log_warn("state: %s: its config.json is not the %llu bytes it says", st->id,
+				 len);
 		return;
 	}
 }

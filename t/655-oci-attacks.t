@@ -116,6 +116,20 @@ run oci state link
 is "$RC" 125 "state of a symlinked folder fails"
 rm "$STATE/link"
 
+# --- a state's config.json (its last bytes) of another length than its line
+# says: a warning, no failure (a run's sweep reads every folder), and delete
+# --force removes the container
+bundle badlen -- true
+run oci create --bundle "$B/badlen" badlen
+is "$RC" 0 "create of a container whose state will be edited"
+sed -i 's/^config.json \([0-9]*\)$/config.json 1\1/' "$STATE/badlen/state"
+run oci state badlen
+like "$RC:$ERR" "^0:carapace: warning: state: badlen: its config.json is not the [0-9]+ bytes it says" \
+	"a config.json of another length than the state says: state warns and reports"
+run oci delete --force badlen
+is "$RC" 0 "... and delete --force removes it"
+ok "... its folder too" test ! -e "$STATE/badlen"
+
 # --- IDs that are paths
 for id in ../x a/b . .. "" "$(printf 'a\nb')"; do
 	run oci create --bundle "$B/held" "$id"
