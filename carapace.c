@@ -205,8 +205,7 @@ static void create_from_bundle(struct oci_args *a, struct container *c, struct r
 	state_remove_on_exit(st);	/* first: it goes last, after init and the cgroups */
 	config = oci_read_config(c, bundle);
 	c->oci.id = st->id;
-	state_write_file(st, "config.json", config);	/* as read: not read again */
-	free(config);
+	st->config = config;	/* as read, not read again: the state's, from hand_over */
 	c->root.no_pivot |= a->no_pivot;
 	c->process.preserve_fds = a->preserve_fds;
 	if (c->process.tty == TTY_ALWAYS && !a->console_socket)
@@ -277,9 +276,16 @@ int cmd_start(const struct oci_args *global, int argc, char **argv)
 	conn = connect_to_init(&st);
 	if (!ipc_send(conn, &IPC_MSG(MSG_START)))
 		die_errno("start: %s: tell init", st.id);
+	/*
+	 * The socket's removal is the record of the start (state_status): no
+	 * rewrite of the state, whose new file costs an inode on the root's
+	 * filesystem (0.1 to 0.4 ms on ext4).
+	 */
 	st.started = true;
-	state_write(&st);
-	unlinkat(st.dir_fd, "start", 0);
+	if (unlinkat(st.dir_fd, "start", 0) && errno != ENOENT) {
+		log_error("start: %s: remove its start socket: %s", st.id, strerror(errno));
+		code = EXIT_CANT_RUN;
+	}
 	/* Until the exec, the process reports its own errors here; then EOF. */
 	while (ipc_recv(conn, &m) > 0)
 		if (m.type == MSG_ERROR) {
@@ -287,7 +293,7 @@ int cmd_start(const struct oci_args *global, int argc, char **argv)
 			code = m.code;
 		}
 	if (!code)	/* after the process's exec, before start returns */
-		state_run_hooks(&st, state_read_file(&st, "config.json"), HOOK_POSTSTART);
+		state_run_hooks(&st, state_config(&st), HOOK_POSTSTART);
 	return code;
 }
 
@@ -894,7 +900,7 @@ int cmd_delete(const struct oci_args *global, int argc, char **argv)
 		kill_and_wait(&st);
 	if (cgroups && !cgroups_remove_described(cgroups))
 		die(EXIT_CANT_RUN, "delete: %s: its cgroups could not be removed", st.id);
-	config = state_read_file(&st, "config.json");
+	config = state_config(&st);
 	state_remove(&st);
 	/* Once the container is gone, before delete returns; a failure is a warning. */
 	state_run_hooks(&st, config, HOOK_POSTSTOP);

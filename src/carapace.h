@@ -513,7 +513,7 @@ struct runtime {
 	struct cgroups cg;	/* the container's own, if it has any */
 	struct seccomp_filter filter;	/* the workload's, unless it is unconfined */
 	int start_listener;	/* OCI create: init waits there for start; -1: run's way */
-	const struct oci_state *state;	/* OCI create's or run's folder, which notes
+	struct oci_state *state;	/* OCI create's or run's folder, which notes
 				 * the cgroups as soon as they are made; else NULL */
 	bool detached;		/* run -d: init's stdout and stderr are log_pipe */
 	int log_pipe;		/* the write end of the monitor's log */
@@ -667,6 +667,10 @@ struct oci_state {
 	struct key_value *annotations;
 	size_t annotations_len;
 	char *rootfs;		/* the root's absolute path */
+	char *caps;		/* the workload's five capability sets, "NAME 0xHEX" a line
+				 * (state_note_caps); NULL: not noted */
+	char *config;		/* config.json as create (or run --bundle) read it, the
+				 * state's last lines; NULL: none */
 	bool detached;		/* run -d's: kept, with its log, until rm */
 	bool exited;		/* run -d's, ended: exit_status is its status */
 	int exit_status;
@@ -923,10 +927,11 @@ const char *state_root_path(const struct oci_args *a);
 void state_create(struct oci_state *st, const struct oci_args *a);
 bool state_open(struct oci_state *st, const struct oci_args *a, const char *id);
 void state_note_cgroups(const struct oci_state *st, const struct cgroups *cg);
-void state_note_caps(const struct oci_state *st, const struct container *c, uint64_t caps);
+void state_note_caps(struct oci_state *st, const struct container *c, uint64_t caps);
 void state_write(const struct oci_state *st);
 void state_write_file(const struct oci_state *st, const char *name, const char *text);
 char *state_read_file(const struct oci_state *st, const char *name);
+char *state_config(const struct oci_state *st);
 void state_remove(struct oci_state *st);
 void state_remove_on_exit(struct oci_state *st);
 void state_keep(void);

@@ -114,7 +114,7 @@ static void load_container(struct container *c, const struct oci_state *st)
 			c->privileges.seccomp = xasprintf("/proc/self/fd/%d", profile);
 		return;
 	}
-	config = state_read_file(st, "config.json");
+	config = state_config(st);
 	if (!config)
 		die(EXIT_CANT_RUN, "exec: %s: no config.json in its state", st->id);
 	oci_parse_config(c, config, strlen(config), st->bundle);
@@ -131,11 +131,11 @@ static void load_container(struct container *c, const struct oci_state *st)
 static uint64_t container_bounding(const struct container *c, const struct oci_state *st)
 {
 	uint64_t spec = c->oci.caps.given ? c->oci.caps.bounding : c->privileges.caps;
-	char *text = state_read_file(st, "caps"), *line, *end;
+	const char *text = st->caps, *line;
+	char *end;
 	uint64_t bounding;
 
 	if (!text || !(line = strstr(text, "bounding ")) || (line != text && line[-1] != '\n')) {
-		free(text);
 		if ((c->namespaces & CLONE_NEWUSER) || c->privileges.privileged)
 			return spec;
 		return spec & ~CAP(MKNOD);
@@ -144,7 +144,6 @@ static uint64_t container_bounding(const struct container *c, const struct oci_s
 	bounding = strtoull(line + 9, &end, 16);
 	if (errno || end == line + 9 || (*end && *end != '\n'))
 		die(EXIT_CANT_RUN, "exec: %s: caps: not a capability set: '%.32s'", st->id, line);
-	free(text);
 	return bounding & spec;
 }
 

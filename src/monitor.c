@@ -106,7 +106,7 @@ void register_run(const struct oci_args *global, struct container *c, struct run
 	registered = true;
 	on_launcher_exit(end_run_state);	/* first, so that it runs last */
 	if (c->oci.config_json) {	/* run --bundle: the config as read, as create keeps it */
-		state_write_file(&run_state, "config.json", c->oci.config_json);
+		run_state.config = c->oci.config_json;	/* written with the state */
 	} else {
 		text = run_args(c, argc, argv, &len);
 		state_write_data(&run_state, "run-args", text, len);

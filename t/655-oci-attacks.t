@@ -116,6 +116,20 @@ run oci state link
 is "$RC" 125 "state of a symlinked folder fails"
 rm "$STATE/link"
 
+# --- a state's config.json (its last bytes) of another length than its line
+# says: a warning, no failure (a run's sweep reads every folder), and delete
+# --force removes the container
+bundle badlen -- true
+run oci create --bundle "$B/badlen" badlen
+is "$RC" 0 "create of a container whose state will be edited"
+sed -i 's/^config.json \([0-9]*\)$/config.json 1\1/' "$STATE/badlen/state"
+run oci state badlen
+like "$RC:$ERR" "^0:carapace: warning: state: badlen: its config.json is not the [0-9]+ bytes it says" \
+	"a config.json of another length than the state says: state warns and reports"
+run oci delete --force badlen
+is "$RC" 0 "... and delete --force removes it"
+ok "... its folder too" test ! -e "$STATE/badlen"
+
 # --- IDs that are paths
 for id in ../x a/b . .. "" "$(printf 'a\nb')"; do
 	run oci create --bundle "$B/held" "$id"
@@ -135,15 +149,17 @@ is "$(cat "$TMPDIR/target")" precious "the pid file's symlink target is untouche
 oci delete --force pf
 wait "$REAPER_PID" 2>/dev/null
 
-# --- a create SIGKILLed at each step: config.json, cgroups and state are
-# renameat's 1 to 3, init's clone (after the cgroups, before init has built
-# the container) is clone3, the pid file is rename's. README says what is
+# --- a create SIGKILLed at each step: the cgroups' first note (before the
+# mkdirs) and the state (config.json in it) are renameat's 1 and 2, the
+# cgroups' second note (once the leaves are made) rewrites the first in
+# place, pwrite64's 1, init's clone (after the cgroups, before init has
+# built the container) is clone3, the pid file is rename's. README says what is
 # left is a folder that state reports as stopped and delete --force
 # removes, with the cgroups. (Killed between the cgroups' mkdir and their
 # note, the leaves are left to the next create's sweep of stale leaves.)
 if command -v strace >/dev/null; then
 	bundle killed -- true
-	for at in renameat:1 clone3:1 renameat:3 rename:1; do
+	for at in renameat:1 pwrite64:1 clone3:1 renameat:2 rename:1; do
 		# In a subshell: the shell's own "Killed" line goes with its stderr.
 		(strace -o /dev/null -e inject=${at%:*}:signal=KILL:when=${at#*:} \
 			"$CARAPACE" --root "$STATE" create --bundle "$B/killed" --pid-file "$B/killed.pid" killed \

@@ -38,9 +38,10 @@ is "$RC:$ERR" "125:carapace: exec: --process: capabilities: CAP_SYS_ADMIN: not i
 	"a process file's capability beyond the bounding set is refused"
 # Where create withheld MKNOD (no device cgroup to keep the host's devices
 # shut: a state note without it), exec withholds it too, though the
-# config's bounding set lists it. The note is edited here to stand for it.
+# config's bounding set lists it. The note (the state's bounding line) is
+# edited here to stand for it.
 ok "the config gives the container CAP_MKNOD" test $(( 0x$bnd & (1 << 27) )) -ne 0
-sed -i "s/^bounding .*/bounding $(printf '%#x' $(( 0x$bnd & ~(1 << 27) )))/" "$STATE/a1/caps"
+sed -i "s/^bounding .*/bounding $(printf '%#x' $(( 0x$bnd & ~(1 << 27) )))/" "$STATE/a1/state"
 run ex --cap MKNOD a1 true
 is "$RC:$ERR" "125:carapace: exec: --cap CAP_MKNOD: not in the container's bounding set" \
 	"--cap MKNOD is refused where create withheld it"

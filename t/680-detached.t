@@ -50,7 +50,7 @@ root_empty() { is "$(ls -A "$S" | grep -vx .network)" "" "$1: the state root is 
 
 snapshot_host
 
-# --- every run registers: state, run-args, caps, command; the name is unique
+# --- every run registers: state (the caps among its lines), run-args, command; the name is unique
 mkdir "$TMPDIR/w" "$TMPDIR/w/vol"
 ln -s "$ROOTFS" "$TMPDIR/w/rfs"
 echo marker >"$TMPDIR/w/vol/m"
@@ -72,7 +72,8 @@ is "$(printf '%s\n' "$args" | grep -A1 -x -- --volume | tail -1)" "$(cd "$TMPDIR
 is "$(printf '%s\n' "$args" | grep -A1 -x -- --name | tail -1)" "fg" "  run-args: the name"
 unlike "$args" "^sleep$" "  run-args: no command"
 is "$(cat "$S/fg/command")" "sleep 1000" "  the command, for ps"
-like "$(cat "$S/fg/caps")" "^bounding 0x[0-9a-f]+$" "  the capability sets (caps)"
+like "$(grep '^bounding ' "$S/fg/state")" "^bounding 0x[0-9a-f]+$" "  the capability sets (the state's bounding...)"
+ok "  in no file of their own" test ! -e "$S/fg/caps"
 like "$(cat "$S/fg/cgroups")" "$TEST_CGROUP_PARENT/fg" "  its cgroups, as create notes them"
 # run-args replayed by the command-line parser, from elsewhere, under another root and
 # name (fg's cgroup is taken): the same container.
@@ -288,7 +289,9 @@ is "$RC:$OUT" "0:bb" "run -d --bundle: the name"
 for ((i = 0; i < 200; i++)); do grep -q bundle "$S/bb/log" 2>/dev/null && break; sleep 0.05; done
 is "$(cr logs bb)" "from the bundle" "  its process's output in the log"
 is "$(state_field bb bundle)" "$TMPDIR/bb" "  state: the bundle's absolute path"
-ok "  the state folder keeps config.json as it was read" cmp -s "$S/bb/config.json" "$TMPDIR/bb/config.json"
+ok "  the state keeps config.json as it was read, its last bytes" \
+	cmp -s <(tail -c "$(sed -n 's/^config.json //p' "$S/bb/state")" "$S/bb/state") "$TMPDIR/bb/config.json"
+ok "  in no file of its own" test ! -e "$S/bb/config.json"
 ok "  and no run-args: exec reads the kept config, not the bundle again" test ! -e "$S/bb/run-args"
 cr rm -f bb
 

@@ -1219,6 +1219,8 @@ static void test_oci_state(void)
 	st.created = "2026-12-02T00:00:00.000000000Z";
 	st.annotations = ann;
 	st.annotations_len = 1;
+	st.config = "{ \"a\": 1 }\nconfig.json 2\npid 7\n";	/* lines of its own that look like the state's */
+	close(listen_for_start(&st));	/* as create binds it, before its first state write */
 	state_write(&st);
 	state_close(&st);
 	if (ok(state_open(&back, &a, "unit-state"), "state: what was written reads back")) {
@@ -1227,6 +1229,11 @@ static void test_oci_state(void)
 		is_str(back.annotations_len == 1 ? back.annotations[0].value : NULL,
 		       "line\nbreak %20 x", "state: an annotation, escaped and back");
 		is_str(status_name(state_status(&back)), "created", "state: a live init not started: created");
+		json = state_config(&back);
+		is_str(json, "{ \"a\": 1 }\nconfig.json 2\npid 7\n",
+		       "state: config.json, its last bytes, whatever lines it holds");
+		free(json);
+		is_num(back.pid, getpid(), "state: a line of the config is not the state's");
 		back.start_time++;
 		is_str(status_name(state_status(&back)), "stopped",
 		       "state: another start time is another process: stopped");
@@ -1236,6 +1243,12 @@ static void test_oci_state(void)
 		   strstr(json, "{\"a\\\"b\": \"line\\u000abreak %20 x\"}"),
 		   "state JSON: strings escaped as JSON");
 		free(json);
+		unlinkat(back.dir_fd, "start", 0);	/* as start does once init is told */
+		state_close(&back);
+	}
+	if (ok(state_open(&back, &a, "unit-state"), "state: reads back after a start")) {
+		is_str(status_name(state_status(&back)), "running",
+		       "state: its start socket gone, with the same state file: running");
 		state_remove(&back);
 		state_close(&back);
 	}
