@@ -8,9 +8,11 @@
  *
  * The state root's .network folder (a dot name: no container ID, and list
  * skips it) holds the lease file, its lock, and one folder per launcher,
- * PID-STARTTIME, with the /etc files bound into the container. A launcher
- * that is gone (SIGKILLed) leaves its lease and folder: the next start
- * sweeps them, as the cgroups are swept.
+ * PID-RANDOM, with the /etc files bound into the container, flocked by its
+ * launcher while it lives: a lease names its launcher's folder. A launcher
+ * that is gone (SIGKILLed) leaves its lease and folder, unlocked: the next
+ * start sweeps them, as the cgroups are swept. Not by pid: launchers in
+ * other pid namespaces share the state root, with the same pids.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -336,10 +338,12 @@ static void for_each_route(int fd, void (*fn)(uint32_t dst, int len, int oif, vo
 /* The subnet and the lease file                                      */
 /* ------------------------------------------------------------------ */
 
+/* A launcher's folder in .network: "PID-RANDOM", flocked while it lives (hold_own_folder). */
+#define KEY_SIZE 32
+
 struct lease {
 	uint32_t addr;
-	pid_t pid;		/* the launcher's, with its start time */
-	unsigned long long start;
+	char key[KEY_SIZE];	/* the launcher's folder: its lock says it lives */
 	struct port_map ports[MAX_PORTS];
 	size_t ports_len;
 };
@@ -425,7 +429,7 @@ static void read_leases(int dir, struct leases *ls)
 	while (fgets(line, sizeof line, f)) {
 		struct lease l = { 0 };
 		char *save = NULL, *tok;
-		unsigned long long fw, pid;
+		unsigned long long fw;
 
 		if (word_is(line, 0, "subnet") && nth_word(line, 1, ip, sizeof ip) &&
 		    word_is(line, 2, "forward") && word_number(line, 3, INT_MAX, &fw)) {
@@ -434,12 +438,10 @@ static void read_leases(int dir, struct leases *ls)
 			continue;
 		}
 		if (!word_is(line, 0, "lease") || !nth_word(line, 1, ip, INET_ADDRSTRLEN) ||
-		    !word_number(line, 2, INT_MAX, &pid) || !word_number(line, 3, ULLONG_MAX, &l.start) ||
-		    inet_pton(AF_INET, ip, &l.addr) != 1)
+		    !nth_word(line, 2, l.key, sizeof l.key) || inet_pton(AF_INET, ip, &l.addr) != 1)
 			continue;
-		l.pid = (pid_t)pid;
 		strtok_r(line, " \n", &save);
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < 2; i++)
 			strtok_r(NULL, " \n", &save);
 		while ((tok = strtok_r(NULL, " \n", &save)) && l.ports_len < MAX_PORTS) {
 			struct port_map *p = &l.ports[l.ports_len];
@@ -477,7 +479,7 @@ static void write_leases(int dir, const struct leases *ls)
 	for (size_t i = 0; i < ls->len; i++) {
 		const struct lease *l = &ls->v[i];
 
-		fprintf(f, "lease %s %d %llu", ip_text(l->addr), (int)l->pid, l->start);
+		fprintf(f, "lease %s %s", ip_text(l->addr), l->key);
 		for (size_t k = 0; k < l->ports_len; k++)
 			fprintf(f, " %c:%s:%u:%u", l->ports[k].udp ? 'u' : 't',
 				ip_text(l->ports[k].host_ip), l->ports[k].host_port,
@@ -488,9 +490,34 @@ static void write_leases(int dir, const struct leases *ls)
 		die_errno("network: leases");
 }
 
-static bool launcher_alive(pid_t pid, unsigned long long start)
+/*
+ * A launcher's folder's name, "PID-RANDOM": a pid is unique in one pid
+ * namespace only, and the state root is shared by launchers in many (a
+ * CI runner's, a container's), each with its PID 1, 2, 3.
+ */
+static bool valid_key(const char *key)
 {
-	return pid > 0 && start && process_start_time(pid) == start;
+	size_t digits = strspn(key, "0123456789");
+
+	return digits && key[digits] == '-' && strspn(key + digits + 1, "0123456789abcdef") == 16 &&
+	       !key[digits + 17];
+}
+
+/*
+ * Whether folder KEY's launcher lives: it holds its folder's flock while it
+ * does (hold_own_folder), and the kernel lets go of it at its death, in
+ * whatever pid namespace it ran. A folder gone, or not a launcher's: no.
+ */
+static bool folder_held(int dir, const char *key)
+{
+	autoclose int fd = -1;
+
+	if (!valid_key(key))
+		return false;
+	fd = openat(dir, key, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENOENT && errno != ENOTDIR && errno != ELOOP;
+	return flock(fd, LOCK_EX | LOCK_NB) && errno == EWOULDBLOCK;
 }
 
 /* The host's end of the veth of ADDR: named after it, so that a sweep finds it. */
@@ -500,21 +527,21 @@ static void veth_name(char name[IFNAMSIZ], uint32_t addr)
 }
 
 /* Drops the leases of launchers that are gone (SIGKILLed), and their veths. */
-static void sweep_leases(int nl, struct leases *ls)
+static void sweep_leases(int dir, int nl, struct leases *ls)
 {
 	size_t kept = 0;
 
 	for (size_t i = 0; i < ls->len; i++) {
 		char veth[IFNAMSIZ];
 
-		if (launcher_alive(ls->v[i].pid, ls->v[i].start)) {
+		if (folder_held(dir, ls->v[i].key)) {
 			ls->v[kept++] = ls->v[i];
 			continue;
 		}
 		veth_name(veth, ls->v[i].addr);
 		link_delete(nl, veth);	/* gone with its namespace, most likely */
-		log_debug("network: swept the lease of %s, launcher %d gone",
-			  ip_text(ls->v[i].addr), (int)ls->v[i].pid);
+		log_debug("network: swept the lease of %s, launcher %s gone",
+			  ip_text(ls->v[i].addr), ls->v[i].key);
 	}
 	ls->len = kept;
 }
@@ -815,8 +842,12 @@ static void remove_files_dir(int dir, const char *name)
 	unlinkat(dir, name, AT_REMOVEDIR);
 }
 
-/* The folders PID-START of launchers that are gone. */
-static void sweep_files_dirs(int dir)
+/*
+ * The folders of launchers that are gone: a folder whose lock is free is
+ * a dead launcher's (or one a launcher has just made, which finds it gone
+ * once it has the lock, and makes another: hold_own_folder).
+ */
+static void sweep_files_dirs(int dir, const char *own)
 {
 	autoclose int d = fcntl(dir, F_DUPFD_CLOEXEC, 0);
 	DIR *ds = d >= 0 ? fdopendir(d) : NULL;
@@ -826,14 +857,14 @@ static void sweep_files_dirs(int dir)
 		return;
 	d = -1;	/* the DIR has it now */
 	while ((e = readdir(ds))) {
-		char *dash, *end = NULL;
-		long pid = strtol(e->d_name, &dash, 10);
-		unsigned long long start = *dash == '-' ? strtoull(dash + 1, &end, 10) : 0;
+		autoclose int fd = -1;
 
-		/* "PID-START", all of it: what sscanf's "%d-%llu%c" == 2 took. */
-		if (dash != e->d_name && *dash == '-' && end != dash + 1 && !*end &&
-		    pid > 0 && pid <= INT_MAX && !launcher_alive((int)pid, start))
-			remove_files_dir(dir, e->d_name);
+		if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) ||
+		    !strcmp(e->d_name, own))
+			continue;
+		fd = openat(dir, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && !flock(fd, LOCK_EX | LOCK_NB))
+			remove_files_dir(dir, e->d_name);	/* under its lock */
 	}
 	closedir(ds);
 }
@@ -931,11 +962,12 @@ static char *etc_text(const struct container *c, const struct runtime *rt, int w
 
 static struct {
 	const char *root;	/* the state root */
-	char name[64];		/* our folder in .network */
+	char name[KEY_SIZE];	/* our folder in .network */
+	int held;		/* its fd, flocked while we live; else -1 */
 	struct runtime *rt;
 	int lock;		/* the lock file's fd while we hold it; else -1 */
 	bool registered;
-} self = { .lock = -1 };
+} self = { .held = -1, .lock = -1 };
 
 static void unlock_dir(void)
 {
@@ -1018,17 +1050,18 @@ static void take_lease(const struct container *c, struct runtime *rt, int dir)
 {
 	const char *subnet = c->network.subnet ? c->network.subnet : NETWORK_DEFAULT_SUBNET;
 	struct leases ls = { 0 };
-	struct lease mine = { .pid = getpid(), .start = process_start_time(getpid()) };
+	struct lease mine = { 0 };
 	autoclose int nl = nl_open();
 	uint32_t net;
 	int prefix;
 	size_t before;
 
+	snprintf(mine.key, sizeof mine.key, "%s", self.name);
 	parse_subnet(subnet, &net, &prefix);
 	lock_dir(dir, &self.lock);
 	read_leases(dir, &ls);
 	before = ls.len;
-	sweep_leases(nl, &ls);
+	sweep_leases(dir, nl, &ls);
 	if (!ls.len && if_nametoindex(NETWORK_BRIDGE))
 		remove_bridge(nl, &ls);	/* a stale one, from a launcher gone */
 	if (ls.len && (ls.net != net || ls.prefix != prefix))
@@ -1080,13 +1113,13 @@ static void give_lease_back(int dir, struct runtime *rt)
 	 */
 	read_leases(dir, &ls);
 	for (size_t i = 0; i < ls.len; i++)
-		if (ls.v[i].addr != rt->net.addr || ls.v[i].pid != getpid())
+		if (ls.v[i].addr != rt->net.addr || strcmp(ls.v[i].key, self.name))
 			ls.v[kept++] = ls.v[i];
 		else
 			ported |= ls.v[i].ports_len > 0;
 	swept = ls.len = kept;
 	if (nl >= 0)
-		sweep_leases(nl, &ls);
+		sweep_leases(dir, nl, &ls);
 	write_leases(dir, &ls);
 	if (!ls.len && nl >= 0)
 		remove_bridge(nl, &ls);
@@ -1111,9 +1144,13 @@ static void network_cleanup(void)
 	for (size_t i = 0; i < 3; i++)
 		if (rt->net.files[i] > 0)
 			close(rt->net.files[i]);
-	remove_files_dir(dir, self.name);
+	/* The lease first: while it is in the file, our folder is there and held. */
 	if (rt->net.leased)
 		give_lease_back(dir, rt);
+	remove_files_dir(dir, self.name);
+	if (self.held >= 0)
+		close(self.held);
+	self.held = -1;
 	unlinkat(top, ".network", AT_REMOVEDIR);	/* when no one else's is in it */
 }
 
@@ -1145,7 +1182,7 @@ static int detached_file(int dir, const char *file, bool *remount)
 }
 
 /*
- * Our folder, PID-START, with the three files. Root makes each a detached
+ * Our folder, PID-RANDOM, with the three files. Root makes each a detached
  * bind here, which init inherits (in a user namespace, init could not
  * even reach the state root); an ordinary user's init opens its own
  * folder by path, before its root change.
@@ -1265,6 +1302,42 @@ static void start_pasta(const struct container *c, pid_t init)
 }
 
 /*
+ * .network and our folder in it, made, then flocked for our life: the lock
+ * says that we live, to a sweep in any pid namespace (folder_held). A
+ * sweep may take it, empty, before we have the lock: we make another.
+ * The fd of .network, or -1 with errno.
+ */
+static int hold_own_folder(const char *root)
+{
+	struct stat held, named;
+	unsigned long long r;
+	int dir;
+
+	for (int tries = 0; tries < 5 && (dir = open_network_dir(root)) >= 0; tries++) {
+		if (syscall(SYS_getrandom, &r, sizeof r, 0) != sizeof r)
+			die_errno("network: getrandom");
+		snprintf(self.name, sizeof self.name, "%d-%016llx", (int)getpid(), r);
+		if (mkdirat(dir, self.name, 0755) && errno != ENOENT && errno != EEXIST)
+			die_errno("network: %s/.network/%s", root, self.name);
+		/* ENOENT: .network was removed meanwhile, empty; EEXIST: a name taken. */
+		self.held = openat(dir, self.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		while (self.held >= 0 && flock(self.held, LOCK_EX))
+			if (errno != EINTR)
+				die_errno("network: %s/.network/%s: lock", root, self.name);
+		if (self.held >= 0 && !fstat(self.held, &held) &&
+		    !fstatat(dir, self.name, &named, AT_SYMLINK_NOFOLLOW) &&
+		    held.st_ino == named.st_ino && held.st_dev == named.st_dev && held.st_nlink)
+			return dir;
+		if (self.held >= 0)
+			close(self.held);
+		self.held = -1;
+		close(dir);
+		errno = ENOENT;
+	}
+	return -1;
+}
+
+/*
  * The launcher, before the clone: the namespace to join, the lease, the
  * bridge and the rules, the /etc files. Whatever is made is undone when
  * the launcher exits, whatever way it exits.
@@ -1292,26 +1365,15 @@ void network_prepare(const struct container *c, struct runtime *rt, const struct
 		log_debug("network: no state root (XDG_RUNTIME_DIR): no /etc files of carapace's");
 		return;
 	}
-	snprintf(self.name, sizeof self.name, "%d-%llu", (int)getpid(),
-		 process_start_time(getpid()));
 	/* Our folder in it, made at once: an empty .network may go (network_cleanup). */
-	for (int tries = 0; tries < 5 && (dir = open_network_dir(self.root)) >= 0; tries++) {
-		if (!mkdirat(dir, self.name, 0755))
-			break;
-		if (errno != ENOENT)
-			die_errno("network: %s/.network/%s", self.root, self.name);
-		close(dir);	/* removed meanwhile, empty: again */
-		dir = -1;
-		errno = ENOENT;
-	}
-	if (dir < 0) {
+	if ((dir = hold_own_folder(self.root)) < 0) {
 		if (c->network.mode == NET_BRIDGE && !rt->rootless)
 			die_errno("network: %s/.network", self.root);
 		log_debug("network: %s/.network: %s: no /etc files of carapace's", self.root,
 			  strerror(errno));
 		return;
 	}
-	sweep_files_dirs(dir);
+	sweep_files_dirs(dir, self.name);
 	self.rt = rt;
 	if (!self.registered)
 		on_launcher_exit(network_cleanup);

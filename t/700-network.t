@@ -60,7 +60,7 @@ isnt "$RC" 0 "the bound /etc files are read-only"
 is "$(cat "$ROOTFS/etc/hostname")" "$HOSTNAME_BEFORE" "the rootfs's /etc/hostname is untouched"
 ok "no /etc/resolv.conf made in the rootfs" test ! -e "$ROOTFS/etc/resolv.conf"
 run net -- grep ' /etc/hosts ' /proc/self/mountinfo
-like "$OUT" "/.network/[0-9]+-[0-9]+/hosts /etc/hosts ro," "/etc/hosts is bound from carapace's state folder"
+like "$OUT" "/.network/[0-9]+-[0-9a-f]{16}/hosts /etc/hosts ro," "/etc/hosts is bound from carapace's state folder"
 ok "the state root's .network is gone after the run" test ! -e "$STATE/.network"
 
 # --- host
@@ -142,7 +142,7 @@ like "$OUT" "10.89.0.2.b1" "/etc/hosts has the container's address and name"
 settle
 net_bg --network bridge --name c7a -- sleep 30 &
 L1=$!
-for _ in $(seq 100); do grep -q "^lease 10.89.0.2 $L1 " "$STATE/.network/leases" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q "^lease 10.89.0.2 $L1-" "$STATE/.network/leases" 2>/dev/null && break; sleep 0.1; done
 sleep 0.3
 run net --network bridge -- sh -c 'ip -4 addr show eth0; ping -c 1 -W 2 10.89.0.2'
 like "$OUT" "inet 10.89.0.3/24" "a second container has the next address"
@@ -152,7 +152,7 @@ one_line "another --subnet while the bridge has containers" "--subnet: 10.91.0.0
 
 # --- the launcher SIGKILLed: its lease and folder are swept at the next start
 { kill -KILL "$L1"; wait "$L1"; } 2>/dev/null
-like "$(cat "$STATE/.network/leases")" "lease 10.89.0.2 $L1 " "a SIGKILLed launcher leaves its lease"
+like "$(cat "$STATE/.network/leases")" "lease 10.89.0.2 $L1-[0-9a-f]{16}\b" "a SIGKILLed launcher leaves its lease"
 run net --network bridge -- sh -c 'ip -4 addr show eth0'
 like "$OUT" "inet 10.89.0.2/24" "the next start sweeps it: the address is free again"
 ok "no lease file once no container runs" test ! -e "$STATE/.network/leases"
