@@ -687,6 +687,7 @@ __attribute__((format(printf, 1, 2)))
 char *xasprintf(const char *fmt, ...);
 void close_fdp(int *fd);
 int64_t now_ms(void);
+char *made_up_name(void);
 int sys_open_tree(int dfd, const char *path, unsigned flags);
 int sys_move_mount(int from, int to);
 int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct mount_attr *attr);

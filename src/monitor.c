@@ -68,8 +68,7 @@ static const char *run_name(struct container *c)
 {
 	if (!c->oci.id)
 		c->oci.id = c->limits.name ? c->limits.name :
-			    xasprintf("carapace-%d-%lx", (int)getpid(),
-				      (unsigned long)now_ms() & 0xffffff);
+			    made_up_name();
 	return c->oci.id;
 }
 

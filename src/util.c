@@ -345,6 +345,21 @@ int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * A container's name when none is given, "carapace-PID-RANDOM": its cgroup
+ * leaf's and its state folder's, shared by launchers in other pid
+ * namespaces, whose pids are the same (and whose clocks may be: the time
+ * was the second half until now). A clash is refused, never shared.
+ */
+char *made_up_name(void)
+{
+	uint32_t r;
+
+	if (syscall(SYS_getrandom, &r, sizeof r, 0) != sizeof r)
+		die_errno("getrandom");
+	return xasprintf("carapace-%d-%06x", (int)getpid(), (unsigned)(r & 0xffffff));
+}
+
 /* The new mount API; musl has no wrappers. */
 int sys_open_tree(int dfd, const char *path, unsigned flags)
 {
