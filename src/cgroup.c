@@ -505,14 +505,31 @@ static bool sweep_leaf(const struct cgroups *cg, const char *leaf, int tries)
 }
 
 /*
+ * Our pid namespace's inode: a pid means something in its namespace only,
+ * and launchers in many (a CI runner's, a container's) share the cgroups.
+ * 0 where /proc says nothing.
+ */
+static unsigned long long own_pid_namespace(void)
+{
+	static unsigned long long ino;
+	struct stat st;
+
+	if (!ino && !stat("/proc/self/ns/pid", &st))
+		ino = (unsigned long long)st.st_ino;
+	return ino;
+}
+
+/*
  * A launcher killed between a leaf's mkdir and its mark would leave a leaf
  * that no sweep takes, as carapace never removes an unmarked cgroup. So
- * before the mkdir it leaves a note on the parent, "<mark>.new.<pid>" =
- * the leaf's name, and takes it back once the leaf is marked.
+ * before the mkdir it leaves a note on the parent, "<mark>.new.<pidns>-<pid>"
+ * = the leaf's name, and takes it back once the leaf is marked. With the
+ * pid namespace: two launchers of pid 3 in two of them must not share a
+ * note, nor judge each other's pid.
  */
 static char *new_leaf_note(const struct cgroups *cg, pid_t pid)
 {
-	return xasprintf("%s.new.%d", mark_name(cg), (int)pid);
+	return xasprintf("%s.new.%llx-%d", mark_name(cg), own_pid_namespace(), (int)pid);
 }
 
 static void note_new_leaf(const struct cgroups *cg, const char *parent, const char *name)
@@ -534,20 +551,37 @@ static void drop_new_leaf_note(const struct cgroups *cg, const char *parent)
 }
 
 /*
+ * Whether TAIL, a note's "<pidns>-<pid>", names a launcher that is gone:
+ * only one of our own pid namespace can be judged, by its pid; another's
+ * is left to a launcher of its own. (A bare "<pid>": an older carapace's.)
+ * A live pid (or one reused) keeps the note.
+ */
+static bool noted_launcher_gone(const char *tail, long *pid)
+{
+	char *end;
+	unsigned long long ns = strchr(tail, '-') ? strtoull(tail, &end, 16) : 0;
+
+	if (ns && (*end != '-' || ns != own_pid_namespace()))
+		return false;
+	tail = ns ? end + 1 : tail;
+	*pid = strtol(tail, &end, 10);
+	return end != tail && !*end && *pid > 0 && kill((pid_t)*pid, 0) && errno == ESRCH;
+}
+
+/*
  * The note of a launcher that is gone: its leaf (or parent folder) goes if
  * it is unmarked, unlocked and empty (a marked one is the common sweep's),
  * then the note.
- * A live pid (or one reused) keeps both: the leaf is its launcher's.
  */
 static void sweep_new_leaf_note(const struct cgroups *cg, const char *parent,
 				const char *note)
 {
 	const char *tail = note + strlen(mark_name(cg)) + strlen(".new.");
-	char name[256], *end;
-	long pid = strtol(tail, &end, 10);
+	char name[256];
+	long pid;
 	ssize_t n;
 
-	if (end == tail || *end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+	if (!noted_launcher_gone(tail, &pid))
 		return;
 	n = getxattr(parent, note, name, sizeof name - 1);
 	if (n > 0 && (name[n] = '\0', !strchr(name, '/')) && name[0] != '.') {
