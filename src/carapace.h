@@ -688,6 +688,24 @@ char *xasprintf(const char *fmt, ...);
 void close_fdp(int *fd);
 int64_t now_ms(void);
 char *made_up_name(void);
+
+/*
+ * A bounded sweep of a folder's listing (sweep_listed): LOOK says what an
+ * entry is. An ENTRY is one to TAKE, in the listing's order from FIRST to
+ * STOP; an ASIDE one, LOOK has swept itself. Both count in BUDGET.
+ */
+enum sweep_kind { SWEEP_SKIP, SWEEP_ENTRY, SWEEP_ASIDE };
+struct sweep {
+	int budget;		/* the entries left to look at */
+	const char *stop;	/* NULL, or the ENTRY to stop at: where an earlier pass began */
+	char *first;		/* NULL, or FIRST_SIZE bytes for the first ENTRY's name */
+	size_t first_size;
+	int64_t pos;		/* the place after the last entry looked at (a d_off) */
+	enum sweep_kind (*look)(void *arg, int fd, const struct dirent *e);
+	void (*take)(void *arg, const char *name);
+	void *arg;
+};
+bool sweep_listed(int fd, struct sweep *s);
 int sys_open_tree(int dfd, const char *path, unsigned flags);
 int sys_move_mount(int from, int to);
 int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct mount_attr *attr);

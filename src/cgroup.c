@@ -615,35 +615,27 @@ static void sweep_new_leaf_notes(const struct cgroups *cg, const char *parent)
  */
 #define SWEEP_LEAVES 8
 
-/*
- * Sweeps the leaves that FD's folder lists from where it stands, up to
- * *BUDGET of them and to the one named STOP. The first one's name goes in
- * FIRST, if FIRST is not NULL. False once the budget is spent.
- */
-static bool sweep_listed(const struct cgroups *cg, const char *dir_path, int fd, int *budget,
-			 const char *stop, char *first, size_t first_size)
+/* The parent's folder, whose leaves sweep_parent sweeps. */
+struct swept_parent {
+	const struct cgroups *cg;
+	const char *dir_path;
+};
+
+/* A leaf is a folder: no file, nor a dot name. */
+static enum sweep_kind look_at_leaf(void *arg, int fd, const struct dirent *e)
 {
-	char buf[1024];
-	ssize_t n;
+	(void)arg;
+	(void)fd;
+	return e->d_type != DT_DIR || e->d_name[0] == '.' ? SWEEP_SKIP : SWEEP_ENTRY;
+}
 
-	while (*budget > 0 && (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
-		for (ssize_t off = 0; off < n && *budget > 0;) {
-			const struct dirent *e = (const struct dirent *)(buf + off);
+static void take_leaf(void *arg, const char *name)
+{
+	const struct swept_parent *p = arg;
+	char *leaf = xasprintf("%s/%s", p->dir_path, name);
 
-			off += e->d_reclen;
-			if (e->d_type != DT_DIR || e->d_name[0] == '.')
-				continue;
-			if (stop && !strcmp(e->d_name, stop))
-				return false;
-			if (first && !*first)
-				snprintf(first, first_size, "%s", e->d_name);
-			char *leaf = xasprintf("%s/%s", dir_path, e->d_name);
-
-			sweep_leaf(cg, leaf, 1);
-			free(leaf);
-			--*budget;
-		}
-	return *budget > 0;
+	sweep_leaf(p->cg, leaf, 1);
+	free(leaf);
 }
 
 /*
@@ -658,7 +650,9 @@ static void sweep_parent(const struct cgroups *cg, const char *mount, const char
 {
 	char *dir_path = xasprintf("%s/%s", mount, parent), first[256] = "";
 	autoclose int fd = open(dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int budget = SWEEP_LEAVES;
+	struct swept_parent p = { cg, dir_path };
+	struct sweep s = { .budget = SWEEP_LEAVES, .first = first, .first_size = sizeof first,
+			   .look = look_at_leaf, .take = take_leaf, .arg = &p };
 	uint32_t from = 2 + ((uint32_t)getpid() * 2654435761u ^ (uint32_t)now_ms()) % (INT_MAX - 3);
 
 	(void)unused;
@@ -669,10 +663,12 @@ static void sweep_parent(const struct cgroups *cg, const char *mount, const char
 		*slash = '/';
 	}
 	sweep_new_leaf_notes(cg, dir_path);
-	if (fd >= 0 && lseek(fd, from, SEEK_SET) >= 0 &&
-	    sweep_listed(cg, dir_path, fd, &budget, NULL, first, sizeof first) &&
-	    lseek(fd, 0, SEEK_SET) == 0)
-		sweep_listed(cg, dir_path, fd, &budget, *first ? first : NULL, NULL, 0);
+	if (fd >= 0 && lseek(fd, from, SEEK_SET) >= 0 && sweep_listed(fd, &s) &&
+	    lseek(fd, 0, SEEK_SET) == 0) {
+		s.stop = *first ? first : NULL;
+		s.first = NULL;
+		sweep_listed(fd, &s);
+	}
 	free(dir_path);
 }
 

@@ -541,37 +541,20 @@ static void sweep_folder(const struct oci_args *a, const char *name)
 	state_close(&st);
 }
 
-/*
- * Sweeps the folders that FD lists from where it stands, up to *BUDGET of
- * them and to the one named STOP; the first one's name goes in FIRST (if
- * not NULL), and *POS is the place after the last one looked at. False
- * once the budget is spent.
- */
-static bool sweep_listed(const struct oci_args *a, int fd, int *budget, const char *stop,
-			 char *first, size_t first_size, int64_t *pos)
+/* A state root's entry: a container's folder to sweep, or a create's leftover .new-, swept here. */
+static enum sweep_kind look_at_entry(void *arg, int fd, const struct dirent *e)
 {
-	char buf[1024];
-	ssize_t n;
+	(void)arg;
+	if (!strncmp(e->d_name, ".new-", 5)) {
+		remove_unheld_new_folder(fd, e->d_name);	/* a create killed before its rename */
+		return SWEEP_ASIDE;
+	}
+	return e->d_name[0] != '.' && valid_container_id(e->d_name) ? SWEEP_ENTRY : SWEEP_SKIP;
+}
 
-	while (*budget > 0 && (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
-		for (ssize_t off = 0; off < n && *budget > 0;) {
-			const struct dirent *e = (const struct dirent *)(buf + off);
-
-			off += e->d_reclen;
-			if (!strncmp(e->d_name, ".new-", 5)) {
-				remove_unheld_new_folder(fd, e->d_name);	/* a create killed before its rename */
-				--*budget;
-			} else if (e->d_name[0] != '.' && valid_container_id(e->d_name)) {
-				if (stop && !strcmp(e->d_name, stop))
-					return false;
-				if (first && !*first)
-					snprintf(first, first_size, "%s", e->d_name);
-				sweep_folder(a, e->d_name);
-				--*budget;
-			}
-			*pos = e->d_off;
-		}
-	return *budget > 0;
+static void take_folder(void *arg, const char *name)
+{
+	sweep_folder(arg, name);
 }
 
 /*
@@ -587,9 +570,10 @@ void state_sweep(const struct oci_args *a)
 {
 	autoclose int fd = open(state_root_path(a), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	autoclose int again = -1;
-	int64_t from = 0, pos;
-	int budget = SWEEP_FOLDERS;
+	int64_t from = 0;
 	char first[256] = "";
+	struct sweep s = { .budget = SWEEP_FOLDERS, .first = first, .first_size = sizeof first,
+			   .look = look_at_entry, .take = take_folder, .arg = (void *)a };
 
 	if (fd < 0)
 		return;
@@ -600,17 +584,20 @@ void state_sweep(const struct oci_args *a)
 		from = 0;
 	if (!from && lseek(fd, 0, SEEK_SET))
 		return;
-	pos = from;
+	s.pos = from;
 	/*
 	 * The start again through a new fd: ext4 lists nothing after an lseek
 	 * back to 0 from its end (it keeps the hash it was at unless the place
 	 * it last stopped differs, and a listing begun at the end stopped at 0).
 	 */
-	if (sweep_listed(a, fd, &budget, NULL, first, sizeof first, &pos) && from > 0 &&
-	    (again = open(state_root_path(a), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
-		sweep_listed(a, again, &budget, *first ? first : NULL, NULL, 0, &pos);
-	if (pos != from)
-		fsetxattr(fd, SWEEP_FROM, &pos, sizeof pos, 0);
+	if (sweep_listed(fd, &s) && from > 0 &&
+	    (again = open(state_root_path(a), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		s.stop = *first ? first : NULL;
+		s.first = NULL;
+		sweep_listed(again, &s);
+	}
+	if (s.pos != from)
+		fsetxattr(fd, SWEEP_FROM, &s.pos, sizeof s.pos, 0);
 }
 
 /* The run's owner lock, taken for the life of the process (run, or run -d's monitor). */

@@ -360,6 +360,37 @@ char *made_up_name(void)
 	return xasprintf("carapace-%d-%06x", (int)getpid(), (unsigned)(r & 0xffffff));
 }
 
+/*
+ * Sweeps what FD's folder lists from where it stands, as struct sweep
+ * says (src/cgroup.c's leaves, src/state.c's folders): up to S->budget
+ * entries, and to the one named S->stop. False once the budget is spent.
+ */
+bool sweep_listed(int fd, struct sweep *s)
+{
+	char buf[1024];
+	ssize_t n;
+
+	while (s->budget > 0 && (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
+		for (ssize_t off = 0; off < n && s->budget > 0;) {
+			const struct dirent *e = (const struct dirent *)(buf + off);
+			enum sweep_kind kind;
+
+			off += e->d_reclen;
+			kind = s->look(s->arg, fd, e);
+			if (kind == SWEEP_ENTRY) {
+				if (s->stop && !strcmp(e->d_name, s->stop))
+					return false;
+				if (s->first && !*s->first)
+					snprintf(s->first, s->first_size, "%s", e->d_name);
+				s->take(s->arg, e->d_name);
+			}
+			if (kind != SWEEP_SKIP)
+				--s->budget;
+			s->pos = e->d_off;
+		}
+	return s->budget > 0;
+}
+
 /* The new mount API; musl has no wrappers. */
 int sys_open_tree(int dfd, const char *path, unsigned flags)
 {
