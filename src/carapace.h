@@ -706,6 +706,7 @@ struct sweep {
 	void *arg;
 };
 bool sweep_listed(int fd, struct sweep *s);
+void sweep_round(int fd, const char *place, struct sweep *s);
 int sys_open_tree(int dfd, const char *path, unsigned flags);
 int sys_move_mount(int from, int to);
 int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct mount_attr *attr);

@@ -559,45 +559,18 @@ static void take_folder(void *arg, const char *name)
 
 /*
  * What the runs killed with SIGKILL left under --root, cleaned: run calls
- * it before it registers. SWEEP_FOLDERS of them at most, from where the
- * last sweep stopped to the end, then from the start to the first one
- * seen: all of them where they are few, each one in turn where they are
- * many. (No place kept, where the root takes no user xattr: from a random
- * one, which on a hashed listing is as good.) A command that names a
- * container, and list, clean up what they look at whatever the sweep did.
+ * it before it registers. SWEEP_FOLDERS of them at most, each one in turn
+ * (sweep_round). A command that names a container, and list, clean up
+ * what they look at whatever the sweep did.
  */
 void state_sweep(const struct oci_args *a)
 {
 	autoclose int fd = open(state_root_path(a), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	autoclose int again = -1;
-	int64_t from = 0;
-	char first[256] = "";
-	struct sweep s = { .budget = SWEEP_FOLDERS, .first = first, .first_size = sizeof first,
-			   .look = look_at_entry, .take = take_folder, .arg = (void *)a };
+	struct sweep s = { .budget = SWEEP_FOLDERS, .look = look_at_entry, .take = take_folder,
+			   .arg = (void *)a };
 
-	if (fd < 0)
-		return;
-	if (fgetxattr(fd, SWEEP_FROM, &from, sizeof from) != sizeof from)
-		from = errno == ENOTSUP ? (int64_t)(((uint32_t)getpid() * 2654435761u ^
-						     (uint32_t)now_ms()) % INT_MAX) : 0;
-	if (from < 0 || lseek(fd, from, SEEK_SET) != from)	/* a place the listing refuses */
-		from = 0;
-	if (!from && lseek(fd, 0, SEEK_SET))
-		return;
-	s.pos = from;
-	/*
-	 * The start again through a new fd: ext4 lists nothing after an lseek
-	 * back to 0 from its end (it keeps the hash it was at unless the place
-	 * it last stopped differs, and a listing begun at the end stopped at 0).
-	 */
-	if (sweep_listed(fd, &s) && from > 0 &&
-	    (again = open(state_root_path(a), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		s.stop = *first ? first : NULL;
-		s.first = NULL;
-		sweep_listed(again, &s);
-	}
-	if (s.pos != from)
-		fsetxattr(fd, SWEEP_FROM, &s.pos, sizeof s.pos, 0);
+	if (fd >= 0)
+		sweep_round(fd, SWEEP_FROM, &s);
 }
 
 /* The run's owner lock, taken for the life of the process (run, or run -d's monitor). */

@@ -391,6 +391,47 @@ bool sweep_listed(int fd, struct sweep *s)
 	return s->budget > 0;
 }
 
+/*
+ * A sweep of FD's folder as S says (its budget, look and take), from where
+ * the last one stopped, kept in FD's xattr PLACE, to the end, then from the
+ * start to the first one seen: all of them where they are few, each one in
+ * turn where they are many. (No place kept, where the folder takes no user
+ * xattr: from a random one, which on a hashed listing is as good.)
+ */
+void sweep_round(int fd, const char *place, struct sweep *s)
+{
+	autoclose int again = -1;
+	int64_t from = 0;
+	char first[256] = "";
+
+	s->stop = NULL;
+	s->first = first;
+	s->first_size = sizeof first;
+	if (fgetxattr(fd, place, &from, sizeof from) != sizeof from)
+		from = errno == ENOTSUP ? (int64_t)(((uint32_t)getpid() * 2654435761u ^
+						     (uint32_t)now_ms()) % INT_MAX) : 0;
+	if (from < 0 || lseek(fd, from, SEEK_SET) != from)	/* a place the listing refuses */
+		from = 0;
+	if (!from && lseek(fd, 0, SEEK_SET))
+		return;
+	s->pos = from;
+	/*
+	 * The start again through a new open of the folder: ext4 lists nothing
+	 * after an lseek back to 0 from its end (it keeps the hash it was at
+	 * unless the place it last stopped differs, and a listing begun at the
+	 * end stopped at 0).
+	 */
+	if (sweep_listed(fd, s) && from > 0 &&
+	    (again = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		s->stop = *first ? first : NULL;
+		s->first = NULL;
+		sweep_listed(again, s);
+	}
+	s->first = NULL;
+	if (s->pos != from)
+		fsetxattr(fd, place, &s->pos, sizeof s->pos, 0);
+}
+
 /* The new mount API; musl has no wrappers. */
 int sys_open_tree(int dfd, const char *path, unsigned flags)
 {
