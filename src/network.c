@@ -352,9 +352,17 @@ struct leases {
 	uint32_t net;		/* network order */
 	int prefix;
 	int forward_was;	/* ip_forward before the bridge was made */
+	size_t sweep_from;	/* the lease the next sweep looks at first */
 	struct lease *v;
 	size_t len;
 };
+
+/*
+ * A start or an exit looks at this many leases at most, each in turn: a
+ * look at every one made a start's cost grow with the containers on the
+ * bridge (an openat, a flock and a close each).
+ */
+#define SWEEP_LEASES 8
 
 static uint32_t prefix_mask(int prefix)
 {
@@ -414,68 +422,91 @@ static bool port_token(const char *tok, char *proto, char hip[INET_ADDRSTRLEN], 
 	return true;
 }
 
+/* One line of the lease file: the subnet's, or a lease's, "lease ADDR KEY [PORT...]". */
+static void parse_lease_line(struct leases *ls, char *line)
+{
+	struct lease l = { 0 };
+	char ip[INET_ADDRSTRLEN + 4], *save = NULL, *tok;
+	unsigned long long fw, from;
+
+	if (word_is(line, 0, "subnet") && nth_word(line, 1, ip, sizeof ip) &&
+	    word_is(line, 2, "forward") && word_number(line, 3, INT_MAX, &fw)) {
+		parse_subnet(ip, &ls->net, &ls->prefix);
+		ls->forward_was = (int)fw;
+		if (word_is(line, 4, "sweep") && word_number(line, 5, INT_MAX, &from))
+			ls->sweep_from = (size_t)from;
+		return;
+	}
+	if (!word_is(line, 0, "lease") || !nth_word(line, 1, ip, INET_ADDRSTRLEN) ||
+	    !nth_word(line, 2, l.key, sizeof l.key) || inet_pton(AF_INET, ip, &l.addr) != 1)
+		return;
+	strtok_r(line, " ", &save);
+	for (int i = 0; i < 2; i++)
+		strtok_r(NULL, " ", &save);
+	while ((tok = strtok_r(NULL, " ", &save)) && l.ports_len < MAX_PORTS) {
+		struct port_map *p = &l.ports[l.ports_len];
+		char proto, hip[INET_ADDRSTRLEN];
+		unsigned h, c;
+
+		if (port_token(tok, &proto, hip, &h, &c) && inet_pton(AF_INET, hip, &p->host_ip) == 1) {
+			*p = (struct port_map){ proto == 'u', p->host_ip, (uint16_t)h, (uint16_t)c };
+			l.ports_len++;
+		}
+	}
+	/* Doubled as it fills: one realloc a lease cost an mmap and a munmap each, past 50. */
+	if (!(ls->len & (ls->len - 1)))
+		ls->v = xrealloc(ls->v, (ls->len ? 2 * ls->len : 1) * sizeof *ls->v);
+	ls->v[ls->len++] = l;
+}
+
+/* The file, read whole at once: a read a KiB made its cost grow with the leases. */
 static void read_leases(int dir, struct leases *ls)
 {
-	FILE *f;
-	char line[2048], ip[INET_ADDRSTRLEN + 4];
-	int fd = openat(dir, "leases", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	autoclose int fd = openat(dir, "leases", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	char *text;
+	ssize_t n;
 
 	ls->len = 0;
 	ls->net = 0;
+	ls->sweep_from = 0;
 	if (fd < 0 && errno == ENOENT)
 		return;
-	if (fd < 0 || !(f = fdopen(fd, "r")))
+	if (fd < 0 || fstat(fd, &st))
 		die_errno("network: leases");
-	while (fgets(line, sizeof line, f)) {
-		struct lease l = { 0 };
-		char *save = NULL, *tok;
-		unsigned long long fw;
-
-		if (word_is(line, 0, "subnet") && nth_word(line, 1, ip, sizeof ip) &&
-		    word_is(line, 2, "forward") && word_number(line, 3, INT_MAX, &fw)) {
-			parse_subnet(ip, &ls->net, &ls->prefix);
-			ls->forward_was = (int)fw;
-			continue;
-		}
-		if (!word_is(line, 0, "lease") || !nth_word(line, 1, ip, INET_ADDRSTRLEN) ||
-		    !nth_word(line, 2, l.key, sizeof l.key) || inet_pton(AF_INET, ip, &l.addr) != 1)
-			continue;
-		strtok_r(line, " \n", &save);
-		for (int i = 0; i < 2; i++)
-			strtok_r(NULL, " \n", &save);
-		while ((tok = strtok_r(NULL, " \n", &save)) && l.ports_len < MAX_PORTS) {
-			struct port_map *p = &l.ports[l.ports_len];
-			char proto, hip[INET_ADDRSTRLEN];
-			unsigned h, c;
-
-			if (port_token(tok, &proto, hip, &h, &c) &&
-			    inet_pton(AF_INET, hip, &p->host_ip) == 1) {
-				*p = (struct port_map){ proto == 'u', p->host_ip, (uint16_t)h,
-							(uint16_t)c };
-				l.ports_len++;
-			}
-		}
-		ls->v = xrealloc(ls->v, (ls->len + 1) * sizeof *ls->v);
-		ls->v[ls->len++] = l;
+	text = xrealloc(NULL, (size_t)st.st_size + 1);
+	while ((n = pread(fd, text, (size_t)st.st_size + 1, 0)) < 0 && errno == EINTR)
+		;
+	/* Never more than its size: write_leases renames a new file into place, whole. */
+	if (n < 0 || n > st.st_size)
+		die_errno("network: leases");
+	text[n] = '\0';
+	for (char *line = text, *end; *line; line = end) {
+		end = line + strcspn(line, "\n");
+		if (*end)
+			*end++ = '\0';
+		parse_lease_line(ls, line);
 	}
-	fclose(f);
+	free(text);
 }
 
 /* The whole file, under a temporary name, renamed into place; none when no lease is left. */
 static void write_leases(int dir, const struct leases *ls)
 {
-	FILE *f;
-	int fd;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	autoclose int fd = -1;
 
 	if (!ls->len) {
 		if (unlinkat(dir, "leases", 0) && errno != ENOENT)
 			log_warn("network: leases: %s", strerror(errno));
 		return;
 	}
-	fd = openat(dir, ".leases.new", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || !(f = fdopen(fd, "w")))
+	if (!f)
 		die_errno("network: leases");
-	fprintf(f, "subnet %s/%d forward %d\n", ip_text(ls->net), ls->prefix, ls->forward_was);
+	fprintf(f, "subnet %s/%d forward %d sweep %zu\n", ip_text(ls->net), ls->prefix,
+		ls->forward_was, ls->sweep_from);
 	for (size_t i = 0; i < ls->len; i++) {
 		const struct lease *l = &ls->v[i];
 
@@ -486,8 +517,14 @@ static void write_leases(int dir, const struct leases *ls)
 				l->ports[k].container_port);
 		fputc('\n', f);
 	}
-	if (fclose(f) || renameat(dir, ".leases.new", dir, "leases"))
+	if (fclose(f))
 		die_errno("network: leases");
+	/* One write, as one read: not one a KiB. */
+	fd = openat(dir, ".leases.new", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len ||
+	    renameat(dir, ".leases.new", dir, "leases"))
+		die_errno("network: leases");
+	free(text);
 }
 
 /*
@@ -503,21 +540,29 @@ static bool valid_key(const char *key)
 	       !key[digits + 17];
 }
 
-/*
- * Whether folder KEY's launcher lives: it holds its folder's flock while it
- * does (hold_own_folder), and the kernel lets go of it at its death, in
- * whatever pid namespace it ran. A folder gone, or not a launcher's: no.
- */
-static bool folder_held(int dir, const char *key)
-{
-	autoclose int fd = -1;
+static void remove_files_dir(int dir, const char *name);
 
-	if (!valid_key(key))
-		return false;
-	fd = openat(dir, key, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+/*
+ * Folder NAME, removed if no launcher holds it: it holds its folder's
+ * flock while it lives (hold_own_folder), and the kernel lets go of it at
+ * its death, in whatever pid namespace it ran. True if it is gone.
+ */
+static bool remove_unheld_folder(int dir, const char *name)
+{
+	autoclose int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
 	if (fd < 0)
-		return errno != ENOENT && errno != ENOTDIR && errno != ELOOP;
-	return flock(fd, LOCK_EX | LOCK_NB) && errno == EWOULDBLOCK;
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP;
+	if (flock(fd, LOCK_EX | LOCK_NB))
+		return false;	/* held: its launcher lives (or another sweep has it) */
+	remove_files_dir(dir, name);	/* under its lock */
+	return true;
+}
+
+/* Whether lease KEY's launcher is gone (an older carapace's lease, keyed by pid: gone too). */
+static bool launcher_gone(int dir, const char *key)
+{
+	return !valid_key(key) || remove_unheld_folder(dir, key);
 }
 
 /* The host's end of the veth of ADDR: named after it, so that a sweep finds it. */
@@ -526,46 +571,89 @@ static void veth_name(char name[IFNAMSIZ], uint32_t addr)
 	snprintf(name, IFNAMSIZ, "cp%08x", ntohl(addr));
 }
 
-/* Drops the leases of launchers that are gone (SIGKILLed), and their veths. */
-static void sweep_leases(int dir, int nl, struct leases *ls)
+/* A lease of a launcher gone: its veth goes too, and the lease is marked for compact_leases. */
+static void drop_lease(int nl, struct lease *l)
 {
-	size_t kept = 0;
+	char veth[IFNAMSIZ];
 
-	for (size_t i = 0; i < ls->len; i++) {
-		char veth[IFNAMSIZ];
-
-		if (folder_held(dir, ls->v[i].key)) {
-			ls->v[kept++] = ls->v[i];
-			continue;
-		}
-		veth_name(veth, ls->v[i].addr);
-		link_delete(nl, veth);	/* gone with its namespace, most likely */
-		log_debug("network: swept the lease of %s, launcher %s gone",
-			  ip_text(ls->v[i].addr), ls->v[i].key);
-	}
-	ls->len = kept;
+	veth_name(veth, l->addr);
+	link_delete(nl, veth);	/* gone with its namespace, most likely */
+	log_debug("network: swept the lease of %s, launcher %s gone", ip_text(l->addr), l->key);
+	l->addr = 0;	/* no lease's: .0 is the subnet's own */
 }
 
-static void pick_address(const struct leases *ls, struct lease *mine, const char *subnet)
+/* The leases that drop_lease left, out; the index that was NEXT's, after. */
+static size_t compact_leases(struct leases *ls, size_t next)
 {
-	uint32_t host_max = ~ntohl(prefix_mask(ls->prefix));
+	size_t kept = 0, from = 0;
 
+	for (size_t i = 0; i < ls->len; i++) {
+		if (i == next)
+			from = kept;
+		if (ls->v[i].addr)
+			ls->v[kept++] = ls->v[i];
+	}
+	ls->len = kept;
+	return from;
+}
+
+/*
+ * Drops the leases of launchers that are gone (SIGKILLed), their veths and
+ * folders: BUDGET of them looked at, from where the last sweep stopped, so
+ * that each lease comes round in turn and no start costs more with more
+ * containers on the bridge; and BUDGET more while all of those were gone
+ * (a dead lease costs one look, once), so that the last live one's exit
+ * finds none left and takes the bridge down.
+ */
+static void sweep_leases(int dir, int nl, struct leases *ls, size_t budget)
+{
+	bool all_gone = true;
+
+	while (ls->len && all_gone) {
+		size_t n = ls->len, at = ls->sweep_from % n, look = budget < n ? budget : n, from;
+
+		for (size_t k = 0; k < look; k++)
+			if (launcher_gone(dir, ls->v[(at + k) % n].key))
+				drop_lease(nl, &ls->v[(at + k) % n]);
+			else
+				all_gone = false;
+		from = compact_leases(ls, (at + look) % n);
+		ls->sweep_from = look == n ? 0 : from;
+	}
+}
+
+/*
+ * The lowest address that no lease has and whose veth is gone; false if
+ * none is left. The leases as a bitmap first: a look through all of them
+ * for each address cost O(N^2) with N on the bridge.
+ */
+static bool pick_address(const struct leases *ls, struct lease *mine)
+{
+	uint32_t hosts = ~ntohl(prefix_mask(ls->prefix)), base = ntohl(ls->net);
+	uint8_t *taken = xrealloc(NULL, hosts / 8 + 1);
+	bool found = false;
+
+	memset(taken, 0, hosts / 8 + 1);
+	for (size_t i = 0; i < ls->len; i++) {
+		uint32_t h = ntohl(ls->v[i].addr) - base;
+
+		if (h < hosts)
+			taken[h / 8] |= (uint8_t)(1u << (h % 8));
+	}
 	/* .1 is the bridge's; the last is the broadcast address. */
-	for (uint32_t h = 2; h < host_max; h++) {
-		uint32_t a = htonl(ntohl(ls->net) + h);
-		size_t i;
-
+	for (uint32_t h = 2; h < hosts && !found; h++) {
 		char veth[IFNAMSIZ];
 
-		for (i = 0; i < ls->len && ls->v[i].addr != a; i++)
-			;
-		veth_name(veth, a);
-		if (i == ls->len && !if_nametoindex(veth)) {	/* its last veth gone too */
-			mine->addr = a;
-			return;
+		if (taken[h / 8] & (1u << (h % 8)))
+			continue;
+		veth_name(veth, htonl(base + h));
+		if (!if_nametoindex(veth)) {	/* its last veth gone too */
+			mine->addr = htonl(base + h);
+			found = true;
 		}
 	}
-	die(EXIT_CANT_RUN, "--network bridge: no address left in %s", subnet);
+	free(taken);
+	return found;
 }
 
 /* ------------------------------------------------------------------ */
@@ -842,31 +930,41 @@ static void remove_files_dir(int dir, const char *name)
 	unlinkat(dir, name, AT_REMOVEDIR);
 }
 
+/* The folders' sweep: .network's fd, and our own folder's name. */
+struct files_sweep {
+	int dir;
+	const char *own;
+};
+
+static enum sweep_kind look_at_files_dir(void *arg, int fd, const struct dirent *e)
+{
+	const struct files_sweep *f = arg;
+
+	(void)fd;
+	if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) ||
+	    !strcmp(e->d_name, f->own))
+		return SWEEP_SKIP;
+	return SWEEP_ENTRY;
+}
+
+static void take_files_dir(void *arg, const char *name)
+{
+	remove_unheld_folder(((const struct files_sweep *)arg)->dir, name);
+}
+
 /*
- * The folders of launchers that are gone: a folder whose lock is free is
- * a dead launcher's (or one a launcher has just made, which finds it gone
- * once it has the lock, and makes another: hold_own_folder).
+ * The folders of launchers that are gone, SWEEP_LEASES of them, each in
+ * turn (sweep_round): a folder whose lock is free is a dead launcher's (or
+ * one a launcher has just made, which finds it gone once it has the lock,
+ * and makes another: hold_own_folder). A lease's folder goes with it too.
  */
 static void sweep_files_dirs(int dir, const char *own)
 {
-	autoclose int d = fcntl(dir, F_DUPFD_CLOEXEC, 0);
-	DIR *ds = d >= 0 ? fdopendir(d) : NULL;
-	struct dirent *e;
+	struct files_sweep f = { dir, own };
+	struct sweep s = { .budget = SWEEP_LEASES, .look = look_at_files_dir,
+			   .take = take_files_dir, .arg = &f };
 
-	if (!ds)
-		return;
-	d = -1;	/* the DIR has it now */
-	while ((e = readdir(ds))) {
-		autoclose int fd = -1;
-
-		if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) ||
-		    !strcmp(e->d_name, own))
-			continue;
-		fd = openat(dir, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0 && !flock(fd, LOCK_EX | LOCK_NB))
-			remove_files_dir(dir, e->d_name);	/* under its lock */
-	}
-	closedir(ds);
+	sweep_round(dir, "user.carapace.sweep-from", &s);
 }
 
 /*
@@ -1021,28 +1119,44 @@ static bool ports_clash(const struct port_map *a, const struct port_map *b)
 	       (!a->host_ip || !b->host_ip || a->host_ip == b->host_ip);
 }
 
+/*
+ * The live lease that publishes P, or NULL: one of a launcher gone is
+ * dropped here, as the bounded sweep may not have come round to it.
+ */
+static const struct lease *port_holder(const struct port_map *p, struct leases *ls, int dir,
+				       int nl)
+{
+	for (size_t l = 0; l < ls->len; l++)
+		for (size_t k = 0; ls->v[l].addr && k < ls->v[l].ports_len; k++)
+			if (ports_clash(p, &ls->v[l].ports[k])) {
+				if (!launcher_gone(dir, ls->v[l].key))
+					return &ls->v[l];
+				drop_lease(nl, &ls->v[l]);
+			}
+	return NULL;
+}
+
 /* Each -p port: no other lease's, and free on the host (a listener there would be shadowed). */
-static void check_ports(const struct container *c, const struct leases *ls)
+static void check_ports(const struct container *c, struct leases *ls, int dir, int nl)
 {
 	for (size_t i = 0; i < c->network.ports_len; i++) {
 		const struct port_map *p = &c->network.ports[i];
+		const struct lease *holder = port_holder(p, ls, dir, nl);
 		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(p->host_port),
 					  .sin_addr.s_addr = p->host_ip };
-		autoclose int fd = socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) |
-					  SOCK_CLOEXEC, 0);
+		autoclose int fd = -1;
 
-		for (size_t l = 0; l < ls->len; l++)
-			for (size_t k = 0; k < ls->v[l].ports_len; k++)
-				if (ports_clash(p, &ls->v[l].ports[k]))
-					die(EXIT_CANT_RUN, "-p: host port %u/%s: already published "
-					    "for %s", p->host_port, p->udp ? "udp" : "tcp",
-					    ip_text(ls->v[l].addr));
+		if (holder)
+			die(EXIT_CANT_RUN, "-p: host port %u/%s: already published for %s",
+			    p->host_port, p->udp ? "udp" : "tcp", ip_text(holder->addr));
+		fd = socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
 		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa))
 			die(EXIT_CANT_RUN, "-p: host port %u/%s: %s", p->host_port,
 			    p->udp ? "udp" : "tcp", errno == EADDRINUSE ?
 			    "already in use on the host" : strerror(errno));
 	}
+	ls->sweep_from = compact_leases(ls, ls->sweep_from);
 }
 
 /* Under the lock: the stale swept, an address taken, the bridge and the table as the leases say. */
@@ -1061,7 +1175,9 @@ static void take_lease(const struct container *c, struct runtime *rt, int dir)
 	lock_dir(dir, &self.lock);
 	read_leases(dir, &ls);
 	before = ls.len;
-	sweep_leases(dir, nl, &ls);
+	sweep_leases(dir, nl, &ls, SWEEP_LEASES);
+	if (ls.len && (ls.net != net || ls.prefix != prefix))	/* all, before a refusal */
+		sweep_leases(dir, nl, &ls, ls.len);
 	if (!ls.len && if_nametoindex(NETWORK_BRIDGE))
 		remove_bridge(nl, &ls);	/* a stale one, from a launcher gone */
 	if (ls.len && (ls.net != net || ls.prefix != prefix))
@@ -1071,8 +1187,12 @@ static void take_lease(const struct container *c, struct runtime *rt, int dir)
 	ls.prefix = prefix;
 	if (!ls.len)
 		check_subnet_free(nl, &ls, subnet);
-	check_ports(c, &ls);
-	pick_address(&ls, &mine, subnet);
+	check_ports(c, &ls, dir, nl);
+	if (!pick_address(&ls, &mine)) {	/* full: maybe of leases the sweep has not seen */
+		sweep_leases(dir, nl, &ls, ls.len);
+		if (!pick_address(&ls, &mine))
+			die(EXIT_CANT_RUN, "--network bridge: no address left in %s", subnet);
+	}
 	if (c->network.ports_len)
 		memcpy(mine.ports, c->network.ports, c->network.ports_len * sizeof *mine.ports);
 	mine.ports_len = c->network.ports_len;
@@ -1119,7 +1239,7 @@ static void give_lease_back(int dir, struct runtime *rt)
 			ported |= ls.v[i].ports_len > 0;
 	swept = ls.len = kept;
 	if (nl >= 0)
-		sweep_leases(dir, nl, &ls);
+		sweep_leases(dir, nl, &ls, SWEEP_LEASES);
 	write_leases(dir, &ls);
 	if (!ls.len && nl >= 0)
 		remove_bridge(nl, &ls);
