@@ -688,6 +688,7 @@ char *xasprintf(const char *fmt, ...);
 void close_fdp(int *fd);
 int64_t now_ms(void);
 char *made_up_name(void);
+unsigned long long own_pid_namespace(void);
 
 /*
  * A bounded sweep of a folder's listing (sweep_listed): LOOK says what an

@@ -505,21 +505,6 @@ static bool sweep_leaf(const struct cgroups *cg, const char *leaf, int tries)
 }
 
 /*
- * Our pid namespace's inode: a pid means something in its namespace only,
- * and launchers in many (a CI runner's, a container's) share the cgroups.
- * 0 where /proc says nothing.
- */
-static unsigned long long own_pid_namespace(void)
-{
-	static unsigned long long ino;
-	struct stat st;
-
-	if (!ino && !stat("/proc/self/ns/pid", &st))
-		ino = (unsigned long long)st.st_ino;
-	return ino;
-}
-
-/*
  * A launcher killed between a leaf's mkdir and its mark would leave a leaf
  * that no sweep takes, as carapace never removes an unmarked cgroup. So
  * before the mkdir it leaves a note on the parent, "<mark>.new.<pidns>-<pid>"

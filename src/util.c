@@ -432,6 +432,21 @@ void sweep_round(int fd, const char *place, struct sweep *s)
 		fsetxattr(fd, place, &s->pos, sizeof s->pos, 0);
 }
 
+/*
+ * Our pid namespace's inode: a pid means something in its namespace only,
+ * and launchers in many (a CI runner's, a container's) share the cgroups
+ * and the state root. 0 where /proc says nothing.
+ */
+unsigned long long own_pid_namespace(void)
+{
+	static unsigned long long ino;
+	struct stat st;
+
+	if (!ino && !stat("/proc/self/ns/pid", &st))
+		ino = (unsigned long long)st.st_ino;
+	return ino;
+}
+
 /* The new mount API; musl has no wrappers. */
 int sys_open_tree(int dfd, const char *path, unsigned flags)
 {
