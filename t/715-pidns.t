@@ -39,7 +39,7 @@ in_pidns_bg() {
 launcher() {
 	local l
 	for _ in $(seq 50); do
-		l=$(pgrep -P "$1" -x carapace) && { echo "$l"; return; }
+		l=$(pgrep -P "$1") && { echo "$l"; return; }
 		sleep 0.1
 	done
 	diag "no launcher under unshare $1"
@@ -73,7 +73,7 @@ like "$A_LEASE" '^lease 10\.89\.0\.2 1-[0-9a-f]{16}$' \
 run in_pidns --network bridge -- sh -c 'ip -4 -o addr show eth0; cat /etc/hostname'
 is "$RC" 0 "a second run, PID 1 of another pid namespace, runs"
 like "$OUT" "inet 10\.89\.0\.3/24" "with an address of its own: the first one's lease was not swept"
-like "$OUT" $'\ncarapace$' "and its own /etc/hostname"
+like "$OUT" '^carapace$' "and its own /etc/hostname"
 is "$(grep '^lease ' "$STATE/.network/leases")" "$A_LEASE" "the first run's lease is there, alone"
 ok "and so is its folder" test -d "$STATE/.network/$(echo "$A_LEASE" | cut -d' ' -f3)"
 settle 1
@@ -126,7 +126,7 @@ unshare -pf --mount-proc -- sh -c '
 	done' "$STATE" >"$TMPDIR/detached" 2>&1
 is "$?" 0 "run -d, with and without --name, ps, stop and rm, in a pid namespace"
 like "$(cat "$TMPDIR/detached")" "^carapace-[0-9]+-[0-9a-f]{6}$" "a name made up: carapace-PID-RANDOM"
-like "$(cat "$TMPDIR/detached")" $'\npn1 +running' "ps shows them running"
+like "$(cat "$TMPDIR/detached")" '^pn1 +running ' "ps shows them running"
 is "$(ls -A "$STATE" | grep -vx .network)" "" "nothing left in the state root"
 
 # --- nothing left behind
