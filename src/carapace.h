@@ -660,6 +660,7 @@ struct oci_state {
 	int dir_fd;		/* the container's, flocked while a command works on it */
 	pid_t pid;		/* init's, on the host; 0: none yet */
 	unsigned long long start_time;	/* its /proc/PID/stat field 22: a pid reused is not it */
+	unsigned long long pidns;	/* the pid namespace PID is of (its inode); 0: unknown */
 	bool started;		/* start has run */
 	char *bundle;
 	char *created;		/* RFC 3339, UTC */
@@ -966,6 +967,7 @@ int listen_for_start(const struct oci_state *st);
 int connect_to_init(const struct oci_state *st);
 void write_pid_file(const char *path, pid_t pid);
 unsigned long long process_start_time(pid_t pid);
+bool state_pid_foreign(const struct oci_state *st);
 enum oci_status state_status(const struct oci_state *st);
 const char *status_name(enum oci_status s);
 int state_pidfd(const struct oci_state *st);

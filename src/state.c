@@ -382,8 +382,10 @@ void state_write(const struct oci_state *st)
 
 	if (!f)
 		die_errno("state: %s", st->id);
-	fprintf(f, "pid %d\nstart_time %llu\nstarted %d\nowner %u\ncreated ", (int)st->pid,
-		st->start_time, st->started, (unsigned)st->owner);
+	/* The pid's namespace: the first writer's, the launcher's, which wrote the pid. */
+	fprintf(f, "pid %d\nstart_time %llu\npidns %llu\nstarted %d\nowner %u\ncreated ",
+		(int)st->pid, st->start_time, st->pidns ? st->pidns : own_pid_namespace(),
+		st->started, (unsigned)st->owner);
 	put_escaped(f, st->created ? st->created : "");
 	fputs("\nbundle ", f);
 	put_escaped(f, st->bundle ? st->bundle : "");
@@ -418,6 +420,8 @@ static void parse_state_line(struct oci_state *st, char *line)
 		st->pid = (pid_t)strtol(value, NULL, 10);
 	else if (!strcmp(key, "start_time"))
 		st->start_time = strtoull(value, NULL, 10);
+	else if (!strcmp(key, "pidns"))
+		st->pidns = strtoull(value, NULL, 10);
 	else if (!strcmp(key, "started"))
 		st->started = *value == '1';
 	else if (!strcmp(key, "owner"))
@@ -675,9 +679,20 @@ unsigned long long process_start_time(pid_t pid)
 	return t;
 }
 
+/*
+ * Whether ST's pid is another pid namespace's (its launcher's was not
+ * ours: a CI runner's, a container's): it names another process here, or
+ * none, even with the same start time. Not ours to signal, nor to judge.
+ */
+bool state_pid_foreign(const struct oci_state *st)
+{
+	return st->pid > 0 && st->pidns && own_pid_namespace() && st->pidns != own_pid_namespace();
+}
+
 static bool init_alive(const struct oci_state *st)
 {
-	return st->pid > 0 && st->start_time && process_start_time(st->pid) == st->start_time;
+	return st->pid > 0 && st->start_time && !state_pid_foreign(st) &&
+	       process_start_time(st->pid) == st->start_time;
 }
 
 /*
@@ -700,6 +715,12 @@ static bool container_frozen(const struct oci_state *st)
  */
 enum oci_status state_status(const struct oci_state *st)
 {
+	/* Another namespace's: a run's owner lock says, from any; an OCI init's, nothing. */
+	if (state_pid_foreign(st)) {
+		if (st->exited || state_owner_alive(st) == 0)
+			return STATUS_STOPPED;
+		return st->started ? STATUS_RUNNING : STATUS_CREATED;
+	}
 	if (!st->pid || !init_alive(st))
 		return STATUS_STOPPED;
 	if (!st->started)

@@ -129,6 +129,29 @@ like "$(cat "$TMPDIR/detached")" "^carapace-[0-9]+-[0-9a-f]{6}$" "a name made up
 like "$(cat "$TMPDIR/detached")" '^pn1 +running ' "ps shows them running"
 is "$(ls -A "$STATE" | grep -vx .network)" "" "nothing left in the state root"
 
+# --- run -d in a pid namespace, seen from another one (the test's): its pid
+# means nothing here, so its status comes from its owner lock, and a stop
+# from here is refused (it would signal whatever has that pid here).
+unshare -pf --mount-proc -- sh -c '"$CARAPACE" --root "$0" run -q -r "$ROOTFS" \
+	--cgroup-parent "$TEST_CGROUP_PARENT" -d --name pn2 -- sleep 60 >/dev/null && exec sleep 60' \
+	"$STATE" &
+NS=$!
+for _ in $(seq 100); do "$CARAPACE" --root "$STATE" ps 2>/dev/null | grep -q '^pn2 ' && break; sleep 0.1; done
+run "$CARAPACE" --root "$STATE" ps
+like "$OUT" '^pn2 +running ' "ps from another pid namespace: running, as its owner lock says"
+run "$CARAPACE" --root "$STATE" stop -t 1 pn2
+is "$RC:$ERR" "125:carapace: stop: pn2: its init is of another pid namespace (pid $(cut -d' ' -f2 \
+	"$STATE/pn2/state" | head -n 1) there): stop it from there" "stop from another pid namespace: refused"
+run "$CARAPACE" --root "$STATE" rm -f pn2
+is "$RC" 125 "rm -f too"
+like "$("$CARAPACE" --root "$STATE" ps)" '^pn2 +running ' "and it still runs"
+SH=$(pgrep -P "$NS" -x sleep)
+run nsenter -t "$SH" -p -m "$CARAPACE" --root "$STATE" stop -t 1 pn2
+is "$RC" 0 "stop from its own pid namespace stops it"
+run "$CARAPACE" --root "$STATE" rm pn2
+is "$RC" 0 "and then rm from here removes it: it is stopped, in any namespace"
+{ kill -KILL "$SH"; wait "$NS"; } 2>/dev/null
+
 # --- nothing left behind
 settle
 is "$(ip -d link)" "$LINKS_BEFORE" "the namespace's links are as before: no bridge, no veth"
