@@ -144,6 +144,9 @@ is "$RC:$ERR" "125:carapace: stop: pn2: its init is of another pid namespace (pi
 	"$STATE/pn2/state" | head -n 1) there): stop it from there" "stop from another pid namespace: refused"
 run "$CARAPACE" --root "$STATE" rm -f pn2
 is "$RC" 125 "rm -f too"
+run "$CARAPACE" --root "$STATE" exec pn2 true
+like "$RC:$ERR" "^125:carapace: exec: pn2: its init is of another pid namespace" \
+	"exec too: it would join whatever has that pid here"
 like "$("$CARAPACE" --root "$STATE" ps)" '^pn2 +running ' "and it still runs"
 SH=$(pgrep -P "$NS" -x sleep)
 run nsenter -t "$SH" -p -m "$CARAPACE" --root "$STATE" stop -t 1 pn2
