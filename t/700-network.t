@@ -12,14 +12,8 @@
 for t in unshare nsenter ip nft; do
 	command -v $t >/dev/null || skip_all "no $t"
 done
-if [ "${1:-}" != --in-netns ]; then
-	unshare --net bash "$0" --in-netns $$
-	exit $?
-fi
-OUTER=$2
-outer_state() { nsenter --net="/proc/$OUTER/ns/net" sh -c 'ip -d link; nft list ruleset'; }
+in_own_netns "$@"
 OUTER_BEFORE=$(outer_state)
-ip link set lo up || { echo "Bail out! lo up"; exit 1; }
 LINKS_BEFORE=$(ip -d link)
 FORWARD_BEFORE=$(cat /proc/sys/net/ipv4/ip_forward)
 
@@ -28,17 +22,6 @@ net() { "$CARAPACE" --root "$STATE" run -q -r "$ROOTFS" --cgroup-parent "$TEST_C
 # net_bg ARGS... &: the same, with $! carapace's own pid.
 net_bg() { exec "$CARAPACE" --root "$STATE" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" "$@"; }
 get() { timeout 5 busybox wget -q -O- "$1" 2>/dev/null; }
-# settle: until no carapace veth is left (at most 10 s). A container's veth
-# goes with its namespace, which the kernel tears down after the end: an
-# address is given again only once its veth is gone.
-settle() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		ip -o link | grep -q ': cp[0-9a-f]\{8\}[@:]' || return 0
-		sleep 0.05
-	done
-	diag "a veth is still there: $(ip -o link | grep -o 'cp[0-9a-f]\{8\}')"
-}
 snapshot_host
 
 # one_line: RC 125 and one line of error, beginning "carapace: ".

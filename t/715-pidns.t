@@ -13,14 +13,8 @@
 for t in unshare nsenter ip nft pgrep; do
 	command -v $t >/dev/null || skip_all "no $t"
 done
-if [ "${1:-}" != --in-netns ]; then
-	unshare --net bash "$0" --in-netns $$
-	exit $?
-fi
-OUTER=$2
-outer_state() { nsenter --net="/proc/$OUTER/ns/net" sh -c 'ip -d link; nft list ruleset'; }
+in_own_netns "$@"
 OUTER_BEFORE=$(outer_state)
-ip link set lo up || { echo "Bail out! lo up"; exit 1; }
 LINKS_BEFORE=$(ip -d link)
 snapshot_host
 
@@ -51,15 +45,6 @@ until_lines() {
 		sleep 0.1
 	done
 	diag "$1: not $2 lines of /$3/: $(cat "$1" 2>/dev/null)"
-}
-# settle [N]: until N carapace veths are left (0), at most 10 s: a veth goes
-# with its container's namespace, after the end, and its address is free only then.
-settle() {
-	for _ in $(seq 200); do
-		[ "$(ip -o link | grep -c ': cp[0-9a-f]\{8\}[@:]')" -le "${1:-0}" ] && return 0
-		sleep 0.05
-	done
-	diag "a veth is still there: $(ip -o link | grep -o 'cp[0-9a-f]\{8\}')"
 }
 folders() { find "$STATE/.network" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | sort; }
 

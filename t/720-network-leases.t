@@ -13,14 +13,8 @@
 for t in unshare nsenter ip nft flock; do
 	command -v $t >/dev/null || skip_all "no $t"
 done
-if [ "${1:-}" != --in-netns ]; then
-	unshare --net bash "$0" --in-netns $$
-	exit $?
-fi
-OUTER=$2
-outer_state() { nsenter --net="/proc/$OUTER/ns/net" sh -c 'ip -d link; nft list ruleset'; }
+in_own_netns "$@"
 OUTER_BEFORE=$(outer_state)
-ip link set lo up || { echo "Bail out! lo up"; exit 1; }
 LINKS_BEFORE=$(ip -d link)
 snapshot_host
 
@@ -32,13 +26,6 @@ count() { grep -c '^lease ' "$LEASES" 2>/dev/null || echo 0; }
 until_leases() {
 	for _ in $(seq 150); do [ "$(count)" = "$1" ] && return 0; sleep 0.1; done
 	diag "$(count) leases, not $1: $(cat "$LEASES" 2>/dev/null)"
-}
-settle() {
-	for _ in $(seq 200); do
-		[ "$(ip -o link | grep -c ': cp[0-9a-f]\{8\}[@:]')" -le "${1:-0}" ] && return 0
-		sleep 0.05
-	done
-	diag "veths left: $(ip -o link | grep -o 'cp[0-9a-f]\{8\}')"
 }
 
 # --- ten at once: ten addresses
