@@ -660,6 +660,7 @@ struct oci_state {
 	int dir_fd;		/* the container's, flocked while a command works on it */
 	pid_t pid;		/* init's, on the host; 0: none yet */
 	unsigned long long start_time;	/* its /proc/PID/stat field 22: a pid reused is not it */
+	unsigned long long pidns;	/* the pid namespace PID is of (its inode); 0: unknown */
 	bool started;		/* start has run */
 	char *bundle;
 	char *created;		/* RFC 3339, UTC */
@@ -691,6 +692,27 @@ __attribute__((format(printf, 1, 2)))
 char *xasprintf(const char *fmt, ...);
 void close_fdp(int *fd);
 int64_t now_ms(void);
+char *made_up_name(void);
+unsigned long long own_pid_namespace(void);
+
+/*
+ * A bounded sweep of a folder's listing (sweep_listed): LOOK says what an
+ * entry is. An ENTRY is one to TAKE, in the listing's order from FIRST to
+ * STOP; an ASIDE one, LOOK has swept itself. Both count in BUDGET.
+ */
+enum sweep_kind { SWEEP_SKIP, SWEEP_ENTRY, SWEEP_ASIDE };
+struct sweep {
+	int budget;		/* the entries left to look at */
+	const char *stop;	/* NULL, or the ENTRY to stop at: where an earlier pass began */
+	char *first;		/* NULL, or FIRST_SIZE bytes for the first ENTRY's name */
+	size_t first_size;
+	int64_t pos;		/* the place after the last entry looked at (a d_off) */
+	enum sweep_kind (*look)(void *arg, int fd, const struct dirent *e);
+	void (*take)(void *arg, const char *name);
+	void *arg;
+};
+bool sweep_listed(int fd, struct sweep *s);
+void sweep_round(int fd, const char *place, struct sweep *s);
 int sys_open_tree(int dfd, const char *path, unsigned flags);
 int sys_move_mount(int from, int to);
 int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct mount_attr *attr);
@@ -950,6 +972,7 @@ int listen_for_start(const struct oci_state *st);
 int connect_to_init(const struct oci_state *st);
 void write_pid_file(const char *path, pid_t pid);
 unsigned long long process_start_time(pid_t pid);
+bool state_pid_foreign(const struct oci_state *st);
 enum oci_status state_status(const struct oci_state *st);
 const char *status_name(enum oci_status s);
 int state_pidfd(const struct oci_state *st);

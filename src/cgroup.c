@@ -507,12 +507,14 @@ static bool sweep_leaf(const struct cgroups *cg, const char *leaf, int tries)
 /*
  * A launcher killed between a leaf's mkdir and its mark would leave a leaf
  * that no sweep takes, as carapace never removes an unmarked cgroup. So
- * before the mkdir it leaves a note on the parent, "<mark>.new.<pid>" =
- * the leaf's name, and takes it back once the leaf is marked.
+ * before the mkdir it leaves a note on the parent, "<mark>.new.<pidns>-<pid>"
+ * = the leaf's name, and takes it back once the leaf is marked. With the
+ * pid namespace: two launchers of pid 3 in two of them must not share a
+ * note, nor judge each other's pid.
  */
 static char *new_leaf_note(const struct cgroups *cg, pid_t pid)
 {
-	return xasprintf("%s.new.%d", mark_name(cg), (int)pid);
+	return xasprintf("%s.new.%llx-%d", mark_name(cg), own_pid_namespace(), (int)pid);
 }
 
 static void note_new_leaf(const struct cgroups *cg, const char *parent, const char *name)
@@ -534,20 +536,37 @@ static void drop_new_leaf_note(const struct cgroups *cg, const char *parent)
 }
 
 /*
+ * Whether TAIL, a note's "<pidns>-<pid>", names a launcher that is gone:
+ * only one of our own pid namespace can be judged, by its pid; another's
+ * is left to a launcher of its own. (A bare "<pid>": an older carapace's.)
+ * A live pid (or one reused) keeps the note.
+ */
+static bool noted_launcher_gone(const char *tail, long *pid)
+{
+	char *end;
+	unsigned long long ns = strchr(tail, '-') ? strtoull(tail, &end, 16) : 0;
+
+	if (ns && (*end != '-' || ns != own_pid_namespace()))
+		return false;
+	tail = ns ? end + 1 : tail;
+	*pid = strtol(tail, &end, 10);
+	return end != tail && !*end && *pid > 0 && kill((pid_t)*pid, 0) && errno == ESRCH;
+}
+
+/*
  * The note of a launcher that is gone: its leaf (or parent folder) goes if
  * it is unmarked, unlocked and empty (a marked one is the common sweep's),
  * then the note.
- * A live pid (or one reused) keeps both: the leaf is its launcher's.
  */
 static void sweep_new_leaf_note(const struct cgroups *cg, const char *parent,
 				const char *note)
 {
 	const char *tail = note + strlen(mark_name(cg)) + strlen(".new.");
-	char name[256], *end;
-	long pid = strtol(tail, &end, 10);
+	char name[256];
+	long pid;
 	ssize_t n;
 
-	if (end == tail || *end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+	if (!noted_launcher_gone(tail, &pid))
 		return;
 	n = getxattr(parent, note, name, sizeof name - 1);
 	if (n > 0 && (name[n] = '\0', !strchr(name, '/')) && name[0] != '.') {
@@ -581,35 +600,27 @@ static void sweep_new_leaf_notes(const struct cgroups *cg, const char *parent)
  */
 #define SWEEP_LEAVES 8
 
-/*
- * Sweeps the leaves that FD's folder lists from where it stands, up to
- * *BUDGET of them and to the one named STOP. The first one's name goes in
- * FIRST, if FIRST is not NULL. False once the budget is spent.
- */
-static bool sweep_listed(const struct cgroups *cg, const char *dir_path, int fd, int *budget,
-			 const char *stop, char *first, size_t first_size)
+/* The parent's folder, whose leaves sweep_parent sweeps. */
+struct swept_parent {
+	const struct cgroups *cg;
+	const char *dir_path;
+};
+
+/* A leaf is a folder: no file, nor a dot name. */
+static enum sweep_kind look_at_leaf(void *arg, int fd, const struct dirent *e)
 {
-	char buf[1024];
-	ssize_t n;
+	(void)arg;
+	(void)fd;
+	return e->d_type != DT_DIR || e->d_name[0] == '.' ? SWEEP_SKIP : SWEEP_ENTRY;
+}
 
-	while (*budget > 0 && (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
-		for (ssize_t off = 0; off < n && *budget > 0;) {
-			const struct dirent *e = (const struct dirent *)(buf + off);
+static void take_leaf(void *arg, const char *name)
+{
+	const struct swept_parent *p = arg;
+	char *leaf = xasprintf("%s/%s", p->dir_path, name);
 
-			off += e->d_reclen;
-			if (e->d_type != DT_DIR || e->d_name[0] == '.')
-				continue;
-			if (stop && !strcmp(e->d_name, stop))
-				return false;
-			if (first && !*first)
-				snprintf(first, first_size, "%s", e->d_name);
-			char *leaf = xasprintf("%s/%s", dir_path, e->d_name);
-
-			sweep_leaf(cg, leaf, 1);
-			free(leaf);
-			--*budget;
-		}
-	return *budget > 0;
+	sweep_leaf(p->cg, leaf, 1);
+	free(leaf);
 }
 
 /*
@@ -624,7 +635,9 @@ static void sweep_parent(const struct cgroups *cg, const char *mount, const char
 {
 	char *dir_path = xasprintf("%s/%s", mount, parent), first[256] = "";
 	autoclose int fd = open(dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int budget = SWEEP_LEAVES;
+	struct swept_parent p = { cg, dir_path };
+	struct sweep s = { .budget = SWEEP_LEAVES, .first = first, .first_size = sizeof first,
+			   .look = look_at_leaf, .take = take_leaf, .arg = &p };
 	uint32_t from = 2 + ((uint32_t)getpid() * 2654435761u ^ (uint32_t)now_ms()) % (INT_MAX - 3);
 
 	(void)unused;
@@ -635,10 +648,12 @@ static void sweep_parent(const struct cgroups *cg, const char *mount, const char
 		*slash = '/';
 	}
 	sweep_new_leaf_notes(cg, dir_path);
-	if (fd >= 0 && lseek(fd, from, SEEK_SET) >= 0 &&
-	    sweep_listed(cg, dir_path, fd, &budget, NULL, first, sizeof first) &&
-	    lseek(fd, 0, SEEK_SET) == 0)
-		sweep_listed(cg, dir_path, fd, &budget, *first ? first : NULL, NULL, 0);
+	if (fd >= 0 && lseek(fd, from, SEEK_SET) >= 0 && sweep_listed(fd, &s) &&
+	    lseek(fd, 0, SEEK_SET) == 0) {
+		s.stop = *first ? first : NULL;
+		s.first = NULL;
+		sweep_listed(fd, &s);
+	}
 	free(dir_path);
 }
 

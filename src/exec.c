@@ -296,6 +296,9 @@ static void open_container(struct exec_job *j, const struct oci_args *a)
 	if (status != STATUS_RUNNING)
 		die(EXIT_CANT_RUN, "exec: %s: container is not running (%s)", j->st.id,
 		    status_name(status));
+	if (state_pid_foreign(&j->st))	/* its pid names another process here, or none */
+		die(EXIT_CANT_RUN, "exec: %s: its init is of another pid namespace (pid %d there): "
+		    "exec from there", j->st.id, (int)j->st.pid);
 	j->init_pidfd = state_pidfd(&j->st);
 	if (j->init_pidfd < 0)
 		die(EXIT_CANT_RUN, "exec: %s: container is not running (its init is gone)", j->st.id);

@@ -68,8 +68,7 @@ static const char *run_name(struct container *c)
 {
 	if (!c->oci.id)
 		c->oci.id = c->limits.name ? c->limits.name :
-			    xasprintf("carapace-%d-%lx", (int)getpid(),
-				      (unsigned long)now_ms() & 0xffffff);
+			    made_up_name();
 	return c->oci.id;
 }
 
@@ -384,6 +383,9 @@ static void stop_container(const struct oci_state *st, int timeout, const char *
 {
 	autoclose int pidfd = state_pidfd(st);
 
+	if (pidfd < 0 && state_pid_foreign(st) && state_status(st) != STATUS_STOPPED)
+		die(EXIT_CANT_RUN, "%s: %s: its init is of another pid namespace (pid %d there): "
+		    "%s it from there", cmd, st->id, (int)st->pid, cmd);
 	thaw(st);
 	if (pidfd >= 0) {
 		if (timeout)

@@ -8,9 +8,11 @@
  *
  * The state root's .network folder (a dot name: no container ID, and list
  * skips it) holds the lease file, its lock, and one folder per launcher,
- * PID-STARTTIME, with the /etc files bound into the container. A launcher
- * that is gone (SIGKILLed) leaves its lease and folder: the next start
- * sweeps them, as the cgroups are swept.
+ * PID-RANDOM, with the /etc files bound into the container, flocked by its
+ * launcher while it lives: a lease names its launcher's folder. A launcher
+ * that is gone (SIGKILLed) leaves its lease and folder, unlocked: the next
+ * start sweeps them, as the cgroups are swept. Not by pid: launchers in
+ * other pid namespaces share the state root, with the same pids.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -336,10 +338,12 @@ static void for_each_route(int fd, void (*fn)(uint32_t dst, int len, int oif, vo
 /* The subnet and the lease file                                      */
 /* ------------------------------------------------------------------ */
 
+/* A launcher's folder in .network: "PID-RANDOM", flocked while it lives (hold_own_folder). */
+#define KEY_SIZE 32
+
 struct lease {
 	uint32_t addr;
-	pid_t pid;		/* the launcher's, with its start time */
-	unsigned long long start;
+	char key[KEY_SIZE];	/* the launcher's folder: its lock says it lives */
 	struct port_map ports[MAX_PORTS];
 	size_t ports_len;
 };
@@ -348,9 +352,17 @@ struct leases {
 	uint32_t net;		/* network order */
 	int prefix;
 	int forward_was;	/* ip_forward before the bridge was made */
+	size_t sweep_from;	/* the lease the next sweep looks at first */
 	struct lease *v;
 	size_t len;
 };
+
+/*
+ * A start or an exit looks at this many leases at most, each in turn: a
+ * look at every one made a start's cost grow with the containers on the
+ * bridge (an openat, a flock and a close each).
+ */
+#define SWEEP_LEASES 8
 
 static uint32_t prefix_mask(int prefix)
 {
@@ -410,87 +422,147 @@ static bool port_token(const char *tok, char *proto, char hip[INET_ADDRSTRLEN], 
 	return true;
 }
 
+/* One line of the lease file: the subnet's, or a lease's, "lease ADDR KEY [PORT...]". */
+static void parse_lease_line(struct leases *ls, char *line)
+{
+	struct lease l = { 0 };
+	char ip[INET_ADDRSTRLEN + 4], *save = NULL, *tok;
+	unsigned long long fw, from;
+
+	if (word_is(line, 0, "subnet") && nth_word(line, 1, ip, sizeof ip) &&
+	    word_is(line, 2, "forward") && word_number(line, 3, INT_MAX, &fw)) {
+		parse_subnet(ip, &ls->net, &ls->prefix);
+		ls->forward_was = (int)fw;
+		if (word_is(line, 4, "sweep") && word_number(line, 5, INT_MAX, &from))
+			ls->sweep_from = (size_t)from;
+		return;
+	}
+	if (!word_is(line, 0, "lease") || !nth_word(line, 1, ip, INET_ADDRSTRLEN) ||
+	    !nth_word(line, 2, l.key, sizeof l.key) || inet_pton(AF_INET, ip, &l.addr) != 1)
+		return;
+	strtok_r(line, " ", &save);
+	for (int i = 0; i < 2; i++)
+		strtok_r(NULL, " ", &save);
+	while ((tok = strtok_r(NULL, " ", &save)) && l.ports_len < MAX_PORTS) {
+		struct port_map *p = &l.ports[l.ports_len];
+		char proto, hip[INET_ADDRSTRLEN];
+		unsigned h, c;
+
+		if (port_token(tok, &proto, hip, &h, &c) && inet_pton(AF_INET, hip, &p->host_ip) == 1) {
+			*p = (struct port_map){ proto == 'u', p->host_ip, (uint16_t)h, (uint16_t)c };
+			l.ports_len++;
+		}
+	}
+	/* Doubled as it fills: one realloc a lease cost an mmap and a munmap each, past 50. */
+	if (!(ls->len & (ls->len - 1)))
+		ls->v = xrealloc(ls->v, (ls->len ? 2 * ls->len : 1) * sizeof *ls->v);
+	ls->v[ls->len++] = l;
+}
+
+/* The file, read whole at once: a read a KiB made its cost grow with the leases. */
 static void read_leases(int dir, struct leases *ls)
 {
-	FILE *f;
-	char line[2048], ip[INET_ADDRSTRLEN + 4];
-	int fd = openat(dir, "leases", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	autoclose int fd = openat(dir, "leases", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	char *text;
+	ssize_t n;
 
 	ls->len = 0;
 	ls->net = 0;
+	ls->sweep_from = 0;
 	if (fd < 0 && errno == ENOENT)
 		return;
-	if (fd < 0 || !(f = fdopen(fd, "r")))
+	if (fd < 0 || fstat(fd, &st))
 		die_errno("network: leases");
-	while (fgets(line, sizeof line, f)) {
-		struct lease l = { 0 };
-		char *save = NULL, *tok;
-		unsigned long long fw, pid;
-
-		if (word_is(line, 0, "subnet") && nth_word(line, 1, ip, sizeof ip) &&
-		    word_is(line, 2, "forward") && word_number(line, 3, INT_MAX, &fw)) {
-			parse_subnet(ip, &ls->net, &ls->prefix);
-			ls->forward_was = (int)fw;
-			continue;
-		}
-		if (!word_is(line, 0, "lease") || !nth_word(line, 1, ip, INET_ADDRSTRLEN) ||
-		    !word_number(line, 2, INT_MAX, &pid) || !word_number(line, 3, ULLONG_MAX, &l.start) ||
-		    inet_pton(AF_INET, ip, &l.addr) != 1)
-			continue;
-		l.pid = (pid_t)pid;
-		strtok_r(line, " \n", &save);
-		for (int i = 0; i < 3; i++)
-			strtok_r(NULL, " \n", &save);
-		while ((tok = strtok_r(NULL, " \n", &save)) && l.ports_len < MAX_PORTS) {
-			struct port_map *p = &l.ports[l.ports_len];
-			char proto, hip[INET_ADDRSTRLEN];
-			unsigned h, c;
-
-			if (port_token(tok, &proto, hip, &h, &c) &&
-			    inet_pton(AF_INET, hip, &p->host_ip) == 1) {
-				*p = (struct port_map){ proto == 'u', p->host_ip, (uint16_t)h,
-							(uint16_t)c };
-				l.ports_len++;
-			}
-		}
-		ls->v = xrealloc(ls->v, (ls->len + 1) * sizeof *ls->v);
-		ls->v[ls->len++] = l;
+	text = xrealloc(NULL, (size_t)st.st_size + 1);
+	while ((n = pread(fd, text, (size_t)st.st_size + 1, 0)) < 0 && errno == EINTR)
+		;
+	/* Never more than its size: write_leases renames a new file into place, whole. */
+	if (n < 0 || n > st.st_size)
+		die_errno("network: leases");
+	text[n] = '\0';
+	for (char *line = text, *end; *line; line = end) {
+		end = line + strcspn(line, "\n");
+		if (*end)
+			*end++ = '\0';
+		parse_lease_line(ls, line);
 	}
-	fclose(f);
+	free(text);
 }
 
 /* The whole file, under a temporary name, renamed into place; none when no lease is left. */
 static void write_leases(int dir, const struct leases *ls)
 {
-	FILE *f;
-	int fd;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	autoclose int fd = -1;
 
 	if (!ls->len) {
 		if (unlinkat(dir, "leases", 0) && errno != ENOENT)
 			log_warn("network: leases: %s", strerror(errno));
 		return;
 	}
-	fd = openat(dir, ".leases.new", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || !(f = fdopen(fd, "w")))
+	if (!f)
 		die_errno("network: leases");
-	fprintf(f, "subnet %s/%d forward %d\n", ip_text(ls->net), ls->prefix, ls->forward_was);
+	fprintf(f, "subnet %s/%d forward %d sweep %zu\n", ip_text(ls->net), ls->prefix,
+		ls->forward_was, ls->sweep_from);
 	for (size_t i = 0; i < ls->len; i++) {
 		const struct lease *l = &ls->v[i];
 
-		fprintf(f, "lease %s %d %llu", ip_text(l->addr), (int)l->pid, l->start);
+		fprintf(f, "lease %s %s", ip_text(l->addr), l->key);
 		for (size_t k = 0; k < l->ports_len; k++)
 			fprintf(f, " %c:%s:%u:%u", l->ports[k].udp ? 'u' : 't',
 				ip_text(l->ports[k].host_ip), l->ports[k].host_port,
 				l->ports[k].container_port);
 		fputc('\n', f);
 	}
-	if (fclose(f) || renameat(dir, ".leases.new", dir, "leases"))
+	if (fclose(f))
 		die_errno("network: leases");
+	/* One write, as one read: not one a KiB. */
+	fd = openat(dir, ".leases.new", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len ||
+	    renameat(dir, ".leases.new", dir, "leases"))
+		die_errno("network: leases");
+	free(text);
 }
 
-static bool launcher_alive(pid_t pid, unsigned long long start)
+/*
+ * A launcher's folder's name, "PID-RANDOM": a pid is unique in one pid
+ * namespace only, and the state root is shared by launchers in many (a
+ * CI runner's, a container's), each with its PID 1, 2, 3.
+ */
+static bool valid_key(const char *key)
 {
-	return pid > 0 && start && process_start_time(pid) == start;
+	size_t digits = strspn(key, "0123456789");
+
+	return digits && key[digits] == '-' && strspn(key + digits + 1, "0123456789abcdef") == 16 &&
+	       !key[digits + 17];
+}
+
+static void remove_files_dir(int dir, const char *name);
+
+/*
+ * Folder NAME, removed if no launcher holds it: it holds its folder's
+ * flock while it lives (hold_own_folder), and the kernel lets go of it at
+ * its death, in whatever pid namespace it ran. True if it is gone.
+ */
+static bool remove_unheld_folder(int dir, const char *name)
+{
+	autoclose int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP;
+	if (flock(fd, LOCK_EX | LOCK_NB))
+		return false;	/* held: its launcher lives (or another sweep has it) */
+	remove_files_dir(dir, name);	/* under its lock */
+	return true;
+}
+
+/* Whether lease KEY's launcher is gone (an older carapace's lease, keyed by pid: gone too). */
+static bool launcher_gone(int dir, const char *key)
+{
+	return !valid_key(key) || remove_unheld_folder(dir, key);
 }
 
 /* The host's end of the veth of ADDR: named after it, so that a sweep finds it. */
@@ -499,46 +571,89 @@ static void veth_name(char name[IFNAMSIZ], uint32_t addr)
 	snprintf(name, IFNAMSIZ, "cp%08x", ntohl(addr));
 }
 
-/* Drops the leases of launchers that are gone (SIGKILLed), and their veths. */
-static void sweep_leases(int nl, struct leases *ls)
+/* A lease of a launcher gone: its veth goes too, and the lease is marked for compact_leases. */
+static void drop_lease(int nl, struct lease *l)
 {
-	size_t kept = 0;
+	char veth[IFNAMSIZ];
 
-	for (size_t i = 0; i < ls->len; i++) {
-		char veth[IFNAMSIZ];
-
-		if (launcher_alive(ls->v[i].pid, ls->v[i].start)) {
-			ls->v[kept++] = ls->v[i];
-			continue;
-		}
-		veth_name(veth, ls->v[i].addr);
-		link_delete(nl, veth);	/* gone with its namespace, most likely */
-		log_debug("network: swept the lease of %s, launcher %d gone",
-			  ip_text(ls->v[i].addr), (int)ls->v[i].pid);
-	}
-	ls->len = kept;
+	veth_name(veth, l->addr);
+	link_delete(nl, veth);	/* gone with its namespace, most likely */
+	log_debug("network: swept the lease of %s, launcher %s gone", ip_text(l->addr), l->key);
+	l->addr = 0;	/* no lease's: .0 is the subnet's own */
 }
 
-static void pick_address(const struct leases *ls, struct lease *mine, const char *subnet)
+/* The leases that drop_lease left, out; the index that was NEXT's, after. */
+static size_t compact_leases(struct leases *ls, size_t next)
 {
-	uint32_t host_max = ~ntohl(prefix_mask(ls->prefix));
+	size_t kept = 0, from = 0;
 
+	for (size_t i = 0; i < ls->len; i++) {
+		if (i == next)
+			from = kept;
+		if (ls->v[i].addr)
+			ls->v[kept++] = ls->v[i];
+	}
+	ls->len = kept;
+	return from;
+}
+
+/*
+ * Drops the leases of launchers that are gone (SIGKILLed), their veths and
+ * folders: BUDGET of them looked at, from where the last sweep stopped, so
+ * that each lease comes round in turn and no start costs more with more
+ * containers on the bridge; and BUDGET more while all of those were gone
+ * (a dead lease costs one look, once), so that the last live one's exit
+ * finds none left and takes the bridge down.
+ */
+static void sweep_leases(int dir, int nl, struct leases *ls, size_t budget)
+{
+	bool all_gone = true;
+
+	while (ls->len && all_gone) {
+		size_t n = ls->len, at = ls->sweep_from % n, look = budget < n ? budget : n, from;
+
+		for (size_t k = 0; k < look; k++)
+			if (launcher_gone(dir, ls->v[(at + k) % n].key))
+				drop_lease(nl, &ls->v[(at + k) % n]);
+			else
+				all_gone = false;
+		from = compact_leases(ls, (at + look) % n);
+		ls->sweep_from = look == n ? 0 : from;
+	}
+}
+
+/*
+ * The lowest address that no lease has and whose veth is gone; false if
+ * none is left. The leases as a bitmap first: a look through all of them
+ * for each address cost O(N^2) with N on the bridge.
+ */
+static bool pick_address(const struct leases *ls, struct lease *mine)
+{
+	uint32_t hosts = ~ntohl(prefix_mask(ls->prefix)), base = ntohl(ls->net);
+	uint8_t *taken = xrealloc(NULL, hosts / 8 + 1);
+	bool found = false;
+
+	memset(taken, 0, hosts / 8 + 1);
+	for (size_t i = 0; i < ls->len; i++) {
+		uint32_t h = ntohl(ls->v[i].addr) - base;
+
+		if (h < hosts)
+			taken[h / 8] |= (uint8_t)(1u << (h % 8));
+	}
 	/* .1 is the bridge's; the last is the broadcast address. */
-	for (uint32_t h = 2; h < host_max; h++) {
-		uint32_t a = htonl(ntohl(ls->net) + h);
-		size_t i;
-
+	for (uint32_t h = 2; h < hosts && !found; h++) {
 		char veth[IFNAMSIZ];
 
-		for (i = 0; i < ls->len && ls->v[i].addr != a; i++)
-			;
-		veth_name(veth, a);
-		if (i == ls->len && !if_nametoindex(veth)) {	/* its last veth gone too */
-			mine->addr = a;
-			return;
+		if (taken[h / 8] & (1u << (h % 8)))
+			continue;
+		veth_name(veth, htonl(base + h));
+		if (!if_nametoindex(veth)) {	/* its last veth gone too */
+			mine->addr = htonl(base + h);
+			found = true;
 		}
 	}
-	die(EXIT_CANT_RUN, "--network bridge: no address left in %s", subnet);
+	free(taken);
+	return found;
 }
 
 /* ------------------------------------------------------------------ */
@@ -815,27 +930,41 @@ static void remove_files_dir(int dir, const char *name)
 	unlinkat(dir, name, AT_REMOVEDIR);
 }
 
-/* The folders PID-START of launchers that are gone. */
-static void sweep_files_dirs(int dir)
+/* The folders' sweep: .network's fd, and our own folder's name. */
+struct files_sweep {
+	int dir;
+	const char *own;
+};
+
+static enum sweep_kind look_at_files_dir(void *arg, int fd, const struct dirent *e)
 {
-	autoclose int d = fcntl(dir, F_DUPFD_CLOEXEC, 0);
-	DIR *ds = d >= 0 ? fdopendir(d) : NULL;
-	struct dirent *e;
+	const struct files_sweep *f = arg;
 
-	if (!ds)
-		return;
-	d = -1;	/* the DIR has it now */
-	while ((e = readdir(ds))) {
-		char *dash, *end = NULL;
-		long pid = strtol(e->d_name, &dash, 10);
-		unsigned long long start = *dash == '-' ? strtoull(dash + 1, &end, 10) : 0;
+	(void)fd;
+	if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) ||
+	    !strcmp(e->d_name, f->own))
+		return SWEEP_SKIP;
+	return SWEEP_ENTRY;
+}
 
-		/* "PID-START", all of it: what sscanf's "%d-%llu%c" == 2 took. */
-		if (dash != e->d_name && *dash == '-' && end != dash + 1 && !*end &&
-		    pid > 0 && pid <= INT_MAX && !launcher_alive((int)pid, start))
-			remove_files_dir(dir, e->d_name);
-	}
-	closedir(ds);
+static void take_files_dir(void *arg, const char *name)
+{
+	remove_unheld_folder(((const struct files_sweep *)arg)->dir, name);
+}
+
+/*
+ * The folders of launchers that are gone, SWEEP_LEASES of them, each in
+ * turn (sweep_round): a folder whose lock is free is a dead launcher's (or
+ * one a launcher has just made, which finds it gone once it has the lock,
+ * and makes another: hold_own_folder). A lease's folder goes with it too.
+ */
+static void sweep_files_dirs(int dir, const char *own)
+{
+	struct files_sweep f = { dir, own };
+	struct sweep s = { .budget = SWEEP_LEASES, .look = look_at_files_dir,
+			   .take = take_files_dir, .arg = &f };
+
+	sweep_round(dir, "user.carapace.sweep-from", &s);
 }
 
 /*
@@ -931,11 +1060,12 @@ static char *etc_text(const struct container *c, const struct runtime *rt, int w
 
 static struct {
 	const char *root;	/* the state root */
-	char name[64];		/* our folder in .network */
+	char name[KEY_SIZE];	/* our folder in .network */
+	int held;		/* its fd, flocked while we live; else -1 */
 	struct runtime *rt;
 	int lock;		/* the lock file's fd while we hold it; else -1 */
 	bool registered;
-} self = { .lock = -1 };
+} self = { .held = -1, .lock = -1 };
 
 static void unlock_dir(void)
 {
@@ -989,28 +1119,44 @@ static bool ports_clash(const struct port_map *a, const struct port_map *b)
 	       (!a->host_ip || !b->host_ip || a->host_ip == b->host_ip);
 }
 
+/*
+ * The live lease that publishes P, or NULL: one of a launcher gone is
+ * dropped here, as the bounded sweep may not have come round to it.
+ */
+static const struct lease *port_holder(const struct port_map *p, struct leases *ls, int dir,
+				       int nl)
+{
+	for (size_t l = 0; l < ls->len; l++)
+		for (size_t k = 0; ls->v[l].addr && k < ls->v[l].ports_len; k++)
+			if (ports_clash(p, &ls->v[l].ports[k])) {
+				if (!launcher_gone(dir, ls->v[l].key))
+					return &ls->v[l];
+				drop_lease(nl, &ls->v[l]);
+			}
+	return NULL;
+}
+
 /* Each -p port: no other lease's, and free on the host (a listener there would be shadowed). */
-static void check_ports(const struct container *c, const struct leases *ls)
+static void check_ports(const struct container *c, struct leases *ls, int dir, int nl)
 {
 	for (size_t i = 0; i < c->network.ports_len; i++) {
 		const struct port_map *p = &c->network.ports[i];
+		const struct lease *holder = port_holder(p, ls, dir, nl);
 		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(p->host_port),
 					  .sin_addr.s_addr = p->host_ip };
-		autoclose int fd = socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) |
-					  SOCK_CLOEXEC, 0);
+		autoclose int fd = -1;
 
-		for (size_t l = 0; l < ls->len; l++)
-			for (size_t k = 0; k < ls->v[l].ports_len; k++)
-				if (ports_clash(p, &ls->v[l].ports[k]))
-					die(EXIT_CANT_RUN, "-p: host port %u/%s: already published "
-					    "for %s", p->host_port, p->udp ? "udp" : "tcp",
-					    ip_text(ls->v[l].addr));
+		if (holder)
+			die(EXIT_CANT_RUN, "-p: host port %u/%s: already published for %s",
+			    p->host_port, p->udp ? "udp" : "tcp", ip_text(holder->addr));
+		fd = socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
 		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa))
 			die(EXIT_CANT_RUN, "-p: host port %u/%s: %s", p->host_port,
 			    p->udp ? "udp" : "tcp", errno == EADDRINUSE ?
 			    "already in use on the host" : strerror(errno));
 	}
+	ls->sweep_from = compact_leases(ls, ls->sweep_from);
 }
 
 /* Under the lock: the stale swept, an address taken, the bridge and the table as the leases say. */
@@ -1018,17 +1164,20 @@ static void take_lease(const struct container *c, struct runtime *rt, int dir)
 {
 	const char *subnet = c->network.subnet ? c->network.subnet : NETWORK_DEFAULT_SUBNET;
 	struct leases ls = { 0 };
-	struct lease mine = { .pid = getpid(), .start = process_start_time(getpid()) };
+	struct lease mine = { 0 };
 	autoclose int nl = nl_open();
 	uint32_t net;
 	int prefix;
 	size_t before;
 
+	snprintf(mine.key, sizeof mine.key, "%s", self.name);
 	parse_subnet(subnet, &net, &prefix);
 	lock_dir(dir, &self.lock);
 	read_leases(dir, &ls);
 	before = ls.len;
-	sweep_leases(nl, &ls);
+	sweep_leases(dir, nl, &ls, SWEEP_LEASES);
+	if (ls.len && (ls.net != net || ls.prefix != prefix))	/* all, before a refusal */
+		sweep_leases(dir, nl, &ls, ls.len);
 	if (!ls.len && if_nametoindex(NETWORK_BRIDGE))
 		remove_bridge(nl, &ls);	/* a stale one, from a launcher gone */
 	if (ls.len && (ls.net != net || ls.prefix != prefix))
@@ -1038,8 +1187,12 @@ static void take_lease(const struct container *c, struct runtime *rt, int dir)
 	ls.prefix = prefix;
 	if (!ls.len)
 		check_subnet_free(nl, &ls, subnet);
-	check_ports(c, &ls);
-	pick_address(&ls, &mine, subnet);
+	check_ports(c, &ls, dir, nl);
+	if (!pick_address(&ls, &mine)) {	/* full: maybe of leases the sweep has not seen */
+		sweep_leases(dir, nl, &ls, ls.len);
+		if (!pick_address(&ls, &mine))
+			die(EXIT_CANT_RUN, "--network bridge: no address left in %s", subnet);
+	}
 	if (c->network.ports_len)
 		memcpy(mine.ports, c->network.ports, c->network.ports_len * sizeof *mine.ports);
 	mine.ports_len = c->network.ports_len;
@@ -1080,13 +1233,13 @@ static void give_lease_back(int dir, struct runtime *rt)
 	 */
 	read_leases(dir, &ls);
 	for (size_t i = 0; i < ls.len; i++)
-		if (ls.v[i].addr != rt->net.addr || ls.v[i].pid != getpid())
+		if (ls.v[i].addr != rt->net.addr || strcmp(ls.v[i].key, self.name))
 			ls.v[kept++] = ls.v[i];
 		else
 			ported |= ls.v[i].ports_len > 0;
 	swept = ls.len = kept;
 	if (nl >= 0)
-		sweep_leases(nl, &ls);
+		sweep_leases(dir, nl, &ls, SWEEP_LEASES);
 	write_leases(dir, &ls);
 	if (!ls.len && nl >= 0)
 		remove_bridge(nl, &ls);
@@ -1111,9 +1264,13 @@ static void network_cleanup(void)
 	for (size_t i = 0; i < 3; i++)
 		if (rt->net.files[i] > 0)
 			close(rt->net.files[i]);
-	remove_files_dir(dir, self.name);
+	/* The lease first: while it is in the file, our folder is there and held. */
 	if (rt->net.leased)
 		give_lease_back(dir, rt);
+	remove_files_dir(dir, self.name);
+	if (self.held >= 0)
+		close(self.held);
+	self.held = -1;
 	unlinkat(top, ".network", AT_REMOVEDIR);	/* when no one else's is in it */
 }
 
@@ -1145,7 +1302,7 @@ static int detached_file(int dir, const char *file, bool *remount)
 }
 
 /*
- * Our folder, PID-START, with the three files. Root makes each a detached
+ * Our folder, PID-RANDOM, with the three files. Root makes each a detached
  * bind here, which init inherits (in a user namespace, init could not
  * even reach the state root); an ordinary user's init opens its own
  * folder by path, before its root change.
@@ -1265,6 +1422,42 @@ static void start_pasta(const struct container *c, pid_t init)
 }
 
 /*
+ * .network and our folder in it, made, then flocked for our life: the lock
+ * says that we live, to a sweep in any pid namespace (folder_held). A
+ * sweep may take it, empty, before we have the lock: we make another.
+ * The fd of .network, or -1 with errno.
+ */
+static int hold_own_folder(const char *root)
+{
+	struct stat held, named;
+	unsigned long long r;
+	int dir;
+
+	for (int tries = 0; tries < 5 && (dir = open_network_dir(root)) >= 0; tries++) {
+		if (syscall(SYS_getrandom, &r, sizeof r, 0) != sizeof r)
+			die_errno("network: getrandom");
+		snprintf(self.name, sizeof self.name, "%d-%016llx", (int)getpid(), r);
+		if (mkdirat(dir, self.name, 0755) && errno != ENOENT && errno != EEXIST)
+			die_errno("network: %s/.network/%s", root, self.name);
+		/* ENOENT: .network was removed meanwhile, empty; EEXIST: a name taken. */
+		self.held = openat(dir, self.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		while (self.held >= 0 && flock(self.held, LOCK_EX))
+			if (errno != EINTR)
+				die_errno("network: %s/.network/%s: lock", root, self.name);
+		if (self.held >= 0 && !fstat(self.held, &held) &&
+		    !fstatat(dir, self.name, &named, AT_SYMLINK_NOFOLLOW) &&
+		    held.st_ino == named.st_ino && held.st_dev == named.st_dev && held.st_nlink)
+			return dir;
+		if (self.held >= 0)
+			close(self.held);
+		self.held = -1;
+		close(dir);
+		errno = ENOENT;
+	}
+	return -1;
+}
+
+/*
  * The launcher, before the clone: the namespace to join, the lease, the
  * bridge and the rules, the /etc files. Whatever is made is undone when
  * the launcher exits, whatever way it exits.
@@ -1292,26 +1485,15 @@ void network_prepare(const struct container *c, struct runtime *rt, const struct
 		log_debug("network: no state root (XDG_RUNTIME_DIR): no /etc files of carapace's");
 		return;
 	}
-	snprintf(self.name, sizeof self.name, "%d-%llu", (int)getpid(),
-		 process_start_time(getpid()));
 	/* Our folder in it, made at once: an empty .network may go (network_cleanup). */
-	for (int tries = 0; tries < 5 && (dir = open_network_dir(self.root)) >= 0; tries++) {
-		if (!mkdirat(dir, self.name, 0755))
-			break;
-		if (errno != ENOENT)
-			die_errno("network: %s/.network/%s", self.root, self.name);
-		close(dir);	/* removed meanwhile, empty: again */
-		dir = -1;
-		errno = ENOENT;
-	}
-	if (dir < 0) {
+	if ((dir = hold_own_folder(self.root)) < 0) {
 		if (c->network.mode == NET_BRIDGE && !rt->rootless)
 			die_errno("network: %s/.network", self.root);
 		log_debug("network: %s/.network: %s: no /etc files of carapace's", self.root,
 			  strerror(errno));
 		return;
 	}
-	sweep_files_dirs(dir);
+	sweep_files_dirs(dir, self.name);
 	self.rt = rt;
 	if (!self.registered)
 		on_launcher_exit(network_cleanup);

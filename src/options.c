@@ -2019,8 +2019,7 @@ static void cgroup_defaults(struct container *c, bool rootless)
 	if (rootless && !any)
 		c->limits.name = NULL;
 	else if ((any || !c->privileges.privileged) && !c->limits.name)
-		c->limits.name = xasprintf("carapace-%d-%lx", (int)getpid(),
-					   (unsigned long)now_ms() & 0xffffff);
+		c->limits.name = made_up_name();
 }
 
 /*

@@ -415,8 +415,10 @@ void state_write(const struct oci_state *st)
 
 	if (!f)
 		die_errno("state: %s", st->id);
-	fprintf(f, "pid %d\nstart_time %llu\nstarted %d\nowner %u\ncreated ", (int)st->pid,
-		st->start_time, st->started, (unsigned)st->owner);
+	/* The pid's namespace: the first writer's, the launcher's, which wrote the pid. */
+	fprintf(f, "pid %d\nstart_time %llu\npidns %llu\nstarted %d\nowner %u\ncreated ",
+		(int)st->pid, st->start_time, st->pidns ? st->pidns : own_pid_namespace(),
+		st->started, (unsigned)st->owner);
 	put_escaped(f, st->created ? st->created : "");
 	fputs("\nbundle ", f);
 	put_escaped(f, st->bundle ? st->bundle : "");
@@ -455,6 +457,8 @@ static void parse_state_line(struct oci_state *st, char *line)
 		st->pid = (pid_t)strtol(value, NULL, 10);
 	else if (!strcmp(key, "start_time"))
 		st->start_time = strtoull(value, NULL, 10);
+	else if (!strcmp(key, "pidns"))
+		st->pidns = strtoull(value, NULL, 10);
 	else if (!strcmp(key, "started"))
 		st->started = *value == '1';
 	else if (!strcmp(key, "owner"))
@@ -630,76 +634,36 @@ static void sweep_folder(const struct oci_args *a, const char *name)
 	state_close(&st);
 }
 
-/*
- * Sweeps the folders that FD lists from where it stands, up to *BUDGET of
- * them and to the one named STOP; the first one's name goes in FIRST (if
- * not NULL), and *POS is the place after the last one looked at. False
- * once the budget is spent.
- */
-static bool sweep_listed(const struct oci_args *a, int fd, int *budget, const char *stop,
-			 char *first, size_t first_size, int64_t *pos)
+/* A state root's entry: a container's folder to sweep, or a create's leftover .new-, swept here. */
+static enum sweep_kind look_at_entry(void *arg, int fd, const struct dirent *e)
 {
-	char buf[1024];
-	ssize_t n;
+	(void)arg;
+	if (!strncmp(e->d_name, ".new-", 5)) {
+		remove_unheld_new_folder(fd, e->d_name);	/* a create killed before its rename */
+		return SWEEP_ASIDE;
+	}
+	return e->d_name[0] != '.' && valid_container_id(e->d_name) ? SWEEP_ENTRY : SWEEP_SKIP;
+}
 
-	while (*budget > 0 && (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
-		for (ssize_t off = 0; off < n && *budget > 0;) {
-			const struct dirent *e = (const struct dirent *)(buf + off);
-
-			off += e->d_reclen;
-			if (!strncmp(e->d_name, ".new-", 5)) {
-				remove_unheld_new_folder(fd, e->d_name);	/* a create killed before its rename */
-				--*budget;
-			} else if (e->d_name[0] != '.' && valid_container_id(e->d_name)) {
-				if (stop && !strcmp(e->d_name, stop))
-					return false;
-				if (first && !*first)
-					snprintf(first, first_size, "%s", e->d_name);
-				sweep_folder(a, e->d_name);
-				--*budget;
-			}
-			*pos = e->d_off;
-		}
-	return *budget > 0;
+static void take_folder(void *arg, const char *name)
+{
+	sweep_folder(arg, name);
 }
 
 /*
  * What the runs killed with SIGKILL left under --root, cleaned: run calls
- * it before it registers. SWEEP_FOLDERS of them at most, from where the
- * last sweep stopped to the end, then from the start to the first one
- * seen: all of them where they are few, each one in turn where they are
- * many. (No place kept, where the root takes no user xattr: from a random
- * one, which on a hashed listing is as good.) A command that names a
- * container, and list, clean up what they look at whatever the sweep did.
+ * it before it registers. SWEEP_FOLDERS of them at most, each one in turn
+ * (sweep_round). A command that names a container, and list, clean up
+ * what they look at whatever the sweep did.
  */
 void state_sweep(const struct oci_args *a)
 {
 	autoclose int fd = open(state_root_path(a), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	autoclose int again = -1;
-	int64_t from = 0, pos;
-	int budget = SWEEP_FOLDERS;
-	char first[256] = "";
+	struct sweep s = { .budget = SWEEP_FOLDERS, .look = look_at_entry, .take = take_folder,
+			   .arg = (void *)a };
 
-	if (fd < 0)
-		return;
-	if (fgetxattr(fd, SWEEP_FROM, &from, sizeof from) != sizeof from)
-		from = errno == ENOTSUP ? (int64_t)(((uint32_t)getpid() * 2654435761u ^
-						     (uint32_t)now_ms()) % INT_MAX) : 0;
-	if (from < 0 || lseek(fd, from, SEEK_SET) != from)	/* a place the listing refuses */
-		from = 0;
-	if (!from && lseek(fd, 0, SEEK_SET))
-		return;
-	pos = from;
-	/*
-	 * The start again through a new fd: ext4 lists nothing after an lseek
-	 * back to 0 from its end (it keeps the hash it was at unless the place
-	 * it last stopped differs, and a listing begun at the end stopped at 0).
-	 */
-	if (sweep_listed(a, fd, &budget, NULL, first, sizeof first, &pos) && from > 0 &&
-	    (again = open(state_root_path(a), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
-		sweep_listed(a, again, &budget, *first ? first : NULL, NULL, 0, &pos);
-	if (pos != from)
-		fsetxattr(fd, SWEEP_FROM, &pos, sizeof pos, 0);
+	if (fd >= 0)
+		sweep_round(fd, SWEEP_FROM, &s);
 }
 
 /* The run's owner lock, taken for the life of the process (run, or run -d's monitor). */
@@ -804,9 +768,20 @@ unsigned long long process_start_time(pid_t pid)
 	return t;
 }
 
+/*
+ * Whether ST's pid is another pid namespace's (its launcher's was not
+ * ours: a CI runner's, a container's): it names another process here, or
+ * none, even with the same start time. Not ours to signal, nor to judge.
+ */
+bool state_pid_foreign(const struct oci_state *st)
+{
+	return st->pid > 0 && st->pidns && own_pid_namespace() && st->pidns != own_pid_namespace();
+}
+
 static bool init_alive(const struct oci_state *st)
 {
-	return st->pid > 0 && st->start_time && process_start_time(st->pid) == st->start_time;
+	return st->pid > 0 && st->start_time && !state_pid_foreign(st) &&
+	       process_start_time(st->pid) == st->start_time;
 }
 
 /*
@@ -829,6 +804,12 @@ static bool container_frozen(const struct oci_state *st)
  */
 enum oci_status state_status(const struct oci_state *st)
 {
+	/* Another namespace's: a run's owner lock says, from any; an OCI init's, nothing. */
+	if (state_pid_foreign(st)) {
+		if (st->exited || state_owner_alive(st) == 0)
+			return STATUS_STOPPED;
+		return st->started ? STATUS_RUNNING : STATUS_CREATED;
+	}
 	if (!st->pid || !init_alive(st))
 		return STATUS_STOPPED;
 	if (!st->started)

@@ -345,6 +345,108 @@ int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * A container's name when none is given, "carapace-PID-RANDOM": its cgroup
+ * leaf's and its state folder's, shared by launchers in other pid
+ * namespaces, whose pids are the same (and whose clocks may be: the time
+ * was the second half until now). A clash is refused, never shared.
+ */
+char *made_up_name(void)
+{
+	uint32_t r;
+
+	if (syscall(SYS_getrandom, &r, sizeof r, 0) != sizeof r)
+		die_errno("getrandom");
+	return xasprintf("carapace-%d-%06x", (int)getpid(), (unsigned)(r & 0xffffff));
+}
+
+/*
+ * Sweeps what FD's folder lists from where it stands, as struct sweep
+ * says (src/cgroup.c's leaves, src/state.c's folders): up to S->budget
+ * entries, and to the one named S->stop. False once the budget is spent.
+ */
+bool sweep_listed(int fd, struct sweep *s)
+{
+	char buf[1024];
+	ssize_t n;
+
+	while (s->budget > 0 && (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
+		for (ssize_t off = 0; off < n && s->budget > 0;) {
+			const struct dirent *e = (const struct dirent *)(buf + off);
+			enum sweep_kind kind;
+
+			off += e->d_reclen;
+			kind = s->look(s->arg, fd, e);
+			if (kind == SWEEP_ENTRY) {
+				if (s->stop && !strcmp(e->d_name, s->stop))
+					return false;
+				if (s->first && !*s->first)
+					snprintf(s->first, s->first_size, "%s", e->d_name);
+				s->take(s->arg, e->d_name);
+			}
+			if (kind != SWEEP_SKIP)
+				--s->budget;
+			s->pos = e->d_off;
+		}
+	return s->budget > 0;
+}
+
+/*
+ * A sweep of FD's folder as S says (its budget, look and take), from where
+ * the last one stopped, kept in FD's xattr PLACE, to the end, then from the
+ * start to the first one seen: all of them where they are few, each one in
+ * turn where they are many. (No place kept, where the folder takes no user
+ * xattr: from a random one, which on a hashed listing is as good.)
+ */
+void sweep_round(int fd, const char *place, struct sweep *s)
+{
+	autoclose int again = -1;
+	int64_t from = 0;
+	char first[256] = "";
+
+	s->stop = NULL;
+	s->first = first;
+	s->first_size = sizeof first;
+	if (fgetxattr(fd, place, &from, sizeof from) != sizeof from)
+		from = errno == ENOTSUP ? (int64_t)(((uint32_t)getpid() * 2654435761u ^
+						     (uint32_t)now_ms()) % INT_MAX) : 0;
+	if (from < 0 || lseek(fd, from, SEEK_SET) != from)	/* a place the listing refuses */
+		from = 0;
+	if (!from && lseek(fd, 0, SEEK_SET))
+		return;
+	s->pos = from;
+	/*
+	 * The start again through a new open of the folder: ext4 lists nothing
+	 * after an lseek back to 0 from its end (it keeps the hash it was at
+	 * unless the place it last stopped differs, and a listing begun at the
+	 * end stopped at 0).
+	 */
+	if (sweep_listed(fd, s) && from > 0 &&
+	    (again = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		s->stop = *first ? first : NULL;
+		s->first = NULL;
+		sweep_listed(again, s);
+	}
+	s->first = NULL;
+	if (s->pos != from)
+		fsetxattr(fd, place, &s->pos, sizeof s->pos, 0);
+}
+
+/*
+ * Our pid namespace's inode: a pid means something in its namespace only,
+ * and launchers in many (a CI runner's, a container's) share the cgroups
+ * and the state root. 0 where /proc says nothing.
+ */
+unsigned long long own_pid_namespace(void)
+{
+	static unsigned long long ino;
+	struct stat st;
+
+	if (!ino && !stat("/proc/self/ns/pid", &st))
+		ino = (unsigned long long)st.st_ino;
+	return ino;
+}
+
 /* The new mount API; musl has no wrappers. */
 int sys_open_tree(int dfd, const char *path, unsigned flags)
 {

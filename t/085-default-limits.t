@@ -124,6 +124,27 @@ for h in "$P" "$M"; do
 	rmdir "$h/$parent/foreign" "$h/$parent/alive"
 	python3 -c 'import os, sys; os.removexattr(sys.argv[1], sys.argv[2])' "$h/$parent" "trusted.carapace.new.$$"
 done
+# A note names its launcher's pid namespace too, "<pidns>-<pid>": a pid means
+# something in its namespace only, and launchers in many share the cgroups.
+# One of ours with a dead pid is swept; another namespace's is not judged here.
+NS=$(stat -Lc %i /proc/self/ns/pid)
+OWN=$(printf '%x' "$NS") OTHER=$(printf '%x' $((NS + 1)))
+for h in "$P" "$M"; do
+	mkdir "$h/$parent/halfns" "$h/$parent/otherns"
+	xattr "$h/$parent" set "trusted.carapace.new.$OWN-$dead" halfns
+	xattr "$h/$parent" set "trusted.carapace.new.$OTHER-$dead" otherns
+done
+run cara --cgroup-parent "$parent" --pids 10 true
+ok "a dead launcher of our pid namespace: its noted leaf is swept" \
+	test ! -e "$P/$parent/halfns" -a ! -e "$M/$parent/halfns"
+ok "another pid namespace's noted leaf stays: its pid says nothing here" \
+	test -d "$P/$parent/otherns" -a -d "$M/$parent/otherns"
+is "$(xattr "$P/$parent" list)" "trusted.carapace.new.$OTHER-$dead" "and so does its note, alone"
+for h in "$P" "$M"; do
+	rmdir "$h/$parent/otherns"
+	python3 -c 'import os, sys; os.removexattr(sys.argv[1], sys.argv[2])' "$h/$parent" \
+		"trusted.carapace.new.$OTHER-$dead"
+done
 # The same moment for a parent folder that carapace makes: its note is on the
 # folder above, two levels above the leaf.
 for h in "$P" "$M"; do

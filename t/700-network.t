@@ -12,14 +12,8 @@
 for t in unshare nsenter ip nft; do
 	command -v $t >/dev/null || skip_all "no $t"
 done
-if [ "${1:-}" != --in-netns ]; then
-	unshare --net bash "$0" --in-netns $$
-	exit $?
-fi
-OUTER=$2
-outer_state() { nsenter --net="/proc/$OUTER/ns/net" sh -c 'ip -d link; nft list ruleset'; }
+in_own_netns "$@"
 OUTER_BEFORE=$(outer_state)
-ip link set lo up || { echo "Bail out! lo up"; exit 1; }
 LINKS_BEFORE=$(ip -d link)
 FORWARD_BEFORE=$(cat /proc/sys/net/ipv4/ip_forward)
 
@@ -28,17 +22,6 @@ net() { "$CARAPACE" --root "$STATE" run -q -r "$ROOTFS" --cgroup-parent "$TEST_C
 # net_bg ARGS... &: the same, with $! carapace's own pid.
 net_bg() { exec "$CARAPACE" --root "$STATE" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" "$@"; }
 get() { timeout 5 busybox wget -q -O- "$1" 2>/dev/null; }
-# settle: until no carapace veth is left (at most 10 s). A container's veth
-# goes with its namespace, which the kernel tears down after the end: an
-# address is given again only once its veth is gone.
-settle() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		ip -o link | grep -q ': cp[0-9a-f]\{8\}[@:]' || return 0
-		sleep 0.05
-	done
-	diag "a veth is still there: $(ip -o link | grep -o 'cp[0-9a-f]\{8\}')"
-}
 snapshot_host
 
 # one_line: RC 125 and one line of error, beginning "carapace: ".
@@ -60,7 +43,7 @@ isnt "$RC" 0 "the bound /etc files are read-only"
 is "$(cat "$ROOTFS/etc/hostname")" "$HOSTNAME_BEFORE" "the rootfs's /etc/hostname is untouched"
 ok "no /etc/resolv.conf made in the rootfs" test ! -e "$ROOTFS/etc/resolv.conf"
 run net -- grep ' /etc/hosts ' /proc/self/mountinfo
-like "$OUT" "/.network/[0-9]+-[0-9]+/hosts /etc/hosts ro," "/etc/hosts is bound from carapace's state folder"
+like "$OUT" "/.network/[0-9]+-[0-9a-f]{16}/hosts /etc/hosts ro," "/etc/hosts is bound from carapace's state folder"
 ok "the state root's .network is gone after the run" test ! -e "$STATE/.network"
 
 # --- host
@@ -142,7 +125,7 @@ like "$OUT" "10.89.0.2.b1" "/etc/hosts has the container's address and name"
 settle
 net_bg --network bridge --name c7a -- sleep 30 &
 L1=$!
-for _ in $(seq 100); do grep -q "^lease 10.89.0.2 $L1 " "$STATE/.network/leases" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q "^lease 10.89.0.2 $L1-" "$STATE/.network/leases" 2>/dev/null && break; sleep 0.1; done
 sleep 0.3
 run net --network bridge -- sh -c 'ip -4 addr show eth0; ping -c 1 -W 2 10.89.0.2'
 like "$OUT" "inet 10.89.0.3/24" "a second container has the next address"
@@ -152,7 +135,7 @@ one_line "another --subnet while the bridge has containers" "--subnet: 10.91.0.0
 
 # --- the launcher SIGKILLed: its lease and folder are swept at the next start
 { kill -KILL "$L1"; wait "$L1"; } 2>/dev/null
-like "$(cat "$STATE/.network/leases")" "lease 10.89.0.2 $L1 " "a SIGKILLed launcher leaves its lease"
+like "$(cat "$STATE/.network/leases")" "lease 10.89.0.2 $L1-[0-9a-f]{16}\b" "a SIGKILLed launcher leaves its lease"
 run net --network bridge -- sh -c 'ip -4 addr show eth0'
 like "$OUT" "inet 10.89.0.2/24" "the next start sweeps it: the address is free again"
 ok "no lease file once no container runs" test ! -e "$STATE/.network/leases"

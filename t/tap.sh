@@ -484,3 +484,30 @@ probe_rootfs() {
 	musl-gcc -static -O2 -isystem "$TOP/build/include" -o "$1/bin/seccomp-probe" \
 		"$TOP/t/seccomp-probe.c" || skip_all "can't build t/seccomp-probe.c"
 }
+
+# The network tests' own namespace (t/700, t/715, t/720): in_own_netns "$@",
+# first thing, runs the test again in a network namespace it makes (unshare
+# --net), lo up there; the bridge, the rules, every address and port live
+# there and vanish with it. outer_state prints the namespace the test was
+# started in, which must be the same at the end.
+in_own_netns() {
+	if [ "${1:-}" != --in-netns ]; then
+		unshare --net bash "$0" --in-netns $$
+		exit $?
+	fi
+	_tap_outer=$2
+	ip link set lo up || { echo "Bail out! lo up"; exit 1; }
+}
+outer_state() { nsenter --net="/proc/$_tap_outer/ns/net" sh -c 'ip -d link; nft list ruleset'; }
+
+# settle [N]: until N carapace veths are left (0), at most 10 s. A container's
+# veth goes with its namespace, which the kernel tears down after the end:
+# an address is given again only once its veth is gone.
+settle() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ "$(ip -o link | grep -c ': cp[0-9a-f]\{8\}[@:]')" -le "${1:-0}" ] && return 0
+		sleep 0.05
+	done
+	diag "a veth is still there: $(ip -o link | grep -o 'cp[0-9a-f]\{8\}')"
+}
