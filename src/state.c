@@ -150,7 +150,8 @@ static bool folder_linked(int dir_fd)
  */
 static void new_folder_name(const char *id, char name[static NAME_MAX + 1])
 {
-	snprintf(name, NAME_MAX + 1, ".new-%s", id);
+	if (snprintf(name, NAME_MAX + 1, ".new-%s", id) > NAME_MAX)	/* check_id's ID_MAX keeps it in */
+		die(EXIT_CANT_RUN, "%.64s: not a valid container ID (longer than %d bytes)", id, ID_MAX);
 }
 
 /*
