@@ -369,6 +369,8 @@ static void create_container(const struct container *c, struct runtime *rt,
 	} else {
 		send_to_init(l, MSG_GO, -1);
 	}
+	if (rt->cg.made)	/* while init sets up: off the start's critical path */
+		sweep_cgroups(&rt->cg, c);
 }
 
 /* Quiet if init is gone: then supervise() says how it ended. */

@@ -780,6 +780,7 @@ void validate_spec(const struct container *c, struct runtime *rt);
 void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless);
 void plan_cgroups(struct cgroups *cg, const struct container *c, bool rootless);
 void make_cgroups(struct cgroups *cg, const struct container *c);
+void sweep_cgroups(const struct cgroups *cg, const struct container *c);
 void join_cgroups(const struct cgroups *cg, pid_t pid, bool v2_done);
 void cgroups_open_self_join(struct cgroups *cg);
 void cgroups_join_self(const struct cgroups *cg);

@@ -619,13 +619,17 @@ static void sweep_new_leaf_notes(const struct cgroups *cg, const char *parent)
 struct swept_parent {
 	const struct cgroups *cg;
 	const char *dir_path;
+	const char *own;	/* the run's own leaf, made already: passed over */
 };
 
-/* A leaf is a folder: no file, nor a dot name. */
+/* A leaf is a folder: no file, nor a dot name, nor ours (outside the budget). */
 static enum sweep_kind look_at_leaf(void *arg, int fd, const struct dirent *e)
 {
-	(void)arg;
+	const struct swept_parent *p = arg;
+
 	(void)fd;
+	if (p->own && !strcmp(e->d_name, p->own))
+		return SWEEP_SKIP;
 	return e->d_type != DT_DIR || e->d_name[0] == '.' ? SWEEP_SKIP : SWEEP_ENTRY;
 }
 
@@ -646,16 +650,15 @@ static void take_leaf(void *arg, const char *name)
  * leaf still busy goes another time. A clash of names sweeps that leaf.
  */
 static void sweep_parent(const struct cgroups *cg, const char *mount, const char *parent,
-			 const char *unused)
+			 const char *own)
 {
 	char *dir_path = xasprintf("%s/%s", mount, parent), first[256] = "";
 	autoclose int fd = open(dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct swept_parent p = { cg, dir_path };
+	struct swept_parent p = { cg, dir_path, own };
 	struct sweep s = { .budget = SWEEP_LEAVES, .first = first, .first_size = sizeof first,
 			   .look = look_at_leaf, .take = take_leaf, .arg = &p };
 	uint32_t from = 2 + ((uint32_t)getpid() * 2654435761u ^ (uint32_t)now_ms()) % (INT_MAX - 3);
 
-	(void)unused;
 	/* The notes of the path's folders, on each one's own parent, from the top. */
 	for (char *slash = dir_path + strlen(mount); slash; slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
@@ -1243,7 +1246,6 @@ void plan_cgroups(struct cgroups *cg, const struct container *c, bool rootless)
 /* Before the clone: the planned leaves exist and hold every limit. */
 void make_cgroups(struct cgroups *cg, const struct container *c)
 {
-	for_each_hierarchy(cg, sweep_parent, c->limits.parent, NULL);
 	cg->parent = c->limits.parent;
 	cgroups_at_exit = cg;
 	on_launcher_exit(remove_cgroups_at_exit);
@@ -1268,6 +1270,19 @@ void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless
 {
 	plan_cgroups(cg, c, rootless);
 	make_cgroups(cg, c);
+	sweep_cgroups(cg, c);
+}
+
+/*
+ * The stale leaves of killed launchers, SWEEP_LEAVES at most in each
+ * hierarchy. Nothing of ours depends on it (a clash of names sweeps that
+ * leaf as it is made): the launcher calls it after the clone, while init
+ * sets the container up on another CPU, and not before (0.3 ms a start
+ * on a hybrid host's 10 hierarchies, in the critical path).
+ */
+void sweep_cgroups(const struct cgroups *cg, const struct container *c)
+{
+	for_each_hierarchy(cg, sweep_parent, c->limits.parent, c->limits.name);
 }
 
 /* After the clone, for what CLONE_INTO_CGROUP and init's self_join didn't do. */
