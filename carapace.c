@@ -375,6 +375,11 @@ static void create_container(const struct container *c, struct runtime *rt,
 	} else {
 		send_to_init(l, MSG_GO, -1);
 	}
+	/* While init sets up: off the start's critical path, and before its start. */
+	if (confine_devices_later(&rt->cg, c, l->init) && rt->state)
+		state_note_cgroups(rt->state, &rt->cg);
+	if (rt->cg.made)
+		sweep_cgroups(&rt->cg, c);
 }
 
 /* Quiet if init is gone: then supervise() says how it ended. */

