@@ -375,10 +375,7 @@ static void create_container(const struct container *c, struct runtime *rt,
 	} else {
 		send_to_init(l, MSG_GO, -1);
 	}
-	/* While init sets up: off the start's critical path, and before its start. */
-	if (confine_devices_later(&rt->cg, c, l->init) && rt->state)
-		state_note_cgroups(rt->state, &rt->cg);
-	if (rt->cg.made)
+	if (rt->cg.made)	/* while init sets up: off the start's critical path */
 		sweep_cgroups(&rt->cg, c);
 }
 

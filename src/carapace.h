@@ -448,7 +448,6 @@ struct cgroups {
 	const char *parent;
 	bool rootless;			/* run by an ordinary user */
 	bool devices_confined;		/* a device cgroup guards the host's devices */
-	bool devices_later;		/* its program: loaded after the clone */
 	bool v2_core;			/* hybrid: devices and freezer on the v2 leaf */
 	bool self_join;			/* init moves itself into the v1 leaves */
 	bool made;			/* the leaves: made, not only planned */
@@ -788,7 +787,6 @@ void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless
 void plan_cgroups(struct cgroups *cg, const struct container *c, bool rootless);
 void make_cgroups(struct cgroups *cg, const struct container *c);
 void sweep_cgroups(const struct cgroups *cg, const struct container *c);
-bool confine_devices_later(struct cgroups *cg, const struct container *c, pid_t init);
 void join_cgroups(const struct cgroups *cg, pid_t pid, bool v2_done);
 void cgroups_open_self_join(struct cgroups *cg);
 void cgroups_join_self(const struct cgroups *cg);
