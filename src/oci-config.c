@@ -1928,9 +1928,8 @@ static void oci_defaults(struct oci *o)
 		bad(o, "linux.namespaces: carapace needs a mount namespace of the container's own");
 	if (!c->limits.parent)
 		c->limits.parent = "carapace";
-	if (!c->limits.name)	/* unique, as the command line's: carapace-PID-TIME */
-		c->limits.name = xasprintf("carapace-%d-%lx", (int)getpid(),
-					   (unsigned long)now_ms() & 0xffffff);
+	if (!c->limits.name)	/* unique, as the command line's: carapace-PID-RANDOM */
+		c->limits.name = made_up_name();
 	if (!c->limits.pids)
 		c->limits.pids = -1;
 	if (!c->limits.memory)
