@@ -3,8 +3,10 @@
  * disk for start, state, kill and delete, which are other processes.
  *
  * Every file in it is written whole to a temporary name and renamed into
- * place, so that a reader after any crash sees the old text or the new,
- * never half of one. A command that changes a container holds an flock on
+ * place (or swapped with the old one), so that a reader after any process
+ * is killed sees the old text or the new, never half of one. Nothing is
+ * synced: after a power loss (on a host whose /run is on a disk, not a
+ * tmpfs) a file may be empty, which reads as a run that died, reaped. A command that changes a container holds an flock on
  * its folder: two calls on one ID at once run one after the other.
  *
  * The folder holds:
