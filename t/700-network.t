@@ -8,13 +8,7 @@
 # namespace the test was started in is never changed: checked at the end.
 . "$(dirname "$0")/tap.sh"
 
-[ "$(id -u)" = 0 ] || skip_all "needs root: the bridge, veths and nftables"
-for t in unshare nsenter ip nft; do
-	command -v $t >/dev/null || skip_all "no $t"
-done
-in_own_netns "$@"
-OUTER_BEFORE=$(outer_state)
-LINKS_BEFORE=$(ip -d link)
+network_test -- "$@"
 FORWARD_BEFORE=$(cat /proc/sys/net/ipv4/ip_forward)
 
 STATE=$TMPDIR/state
@@ -22,7 +16,6 @@ net() { "$CARAPACE" --root "$STATE" run -q -r "$ROOTFS" --cgroup-parent "$TEST_C
 # net_bg ARGS... &: the same, with $! carapace's own pid.
 net_bg() { exec "$CARAPACE" --root "$STATE" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" "$@"; }
 get() { timeout 5 busybox wget -q -O- "$1" 2>/dev/null; }
-snapshot_host
 
 # one_line: RC 125 and one line of error, beginning "carapace: ".
 one_line() {

@@ -9,14 +9,7 @@
 # in it.
 . "$(dirname "$0")/tap.sh"
 
-[ "$(id -u)" = 0 ] || skip_all "needs root: pid namespaces, the bridge, nftables"
-for t in unshare nsenter ip nft pgrep; do
-	command -v $t >/dev/null || skip_all "no $t"
-done
-in_own_netns "$@"
-OUTER_BEFORE=$(outer_state)
-LINKS_BEFORE=$(ip -d link)
-snapshot_host
+network_test pgrep -- "$@"
 
 STATE=$TMPDIR/state
 # in_pidns ARGS...: carapace run ARGS as PID 1 of a pid namespace of its own.

@@ -9,14 +9,7 @@
 # makes (unshare --net, lo up), as t/700 does; traffic stays in it.
 . "$(dirname "$0")/tap.sh"
 
-[ "$(id -u)" = 0 ] || skip_all "needs root: the bridge, veths and nftables"
-for t in unshare nsenter ip nft flock; do
-	command -v $t >/dev/null || skip_all "no $t"
-done
-in_own_netns "$@"
-OUTER_BEFORE=$(outer_state)
-LINKS_BEFORE=$(ip -d link)
-snapshot_host
+network_test flock -- "$@"
 
 STATE=$TMPDIR/state
 LEASES=$STATE/.network/leases

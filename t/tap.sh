@@ -500,6 +500,25 @@ in_own_netns() {
 }
 outer_state() { nsenter --net="/proc/$_tap_outer/ns/net" sh -c 'ip -d link; nft list ruleset'; }
 
+# network_test [TOOL...] -- "$@": the start of a test of the bridge (as
+# root, in a network namespace of its own, with unshare, nsenter, ip, nft
+# and each TOOL), and the outer namespace's links and rules as they were
+# (OUTER_BEFORE), this one's links (LINKS_BEFORE) and the host's
+# snapshot, to check at the end that it left nothing.
+network_test() {
+	local t tools=(unshare nsenter ip nft)
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do tools+=("$1"); shift; done
+	shift
+	[ "$(id -u)" = 0 ] || skip_all "needs root: the bridge, veths and nftables"
+	for t in "${tools[@]}"; do
+		command -v "$t" >/dev/null || skip_all "no $t"
+	done
+	in_own_netns "$@"
+	OUTER_BEFORE=$(outer_state)
+	LINKS_BEFORE=$(ip -d link)
+	snapshot_host
+}
+
 # settle [N]: until N carapace veths are left (0), at most 10 s. A container's
 # veth goes with its namespace, which the kernel tears down after the end:
 # an address is given again only once its veth is gone.
