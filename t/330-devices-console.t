@@ -60,13 +60,16 @@ if [ -n "$v2" ] && awk '$9 == "cgroup" { f = 1 } END { exit !f }' /proc/self/mou
 		# program loaded after the clone had it) let root with SYS_ADMIN
 		# mount the hierarchy and leave the leaf. bpf slowed, so that such
 		# a race would be lost every time.
+		if asan_build; then skip_sealed_copy 2 "--cap-add SYS_ADMIN"; else
 		run strace -f -qq -o /dev/null -e trace=bpf -e inject=bpf:error=EPERM:delay_enter=100000 \
 			"$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$ROOTFS" --cap-add SYS_ADMIN sh -c \
 			'grep :devices: /proc/self/cgroup; mkdir /tmp/c && mount -t cgroup -o devices none /tmp/c &&
 			head -n 1 /tmp/c/devices.list && echo $$ >/tmp/c/cgroup.procs && head -n 1 /tmp/c/devices.list'
 		is "$(printf '%s\n' "$OUT" | head -n 1)" "${OUT%%:*}:devices:/" \
 			"bpf failing, the container's devices cgroup is / in its own namespace"
-		unlike "$OUT" 'a \*:\* rwm' "... and root with SYS_ADMIN finds no allow-all devices cgroup above it"
+		is "$RC:$(printf '%s\n' "$OUT" | grep -c .):$(printf '%s\n' "$OUT" | grep -c 'a \*:\* rwm')" "0:3:0" \
+			"... and root with SYS_ADMIN, the hierarchy mounted, finds no allow-all devices cgroup above it"
+		fi
 	else
 		for i in 1 2 3 4; do skip "no strace"; done
 	fi
