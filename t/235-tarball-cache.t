@@ -164,17 +164,7 @@ for kind in abs dotdot through; do
 	like "$RC:$ERR" "^125:carapace: rootfs: $W/img/$kind.tar: .*refused" "$kind: refused, 125"
 done
 is "$(entries)" "$before" "  no entry, no temp folder left"
-python3 - "$W/img/bomb.tar" <<-'EOF'
-	import sys, tarfile
-	class Zeros:
-	    def __init__(self, n): self.n = n
-	    def read(self, k=-1):
-	        k = self.n if k < 0 else min(k, self.n)
-	        self.n -= k
-	        return bytes(k)
-	with tarfile.open(sys.argv[1], 'w') as t:
-	    f = tarfile.TarInfo('bomb'); f.size = 20 << 20; t.addfile(f, Zeros(f.size))
-EOF
+"$TOP/t/tar-bomb.py" "$W/img/bomb.tar" bomb 20
 run crun --rootfs-size 8m -r "$W/img/bomb.tar" true
 is "$RC:$ERR" "125:carapace: rootfs: $W/img/bomb.tar: bomb: the root's tmpfs is full (8m; --rootfs-size raises it)" \
 	"a tarball past --rootfs-size: 125, the bound named"

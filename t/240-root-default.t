@@ -137,18 +137,7 @@ run box --mount type=tmpfs,dst=/t sh -c "$(fill /t/big 65)"
 is "$OUT" "$(printf 'No space left on device\n65536')" "--mount type=tmpfs: 64 MiB by default too"
 
 # --- a tar bomb: 600 MiB of zeros in a small .tar.gz
-python3 - "$work/images/bomb.tar" <<-'EOF'
-import sys, tarfile
-class Zeros:
-    def __init__(self, n): self.n = n
-    def read(self, k=-1):
-        k = self.n if k < 0 else min(k, self.n)
-        self.n -= k
-        return bytes(k)
-with tarfile.open(sys.argv[1], 'w') as t:
-    d = tarfile.TarInfo('bin'); d.type = tarfile.DIRTYPE; t.addfile(d)
-    f = tarfile.TarInfo('bin/bomb'); f.size = 600 << 20; t.addfile(f, Zeros(f.size))
-EOF
+"$TOP/t/tar-bomb.py" "$work/images/bomb.tar" bin/bomb 600
 gzip -1 "$work/images/bomb.tar"
 bomb=$work/images/bomb.tar.gz
 ok "the bomb is small on disk" test "$(stat -c %s "$bomb")" -lt $((4 << 20))
