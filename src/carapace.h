@@ -482,9 +482,10 @@ struct seccomp_filter {
 
 /* What src/network.c sets up for a container: the launcher's, and init's copy. */
 struct network_runtime {
-	char *dir;		/* the state root's .network/PID-START: the /etc files */
+	char *dir;		/* the state root's .network/PID-RANDOM: the /etc files */
 	int files[3];		/* root's: detached binds of hostname, hosts and
 				 * resolv.conf, for init to attach; 0: none */
+	bool in_tmpfs;		/* root's files are in a tmpfs of their own: no dir */
 	uint32_t addr, gateway;	/* the bridge's: network order */
 	int prefix;
 	bool remount;		/* no mount_setattr (before 5.12): init remounts them ro */
@@ -838,6 +839,7 @@ void forget_mounts(struct mount_state *ms);
 void mount_filesystems(struct mount_state *ms, const struct container *c, int root,
 		       const int *trees, enum mount_phase phase);
 void close_all(int *fds, size_t n);
+int detached_fs(const char *type, const char *data, unsigned attrs);
 bool root_readonly(const struct mount_state *ms, const struct container *c, int root_tree);
 void make_submounts_readonly(int root);
 void make_root_readonly(void);

@@ -82,7 +82,7 @@ static int configure_fs(int fs, const char *data);
  * onto an fd, so the host's names, which the rootfs owner may swap
  * meanwhile, are never looked up again.
  */
-static int detached_fs(const char *type, const char *data, unsigned attrs)
+int detached_fs(const char *type, const char *data, unsigned attrs)
 {
 	int fs = (int)syscall(SYS_fsopen, type, FSOPEN_CLOEXEC), mnt = -1, err;
 

@@ -36,7 +36,12 @@ isnt "$RC" 0 "the bound /etc files are read-only"
 is "$(cat "$ROOTFS/etc/hostname")" "$HOSTNAME_BEFORE" "the rootfs's /etc/hostname is untouched"
 ok "no /etc/resolv.conf made in the rootfs" test ! -e "$ROOTFS/etc/resolv.conf"
 run net -- grep ' /etc/hosts ' /proc/self/mountinfo
-like "$OUT" "/.network/[0-9]+-[0-9a-f]{16}/hosts /etc/hosts ro," "/etc/hosts is bound from carapace's state folder"
+like "$OUT" "^[0-9]+ [0-9]+ [0-9]+:[0-9]+ /hosts /etc/hosts ro,[^ ]* - tmpfs tmpfs [^ ]*size=12k," \
+	"/etc/hosts is bound from a tmpfs of its own, a page for each file (12k), not from the state root's disk"
+net -d --name etc-in-tmpfs sleep 1000 >/dev/null
+ok "while it runs, the state root has no .network" test ! -e "$STATE/.network"
+"$CARAPACE" --root "$STATE" stop -t 0 etc-in-tmpfs >/dev/null
+"$CARAPACE" --root "$STATE" rm etc-in-tmpfs
 ok "the state root's .network is gone after the run" test ! -e "$STATE/.network"
 
 # --- host

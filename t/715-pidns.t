@@ -80,17 +80,30 @@ run in_pidns --network bridge -- ip -4 -o addr show eth0
 like "$OUT" "inet 10\.89\.0\.2/24" "a SIGKILLed launcher's lease is taken back from another pid namespace"
 ok "its folder and .network are gone" test ! -e "$STATE/.network"
 
-# --- --network none: the /etc files' folders
-in_pidns_bg -- sleep 30 &
+# --- the /etc files' folders: a bridged run's (root's --network none has
+# none: its files are in a tmpfs), swept by neither a bridged run nor a
+# --network none run of another pid namespace while its launcher lives
+in_pidns_bg --network bridge -- sleep 30 &
 B=$!
 for _ in $(seq 100); do [ -n "$(folders)" ] && break; sleep 0.1; done
 B_FOLDER=$(folders)
-like "$B_FOLDER" '/\.network/1-[0-9a-f]{16}$' "a run with no network has its /etc files' folder"
+like "$B_FOLDER" '/\.network/1-[0-9a-f]{16}$' "a bridged run has its /etc files' folder"
 run in_pidns -- cat /etc/hostname
-is "$RC:$OUT" 0:carapace "a second run, PID 1 of another pid namespace, runs"
+is "$RC:$OUT" 0:carapace "a --network none run, PID 1 of another pid namespace, runs"
+is "$(folders)" "$B_FOLDER" "it makes no folder, and sweeps not the first run's"
+run in_pidns --network bridge -- cat /etc/hostname
+is "$RC:$OUT" 0:carapace "a second bridged run, PID 1 of another pid namespace, runs"
 is "$(folders)" "$B_FOLDER" "the first run's folder is not swept, and the second one's is gone"
-{ kill -TERM "$(launcher "$B")"; wait "$B"; } 2>/dev/null
-ok "the first one's goes with it, and .network" test ! -e "$STATE/.network"
+B_PID=$(launcher "$B")
+{ kill -KILL "$B_PID"; wait "$B"; } 2>/dev/null
+ok "the first launcher is gone, SIGKILLed" test ! -e "/proc/$B_PID"
+is "$(folders)" "$B_FOLDER" "its folder is left (the test's premise)"
+run in_pidns -- true
+is "$RC:$(folders)" "0:" "a --network none run of another pid namespace sweeps the dead one's folder"
+settle
+run in_pidns --network bridge -- true
+is "$RC" 0 "a bridged run takes the lease back"
+ok "and .network goes with it" test ! -e "$STATE/.network"
 
 # --- run -d and --name in a pid namespace: the names made up are not PID-TIME
 unshare -pf --mount-proc -- sh -c '
