@@ -673,6 +673,10 @@ struct oci_state {
 				 * (state_note_caps); NULL: not noted */
 	char *config;		/* config.json as create (or run --bundle) read it, the
 				 * state's last lines; NULL: none */
+	char *command;		/* run's: the workload's command line, for ps; NULL: none */
+	char *run_args;		/* run's: its options, NUL-separated (src/options.c's
+				 * run_args), for exec; NULL: none */
+	size_t run_args_len;
 	bool detached;		/* run -d's: kept, with its log, until rm */
 	bool exited;		/* run -d's, ended: exit_status is its status */
 	int exit_status;

@@ -65,29 +65,43 @@ static void kill_joiner_at_exit(void)
 /* ------------------------------------------------------------------ */
 
 /*
+ * An older carapace's run-args file: its bytes, and N their length; NULL:
+ * none. (A run now keeps its options in its state: st->run_args.)
+ */
+static char *read_run_args_file(const struct oci_state *st, size_t *n)
+{
+	autoclose int fd = openat(st->dir_fd, "run-args", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat sb;
+	char *text;
+
+	if (fd < 0 && errno == ENOENT)
+		return NULL;
+	if (fd < 0 || fstat(fd, &sb))
+		die_errno("exec: %s: run-args", st->id);
+	if (!S_ISREG(sb.st_mode) || sb.st_size > (1 << 20))
+		die(EXIT_CANT_RUN, "exec: %s: run-args: not a file of its size", st->id);
+	text = xrealloc(NULL, (size_t)sb.st_size + 1);
+	if (read(fd, text, (size_t)sb.st_size) != sb.st_size)
+		die(EXIT_CANT_RUN, "exec: %s: run-args: short read", st->id);
+	*n = (size_t)sb.st_size;
+	text[*n] = '\0';
+	return text;
+}
+
+/*
  * run --name's registration: its options as a NUL-separated argv, paths
  * absolute, without "run" and the command: parsed as run's, with a
  * stand-in command that exec's replaces.
  */
 static bool load_run_args(struct container *c, const struct oci_state *st)
 {
-	autoclose int fd = openat(st->dir_fd, "run-args", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat sb;
-	char *text, **argv = xrealloc(NULL, 2 * sizeof *argv);
-	ssize_t n;
+	size_t n = st->run_args_len;
+	char *text = st->run_args ? st->run_args : read_run_args_file(st, &n);
+	char **argv = xrealloc(NULL, 2 * sizeof *argv);
 	int argc = 1;
 
-	if (fd < 0 && errno == ENOENT)
+	if (!text)
 		return false;
-	if (fd < 0 || fstat(fd, &sb))
-		die_errno("exec: %s: run-args", st->id);
-	if (!S_ISREG(sb.st_mode) || sb.st_size > (1 << 20))
-		die(EXIT_CANT_RUN, "exec: %s: run-args: not a file of its size", st->id);
-	text = xrealloc(NULL, (size_t)sb.st_size + 1);
-	n = read(fd, text, (size_t)sb.st_size);
-	if (n != sb.st_size)
-		die(EXIT_CANT_RUN, "exec: %s: run-args: short read", st->id);
-	text[n] = '\0';
 	argv[0] = "run";
 	for (char *p = text; p < text + n; p += strlen(p) + 1) {
 		argv = xrealloc(argv, ((size_t)argc + 3) * sizeof *argv);

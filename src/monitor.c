@@ -83,7 +83,6 @@ void register_run(const struct oci_args *global, struct container *c, struct run
 	struct oci_args a = *global;
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	size_t len;
-	char *text;
 
 	a.id = run_name(c);
 	/* An ordinary user with no runtime folder has no registry: a run goes on without. */
@@ -107,15 +106,12 @@ void register_run(const struct oci_args *global, struct container *c, struct run
 	if (c->oci.config_json) {	/* run --bundle: the config as read, as create keeps it */
 		run_state.config = c->oci.config_json;	/* written with the state */
 	} else {
-		text = run_args(c, argc, argv, &len);
-		state_write_data(&run_state, "run-args", text, len);
-		free(text);
+		/* In the state: a file of its own cost an inode on /run's disk (state.c). */
+		run_state.run_args = run_args(c, argc, argv, &run_state.run_args_len);
 	}
 	if (seccomp_profile_read(&len))	/* --seccomp FILE's bytes as run compiled them */
 		state_write_data(&run_state, "seccomp-profile", seccomp_profile_read(&len), len);
-	text = command_line(c->process.argv);
-	state_write_file(&run_state, "command", text);
-	free(text);
+	run_state.command = command_line(c->process.argv);
 	run_state.detached = c->process.detach;
 	run_state.bundle = (char *)(c->oci.bundle ? c->oci.bundle : "");
 	run_state.rootfs = (char *)c->root.path;
@@ -488,7 +484,8 @@ static void list_one_for_people(const struct oci_args *a, const char *id)
 		snprintf(status, sizeof status, "exited(%d)", st.exit_status);
 	else
 		snprintf(status, sizeof status, "%s", status_name(s));
-	command = state_read_file(&st, "command");
+	/* An older carapace's run has it in a file of its own. */
+	command = st.command ? xasprintf("%s", st.command) : state_read_file(&st, "command");
 	for (char *p = command; p && *p; p++)	/* one line a container, whatever its argv holds */
 		if ((unsigned char)*p < ' ' || *p == 0x7f)
 			*p = ' ';

@@ -19,10 +19,11 @@
  * carapace run registers its container here too (src/monitor.c), with:
  *   owner    flocked by the run's launcher (run -d: its monitor) while it
  *            lives: free, with no exit recorded, the run was killed
- *   run-args run's options, NUL-separated, paths absolute (exec reads them)
  *   seccomp-profile  --seccomp FILE's bytes, as run compiled them (for exec)
- *   command  the workload's command line, for ps
  *   log, log.1  run -d: the container's stdout and stderr
+ * and, in state, run's options ("run_arg" lines, paths absolute: exec
+ * reads them) and the workload's command line (for ps), which an older
+ * carapace kept in files of their own, run-args and command.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -467,12 +468,34 @@ void state_write(const struct oci_state *st)
 		put_escaped(f, st->annotations[i].value);
 		fputc('\n', f);
 	}
+	if (st->command) {
+		fputs("command ", f);
+		put_escaped(f, st->command);
+		fputc('\n', f);
+	}
+	for (size_t at = 0; st->run_args && at < st->run_args_len;
+	     at += strlen(st->run_args + at) + 1) {
+		fputs("run_arg ", f);
+		put_escaped(f, st->run_args + at);
+		fputc('\n', f);
+	}
 	if (st->config)	/* last, as it is: its length, then its bytes */
 		fprintf(f, "config.json %zu\n%s", strlen(st->config), st->config);
 	if (fclose(f))
 		die_errno("state: %s", st->id);
 	state_write_file(st, "state", text);
 	free(text);
+}
+
+/* ARG, to free, after the run's options so far: NUL-separated, as run_args() makes them. */
+static void add_run_arg(struct oci_state *st, char *arg)
+{
+	size_t n = strlen(arg) + 1;
+
+	st->run_args = xrealloc(st->run_args, st->run_args_len + n);
+	memcpy(st->run_args + st->run_args_len, arg, n);
+	st->run_args_len += n;
+	free(arg);
 }
 
 static void parse_state_line(struct oci_state *st, char *line)
@@ -508,6 +531,10 @@ static void parse_state_line(struct oci_state *st, char *line)
 		free(st->caps);
 		st->caps = caps;
 	}
+	else if (!strcmp(key, "command"))
+		st->command = unescape(value);
+	else if (!strcmp(key, "run_arg"))
+		add_run_arg(st, unescape(value));
 	else if (!strcmp(key, "exit_status")) {
 		st->exited = true;
 		st->exit_status = (int)strtol(value, NULL, 10);

@@ -189,8 +189,9 @@ W3=$(workload_of e3)
 run oci exec e3 stat -c %d:%i /
 is "$OUT" "$(stat -L -c %d:%i "/proc/$W3/root/")" "create --no-pivot: exec's root is init's, not the mount namespace's"
 # --- a run --name registration: exec rebuilds run's settings from run-args
-# (NUL-separated, paths absolute, without "run" and the command), as run
-# writes them; here laid into e3's state by hand.
+# (NUL-separated, paths absolute, without "run" and the command), as an
+# older carapace wrote them, in a file (now they are state lines, t/680);
+# here laid into e3's state folder by hand.
 printf -- '--rootfs\0%s\0-e\0FROMRUN=1\0' "$ROOTFS" >"$STATE/e3/run-args"
 run oci exec e3 sh -c 'echo "$FROMRUN $HOME"; grep ^Seccomp: /proc/self/status'
 is "$RC:$OUT" "0:1 /root

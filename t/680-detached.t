@@ -63,22 +63,29 @@ ok "run --name fg: its state says running" until_state fg running
 PID=$(state_field fg pid)
 is "$(cat "/proc/$PID/comm" 2>/dev/null)" "carapace" "  its pid is the container's init"
 is "$(state_field fg rootfs)" "$ROOTFS" "  its rootfs is the absolute path"
-args=$(tr '\0' '\n' <"$S/fg/run-args")
-like "$args" "^--rootfs$" "  run-args: NUL-separated, --rootfs"
+# state's run_arg lines, one an option or argument, %XX-escaped
+run_args_of() {
+	local l
+	sed -n 's/^run_arg //p' "$S/$1/state" | while IFS= read -r l; do printf '%b\n' "${l//%/\\x}"; done
+}
+args=$(run_args_of fg)
+like "$args" "^--rootfs$" "  run-args: a state line each, --rootfs"
 is "$(printf '%s\n' "$args" | grep -A1 -x -- --rootfs | tail -1)" "$ROOTFS" \
 	"  run-args: the rootfs's absolute path, not the relative one given"
 is "$(printf '%s\n' "$args" | grep -A1 -x -- --volume | tail -1)" "$(cd "$TMPDIR/w" && pwd -P)/vol:/mnt:ro" \
 	"  run-args: the volume's source made absolute"
 is "$(printf '%s\n' "$args" | grep -A1 -x -- --name | tail -1)" "fg" "  run-args: the name"
 unlike "$args" "^sleep$" "  run-args: no command"
-is "$(cat "$S/fg/command")" "sleep 1000" "  the command, for ps"
+is "$(sed -n 's/^command //p' "$S/fg/state")" "sleep%201000" "  the command, for ps, escaped"
+ok "  run-args and command in no file of their own" test ! -e "$S/fg/run-args" -a ! -e "$S/fg/command"
 like "$(grep '^bounding ' "$S/fg/state")" "^bounding 0x[0-9a-f]+$" "  the capability sets (the state's bounding...)"
 ok "  in no file of their own" test ! -e "$S/fg/caps"
 like "$(cat "$S/fg/cgroups")" "$TEST_CGROUP_PARENT/fg" "  its cgroups, as create notes them"
 # run-args replayed by the command-line parser, from elsewhere, under another root and
 # name (fg's cgroup is taken): the same container.
 mkdir -m 0700 "$TMPDIR/other"
-run sh -c 'cd / && xargs -0 -a "$S/fg/run-args" sh -c '\''exec "$CARAPACE" --root "$0" run "$@" --name fg2 cat /mnt/m'\'' "$1"' \
+run_args_of fg | tr '\n' '\0' >"$TMPDIR/fg.args"
+run sh -c 'cd / && xargs -0 -a "$TMPDIR/fg.args" sh -c '\''exec "$CARAPACE" --root "$0" run "$@" --name fg2 cat /mnt/m'\'' "$1"' \
 	sh "$TMPDIR/other"
 is "$RC:$OUT" "0:marker" "run-args, replayed from /: the same rootfs and volume"
 is "$(ls -A "$TMPDIR/other" | grep -vx .network)" "" "  and that run's state folder went with it"
@@ -261,7 +268,7 @@ fi
 for n in w1 t1 f1 p1; do cr rm "$n"; done
 root_empty "wait, stop -t, logs -f"
 
-# --- exec NAME, docker's words, into a run -d container: run's settings, from run-args
+# --- exec NAME, docker's words, into a run -d container: run's settings, from its run_arg lines
 mkdir -p "$TMPDIR/vol" && echo host-file >"$TMPDIR/vol/f"
 rund --name e1 --hostname web -e GREETING=hi -u nobody -v "$TMPDIR/vol:/data:ro" sleep 1000 >/dev/null
 epid=$(state_field e1 pid)
