@@ -898,6 +898,20 @@ static const char *network_root(const struct oci_args *g)
 	return xdg && xdg[0] == '/' ? xasprintf("%s/carapace", xdg) : NULL;
 }
 
+/* ROOT's fd, if it is this user's alone (else -1, EPERM): nothing of ours goes elsewhere. */
+static int open_state_top(const char *root)
+{
+	struct stat st;
+	int top = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (top >= 0 && (fstat(top, &st) || st.st_uid != geteuid() || (st.st_mode & 022))) {
+		close(top);
+		errno = EPERM;
+		return -1;
+	}
+	return top;
+}
+
 /*
  * ROOT/.network, made if missing; ROOT must be ours alone, as state.c
  * wants it. -1 with errno where it can't be had (a root that is not the
@@ -905,18 +919,11 @@ static const char *network_root(const struct oci_args *g)
  */
 static int open_network_dir(const char *root)
 {
-	struct stat st;
 	autoclose int top = -1;
 
 	if (mkdir(root, 0700) && errno != EEXIST)
 		return -1;
-	if ((top = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fstat(top, &st))
-		return -1;
-	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
-		errno = EPERM;	/* not this user's alone: nothing of ours goes there */
-		return -1;
-	}
-	if (mkdirat(top, ".network", 0700) && errno != EEXIST)
+	if ((top = open_state_top(root)) < 0 || (mkdirat(top, ".network", 0700) && errno != EEXIST))
 		return -1;
 	return openat(top, ".network", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
@@ -1279,14 +1286,14 @@ static void network_cleanup(void)
  * mount namespace; -1 before Linux 5.2 (no open_tree: no file of ours).
  * Before 5.12 (no mount_setattr), init makes it read-only once attached.
  */
-static int detached_file(int dir, const char *file, bool *remount)
+static int detached_file(int dir, const char *file, bool *remount, bool detached_dir)
 {
 	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 					     MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
 	int tree = sys_open_tree(dir, file, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
 				 AT_SYMLINK_NOFOLLOW);
 
-	if (tree < 0 && (errno == ENOSYS || errno == EPERM || errno == EINVAL)) {
+	if (tree < 0 && (errno == ENOSYS || errno == EPERM || (errno == EINVAL && detached_dir))) {
 		/*
 		 * EPERM: root of a user namespace, not the host's: init binds them
 		 * itself. EINVAL: a detached tmpfs's file, before Linux 6.15.
@@ -1323,21 +1330,24 @@ static void write_etc_files(const struct container *c, struct runtime *rt, int d
 		write_etc_file(mine, etc_files[i], text);
 		free(text);
 		if (!rt->rootless && (rt->net.files[i] = detached_file(mine, etc_files[i],
-								      &rt->net.remount)) < 0)
+								      &rt->net.remount, false)) < 0)
 			rt->net.files[i] = 0;
 	}
 	rt->net.dir = xasprintf("%s/.network/%s", self.root, self.name);
 }
 
 /*
- * Root's three files where no lease needs our folder: in a tmpfs of their
- * own, detached, so that nothing of them is on the host's disk, each bound
- * from it. The state root may be on a disk (here /run is ext4, with
- * discard): .network, our folder and the three files cost about 1 ms a
- * start when starts are spaced out, a tmpfs 0.05 ms. False where the
- * kernel has no fsopen, or can't bind a file of a detached mount (before
- * Linux 6.15): the folder then. The tmpfs holds just the files (a
- * --privileged container that remounts a bind read-write fills no more).
+ * Root's three files in a tmpfs of their own, detached, each bound from
+ * it, so that nothing of them is on the host's disk. A bind of a file of
+ * the disk's would let a container given DAC_READ_SEARCH open any file of
+ * that disk by a handle it makes up (open_by_handle_at: "shocker"); a
+ * tmpfs holds just these files, and its handles carry a random generation.
+ * It is faster too: the state root may be on a disk (here /run is ext4,
+ * with discard), where .network, our folder and the three files cost
+ * about 1 ms a start when starts are spaced out, a tmpfs 0.05 ms. False
+ * where the kernel has no fsopen, or can't bind a file of a detached
+ * mount (before Linux 6.15): the folder then. A --privileged container
+ * that remounts a bind read-write fills no more than the files' pages.
  */
 static bool write_etc_tmpfs(const struct container *c, struct runtime *rt)
 {
@@ -1358,7 +1368,7 @@ static bool write_etc_tmpfs(const struct container *c, struct runtime *rt)
 		free(text[i]);
 	}
 	for (i = 0; fs >= 0 && i < 3; i++)
-		if ((rt->net.files[i] = detached_file(fs, etc_files[i], &rt->net.remount)) < 0)
+		if ((rt->net.files[i] = detached_file(fs, etc_files[i], &rt->net.remount, true)) < 0)
 			break;
 	if (fs >= 0 && i == 3)
 		return rt->net.in_tmpfs = true;
@@ -1508,7 +1518,7 @@ static int hold_own_folder(const char *root)
 static void sweep_gone_launchers(const struct oci_args *g)
 {
 	const char *root = network_root(g);
-	autoclose int top = root ? open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	autoclose int top = root ? open_state_top(root) : -1;
 	autoclose int dir = -1;
 
 	if (top < 0 ||
@@ -1527,6 +1537,7 @@ void network_prepare(const struct container *c, struct runtime *rt, const struct
 {
 	autoclose int dir = -1;
 	struct stat folder;
+	bool tmpfs_tried = false;
 
 	if (c->network.mode == NET_UNSET)	/* an OCI bundle: config.json says it all */
 		return;
@@ -1544,9 +1555,13 @@ void network_prepare(const struct container *c, struct runtime *rt, const struct
 		rt->net.folder_dev = folder.st_dev;
 		rt->net.folder_ino = folder.st_ino;
 	}
-	if (c->network.mode != NET_BRIDGE && !rt->rootless && write_etc_tmpfs(c, rt)) {
-		sweep_gone_launchers(g);
-		return;
+	/* Root's files in a tmpfs: then no folder at all, but a bridge's, for its lease. */
+	if (c->network.mode != NET_BRIDGE && !rt->rootless) {
+		if (write_etc_tmpfs(c, rt)) {
+			sweep_gone_launchers(g);
+			return;
+		}
+		tmpfs_tried = true;
 	}
 	if (!(self.root = network_root(g))) {
 		if (c->network.mode == NET_BRIDGE && !rt->rootless)
@@ -1568,8 +1583,9 @@ void network_prepare(const struct container *c, struct runtime *rt, const struct
 		on_launcher_exit(network_cleanup);
 	self.registered = true;
 	if (c->network.mode == NET_BRIDGE && !rt->rootless)
-		take_lease(c, rt, dir);
-	write_etc_files(c, rt, dir);
+		take_lease(c, rt, dir);	/* first: the address is in /etc/hosts */
+	if (rt->rootless || tmpfs_tried || !write_etc_tmpfs(c, rt))
+		write_etc_files(c, rt, dir);
 }
 
 /*
@@ -1701,7 +1717,7 @@ void network_bind_files(const struct runtime *rt, int root)
 			own = open(rt->net.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 			if (own < 0)
 				die_errno("network: %s", rt->net.dir);
-			tree = detached_file(own, etc_files[i], &remount);
+			tree = detached_file(own, etc_files[i], &remount, false);
 		}
 		if (tree < 0 || target < 0)
 			continue;

@@ -187,6 +187,51 @@ like "$(nft list table ip carapace)" "fib daddr type local udp dport 5353 dnat t
 kill -TERM "$L3"
 wait "$L3"
 
+# --- "shocker": a container given DAC_READ_SEARCH opens files by handles it
+# makes up (open_by_handle_at), anywhere on the filesystem of a mount it
+# has. carapace's /etc files are in a tmpfs of their own, never binds of
+# the host's disk where the state root is (/run here is ext4), for none and
+# bridge alike. The control: a volume of the test's, on the host's disk,
+# does give the disk's root (inode 2), so the probe can tell.
+if command -v musl-gcc >/dev/null; then
+	mkdir "$TMPDIR/probe"
+	cat >"$TMPDIR/probe/shocker.c" <<'SHOCKER'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+int main(int argc, char **argv)
+{
+	struct { struct file_handle h; unsigned int ino_gen[2]; } fh = { { 8, 1 }, { 2, 0 } };
+	int mnt = open(argv[1], O_RDONLY), fd;
+
+	if (argc != 2 || mnt < 0)
+		return 2;
+	fd = open_by_handle_at(mnt, &fh.h, O_RDONLY | O_DIRECTORY);
+	printf(fd < 0 ? "refused: %s\n" : "opened the root of %s's filesystem\n",
+	       fd < 0 ? strerror(errno) : argv[1]);
+	return fd < 0;
+}
+SHOCKER
+	musl-gcc -static -O2 -o "$TMPDIR/probe/shocker" "$TMPDIR/probe/shocker.c"
+	shock() { net --cap-add DAC_READ_SEARCH -v "$TMPDIR/probe:/probe:ro" "$@"; }
+	if [ "$(stat -f -c %T "$TMPDIR")" = ext2/ext3 ]; then
+		run shock -- /probe/shocker /probe/shocker
+		is "$RC:$OUT" "0:opened the root of /probe/shocker's filesystem" \
+			"the control: through a volume of the host's disk, the probe opens the disk's root"
+	else
+		skip "the control needs \$TMPDIR on ext4 ($(stat -f -c %T "$TMPDIR"))"
+	fi
+	for mode in none bridge; do
+		run shock --network "$mode" -- /probe/shocker /etc/hosts
+		like "$RC:$OUT" "^1:refused: " "--network $mode: no handle opens the host's disk through /etc/hosts"
+		settle
+	done
+else
+	for _ in 1 2 3; do skip "no musl-gcc to build the probe"; done
+fi
+
 # --- nothing left behind
 settle
 is "$(ip -d link)" "$LINKS_BEFORE" "the namespace's links are as before: no bridge, no veth"

@@ -238,11 +238,12 @@ _tap_mounts() {
 
 # The state folders that the test's runs registered under the default root
 # (carapace run registers every container: src/monitor.c): a run that was
-# given the test's cgroup parent names it in its run-args.
+# given the test's cgroup parent names it in a run_arg line of its state
+# (escaped: the name has nothing to escape).
 _tap_states() {
 	local f
-	for f in /run/carapace/*/run-args; do
-		[ -f "$f" ] && grep -qzxF -- "$TEST_CGROUP_PARENT" "$f" && echo "state folder ${f%/run-args}"
+	for f in /run/carapace/*/state; do
+		[ -f "$f" ] && grep -qxF -- "run_arg $TEST_CGROUP_PARENT" "$f" && echo "state folder ${f%/state}"
 	done 2>/dev/null
 }
 
