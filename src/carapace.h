@@ -960,6 +960,7 @@ void state_note_caps(struct oci_state *st, const struct container *c, uint64_t c
 void state_write(const struct oci_state *st);
 void state_write_file(const struct oci_state *st, const char *name, const char *text);
 char *state_read_file(const struct oci_state *st, const char *name);
+size_t state_escaped_size(const char *s);
 char *state_config(const struct oci_state *st);
 void state_remove(struct oci_state *st);
 void state_remove_on_exit(struct oci_state *st);

@@ -77,11 +77,32 @@ static const char *run_name(struct container *c)
  * container: a name that is taken (by a live container, or a stopped one
  * that rm has not removed) is refused here.
  */
+/*
+ * The options and the command, escaped, are lines of the state, which
+ * every sweep, ps and rm reads (at most 16 MiB): a run that would write
+ * more than RUN_LINES_MAX (a large --env-file, given twice) is refused,
+ * or it would make every later command under its root fail.
+ */
+#define RUN_LINES_MAX (4 << 20)
+
+static void check_recordable(const struct oci_state *st)
+{
+	size_t n = state_escaped_size(st->command);
+
+	for (size_t at = 0; st->run_args && at < st->run_args_len;
+	     at += strlen(st->run_args + at) + 1)
+		n += sizeof "run_arg \n" + state_escaped_size(st->run_args + at);
+	if (n > RUN_LINES_MAX)
+		die(EXIT_CANT_RUN, "run: its options and command: %zu bytes to record in its state, "
+		    "more than %d MiB (a large --env-file?)", n, RUN_LINES_MAX >> 20);
+}
+
 void register_run(const struct oci_args *global, struct container *c, struct runtime *rt,
 		  int argc, char **argv)
 {
 	struct oci_args a = *global;
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	struct oci_state lines = { 0 };	/* what run records of itself */
 	size_t len;
 
 	a.id = run_name(c);
@@ -99,19 +120,21 @@ void register_run(const struct oci_args *global, struct container *c, struct run
 		    "(carapace rm it, or take another)", a.id);
 	}
 	state_close(&run_state);
+	/* In the state: a file of its own cost an inode on /run's disk (state.c). */
+	lines.run_args = c->oci.config_json ? NULL : run_args(c, argc, argv, &lines.run_args_len);
+	lines.command = command_line(c->process.argv);
+	check_recordable(&lines);	/* before anything is made */
 	state_create(&run_state, &a);
 	state_take_owner(&run_state);	/* held, open, until this process ends */
 	registered = true;
 	on_launcher_exit(end_run_state);	/* first, so that it runs last */
-	if (c->oci.config_json) {	/* run --bundle: the config as read, as create keeps it */
-		run_state.config = c->oci.config_json;	/* written with the state */
-	} else {
-		/* In the state: a file of its own cost an inode on /run's disk (state.c). */
-		run_state.run_args = run_args(c, argc, argv, &run_state.run_args_len);
-	}
+	run_state.run_args = lines.run_args;
+	run_state.run_args_len = lines.run_args_len;
+	run_state.command = lines.command;
+	/* run --bundle: the config as read, as create keeps it, written with the state */
+	run_state.config = c->oci.config_json;
 	if (seccomp_profile_read(&len))	/* --seccomp FILE's bytes as run compiled them */
 		state_write_data(&run_state, "seccomp-profile", seccomp_profile_read(&len), len);
-	run_state.command = command_line(c->process.argv);
 	run_state.detached = c->process.detach;
 	run_state.bundle = (char *)(c->oci.bundle ? c->oci.bundle : "");
 	run_state.rootfs = (char *)c->root.path;

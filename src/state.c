@@ -325,6 +325,16 @@ static void put_escaped(FILE *f, const char *s)
 			fputc(*p, f);
 }
 
+/* What put_escaped writes of S: its length. */
+size_t state_escaped_size(const char *s)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++)
+		n += *p <= ' ' || *p == '%' || *p >= 0x7f ? 3 : 1;
+	return n;
+}
+
 static unsigned hex_digit(char c)
 {
 	return isdigit((unsigned char)c) ? (unsigned)(c - '0') : (unsigned)(tolower(c) - 'a' + 10);

@@ -105,6 +105,19 @@ bg_pids=
 ok "  its state folder went with it" test ! -e "$S/fg"
 root_empty "run --name"
 
+# --- options too large to record: the state, which every later command
+# reads (16 MiB at most), would make them all fail. Escaped, a space is 3
+# bytes: two --env-file of 39 lines of 100,000 spaces are 23 MB of state.
+python3 -c 'import sys; f = open(sys.argv[1], "w"); f.writelines("A=" + " " * 100000 + "\n" for _ in range(39))' \
+	"$TMPDIR/big.env"
+run runs --name big --env-file "$TMPDIR/big.env" --env-file "$TMPDIR/big.env" true
+like "$RC:$ERR" "^125:carapace: run: its options and command: [0-9]+ bytes to record in its state, more than 4 MiB" \
+	"a run whose options are too large to record: 125, one line"
+is "$(printf '%s\n' "$ERR" | wc -l)" 1 "  one line"
+ok "  and no state folder is made" test ! -e "$S/big"
+run runs --name after-big true
+is "$RC" 0 "  and the next run runs"
+
 # --- a generated name; every other end of a run
 (exec "$CARAPACE" --root "$S" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" sleep 1000) \
 	</dev/null >/dev/null 2>&1 &
