@@ -491,6 +491,20 @@ int cmd_wait(const struct oci_args *global, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * One line a container, whatever its argv holds, and nothing a terminal
+ * acts on: C0 controls, DEL, and the C1 ones (U+0080 to U+009F, "\xc2\x9b"
+ * is a CSI in UTF-8; alone, a byte 0x80 to 0x9f is one in 8-bit terminals),
+ * each byte a space. Other UTF-8 is kept.
+ */
+static void blank_controls(char *s)
+{
+	for (unsigned char *p = (unsigned char *)s, prev = 0; p && *p; prev = *p++)
+		if (*p < ' ' || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) ||
+		    (*p >= 0x80 && *p <= 0x9f && prev < 0x80))
+			*p = ' ';
+}
+
 /* A line of ps: NAME STATUS PID CREATED COMMAND. */
 static void list_one_for_people(const struct oci_args *a, const char *id)
 {
@@ -509,9 +523,7 @@ static void list_one_for_people(const struct oci_args *a, const char *id)
 		snprintf(status, sizeof status, "%s", status_name(s));
 	/* An older carapace's run has it in a file of its own. */
 	command = st.command ? xasprintf("%s", st.command) : state_read_file(&st, "command");
-	for (char *p = command; p && *p; p++)	/* one line a container, whatever its argv holds */
-		if ((unsigned char)*p < ' ' || *p == 0x7f)
-			*p = ' ';
+	blank_controls(command);
 	/* To the second, as people read it: 2026-12-02T13:38:37Z. */
 	printf("%-24s %-11s %-8d %.19s%-2s %s\n", id, status, s == STATUS_STOPPED ? 0 : (int)st.pid,
 	       st.created ? st.created : "-", st.created && strlen(st.created) > 19 ? "Z" : "",

@@ -252,6 +252,17 @@ is "$RC:$ERR" "0:" "rm d1"
 ok "  its folder and log are gone" test ! -e "$S/d1"
 root_empty "run -d, stop, rm"
 
+# --- ps prints no control a terminal acts on: C0, DEL, the C1 CSI in UTF-8
+# ("\xc2\x9b") and alone (8-bit "\x9b"); other UTF-8 stays
+runs -d --name ctl -- sh -c $'sleep 1000 #\e[31m\xc2\x9b31m\x9b32m \xe2\x82\xac' >/dev/null
+run cr ps
+line=$(printf '%s\n' "$OUT" | grep -a '^ctl ')
+like "$line" '^ctl +running ' "ps: ctl running"
+is "$(printf '%s' "$line" | LC_ALL=C sed $'s/\xe2\x82\xac//' | LC_ALL=C grep -a -c $'[\x01-\x1f\x7f\x80-\x9f]')" \
+	0 "  no C0 or C1 control in its line (EUR's bytes aside)"
+like "$line" $'\xe2\x82\xac$' "  a UTF-8 character (EUR) is kept whole"
+cr stop -t 0 ctl >/dev/null; cr rm ctl
+
 # --- run -d: wait for a running one; stop's KILL after -t; logs -f
 rund --name w1 sh -c 'sleep 0.3; exit 7' >/dev/null
 run cr wait w1
