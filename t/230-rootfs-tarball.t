@@ -72,9 +72,13 @@ run_in "$work/sniff/root.img" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARE
 	--uidmap 0:100000:65536 --overlay-dir "$work/stdin-changes" sh -c 'echo kept >/kept; id -u'
 is "$RC:$OUT:$(cat "$work/stdin-changes/upper/kept" 2>&1)" "0:0:kept" "-r - with --uidmap and --overlay-dir"
 # The memfd it was copied into is gone once unpacked: init holds what it holds without -r -.
-run_in "$work/sniff/root.img" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r - ls /proc/1/fd
+# Init closes the launcher's socket just after it forks the workload: the
+# list is read once it stays the same (an ASan init is slow to get there).
+init_fds='for i in 1 2 3 4 5 6 7 8 9 10; do l=$(ls /proc/1/fd); sleep 0.05
+	[ "$l" = "$(ls /proc/1/fd)" ] && break; done; echo "$l"'
+run_in "$work/sniff/root.img" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r - sh -c "$init_fds"
 fds_stdin=$OUT
-run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/sniff/root.img" ls /proc/1/fd
+run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/sniff/root.img" sh -c "$init_fds"
 is "$fds_stdin" "$OUT" "-r -: init keeps no copy of the tarball"
 # run -d -r -, and exec into it: exec takes run's tarball as read, not its own stdin.
 mkdir -m 700 "$work/state"
