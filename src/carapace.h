@@ -636,6 +636,7 @@ struct oci_args {
 	bool follow;		/* logs -f */
 	const char *timeout;	/* stop -t SECONDS */
 	const char *id;		/* the operand */
+	bool run_name;		/* the ID is run's --name: a taken one is said in docker's words */
 	struct {		/* exec's */
 		const char *process;	/* --process: a runtime spec process object */
 		bool detach, tty, no_new_privs;

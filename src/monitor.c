@@ -106,11 +106,16 @@ void register_run(const struct oci_args *global, struct container *c, struct run
 	size_t len;
 
 	a.id = run_name(c);
+	a.run_name = true;	/* a name taken meanwhile is said as below */
 	/* An ordinary user with no runtime folder has no registry: a run goes on without. */
 	if (!a.root && geteuid() && (!xdg || xdg[0] != '/') && !c->process.detach) {
 		log_debug("run: not registered: no --root, and XDG_RUNTIME_DIR is not set");
 		return;
 	}
+	/* In the state: a file of its own cost an inode on /run's disk (state.c). */
+	lines.run_args = c->oci.config_json ? NULL : run_args(c, argc, argv, &lines.run_args_len);
+	lines.command = command_line(c->process.argv);
+	check_recordable(&lines);	/* before anything is made */
 	state_sweep(&a);	/* a killed run's name is free again */
 	if (state_open(&run_state, &a, a.id)) {
 		/* Its run lives (maybe still setting it up), or an OCI container's init does. */
@@ -120,10 +125,6 @@ void register_run(const struct oci_args *global, struct container *c, struct run
 		    "(carapace rm it, or take another)", a.id);
 	}
 	state_close(&run_state);
-	/* In the state: a file of its own cost an inode on /run's disk (state.c). */
-	lines.run_args = c->oci.config_json ? NULL : run_args(c, argc, argv, &lines.run_args_len);
-	lines.command = command_line(c->process.argv);
-	check_recordable(&lines);	/* before anything is made */
 	state_create(&run_state, &a);
 	state_take_owner(&run_state);	/* held, open, until this process ends */
 	registered = true;

@@ -185,7 +185,16 @@ static int remove_unheld_new_folder(int root_fd, const char *name)
  * between the mkdir and the lock): its fd; -1 if it was removed so.
  * Dies if another create of the same ID holds its folder.
  */
-static int make_locked_new_folder(int root_fd, const char *id, const char *name)
+/* Dies: ID is taken, by a create or a run under way. */
+__attribute__((noreturn))
+static void die_taken(const char *id, bool run_name)
+{
+	if (run_name)
+		die(EXIT_CANT_RUN, "--name: %s: a container of that name is running", id);
+	die(EXIT_CANT_RUN, "container with id exists: %s", id);
+}
+
+static int make_locked_new_folder(int root_fd, const char *id, const char *name, bool run_name)
 {
 	int fd;
 
@@ -194,7 +203,7 @@ static int make_locked_new_folder(int root_fd, const char *id, const char *name)
 			die_errno("state: %s", name);
 		errno = remove_unheld_new_folder(root_fd, name);
 		if (errno == EWOULDBLOCK)
-			die(EXIT_CANT_RUN, "container with id exists: %s", id);
+			die_taken(id, run_name);
 		if (errno)
 			die_errno("state: %s", name);
 	}
@@ -231,7 +240,7 @@ void state_create(struct oci_state *st, const struct oci_args *a)
 	snprintf(st->id, sizeof st->id, "%s", a->id);
 	new_folder_name(st->id, tmp);
 	for (int tries = 0;; tries++) {
-		st->dir_fd = make_locked_new_folder(st->root_fd, st->id, tmp);
+		st->dir_fd = make_locked_new_folder(st->root_fd, st->id, tmp, a->run_name);
 		if (st->dir_fd >= 0 &&
 		    !syscall(SYS_renameat2, st->root_fd, tmp, st->root_fd, st->id, RENAME_NOREPLACE))
 			return;
@@ -244,7 +253,7 @@ void state_create(struct oci_state *st, const struct oci_args *a)
 	if (st->dir_fd >= 0)
 		unlinkat(st->root_fd, tmp, AT_REMOVEDIR);
 	if (err == EEXIST)
-		die(EXIT_CANT_RUN, "container with id exists: %s", st->id);
+		die_taken(st->id, a->run_name);
 	errno = err;
 	die_errno("state: %s/%s", state_root_path(a), st->id);
 }

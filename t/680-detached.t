@@ -118,6 +118,16 @@ ok "  and no state folder is made" test ! -e "$S/big"
 run runs --name after-big true
 is "$RC" 0 "  and the next run runs"
 
+# --- a name another run is making (its .new-NAME held): said in run's words, not OCI's
+mkdir -m 0700 "$S/.new-held"
+exec {held}<"$S/.new-held"
+flock "$held"
+run runs --name held true
+is "$RC:$ERR" "125:carapace: --name: held: a container of that name is running" \
+	"a name whose folder another run holds: 125, run's words"
+exec {held}<&-
+rmdir "$S/.new-held"
+
 # --- a generated name; every other end of a run
 (exec "$CARAPACE" --root "$S" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" sleep 1000) \
 	</dev/null >/dev/null 2>&1 &
