@@ -554,10 +554,29 @@ static bool noted_launcher_gone(const char *tail, long *pid)
 }
 
 /*
- * The note of a launcher that is gone: its leaf (or parent folder) goes if
- * it is unmarked, unlocked and empty (a marked one is the common sweep's),
- * then the note.
+ * The folder that a gone launcher's note names goes if it is unmarked,
+ * unlocked and empty (a marked one is the common sweep's). A parent folder
+ * whose launcher was killed before the mark may hold other runs' leaves by
+ * now (this run's own: the sweep comes after its mkdir). It is marked then,
+ * as its launcher meant to, so that the last run in it removes it: once the
+ * note is gone, nothing else would.
  */
+static void sweep_noted_folder(const struct cgroups *cg, const char *path, long pid)
+{
+	autoclose int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || has_mark(cg, fd, "leaf") || has_mark(cg, fd, "parent") ||
+	    has_mark(cg, fd, "oci") || flock(fd, LOCK_EX | LOCK_NB))
+		return;
+	if (rmdir(path) == 0)
+		log_debug("cgroup: removed the unmarked %s of launcher %ld", path, pid);
+	else if (has_child(fd)) {
+		mark_cgroup(cg, path, "parent");
+		log_debug("cgroup: marked %s, launcher %ld's parent folder", path, pid);
+	}
+}
+
+/* The note of a launcher that is gone: its folder, then the note. */
 static void sweep_new_leaf_note(const struct cgroups *cg, const char *parent,
 				const char *note)
 {
@@ -570,15 +589,10 @@ static void sweep_new_leaf_note(const struct cgroups *cg, const char *parent,
 		return;
 	n = getxattr(parent, note, name, sizeof name - 1);
 	if (n > 0 && (name[n] = '\0', !strchr(name, '/')) && name[0] != '.') {
-		char *leaf = xasprintf("%s/%s", parent, name);
-		autoclose int fd = open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		char *path = xasprintf("%s/%s", parent, name);
 
-		if (fd >= 0 && !has_mark(cg, fd, "leaf") && !has_mark(cg, fd, "parent") &&
-		    !has_mark(cg, fd, "oci") &&
-		    !flock(fd, LOCK_EX | LOCK_NB) &&
-		    rmdir(leaf) == 0)
-			log_debug("cgroup: removed the unmarked %s of launcher %ld", leaf, pid);
-		free(leaf);
+		sweep_noted_folder(cg, path, pid);
+		free(path);
 	}
 	removexattr(parent, note);
 }

@@ -159,6 +159,20 @@ ok "the folders carapace made are gone, and the user's parent stays" \
 	test ! -e "$P/$parent/sub" -a -d "$P/$parent"
 is "$(xattr "$P/$parent" list)$(xattr "$M/$parent" list)" "" \
 	"no note is left on the user's parent, the dead one's nor the run's own"
+# The parent folder of the run itself, made and noted by a launcher killed
+# before its mark (t/650's killed creates hit it: the folder was left
+# unmarked, and stayed): the run's own leaf is in it when the sweep comes,
+# so it is marked, and the run removes it when done.
+for h in "$P" "$M"; do
+	mkdir "$h/$parent/halfown"
+	xattr "$h/$parent" set "trusted.carapace.new.$dead" halfown
+done
+run cara --cgroup-parent "$parent/halfown/sub" --pids 10 true
+is "$RC" 0 "--cgroup-parent $parent/halfown/sub, halfown unmarked and noted by a dead launcher"
+ok "that parent folder is gone once the run is (pids)" test ! -e "$P/$parent/halfown"
+ok "that parent folder is gone once the run is (memory)" test ! -e "$M/$parent/halfown"
+is "$(xattr "$P/$parent" list)$(xattr "$M/$parent" list)" "" "and so is its note"
+for h in "$P" "$M"; do rmdir "$h/$parent/halfown/sub" "$h/$parent/halfown" 2>/dev/null; done
 # The sweep is bounded: a start looks at 8 leaves of its parent at most,
 # from a place chosen at random (all of them where they are few), so that
 # N parallel starts don't each walk the N - 1 others' leaves. 12 stale
