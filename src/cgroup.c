@@ -558,8 +558,12 @@ static bool noted_launcher_gone(const char *tail, long *pid)
  * unlocked and empty (a marked one is the common sweep's). A parent folder
  * whose launcher was killed before the mark may hold other runs' leaves by
  * now (this run's own: the sweep comes after its mkdir). It is marked then,
- * as its launcher meant to, so that the last run in it removes it: once the
- * note is gone, nothing else would.
+ * as its launcher meant to, so that the last run in it removes it (or
+ * delete, cgroups_remove_described): once the note is gone, nothing else
+ * would. A note says that a launcher meant to make the folder: one killed
+ * between the note and its mkdir leaves a note on a folder that isn't
+ * there, which the next sweep drops, unless a user makes one of that
+ * name first (it is then taken for carapace's, as it was before).
  */
 static void sweep_noted_folder(const struct cgroups *cg, const char *path, long pid)
 {
@@ -570,10 +574,8 @@ static void sweep_noted_folder(const struct cgroups *cg, const char *path, long 
 		return;
 	if (rmdir(path) == 0)
 		log_debug("cgroup: removed the unmarked %s of launcher %ld", path, pid);
-	else if (has_child(fd)) {
-		mark_cgroup(cg, path, "parent");
+	else if (has_child(fd) && !fsetxattr(fd, mark_name(cg), "parent", strlen("parent"), 0))
 		log_debug("cgroup: marked %s, launcher %ld's parent folder", path, pid);
-	}
 }
 
 /* The note of a launcher that is gone: its folder, then the note. */
@@ -1683,6 +1685,18 @@ static void remove_new(const struct cgroups *cg, const struct described *d)
 }
 
 /*
+ * A parent folder described as theirs that a sweep has marked carapace's
+ * since (sweep_noted_folder: a killed launcher's, which this container's
+ * leaf was in when the sweep came).
+ */
+static bool marked_since(const struct cgroups *cg, const struct described *d)
+{
+	autoclose int fd = d->leaf ? -1 : open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	return fd >= 0 && has_mark(cg, fd, "parent");
+}
+
+/*
  * carapace delete: kills what is left in the described leaves (cgroup.kill
  * on v2, else frozen and killed until empty) and removes the folders that
  * are ours, children first. One already gone is fine; a parent another
@@ -1708,7 +1722,7 @@ bool cgroups_remove_described(const char *text)
 
 		if (lines[i].new)
 			remove_new(&cg, &lines[i]);
-		if (!lines[i].ours)
+		if (!lines[i].ours && !marked_since(&cg, &lines[i]))
 			continue;
 		while (rmdir(lines[i].path) && errno == EBUSY && lines[i].leaf && tries++ < 200)
 			usleep(5000);	/* a dying task may hold the cgroup for a moment */

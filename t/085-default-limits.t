@@ -165,7 +165,7 @@ is "$(xattr "$P/$parent" list)$(xattr "$M/$parent" list)" "" \
 # so it is marked, and the run removes it when done.
 for h in "$P" "$M"; do
 	mkdir "$h/$parent/halfown"
-	xattr "$h/$parent" set "trusted.carapace.new.$dead" halfown
+	xattr "$h/$parent" set "trusted.carapace.new.$OWN-$dead" halfown
 done
 run cara --cgroup-parent "$parent/halfown/sub" --pids 10 true
 is "$RC" 0 "--cgroup-parent $parent/halfown/sub, halfown unmarked and noted by a dead launcher"

@@ -109,6 +109,32 @@ done
 is "$(ls -A "$STATE")" "" "no state folder after creates killed at any moment (nor a .new-c5 one)"
 no_leaks "nor a cgroup nor a process"
 
+# --- a parent folder of the cgroups path that a killed launcher made and
+# noted but had not marked: create's sweep marks it (its leaf is in it),
+# after the state described it as not carapace's; delete removes it.
+true & dead=$!; wait "$dead"
+ns=$(printf '%x' "$(stat -Lc %i /proc/self/ns/pid)")
+for m in $(_tap_cgroup_mounts); do
+	mkdir -p "$m/$TEST_CGROUP_PARENT/half" &&
+		python3 -c 'import os, sys; os.setxattr(sys.argv[1], sys.argv[2], b"half")' \
+			"$m/$TEST_CGROUP_PARENT" "trusted.carapace.new.$ns-$dead"
+done
+"$TOP/t/oci/make-bundle.py" "$B/c6" "$ROOTFS" "/$TEST_CGROUP_PARENT/half/c6" -- true
+create_bg c6
+used=$(for m in $(_tap_cgroup_mounts); do [ -d "$m/$TEST_CGROUP_PARENT/half/c6" ] && echo "$m"; done)
+oci start c6
+wait "$REAPER_PID"
+run oci delete c6
+is "$RC" 0 "create, start and delete under a killed launcher's unmarked parent folder"
+left=$(for m in $used; do [ -e "$m/$TEST_CGROUP_PARENT/half" ] && echo "$m"; done)
+isnt "$used" "" "the container's leaves were under it"
+is "$left" "" "delete removed that folder in every hierarchy the container was in"
+for m in $(_tap_cgroup_mounts); do
+	rmdir "$m/$TEST_CGROUP_PARENT/half/c6" "$m/$TEST_CGROUP_PARENT/half" 2>/dev/null
+	rmdir "$m/$TEST_CGROUP_PARENT"
+done
+no_leaks "and left nothing else"
+
 # --- what a create killed before its rename leaves: .new-ID, unlocked
 # (create makes its folder there, locks it, and renames it to the ID)
 mkdir "$STATE/.new-c5"
