@@ -2026,6 +2026,122 @@ static void test_strstr(void)
 	}
 }
 
+/*
+ * src/lz4.h, the packed carapace's decoder (src/unpack.c): blocks made by
+ * hand, good and damaged; a damaged one is refused and nothing is written
+ * past the end of the output (the guard bytes after it stay).
+ */
+#include "../src/lz4.h"
+
+static long decode_guarded(const char *in, size_t in_len, size_t out_len, char *out,
+			   bool *guard_ok)
+{
+	uint8_t buf[80];
+	long n;
+
+	memset(buf, 0xa5, sizeof buf);
+	n = lz4_decode_block((const uint8_t *)in, in_len, buf, buf, out_len);
+	*guard_ok = true;
+	for (size_t i = out_len; i < sizeof buf; i++)
+		*guard_ok &= buf[i] == 0xa5;
+	if (n >= 0 && out)
+		memcpy(out, buf, (size_t)n), out[n] = '\0';
+	return n;
+}
+
+static void test_lz4_blocks(void)
+{
+	static const struct { const char *in; size_t len; const char *out; } good[] = {
+		{ "\x50hello", 6, "hello" },
+		/* "ab", then 6 from 2 back (a run), then "c" */
+		{ "\x22" "ab" "\x02\x00" "\x10" "c", 7, "ababababc" },
+		/* 'x', then 4 + 15 + 10 from 1 back: 30 x's */
+		{ "\x1f" "x" "\x01\x00" "\x0a" "\x10" "y", 7, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxy" },
+		/* 15 + 3 literals: a length's extra byte */
+		{ "\xf0\x03" "abcdefghijklmnopqr", 20, "abcdefghijklmnopqr" },
+		/* 16 literals, then 20 from 16 back: in chunks of 8 */
+		{ "\xff\x01" "0123456789abcdef" "\x10\x00\x01" "\x10" "z", 23,
+		  "0123456789abcdef0123456789abcdef0123z" },
+		{ "", 0, "" },
+	};
+	static const struct { const char *in; size_t len, out_len; const char *why; } bad[] = {
+		{ "\x14" "a" "\x00\x00", 4, 40, "a match from 0 back" },
+		{ "\x24" "ab" "\x03\x00", 5, 40, "a match from before the output" },
+		{ "\x50" "abc", 4, 40, "literals past the block's end" },
+		{ "\x50" "hello", 6, 4, "literals past the output's end" },
+		{ "\x1f" "a" "\x01\x00" "\x0f", 5, 8, "a match past the output's end" },
+		{ "\x14" "a" "\x01", 3, 40, "an offset cut short" },
+		{ "\xf0\xff\xff", 3, 40, "a length that runs off the block" },
+		{ "\x1f" "a" "\x01\x00\xff", 5, 40, "a match length that runs off the block" },
+	};
+	char out[80];
+	bool guard_ok;
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		long n = decode_guarded(good[i].in, good[i].len, strlen(good[i].out), out, &guard_ok);
+
+		is_num(n, (long long)strlen(good[i].out), "lz4: a good block makes all its bytes");
+		if (n >= 0)
+			is_str(out, good[i].out, "lz4: ... and the right ones");
+		ok(guard_ok, "lz4: ... and nothing past them");
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char desc[128];
+
+		snprintf(desc, sizeof desc, "lz4: refused: %s", bad[i].why);
+		is_num(decode_guarded(bad[i].in, bad[i].len, bad[i].out_len, NULL, &guard_ok), -1, desc);
+		ok(guard_ok, "lz4: ... and nothing written past the output");
+	}
+}
+
+/* Random bytes as a block, many times: refused or not, never written past OUT. */
+static void test_lz4_random(void)
+{
+	unsigned seed = 12345;
+	int past = 0, taken = 0;
+
+	for (int round = 0; round < 20000; round++) {
+		char in[48];
+		size_t len = 1 + (seed = seed * 1103515245 + 12345) % sizeof in, out_len;
+		bool guard_ok;
+
+		for (size_t i = 0; i < len; i++)
+			in[i] = (char)((seed = seed * 1103515245 + 12345) >> 16);
+		out_len = (seed >> 8) % 64;
+		taken += decode_guarded(in, len, out_len, NULL, &guard_ok) >= 0;
+		past += !guard_ok;
+	}
+	is_num(past, 0, "lz4: 20,000 random blocks: none wrote past the output");
+	ok(taken > 0 && taken < 20000, "lz4: ... some taken (%d), some refused", taken);
+}
+
+/* Frames: the header the lz4 tool writes, checked; the output filled exactly. */
+static void test_lz4_frames(void)
+{
+	static const uint8_t frame[] = { 0x04, 0x22, 0x4d, 0x18, 0x60, 0x70, 0x73,
+					 6, 0, 0, 0, 0x50, 'h', 'e', 'l', 'l', 'o',
+					 3, 0, 0, 0x80, '!', '!', '\n', 0, 0, 0, 0 };
+	uint8_t copy[sizeof frame], out[16];
+	const size_t len = sizeof frame;
+
+	is_num(lz4_decode_frame(frame, frame + len, out, 8), 0, "lz4 frame: a block and a stored one");
+	ok(!memcmp(out, "hello!!\n", 8), "lz4 frame: ... decoded in order");
+	is_num(lz4_decode_frame(frame, frame + len, out, 9), -1, "lz4 frame: refused if it fills less");
+	is_num(lz4_decode_frame(frame, frame + len, out, 7), -1, "lz4 frame: refused if it would fill more");
+	is_num(lz4_decode_frame(frame, frame + len - 4, out, 8), -1, "lz4 frame: refused without its end mark");
+	for (size_t at = 0; at < 11; at++) {
+		static const size_t changed[] = { 0, 1, 2, 3, 4, 4, 4, 7, 8, 9, 10 };
+		static const uint8_t to[] = { 5, 0, 0, 0, 0xa0, 0x70, 0x61, 0xff, 0xff, 0xff, 0x7f };
+		char desc[96];
+
+		memcpy(copy, frame, len);
+		copy[changed[at]] = to[at];
+		snprintf(desc, sizeof desc, "lz4 frame: refused with byte %zu changed to %#x",
+			 changed[at], to[at]);
+		is_num(lz4_decode_frame(copy, copy + len, out, 8), -1, desc);
+	}
+}
+
 /* src/libc.c's gmtime_r, against dates Python's datetime gave. */
 static void test_gmtime(void)
 {
@@ -2141,6 +2257,9 @@ int main(void)
 	test_strstr();
 	test_gmtime();
 	test_strto();
+	test_lz4_blocks();
+	test_lz4_random();
+	test_lz4_frames();
 	test_sizes();
 	test_cpus();
 	test_cpusets();
