@@ -103,8 +103,9 @@ $(INC)/jsmn.h: | $(INC)/.stamp
 $(INC)/syscall-table.h: src/gen-syscalls.sh $(INC)/.stamp
 	sh src/gen-syscalls.sh $(CC) -isystem $(INC) >$@.tmp && mv $@.tmp $@
 
-# src/man.c is not carapace's: it is the tool that writes the man page.
-C_SRCS  = carapace.c $(filter-out src/man.c,$(wildcard src/*.c))
+# src/man.c is not carapace's: it is the tool that writes the man page;
+# nor are src/pack.c and src/unpack.c, which pack it (below).
+C_SRCS  = carapace.c $(filter-out src/man.c src/pack.c src/unpack.c,$(wildcard src/*.c))
 C_OBJS  = $(patsubst %.c,$(BUILD)/%.o,$(C_SRCS))
 OBJS    = $(C_OBJS) $(BUILD)/inspector.o
 
@@ -120,8 +121,55 @@ $(BUILD)/unit/unit build/asan/unit: | $(INC)/syscall-table.h
 $(BUILD)/inspector.o: inspector.cpp inspector.h src/shared.h $(INC)/.stamp
 	$(CXX) $(CXXFLAGS) -c -o $@ inspector.cpp
 
-$(OUT): $(OBJS)
+$(BUILD)/carapace.elf: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS)
+
+# The binary made is packed (issue 16: 200 KiB at most, stripped): the
+# kernel loads src/unpack.c's small start, linked at UNPACK_BASE, above
+# carapace's addresses, which decodes carapace's code and data segments
+# (lz4: 1.7x smaller) to where carapace was linked and jumps to it. That
+# costs each start about 0.2 ms and each carapace process its own copy of
+# the code (README.md, "Size"). PACK=0 makes ./carapace the plain ELF,
+# which build/carapace.elf (or build/ARCH/carapace.elf) always is.
+PACK        ?= 1
+UNPACK_BASE  = 0x800000
+HOSTCC      ?= gcc
+LZ4          = lz4 -12 --no-frame-crc -qq -c
+UNPACK_CFLAGS = -O2 -std=gnu11 $(WARN) -ffreestanding -fno-stack-protector -fno-pie \
+	-fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-isystem $(INC) -I$(BUILD)/image -DIMAGE_DIR='"$(BUILD)/image"'
+UNPACK_LDFLAGS = -static -nostdlib -no-pie -s -Wl,-Ttext-segment=$(UNPACK_BASE) \
+	-Wl,-z,noseparate-code -Wl,-z,norelro -Wl,-z,noexecstack -Wl,--build-id=none
+
+$(BUILD)/pack: src/pack.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -O2 $(WARN) -o $@ $<
+
+$(BUILD)/image/image.h: $(BUILD)/carapace.elf $(BUILD)/pack
+	@mkdir -p $(dir $@)
+	$(BUILD)/pack $< $(BUILD)/image $(UNPACK_BASE)
+
+$(BUILD)/image/code.lz4 $(BUILD)/image/data.lz4: $(BUILD)/image/%.lz4: $(BUILD)/image/image.h
+	@command -v lz4 >/dev/null || $(MAKE) --no-print-directory deps
+	$(LZ4) $(BUILD)/image/$*.bin >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/unpack.o: src/unpack.c src/lz4.h $(BUILD)/image/image.h $(BUILD)/image/code.lz4 \
+		$(BUILD)/image/data.lz4
+	$(CC) $(UNPACK_CFLAGS) -c -o $@ $<
+
+# PACK's value as a file, rewritten (at parse time) only when it changes,
+# so that make PACK=0 after make (or the other way) remakes ./carapace.
+PACK_STAMP := $(BUILD)/pack-$(PACK)
+$(shell mkdir -p $(BUILD) && rm -f $(filter-out $(PACK_STAMP),$(wildcard $(BUILD)/pack-*)) && \
+	{ test -e $(PACK_STAMP) || touch $(PACK_STAMP); })
+
+ifeq ($(PACK),0)
+$(OUT): $(BUILD)/carapace.elf $(PACK_STAMP)
+	cp $< $@
+else
+$(OUT): $(BUILD)/unpack.o $(PACK_STAMP)
+	$(CC) $(UNPACK_LDFLAGS) -o $@ $<
+endif
 
 # carapace(1), made from the option tables by a tool built for it: a
 # command of carapace's own would cost the binary 2 KB of its size limit.
@@ -255,9 +303,9 @@ rootfs/bin/busybox: setup.sh
 # added to dpkg's first.
 ifeq ($(OUT),carapace)
 DEPS = musl-tools libjsmn-dev busybox-static tini tmux qemu-system-x86 cpio uidmap \
-	podman conmon catatonit netavark iptables curl containerd runc iproute2 nftables passt
+	podman conmon catatonit netavark iptables curl containerd runc iproute2 nftables passt lz4
 else
-DEPS = libjsmn-dev $(ARCH_DEPS)
+DEPS = libjsmn-dev lz4 $(ARCH_DEPS)
 endif
 deps:
 	@missing=; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -9,7 +9,9 @@
 # last one ended), PAR_N (100) and PAR_BATCHES (5) for t/parallel-bench.sh,
 # BENCH_TAR_FILES (5000: files of 4 KiB in the tarball row), BENCH_BEFORE (a
 # second carapace binary, "carapace-before" in every row, for a before and
-# after from one run), BENCH_ROWS (all: some of startup spaced parallel
+# after from one run), BENCH_UNPACKED (build/carapace.elf beside a packed
+# CARAPACE: "carapace-unpacked" in the start-up rows and the size table,
+# what packing costs), BENCH_ROWS (all: some of startup spaced parallel
 # tarball oci exec memory size).
 # cleanup, launcher_hwm and tree_rss are called indirectly:
 # shellcheck disable=SC2317
@@ -22,6 +24,9 @@ export BENCH_RUNS=${BENCH_RUNS:-50}
 MEM_RUNS=${BENCH_MEM_RUNS:-3}
 SPACED_RUNS=${BENCH_SPACED_RUNS:-30}
 BEFORE=${BENCH_BEFORE:+$(realpath -m "$BENCH_BEFORE")}
+# The program a packed ./carapace holds (README.md, "Size"): none if unpacked.
+UNPACKED=${BENCH_UNPACKED-$(dirname "$CARAPACE")/build/carapace.elf}
+[ -x "$UNPACKED" ] && ! cmp -s "$UNPACKED" "$CARAPACE" || UNPACKED=
 
 # time_cmd NAME CMD SAMPLES [WARMUPS]: BENCH_RUNS runs of CMD after WARMUPS
 # (3) untimed ones; appends "NAME ms" for each run to SAMPLES. CMD is one
@@ -196,6 +201,7 @@ peer_cmd() {
 	case $name in
 	carapace) q "$CARAPACE" run -q -r "$ROOTFS" "$@" ;;
 	carapace-before) q "$BEFORE" run -q -r "$ROOTFS" "$@" ;;
+	carapace-unpacked) q "$UNPACKED" run -q -r "$ROOTFS" "$@" ;;
 	carapace-overlay) q "$CARAPACE" run -q --overlay -r "$ROOTFS" "$@" ;;
 	carapace-userns) q "$CARAPACE" run -q --uidmap 0:300000:65536 -r "$ROOTFS" "$@" ;;
 	carapace-rootless) q "${as_nobody[@]}" "$CARAPACE" run -q -r "$ROOTFS" "$@" ;;
@@ -219,10 +225,11 @@ fi
 
 # Probe each once, so a peer that is missing or broken is skipped with a note.
 names=() cmds=() wraps=()
-for name in carapace ${BEFORE:+carapace-before} carapace-overlay carapace-userns bare-exec \
-	unshare+chroot bwrap crun runc carapace-rootless bwrap-rootless; do
+for name in carapace ${BEFORE:+carapace-before} ${UNPACKED:+carapace-unpacked} carapace-overlay \
+	carapace-userns bare-exec unshare+chroot bwrap crun runc carapace-rootless bwrap-rootless; do
 	case $name in
-	carapace-before) needs=$BEFORE ;; carapace*) needs=$CARAPACE ;; bare-exec) needs=$ROOTFS/bin/true ;;
+	carapace-before) needs=$BEFORE ;; carapace-unpacked) needs=$UNPACKED ;;
+	carapace*) needs=$CARAPACE ;; bare-exec) needs=$ROOTFS/bin/true ;;
 	unshare+chroot) needs=unshare ;; bwrap-rootless) needs=bwrap ;; *) needs=$name ;;
 	esac
 	if ! command -v "$needs" >/dev/null; then note "$name: skipped, no $needs"; continue; fi
@@ -252,10 +259,15 @@ startup_rows() {
 	done <"$results"
 }
 
-# after_before RESULTS [WHAT]: carapace's median against BENCH_BEFORE's.
+# after_before RESULTS [WHAT]: carapace's median against the unpacked
+# program's, and against BENCH_BEFORE's.
 after_before() {
-	local c p
+	local c p u
 	read -r _ c _ < <(grep '^carapace ' "$1") || return 0
+	if read -r _ u _ < <(grep '^carapace-unpacked ' "$1"); then
+		awk -v c="$c" -v u="$u" -v w="${2:-}" 'BEGIN {
+			printf "# packed/unpacked%s: carapace %.2f ms, carapace-unpacked %.2f ms: %.2fx\n", w, c, u, c / u }'
+	fi
 	read -r _ p _ < <(grep '^carapace-before ' "$1") || return 0
 	awk -v c="$c" -v p="$p" -v w="${2:-}" 'BEGIN {
 		printf "# after/before%s: carapace %.2f ms, carapace-before %.2f ms: %.2fx\n", w, c, p, c / p }'
@@ -473,7 +485,7 @@ size_section() {
 	note "size: bytes after strip (a stripped copy); dynamic ones also load libraries"
 	printf '%-18s %10s %8s %14s\n' binary bytes linkage peer/carapace
 	csize=-
-	for bin in "$CARAPACE" ${BEFORE:+"$BEFORE"} crun runc bwrap tini tini-static; do
+	for bin in "$CARAPACE" ${UNPACKED:+"$UNPACKED"} ${BEFORE:+"$BEFORE"} crun runc bwrap tini tini-static; do
 		path=$(command -v "$bin") || continue
 		cp "$path" "$tmp/strip" && { strip "$tmp/strip" 2>/dev/null || true; }
 		size=$(stat -c %s "$tmp/strip")
