@@ -101,13 +101,19 @@ static void fail(const char *what, const char *why)
 		sys6(SYS_exit_group, 125, 0, 0, 0, 0, 0);
 }
 
-/* A segment's pages, mapped afresh, decoded into, and given PROT. */
+/*
+ * A segment's pages, mapped afresh, decoded into, and given PROT. The code
+ * is written whole, so its pages are made at once (MAP_POPULATE: one call,
+ * not a fault a page); the data is mostly bss, whose pages come as they
+ * are touched, as they would have.
+ */
 static void load_segment(const char *what, uintptr_t vaddr, size_t filesz, size_t memsz,
 			 const uint8_t *frame, const uint8_t *frame_end, long prot, size_t page)
 {
 	uintptr_t start = vaddr & ~(page - 1), end = (vaddr + memsz + page - 1) & ~(page - 1);
 	long addr = sys6(SYS_mmap, (long)start, (long)(end - start), PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_POPULATE, -1, 0);
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE |
+			 (prot & PROT_EXEC ? MAP_POPULATE : 0), -1, 0);
 
 	if (addr != (long)start)
 		fail(what, addr < 0 && addr > -4096 ? "mmap failed at its address" :
