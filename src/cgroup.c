@@ -590,7 +590,8 @@ static void sweep_new_leaf_note(const struct cgroups *cg, const char *parent,
 	if (!noted_launcher_gone(tail, &pid))
 		return;
 	n = getxattr(parent, note, name, sizeof name - 1);
-	if (n > 0 && (name[n] = '\0', !strchr(name, '/')) && name[0] != '.') {
+	/* A name, as --cgroup-parent's segments are: not . nor .., no slash. */
+	if (n > 0 && (name[n] = '\0', !strchr(name, '/')) && strcmp(name, ".") && strcmp(name, "..")) {
 		char *path = xasprintf("%s/%s", parent, name);
 
 		sweep_noted_folder(cg, path, pid);

@@ -113,8 +113,14 @@ for h in "$P" "$M"; do
 	xattr "$h/$parent" set "trusted.carapace.new.$dead" halfmade
 	xattr "$h/$parent" set "trusted.carapace.new.$$" alive
 done
+true & dead2=$!; wait "$dead2"
+for h in "$P" "$M"; do
+	mkdir "$h/$parent/.halfdot"
+	xattr "$h/$parent" set "trusted.carapace.new.$dead2" .halfdot
+done
 run cara --cgroup-parent "$parent" --pids 10 true
 ok "a dead launcher's noted, unmarked leaf is swept (pids)" test ! -e "$P/$parent/halfmade"
+ok "... one whose name starts with a dot too" test ! -e "$P/$parent/.halfdot" -a ! -e "$M/$parent/.halfdot"
 ok "a dead launcher's noted, unmarked leaf is swept (memory)" test ! -e "$M/$parent/halfmade"
 is "$(xattr "$P/$parent" list)" "trusted.carapace.new.$$" \
 	"its note goes; a live launcher's note stays, and the run leaves none of its own"
