@@ -168,7 +168,7 @@ $(OUT): $(BUILD)/carapace.elf $(PACK_STAMP)
 	cp $< $@
 else
 $(OUT): $(BUILD)/unpack.o $(PACK_STAMP)
-	$(CC) $(UNPACK_LDFLAGS) -o $@ $<
+	$(CC) $(UNPACK_LDFLAGS) -o $@ $< -lgcc
 endif
 
 # carapace(1), made from the option tables by a tool built for it: a

@@ -105,7 +105,7 @@ static inline long lz4_decode_block(const uint8_t *in, size_t in_len, const uint
  */
 static inline int lz4_decode_frame(const uint8_t *in, const uint8_t *end, uint8_t *out, size_t len)
 {
-	size_t done = 0;
+	size_t done = 0, head;
 	uint8_t flags;
 
 	if (end - in < 7 || in[0] != 0x04 || in[1] != 0x22 || in[2] != 0x4d || in[3] != 0x18)
@@ -113,7 +113,18 @@ static inline int lz4_decode_frame(const uint8_t *in, const uint8_t *end, uint8_
 	flags = in[4];
 	if ((flags & 0xc0) != 0x40 || flags & 0x13)	/* version 1; no block sums, no dict */
 		return -1;
-	in += 7 + (flags & 0x08 ? 8 : 0);		/* FLG, BD, [content size], HC */
+	head = 7 + (flags & 0x08 ? 8 : 0);		/* magic, FLG, BD, [content size], HC */
+	if ((size_t)(end - in) < head)
+		return -1;
+	if (flags & 0x08) {				/* a content size: this one */
+		uint64_t size = 0;
+
+		for (int i = 7; i >= 0; i--)
+			size = size << 8 | in[6 + i];
+		if (size != len)
+			return -1;
+	}
+	in += head;
 	for (;;) {
 		uint32_t size;
 		long n;
@@ -122,8 +133,11 @@ static inline int lz4_decode_frame(const uint8_t *in, const uint8_t *end, uint8_
 			return -1;
 		size = in[0] | in[1] << 8 | in[2] << 16 | (uint32_t)in[3] << 24;
 		in += 4;
-		if (!size)
-			return done == len ? 0 : -1;
+		if (!size) {	/* the end mark, a content checksum (not checked), the end */
+			if (flags & 0x04 && end - in >= 4)
+				in += 4;
+			return done == len && in == end ? 0 : -1;
+		}
 		if ((size & 0x7fffffff) > (size_t)(end - in))
 			return -1;
 		if (size & 0x80000000) {		/* stored as it is */

@@ -102,8 +102,11 @@ static void find_segments(const unsigned char *elf, size_t len, const Elf64_Phdr
 		die("not the two segments R+X and R+W that the Makefile links");
 	if (seg[0]->p_offset != 0 || eh->e_phoff + (size_t)eh->e_phnum * sizeof *ph > seg[0]->p_filesz)
 		die("the program headers are not in the first segment");
-	if (seg[1]->p_vaddr < seg[0]->p_vaddr + seg[0]->p_memsz)
-		die("the data segment is not above the code");
+	/* A page of both would be mapped twice: aarch64 kernels have pages of up to 64 KiB. */
+	unsigned long long page = eh->e_machine == EM_AARCH64 ? 65536 : 4096;
+	if ((seg[0]->p_vaddr + seg[0]->p_memsz + page - 1) / page > seg[1]->p_vaddr / page)
+		die("the code and data segments share a page of %llu bytes (link with a max-page-size of it)",
+		    page);
 }
 
 int main(int argc, char **argv)

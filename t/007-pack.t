@@ -43,7 +43,7 @@ kill "$pid"; wait "$pid" 2>/dev/null
 printf -v code_start '%08x' "$code"
 data_page=$(printf '%08x' $(( data & ~4095 )))
 like "$maps" "^$code_start-[0-9a-f]+ r-xp 00000000 00:00 0 " \
-	"its code at $code_start, where it was linked: read and execute, not a file's"
+	"its code at $code_start, where it was linked: read and execute, anonymous"
 like "$maps" "^$data_page-[0-9a-f]+ rw-p 00000000 00:00 0 " "its data at $data_page: read and write"
 is "$(awk '$2 ~ /w.x/' <<<"$maps")" "" "no mapping both writable and executable"
 file_bytes=0
@@ -54,12 +54,46 @@ done <<<"$maps"
 ok "of the file, only the start's pages stay mapped ($file_bytes bytes), not the compressed program" \
 	test "$file_bytes" -gt 0 -a "$file_bytes" -le 12288
 
+# --- where anonymous memory may not become executable, or not be had:
+# the code comes from a memfd, mapped read and execute as ld.so maps a library
+mdwe() {	# mdwe CMD...: CMD with PR_SET_MDWE's PR_MDWE_REFUSE_EXEC_GAIN (Linux 6.3)
+	python3 -c 'import ctypes, os, sys
+if ctypes.CDLL(None).prctl(65, 1, 0, 0, 0): sys.exit("no PR_SET_MDWE here")
+os.execv(sys.argv[1], sys.argv[1:])' "$@"
+}
+if mdwe /bin/true 2>/dev/null; then
+	run mdwe "$CARAPACE" run -r "$ROOTFS" /bin/echo hi
+	is "$RC:$OUT" "0:hi" "under PR_SET_MDWE (no memory made executable after it was writable): it runs"
+	run mdwe "$elf" --version
+	is "$RC" 0 "... as the unpacked program does"
+else
+	skip "no PR_SET_MDWE (Linux < 6.3)"; skip "no PR_SET_MDWE (Linux < 6.3)"
+fi
+run sh -c "ulimit -d 250; exec \"\$0\" --version" "$CARAPACE"
+is "$RC:$OUT" "0:$("$elf" --version)" "with RLIMIT_DATA (ulimit -d 250: KiB) below its code's size: it runs, as the unpacked program does"
+# The sealed copy (--cap-add SYS_ADMIN) starts under the workload's profile:
+# one that refuses mprotect to PROT_EXEC, as MemoryDenyWriteExecute does.
+cat >"$work/nox.json" <<'EOF'
+{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mprotect"], "action": "SCMP_ACT_ERRNO",
+ "args": [{"index": 2, "value": 4, "valueTwo": 4, "op": "SCMP_CMP_MASKED_EQ"}]}]}
+EOF
+if [ "$(id -u)" = 0 ] && [ -x "$ROOTFS/bin/busybox" ]; then
+	run "$CARAPACE" run --cap-add SYS_ADMIN --seccomp "$work/nox.json" -r "$ROOTFS" /bin/echo hi
+	is "$RC:$OUT" "0:hi" "the sealed copy under a profile that refuses mprotect(PROT_EXEC): it runs"
+else
+	skip "needs root and the rootfs"
+fi
+
 # --- a damaged file: one line, 125, nothing of carapace run
 damage() {	# damage NAME PYTHON: a copy of carapace changed by PYTHON, on b (its bytes)
 	python3 - "$CARAPACE" "$work/$1" "$2" <<'EOF'
 import sys
 b = bytearray(open(sys.argv[1], 'rb').read())
-frame = b.find(b'\x04\x22\x4d\x18')
+tag = b'carapace:code_lz4'
+frame = b.find(tag) + len(tag)
+assert b[frame:frame + 4] == b'\x04\x22\x4d\x18', 'no frame after the tag'
+assert b.find(tag, frame) < 0, 'two tags'
+
 exec(sys.argv[3])
 open(sys.argv[2], 'wb').write(b)
 EOF

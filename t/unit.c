@@ -2121,7 +2121,7 @@ static void test_lz4_frames(void)
 	static const uint8_t frame[] = { 0x04, 0x22, 0x4d, 0x18, 0x60, 0x70, 0x73,
 					 6, 0, 0, 0, 0x50, 'h', 'e', 'l', 'l', 'o',
 					 3, 0, 0, 0x80, '!', '!', '\n', 0, 0, 0, 0 };
-	uint8_t copy[sizeof frame], out[16];
+	uint8_t copy[sizeof frame + 8], out[16];
 	const size_t len = sizeof frame;
 
 	is_num(lz4_decode_frame(frame, frame + len, out, 8), 0, "lz4 frame: a block and a stored one");
@@ -2129,6 +2129,18 @@ static void test_lz4_frames(void)
 	is_num(lz4_decode_frame(frame, frame + len, out, 9), -1, "lz4 frame: refused if it fills less");
 	is_num(lz4_decode_frame(frame, frame + len, out, 7), -1, "lz4 frame: refused if it would fill more");
 	is_num(lz4_decode_frame(frame, frame + len - 4, out, 8), -1, "lz4 frame: refused without its end mark");
+	memcpy(copy, frame, len);
+	copy[len] = 0;
+	is_num(lz4_decode_frame(copy, copy + len + 1, out, 8), -1, "lz4 frame: refused with a byte after its end");
+	/* With a content size (FLG 0x08): 8 bytes after BD, which must be the output's. */
+	memcpy(copy, frame, 6);
+	memcpy(copy + 14, frame + 6, len - 6);
+	copy[4] |= 0x08;
+	memcpy(copy + 6, "\x08\0\0\0\0\0\0\0", 8);
+	is_num(lz4_decode_frame(copy, copy + len + 8, out, 8), 0, "lz4 frame: a content size that is the output's");
+	copy[6] = 9;
+	is_num(lz4_decode_frame(copy, copy + len + 8, out, 8), -1, "lz4 frame: refused with another content size");
+	is_num(lz4_decode_frame(copy, copy + 10, out, 8), -1, "lz4 frame: refused when cut in its content size");
 	for (size_t at = 0; at < 11; at++) {
 		static const size_t changed[] = { 0, 1, 2, 3, 4, 4, 4, 7, 8, 9, 10 };
 		static const uint8_t to[] = { 5, 0, 0, 0, 0xa0, 0x70, 0x61, 0xff, 0xff, 0xff, 0x7f };
