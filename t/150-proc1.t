@@ -46,7 +46,10 @@ is "$OUT" alive "kill -KILL 1 from the workload: init survives"
 is "$RC" 0 "... and the workload exits normally"
 
 # --- capabilities
-run cara sh -c 'grep -E "^Cap(Eff|Prm|Bnd|Inh|Amb)" /proc/1/status'
+# Init drops them just after it forks the workload, which may look first:
+# the workload waits (1 s at most) until init's effective set is CAP_KILL.
+run cara sh -c 'i=0; while [ $i -lt 50 ] && ! grep -q "^CapEff:.0*20$" /proc/1/status; do
+	sleep 0.02; i=$((i + 1)); done; grep -E "^Cap(Eff|Prm|Bnd|Inh|Amb)" /proc/1/status'
 is "$OUT" $'CapInh:\t0000000000000000\nCapPrm:\t0000000000000020\nCapEff:\t0000000000000020\nCapBnd:\t0000000000000020\nCapAmb:\t0000000000000000' \
 	"init keeps CAP_KILL alone, in every set"
 run cara sh -c 'grep -E "^Cap(Eff|Prm|Bnd|Inh|Amb)" /proc/$$/status; exit'
