@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include "image.h"
@@ -151,7 +152,8 @@ static void load_data(uintptr_t vaddr, size_t filesz, size_t memsz, size_t page)
  */
 static bool load_code_memfd(uintptr_t start, size_t len, size_t offset)
 {
-	long fd = sys6(SYS_memfd_create, (long)"carapace", MFD_CLOEXEC, 0, 0, 0, 0), rw;
+	long fd = sys6(SYS_memfd_create, (long)"carapace", MFD_CLOEXEC | MFD_ALLOW_SEALING,
+		       0, 0, 0, 0), rw;
 
 	if (fd < 0)
 		return false;
@@ -163,6 +165,10 @@ static bool load_code_memfd(uintptr_t start, size_t len, size_t offset)
 		fail("code", "mmap of its memfd failed");
 	decode("code", code_lz4, code_lz4_end, (uint8_t *)rw + offset, IMAGE_CODE_FILESZ);
 	sys6(SYS_munmap, rw, (long)len, 0, 0, 0, 0);
+	/* Sealed, as the sealed copy is: nobody writes it through a /proc link. */
+	if (sys6(SYS_fcntl, fd, F_ADD_SEALS,
+		 F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE, 0, 0, 0))
+		fail("code", "sealing its memfd failed");
 	check_mapped("code", sys6(SYS_mmap, (long)start, (long)len, PROT_READ | PROT_EXEC,
 				  MAP_PRIVATE | MAP_FIXED_NOREPLACE | MAP_POPULATE, fd, 0), start);
 	sys6(SYS_close, fd, 0, 0, 0, 0, 0);
