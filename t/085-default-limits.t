@@ -153,10 +153,14 @@ for h in "$P" "$M"; do
 done
 # The same moment for a parent folder that carapace makes: its note is on the
 # folder above, two levels above the leaf.
-for h in "$P" "$M"; do
-	mkdir "$h/$parent/halfparent"
-	xattr "$h/$parent" set "trusted.carapace.new.$dead" halfparent
-done
+# half_made NAME TAIL: an unmarked $parent/NAME in both hierarchies, and on
+# $parent the note trusted.carapace.new.TAIL naming it, as a killed launcher leaves.
+half_made() {
+	for h in "$P" "$M"; do
+		mkdir "$h/$parent/$1" && xattr "$h/$parent" set "trusted.carapace.new.$2" "$1"
+	done
+}
+half_made halfparent "$dead"
 run cara --cgroup-parent "$parent/sub/deeper" --pids 10 true
 is "$RC" 0 "--cgroup-parent $parent/sub/deeper: carapace makes two folders"
 ok "a dead launcher's noted, unmarked parent folder two levels up is swept" \
@@ -169,10 +173,7 @@ is "$(xattr "$P/$parent" list)$(xattr "$M/$parent" list)" "" \
 # before its mark (t/650's killed creates hit it: the folder was left
 # unmarked, and stayed): the run's own leaf is in it when the sweep comes,
 # so it is marked, and the run removes it when done.
-for h in "$P" "$M"; do
-	mkdir "$h/$parent/halfown"
-	xattr "$h/$parent" set "trusted.carapace.new.$OWN-$dead" halfown
-done
+half_made halfown "$OWN-$dead"
 run cara --cgroup-parent "$parent/halfown/sub" --pids 10 true
 is "$RC" 0 "--cgroup-parent $parent/halfown/sub, halfown unmarked and noted by a dead launcher"
 ok "that parent folder is gone once the run is (pids)" test ! -e "$P/$parent/halfown"
