@@ -31,7 +31,7 @@
 
 /*
  * The two segments' lz4 frames, as `lz4 -12` wrote them (the Makefile),
- * each after a tag that tests look for (t/007-pack.t damages a frame).
+ * each after a tag that tests look for (t/008-pack.t damages a frame).
  */
 #define INCBIN(name, file) \
 	__asm__(".section .rodata." #name ",\"a\"\n.ascii \"carapace:" #name "\"\n" \

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t/007-pack.t: ./carapace as make packs it (issue 16's size): within 200
+# t/008-pack.t: ./carapace as make packs it (issue 16's size): within 200
 # KiB stripped; the same program as build/carapace.elf once loaded, loaded
 # where that was linked, its code read and execute only and nothing both
 # writable and executable; the compressed copy gone from memory; and a
