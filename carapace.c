@@ -35,7 +35,8 @@ static void close_host_fds(const struct container *c, const struct runtime *rt, 
 static int wait_for_start(const struct runtime *rt, int sock, int sigfd);
 static void check_command(const struct container *c);
 static const char *build_filesystem(const struct container *c, const struct runtime *rt,
-				    int root_tree);
+				    int root_tree, int sock);
+static void make_cgroup_namespace(const struct container *c, const struct runtime *rt);
 static char **env_with_home(const struct container *c, const char *home);
 static void restore_signals(const struct saved_signals *saved);
 static void reset_reserved_signal(int sig);
@@ -375,7 +376,17 @@ static void create_container(const struct container *c, struct runtime *rt,
 	} else {
 		send_to_init(l, MSG_GO, -1);
 	}
-	if (rt->cg.made)	/* while init sets up: off the start's critical path */
+	/*
+	 * While init sets up: off the start's critical path. Init waits for
+	 * "settled" before it makes its cgroup namespace (a v1 devices leaf
+	 * that init joins after it would be outside the namespace's root).
+	 */
+	if (rt->cg.devices_later) {
+		if (confine_devices_later(&rt->cg, c, l->init) && rt->state)
+			state_note_cgroups(rt->state, &rt->cg);
+		send_to_init(l, MSG_SETTLED, -1);
+	}
+	if (rt->cg.made)
 		sweep_cgroups(&rt->cg, c);
 }
 
@@ -503,12 +514,11 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 	 * before: newuidmap wants init's /proc/PID to be its user's.
 	 */
 	prctl(PR_SET_DUMPABLE, 0);
-	/* Now that init is in its cgroups, they become its cgroup namespace's root. */
-	if (rt->cg.ndirs && (c->namespaces & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP))
-		die_errno("unshare: cgroup namespace");
+	if (!rt->cg.devices_later)	/* else later, in build_filesystem */
+		make_cgroup_namespace(c, rt);
 	if (rt->new_keyring)
 		join_new_keyring();
-	root_mode = build_filesystem(c, rt, root_tree);
+	root_mode = build_filesystem(c, rt, root_tree, sock);
 	/* A config.json without a hostname keeps the UTS namespace's, maybe one joined. */
 	if ((!c->oci.bundle || c->oci.hostname_given) &&
 	    sethostname(c->hostname, strlen(c->hostname)))
@@ -674,13 +684,20 @@ static void check_command(const struct container *c)
 /* Filesystem: the root, the mounts, then pivot_root                  */
 /* ------------------------------------------------------------------ */
 
+/* Now that init is in all its cgroups, they become its cgroup namespace's root. */
+static void make_cgroup_namespace(const struct container *c, const struct runtime *rt)
+{
+	if (rt->cg.ndirs && (c->namespaces & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP))
+		die_errno("unshare: cgroup namespace");
+}
+
 /*
  * The container's filesystem, from the host's paths to its own "/", with
  * every mount in place and masked paths on top; returns how "/" was entered.
  * ROOT_TREE: the launcher's idmapped rootfs, or -1.
  */
 static const char *build_filesystem(const struct container *c, const struct runtime *rt,
-				    int root_tree)
+				    int root_tree, int sock)
 {
 	struct mount_state ms = { .null_node = -1 };
 	int *trees = open_bind_sources(c);
@@ -700,6 +717,12 @@ static const char *build_filesystem(const struct container *c, const struct runt
 	run_state_hooks(c, HOOK_CREATE_CONTAINER, "creating", -1);	/* the host's paths still */
 	root_mode = change_root(&ms, c);
 	log_debug("root: entered with %s", root_mode);
+	/* The launcher has loaded the device program meanwhile, or put init in v1's leaf. */
+	if (rt->cg.devices_later) {
+		if (!ipc_expect(sock, MSG_SETTLED, NULL))	/* EOF: the launcher died */
+			_exit(EXIT_CANT_RUN);
+		make_cgroup_namespace(c, rt);
+	}
 	if (rt->cg.ndirs)
 		mount_cgroupfs(&ms, &rt->cg);
 	/* Last, on top of the rest: /dev's nodes never go into a volume. */

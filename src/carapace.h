@@ -95,6 +95,8 @@ enum msg_type {
 	MSG_GO = 'G',		/* launcher -> init: host-side setup is done */
 	MSG_READY = 'R',	/* init -> launcher: container is set up */
 	MSG_START = 'S',	/* launcher -> init: run the workload */
+	MSG_SETTLED = 'C',	/* launcher -> init: the device program loaded after GO
+				 * is attached (or init is in v1's devices leaf) */
 	MSG_ERROR = 'E',	/* container -> launcher: a fatal error, its code and text */
 	MSG_PTY = 'P',		/* init -> launcher: the pty master, as SCM_RIGHTS */
 	MSG_DETACH = 'D',	/* create -> init: outlive me; init closes the socket */
@@ -448,6 +450,8 @@ struct cgroups {
 	const char *parent;
 	bool rootless;			/* run by an ordinary user */
 	bool devices_confined;		/* a device cgroup guards the host's devices */
+	bool devices_later;		/* its program: loaded after the clone, and
+					 * init's cgroup namespace made once it is */
 	bool v2_core;			/* hybrid: devices and freezer on the v2 leaf */
 	bool self_join;			/* init moves itself into the v1 leaves */
 	bool made;			/* the leaves: made, not only planned */
@@ -793,6 +797,7 @@ void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless
 void plan_cgroups(struct cgroups *cg, const struct container *c, bool rootless);
 void make_cgroups(struct cgroups *cg, const struct container *c);
 void sweep_cgroups(const struct cgroups *cg, const struct container *c);
+bool confine_devices_later(struct cgroups *cg, const struct container *c, pid_t init);
 void join_cgroups(const struct cgroups *cg, pid_t pid, bool v2_done);
 void cgroups_open_self_join(struct cgroups *cg);
 void cgroups_join_self(const struct cgroups *cg);
