@@ -1232,26 +1232,16 @@ static bool devices_can_wait(const struct cgroups *cg)
  */
 bool confine_devices_later(struct cgroups *cg, const struct container *c, pid_t init)
 {
-	size_t n;
-	struct device_rule *rules;
-	const char *dir;
+	size_t ndirs = cg->ndirs;
 	char pid[32];
 
-	if (!cg->devices_later)
-		return false;
 	cg->devices_later = false;
-	rules = device_rules(c, &n);
-	if (confine_devices_v2(cg->v2_fd, rules, n)) {
-		free(rules);
+	confine_devices(cg, c);	/* devices_can_wait: the v2 program, or v1's leaf */
+	if (cg->ndirs == ndirs)
 		return false;
-	}
-	if (!(dir = v1_devices_leaf(cg, c)))
-		die_cgroup(cg, "cgroup: no device program, and no v1 devices leaf");
-	confine_devices_v1(dir, rules, n);
-	free(rules);
 	snprintf(pid, sizeof pid, "%d", (int)init);
-	if (write_file(dir, "cgroup.procs", pid))
-		die_cgroup(cg, "cgroup: %s/cgroup.procs", dir);
+	if (write_file(cg->dirs[ndirs].path, "cgroup.procs", pid))
+		die_cgroup(cg, "cgroup: %s/cgroup.procs", cg->dirs[ndirs].path);
 	return true;
 }
 
