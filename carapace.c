@@ -386,6 +386,7 @@ static void create_container(const struct container *c, struct runtime *rt,
 			state_note_cgroups(rt->state, &rt->cg);
 		send_to_init(l, MSG_SETTLED, -1);
 	}
+	network_after_go(rt);
 	if (rt->cg.made)
 		sweep_cgroups(&rt->cg, c);
 }

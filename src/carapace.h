@@ -490,6 +490,7 @@ struct network_runtime {
 	int files[3];		/* root's: detached binds of hostname, hosts and
 				 * resolv.conf, for init to attach; 0: none */
 	bool in_tmpfs;		/* root's files are in a tmpfs of their own: no dir */
+	int tmpfs;		/* that tmpfs, detached, until init has "go"; 0: none */
 	uint32_t addr, gateway;	/* the bridge's: network order */
 	int prefix;
 	bool remount;		/* no mount_setattr (before 5.12): init remounts them ro */
@@ -1019,6 +1020,7 @@ void parse_publish_option(struct container *c, const char *arg);
 void network_defaults(struct container *c, bool rootless);
 void network_prepare(const struct container *c, struct runtime *rt, const struct oci_args *g);
 void network_attach(const struct container *c, const struct runtime *rt, pid_t init);
+void network_after_go(struct runtime *rt);
 void network_inside(const struct container *c, const struct runtime *rt);
 void network_bind_files(const struct runtime *rt, int root);
 

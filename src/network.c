@@ -1353,8 +1353,7 @@ static bool write_etc_tmpfs(const struct container *c, struct runtime *rt)
 {
 	char *text[3], data[64];
 	size_t size = 0;
-	int i;
-	autoclose int fs = -1;
+	int i, fs;
 
 	for (i = 0; i < 3; i++)
 		size += (strlen(text[i] = etc_text(c, rt, i)) + 4095) / 4096 * 4096;
@@ -1370,8 +1369,12 @@ static bool write_etc_tmpfs(const struct container *c, struct runtime *rt)
 	for (i = 0; fs >= 0 && i < 3; i++)
 		if ((rt->net.files[i] = detached_file(fs, etc_files[i], &rt->net.remount, true)) < 0)
 			break;
-	if (fs >= 0 && i == 3)
+	if (fs >= 0 && i == 3) {
+		rt->net.tmpfs = fs;	/* closed once init has gone on: network_after_go */
 		return rt->net.in_tmpfs = true;
+	}
+	if (fs >= 0)
+		close(fs);
 	while (i-- > 0)
 		close(rt->net.files[i]);
 	memset(rt->net.files, 0, sizeof rt->net.files);
@@ -1586,6 +1589,19 @@ void network_prepare(const struct container *c, struct runtime *rt, const struct
 		take_lease(c, rt, dir);	/* first: the address is in /etc/hosts */
 	if (rt->rootless || tmpfs_tried || !write_etc_tmpfs(c, rt))
 		write_etc_files(c, rt, dir);
+}
+
+/*
+ * The launcher, once init has "go": the /etc files' tmpfs, detached, which
+ * their binds keep. Closing it dissolves its mount, and that waits for an
+ * RCU grace period (about 0.1 ms here): not before the clone, where the
+ * start waits for the launcher, but while init sets the container up.
+ */
+void network_after_go(struct runtime *rt)
+{
+	if (rt->net.tmpfs > 0)
+		close(rt->net.tmpfs);
+	rt->net.tmpfs = 0;
 }
 
 /*
