@@ -29,6 +29,7 @@ static void send_to_init(const struct launcher *l, enum msg_type type, int fd);
 static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, bool *in_cgroup);
 static bool wait_until_ready(struct launcher *l);
 static bool init_waits_for_start(const struct container *c);
+static bool init_forks_nothing_early(const struct container *c, const struct runtime *rt);
 __attribute__((noreturn))
 static void container_init(const struct container *c, const struct runtime *rt, int sock);
 static void become_root_inside(const struct runtime *rt, int sock);
@@ -323,7 +324,8 @@ static void create_container(const struct container *c, struct runtime *rt,
 		/* Before any mkdir: what a launcher killed from here on makes, a reap finds. */
 		if (rt->state)
 			state_note_cgroups(rt->state, &rt->cg);
-		make_cgroups(&rt->cg, c);	/* first, so that its clean-up runs last */
+		make_cgroups(&rt->cg, c, init_forks_nothing_early(c, rt));	/* first: its
+									 * clean-up runs last */
 	}
 	if (rt->state)	/* a create killed from here on: delete still finds them */
 		state_note_cgroups(rt->state, &rt->cg);
@@ -384,7 +386,9 @@ static void create_container(const struct container *c, struct runtime *rt,
 	 * that init joins after it would be outside the namespace's root).
 	 */
 	if (rt->cg.devices_later) {
-		if (confine_devices_later(&rt->cg, c, l->init) && rt->state)
+		make_cgroups_later(&rt->cg, c, l->sock);
+		/* A leaf added, or the v1 leaves made: the state's note says so. */
+		if ((confine_devices_later(&rt->cg, c, l->sock) || rt->cg.v1_later) && rt->state)
 			state_note_cgroups(rt->state, &rt->cg);
 		send_to_init(l, MSG_SETTLED, -1);
 	}
@@ -403,6 +407,18 @@ static void create_container(const struct container *c, struct runtime *rt,
 static bool init_waits_for_start(const struct container *c)
 {
 	return wants_tty(c);
+}
+
+/*
+ * Until the launcher says settled, init forks nothing: no decompressor
+ * of a tarball it unpacks itself, no hook. Then the v1 leaves may come
+ * after the clone (make_cgroups_later): nothing runs outside their limits.
+ */
+static bool init_forks_nothing_early(const struct container *c, const struct runtime *rt)
+{
+	return (!c->root.tarball || rt->cache_entry >= 0) &&
+	       !c->oci.hooks_len[HOOK_PRESTART] && !c->oci.hooks_len[HOOK_CREATE_RUNTIME] &&
+	       !c->oci.hooks_len[HOOK_CREATE_CONTAINER];
 }
 
 /* Quiet if init is gone: then supervise() says how it ended. */
@@ -715,6 +731,7 @@ static const char *build_filesystem(const struct container *c, const struct runt
 				    int root_tree, int sock)
 {
 	struct mount_state ms = { .null_node = -1 };
+	struct cgroups cg = rt->cg;	/* and a leaf the launcher adds: cgroups_join_sent */
 	int *trees = open_bind_sources(c);
 	int root = prepare_root(&ms, c, root_tree, rt->cache_entry);
 	const char *root_mode;
@@ -734,12 +751,12 @@ static const char *build_filesystem(const struct container *c, const struct runt
 	log_debug("root: entered with %s", root_mode);
 	/* The launcher has loaded the device program meanwhile, or put init in v1's leaf. */
 	if (rt->cg.devices_later) {
-		if (!ipc_expect(sock, MSG_SETTLED, NULL))	/* EOF: the launcher died */
+		if (!cgroups_join_sent(&cg, sock))	/* EOF: the launcher died */
 			_exit(EXIT_CANT_RUN);
 		make_cgroup_namespace(c, rt);
 	}
-	if (rt->cg.ndirs)
-		mount_cgroupfs(&ms, &rt->cg);
+	if (cg.ndirs)
+		mount_cgroupfs(&ms, &cg);
 	/* Last, on top of the rest: /dev's nodes never go into a volume. */
 	if ((root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die_errno("open: /");

@@ -101,6 +101,8 @@ enum msg_type {
 	MSG_PTY = 'P',		/* init -> launcher: the pty master, as SCM_RIGHTS */
 	MSG_DETACH = 'D',	/* create -> init: outlive me; init closes the socket */
 	MSG_PID = 'I',		/* exec's joiner -> exec: the process's host pid, in code */
+	MSG_TASKS = 'T',	/* launcher -> init: a v1 leaf's "tasks" to join, as
+				 * SCM_RIGHTS; its controller in code */
 };
 
 /*
@@ -454,6 +456,9 @@ struct cgroups {
 					 * init's cgroup namespace made once it is */
 	bool v2_core;			/* hybrid: devices and freezer on the v2 leaf */
 	bool self_join;			/* init moves itself into the v1 leaves */
+	bool v1_later;			/* hybrid run: the v1 leaves made after the
+					 * clone, and sent to init (make_cgroups_later) */
+	bool v1_made;			/* and made by now */
 	bool made;			/* the leaves: made, not only planned */
 };
 
@@ -796,9 +801,11 @@ void validate_spec(const struct container *c, struct runtime *rt);
 /* src/cgroup.c */
 void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless);
 void plan_cgroups(struct cgroups *cg, const struct container *c, bool rootless);
-void make_cgroups(struct cgroups *cg, const struct container *c);
+void make_cgroups(struct cgroups *cg, const struct container *c, bool v1_later);
+void make_cgroups_later(struct cgroups *cg, const struct container *c, int sock);
+bool cgroups_join_sent(struct cgroups *cg, int sock);
 void sweep_cgroups(const struct cgroups *cg, const struct container *c);
-bool confine_devices_later(struct cgroups *cg, const struct container *c, pid_t init);
+bool confine_devices_later(struct cgroups *cg, const struct container *c, int sock);
 void join_cgroups(const struct cgroups *cg, pid_t pid, bool v2_done);
 void cgroups_open_self_join(struct cgroups *cg);
 void cgroups_join_self(const struct cgroups *cg);

@@ -1160,8 +1160,7 @@ static bool confine_devices_v2(int cgroup_fd, const struct device_rule *rules, s
 	return ok;
 }
 
-static bool make_locked_leaf(const struct cgroups *cg, struct cgroup_dir *d,
-			     const struct container *c);
+static void make_leaf(const struct cgroups *cg, struct cgroup_dir *d, const struct container *c);
 
 /*
  * Hybrid, where the kernel can't load or attach a device program: the v1
@@ -1182,9 +1181,7 @@ static const char *v1_devices_leaf(struct cgroups *cg, const struct container *c
 	d->path = xasprintf("%s/%s/%s", d->mount, c->limits.parent, c->limits.name);
 	d->ctls = 1u << CTL_DEVICES;
 	cg->ndirs++;
-	for (int tries = 0; !make_locked_leaf(cg, d, c);)
-		if (++tries == 10)
-			die(EXIT_CANT_RUN, "cgroup: %s: removed as fast as it is made", d->path);
+	make_leaf(cg, d, c);
 	return d->path;
 }
 
@@ -1226,23 +1223,93 @@ static bool devices_can_wait(const struct cgroups *cg)
 }
 
 /*
- * After the clone, before the start: the device program on the v2 leaf,
- * or else v1's devices leaf, which init is moved into. True if a leaf was
- * added (the state's note of the cgroups is to be written again).
+ * Init joins a leaf made after its clone itself, by the "tasks" fd sent
+ * here (MSG_TASKS, its controller in code): a thread that moves itself
+ * takes no cgroup-attach lock (cgroups_open_self_join), where a write of
+ * init's pid would wait for an RCU grace period.
  */
-bool confine_devices_later(struct cgroups *cg, const struct container *c, pid_t init)
+static void send_tasks_fd(const struct cgroups *cg, const struct cgroup_dir *d, int sock)
+{
+	struct ipc_msg m = IPC_MSG(MSG_TASKS);
+	char *path = xasprintf("%s/tasks", d->path);
+
+	m.code = __builtin_ctz(d->ctls);
+	if ((m.fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		die_cgroup(cg, "cgroup: %s", path);
+	if (!ipc_send(sock, &m) && errno != EPIPE && errno != ECONNRESET)
+		die_errno("sendmsg: %c", MSG_TASKS);
+	close(m.fd);
+	free(path);
+}
+
+/*
+ * After the clone, before the start: the device program on the v2 leaf,
+ * or else v1's devices leaf, which init joins. True if a leaf was added
+ * (the state's note of the cgroups is to be written again).
+ */
+bool confine_devices_later(struct cgroups *cg, const struct container *c, int sock)
 {
 	size_t ndirs = cg->ndirs;
-	char pid[32];
 
 	cg->devices_later = false;
 	confine_devices(cg, c);	/* devices_can_wait: the v2 program, or v1's leaf */
 	if (cg->ndirs == ndirs)
 		return false;
-	snprintf(pid, sizeof pid, "%d", (int)init);
-	if (write_file(cg->dirs[ndirs].path, "cgroup.procs", pid))
-		die_cgroup(cg, "cgroup: %s/cgroup.procs", cg->dirs[ndirs].path);
+	send_tasks_fd(cg, &cg->dirs[ndirs], sock);
 	return true;
+}
+
+/*
+ * Hybrid, run's own container (v1_later): the v1 leaves too are made
+ * after the clone, while init sets up, as the device program is loaded:
+ * their mkdirs, marks and limits (about 0.17 ms) leave the start's
+ * critical path. Init joins each by its "tasks" before it is settled, and
+ * forks nothing before that (make_cgroups' caller sees to it), so nothing
+ * of the container runs outside a limit.
+ */
+void make_cgroups_later(struct cgroups *cg, const struct container *c, int sock)
+{
+	if (!cg->v1_later)
+		return;
+	for (size_t i = 0; i < cg->ndirs; i++)
+		if (!cg->dirs[i].v2)
+			make_leaf(cg, &cg->dirs[i], c);
+	cg->v1_made = true;
+	write_limits(cg, c);
+	for (size_t i = 0; i < cg->ndirs; i++)
+		if (!cg->dirs[i].v2)
+			send_tasks_fd(cg, &cg->dirs[i], sock);
+}
+
+/*
+ * Init, until the launcher says settled: joins each leaf it is sent the
+ * "tasks" of, and adds to CG, its copy of the plan that mount_cgroupfs
+ * follows, a leaf that the launcher added (v1's devices, where the device
+ * program was refused). False at end of file: the launcher died.
+ */
+bool cgroups_join_sent(struct cgroups *cg, int sock)
+{
+	struct ipc_msg m;
+	size_t i;
+
+	while (ipc_recv(sock, &m) > 0 && m.type == MSG_TASKS && m.fd >= 0 &&
+	       m.code >= 0 && m.code < N_CTL && cg->v1_mount[m.code]) {
+		if (write(m.fd, "0", 1) != 1)
+			die_cgroup(cg, "cgroup: %s/tasks", cg->v1_mount[m.code]);
+		close(m.fd);
+		/* The v2 leaf holds devices' bit too, for its device program. */
+		for (i = 0; i < cg->ndirs; i++)
+			if (!cg->dirs[i].v2 && cg->dirs[i].ctls & (1u << m.code))
+				break;
+		if (i == cg->ndirs && i < N_CTL) {
+			cg->dirs[i].mount = cg->v1_mount[m.code];
+			cg->dirs[i].ctls = 1u << m.code;
+			cg->ndirs++;
+		}
+	}
+	if (m.fd >= 0)
+		close(m.fd);
+	return m.type == MSG_SETTLED;
 }
 
 /* Where the container's leaves go: the host's hierarchies read, nothing made yet. */
@@ -1281,25 +1348,39 @@ void plan_cgroups(struct cgroups *cg, const struct container *c, bool rootless)
 	log_debug("cgroup: %s mode, leaf %s/%s", cg->mode, c->limits.parent, c->limits.name);
 }
 
-/* Before the clone: the planned leaves exist and hold every limit. */
-void make_cgroups(struct cgroups *cg, const struct container *c)
+static void make_leaf(const struct cgroups *cg, struct cgroup_dir *d, const struct container *c)
 {
+	for (int tries = 0; !make_locked_leaf(cg, d, c);)
+		if (++tries == 10)
+			die(EXIT_CANT_RUN, "cgroup: %s: removed as fast as it is made", d->path);
+}
+
+/*
+ * Before the clone: the planned leaves exist and hold every limit; but
+ * with v1_LATER (init forks nothing before it is settled), on a hybrid
+ * host where the device program waits too, only the v2 leaf that init is
+ * born in, the v1 leaves by make_cgroups_later.
+ */
+void make_cgroups(struct cgroups *cg, const struct container *c, bool v1_later)
+{
+	bool devices_wait;
+
 	cg->parent = c->limits.parent;
 	cgroups_at_exit = cg;
 	on_launcher_exit(remove_cgroups_at_exit);
-	for (size_t i = 0; i < cg->ndirs; i++) {
-		int tries = 0;
-
-		while (!make_locked_leaf(cg, &cg->dirs[i], c))
-			if (++tries == 10)
-				die(EXIT_CANT_RUN, "cgroup: %s: removed as fast as it is made",
-				    cg->dirs[i].path);
-	}
-	write_limits(cg, c);
 	for (size_t i = 0; i < cg->ndirs; i++)
-		if (cg->dirs[i].v2)
+		if (cg->dirs[i].v2) {
+			make_leaf(cg, &cg->dirs[i], c);
 			cg->v2_fd = open(cg->dirs[i].path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cgroup_dir_of(cg, CTL_DEVICES) && devices_can_wait(cg))
+		}
+	devices_wait = cgroup_dir_of(cg, CTL_DEVICES) && devices_can_wait(cg);
+	cg->v1_later = v1_later && devices_wait;
+	for (size_t i = 0; i < cg->ndirs && !cg->v1_later; i++)
+		if (!cg->dirs[i].v2)
+			make_leaf(cg, &cg->dirs[i], c);
+	if (!cg->v1_later)
+		write_limits(cg, c);
+	if (devices_wait)
 		cg->devices_later = cg->devices_confined = true;
 	else if (cgroup_dir_of(cg, CTL_DEVICES))
 		confine_devices(cg, c);
@@ -1309,7 +1390,7 @@ void make_cgroups(struct cgroups *cg, const struct container *c)
 void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless)
 {
 	plan_cgroups(cg, c, rootless);
-	make_cgroups(cg, c);
+	make_cgroups(cg, c, false);
 	sweep_cgroups(cg, c);
 }
 
@@ -1350,8 +1431,8 @@ void cgroups_open_self_join(struct cgroups *cg)
 		struct cgroup_dir *d = &cg->dirs[i];
 		char *path = xasprintf("%s/tasks", d->path);
 
-		d->tasks_fd = d->v2 ? -1 : open(path, O_WRONLY | O_CLOEXEC);
-		if (!d->v2 && d->tasks_fd < 0)
+		d->tasks_fd = d->v2 || cg->v1_later ? -1 : open(path, O_WRONLY | O_CLOEXEC);
+		if (!d->v2 && !cg->v1_later && d->tasks_fd < 0)
 			die_cgroup(cg, "cgroup: %s", path);
 		free(path);
 	}
@@ -1364,7 +1445,7 @@ void cgroups_join_self(const struct cgroups *cg)
 	for (size_t i = 0; cg->self_join && i < cg->ndirs; i++) {
 		const struct cgroup_dir *d = &cg->dirs[i];
 
-		if (d->v2)
+		if (d->tasks_fd < 0)	/* v2, or v1_later's: joined by cgroups_join_sent */
 			continue;
 		if (write(d->tasks_fd, "0", 1) != 1)
 			die_cgroup(cg, "cgroup: %s/tasks", d->path);
@@ -1376,7 +1457,7 @@ void cgroups_join_self(const struct cgroups *cg)
 void cgroups_close_self_join(const struct cgroups *cg)
 {
 	for (size_t i = 0; cg->self_join && i < cg->ndirs; i++)
-		if (!cg->dirs[i].v2)
+		if (cg->dirs[i].tasks_fd >= 0)
 			close(cg->dirs[i].tasks_fd);
 }
 
@@ -1503,6 +1584,12 @@ void report_cgroups(const struct cgroups *cg, const struct container *c)
 		log_debug("usage: peak pids %lld", v);
 }
 
+/* D's mkdirs are behind us: v1_later's v1 leaves only once make_cgroups_later made them. */
+static bool dir_made(const struct cgroups *cg, const struct cgroup_dir *d)
+{
+	return cg->made && (d->v2 || !cg->v1_later || cg->v1_made);
+}
+
 /*
  * An OCI container's cgroups, described for its state file, so that a
  * later carapace (delete, kill --all, state) finds them: one line per
@@ -1526,7 +1613,7 @@ static void describe_dir(char **text, size_t *len, const struct cgroups *cg,
 			    (slash - rel == 8 && !strncmp(rel, "carapace", 8));
 
 		line = xasprintf("%s parent %s %s %.*s\n", d->v2 ? "v2" : "v1",
-				 ours ? "ours" : cg->made ? "theirs" : "new", d->mount,
+				 ours ? "ours" : dir_made(cg, d) ? "theirs" : "new", d->mount,
 				 (int)(slash - rel), rel);
 		*text = xrealloc(*text, *len + strlen(line) + 1);
 		strcpy(*text + *len, line);
@@ -1535,7 +1622,7 @@ static void describe_dir(char **text, size_t *len, const struct cgroups *cg,
 		free(dir);
 	}
 	line = xasprintf("%s leaf %s %s %s\n", d->v2 ? "v2" : "v1",
-			 d->created ? "ours" : cg->made ? "theirs" : "new", d->mount, rel);
+			 d->created ? "ours" : dir_made(cg, d) ? "theirs" : "new", d->mount, rel);
 	*text = xrealloc(*text, *len + strlen(line) + 1);
 	strcpy(*text + *len, line);
 	*len += strlen(line);
