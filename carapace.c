@@ -30,6 +30,7 @@ static pid_t clone_container(unsigned long flags, int cgroup_fd, int *pidfd, boo
 static bool wait_until_ready(struct launcher *l);
 static bool init_waits_for_start(const struct container *c);
 static bool init_forks_nothing_early(const struct container *c, const struct runtime *rt);
+static void note_cgroups(const struct cgroups *cg, void *state);
 __attribute__((noreturn))
 static void container_init(const struct container *c, const struct runtime *rt, int sock);
 static void become_root_inside(const struct runtime *rt, int sock);
@@ -322,8 +323,11 @@ static void create_container(const struct container *c, struct runtime *rt,
 	if (c->limits.name) {
 		plan_cgroups(&rt->cg, c, rt->rootless);
 		/* Before any mkdir: what a launcher killed from here on makes, a reap finds. */
-		if (rt->state)
+		if (rt->state) {
 			state_note_cgroups(rt->state, &rt->cg);
+			rt->cg.note = note_cgroups;	/* and before a leaf added later */
+			rt->cg.note_arg = rt->state;
+		}
 		make_cgroups(&rt->cg, c, init_forks_nothing_early(c, rt));	/* first: its
 									 * clean-up runs last */
 	}
@@ -419,6 +423,12 @@ static bool init_forks_nothing_early(const struct container *c, const struct run
 	return (!c->root.tarball || rt->cache_entry >= 0) &&
 	       !c->oci.hooks_len[HOOK_PRESTART] && !c->oci.hooks_len[HOOK_CREATE_RUNTIME] &&
 	       !c->oci.hooks_len[HOOK_CREATE_CONTAINER];
+}
+
+/* cgroups' note hook: the state's note of them, written again. */
+static void note_cgroups(const struct cgroups *cg, void *state)
+{
+	state_note_cgroups(state, cg);
 }
 
 /* Quiet if init is gone: then supervise() says how it ended. */

@@ -431,6 +431,8 @@ struct cgroup_dir {
 	unsigned ctls;		/* bit per enum controller */
 	bool v2;
 	bool created;		/* by this launcher: only then is it ours to remove */
+	bool pending;		/* planned, its mkdir still to come after the clone:
+				 * "new" in the state's note until made */
 	int lock_fd;		/* flocked while this launcher lives */
 	int tasks_fd;		/* v1: its "tasks", for init to join it by (self_join) */
 };
@@ -458,8 +460,14 @@ struct cgroups {
 	bool self_join;			/* init moves itself into the v1 leaves */
 	bool v1_later;			/* hybrid run: the v1 leaves made after the
 					 * clone, and sent to init (make_cgroups_later) */
-	bool v1_made;			/* and made by now */
 	bool made;			/* the leaves: made, not only planned */
+	/*
+	 * Called before a leaf planned after the clone is made (v1's devices
+	 * where the device program is refused): the state's note, which a
+	 * reap of a killed launcher goes by, names it first.
+	 */
+	void (*note)(const struct cgroups *cg, void *arg);
+	void *note_arg;
 };
 
 /*

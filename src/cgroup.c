@@ -1180,8 +1180,13 @@ static const char *v1_devices_leaf(struct cgroups *cg, const struct container *c
 	d->mount = cg->v1_mount[CTL_DEVICES];
 	d->path = xasprintf("%s/%s/%s", d->mount, c->limits.parent, c->limits.name);
 	d->ctls = 1u << CTL_DEVICES;
+	d->pending = true;
 	cg->ndirs++;
+	/* Noted "new" before its mkdir: a launcher killed after it leaves its parent folder too. */
+	if (cg->note)
+		cg->note(cg, cg->note_arg);
 	make_leaf(cg, d, c);
+	d->pending = false;
 	return d->path;
 }
 
@@ -1272,9 +1277,10 @@ void make_cgroups_later(struct cgroups *cg, const struct container *c, int sock)
 	if (!cg->v1_later)
 		return;
 	for (size_t i = 0; i < cg->ndirs; i++)
-		if (!cg->dirs[i].v2)
+		if (!cg->dirs[i].v2) {
 			make_leaf(cg, &cg->dirs[i], c);
-	cg->v1_made = true;
+			cg->dirs[i].pending = false;
+		}
 	write_limits(cg, c);
 	for (size_t i = 0; i < cg->ndirs; i++)
 		if (!cg->dirs[i].v2)
@@ -1375,8 +1381,8 @@ void make_cgroups(struct cgroups *cg, const struct container *c, bool v1_later)
 		}
 	devices_wait = cgroup_dir_of(cg, CTL_DEVICES) && devices_can_wait(cg);
 	cg->v1_later = v1_later && devices_wait;
-	for (size_t i = 0; i < cg->ndirs && !cg->v1_later; i++)
-		if (!cg->dirs[i].v2)
+	for (size_t i = 0; i < cg->ndirs; i++)
+		if (!cg->dirs[i].v2 && !(cg->dirs[i].pending = cg->v1_later))
 			make_leaf(cg, &cg->dirs[i], c);
 	if (!cg->v1_later)
 		write_limits(cg, c);
@@ -1584,10 +1590,10 @@ void report_cgroups(const struct cgroups *cg, const struct container *c)
 		log_debug("usage: peak pids %lld", v);
 }
 
-/* D's mkdirs are behind us: v1_later's v1 leaves only once make_cgroups_later made them. */
+/* D's mkdirs are behind us: a leaf planned after the clone only once it is made. */
 static bool dir_made(const struct cgroups *cg, const struct cgroup_dir *d)
 {
-	return cg->made && (d->v2 || !cg->v1_later || cg->v1_made);
+	return cg->made && !d->pending;
 }
 
 /*
