@@ -1239,6 +1239,7 @@ static void send_tasks_fd(const struct cgroups *cg, const struct cgroup_dir *d, 
 	char *path = xasprintf("%s/tasks", d->path);
 
 	m.code = __builtin_ctz(d->ctls);
+	snprintf(m.text, sizeof m.text, "%s", path);	/* for init's error, if any */
 	if ((m.fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
 		die_cgroup(cg, "cgroup: %s", path);
 	if (!ipc_send(sock, &m) && errno != EPIPE && errno != ECONNRESET)
@@ -1287,35 +1288,53 @@ void make_cgroups_later(struct cgroups *cg, const struct container *c, int sock)
 			send_tasks_fd(cg, &cg->dirs[i], sock);
 }
 
+/* Init: joins the leaf whose "tasks" M carries, and adds it to CG if the launcher added it. */
+static void join_sent_leaf(struct cgroups *cg, struct ipc_msg *m)
+{
+	size_t i;
+
+	if (m->fd < 0 || m->code < 0 || m->code >= N_CTL || !cg->v1_mount[m->code])
+		die(EXIT_CANT_RUN, "cgroup: the launcher's leaf to join (%s): no fd, or no "
+		    "such hierarchy", m->text);
+	if (write(m->fd, "0", 1) != 1)
+		die_cgroup(cg, "cgroup: %s", m->text);
+	close(m->fd);
+	/* The v2 leaf holds devices' bit too, for its device program. */
+	for (i = 0; i < cg->ndirs; i++)
+		if (!cg->dirs[i].v2 && cg->dirs[i].ctls & (1u << m->code))
+			break;
+	if (i == cg->ndirs && i < N_CTL) {
+		cg->dirs[i].mount = cg->v1_mount[m->code];
+		cg->dirs[i].ctls = 1u << m->code;
+		cg->ndirs++;
+	}
+}
+
 /*
  * Init, until the launcher says settled: joins each leaf it is sent the
  * "tasks" of, and adds to CG, its copy of the plan that mount_cgroupfs
  * follows, a leaf that the launcher added (v1's devices, where the device
- * program was refused). False at end of file: the launcher died.
+ * program was refused). False at end of file: the launcher died, and its
+ * death says why. Any other message is a broken protocol, said in a line.
  */
 bool cgroups_join_sent(struct cgroups *cg, int sock)
 {
-	struct ipc_msg m;
-	size_t i;
+	struct ipc_msg m = IPC_MSG(0);
+	int n;
 
-	while (ipc_recv(sock, &m) > 0 && m.type == MSG_TASKS && m.fd >= 0 &&
-	       m.code >= 0 && m.code < N_CTL && cg->v1_mount[m.code]) {
-		if (write(m.fd, "0", 1) != 1)
-			die_cgroup(cg, "cgroup: %s/tasks", cg->v1_mount[m.code]);
-		close(m.fd);
-		/* The v2 leaf holds devices' bit too, for its device program. */
-		for (i = 0; i < cg->ndirs; i++)
-			if (!cg->dirs[i].v2 && cg->dirs[i].ctls & (1u << m.code))
-				break;
-		if (i == cg->ndirs && i < N_CTL) {
-			cg->dirs[i].mount = cg->v1_mount[m.code];
-			cg->dirs[i].ctls = 1u << m.code;
-			cg->ndirs++;
-		}
+	while ((n = ipc_recv(sock, &m)) > 0 && m.type == MSG_TASKS)
+		join_sent_leaf(cg, &m);
+	if (n < 0)
+		die_errno("cgroup: the launcher's leaves to join");
+	if (n > 0 && m.type != MSG_SETTLED) {
+		if (m.fd >= 0)
+			close(m.fd);
+		die(EXIT_CANT_RUN, "cgroup: the launcher's leaves to join: message %c, not %c",
+		    m.type, MSG_SETTLED);
 	}
-	if (m.fd >= 0)
+	if (n > 0 && m.fd >= 0)
 		close(m.fd);
-	return m.type == MSG_SETTLED;
+	return n > 0;
 }
 
 /* Where the container's leaves go: the host's hierarchies read, nothing made yet. */

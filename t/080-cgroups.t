@@ -41,8 +41,15 @@ if command -v strace >/dev/null && awk '$9 == "cgroup2" { f = 1 } END { exit !f 
 	is "$(echo $OUT)" "7 25165824 2 memory:/ 2 pids:/" \
 		"v1 leaves made after the clone, slowly: pids.max 7 and memory 24M hold init and the workload from the start"
 	no_leaks "... and nothing is left behind"
+	# Init's join of a leaf made after the clone fails (strace makes its
+	# write into memory's "tasks" fail): one line that names that file.
+	tasks=/sys/fs/cgroup/memory/$TEST_CGROUP_PARENT/j1-$$/tasks
+	run strace -f -qq -o /dev/null -P "$tasks" -e trace=write -e inject=write:error=ENOSPC \
+		"$CARAPACE" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" --name "j1-$$" --memory 30m /bin/true
+	is "$RC:$ERR" "125:carapace: cgroup: $tasks: No space left on device" \
+		"init's join of memory's leaf fails: 125, and the line names the leaf's tasks"
 else
-	skip "no strace, or not a hybrid host"; skip "no strace, or not a hybrid host"
+	for i in 1 2 3; do skip "no strace, or not a hybrid host"; done
 fi
 
 # A memory hog is killed by the kernel, reported, and the status is 137.
