@@ -607,6 +607,7 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 	    isatty(STDERR_FILENO))
 		inspector_banner(pty_slave >= 0 ? pty_slave : STDERR_FILENO, c->hostname,
 				 c->namespaces, root_mode, rt->caps);
+	cgroups_check_settled("the workload");
 	if ((workload = fork()) < 0)
 		die_errno("fork");
 	if (workload == 0) {

@@ -809,9 +809,10 @@ void validate_spec(const struct container *c, struct runtime *rt);
 /* src/cgroup.c */
 void create_cgroups(struct cgroups *cg, const struct container *c, bool rootless);
 void plan_cgroups(struct cgroups *cg, const struct container *c, bool rootless);
-void make_cgroups(struct cgroups *cg, const struct container *c, bool v1_later);
+void make_cgroups(struct cgroups *cg, const struct container *c, bool init_waits);
 void make_cgroups_later(struct cgroups *cg, const struct container *c, int sock);
 bool cgroups_join_sent(struct cgroups *cg, int sock);
+void cgroups_check_settled(const char *what);
 void sweep_cgroups(const struct cgroups *cg, const struct container *c);
 bool confine_devices_later(struct cgroups *cg, const struct container *c, int sock);
 void join_cgroups(const struct cgroups *cg, pid_t pid, bool v2_done);

@@ -1288,6 +1288,21 @@ void make_cgroups_later(struct cgroups *cg, const struct container *c, int sock)
 			send_tasks_fd(cg, &cg->dirs[i], sock);
 }
 
+/*
+ * Init, from its first step until cgroups_join_sent is through, where the
+ * launcher makes or adds a leaf after the clone (devices_later): a child
+ * forked before it comes would never be in it.
+ */
+static bool leaves_to_come;
+
+/* Before init forks: dies if a leaf is still to come (a bug, never the container's doing). */
+void cgroups_check_settled(const char *what)
+{
+	if (leaves_to_come)
+		die(EXIT_CANT_RUN, "%s: init would fork before its cgroups are settled "
+		    "(a bug in carapace: please report it)", what);
+}
+
 /* Init: joins the leaf whose "tasks" M carries, and adds it to CG if the launcher added it. */
 static void join_sent_leaf(struct cgroups *cg, struct ipc_msg *m)
 {
@@ -1334,6 +1349,7 @@ bool cgroups_join_sent(struct cgroups *cg, int sock)
 	}
 	if (n > 0 && m.fd >= 0)
 		close(m.fd);
+	leaves_to_come = false;
 	return n > 0;
 }
 
@@ -1382,11 +1398,11 @@ static void make_leaf(const struct cgroups *cg, struct cgroup_dir *d, const stru
 
 /*
  * Before the clone: the planned leaves exist and hold every limit; but
- * with v1_LATER (init forks nothing before it is settled), on a hybrid
- * host where the device program waits too, only the v2 leaf that init is
+ * with INIT_WAITS (init forks nothing before it is settled), on a hybrid
+ * host where the device program can wait, only the v2 leaf that init is
  * born in, the v1 leaves by make_cgroups_later.
  */
-void make_cgroups(struct cgroups *cg, const struct container *c, bool v1_later)
+void make_cgroups(struct cgroups *cg, const struct container *c, bool init_waits)
 {
 	bool devices_wait;
 
@@ -1398,8 +1414,13 @@ void make_cgroups(struct cgroups *cg, const struct container *c, bool v1_later)
 			make_leaf(cg, &cg->dirs[i], c);
 			cg->v2_fd = open(cg->dirs[i].path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		}
-	devices_wait = cgroup_dir_of(cg, CTL_DEVICES) && devices_can_wait(cg);
-	cg->v1_later = v1_later && devices_wait;
+	/*
+	 * Only where init forks nothing before it is settled: a child of its
+	 * (a tarball's decompressor) would be in no leaf that comes later,
+	 * and outside a device program not yet attached.
+	 */
+	devices_wait = cgroup_dir_of(cg, CTL_DEVICES) && devices_can_wait(cg) && init_waits;
+	cg->v1_later = devices_wait;
 	for (size_t i = 0; i < cg->ndirs; i++)
 		if (!cg->dirs[i].v2 && !(cg->dirs[i].pending = cg->v1_later))
 			make_leaf(cg, &cg->dirs[i], c);
@@ -1467,6 +1488,7 @@ void cgroups_open_self_join(struct cgroups *cg)
 /* Init, first of all: one thread yet, and nothing of the container runs. */
 void cgroups_join_self(const struct cgroups *cg)
 {
+	leaves_to_come = cg->devices_later;
 	for (size_t i = 0; cg->self_join && i < cg->ndirs; i++) {
 		const struct cgroup_dir *d = &cg->dirs[i];
 

@@ -71,6 +71,7 @@ static int run_hook(const struct hook *h, const char *state)
 	int fds[2], status;
 	pid_t pid;
 
+	cgroups_check_settled("hook");
 	if (pipe2(fds, O_CLOEXEC))
 		die_errno("hook: pipe");
 	if ((pid = fork()) < 0)

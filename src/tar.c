@@ -36,6 +36,7 @@ static void start_decompressor(struct tar *t, int file)
 {
 	int out[2], sync[2], err = 0;
 
+	cgroups_check_settled(t->tool);
 	if (pipe2(out, O_CLOEXEC) || pipe2(sync, O_CLOEXEC))
 		die_errno("pipe");
 	t->decompressor = fork();

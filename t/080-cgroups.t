@@ -48,8 +48,36 @@ if command -v strace >/dev/null && awk '$9 == "cgroup2" { f = 1 } END { exit !f 
 		"$CARAPACE" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" --name "j1-$$" --memory 30m /bin/true
 	is "$RC:$ERR" "125:carapace: cgroup: $tasks: No space left on device" \
 		"init's join of memory's leaf fails: 125, and the line names the leaf's tasks"
+	# Nothing of the container is forked before init has joined every leaf
+	# (cgroups_check_settled guards it): in strace's record, no fork or
+	# clone of init's comes before its last write into a "tasks". A folder;
+	# an uncached gzipped tarball, whose decompressor init forks early (its
+	# leaves are then made before the clone); and bpf refused, where v1's
+	# devices leaf is added after the clone.
+	joins_then_forks() {
+		strace -f -qq -y -o "$tarball.trace" -e trace=write,clone,clone3,fork,vfork,bpf \
+			"$@" "$CARAPACE" run -q --cgroup-parent "$TEST_CGROUP_PARENT" --pids 9 "${root[@]}" \
+			/bin/true >/dev/null 2>&1
+		awk '$0 ~ /^[0-9]+ +write\([0-9]+<\/sys\/fs\/cgroup\/[^>]*\/tasks>, "0", 1(\)| <unfinished)/ {
+			if (!init) init = $1; if ($1 == init) { joins++; early += forks; forks = 0 } }
+			$1 == init && $2 ~ /^(clone|clone3|fork|vfork)\(/ { forks++ }
+			END { print joins + 0 " joins, " early + 0 " forks before the last" }' "$tarball.trace"
+	}
+	tarball=$(mktemp) && tar -C "$ROOTFS" -czf "$tarball" .
+	root=(-r "$ROOTFS")
+	is "$(joins_then_forks)" "2 joins, 0 forks before the last" "a folder: init joins pids and memory, then forks"
+	root=(--cache none -r "$tarball")
+	is "$(joins_then_forks)" "2 joins, 0 forks before the last" "an uncached tarball: init joins both before its gzip"
+	root=(-r "$ROOTFS")
+	is "$(joins_then_forks -e inject=bpf:error=EPERM)" "3 joins, 0 forks before the last" \
+		"bpf refused: init joins pids, memory and v1's devices, then forks"
+	root=(--cache none -r "$tarball")
+	is "$(joins_then_forks -e inject=bpf:error=EPERM)" "3 joins, 0 forks before the last" \
+		"bpf refused, an uncached tarball: init joins v1's devices too before its gzip"
+	rm -f "$tarball" "$tarball.trace"
+	no_leaks "... nothing left by the three"
 else
-	for i in 1 2 3; do skip "no strace, or not a hybrid host"; done
+	for i in 1 2 3 4 5 6 7 8; do skip "no strace, or not a hybrid host"; done
 fi
 
 # A memory hog is killed by the kernel, reported, and the status is 137.
