@@ -118,6 +118,9 @@ static int run_container(const struct oci_args *global, int argc, char **argv,
 	if (action == EXEC_COMMAND)
 		register_run(global, &c, &rt, argc, argv);
 	network_prepare(&c, &rt, global);	/* its clean-up last: after init's end */
+	/* As init exits, the run's folder goes, while the kernel tears init down. */
+	if (action == EXEC_COMMAND && !c.process.detach)
+		launcher_watch_ending(&l, &rt, monitor_init_ending);
 
 	l.sigfd = launcher_signals();
 	l.stop_timeout_ms = (int64_t)c.init.stop_timeout * 1000;
@@ -368,6 +371,8 @@ static void create_container(const struct container *c, struct runtime *rt,
 	}
 	close(socks[1]);
 	l->sock = socks[0];
+	if (rt->ending_pipe > 0)	/* init's alone from here on */
+		close(rt->ending_pipe);
 	cgroups_close_self_join(&rt->cg);
 	if (rt->cg.ndirs)
 		join_cgroups(&rt->cg, l->init, in_cgroup);
@@ -526,7 +531,7 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 {
 	struct saved_signals saved;
 	const char *root_mode;
-	int pty_slave = -1, sigfd, root_tree = -1;
+	int pty_slave = -1, sigfd, root_tree = -1, status;
 	sigset_t none;
 	pid_t workload;
 
@@ -620,7 +625,11 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 	if (pty_slave >= 0)
 		close(pty_slave);
 	limit_caps(CAP(KILL), NULL);	/* to signal a workload of another uid */
-	_exit(init_loop(sigfd, workload, c->init.forward_to_group));
+	status = init_loop(sigfd, workload, c->init.forward_to_group);
+	/* A run's launcher removes its folder meanwhile (launcher_watch_ending). */
+	if (rt->ending_pipe > 0)
+		(void)!write(rt->ending_pipe, "x", 1);
+	_exit(status);
 }
 
 /* The maps are written: root of the user namespace, with its capabilities. */
@@ -648,8 +657,8 @@ static void become_root_inside(const struct runtime *rt, int sock)
  */
 static void close_host_fds(const struct container *c, const struct runtime *rt, int sock)
 {
-	int keep[2 + N_CTL + 3 + 2] = { sock, rt->start_listener };
-	size_t n = 2;
+	int keep[3 + N_CTL + 3 + 2] = { sock, rt->start_listener, rt->ending_pipe };
+	size_t n = 3;
 
 	for (size_t i = 0; rt->start_listener >= 0 && i < rt->cg.ndirs; i++)
 		keep[n++] = rt->cg.dirs[i].lock_fd;

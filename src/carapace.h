@@ -545,6 +545,8 @@ struct runtime {
 	struct network_runtime net;
 	int cache_entry;	/* the tarball's cache entry, flocked shared while the
 				 * launcher lives; init's lower layer. -1: none */
+	int ending_pipe;	/* run: init's end of the launcher's ending pipe, held
+				 * until init exits; 0 or -1: none */
 };
 
 /*
@@ -627,10 +629,13 @@ struct launcher {
 	bool termios_saved;
 	bool detach;		/* OCI create: hand init over, keep no terminal */
 	int log_in;		/* run -d: the container's stdout and stderr, or -1 */
+	int ending;		/* run: the read end of init's ending pipe, which says
+				 * POLLHUP as init exits (launcher_watch_ending), or -1 */
+	void (*on_ending)(void);	/* called then */
 };
 
 #define LAUNCHER_INIT { .init = -1, .pidfd = -1, .sock = -1, .sigfd = -1, .pty = -1, \
-			.log_in = -1 }
+			.log_in = -1, .ending = -1 }
 
 /*
  * The OCI runtime's command line (runc's): the global options that come
@@ -699,6 +704,9 @@ struct oci_state {
 	bool detached;		/* run -d's: kept, with its log, until rm */
 	bool exited;		/* run -d's, ended: exit_status is its status */
 	int exit_status;
+	bool removed;		/* run's, gone as init exits (state_remove_early) */
+	int end_note;		/* and its cgroups' note, ".end-ID" in the root, flocked
+				 * until they are gone; -1: none */
 };
 
 /* Functions and tables, by the file that defines them. */
@@ -986,6 +994,8 @@ char *state_read_file(const struct oci_state *st, const char *name);
 size_t state_escaped_size(const char *s);
 char *state_config(const struct oci_state *st);
 void state_remove(struct oci_state *st);
+bool state_remove_early(struct oci_state *st);
+void state_end_note_gone(struct oci_state *st);
 void state_remove_on_exit(struct oci_state *st);
 void state_keep(void);
 void state_close(struct oci_state *st);
@@ -1049,12 +1059,14 @@ void set_raw_terminal(struct launcher *l);
 void copy_window_size(const struct launcher *l);
 enum msg_type read_container_msg(struct launcher *l);
 int supervise(struct launcher *l);
+void launcher_watch_ending(struct launcher *l, struct runtime *rt, void (*fn)(void));
 
 /* src/monitor.c: run's registration, run -d's monitor, and the commands for people */
 void register_run(const struct oci_args *global, struct container *c, struct runtime *rt,
 		  int argc, char **argv);
 void detach_run(struct container *c, struct runtime *rt, struct launcher *l);
 void note_started(const struct launcher *l);
+void monitor_init_ending(void);
 void monitor_running(struct launcher *l);
 void monitor_exit_status(int status);
 int relay_log(struct launcher *l);

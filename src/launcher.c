@@ -318,14 +318,43 @@ static void block_sigpipe(void)
 }
 
 /* The launcher's loop while the container runs. */
+/*
+ * run: a pipe whose write end only init keeps (the workload's copy goes at
+ * its exec). Init writes a byte to it as it exits, and its end of file
+ * says the same of an init killed: from there the kernel tears init's
+ * namespaces down (two RCU grace periods, then its files), which the
+ * clean-up that needs nothing of init (the run's folder) need not wait
+ * for. FN is called then, once.
+ */
+void launcher_watch_ending(struct launcher *l, struct runtime *rt, void (*fn)(void))
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC))
+		die_errno("pipe");
+	l->ending = p[0];
+	rt->ending_pipe = p[1];	/* the launcher's copy goes after the clone */
+	l->on_ending = fn;
+}
+
+/* Init's ending pipe has its byte, or says end of file: init exits. */
+static void init_ending(struct launcher *l)
+{
+	close(l->ending);
+	l->ending = -1;
+	if (l->on_ending)
+		l->on_ending();
+}
+
 int supervise(struct launcher *l)
 {
 	if (l->pty >= 0)
 		block_sigpipe();
 	while (!l->reaped) {
-		struct pollfd p[5] = {
+		struct pollfd p[6] = {
 			{ l->sigfd, POLLIN, 0 }, { l->sock, POLLIN, 0 },
 			{ -1, POLLIN, 0 }, { -1, 0, 0 }, { l->log_in, POLLIN, 0 },
+			{ l->ending, POLLIN, 0 },
 		};
 		int64_t next = earliest(earliest(l->kill_at, l->eof_at), l->pty_retry_at);
 		int timeout = -1;
@@ -333,8 +362,10 @@ int supervise(struct launcher *l)
 		poll_pty(l, &p[2], &p[3]);
 		if (next)
 			timeout = (int)(next > now_ms() ? next - now_ms() : 0);
-		if (poll(p, 5, timeout) < 0 && errno != EINTR)
+		if (poll(p, 6, timeout) < 0 && errno != EINTR)
 			die_errno("poll");
+		if (p[5].revents)	/* first: init's end is on its way */
+			init_ending(l);
 		if (p[0].revents)
 			handle_launcher_signal(l);
 		if (p[1].revents && !read_container_msg(l)) {

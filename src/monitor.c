@@ -21,6 +21,7 @@ static struct oci_state run_state;	/* the run's folder, until the process ends *
 static bool registered;			/* run_state is a folder: there is a root for it */
 static int notify_fd = -1;		/* run -d: the caller's socket until it runs */
 static bool running;			/* run -d: the caller was told */
+static int owner_fd = -1;		/* the folder's owner lock (state_take_owner) */
 static int final_status = EXIT_CANT_RUN;	/* a monitor that dies records this */
 static int log_fd = -1;
 static size_t log_size;
@@ -31,6 +32,11 @@ static void end_run_state(void)
 {
 	if (!registered)
 		return;
+	if (run_state.removed) {	/* as init exited: but for the cgroups' note */
+		state_end_note_gone(&run_state);
+		state_close(&run_state);
+		return;
+	}
 	state_lock(&run_state);
 	if (running) {
 		run_state.exited = true;
@@ -40,6 +46,31 @@ static void end_run_state(void)
 		state_remove(&run_state);
 	}
 	state_close(&run_state);
+}
+
+/*
+ * A run's init exits (launcher_watch_ending): its folder goes now, while
+ * the kernel tears init down, but for the note of its cgroups, which goes
+ * once they have (state_remove_early). run -d's stays, for logs and rm.
+ */
+void monitor_init_ending(void)
+{
+	if (!registered || run_state.detached)
+		return;
+	state_lock(&run_state);
+	if (!state_remove_early(&run_state)) {
+		state_unlock(&run_state);
+		return;
+	}
+	/*
+	 * Its last fds, the folder's and its owner file's (whose dentry holds
+	 * the folder's): the folder's inode is freed now, and its block (with
+	 * a discard, where the filesystem has them) too, not at our exit.
+	 */
+	close(run_state.dir_fd);
+	run_state.dir_fd = -1;
+	close(owner_fd);
+	owner_fd = -1;
 }
 
 void monitor_exit_status(int status)
@@ -126,7 +157,7 @@ void register_run(const struct oci_args *global, struct container *c, struct run
 	}
 	state_close(&run_state);
 	state_create(&run_state, &a);
-	state_take_owner(&run_state);	/* held, open, until this process ends */
+	owner_fd = state_take_owner(&run_state);	/* held, open, until the folder goes */
 	registered = true;
 	on_launcher_exit(end_run_state);	/* first, so that it runs last */
 	run_state.run_args = lines.run_args;

@@ -606,6 +606,7 @@ char *state_config(const struct oci_state *st)
 }
 
 static bool reap_abandoned(struct oci_state *st);
+static void reap_end_note(int root_fd, const char *name);
 
 /* What a create of ID killed before its rename left, removed: no folder of ID, so none is on its way. */
 static void remove_leftover_new_folder(int root_fd, const char *id)
@@ -715,6 +716,10 @@ static enum sweep_kind look_at_entry(void *arg, int fd, const struct dirent *e)
 	(void)arg;
 	if (!strncmp(e->d_name, ".new-", 5)) {
 		remove_unheld_new_folder(fd, e->d_name);	/* a create killed before its rename */
+		return SWEEP_ASIDE;
+	}
+	if (!strncmp(e->d_name, ".end-", 5)) {
+		reap_end_note(fd, e->d_name);	/* a run killed as its init exited */
 		return SWEEP_ASIDE;
 	}
 	return e->d_name[0] != '.' && valid_container_id(e->d_name) ? SWEEP_ENTRY : SWEEP_SKIP;
@@ -979,6 +984,106 @@ void state_remove(struct oci_state *st)
 	unlinkat(st->dir_fd, ".removing", 0);
 	if (unlinkat(st->root_fd, st->id, AT_REMOVEDIR) && errno != ENOENT)
 		log_warn("state: %s: remove its folder: %s", st->id, strerror(errno));
+}
+
+/*
+ * A run's cgroups' note, from its folder's removal as init exits until the
+ * cgroups are gone: ".end-ID" in the root (ID_MAX leaves room for ".end-").
+ */
+static void end_note_name(const char *id, char name[static NAME_MAX + 1])
+{
+	snprintf(name, NAME_MAX + 1, ".end-%s", id);
+}
+
+/*
+ * The note's leaves as "new" (the same length: "new" and spaces): whoever
+ * reaps a note out of its folder takes a leaf only if it bears carapace's
+ * mark and no living launcher's flock, as the folder no longer holds the
+ * name: a later run of that name may have its leaves there by then.
+ */
+static void leaves_as_new(char *text)
+{
+	static const char *const from[] = { " leaf ours ", " leaf theirs " };
+
+	for (size_t i = 0; i < 2; i++)
+		for (char *p = text; (p = strstr(p, from[i])); p += strlen(from[i]))
+			memcpy(p + 6, "new      ", strlen(from[i]) - 7);
+}
+
+/*
+ * A run, as init exits: its folder goes now, while the kernel tears init's
+ * namespaces down (two RCU grace periods), not after, at the end of the
+ * start: on an ext4 /run its removal frees four inodes and a block (0.17
+ * ms; 0.3 ms where starts are spaced and the block is discarded). The
+ * note of its cgroups, not yet removed, stays: in place, its leaves made
+ * "new", flocked, then renamed to ".end-ID" in the root, which the sweep
+ * reaps if this launcher is killed before state_end_note_gone. False,
+ * the folder untouched but for its note's words: it could not be done.
+ */
+bool state_remove_early(struct oci_state *st)
+{
+	char name[NAME_MAX + 1], text[8192];
+	int fd = openat(st->dir_fd, "cgroups", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n;
+
+	end_note_name(st->id, name);
+	if (fd < 0 && errno != ENOENT)
+		return false;
+	if (fd >= 0) {
+		if (flock(fd, LOCK_EX | LOCK_NB) ||
+		    (n = pread(fd, text, sizeof text - 1, 0)) <= 0 || n == sizeof text - 1)
+			goto fail;
+		text[n] = '\0';
+		leaves_as_new(text);
+		if (pwrite(fd, text, (size_t)n, 0) != n ||
+		    syscall(SYS_renameat2, st->dir_fd, "cgroups", st->root_fd, name, RENAME_NOREPLACE))
+			goto fail;
+	}
+	st->end_note = fd;
+	state_remove(st);
+	st->removed = true;
+	return true;
+fail:
+	log_debug("state: %s: its folder stays until the end: %s", st->id, strerror(errno));
+	close(fd);
+	return false;
+}
+
+/* The run's cgroups are gone: so is their note (state_remove_early's). */
+void state_end_note_gone(struct oci_state *st)
+{
+	char name[NAME_MAX + 1];
+
+	if (!st->removed || st->end_note < 0)
+		return;
+	end_note_name(st->id, name);
+	if (unlinkat(st->root_fd, name, 0) && errno != ENOENT)
+		log_warn("state: %s: remove %s: %s", st->id, name, strerror(errno));
+	close(st->end_note);
+	st->end_note = -1;
+}
+
+/*
+ * The sweep: a note of a run killed between its folder's removal and its
+ * cgroups' (its flock free), reaped. Its leaves are "new": only one that
+ * no living launcher holds is taken.
+ */
+static void reap_end_note(int root_fd, const char *name)
+{
+	autoclose int fd = openat(root_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char text[8192];
+	struct stat sb;
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, &sb) || !S_ISREG(sb.st_mode) || flock(fd, LOCK_EX | LOCK_NB))
+		return;	/* gone meanwhile, or its launcher lives */
+	if ((n = pread(fd, text, sizeof text - 1, 0)) < 0)
+		return;
+	text[n] = '\0';
+	log_debug("state: %s: a killed run's cgroups: cleaning up", name);
+	if (n > 0 && !cgroups_remove_described(text))
+		log_warn("state: %s: its cgroups could not all be removed", name);
+	unlinkat(root_fd, name, 0);
 }
 
 /* Create's folder, until it is handed over (state_keep): removed on any way out. */

@@ -101,6 +101,44 @@ else
 	skip "no strace or no cgroup2"
 fi
 
+# --- SIGKILL to the launcher as init exits: the run's folder goes while the
+# kernel tears init down, and the note of its cgroups stays in the root as
+# .end-NAME, locked, until they are gone. Killed there (strace holds each
+# of its cgroup rmdirs 0.5 s), the next run's sweep reaps the note.
+if command -v strace >/dev/null; then
+	st="$TMPDIR/state-end"
+	mkdir -p "$st"
+	strace -qq -o /dev/null -e trace=rmdir -e inject=rmdir:delay_enter=500000 \
+		"$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" \
+		--name "end-$$" true </dev/null >/dev/null 2>&1 &
+	tracer=$!
+	end_leaves() { find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d -path "*/$TEST_CGROUP_PARENT/$1" 2>/dev/null; }
+	poll_for test -e "$st/.end-end-$$"
+	is "$(ls -A "$st")" ".end-end-$$" "init exiting: the run's folder is gone, its cgroups' note is in the root"
+	like "$(cat "$st/.end-end-$$")" "^v[12] leaf new " "... its leaves noted as new (taken only if no launcher holds them)"
+	{ kill -KILL "$(pgrep -P "$tracer")"; wait "$tracer"; } 2>/dev/null
+	ok "(the killed launcher's leaves are there)" test -n "$(end_leaves "end-$$")"
+	run "$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" true
+	is "$RC:$(end_leaves "end-$$"):$(ls -A "$st")" "0::" \
+		"the next run's sweep reaps that note: its leaves go, and the note"
+	# Such a note, stale, names the leaves of a later run of that name,
+	# which lives: the sweep takes no leaf that a living launcher holds.
+	"$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" \
+		--name "end2-$$" sleep "$marker" </dev/null >/dev/null 2>&1 &
+	bg_pid=$!
+	poll_for test -s "$st/end2-$$/cgroups"
+	poll_for find_sleep >/dev/null
+	sed 's/ leaf ours / leaf new  /' "$st/end2-$$/cgroups" >"$st/.end-end2-$$"
+	run "$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" true
+	ok "a stale note of a living run's name: the sweep leaves that run be" \
+		test "$RC" = 0 -a -n "$(find_sleep)" -a -n "$(end_leaves "end2-$$")" -a ! -e "$st/.end-end2-$$"
+	{ kill -TERM "$bg_pid"; wait "$bg_pid"; } 2>/dev/null
+	bg_pid=
+	is "$(ls -A "$st"):$(end_leaves "end2-$$")" ":" "... and it ends as any run does: nothing left"
+else
+	for i in 1 2 3 4 5 6 7; do skip "no strace"; done
+fi
+
 # --- SIGKILL to init from the host: the launcher reports 137
 start_sleep
 kill -KILL "$init_pid"
