@@ -79,7 +79,8 @@ init_fds='for i in 1 2 3 4 5 6 7 8 9 10; do l=$(ls /proc/1/fd); sleep 0.05
 run_in "$work/sniff/root.img" "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r - sh -c "$init_fds"
 fds_stdin=$OUT
 run "$CARAPACE" run --cgroup-parent "$TEST_CGROUP_PARENT" -q -r "$work/sniff/root.img" sh -c "$init_fds"
-is "$fds_stdin" "$OUT" "-r -: init keeps no copy of the tarball"
+# By count: the numbers differ by the one that the memfd took in the launcher.
+is "$(echo "$fds_stdin" | wc -l)" "$(echo "$OUT" | wc -l)" "-r -: init keeps no copy of the tarball (as many fds as with the file)"
 # run -d -r -, and exec into it: exec takes run's tarball as read, not its own stdin.
 mkdir -m 700 "$work/state"
 run_in "$work/sniff/root.img" "$CARAPACE" --root "$work/state" run --cgroup-parent "$TEST_CGROUP_PARENT" \
