@@ -626,9 +626,9 @@ static void container_init(const struct container *c, const struct runtime *rt, 
 		close(pty_slave);
 	limit_caps(CAP(KILL), NULL);	/* to signal a workload of another uid */
 	status = init_loop(sigfd, workload, c->init.forward_to_group);
-	/* A run's launcher removes its folder meanwhile (launcher_watch_ending). */
+	/* Its end of file: a run's launcher removes its folder meanwhile (launcher_watch_ending). */
 	if (rt->ending_pipe > 0)
-		(void)!write(rt->ending_pipe, "x", 1);
+		close(rt->ending_pipe);
 	_exit(status);
 }
 

@@ -704,9 +704,8 @@ struct oci_state {
 	bool detached;		/* run -d's: kept, with its log, until rm */
 	bool exited;		/* run -d's, ended: exit_status is its status */
 	int exit_status;
-	bool removed;		/* run's, gone as init exits (state_remove_early) */
-	int end_note;		/* and its cgroups' note, ".end-ID" in the root, flocked
-				 * until they are gone; -1: none */
+	bool removed;		/* run's, gone as init exits (state_remove_early) but
+				 * for its cgroups' note, ".end-ID" in the root */
 };
 
 /* Functions and tables, by the file that defines them. */
@@ -994,8 +993,9 @@ char *state_read_file(const struct oci_state *st, const char *name);
 size_t state_escaped_size(const char *s);
 char *state_config(const struct oci_state *st);
 void state_remove(struct oci_state *st);
-bool state_remove_early(struct oci_state *st);
+bool state_remove_early(struct oci_state *st, int owner);
 void state_end_note_gone(struct oci_state *st);
+void state_reap_end_notes(const struct oci_args *a);
 void state_remove_on_exit(struct oci_state *st);
 void state_keep(void);
 void state_close(struct oci_state *st);

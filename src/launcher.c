@@ -320,26 +320,32 @@ static void block_sigpipe(void)
 /* The launcher's loop while the container runs. */
 /*
  * run: a pipe whose write end only init keeps (the workload's copy goes at
- * its exec). Init writes a byte to it as it exits, and its end of file
- * says the same of an init killed: from there the kernel tears init's
- * namespaces down (two RCU grace periods, then its files), which the
+ * its exec). Its end of file says that init exits: init closes it just
+ * before (a killed init's files close as it dies), and from there the
+ * kernel tears init's namespaces down (two RCU grace periods), which the
  * clean-up that needs nothing of init (the run's folder) need not wait
- * for. FN is called then, once.
+ * for. FN is called then, once. Only the end of file counts: a process
+ * that got a copy of the write end (one that may ptrace init) can write
+ * to it, or keep it open, which only puts that clean-up back at the end.
  */
 void launcher_watch_ending(struct launcher *l, struct runtime *rt, void (*fn)(void))
 {
 	int p[2];
 
-	if (pipe2(p, O_CLOEXEC))
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK))
 		die_errno("pipe");
 	l->ending = p[0];
 	rt->ending_pipe = p[1];	/* the launcher's copy goes after the clone */
 	l->on_ending = fn;
 }
 
-/* Init's ending pipe has its byte, or says end of file: init exits. */
+/* Init's ending pipe is readable: at its end of file, init exits. */
 static void init_ending(struct launcher *l)
 {
+	char buf[64];
+
+	if (read(l->ending, buf, sizeof buf) != 0)
+		return;	/* bytes (not init's): read and dropped */
 	close(l->ending);
 	l->ending = -1;
 	if (l->on_ending)

@@ -51,26 +51,25 @@ static void end_run_state(void)
 /*
  * A run's init exits (launcher_watch_ending): its folder goes now, while
  * the kernel tears init down, but for the note of its cgroups, which goes
- * once they have (state_remove_early). run -d's stays, for logs and rm.
+ * once they have, in the owner file whose lock stop and wait wait on
+ * (state_remove_early). run -d's stays, for logs and rm.
  */
 void monitor_init_ending(void)
 {
 	if (!registered || run_state.detached)
 		return;
 	state_lock(&run_state);
-	if (!state_remove_early(&run_state)) {
+	if (!state_remove_early(&run_state, owner_fd)) {
 		state_unlock(&run_state);
 		return;
 	}
 	/*
-	 * Its last fds, the folder's and its owner file's (whose dentry holds
-	 * the folder's): the folder's inode is freed now, and its block (with
-	 * a discard, where the filesystem has them) too, not at our exit.
+	 * Its last fd (the owner file, held locked to the end, is out of it):
+	 * the folder's inode is freed now, and its block (with a discard,
+	 * where the filesystem has them) too, not at our exit.
 	 */
 	close(run_state.dir_fd);
 	run_state.dir_fd = -1;
-	close(owner_fd);
-	owner_fd = -1;
 }
 
 void monitor_exit_status(int status)
@@ -157,7 +156,7 @@ void register_run(const struct oci_args *global, struct container *c, struct run
 	}
 	state_close(&run_state);
 	state_create(&run_state, &a);
-	owner_fd = state_take_owner(&run_state);	/* held, open, until the folder goes */
+	owner_fd = state_take_owner(&run_state);	/* held, open, until this process ends */
 	registered = true;
 	on_launcher_exit(end_run_state);	/* first, so that it runs last */
 	run_state.run_args = lines.run_args;
@@ -567,8 +566,11 @@ static void list_one_for_people(const struct oci_args *a, const char *id)
 /* carapace ps: docker's table of the containers under --root, runs' and OCI's. */
 void list_for_people(const struct oci_args *a)
 {
-	DIR *d = opendir(state_root_path(a));
+	DIR *d;
 	struct dirent *e;
+
+	state_reap_end_notes(a);	/* before the listing: a killed run's cgroups */
+	d = opendir(state_root_path(a));
 
 	if (!d && errno != ENOENT)
 		die_errno("--root: %s", state_root_path(a));

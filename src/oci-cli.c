@@ -145,6 +145,7 @@ int cmd_list(const struct oci_args *global, int argc, char **argv)
 	if (a.format && strcmp(a.format, "table") && strcmp(a.format, "json"))
 		die(EXIT_CANT_RUN, "list: --format: table or json, not '%s'", a.format);
 	json = a.format && !strcmp(a.format, "json") && !a.quiet;
+	state_reap_end_notes(&a);	/* before the listing: a killed run's cgroups */
 	d = opendir(state_root_path(&a));
 	if (!d && errno != ENOENT)
 		die_errno("--root: %s", state_root_path(&a));

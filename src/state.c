@@ -605,6 +605,15 @@ char *state_config(const struct oci_state *st)
 	return st->config ? xasprintf("%s", st->config) : state_read_file(st, "config.json");
 }
 
+/*
+ * A run's cgroups' note, from its folder's removal as init exits until the
+ * cgroups are gone: ".end-ID" in the root (ID_MAX leaves room for ".end-").
+ */
+static void end_note_name(const char *id, char name[static NAME_MAX + 1])
+{
+	snprintf(name, NAME_MAX + 1, ".end-%s", id);
+}
+
 static bool reap_abandoned(struct oci_state *st);
 static void reap_end_note(int root_fd, const char *name);
 
@@ -738,7 +747,8 @@ static void take_folder(void *arg, const char *name)
  */
 void state_sweep(const struct oci_args *a)
 {
-	autoclose int fd = open(state_root_path(a), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* Checked: a sweep kills what a note names (reap_end_note), and a root others own may lie. */
+	autoclose int fd = open_state_root(a, false);
 	struct sweep s = { .budget = SWEEP_FOLDERS, .look = look_at_entry, .take = take_folder,
 			   .arg = (void *)a };
 
@@ -774,7 +784,12 @@ bool state_wait_owner(const struct oci_state *st, int timeout_ms)
 {
 	autoclose int fd = openat(st->dir_fd, "owner", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	int64_t end = now_ms() + timeout_ms;
+	char name[NAME_MAX + 1];
 
+	/* Its folder gone as init exited: the owner file is its cgroups' note now (state_remove_early). */
+	end_note_name(st->id, name);
+	if (fd < 0 && errno == ENOENT)
+		fd = openat(st->root_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return true;	/* removed with its folder, or never a run's */
 	while (flock(fd, LOCK_SH | (timeout_ms < 0 ? 0 : LOCK_NB))) {
@@ -987,15 +1002,6 @@ void state_remove(struct oci_state *st)
 }
 
 /*
- * A run's cgroups' note, from its folder's removal as init exits until the
- * cgroups are gone: ".end-ID" in the root (ID_MAX leaves room for ".end-").
- */
-static void end_note_name(const char *id, char name[static NAME_MAX + 1])
-{
-	snprintf(name, NAME_MAX + 1, ".end-%s", id);
-}
-
-/*
  * The note's leaves as "new" (the same length: "new" and spaces): whoever
  * reaps a note out of its folder takes a leaf only if it bears carapace's
  * mark and no living launcher's flock, as the folder no longer holds the
@@ -1015,52 +1021,64 @@ static void leaves_as_new(char *text)
  * namespaces down (two RCU grace periods), not after, at the end of the
  * start: on an ext4 /run its removal frees four inodes and a block (0.17
  * ms; 0.3 ms where starts are spaced and the block is discarded). The
- * note of its cgroups, not yet removed, stays: in place, its leaves made
- * "new", flocked, then renamed to ".end-ID" in the root, which the sweep
- * reaps if this launcher is killed before state_end_note_gone. False,
- * the folder untouched but for its note's words: it could not be done.
+ * note of its cgroups, not yet removed, stays, with its leaves "new", in
+ * the owner file OWNER (flocked by the launcher for its life, so that the
+ * lock and the note are one inode, which stop and wait wait on), renamed
+ * to ".end-ID" in the root; the sweep reaps it if this launcher is killed
+ * before state_end_note_gone. False, the folder untouched: it could not be
+ * done (the owner file may hold the note's text, which nothing reads).
  */
-bool state_remove_early(struct oci_state *st)
+bool state_remove_early(struct oci_state *st, int owner)
 {
 	char name[NAME_MAX + 1], text[8192];
-	int fd = openat(st->dir_fd, "cgroups", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n;
+	autoclose int fd = openat(st->dir_fd, "cgroups", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n = 0;
 
 	end_note_name(st->id, name);
 	if (fd < 0 && errno != ENOENT)
-		return false;
-	if (fd >= 0) {
-		if (flock(fd, LOCK_EX | LOCK_NB) ||
-		    (n = pread(fd, text, sizeof text - 1, 0)) <= 0 || n == sizeof text - 1)
-			goto fail;
-		text[n] = '\0';
-		leaves_as_new(text);
-		if (pwrite(fd, text, (size_t)n, 0) != n ||
-		    syscall(SYS_renameat2, st->dir_fd, "cgroups", st->root_fd, name, RENAME_NOREPLACE))
-			goto fail;
-	}
-	st->end_note = fd;
+		goto fail;
+	if (fd >= 0 && (n = pread(fd, text, sizeof text - 1, 0)) == sizeof text - 1)
+		errno = EFBIG;
+	if (n < 0 || n == sizeof text - 1)
+		goto fail;
+	text[n] = '\0';
+	leaves_as_new(text);
+	if (pwrite(owner, text, (size_t)n, 0) != n ||
+	    syscall(SYS_renameat2, st->dir_fd, "owner", st->root_fd, name, RENAME_NOREPLACE))
+		goto fail;
 	state_remove(st);
 	st->removed = true;
 	return true;
 fail:
 	log_debug("state: %s: its folder stays until the end: %s", st->id, strerror(errno));
-	close(fd);
 	return false;
 }
 
-/* The run's cgroups are gone: so is their note (state_remove_early's). */
+/* The run's cgroups are gone: so is their note; its lock goes with the process. */
 void state_end_note_gone(struct oci_state *st)
 {
 	char name[NAME_MAX + 1];
 
-	if (!st->removed || st->end_note < 0)
+	if (!st->removed)
 		return;
 	end_note_name(st->id, name);
 	if (unlinkat(st->root_fd, name, 0) && errno != ENOENT)
 		log_warn("state: %s: remove %s: %s", st->id, name, strerror(errno));
-	close(st->end_note);
-	st->end_note = -1;
+}
+
+/*
+ * The note NAME in the root (a checked one, as every sweep's), which FD
+ * has open and flocked: still that name's file, ours alone (not a link a
+ * user made to another), or the name may be a later run's by now.
+ */
+static bool end_note_held(int root_fd, const char *name, int fd)
+{
+	struct stat sb, at;
+
+	return !fstat(fd, &sb) && S_ISREG(sb.st_mode) && sb.st_uid == geteuid() &&
+	       !(sb.st_mode & (S_IWGRP | S_IWOTH)) && sb.st_nlink == 1 &&
+	       !fstatat(root_fd, name, &at, AT_SYMLINK_NOFOLLOW) &&
+	       at.st_dev == sb.st_dev && at.st_ino == sb.st_ino;
 }
 
 /*
@@ -1070,20 +1088,37 @@ void state_end_note_gone(struct oci_state *st)
  */
 static void reap_end_note(int root_fd, const char *name)
 {
-	autoclose int fd = openat(root_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	autoclose int fd = openat(root_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	char text[8192];
-	struct stat sb;
 	ssize_t n;
 
-	if (fd < 0 || fstat(fd, &sb) || !S_ISREG(sb.st_mode) || flock(fd, LOCK_EX | LOCK_NB))
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB))
 		return;	/* gone meanwhile, or its launcher lives */
-	if ((n = pread(fd, text, sizeof text - 1, 0)) < 0)
+	if (!end_note_held(root_fd, name, fd) || (n = pread(fd, text, sizeof text - 1, 0)) < 0)
 		return;
 	text[n] = '\0';
 	log_debug("state: %s: a killed run's cgroups: cleaning up", name);
 	if (n > 0 && !cgroups_remove_described(text))
 		log_warn("state: %s: its cgroups could not all be removed", name);
 	unlinkat(root_fd, name, 0);
+}
+
+/* list and ps: every note a killed run left (the sweep of a run takes a few at a time). */
+void state_reap_end_notes(const struct oci_args *a)
+{
+	int fd = open_state_root(a, false);
+	struct dirent *e;
+	DIR *d;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, ".end-", 5))
+			reap_end_note(dirfd(d), e->d_name);
+	closedir(d);
 }
 
 /* Create's folder, until it is handed over (state_keep): removed on any way out. */

@@ -118,9 +118,21 @@ if command -v strace >/dev/null; then
 	like "$(cat "$st/.end-end-$$")" "^v[12] leaf new " "... its leaves noted as new (taken only if no launcher holds them)"
 	{ kill -KILL "$(pgrep -P "$tracer")"; wait "$tracer"; } 2>/dev/null
 	ok "(the killed launcher's leaves are there)" test -n "$(end_leaves "end-$$")"
+	run "$CARAPACE" --root "$st" list
+	is "$RC:$(end_leaves "end-$$"):$(ls -A "$st")" "0::" \
+		"list reaps that note: its leaves go, and the note"
+	end_killed() { # NAME: a run of NAME killed between its folder's removal and its cgroups'
+		strace -qq -o /dev/null -e trace=rmdir -e inject=rmdir:delay_enter=500000 \
+			"$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" \
+			--name "$1" true </dev/null >/dev/null 2>&1 &
+		tracer=$!
+		poll_for test -e "$st/.end-$1"
+		{ kill -KILL "$(pgrep -P "$tracer")"; wait "$tracer"; } 2>/dev/null
+	}
+	end_killed "end-$$"
 	run "$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" true
 	is "$RC:$(end_leaves "end-$$"):$(ls -A "$st")" "0::" \
-		"the next run's sweep reaps that note: its leaves go, and the note"
+		"... and so does the next run's sweep"
 	# Such a note, stale, names the leaves of a later run of that name,
 	# which lives: the sweep takes no leaf that a living launcher holds.
 	"$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" \
@@ -135,9 +147,58 @@ if command -v strace >/dev/null; then
 	{ kill -TERM "$bg_pid"; wait "$bg_pid"; } 2>/dev/null
 	bg_pid=
 	is "$(ls -A "$st"):$(end_leaves "end2-$$")" ":" "... and it ends as any run does: nothing left"
+	# stop returns once the run has cleaned up, though its folder went
+	# early: it waits on the owner file's lock, which is the note's now
+	# (strace holds each of the launcher's cgroup rmdirs 0.3 s). A run of
+	# the same name right after it starts.
+	strace -qq -o /dev/null -e trace=rmdir -e inject=rmdir:delay_enter=300000 \
+		"$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" \
+		--name "stop-$$" sleep "$marker" </dev/null >/dev/null 2>&1 &
+	tracer=$!
+	poll_for find_sleep >/dev/null
+	run "$CARAPACE" --root "$st" stop "stop-$$"
+	run "$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" \
+		--name "stop-$$" echo again
+	is "$RC:$OUT" "0:again" "stop waits for the run's clean-up: a run of its name right after starts"
+	wait "$tracer"
+	# A root that another user owns: refused before its sweep (which acts on
+	# the notes there), so a note of theirs kills nothing (a sleep of ours in
+	# a cgroup of ours here).
+	victim=/sys/fs/cgroup/unified/$TEST_CGROUP_PARENT-victim
+	evil="$TMPDIR/evil-root"
+	if [ -d /sys/fs/cgroup/unified ] && mkdir "$victim" 2>/dev/null; then
+		own_cgroup "$TEST_CGROUP_PARENT-victim"
+		sleep "$marker" & victim_pid=$!
+		echo "$victim_pid" >"$victim/cgroup.procs"
+		mkdir -m 0777 "$evil" && chown 65534 "$evil"
+		setpriv --reuid=65534 --regid=65534 --clear-groups sh -c \
+			"echo 'v2 leaf ours /sys/fs/cgroup/unified $TEST_CGROUP_PARENT-victim' >'$evil/.end-x'"
+		run "$CARAPACE" --root "$evil" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" true
+		like "$RC:$ERR" "^125:carapace: --root: .*: belongs to uid 65534" "a root another user owns: refused"
+		ok "... before a note there could kill what it names" kill -0 "$victim_pid"
+		kill "$victim_pid"; wait "$victim_pid" 2>/dev/null
+		rmdir "$victim"
+	else
+		skip "no cgroup2 mount to make a victim in"; skip "no cgroup2 mount to make a victim in"
+	fi
 else
-	for i in 1 2 3 4 5 6 7; do skip "no strace"; done
+	for i in 1 2 3 4 5 6 7 8 9 10 11; do skip "no strace"; done
 fi
+
+# --privileged: the workload may write to init's end of the pipe, which
+# says that init exits only by its end of file: the run stays listed.
+st="$TMPDIR/state-priv"
+mkdir -p "$st"
+"$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" --privileged \
+	--name "priv-$$" sh -c 'for f in /proc/1/fd/*; do case $(readlink "$f") in pipe:*) echo x >"$f";; esac; done
+	exec sleep '"$marker" </dev/null >/dev/null 2>&1 &
+bg_pid=$!
+poll_for find_sleep >/dev/null
+sleep 0.2
+like "$("$CARAPACE" --root "$st" ps)" "priv-$$ +running" "a privileged workload writes to init's ending pipe: its run is still listed"
+{ kill -TERM "$bg_pid"; wait "$bg_pid"; } 2>/dev/null
+bg_pid=
+is "$(ls -A "$st")" "" "... and it ends as any run does"
 
 # --- SIGKILL to init from the host: the launcher reports 137
 start_sleep
