@@ -996,6 +996,7 @@ void state_remove(struct oci_state *st);
 bool state_remove_early(struct oci_state *st, int owner);
 void state_end_note_gone(struct oci_state *st);
 void state_reap_end_notes(const struct oci_args *a);
+void state_wait_ending(const struct oci_args *a, const char *id, int timeout_ms);
 void state_remove_on_exit(struct oci_state *st);
 void state_keep(void);
 void state_close(struct oci_state *st);

@@ -323,8 +323,10 @@ static void open_named(struct oci_state *st, const struct oci_args *a, const cha
 {
 	if (!a->id)
 		die(EXIT_CANT_RUN, "%s: no container name given (see carapace %s --help)", cmd, cmd);
-	if (!state_open(st, a, a->id))
+	if (!state_open(st, a, a->id)) {
+		state_wait_ending(a, a->id, 10000);	/* one ending: gone once it is */
 		die(EXIT_CANT_RUN, "%s: no such container: %.64s", cmd, a->id);
+	}
 }
 
 /* One name: OPERANDS past it are refused. */

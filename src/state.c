@@ -615,6 +615,24 @@ static void end_note_name(const char *id, char name[static NAME_MAX + 1])
 }
 
 static bool reap_abandoned(struct oci_state *st);
+static void leaves_as_new(char *text);
+
+/*
+ * A folder whose removal its remover did not finish: what its note names
+ * goes first, as a run killed as its init exited may have left its cgroups
+ * (state_remove_early); its leaves as "new", only if no launcher holds them.
+ */
+static void reap_noted_cgroups(struct oci_state *st)
+{
+	char *text = state_read_file(st, "cgroups");
+
+	if (text) {
+		leaves_as_new(text);
+		if (!cgroups_remove_described(text))
+			log_warn("state: %s: its cgroups could not all be removed", st->id);
+	}
+	free(text);
+}
 static void reap_end_note(int root_fd, const char *name);
 
 /* What a create of ID killed before its rename left, removed: no folder of ID, so none is on its way. */
@@ -656,8 +674,10 @@ static bool open_state(struct oci_state *st, const struct oci_args *a, const cha
 	 * finished itself.)
 	 */
 	if (!faccessat(st->dir_fd, ".removing", F_OK, 0)) {
-		if (folder_linked(st->dir_fd))
+		if (folder_linked(st->dir_fd)) {
+			reap_noted_cgroups(st);
 			state_remove(st);
+		}
 		return false;
 	}
 	text = state_read_file(st, "state");
@@ -780,10 +800,25 @@ int state_owner_alive(const struct oci_state *st)
  * Until the run's launcher or monitor has exited (its clean-up done), at
  * most TIMEOUT_MS (-1: no limit). The folder must not be locked by us.
  */
+/* Until FD's holder lets go of its flock, at most TIMEOUT_MS (-1: no limit). */
+static bool wait_for_flock(int fd, int timeout_ms, const char *id)
+{
+	int64_t end = now_ms() + timeout_ms;
+
+	while (flock(fd, LOCK_SH | (timeout_ms < 0 ? 0 : LOCK_NB))) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			die_errno("state: %s: wait for its owner", id);
+		if (timeout_ms >= 0 && now_ms() >= end)
+			return false;
+		if (errno == EWOULDBLOCK)
+			usleep(20000);
+	}
+	return true;
+}
+
 bool state_wait_owner(const struct oci_state *st, int timeout_ms)
 {
 	autoclose int fd = openat(st->dir_fd, "owner", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	int64_t end = now_ms() + timeout_ms;
 	char name[NAME_MAX + 1];
 
 	/* Its folder gone as init exited: the owner file is its cgroups' note now (state_remove_early). */
@@ -792,15 +827,25 @@ bool state_wait_owner(const struct oci_state *st, int timeout_ms)
 		fd = openat(st->root_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return true;	/* removed with its folder, or never a run's */
-	while (flock(fd, LOCK_SH | (timeout_ms < 0 ? 0 : LOCK_NB))) {
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			die_errno("state: %s: wait for its owner", st->id);
-		if (timeout_ms >= 0 && now_ms() >= end)
-			return false;
-		if (errno == EWOULDBLOCK)
-			usleep(20000);
-	}
-	return true;
+	return wait_for_flock(fd, timeout_ms, st->id);
+}
+
+/*
+ * No folder of ID: if a run of that name is ending (its folder gone as its
+ * init exited, ".end-ID" held), until it has cleaned up, TIMEOUT_MS at most:
+ * a command that finds no such container may be followed by a run of it.
+ */
+void state_wait_ending(const struct oci_args *a, const char *id, int timeout_ms)
+{
+	autoclose int root = open_state_root(a, false);
+	autoclose int fd = -1;
+	char name[NAME_MAX + 1];
+
+	end_note_name(id, name);
+	if (root >= 0 && valid_container_id(id))
+		fd = openat(root, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0)
+		wait_for_flock(fd, timeout_ms, id);
 }
 
 void state_lock(const struct oci_state *st)
@@ -1025,13 +1070,16 @@ static void leaves_as_new(char *text)
  * the owner file OWNER (flocked by the launcher for its life, so that the
  * lock and the note are one inode, which stop and wait wait on), renamed
  * to ".end-ID" in the root; the sweep reaps it if this launcher is killed
- * before state_end_note_gone. False, the folder untouched: it could not be
- * done (the owner file may hold the note's text, which nothing reads).
+ * before state_end_note_gone. In this order, so that a launcher killed at
+ * any step leaves a note that a reaper reads: the folder's own (its owner
+ * unlocked), then the folder as ".removing" with its note (open_state),
+ * then ".end-ID" too. False, the folder as it was but for its note's
+ * words: it could not be done.
  */
 bool state_remove_early(struct oci_state *st, int owner)
 {
 	char name[NAME_MAX + 1], text[8192];
-	autoclose int fd = openat(st->dir_fd, "cgroups", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	autoclose int fd = openat(st->dir_fd, "cgroups", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	ssize_t n = 0;
 
 	end_note_name(st->id, name);
@@ -1043,9 +1091,18 @@ bool state_remove_early(struct oci_state *st, int owner)
 		goto fail;
 	text[n] = '\0';
 	leaves_as_new(text);
-	if (pwrite(owner, text, (size_t)n, 0) != n ||
-	    syscall(SYS_renameat2, st->dir_fd, "owner", st->root_fd, name, RENAME_NOREPLACE))
+	/* One there: a stale one of a killed run of this name, the sweep's (no other has the name). */
+	if (!faccessat(st->root_fd, name, F_OK, AT_SYMLINK_NOFOLLOW))
+		errno = EEXIST;
+	if (errno != ENOENT || (fd >= 0 && pwrite(fd, text, (size_t)n, 0) != n) ||
+	    pwrite(owner, text, (size_t)n, 0) != n ||
+	    renameat(st->dir_fd, "state", st->dir_fd, ".removing"))
 		goto fail;
+	if (syscall(SYS_renameat2, st->dir_fd, "owner", st->root_fd, name, RENAME_NOREPLACE)) {
+		log_debug("state: %s: its owner file: %s", st->id, strerror(errno));
+		renameat(st->dir_fd, ".removing", st->dir_fd, "state");
+		return false;
+	}
 	state_remove(st);
 	st->removed = true;
 	return true;

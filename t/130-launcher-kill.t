@@ -133,6 +133,19 @@ if command -v strace >/dev/null; then
 	run "$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" true
 	is "$RC:$(end_leaves "end-$$"):$(ls -A "$st")" "0::" \
 		"... and so does the next run's sweep"
+	# Killed between the folder's ".removing" and the owner file's move
+	# (strace holds each renameat2 0.3 s): the folder still has its note,
+	# which list reaps with it.
+	strace -qq -o /dev/null -e trace=renameat2 -e inject=renameat2:delay_enter=300000 \
+		"$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" \
+		--name "mid-$$" true </dev/null >/dev/null 2>&1 &
+	tracer=$!
+	poll_for test -e "$st/mid-$$/.removing"
+	{ kill -KILL "$(pgrep -P "$tracer")"; wait "$tracer"; } 2>/dev/null
+	ok "(killed with its folder half removed, its leaves there)" test -n "$(end_leaves "mid-$$")"
+	run "$CARAPACE" --root "$st" list
+	is "$RC:$(end_leaves "mid-$$"):$(ls -A "$st")" "0::" \
+		"... list finishes the removal: the leaves its note names go, and the folder"
 	# Such a note, stale, names the leaves of a later run of that name,
 	# which lives: the sweep takes no leaf that a living launcher holds.
 	"$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" \
@@ -161,6 +174,18 @@ if command -v strace >/dev/null; then
 		--name "stop-$$" echo again
 	is "$RC:$OUT" "0:again" "stop waits for the run's clean-up: a run of its name right after starts"
 	wait "$tracer"
+	# ... and a stop that comes once the folder has gone, the cgroups not yet.
+	strace -qq -o /dev/null -e trace=rmdir -e inject=rmdir:delay_enter=300000 \
+		"$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" \
+		--name "late-$$" true </dev/null >/dev/null 2>&1 &
+	tracer=$!
+	poll_for test -e "$st/.end-late-$$"
+	run "$CARAPACE" --root "$st" stop "late-$$"
+	like "$RC:$ERR" "^125:carapace: stop: no such container" "a stop as the run's cgroups go: no such container ..."
+	run "$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" \
+		--name "late-$$" echo again
+	is "$RC:$OUT" "0:again" "... said once they are gone: a run of its name right after starts"
+	wait "$tracer"
 	# A root that another user owns: refused before its sweep (which acts on
 	# the notes there), so a note of theirs kills nothing (a sleep of ours in
 	# a cgroup of ours here).
@@ -182,7 +207,7 @@ if command -v strace >/dev/null; then
 		skip "no cgroup2 mount to make a victim in"; skip "no cgroup2 mount to make a victim in"
 	fi
 else
-	for i in 1 2 3 4 5 6 7 8 9 10 11; do skip "no strace"; done
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do skip "no strace"; done
 fi
 
 # --privileged: the workload may write to init's end of the pipe, which
