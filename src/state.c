@@ -94,30 +94,111 @@ static void check_state_root(int fd, const char *path)
 		    (unsigned)(st.st_mode & 07777));
 }
 
-/* The --root folder, made if missing (0700: the states are the owner's business). */
+/*
+ * A folder on the way to the state root: root's or ours, and if others may
+ * write to it, sticky (/tmp: they may add names there, not take ours). In
+ * another user's folder the root could be renamed, or replaced by a symlink
+ * to a folder of ours, whose entries a sweep would then remove.
+ */
+static void check_folder_on_way(int dir, const char *path, const char *name)
+{
+	struct stat sb;
+
+	if (fstat(dir, &sb))
+		die_errno("--root: %s", path);
+	if (sb.st_uid != 0 && sb.st_uid != geteuid())
+		die(EXIT_CANT_RUN, "--root: %s: the folder that holds %s belongs to uid %u "
+		    "(a state root is reached through root's folders or yours)", path, name,
+		    (unsigned)sb.st_uid);
+	if (sb.st_mode & (S_IWGRP | S_IWOTH) && !(sb.st_mode & S_ISVTX))
+		die(EXIT_CANT_RUN, "--root: %s: others may write to the folder that holds %s "
+		    "(mode %04o, not sticky)", path, name, (unsigned)(sb.st_mode & 07777));
+}
+
+static int walk_to_root(int dir, const char *rest, const char *path, bool make, int links,
+			bool trust_dir);
+
+/*
+ * NAME in DIR, a checked folder (but where TRUST_DIR: the caller's working
+ * folder, for a relative --root): the folder it is, made if missing and
+ * MAKE; a symlink followed only if it is root's or ours. -1: not there.
+ * DIR is closed.
+ */
+static int step_to(int dir, const char *name, const char *path, bool make, int links,
+		   bool trust_dir)
+{
+	char target[PATH_MAX];
+	struct stat sb;
+	ssize_t n;
+	int next;
+
+	if (!trust_dir)
+		check_folder_on_way(dir, path, name);
+	if (fstatat(dir, name, &sb, AT_SYMLINK_NOFOLLOW)) {
+		if (errno != ENOENT)
+			die_errno("--root: %s: %s", path, name);
+		if (!make) {
+			close(dir);
+			return -1;
+		}
+		if ((mkdirat(dir, name, 0700) && errno != EEXIST) ||
+		    fstatat(dir, name, &sb, AT_SYMLINK_NOFOLLOW))
+			die_errno("--root: %s: mkdir %s", path, name);
+	}
+	if (!S_ISLNK(sb.st_mode)) {
+		next = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			die_errno("--root: %s: %s", path, name);
+		close(dir);
+		return next;
+	}
+	if (sb.st_uid != 0 && sb.st_uid != geteuid())
+		die(EXIT_CANT_RUN, "--root: %s: %s is a symlink of uid %u", path, name,
+		    (unsigned)sb.st_uid);
+	if (links >= 16 || (n = readlinkat(dir, name, target, sizeof target - 1)) < 0)
+		die(EXIT_CANT_RUN, "--root: %s: %s: %s", path, name,
+		    links >= 16 ? "too many levels of symbolic links" : strerror(errno));
+	target[n] = '\0';
+	if (target[0] == '/') {
+		close(dir);
+		dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	return walk_to_root(dir, target, path, make, links + 1, false);
+}
+
+/* REST from DIR (closed), one name at a time (step_to): the folder reached, or -1. */
+static int walk_to_root(int dir, const char *rest, const char *path, bool make, int links,
+			bool trust_dir)
+{
+	char *copy = xasprintf("%s", rest), *save = NULL;
+
+	if (dir < 0)
+		die_errno("--root: %s", path);
+	for (char *name = strtok_r(copy, "/", &save); name && dir >= 0;
+	     name = strtok_r(NULL, "/", &save), trust_dir = false)
+		dir = step_to(dir, name, path, make, links, trust_dir);
+	free(copy);
+	return dir;
+}
+
+/*
+ * The --root folder, made if missing with its missing parents, as runc
+ * does (containerd names one per namespace; 0700: the states are the
+ * owner's business). Reached one name at a time, through root's folders
+ * or ours only (check_folder_on_way), then checked itself.
+ */
 static int open_state_root(const struct oci_args *a, bool make)
 {
 	const char *path = state_root_path(a);
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int at = open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int dir = walk_to_root(at, path, path, make, 0, path[0] != '/'), fd;
 
-	/* Made with its missing parents, as runc does: containerd names one per namespace. */
-	if (fd < 0 && errno == ENOENT && make) {
-		char *p = xasprintf("%s", path);
-
-		for (char *slash = strchr(p + 1, '/');; slash = strchr(slash + 1, '/')) {
-			if (slash)
-				*slash = '\0';
-			if (mkdir(p, 0700) && errno != EEXIST)
-				die_errno("--root: %s", p);
-			if (!slash)
-				break;
-			*slash = '/';
-		}
-		free(p);
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	}
-	if (fd < 0 && errno == ENOENT && !make)
+	if (dir < 0 && !make)
 		return -1;
+	if (dir < 0)
+		die(EXIT_CANT_RUN, "--root: %s: could not be made", path);
+	fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(dir);
 	if (fd < 0)
 		die_errno("--root: %s", path);
 	check_state_root(fd, path);

@@ -206,8 +206,23 @@ if command -v strace >/dev/null; then
 	else
 		skip "no cgroup2 mount to make a victim in"; skip "no cgroup2 mount to make a victim in"
 	fi
+	# ... nor one reached through another user's folder: there a symlink of
+	# theirs named a folder of ours, whose entries the sweep removed as a
+	# dead run's (each folder on the way is root's or ours, and sticky if
+	# others may write to it).
+	mkdir -p "$TMPDIR/eve" "$TMPDIR/ours/proj" && chown 65534 "$TMPDIR/eve" && chmod 755 "$TMPDIR"
+	echo keep >"$TMPDIR/ours/proj/log"
+	setpriv --reuid=65534 --regid=65534 --clear-groups ln -s "$TMPDIR/ours" "$TMPDIR/eve/r"
+	run "$CARAPACE" --root "$TMPDIR/eve/r" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" true
+	like "$RC:$ERR" "^125:carapace: --root: .*/eve/r: the folder that holds r belongs to uid 65534" \
+		"a root reached through another user's folder: refused"
+	is "$(cat "$TMPDIR/ours/proj/log" 2>&1)" keep "... and nothing of the folder its symlink names is removed"
+	mkdir -m 0777 "$TMPDIR/open"
+	run "$CARAPACE" --root "$TMPDIR/open/st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" true
+	like "$RC:$ERR" "^125:carapace: --root: .*/open/st: others may write to the folder that holds st" \
+		"a root in a folder that others may write to, not sticky: refused"
 else
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do skip "no strace"; done
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18; do skip "no strace"; done
 fi
 
 # --privileged: the workload may write to init's end of the pipe, which

@@ -279,7 +279,10 @@ ok "and delete removed the state folder first" test ! -e "$STATE/c11"
 
 # --- rootless: an ordinary user's containers, in $XDG_RUNTIME_DIR/carapace
 RL=$TMPDIR/rootless
-mkdir -p "$RL/b" && chmod 777 "$RL" "$RL/b"
+# The user's own, 0700, as a real one is: carapace refuses a root reached
+# through a folder that others may write to (not sticky) or that another
+# user owns.
+mkdir -p "$RL/b" && chown 65534 "$RL" && chmod 700 "$RL" && chmod 777 "$RL/b"
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups env XDG_RUNTIME_DIR="$RL" "$@"; }
 (cd "$RL/b" && as_nobody "$CARAPACE" spec --rootless)
 python3 -c 'import json, sys
