@@ -91,8 +91,7 @@ if command -v strace >/dev/null && awk '$9 == "cgroup2" { f = 1 } END { exit !f 
 	leaves() { find /sys/fs/cgroup -mindepth 2 -maxdepth 5 -type d -path "*/$TEST_CGROUP_PARENT/pre*" 2>/dev/null; }
 	poll_for eval '[ "$(leaves | grep -c "/pre-$$\$")" -ge 2 ]'
 	sleep 0.2	# into strace's hold
-	kill -KILL "$(pgrep -P "$tracer")"
-	wait "$tracer"
+	{ kill -KILL "$(pgrep -P "$tracer")"; wait "$tracer"; } 2>/dev/null
 	ok "(the killed launcher's leaves are there)" test -n "$(leaves)"
 	run "$CARAPACE" --root "$st" list
 	is "$RC:$(leaves)" 0: "list reaps the killed run's state: its leaves and the parent it made go"
@@ -104,44 +103,43 @@ fi
 # --- SIGKILL to the launcher as init exits: the run's folder goes while the
 # kernel tears init down, and the note of its cgroups stays in the root as
 # .end-NAME, locked, until they are gone. Killed there (strace holds each
-# of its cgroup rmdirs 0.5 s), the next run's sweep reaps the note.
+# of its cgroup rmdirs 0.3 s), list, or the next run's sweep, reaps the note.
 if command -v strace >/dev/null; then
 	st="$TMPDIR/state-end"
 	mkdir -p "$st"
-	strace -qq -o /dev/null -e trace=rmdir -e inject=rmdir:delay_enter=500000 \
-		"$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" \
-		--name "end-$$" true </dev/null >/dev/null 2>&1 &
-	tracer=$!
+	# held_run SYSCALL NAME CMD...: a run of NAME under $st, its launcher
+	# held 0.3 s at each SYSCALL by strace ($tracer); kill_held kills it.
+	held_run() {
+		local syscall=$1 name=$2
+		shift 2
+		strace -qq -o /dev/null -e trace="$syscall" -e inject="$syscall":delay_enter=300000 \
+			"$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" \
+			--name "$name" "$@" </dev/null >/dev/null 2>&1 &
+		tracer=$!
+	}
+	kill_held() { { kill -KILL "$(pgrep -P "$tracer")"; wait "$tracer"; } 2>/dev/null; }
+	held_run rmdir "end-$$" true
 	end_leaves() { find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d -path "*/$TEST_CGROUP_PARENT/$1" 2>/dev/null; }
 	poll_for test -e "$st/.end-end-$$"
 	is "$(ls -A "$st")" ".end-end-$$" "init exiting: the run's folder is gone, its cgroups' note is in the root"
 	like "$(cat "$st/.end-end-$$")" "^v[12] leaf new " "... its leaves noted as new (taken only if no launcher holds them)"
-	{ kill -KILL "$(pgrep -P "$tracer")"; wait "$tracer"; } 2>/dev/null
+	kill_held
 	ok "(the killed launcher's leaves are there)" test -n "$(end_leaves "end-$$")"
 	run "$CARAPACE" --root "$st" list
 	is "$RC:$(end_leaves "end-$$"):$(ls -A "$st")" "0::" \
 		"list reaps that note: its leaves go, and the note"
-	end_killed() { # NAME: a run of NAME killed between its folder's removal and its cgroups'
-		strace -qq -o /dev/null -e trace=rmdir -e inject=rmdir:delay_enter=500000 \
-			"$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" \
-			--name "$1" true </dev/null >/dev/null 2>&1 &
-		tracer=$!
-		poll_for test -e "$st/.end-$1"
-		{ kill -KILL "$(pgrep -P "$tracer")"; wait "$tracer"; } 2>/dev/null
-	}
-	end_killed "end-$$"
+	held_run rmdir "end-$$" true
+	poll_for test -e "$st/.end-end-$$"
+	kill_held
 	run "$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" true
 	is "$RC:$(end_leaves "end-$$"):$(ls -A "$st")" "0::" \
 		"... and so does the next run's sweep"
 	# Killed between the folder's ".removing" and the owner file's move
-	# (strace holds each renameat2 0.3 s): the folder still has its note,
+	# (held at each renameat2): the folder still has its note,
 	# which list reaps with it.
-	strace -qq -o /dev/null -e trace=renameat2 -e inject=renameat2:delay_enter=300000 \
-		"$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" \
-		--name "mid-$$" true </dev/null >/dev/null 2>&1 &
-	tracer=$!
+	held_run renameat2 "mid-$$" true
 	poll_for test -e "$st/mid-$$/.removing"
-	{ kill -KILL "$(pgrep -P "$tracer")"; wait "$tracer"; } 2>/dev/null
+	kill_held
 	ok "(killed with its folder half removed, its leaves there)" test -n "$(end_leaves "mid-$$")"
 	run "$CARAPACE" --root "$st" list
 	is "$RC:$(end_leaves "mid-$$"):$(ls -A "$st")" "0::" \
@@ -162,12 +160,9 @@ if command -v strace >/dev/null; then
 	is "$(ls -A "$st"):$(end_leaves "end2-$$")" ":" "... and it ends as any run does: nothing left"
 	# stop returns once the run has cleaned up, though its folder went
 	# early: it waits on the owner file's lock, which is the note's now
-	# (strace holds each of the launcher's cgroup rmdirs 0.3 s). A run of
-	# the same name right after it starts.
-	strace -qq -o /dev/null -e trace=rmdir -e inject=rmdir:delay_enter=300000 \
-		"$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" \
-		--name "stop-$$" sleep "$marker" </dev/null >/dev/null 2>&1 &
-	tracer=$!
+	# (held at each of the launcher's cgroup rmdirs). A run of the same
+	# name right after it starts.
+	held_run rmdir "stop-$$" sleep "$marker"
 	poll_for find_sleep >/dev/null
 	run "$CARAPACE" --root "$st" stop "stop-$$"
 	run "$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" \
@@ -175,10 +170,7 @@ if command -v strace >/dev/null; then
 	is "$RC:$OUT" "0:again" "stop waits for the run's clean-up: a run of its name right after starts"
 	wait "$tracer"
 	# ... and a stop that comes once the folder has gone, the cgroups not yet.
-	strace -qq -o /dev/null -e trace=rmdir -e inject=rmdir:delay_enter=300000 \
-		"$CARAPACE" --root "$st" run -q -r "$ROOTFS" --cgroup-parent "$TEST_CGROUP_PARENT" \
-		--name "late-$$" true </dev/null >/dev/null 2>&1 &
-	tracer=$!
+	held_run rmdir "late-$$" true
 	poll_for test -e "$st/.end-late-$$"
 	run "$CARAPACE" --root "$st" stop "late-$$"
 	like "$RC:$ERR" "^125:carapace: stop: no such container" "a stop as the run's cgroups go: no such container ..."
