@@ -690,6 +690,9 @@ char *state_config(const struct oci_state *st)
  * A run's cgroups' note, from its folder's removal as init exits until the
  * cgroups are gone: ".end-ID" in the root (ID_MAX leaves room for ".end-").
  */
+/* Its size at most, less one: a longer note stays in its folder to the end. */
+#define END_NOTE_MAX 8192
+
 static void end_note_name(const char *id, char name[static NAME_MAX + 1])
 {
 	snprintf(name, NAME_MAX + 1, ".end-%s", id);
@@ -877,10 +880,6 @@ int state_owner_alive(const struct oci_state *st)
 	return flock(fd, LOCK_SH | LOCK_NB) ? 1 : 0;
 }
 
-/*
- * Until the run's launcher or monitor has exited (its clean-up done), at
- * most TIMEOUT_MS (-1: no limit). The folder must not be locked by us.
- */
 /* Until FD's holder lets go of its flock, at most TIMEOUT_MS (-1: no limit). */
 static bool wait_for_flock(int fd, int timeout_ms, const char *id)
 {
@@ -897,6 +896,10 @@ static bool wait_for_flock(int fd, int timeout_ms, const char *id)
 	return true;
 }
 
+/*
+ * Until the run's launcher or monitor has exited (its clean-up done), at
+ * most TIMEOUT_MS (-1: no limit). The folder must not be locked by us.
+ */
 bool state_wait_owner(const struct oci_state *st, int timeout_ms)
 {
 	autoclose int fd = openat(st->dir_fd, "owner", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -1159,7 +1162,7 @@ static void leaves_as_new(char *text)
  */
 bool state_remove_early(struct oci_state *st, int owner)
 {
-	char name[NAME_MAX + 1], text[8192];
+	char name[NAME_MAX + 1], text[END_NOTE_MAX];
 	autoclose int fd = openat(st->dir_fd, "cgroups", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	ssize_t n = 0;
 
@@ -1173,8 +1176,10 @@ bool state_remove_early(struct oci_state *st, int owner)
 	text[n] = '\0';
 	leaves_as_new(text);
 	/* One there: a stale one of a killed run of this name, the sweep's (no other has the name). */
-	if (!faccessat(st->root_fd, name, F_OK, AT_SYMLINK_NOFOLLOW))
+	if (!faccessat(st->root_fd, name, F_OK, AT_SYMLINK_NOFOLLOW)) {
 		errno = EEXIST;
+		goto fail;
+	}
 	if (errno != ENOENT || (fd >= 0 && pwrite(fd, text, (size_t)n, 0) != n) ||
 	    pwrite(owner, text, (size_t)n, 0) != n ||
 	    renameat(st->dir_fd, "state", st->dir_fd, ".removing"))
@@ -1227,7 +1232,7 @@ static bool end_note_held(int root_fd, const char *name, int fd)
 static void reap_end_note(int root_fd, const char *name)
 {
 	autoclose int fd = openat(root_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	char text[8192];
+	char text[END_NOTE_MAX];
 	ssize_t n;
 
 	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB))
