@@ -693,9 +693,9 @@ char *state_config(const struct oci_state *st)
 /* Its size at most, less one: a longer note stays in its folder to the end. */
 #define END_NOTE_MAX 8192
 
-static void end_note_name(const char *id, char name[static NAME_MAX + 1])
+static bool end_note_name(const char *id, char name[static NAME_MAX + 1])
 {
-	snprintf(name, NAME_MAX + 1, ".end-%s", id);
+	return snprintf(name, NAME_MAX + 1, ".end-%s", id) <= NAME_MAX;	/* ID_MAX keeps it in */
 }
 
 static bool reap_abandoned(struct oci_state *st);
@@ -906,8 +906,7 @@ bool state_wait_owner(const struct oci_state *st, int timeout_ms)
 	char name[NAME_MAX + 1];
 
 	/* Its folder gone as init exited: the owner file is its cgroups' note now (state_remove_early). */
-	end_note_name(st->id, name);
-	if (fd < 0 && errno == ENOENT)
+	if (fd < 0 && errno == ENOENT && end_note_name(st->id, name))
 		fd = openat(st->root_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return true;	/* removed with its folder, or never a run's */
@@ -925,8 +924,7 @@ void state_wait_ending(const struct oci_args *a, const char *id, int timeout_ms)
 	autoclose int fd = -1;
 	char name[NAME_MAX + 1];
 
-	end_note_name(id, name);
-	if (root >= 0 && valid_container_id(id))
+	if (root >= 0 && valid_container_id(id) && end_note_name(id, name))
 		fd = openat(root, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0)
 		wait_for_flock(fd, timeout_ms, id);
@@ -1166,9 +1164,12 @@ bool state_remove_early(struct oci_state *st, int owner)
 	autoclose int fd = openat(st->dir_fd, "cgroups", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	ssize_t n = 0;
 
-	end_note_name(st->id, name);
 	if (fd < 0 && errno != ENOENT)
 		goto fail;
+	if (!end_note_name(st->id, name)) {
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
 	if (fd >= 0 && (n = pread(fd, text, sizeof text - 1, 0)) == sizeof text - 1)
 		errno = EFBIG;
 	if (n < 0 || n == sizeof text - 1)
@@ -1202,9 +1203,8 @@ void state_end_note_gone(struct oci_state *st)
 {
 	char name[NAME_MAX + 1];
 
-	if (!st->removed)
+	if (!st->removed || !end_note_name(st->id, name))
 		return;
-	end_note_name(st->id, name);
 	if (unlinkat(st->root_fd, name, 0) && errno != ENOENT)
 		log_warn("state: %s: remove %s: %s", st->id, name, strerror(errno));
 }
