@@ -1006,7 +1006,7 @@ void state_write_data(const struct oci_state *st, const char *name, const char *
 		      size_t len);
 int state_take_owner(const struct oci_state *st);
 int state_owner_alive(const struct oci_state *st);
-bool state_wait_owner(const struct oci_state *st, int timeout_ms);
+bool state_unlock_and_wait_owner(const struct oci_state *st, int timeout_ms);
 void state_lock(const struct oci_state *st);
 void state_unlock(const struct oci_state *st);
 void state_sweep(const struct oci_args *a);

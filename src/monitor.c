@@ -449,8 +449,7 @@ static void stop_container(const struct oci_state *st, int timeout, const char *
 				    (int)st->pid);
 		}
 	}
-	state_unlock(st);
-	if (!state_wait_owner(st, 10000))
+	if (!state_unlock_and_wait_owner(st, 10000))
 		die(EXIT_CANT_RUN, "%s: %s: its monitor did not end", cmd, st->id);
 }
 
@@ -514,8 +513,7 @@ int cmd_wait(const struct oci_args *global, int argc, char **argv)
 	open_named(&st, &a, "wait");
 	if (state_owner_alive(&st) < 0)
 		die(EXIT_CANT_RUN, "wait: %s: not a container of carapace run", st.id);
-	state_unlock(&st);
-	state_wait_owner(&st, -1);
+	state_unlock_and_wait_owner(&st, -1);
 	state_close(&st);
 	if (!state_open(&st, &a, a.id) || !st.exited)
 		die(EXIT_CANT_RUN, "wait: %s: ended, and its status went to its run (no -d)", a.id);

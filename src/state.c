@@ -897,17 +897,17 @@ static bool wait_for_flock(int fd, int timeout_ms, const char *id)
 }
 
 /*
- * Until the run's launcher or monitor has exited (its clean-up done), at
- * most TIMEOUT_MS (-1: no limit). The folder must not be locked by us.
+ * The folder locked by us: unlocked, then until the run's launcher or
+ * monitor has exited (its clean-up done), at most TIMEOUT_MS (-1: no
+ * limit). Its owner file is opened under the lock, so that the wait is on
+ * that run's, wherever the file goes (as its folder goes when init exits,
+ * the file becomes its cgroups' note, .end-ID: state_remove_early).
  */
-bool state_wait_owner(const struct oci_state *st, int timeout_ms)
+bool state_unlock_and_wait_owner(const struct oci_state *st, int timeout_ms)
 {
 	autoclose int fd = openat(st->dir_fd, "owner", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	char name[NAME_MAX + 1];
 
-	/* Its folder gone as init exited: the owner file is its cgroups' note now (state_remove_early). */
-	if (fd < 0 && errno == ENOENT && end_note_name(st->id, name))
-		fd = openat(st->root_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	state_unlock(st);
 	if (fd < 0)
 		return true;	/* removed with its folder, or never a run's */
 	return wait_for_flock(fd, timeout_ms, st->id);
