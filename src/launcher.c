@@ -317,7 +317,6 @@ static void block_sigpipe(void)
 		die_errno("sigprocmask");
 }
 
-/* The launcher's loop while the container runs. */
 /*
  * run: a pipe whose write end only init keeps (the workload's copy goes at
  * its exec). Its end of file says that init exits: init closes it just
@@ -352,6 +351,7 @@ static void init_ending(struct launcher *l)
 		l->on_ending();
 }
 
+/* The launcher's loop while the container runs. */
 int supervise(struct launcher *l)
 {
 	if (l->pty >= 0)
