@@ -187,12 +187,49 @@ static int walk_to_root(int dir, const char *rest, const char *path, bool make, 
  * owner's business). Reached one name at a time, through root's folders
  * or ours only (check_folder_on_way), then checked itself.
  */
+/*
+ * The last root walked to, for the process's next look at it (a run looks
+ * three times: its sweep, its name's check, its folder's making): its path,
+ * an O_PATH fd, and that folder's inode, by which the fd is known to be it
+ * still (a helper that closed its fds may have the number for another
+ * file), and still linked.
+ */
+static struct { char *path; int fd; dev_t dev; ino_t ino; } walked = { .fd = -1 };
+
+static int walked_again(const char *path)
+{
+	struct stat sb;
+
+	if (walked.fd < 0 || strcmp(walked.path, path) || fstat(walked.fd, &sb) ||
+	    sb.st_dev != walked.dev || sb.st_ino != walked.ino || !sb.st_nlink)
+		return -1;
+	return fcntl(walked.fd, F_DUPFD_CLOEXEC, 0);
+}
+
+static void keep_walked(const char *path, int dir)
+{
+	struct stat sb;
+
+	if (fstat(dir, &sb) || (walked.fd = fcntl(dir, F_DUPFD_CLOEXEC, 0)) < 0)
+		return;
+	free(walked.path);
+	walked.path = xasprintf("%s", path);
+	walked.dev = sb.st_dev;
+	walked.ino = sb.st_ino;
+}
+
 static int open_state_root(const struct oci_args *a, bool make)
 {
 	const char *path = state_root_path(a);
-	int at = open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int dir = walk_to_root(at, path, path, make, 0, path[0] != '/'), fd;
+	int dir = walked_again(path), fd;
 
+	if (dir < 0) {
+		int at = open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		dir = walk_to_root(at, path, path, make, 0, path[0] != '/');
+		if (dir >= 0)
+			keep_walked(path, dir);
+	}
 	if (dir < 0 && !make)
 		return -1;
 	if (dir < 0)
