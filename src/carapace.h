@@ -822,6 +822,7 @@ bool cgroups_join_sent(struct cgroups *cg, int sock);
 void cgroups_check_settled(const char *what);
 void sweep_cgroups(const struct cgroups *cg, const struct container *c);
 bool confine_devices_later(struct cgroups *cg, const struct container *c, int sock);
+struct bpf_insn *device_program(const struct device_rule *rules, size_t nrules, int *len);
 void join_cgroups(const struct cgroups *cg, pid_t pid, bool v2_done);
 void cgroups_open_self_join(struct cgroups *cg);
 void cgroups_join_self(const struct cgroups *cg);

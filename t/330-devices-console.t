@@ -109,6 +109,41 @@ fi
 # The allowed ones are still there: the container's own tty, ptmx, null.
 run cara sh -c 'mknod /dev/n13 c 1 3 && echo x >/dev/n13 && mknod /dev/p52 c 5 2 && exec 3<>/dev/p52 && echo fine'
 is "$RC $OUT" "0 fine" "c 1:3 and c 5:2 made by root still open"
+# Each rule of the default list, and its neighbours: root makes every node
+# (c *:* m, b *:* m), and the device cgroup lets only the listed ones open
+# (the device program, or v1's devices.list): their driver answers (c 5:0
+# with ENXIO, a pts that isn't with EIO), the others are shut (EPERM).
+run cara sh -c 'for d in "c 1 3" "c 1 5" "c 1 7" "c 1 8" "c 1 9" "c 5 0" "c 5 2" "c 136 7" "c 136 1048575" \
+	"c 1 1" "c 1 2" "c 1 4" "c 1 6" "c 1 11" "c 5 1" "c 4 0" "c 10 200" "c 137 7" "c 3 3" "c 2047 0" "c 2048 3" "c 4095 1048575" "b 1 3" "b 136 7" "b 7 0"; do
+	set -- $d; mknod /dev/t $1 $2 $3 || { echo "$d: no mknod"; continue; }
+	e=$( (exec 3</dev/t) 2>&1 ); case $e in *"not permitted"*) echo "$d: shut" ;; *) echo "$d: let" ;; esac
+	rm /dev/t; done'
+is "$RC $OUT" "0 c 1 3: let
+c 1 5: let
+c 1 7: let
+c 1 8: let
+c 1 9: let
+c 5 0: let
+c 5 2: let
+c 136 7: let
+c 136 1048575: let
+c 1 1: shut
+c 1 2: shut
+c 1 4: shut
+c 1 6: shut
+c 1 11: shut
+c 5 1: shut
+c 4 0: shut
+c 10 200: shut
+c 137 7: shut
+c 3 3: shut
+c 2047 0: shut
+c 2048 3: shut
+c 4095 1048575: shut
+b 1 3: shut
+b 136 7: shut
+b 7 0: shut" \
+	"root makes any node; only the default list's open (c 1:3 1:5 1:7 1:8 1:9 5:0 5:2 136:*)"
 
 # --- a tarball that ships a 0666 node of the host's console, for -u 1000
 mknod "$work/node" c 5 1 && chmod 666 "$work/node"

@@ -2254,6 +2254,182 @@ static void test_strto(void)
 	is_num(strtoul("-1", NULL, 10) == ULONG_MAX && !errno, 1, "strtoul('-1') is ULONG_MAX, as C says");
 }
 
+/*
+ * The device program (src/cgroup.c's device_program) run here: eBPF as
+ * the kernel runs a BPF_PROG_TYPE_CGROUP_DEVICE program, enough for the
+ * instructions it writes. A register read before it is written, a jump
+ * backwards or out, any other instruction: -1, which fails the test.
+ */
+static int run_device_program(const struct bpf_insn *p, int len, uint32_t type, uint32_t major,
+			      uint32_t minor, uint32_t access)
+{
+	uint32_t ctx[3] = { access << 16 | type, major, minor };
+	uint64_t r[11] = { 0 };
+	unsigned set = 1u << 1;	/* R1, the context */
+
+	for (int pc = 0; pc >= 0 && pc < len; pc++) {
+		const struct bpf_insn *i = &p[pc];
+		uint64_t k = (uint64_t)(int64_t)i->imm, s = r[i->src_reg] & 0xffffffff;
+		bool reads_src = BPF_SRC(i->code) == BPF_X || BPF_CLASS(i->code) == BPF_LDX;
+		bool reads_dst = BPF_CLASS(i->code) == BPF_JMP ? BPF_OP(i->code) != BPF_JA &&
+				 BPF_OP(i->code) != BPF_EXIT : BPF_CLASS(i->code) == BPF_ALU &&
+				 BPF_OP(i->code) != BPF_MOV;
+
+		if ((reads_src && !(set >> i->src_reg & 1)) || (reads_dst && !(set >> i->dst_reg & 1)) ||
+		    i->dst_reg > 10 || i->src_reg > 10)
+			return -1;
+		switch (i->code) {
+		case BPF_LDX | BPF_W | BPF_MEM:
+			if (i->src_reg != BPF_REG_1 || i->off < 0 || i->off > 8 || i->off % 4)
+				return -1;
+			r[i->dst_reg] = ctx[i->off / 4];
+			break;
+		case BPF_ALU | BPF_MOV | BPF_X: r[i->dst_reg] = s; break;
+		case BPF_ALU | BPF_MOV | BPF_K: r[i->dst_reg] = (uint32_t)i->imm; break;
+		case BPF_ALU | BPF_RSH | BPF_K: r[i->dst_reg] = (uint32_t)r[i->dst_reg] >> (i->imm & 31); break;
+		case BPF_ALU | BPF_LSH | BPF_K: r[i->dst_reg] = (uint32_t)(r[i->dst_reg] << (i->imm & 31)); break;
+		case BPF_ALU | BPF_AND | BPF_K: r[i->dst_reg] = (uint32_t)r[i->dst_reg] & (uint32_t)i->imm; break;
+		case BPF_ALU | BPF_OR | BPF_X: r[i->dst_reg] = (uint32_t)(r[i->dst_reg] | s); break;
+		case BPF_JMP | BPF_JEQ | BPF_K: if (r[i->dst_reg] == k) pc += i->off; break;
+		case BPF_JMP | BPF_JNE | BPF_K: if (r[i->dst_reg] != k) pc += i->off; break;
+		case BPF_JMP | BPF_JA: pc += i->off; break;
+		case BPF_JMP | BPF_EXIT: return set & 1 ? (int)r[0] : -1;
+		default: return -1;
+		}
+		if (BPF_CLASS(i->code) == BPF_JMP && i->off < 0)
+			return -1;
+		if (BPF_CLASS(i->code) != BPF_JMP)
+			set |= 1u << i->dst_reg;
+	}
+	return -1;
+}
+
+/* The rules as v1's devices cgroup reads them: the last that matches decides; none, deny. */
+static int rules_verdict(const struct device_rule *rules, size_t n, uint32_t type, uint32_t major,
+			 uint32_t minor, uint32_t access)
+{
+	char t = type == BPF_DEVCG_DEV_CHAR ? 'c' : type == BPF_DEVCG_DEV_BLOCK ? 'b' : '?';
+
+	for (size_t i = n; t != '?' && i-- > 0;) {
+		const struct device_rule *r = &rules[i];
+		uint32_t acc = (strchr(r->access, 'm') ? BPF_DEVCG_ACC_MKNOD : 0) |
+			       (strchr(r->access, 'r') ? BPF_DEVCG_ACC_READ : 0) |
+			       (strchr(r->access, 'w') ? BPF_DEVCG_ACC_WRITE : 0);
+
+		if ((r->type != 'a' && r->type != t) || (r->major >= 0 && r->major != major) ||
+		    (r->minor >= 0 && r->minor != minor))
+			continue;
+		if (r->allow && !(access & ~acc & 7))
+			return 1;
+		if (!r->allow && (access & acc))
+			return 0;
+	}
+	return 0;
+}
+
+/* Every device and access of a grid, the program against the rules: the mismatches. */
+static int device_program_mismatches(const struct device_rule *rules, size_t n, char *first,
+				     size_t size)
+{
+	static const uint32_t majors[] = { 0, 1, 4, 5, 8, 10, 136, 2047, 2048, 4095 };
+	static const uint32_t minors[] = { 0, 1, 2, 3, 5, 7, 8, 9, 200, 0x7ffff, 0xfffff };
+	int len, bad = 0;
+	struct bpf_insn *p = device_program(rules, n, &len);
+
+	for (uint32_t type = 1; type <= 3; type++)
+		for (size_t a = 0; a < sizeof majors / sizeof *majors; a++)
+			for (size_t b = 0; b < sizeof minors / sizeof *minors; b++)
+				for (uint32_t acc = 1; acc <= 7; acc++) {
+					int got = run_device_program(p, len, type, majors[a], minors[b], acc);
+					int want = rules_verdict(rules, n, type, majors[a], minors[b], acc);
+
+					if (got != want && !bad++)
+						snprintf(first, size, "type %u %u:%u access %u: %d, not %d",
+							 type, majors[a], minors[b], acc, got, want);
+				}
+	free(p);
+	return bad;
+}
+
+/* The kernel's verifier takes it (it refuses an instruction no path reaches): 1, 0, or -1 if no bpf. */
+static int device_program_loads(const struct device_rule *rules, size_t n)
+{
+	int len, fd;
+	struct bpf_insn *p = device_program(rules, n, &len);
+	union bpf_attr attr = { .prog_type = BPF_PROG_TYPE_CGROUP_DEVICE,
+				.insns = (uint64_t)(uintptr_t)p, .insn_cnt = (uint32_t)len,
+				.license = (uint64_t)(uintptr_t)"GPL" };
+
+	fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
+	free(p);
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0 ? 1 : errno == EPERM || errno == ENOSYS ? -1 : 0;
+}
+
+static struct device_rule random_device_rule(unsigned *seed)
+{
+	static const int64_t majors[] = { -1, -1, 1, 5, 136, 2047, 2048, 4095, INT32_MAX };
+	static const int64_t minors[] = { -1, -1, 0, 3, 5, 0xfffff, 0x100000, INT32_MAX };
+	static const char *const access[] = { "", "m", "r", "w", "rw", "rm", "wm", "rwm", "rwm" };
+	static const char types[] = "aacccb";
+	struct device_rule r;
+	unsigned x = (*seed = *seed * 1103515245 + 12345) >> 8;
+
+	r.allow = x & 1 ? true : (x >> 1) % 3 == 0;	/* allow twice as often */
+	r.type = types[(x >> 3) % 6];
+	r.major = majors[(x >> 6) % (sizeof majors / sizeof *majors)];
+	r.minor = minors[(x >> 10) % (sizeof minors / sizeof *minors)];
+	strcpy(r.access, access[(x >> 14) % (sizeof access / sizeof *access)]);
+	return r;
+}
+
+static void test_device_program(void)
+{
+	/* carapace's default list (src/cgroup.c), and rules an OCI config may add before it */
+	static const struct device_rule defaults[] = {
+		{ true, 'c', -1, -1, "m" }, { true, 'b', -1, -1, "m" },
+		{ true, 'c', 1, 3, "rwm" }, { true, 'c', 1, 5, "rwm" }, { true, 'c', 1, 7, "rwm" },
+		{ true, 'c', 1, 8, "rwm" }, { true, 'c', 1, 9, "rwm" }, { true, 'c', 5, 0, "rwm" },
+		{ true, 'c', 5, 2, "rwm" }, { true, 'c', 136, -1, "rwm" },
+	};
+	struct device_rule rules[16];
+	char first[128] = "";
+	unsigned seed = 4242;
+	int bad = 0, loads = 0, refused = 0, lists = 0, len;
+
+	is_num(device_program_mismatches(defaults, 10, first, sizeof first), 0,
+	       "device program: the default list, every device and access of the grid");
+	struct bpf_insn *p = device_program(defaults, 10, &len);
+	ok(len <= 32, "device program: the default list in %d instructions, at most 32", len);
+	free(p);
+	for (int round = 0; round < 400; round++, lists++) {
+		size_t n = (size_t)(round % 13);
+
+		for (size_t i = 0; i < n; i++)
+			rules[i] = random_device_rule(&seed);
+		if (round % 2) {	/* the defaults after them, as device_rules puts them */
+			memcpy(rules + n, defaults, 3 * sizeof *rules);
+			n += 3;
+		}
+		bad += device_program_mismatches(rules, n, first, sizeof first) > 0;
+		if (round % 8 == 0 && (loads >= 0 || round == 0)) {
+			int l = device_program_loads(rules, n);
+
+			loads = l < 0 ? -1 : loads + l;
+			refused += l == 0;
+		}
+	}
+	if (!ok(bad == 0, "device program: %d random lists, each against its rules: %d differ", lists, bad))
+		printf("# first: %s\n", first);
+	if (loads < 0)
+		printf("ok %d - # skip device program: the kernel loads none here (no root, or no bpf)\n",
+		       ++tests);
+	else
+		ok(refused == 0, "device program: the kernel's verifier takes all %d loaded (%d refused)",
+		   loads + refused, refused);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -2293,6 +2469,7 @@ int main(void)
 	test_oci_bad();
 	test_state_json();
 	test_hooks();
+	test_device_program();
 	remove_tree(scratch);
 	printf("1..%d\n", tests);
 	return failures ? 1 : 0;
