@@ -657,7 +657,7 @@ static void become_root_inside(const struct runtime *rt, int sock)
  */
 static void close_host_fds(const struct container *c, const struct runtime *rt, int sock)
 {
-	int keep[3 + N_CTL + 3 + 2] = { sock, rt->start_listener, rt->ending_pipe };
+	int keep[3 + N_CTL + 3 + 3] = { sock, rt->start_listener, rt->ending_pipe };
 	size_t n = 3;
 
 	for (size_t i = 0; rt->start_listener >= 0 && i < rt->cg.ndirs; i++)
@@ -665,6 +665,8 @@ static void close_host_fds(const struct container *c, const struct runtime *rt, 
 	for (size_t i = 0; i < 3; i++)	/* src/network.c's /etc files, to bind */
 		if (rt->net.files[i] > 0)
 			keep[n++] = rt->net.files[i];
+	if (rt->net.tmpfs > 0)		/* and their tmpfs: build_filesystem */
+		keep[n++] = rt->net.tmpfs;
 	if (c->root.from_stdin)		/* -r -: the tarball, which the root is made of */
 		keep[n++] = c->root.stdin_copy;
 	if (rt->cache_entry >= 0)	/* the cached tarball: the overlay's lower layer */
@@ -750,11 +752,15 @@ static void make_cgroup_namespace(const struct container *c, const struct runtim
 static const char *build_filesystem(const struct container *c, const struct runtime *rt,
 				    int root_tree, int sock)
 {
-	struct mount_state ms = { .null_node = -1 };
+	/* The /etc files' tmpfs, whose binds init has: it goes with the old root. */
+	struct mount_state ms = { .null_node = -1, .retired = rt->net.tmpfs };
 	struct cgroups cg = rt->cg;	/* and a leaf the launcher adds: cgroups_join_sent */
 	int *trees = open_bind_sources(c);
 	int root = prepare_root(&ms, c, root_tree, rt->cache_entry);
 	const char *root_mode;
+
+	if (ms.retired > 0)	/* no scratch tmpfs (a folder's root): the launcher's close */
+		close(ms.retired);
 
 	/* An idmapped root is read-only for the workload: see idmapped_root(). */
 	if (root_readonly(&ms, c, root_tree))

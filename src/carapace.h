@@ -484,6 +484,8 @@ struct mount_state {
 	bool folder_kept;	/* "/" is the rootfs folder itself, which carapace doesn't
 				 * write (--read-only, no overlay): no target is made in it */
 	dev_t folder_dev;	/* that folder's filesystem */
+	int retired;		/* a detached mount to put under the old root, which
+				 * then goes with it; 0: none (closed once put) */
 };
 
 /*

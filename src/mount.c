@@ -192,6 +192,26 @@ static int reopen_cached(int held)
  * the tmpfs holds only the changes. Returns the fd on the root's mount;
  * -1: no overlay after all, and the tmpfs is gone again.
  */
+/*
+ * MS->retired on a folder of the scratch tmpfs, which is under the old
+ * root once the root has changed: its unmount takes that mount along. A
+ * detached mount dropped by its last fd is unmounted alone, and that
+ * waits for an RCU grace period of its own (0.1 to 0.2 ms here), or for
+ * one the old root's unmount has begun, or makes that one wait.
+ */
+static void retire_under(struct mount_state *ms, int scratch)
+{
+	autoclose int at = -1;
+
+	if (ms->retired <= 0)
+		return;
+	at = make_layer_dir(scratch, "retired", NULL, "mount");
+	if (sys_move_mount(ms->retired, at))
+		log_debug("mount: a detached mount under the old root: %s", strerror(errno));
+	close(ms->retired);
+	ms->retired = 0;
+}
+
 static int ephemeral_root(struct mount_state *ms, const struct container *c, int base,
 			  int cached)
 {
@@ -221,6 +241,7 @@ static int ephemeral_root(struct mount_state *ms, const struct container *c, int
 		if ((scratch = detached_fs("tmpfs", data, MOUNT_ATTR_NODEV)) < 0 ||
 		    sys_move_mount(scratch, base))
 			die_errno("mount: tmpfs on %s", at);
+		retire_under(ms, scratch);
 	}
 	if (c->root.tarball && cached < 0) {
 		lower = make_layer_dir(scratch, "lower", NULL, "rootfs");

@@ -1593,9 +1593,11 @@ void network_prepare(const struct container *c, struct runtime *rt, const struct
 
 /*
  * The launcher, once init has "go": the /etc files' tmpfs, detached, which
- * their binds keep. Closing it dissolves its mount, and that waits for an
- * RCU grace period (about 0.1 ms here): not before the clone, where the
- * start waits for the launcher, but while init sets the container up.
+ * their binds keep. Init puts its mount under the old root, which takes it
+ * along (build_filesystem); where it can't (a folder's root, with no
+ * scratch tmpfs), the last close dissolves the mount, and that waits for
+ * an RCU grace period (0.1 to 0.2 ms here): not before the clone, where
+ * the start waits for the launcher, but while init sets the container up.
  */
 void network_after_go(struct runtime *rt)
 {

@@ -38,6 +38,13 @@ ok "no /etc/resolv.conf made in the rootfs" test ! -e "$ROOTFS/etc/resolv.conf"
 run net -- grep ' /etc/hosts ' /proc/self/mountinfo
 like "$OUT" "^[0-9]+ [0-9]+ [0-9]+:[0-9]+ /hosts /etc/hosts ro,[^ ]* - tmpfs tmpfs [^ ]*size=12k," \
 	"/etc/hosts is bound from a tmpfs of its own, a page for each file (12k), not from the state root's disk"
+# That tmpfs's own mount goes with the old root's unmount (init puts it
+# under its scratch tmpfs): in the container, its three binds alone.
+run net -- sh -c 'dev=$(awk "\$5 == \"/etc/hosts\" { print \$3 }" /proc/self/mountinfo)
+	awk -v d="$dev" "\$3 == d { print \$4, \$5 }" /proc/self/mountinfo'
+is "$OUT" "/hostname /etc/hostname
+/hosts /etc/hosts
+/resolv.conf /etc/resolv.conf" "the files' tmpfs is mounted nowhere else in the container"
 net -d --name etc-in-tmpfs sleep 1000 >/dev/null
 ok "while it runs, the state root has no .network" test ! -e "$STATE/.network"
 "$CARAPACE" --root "$STATE" stop -t 0 etc-in-tmpfs >/dev/null
