@@ -1055,10 +1055,58 @@ static void device_number(char *buf, size_t size, int64_t n)
 		snprintf(buf, size, "%lld", (long long)n);
 }
 
+/* v1 reads "a" as every device with every access, whatever follows it. */
+static bool v1_all_devices(const struct device_rule *r)
+{
+	return r->type == 'a' && r->major < 0 && r->minor < 0 && !strcmp(r->access, "rwm");
+}
+
+static bool devices_overlap(const struct device_rule *a, const struct device_rule *b)
+{
+	return (a->type == 'a' || b->type == 'a' || a->type == b->type) &&
+	       (a->major < 0 || b->major < 0 || a->major == b->major) &&
+	       (a->minor < 0 || b->minor < 0 || a->minor == b->minor);
+}
+
+/*
+ * v1 keeps a list of allowed devices, and a deny takes access away only
+ * from an entry of exactly its type and numbers: a deny of part of an
+ * earlier, wider allow (c 10:* then c 10:200) would change nothing. Such
+ * a list is refused rather than half held; the device program holds it.
+ */
+static void check_v1_deny(const struct device_rule *rules, size_t i)
+{
+	const struct device_rule *d = &rules[i];
+
+	if (v1_all_devices(d))	/* "a": all gone, and v1 says so too */
+		return;
+	for (size_t j = 0; j < i; j++)
+		if (rules[j].allow && devices_overlap(&rules[j], d) &&
+		    (rules[j].type != d->type || rules[j].major != d->major ||
+		     rules[j].minor != d->minor || d->type == 'a'))
+			die(EXIT_CANT_RUN, "linux.resources.devices: rule %zu: a deny of part of "
+			    "rule %zu's allow, which v1's devices cgroup can't hold", i + 1, j + 1);
+}
+
+/* One rule to FD, as v1 writes it; "a" with numbers or less access as a c and a b line. */
+static void write_v1_rule(int fd, const char *path, const struct device_rule *r)
+{
+	char rule[96], major[24], minor[24];
+	const char *types = r->type == 'a' && !v1_all_devices(r) ? "cb" : (char[]){ r->type, 0 };
+
+	device_number(major, sizeof major, r->major);
+	device_number(minor, sizeof minor, r->minor);
+	for (const char *t = types; *t; t++) {
+		int len = snprintf(rule, sizeof rule, "%c %s:%s %s", *t, major, minor, r->access);
+
+		if (write(fd, rule, (size_t)len) != len)
+			die_errno("cgroup: %s: %s", path, rule);
+	}
+}
+
 /* v1: "deny all", then each rule, in order: a write each, to one fd per file. */
 static void confine_devices_v1(const char *dir, const struct device_rule *rules, size_t n)
 {
-	char rule[96], major[24], minor[24];
 	char *allow_path = xasprintf("%s/devices.allow", dir);
 	char *deny_path = xasprintf("%s/devices.deny", dir);
 	autoclose int allow = open(allow_path, O_WRONLY | O_CLOEXEC);
@@ -1066,18 +1114,14 @@ static void confine_devices_v1(const char *dir, const struct device_rule *rules,
 
 	if (allow < 0 || deny < 0)
 		die_errno("cgroup: %s", allow < 0 ? allow_path : deny_path);
+	for (size_t i = 0; i < n; i++)
+		if (!rules[i].allow)
+			check_v1_deny(rules, i);
 	if (write(deny, "a", 1) != 1)
 		die_errno("cgroup: %s: a", deny_path);
-	for (size_t i = 0; i < n; i++) {
-		int len;
-
-		device_number(major, sizeof major, rules[i].major);
-		device_number(minor, sizeof minor, rules[i].minor);
-		len = snprintf(rule, sizeof rule, "%c %s:%s %s", rules[i].type, major, minor,
-			       rules[i].access);
-		if (write(rules[i].allow ? allow : deny, rule, (size_t)len) != len)
-			die_errno("cgroup: %s: %s", rules[i].allow ? allow_path : deny_path, rule);
-	}
+	for (size_t i = 0; i < n; i++)
+		write_v1_rule(rules[i].allow ? allow : deny, rules[i].allow ? allow_path : deny_path,
+			      &rules[i]);
 	free(allow_path);
 	free(deny_path);
 }
@@ -1221,6 +1265,10 @@ struct bpf_insn *device_program(const struct device_rule *rules, size_t nrules, 
 	emit_type_rules(&p, 'b', rules, nrules);
 	emit_answer(&p, TO_ALLOW, 1);
 	emit_answer(&p, TO_DENY, 0);
+	/* A jump's offset is 16 bits: a longer program would jump elsewhere, or be refused. */
+	if (p.n > SHRT_MAX)
+		die(EXIT_CANT_RUN, "linux.resources.devices: %zu rules: too many for a device "
+		    "program (%d instructions, at most %d)", nrules, p.n, SHRT_MAX);
 	for (int i = 0; i < p.n; i++)
 		if (p.fix[i] >= 0)
 			p.insn[i].off = (short)(p.at[p.fix[i]] - i - 1);

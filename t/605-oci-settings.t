@@ -268,6 +268,24 @@ like "$RC $ERR" "^125 carapace: linux.devices: /dev/../etc/evil: not a file's pa
 in_oci '{ "linux": { "devices": [ { "path": "/dev/fd/evil", "type": "c", "major": 1, "minor": 3 } ] } }' 'true'
 like "$RC $ERR" "^125 carapace: linux.devices: /dev/fd/evil: fd: .*(symbolic links|Not a directory)" \
 	"... through a symlink in /dev: refused"
+# linux.resources.devices, as v1's devices cgroup holds them on a v1 or
+# hybrid host (a device program on v2): v1 reads a rule "a" as every
+# device with every access, whatever numbers follow it.
+dev51='"devices": [ { "path": "/dev/c51", "type": "c", "major": 5, "minor": 1 } ]'
+in_oci "{ \"linux\": { $dev51, \"resources\": { \"devices\": [
+	{ \"allow\": true, \"type\": \"a\", \"major\": 2047, \"minor\": 9, \"access\": \"m\" } ] } } }" \
+	'exec 3</dev/c51 && echo opened'
+like "$RC $ERR" "^[1-9].*c51: Operation not permitted" "an allow of a 2047:9 m opens not the host's console (c 5:1)"
+in_oci "{ \"linux\": { $dev51, \"resources\": { \"devices\": [
+	{ \"allow\": true, \"type\": \"c\", \"major\": 5, \"access\": \"rw\" },
+	{ \"allow\": false, \"type\": \"c\", \"major\": 5, \"minor\": 1, \"access\": \"r\" } ] } } }" \
+	'exec 3</dev/c51 && echo opened'
+if [ -d /sys/fs/cgroup/devices ]; then
+	like "$RC $ERR" "^125 carapace: linux.resources.devices: rule 2: a deny of part of rule 1's allow, which v1's devices cgroup can't hold" \
+		"v1: a deny of part of an allow (c 5:* rw, then not c 5:1 r) is refused, not left undone"
+else
+	like "$RC $ERR" "^[1-9].*c51: Operation not permitted" "v2: a deny of part of an allow holds (c 5:* rw, then not c 5:1 r)"
+fi
 # A volume on /dev/host, a host folder: the node goes on /dev's tmpfs,
 # before the volume covers it, never into the host's folder.
 mkdir -p "$work/host-dir"

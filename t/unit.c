@@ -2384,6 +2384,19 @@ static struct device_rule random_device_rule(unsigned *seed)
 	return r;
 }
 
+/* 3300 deny rules of 10 instructions each: past a jump's 16-bit reach. */
+static void device_program_of_3300(const void *arg)
+{
+	struct device_rule *rules = xrealloc(NULL, 3300 * sizeof *rules);
+	int len;
+
+	(void)arg;
+	for (int i = 0; i < 3300; i++)
+		rules[i] = (struct device_rule){ false, 'a', 3000 + i % 1000, i / 1000, "r" };
+	free(device_program(rules, 3300, &len));
+	free(rules);
+}
+
 static void test_device_program(void)
 {
 	/* carapace's default list (src/cgroup.c), and rules an OCI config may add before it */
@@ -2422,6 +2435,9 @@ static void test_device_program(void)
 	}
 	if (!ok(bad == 0, "device program: %d random lists, each against its rules: %d differ", lists, bad))
 		printf("# first: %s\n", first);
+	dies(device_program_of_3300, NULL, "linux.resources.devices: 3300 rules: too many for a "
+	     "device program (33015 instructions, at most 32767)",
+	     "device program: past a jump's reach, refused with a line");
 	if (loads < 0)
 		printf("ok %d - # skip device program: the kernel loads none here (no root, or no bpf)\n",
 		       ++tests);
