@@ -180,19 +180,6 @@ static int reopen_cached(int held)
 }
 
 /*
- * The overlay and tarballs. A tmpfs of --rootfs-size, in this mount
- * namespace only, on BASE (the rootfs folder, or the tarball's folder) holds
- * the unpacked tarball and the overlay's changes: no host folder is written,
- * but --overlay-dir. Nodev, as the overlay on it. The tmpfs is made detached
- * and attached onto BASE's fd, and its own fd is all that is used after:
- * were the folder looked up again, its owner could have swapped it for a
- * symlink to a folder of its own by then, and the layers (the setuid files
- * of the container's root) would be there, on the host. CACHED: root's
- * tarball, unpacked once in src/cache.c, is the overlay's lower layer, and
- * the tmpfs holds only the changes. Returns the fd on the root's mount;
- * -1: no overlay after all, and the tmpfs is gone again.
- */
-/*
  * MS->retired on a folder of the scratch tmpfs, which is under the old
  * root once the root has changed: its unmount takes that mount along. A
  * detached mount dropped by its last fd is unmounted alone, and that
@@ -212,6 +199,19 @@ static void retire_under(struct mount_state *ms, int scratch)
 	ms->retired = 0;
 }
 
+/*
+ * The overlay and tarballs. A tmpfs of --rootfs-size, in this mount
+ * namespace only, on BASE (the rootfs folder, or the tarball's folder) holds
+ * the unpacked tarball and the overlay's changes: no host folder is written,
+ * but --overlay-dir. Nodev, as the overlay on it. The tmpfs is made detached
+ * and attached onto BASE's fd, and its own fd is all that is used after:
+ * were the folder looked up again, its owner could have swapped it for a
+ * symlink to a folder of its own by then, and the layers (the setuid files
+ * of the container's root) would be there, on the host. CACHED: root's
+ * tarball, unpacked once in src/cache.c, is the overlay's lower layer, and
+ * the tmpfs holds only the changes. Returns the fd on the root's mount;
+ * -1: no overlay after all, and the tmpfs is gone again.
+ */
 static int ephemeral_root(struct mount_state *ms, const struct container *c, int base,
 			  int cached)
 {
